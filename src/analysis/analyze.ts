@@ -1,0 +1,40 @@
+import { SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding } from '../domain/index.js';
+import { correlate } from './correlate.js';
+import { buildFacts } from './facts/index.js';
+import { ALL_RULES, type Rule } from './rules/index.js';
+import { resolveThresholds, type ThresholdOverrides } from './thresholds.js';
+
+export interface AnalyzeOptions {
+  /** The analysis clock; rules that reason about age use it, never Date.now(). */
+  now: Date;
+  thresholds?: ThresholdOverrides;
+  rules?: readonly Rule[];
+}
+
+/** Bundle in, report out. Pure: no file system, network, env or clock in reach. */
+export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport {
+  const facts = buildFacts(bundle);
+  const ctx = { now: options.now, thresholds: resolveThresholds(options.thresholds) };
+  const findings: Finding[] = [];
+  for (const rule of options.rules ?? ALL_RULES) findings.push(...rule.run(facts, ctx));
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  const rootCause = correlate(findings, facts);
+  // The report leads with the root cause, then the rest by severity.
+  if (rootCause) {
+    const lead = findings.findIndex((f) => f.code === rootCause.code);
+    if (lead > 0) findings.unshift(...findings.splice(lead, 1));
+  }
+  const gaps = Object.entries(facts.steps)
+    .filter(([, step]) => step.timed_out || step.error || (step.exit !== undefined && step.exit !== null && step.exit !== 0))
+    .map(([spec, step]) => ({
+      spec,
+      reason: step.timed_out ? 'timed out' : step.error ?? `exit ${String(step.exit)}`,
+    }));
+  return {
+    host: facts.host,
+    ...(bundle.meta.collected_at ? { collected_at: bundle.meta.collected_at } : {}),
+    findings,
+    root_cause: rootCause,
+    ...(gaps.length ? { gaps } : {}),
+  };
+}

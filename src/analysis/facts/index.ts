@@ -1,0 +1,39 @@
+import type { Bundle, StepMeta } from '../../domain/index.js';
+import { buildDiskFacts, type DiskFacts } from './disks.js';
+import { buildDockerFacts, type DockerFacts } from './docker.js';
+import { buildDockerdLogFacts, type DockerdLogFacts } from './dockerd-log.js';
+import { buildKernelFacts, type KernelFacts } from './kernel.js';
+import { buildSystemFacts, type SystemFacts } from './system.js';
+
+export * from './log-line.js';
+export type * from './system.js';
+export type * from './kernel.js';
+export type * from './dockerd-log.js';
+export type * from './docker.js';
+export type * from './disks.js';
+
+/** Everything the rules may look at: parsed once per bundle, plain data. */
+export interface Facts {
+  host: string;
+  steps: Readonly<Record<string, StepMeta>>;
+  /** Spec files present in the bundle (collected, whatever their content). */
+  collected: ReadonlySet<string>;
+  system: SystemFacts;
+  kernel: KernelFacts;
+  dockerd: DockerdLogFacts;
+  docker: DockerFacts;
+  disks: DiskFacts;
+}
+
+export function buildFacts(bundle: Bundle): Facts {
+  return {
+    host: bundle.meta.host ?? 'unknown-host',
+    steps: bundle.meta.steps ?? {},
+    collected: new Set(bundle.files.keys()),
+    system: buildSystemFacts(bundle),
+    kernel: buildKernelFacts(bundle),
+    dockerd: buildDockerdLogFacts(bundle),
+    docker: buildDockerFacts(bundle),
+    disks: buildDiskFacts(bundle),
+  };
+}

@@ -1,0 +1,9 @@
+import { BundleError } from '../domain/index.js';
+
+export function noSuchBundle(dir: string, cause?: unknown): BundleError {
+  return new BundleError('bundle_not_found', `no evidence bundle at ${dir}: not a readable directory`, { cause });
+}
+
+export function badMeta(dir: string, why: string, cause?: unknown): BundleError {
+  return new BundleError('bundle_meta_invalid', `${dir}/meta.json is malformed: ${why}`, { cause });
+}

@@ -1,0 +1,2 @@
+export { readBundle } from './read-bundle.js';
+export { readSosreport, isSosreport } from './sosreport.js';

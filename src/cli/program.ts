@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { isBotError } from '../domain/index.js';
+import { registerAnalyze } from './commands/analyze.js';
+import { registerDemo } from './commands/demo.js';
+import type { CliIo } from './io.js';
+
+/** Exit status: 0 ran (whatever it found), 2 bad input, 1 internal failure. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_BAD_INPUT = 2;
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('sickbay')
+    .description('diagnose Docker hosts: collect evidence over SSH, say what is wrong, fix it with approval')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+  registerAnalyze(program, io);
+  registerDemo(program, io);
+  return program;
+}
+
+/** Runs the CLI and returns the exit status; one-line reasons for bad input. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    if (isBotError(err)) {
+      io.err(`sickbay: ${err.userMessage}\n`);
+      return err.retryable ? EXIT_FAILURE : EXIT_BAD_INPUT;
+    }
+    io.err(`sickbay: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}

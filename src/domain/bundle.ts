@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/** How one step of a collection went; every field optional, as in docs/evidence.md. */
+export const StepMetaSchema = z
+  .object({
+    exit: z.number().int().nullable().optional(),
+    timed_out: z.boolean().optional(),
+    duration_ms: z.number().nonnegative().optional(),
+    truncated: z.boolean().optional(),
+    /** Why the step could not run at all (connection lost, sudo refused...). */
+    error: z.string().optional(),
+    /** The command that produced the output, for the record. */
+    command: z.string().optional(),
+  })
+  .passthrough();
+export type StepMeta = z.infer<typeof StepMetaSchema>;
+
+export const BundleMetaSchema = z
+  .object({
+    host: z.string().optional(),
+    collected_at: z.string().optional(),
+    playbook: z.string().optional(),
+    steps: z.record(z.string(), StepMetaSchema).optional(),
+  })
+  .passthrough();
+export type BundleMeta = z.infer<typeof BundleMetaSchema>;
+
+/**
+ * An evidence bundle in memory: pure data, however it was collected.
+ * `files` maps a spec name (or any other file in the bundle) to its raw text.
+ * An absent key means "not collected".
+ */
+export interface Bundle {
+  readonly meta: BundleMeta;
+  readonly files: ReadonlyMap<string, string>;
+}
+
+export function bundleFromRecord(files: Record<string, string>, meta: BundleMeta = {}): Bundle {
+  return { meta, files: new Map(Object.entries(files)) };
+}

@@ -1,0 +1,5 @@
+export * from './specs.js';
+export * from './bundle.js';
+export * from './finding.js';
+export * from './errors.js';
+export * from './ports.js';
