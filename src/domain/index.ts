@@ -3,3 +3,4 @@ export * from './bundle.js';
 export * from './finding.js';
 export * from './errors.js';
 export * from './ports.js';
+export * from './target.js';

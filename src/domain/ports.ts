@@ -42,3 +42,33 @@ export function fixedClock(at: Date | string): Clock {
   const date = typeof at === 'string' ? new Date(at) : at;
   return { now: () => new Date(date.getTime()) };
 }
+
+/** Resolves what a person typed (`host-a3-60-17`, `tag:mesos`) to inventory hosts. */
+export interface HostDirectory {
+  /** Throws an InputError (unknown host: with the nearest names; unknown tag) when nothing matches. */
+  resolve(target: string): readonly import('./target.js').HostRef[];
+  list(): readonly import('./target.js').HostRef[];
+}
+
+/** Progress of one diagnosis, for live updates. */
+export type DiagnosisProgress =
+  | { kind: 'connected'; host: string }
+  | { kind: 'step'; host: string; step: string; status: 'ok' | 'failed' | 'timed_out'; durationMs: number; done: number; total: number };
+
+export interface DiagnoseRequest {
+  host: import('./target.js').HostRef;
+  playbook: string;
+  params?: Readonly<Record<string, string>>;
+}
+
+export interface DiagnosisResult {
+  report: import('./finding.js').AnalysisReport;
+  /** Where the evidence bundle was written, when it was kept. */
+  bundleDir?: string;
+  durationMs: number;
+}
+
+/** Collects evidence from a host and analyses it: the SSH path in production, fixture bundles in unit tests. */
+export interface Diagnoser {
+  diagnose(request: DiagnoseRequest, onProgress?: (event: DiagnosisProgress) => void): Promise<DiagnosisResult>;
+}
