@@ -1,9 +1,138 @@
-import type { Finding, RootCause } from '../domain/index.js';
+import { SEVERITY_RANK, type Finding, type FindingCode, type RootCause } from '../domain/index.js';
 import type { Facts } from './facts/index.js';
 
-/** Picks the finding that explains the others, with the chain it explains. */
-export function correlate(findings: readonly Finding[], _facts: Facts): RootCause | null {
-  const first = findings[0];
-  if (!first) return null;
-  return { code: first.code, title: first.title, summary: first.title, explains: [first.code] };
+/**
+ * A causal edge: when both findings are present (and `applies` holds), the cause explains the effect.
+ * Edges come from the seeds: a full pool or disk makes writes fail (I/O errors, read-only remounts),
+ * failing writes leave tasks hung in D state, hung tasks pile up load and hang dockerd.
+ */
+interface CausalEdge {
+  cause: FindingCode;
+  effects: readonly FindingCode[];
+  applies?: (cause: Finding, effect: Finding, facts: Facts) => boolean;
+}
+
+const sameSubject = (cause: Finding, effect: Finding): boolean =>
+  !cause.subject || !effect.subject || sameContainer(cause.subject, effect.subject);
+
+/** Container subjects may be a short (12) or full (64) id: a prefix match is the same container. */
+function sameContainer(a: string, b: string): boolean {
+  return a === b || a.startsWith(b) || b.startsWith(a);
+}
+
+const poolOnLoopFile = (_c: Finding, _e: Finding, facts: Facts): boolean => {
+  const dataFile = facts.docker.info?.dataFile ?? '';
+  return dataFile.startsWith('/dev/loop') || dataFile.startsWith('/var/') || dataFile.startsWith('/home/');
+};
+
+const WRITE_FAILURE_EFFECTS: readonly FindingCode[] = [
+  'FS_IO_ERROR',
+  'FS_READ_ONLY_REMOUNT',
+  'HUNG_TASK',
+  'DOCKERD_UNRESPONSIVE',
+  'CONTAINER_STOP_TIMEOUT',
+];
+
+export const CAUSAL_EDGES: readonly CausalEdge[] = [
+  { cause: 'CONTAINER_LOGS_HUGE', effects: ['FS_FULL', 'FS_HIGH'] },
+  { cause: 'FS_FULL', effects: ['DM_POOL_DATA_FULL', 'DM_POOL_METADATA_FULL'], applies: poolOnLoopFile },
+  { cause: 'FS_FULL', effects: WRITE_FAILURE_EFFECTS },
+  { cause: 'FS_INODES_FULL', effects: WRITE_FAILURE_EFFECTS },
+  { cause: 'DM_POOL_DATA_FULL', effects: WRITE_FAILURE_EFFECTS },
+  { cause: 'DM_POOL_METADATA_FULL', effects: WRITE_FAILURE_EFFECTS },
+  { cause: 'FS_IO_ERROR', effects: ['FS_READ_ONLY_REMOUNT', 'HUNG_TASK'] },
+  { cause: 'HUNG_TASK', effects: ['D_STATE_PILEUP', 'LOAD_EXTREME', 'DOCKERD_UNRESPONSIVE'] },
+  { cause: 'D_STATE_PILEUP', effects: ['LOAD_EXTREME'] },
+  { cause: 'CONTAINERD_RESTORE_FAILED', effects: ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'] },
+  { cause: 'VETH_UNREGISTER_LEAK', effects: ['DOCKERD_UNRESPONSIVE', 'CONTAINER_STOP_TIMEOUT'] },
+  { cause: 'DOCKERD_UNRESPONSIVE', effects: ['CONTAINER_STOP_TIMEOUT'] },
+  { cause: 'JVM_HEAP_UNBOUNDED', effects: ['CONTAINER_OOM_KILLED', 'CONTAINER_RESTART_LOOP'], applies: sameSubject },
+  { cause: 'CONTAINER_OOM_KILLED', effects: ['CONTAINER_RESTART_LOOP'], applies: sameSubject },
+  { cause: 'KERNEL_OOM_KILL', effects: ['CONTAINER_KILLED_137', 'CONTAINER_RESTART_LOOP'] },
+];
+
+/** How the cause leads to what was seen, in the seeds' words. */
+const NARRATIVE: Partial<Record<FindingCode, string>> = {
+  DM_POOL_DATA_FULL:
+    'The devicemapper thin pool has run out of data space, so container writes block or fail: the kernel reports I/O errors, filesystems go read-only, tasks hang in D state and dockerd stops answering.',
+  DM_POOL_METADATA_FULL:
+    'The devicemapper thin pool has run out of metadata space, so no new blocks can be mapped and container writes fail or hang.',
+  FS_FULL:
+    'A filesystem is full; everything that writes there (including a loop-backed devicemapper pool or Docker\'s data root) fails, which shows up as I/O errors and read-only remounts.',
+  FS_INODES_FULL: 'A filesystem has no free inodes left, so file creation fails although space remains.',
+  CONTAINER_LOGS_HUGE: 'A container\'s json-file log has grown without bound and fills the filesystem it lives on.',
+  CONTAINERD_RESTORE_FAILED:
+    'containerd dies while restoring its state from /var/lib/docker/libcontainerd at start-up, so dockerd never finishes starting and every docker command hangs.',
+  VETH_UNREGISTER_LEAK:
+    'The kernel is stuck waiting for a veth device to be released (unregister_netdevice); network namespace teardown blocks, and dockerd hangs with it.',
+  JVM_HEAP_UNBOUNDED:
+    'The JVM sizes its heap from the host\'s memory, not the container limit, so the heap grows past the cgroup limit and the kernel kills the process (exit 137); the orchestrator restarts it and the cycle repeats.',
+  CONTAINER_OOM_KILLED: 'The container hit its memory limit and the kernel\'s memory cgroup killed its process (exit 137).',
+  KERNEL_OOM_KILL: 'The host ran out of memory and the kernel OOM killer killed processes.',
+  HUNG_TASK: 'Kernel tasks are blocked on I/O for minutes; processes pile up in D state and load climbs.',
+  FS_IO_ERROR: 'The kernel reports I/O errors; filesystems remount read-only and writers hang.',
+  DOCKERD_UNRESPONSIVE: 'dockerd accepts connections but does not answer; container operations hang.',
+};
+
+/**
+ * Picks the finding that explains the most others and returns it with the chain it explains.
+ * A host with only risks and no critical finding has no root cause.
+ */
+export function correlate(findings: readonly Finding[], facts: Facts): RootCause | null {
+  if (findings.length === 0) return null;
+  const explained = new Map<Finding, Set<Finding>>();
+  const explainedBy = new Set<Finding>();
+  for (const cause of findings) {
+    const direct = new Set<Finding>();
+    for (const edge of CAUSAL_EDGES) {
+      if (edge.cause !== cause.code) continue;
+      for (const effect of findings) {
+        if (effect !== cause && edge.effects.includes(effect.code) && (edge.applies?.(cause, effect, facts) ?? true)) {
+          direct.add(effect);
+          explainedBy.add(effect);
+        }
+      }
+    }
+    explained.set(cause, direct);
+  }
+
+  const reach = (root: Finding): Finding[] => {
+    const seen = new Set<Finding>([root]);
+    const order: Finding[] = [root];
+    for (let i = 0; i < order.length; i++) {
+      for (const next of explained.get(order[i] as Finding) ?? []) {
+        if (!seen.has(next)) {
+          seen.add(next);
+          order.push(next);
+        }
+      }
+    }
+    return order;
+  };
+
+  const candidates = findings
+    .filter((f) => !explainedBy.has(f))
+    .map((f) => ({ finding: f, chain: reach(f) }))
+    .filter((c) => c.chain.length > 1)
+    .sort(
+      (a, b) =>
+        b.chain.length - a.chain.length ||
+        SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] ||
+        findings.indexOf(a.finding) - findings.indexOf(b.finding),
+    );
+
+  const best = candidates[0] ?? pickLoneCritical(findings);
+  if (!best) return null;
+  const codes = [...new Set(best.chain.map((f) => f.code))];
+  const effects = best.chain.slice(1);
+  const narrative = NARRATIVE[best.finding.code] ?? best.finding.title;
+  const seen = effects.length
+    ? ` Seen here: ${[...new Set(effects.map((f) => f.code))].join(', ')}.`
+    : '';
+  return { code: best.finding.code, title: best.finding.title, summary: `${narrative}${seen}`, explains: codes };
+}
+
+function pickLoneCritical(findings: readonly Finding[]): { finding: Finding; chain: Finding[] } | undefined {
+  const critical = findings.find((f) => f.severity === 'critical');
+  return critical ? { finding: critical, chain: [critical] } : undefined;
 }

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { correlate } from '../../src/analysis/correlate.js';
+import { buildFacts } from '../../src/analysis/index.js';
+import { bundleFromRecord, type Finding, type FindingCode, type Severity } from '../../src/domain/index.js';
+
+const facts = buildFacts(bundleFromRecord({}, { host: 'h' }));
+
+function finding(code: FindingCode, severity: Severity = 'critical', subject?: string): Finding {
+  return { code, severity, title: `${code} title`, evidence: [{ spec: 'dmesg', text: code }], fixes: [{ title: 'fix' }], ...(subject ? { subject } : {}) };
+}
+
+describe('correlate', () => {
+  it('returns no root cause when there are no findings', () => {
+    expect(correlate([], facts)).toBeNull();
+  });
+
+  it('returns no root cause for a host with only risks and nothing critical', () => {
+    expect(correlate([finding('DM_LOOP_LVM', 'warning'), finding('STORAGE_DRIVER_RISK', 'warning')], facts)).toBeNull();
+  });
+
+  it('blames the full thin pool for hung tasks, the D-state pile-up and the load', () => {
+    const findings = [
+      finding('LOAD_EXTREME'),
+      finding('HUNG_TASK'),
+      finding('D_STATE_PILEUP', 'warning'),
+      finding('DM_POOL_DATA_FULL'),
+      finding('DM_OVERCOMMIT', 'warning'),
+    ];
+    const root = correlate(findings, facts);
+    expect(root?.code).toBe('DM_POOL_DATA_FULL');
+    expect(root?.explains[0]).toBe('DM_POOL_DATA_FULL');
+    expect(root?.explains).toEqual(expect.arrayContaining(['HUNG_TASK', 'D_STATE_PILEUP', 'LOAD_EXTREME']));
+    expect(root?.explains).not.toContain('DM_OVERCOMMIT');
+  });
+
+  it('blames the containerd restore failure for an unresponsive daemon', () => {
+    const root = correlate([finding('DOCKERD_UNRESPONSIVE'), finding('CONTAINERD_RESTORE_FAILED')], facts);
+    expect(root).toMatchObject({ code: 'CONTAINERD_RESTORE_FAILED', explains: ['CONTAINERD_RESTORE_FAILED', 'DOCKERD_UNRESPONSIVE'] });
+  });
+
+  it('ties an unbounded JVM heap to the OOM kill of the same container only', () => {
+    const same = correlate([finding('CONTAINER_OOM_KILLED', 'critical', '812c82c5a7a5'), finding('JVM_HEAP_UNBOUNDED', 'warning', '812c82c5a7a5ae05')], facts);
+    expect(same?.code).toBe('JVM_HEAP_UNBOUNDED');
+    const other = correlate([finding('CONTAINER_OOM_KILLED', 'critical', '812c82c5a7a5'), finding('JVM_HEAP_UNBOUNDED', 'warning', 'aaaaaaaaaaaa')], facts);
+    expect(other?.code).toBe('CONTAINER_OOM_KILLED');
+    expect(other?.explains).toEqual(['CONTAINER_OOM_KILLED']);
+  });
+
+  it('only blames a full filesystem for a full pool when the pool lives in a loop file on it', () => {
+    const findings = [finding('FS_FULL'), finding('DM_POOL_DATA_FULL'), finding('FS_IO_ERROR')];
+    const onLoop = buildFacts(bundleFromRecord({}, { host: 'h' }));
+    onLoop.docker.info = { dataFile: '/dev/loop0', lines: new Map() };
+    expect(correlate(findings, onLoop)?.code).toBe('FS_FULL');
+    const direct = buildFacts(bundleFromRecord({}, { host: 'h' }));
+    direct.docker.info = { dataFile: '/dev/sda3', lines: new Map() };
+    expect(correlate(findings, direct)?.explains).not.toContain('DM_POOL_DATA_FULL');
+  });
+});
