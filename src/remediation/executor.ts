@@ -135,7 +135,8 @@ export async function verifyPlan(
   };
   const report = (options.analyzer ?? defaultAnalyzer)(bundle, now);
   const gone = new Set<FindingCode>(plan.verify.gone);
-  const remaining = report.findings.filter((f) => gone.has(f.code));
+  const subject = plan.verify.subject;
+  const remaining = report.findings.filter((f) => gone.has(f.code) && (subject === undefined || f.subject === undefined || f.subject === subject));
   const status: VerificationStatus = remaining.length > 0 ? 'still_present' : problems.length > 0 ? 'unverified' : 'fixed';
   return { status, remaining, problems, bundle };
 }

@@ -34,6 +34,12 @@ export const RemediationPlanSchema = z.object({
     steps: z.array(VerifyStepSchema),
     /** Codes that must be gone from the re-analysis for the fix to count as "fixed". */
     gone: z.array(FindingCodeSchema).min(1),
+    /**
+     * What the fix is about (a container id, a mount point): when set, only findings with this
+     * subject, or with none, count as remaining. Another container's finding does not make this
+     * container's fix "still present".
+     */
+    subject: z.string().min(1).optional(),
   }),
   /** Slack user id of whoever asked for it. */
   requestedBy: z.string().min(1),
@@ -61,6 +67,7 @@ export function planDigest(plan: Pick<RemediationPlan, 'host' | 'commands' | 've
     plan.commands,
     plan.verify.steps.map((s) => [s.id, s.spec, s.command, s.timeoutMs]),
     [...plan.verify.gone].sort(),
+    plan.verify.subject ?? null,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -184,6 +184,23 @@ describe('remediation flow', () => {
     expect((await world.service.get(request!.id))?.outcome).toBe('still_present');
   });
 
+  it('judges the fixed container alone when the plan names its subject', async () => {
+    const other = 'b'.repeat(64);
+    await world.lab.addContainer(other);
+    const plan = stuckContainerPlan(world.lab.dir);
+    const runFor = async (p: typeof plan) => {
+      await world.lab.addContainer(CONTAINER);
+      const { request } = await world.service.request(p);
+      await world.service.approve(request!.id, 'UAPP1');
+      return (await world.service.execute(request!.id, new LocalShellRunner(HOST), EXEC)).report?.verification;
+    };
+    const anyContainer = await runFor(plan);
+    expect(anyContainer?.status).toBe('still_present');
+    expect(anyContainer?.remaining.map((f) => f.subject)).toEqual([other]);
+    const thisContainer = await runFor({ ...plan, verify: { ...plan.verify, subject: CONTAINER } });
+    expect(thisContainer).toMatchObject({ status: 'fixed', remaining: [] });
+  });
+
   it('says "unverified", not "fixed", when a verify step times out', async () => {
     const plan = stuckContainerPlan(world.lab.dir);
     const slow = { ...plan, verify: { ...plan.verify, steps: [{ ...plan.verify.steps[0]!, command: 'sleep 30', timeoutMs: 300 }] } };

@@ -54,8 +54,8 @@ export function stuckContainerPlan(dir: string, overrides: Partial<RemediationPl
 }
 
 /**
- * The real analyze() with one rule standing in for the docker rules (not on main yet): a container
- * still listed by docker_ps after its removal was ordered is CONTAINER_STOP_TIMEOUT.
+ * The real analyze() with one rule standing in for the docker rules (not on main yet): every
+ * container still listed by docker_ps after its removal was ordered is CONTAINER_STOP_TIMEOUT.
  */
 export const stuckContainerAnalyzer: BundleAnalyzer = (bundle, now) =>
   analyze(bundle, {
@@ -63,22 +63,21 @@ export const stuckContainerAnalyzer: BundleAnalyzer = (bundle, now) =>
     rules: [
       {
         codes: ['CONTAINER_STOP_TIMEOUT'],
-        run: (): Finding[] => {
-          const lines = (bundle.files.get('docker_ps') ?? '').split('\n');
-          const index = lines.findIndex((l) => l.includes(CONTAINER));
-          const line = lines[index];
-          if (line === undefined) return [];
-          return [
-            {
-              code: 'CONTAINER_STOP_TIMEOUT',
-              severity: 'warning',
-              title: `container ${CONTAINER.slice(0, 12)} is still listed`,
-              evidence: [{ spec: 'docker_ps', text: line, line: index + 1 }],
-              fixes: [],
-              subject: CONTAINER,
-            },
-          ];
-        },
+        run: (): Finding[] =>
+          (bundle.files.get('docker_ps') ?? '').split('\n').flatMap((line, index): Finding[] => {
+            const id = /"ID":"([0-9a-f]{12,64})"/.exec(line)?.[1];
+            if (id === undefined) return [];
+            return [
+              {
+                code: 'CONTAINER_STOP_TIMEOUT',
+                severity: 'warning',
+                title: `container ${id.slice(0, 12)} is still listed`,
+                evidence: [{ spec: 'docker_ps', text: line, line: index + 1 }],
+                fixes: [],
+                subject: id,
+              },
+            ];
+          }),
       },
     ],
   });
