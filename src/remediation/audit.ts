@@ -115,7 +115,7 @@ export class AuditLog {
     try {
       const file = await this.handle();
       await file.appendFile(line + '\n', 'utf8');
-      await file.datasync();
+      await file.sync();
     } catch (cause) {
       throw new AuditWriteError(`could not write the audit file ${this.options.filePath}`, { cause });
     }
