@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isBotError } from '../domain/index.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerAudit } from './commands/audit.js';
 import { registerDemo } from './commands/demo.js';
 import type { CliIo } from './io.js';
 
@@ -16,6 +17,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   registerAnalyze(program, io);
   registerDemo(program, io);
+  registerAudit(program, io);
   return program;
 }
 
