@@ -48,11 +48,15 @@ export async function collectBundle(options: CollectOptions): Promise<Bundle> {
   const files = new Map<string, string>();
   const steps: Record<string, StepMeta> = {};
   const outcomes = new Map<string, Promise<StepOutcome>>();
-  const total = playbook.steps.length;
+  // Skipped steps leave the count, so that the last event reads done === total when it can.
+  let total = playbook.steps.length;
   let done = 0;
 
   const runStep = async (step: Step): Promise<StepOutcome> => {
-    if (!(await shouldRun(step, values, outcomes))) return { ran: false, ok: false };
+    if (!(await shouldRun(step, values, outcomes))) {
+      total -= 1;
+      return { ran: false, ok: false };
+    }
     let command = '';
     let result: CommandResult;
     try {

@@ -36,8 +36,8 @@ export interface YamlSource {
   issues: SourceIssue[];
   /** Where `path` is (its deepest existing part), for error messages. */
   locate(path: YamlPath): { line: number; col: number };
-  /** An issue at `path`, placed in the file. */
-  issueAt(path: YamlPath, message: string): SourceIssue;
+  /** An issue at `path`, placed in the file (at the key itself when `atKey`: for unknown fields). */
+  issueAt(path: YamlPath, message: string, atKey?: boolean): SourceIssue;
 }
 
 /** Largest YAML file read: playbooks and inventories are small; anything bigger is a mistake or an attack. */
@@ -78,11 +78,11 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     },
   });
   const value = issues.length ? undefined : (doc.toJS({ maxAliasCount: 0 }) as unknown);
-  const locate = (path: YamlPath) => {
-    const node = deepestNode(doc, path);
+  const locate = (path: YamlPath, atKey = false) => {
+    const node = deepestNode(doc, path, atKey);
     return pos(node?.range?.[0] ?? 0);
   };
-  return { file, value, issues, locate, issueAt: (path, message) => ({ file, ...locate(path), path: formatPath(path), message }) };
+  return { file, value, issues, locate, issueAt: (path, message, atKey) => ({ file, ...locate(path, atKey), path: formatPath(path), message }) };
 }
 
 function firstLine(message: string): string {
@@ -90,12 +90,13 @@ function firstLine(message: string): string {
 }
 
 /** The node at `path`, or the deepest ancestor that exists (a missing field points at its parent). */
-function deepestNode(doc: Document, path: YamlPath): Node | undefined {
+function deepestNode(doc: Document, path: YamlPath, atKey: boolean): Node | undefined {
   let node: unknown = doc.contents;
-  for (const key of path) {
+  for (const [i, key] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
-      if (!pair || !isPair(pair) || pair.value === null) return (pair?.key as Node | undefined) ?? (node as Node);
+      const last = i === path.length - 1;
+      if (!pair || !isPair(pair) || pair.value === null || (atKey && last)) return (pair?.key as Node | undefined) ?? (node as Node);
       node = pair.value;
     } else if (isSeq(node) && typeof key === 'number' && node.items[key] !== undefined) {
       node = node.items[key];
@@ -106,12 +107,12 @@ function deepestNode(doc: Document, path: YamlPath): Node | undefined {
   return node as Node | undefined;
 }
 
-/** Finds the key node itself for an unknown-key issue, so the column points at the bad key. */
+/** Zod issues placed in the file; an unknown field points at its key, a missing one at its parent. */
 export function issuesFromZod(source: YamlSource, error: z.ZodError, raw: unknown): SourceIssue[] {
   const out: SourceIssue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(source.issueAt([...issue.path, key], `unknown field "${key}"`));
+      for (const key of issue.keys) out.push(source.issueAt([...issue.path, key], `unknown field "${key}"`, true));
       continue;
     }
     const missing = issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined;
