@@ -8,3 +8,4 @@ export { playbookJsonSchema } from './playbook-json-schema.js';
 export * from './playbook.schema.js';
 export { insideQuotes, placeholders, renderTemplate, shellQuote } from './template.js';
 export { formatIssue, formatPath, parseYamlSource, issuesFromZod, type SourceIssue, type YamlSource, type YamlPath } from './yaml-source.js';
+export { issuesMessage, SourceFileError } from './source-error.js';

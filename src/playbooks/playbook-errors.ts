@@ -1,16 +1,11 @@
 import { InputError } from '../domain/index.js';
-import { formatIssue, type SourceIssue } from './yaml-source.js';
+import { SourceFileError } from './source-error.js';
+import type { SourceIssue } from './yaml-source.js';
 
 /** A playbook file that cannot be used; `issues` hold every `file:line:col: path: what` found. */
-export class PlaybookError extends InputError {
-  readonly issues: readonly SourceIssue[];
-
+export class PlaybookError extends SourceFileError {
   constructor(file: string, issues: readonly SourceIssue[], options: { cause?: unknown } = {}) {
-    const lines = issues.map(formatIssue);
-    const shown = lines.slice(0, 5).join('\n');
-    const more = lines.length > 5 ? `\n(${lines.length - 5} more)` : '';
-    super('playbook_invalid', issues.length ? `${shown}${more}` : `${file}: invalid playbook`, options);
-    this.issues = issues;
+    super('playbook_invalid', 'playbook', file, issues, options);
   }
 }
 

@@ -115,6 +115,11 @@ export function issuesFromZod(source: YamlSource, error: z.ZodError, raw: unknow
       for (const key of issue.keys) out.push(source.issueAt([...issue.path, key], `unknown field "${key}"`, true));
       continue;
     }
+    if (issue.code === 'invalid_key') {
+      const key = issue.path[issue.path.length - 1];
+      out.push(source.issueAt(issue.path, `key ${JSON.stringify(String(key))} refused: ${issue.issues[0]?.message ?? issue.message}`, true));
+      continue;
+    }
     const missing = issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined;
     const message = missing ? `required (${issue.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})` : issue.message;
     out.push(source.issueAt(issue.path, message));
