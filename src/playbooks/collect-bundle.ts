@@ -40,7 +40,7 @@ interface StepOutcome {
  */
 export async function collectBundle(options: CollectOptions): Promise<Bundle> {
   const { runner, host, playbook, clock } = options;
-  const values = checkParams(playbook.params ?? {}, options.params ?? {}, `playbook ${playbook.name}`);
+  const values = checkPlaybookParams(playbook, options.params ?? {});
   const limit = Math.max(1, options.channelLimit ?? DEFAULT_CHANNEL_LIMIT);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const collectedAt = clock.now().toISOString();
@@ -97,6 +97,14 @@ export async function collectBundle(options: CollectOptions): Promise<Bundle> {
     meta: { host, collected_at: collectedAt, playbook: playbook.name, steps: ordered(steps, playbook) },
     files: new Map([...files].sort(([a], [b]) => a.localeCompare(b))),
   };
+}
+
+/**
+ * Checks chat or alert values against a playbook's params (ParamError when refused) and returns
+ * the values to substitute. Call it before opening the SSH connection; collectBundle checks again.
+ */
+export function checkPlaybookParams(playbook: Playbook, params: Readonly<Record<string, string>>): Record<string, string> {
+  return checkParams(playbook.params ?? {}, params, `playbook ${playbook.name}`);
 }
 
 async function shouldRun(step: Step, values: Readonly<Record<string, string>>, outcomes: ReadonlyMap<string, Promise<StepOutcome>>): Promise<boolean> {

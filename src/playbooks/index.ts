@@ -1,7 +1,7 @@
-export { collectBundle, DEFAULT_CHANNEL_LIMIT, DEFAULT_MAX_BYTES, type CollectOptions } from './collect-bundle.js';
+export { checkPlaybookParams, collectBundle, DEFAULT_CHANNEL_LIMIT, DEFAULT_MAX_BYTES, type CollectOptions } from './collect-bundle.js';
 export { parseDuration, DURATION_PATTERN } from './duration.js';
 export { lintPlaybook, type LintProblem } from './lint-playbook.js';
-export { isPlaybookFile, loadPlaybookFile, loadPlaybooks, parsePlaybook, type LoadedPlaybook, type LoadedPlaybooks } from './load-playbooks.js';
+export { findPlaybook, isPlaybookFile, loadPlaybookFile, loadPlaybooks, parsePlaybook, type LoadedPlaybook, type LoadedPlaybooks } from './load-playbooks.js';
 export { checkParams, checkPattern, MAX_PARAM_LENGTH, PARAM_TYPES, type ParamDecl, type ParamType } from './params.js';
 export { describeValue, ParamError, PlaybookError, PlaybookNotFoundError, playbookNotFound } from './playbook-errors.js';
 export { playbookJsonSchema } from './playbook-json-schema.js';

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { lintPlaybook } from './lint-playbook.js';
-import { PlaybookError } from './playbook-errors.js';
+import { PlaybookError, playbookNotFound } from './playbook-errors.js';
 import { PlaybookSchema, type Playbook } from './playbook.schema.js';
 import { issuesFromZod, parseYamlSource, type SourceIssue } from './yaml-source.js';
 
@@ -64,4 +64,11 @@ export async function loadPlaybooks(dir: string): Promise<LoadedPlaybooks> {
     }
   }
   return { playbooks, errors };
+}
+
+/** The playbook of that name (as typed in chat: shown escaped if unknown), or PlaybookNotFoundError. */
+export function findPlaybook(loaded: LoadedPlaybooks, name: string): Playbook {
+  const found = loaded.playbooks.get(name);
+  if (!found) throw playbookNotFound(name, [...loaded.playbooks.keys()].sort());
+  return found.playbook;
 }

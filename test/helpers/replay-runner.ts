@@ -28,6 +28,8 @@ export const CANONICAL_COMMANDS: Readonly<Record<string, string>> = {
  */
 export class ReplayRunner implements CommandRunner {
   readonly host: string;
+  /** Every command line asked for, in order. */
+  readonly commands: string[] = [];
   private readonly bySpec = new Map(Object.entries(CANONICAL_COMMANDS).map(([spec, cmd]) => [cmd, spec]));
 
   constructor(private readonly bundle: Bundle) {
@@ -35,6 +37,7 @@ export class ReplayRunner implements CommandRunner {
   }
 
   async run(command: string, options: RunOptions): Promise<CommandResult> {
+    this.commands.push(command);
     const spec = this.bySpec.get(command);
     const text = spec ? this.bundle.files.get(spec) : undefined;
     const recorded = spec ? this.bundle.meta.steps?.[spec] : undefined;

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
 import { readBundle, writeBundle } from '../../src/bundles/index.js';
-import { fixedClock, SPEC_NAMES } from '../../src/domain/index.js';
-import { collectBundle, loadPlaybooks, placeholders, playbookJsonSchema } from '../../src/playbooks/index.js';
+import { bundleFromRecord, fixedClock, SPEC_NAMES } from '../../src/domain/index.js';
+import { checkPlaybookParams, collectBundle, findPlaybook, loadPlaybooks, ParamError, placeholders, playbookJsonSchema, PlaybookNotFoundError } from '../../src/playbooks/index.js';
+import { HOSTILE_INPUTS } from '../helpers/hostile-inputs.js';
 import { incidentBundles } from '../helpers/fixtures.js';
 import { CANONICAL_COMMANDS, ReplayRunner } from '../helpers/replay-runner.js';
 
@@ -39,6 +40,40 @@ describe('shipped playbooks', () => {
     expect(container?.params?.container).toMatchObject({ type: 'container_id', required: true });
     const used = new Set(container?.steps.flatMap((s) => placeholders(s.command).map((p) => p.name)));
     expect([...used]).toEqual(['container']);
+  });
+
+  it('finds a playbook by name and names the shipped ones when asked for another', () => {
+    expect(findPlaybook(shipped, 'container').name).toBe('container');
+    expect(() => findPlaybook(shipped, 'rm -rf /')).toThrow(PlaybookNotFoundError);
+    expect(() => findPlaybook(shipped, 'rm -rf /')).toThrow('no playbook named "rm -rf /"; there are: container, docker-daemon-hung, docker-host');
+  });
+
+  it('refuses every hostile container id before a runner is even created', () => {
+    const container = findPlaybook(shipped, 'container');
+    let runnersCreated = 0;
+    const startDiagnosis = (params: Record<string, string>) => {
+      checkPlaybookParams(container, params);
+      runnersCreated += 1;
+    };
+    for (const [, value] of HOSTILE_INPUTS) expect(() => startDiagnosis({ container: value })).toThrow(ParamError);
+    expect(runnersCreated).toBe(0);
+    startDiagnosis({ container: '812c82c5a7a5' });
+    expect(runnersCreated).toBe(1);
+  });
+
+  it('container renders the id single-quoted into each step and skips inspect when docker ps fails', async () => {
+    // given a host where no command answers (dockerd gone)
+    const runner = new ReplayRunner(bundleFromRecord({}, { host: 'h' }));
+    const container = findPlaybook(shipped, 'container');
+    // when
+    const bundle = await collectBundle({ runner, host: 'h', playbook: container, params: { container: '812c82c5a7a5' }, clock: fixedClock('2026-01-01T00:00:00Z') });
+    // then
+    expect(runner.commands).toContain("docker ps -a --no-trunc --filter id='812c82c5a7a5' --format '{{json .}}'");
+    expect(runner.commands).toContain("dmesg | grep -F -B 5 -A 30 -e '812c82c5a7a5' | tail -n 2000");
+    expect(runner.commands.some((c) => c.startsWith('docker inspect'))).toBe(false);
+    expect(runner.commands.filter((c) => c.includes('812c82c5a7a5'))).toHaveLength(5);
+    expect(Object.keys(bundle.meta.steps ?? {})).not.toContain('docker_inspect');
+    expect(bundle.meta.steps?.docker_ps).toMatchObject({ exit: 127 });
   });
 
   it('playbooks/playbook.schema.json is what the zod schema emits (regenerate with `sickbay playbook schema`)', () => {
