@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { HostRef, SshTarget } from '../domain/index.js';
-import { issuesFromZod, parseYamlSource, type SourceIssue, type YamlSource } from '../playbooks/index.js';
+import { issuesFromZod, ownValue, parseYamlSource, type SourceIssue, type YamlSource } from '../playbooks/index.js';
 import { InventoryError } from './inventory-errors.js';
 import { InventorySchema, type HostEntry, type InventoryFile } from './inventory.schema.js';
 import { createHostDirectory, type InventoryDirectory } from './host-directory.js';
@@ -44,7 +44,7 @@ export function parseInventory(text: string, file: string, options: InventoryOpt
   const targetOf = (name: string): SshTarget => {
     const known = targets.get(name);
     if (known) return known;
-    const entry = inventory.hosts[name] as HostEntry;
+    const entry = ownValue(inventory.hosts, name) as HostEntry;
     const s = effective(inventory, entry);
     const target: SshTarget = {
       name,
@@ -62,7 +62,7 @@ export function parseInventory(text: string, file: string, options: InventoryOpt
   const hosts: HostRef[] = Object.keys(inventory.hosts)
     .sort()
     .map((name) => {
-      const entry = inventory.hosts[name] as HostEntry;
+      const entry = ownValue(inventory.hosts, name) as HostEntry;
       const s = effective(inventory, entry);
       return { name, zone: s.zone ?? DEFAULT_ZONE, tags: s.tags, ssh: targetOf(name) };
     });
@@ -71,7 +71,7 @@ export function parseInventory(text: string, file: string, options: InventoryOpt
 
 /** A host's settings after defaults and its group; tags add up, everything else the most specific wins. */
 function effective(inventory: InventoryFile, entry: HostEntry) {
-  const group = entry.group ? inventory.groups?.[entry.group] : undefined;
+  const group = entry.group ? ownValue(inventory.groups, entry.group) : undefined;
   const defaults = inventory.defaults ?? {};
   const tags = [...new Set([...(defaults.tags ?? []), ...(group?.tags ?? []), ...(entry.tags ?? [])])].sort();
   return { ...defaults, ...group, ...entry, tags };
@@ -82,26 +82,26 @@ function checkReferences(inventory: InventoryFile, source: YamlSource): SourceIs
   const issues: SourceIssue[] = [];
   const names = Object.keys(inventory.hosts);
   for (const name of names) {
-    const entry = inventory.hosts[name] as HostEntry;
-    if (entry.group && !inventory.groups?.[entry.group]) {
+    const entry = ownValue(inventory.hosts, name) as HostEntry;
+    if (entry.group && !ownValue(inventory.groups, entry.group)) {
       issues.push(source.issueAt(['hosts', name, 'group'], `no group "${entry.group}" under groups:`));
     }
     const jump = effective(inventory, entry).jump;
     if (jump === undefined) continue;
     const at = entry.jump ? ['hosts', name, 'jump'] : ['hosts', name];
-    if (!inventory.hosts[jump]) {
+    if (!ownValue(inventory.hosts, jump)) {
       issues.push(source.issueAt(at, `jump host "${jump}" is not in this inventory`));
       continue;
     }
     const chain = [name];
     let next: string | undefined = jump;
-    while (next !== undefined && inventory.hosts[next]) {
+    while (next !== undefined && ownValue(inventory.hosts, next)) {
       if (chain.includes(next)) {
         issues.push(source.issueAt(at, `jump hosts go round in a cycle: ${[...chain, next].join(' -> ')}`));
         break;
       }
       chain.push(next);
-      next = effective(inventory, inventory.hosts[next] as HostEntry).jump;
+      next = effective(inventory, ownValue(inventory.hosts, next) as HostEntry).jump;
     }
   }
   return issues;

@@ -1,6 +1,6 @@
 import type { Bundle, Clock, CommandResult, CommandRunner, DiagnosisProgress, StepMeta } from '../domain/index.js';
 import { parseDuration } from './duration.js';
-import { checkParams } from './params.js';
+import { checkParams, ownValue } from './params.js';
 import type { Playbook, Step } from './playbook.schema.js';
 import { renderTemplate } from './template.js';
 
@@ -110,7 +110,7 @@ export function checkPlaybookParams(playbook: Playbook, params: Readonly<Record<
 async function shouldRun(step: Step, values: Readonly<Record<string, string>>, outcomes: ReadonlyMap<string, Promise<StepOutcome>>): Promise<boolean> {
   const when = step.when;
   if (!when) return true;
-  if ('param' in when) return values[when.param] !== undefined;
+  if ('param' in when) return ownValue(values, when.param) !== undefined;
   const earlier = outcomes.get(when.step);
   if (!earlier) return false;
   const outcome = await earlier;

@@ -2,7 +2,7 @@ export { checkPlaybookParams, collectBundle, DEFAULT_CHANNEL_LIMIT, DEFAULT_MAX_
 export { parseDuration, DURATION_PATTERN } from './duration.js';
 export { lintPlaybook, type LintProblem } from './lint-playbook.js';
 export { findPlaybook, isPlaybookFile, loadPlaybookFile, loadPlaybooks, parsePlaybook, type LoadedPlaybook, type LoadedPlaybooks } from './load-playbooks.js';
-export { checkParams, checkPattern, MAX_PARAM_LENGTH, PARAM_TYPES, type ParamDecl, type ParamType } from './params.js';
+export { checkParams, checkPattern, ownValue, MAX_PARAM_LENGTH, PARAM_TYPES, type ParamDecl, type ParamType } from './params.js';
 export { describeValue, ParamError, PlaybookError, PlaybookNotFoundError, playbookNotFound } from './playbook-errors.js';
 export { playbookJsonSchema } from './playbook-json-schema.js';
 export * from './playbook.schema.js';

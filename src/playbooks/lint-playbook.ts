@@ -1,4 +1,5 @@
 import type { Playbook } from './playbook.schema.js';
+import { ownValue } from './params.js';
 import { insideQuotes, placeholders } from './template.js';
 import type { YamlPath } from './yaml-source.js';
 
@@ -29,13 +30,13 @@ export function lintPlaybook(playbook: Playbook): LintProblem[] {
 
     problems.push(...lintTemplate(step.command, params, at('command')));
     for (const { name } of placeholders(step.command)) {
-      const decl = params[name];
+      const decl = ownValue(params, name);
       const guarded = step.when && 'param' in step.when && step.when.param === name;
       if (decl && !decl.required && !guarded) {
         problems.push({ path: at('command'), message: `uses optional param "${name}": add \`when: { param: ${name} }\` or make it required` });
       }
     }
-    if (step.when && 'param' in step.when && !params[step.when.param]) {
+    if (step.when && 'param' in step.when && !ownValue(params, step.when.param)) {
       problems.push({ path: ['steps', i, 'when', 'param'], message: `no param "${step.when.param}" is declared` });
     }
     if (step.when && 'step' in step.when) {
@@ -59,7 +60,7 @@ export function lintPlaybook(playbook: Playbook): LintProblem[] {
 function lintTemplate(template: string, declared: Readonly<Record<string, unknown>>, path: YamlPath): LintProblem[] {
   const problems: LintProblem[] = [];
   for (const { name, index } of placeholders(template)) {
-    if (!Object.prototype.hasOwnProperty.call(declared, name)) {
+    if (!Object.hasOwn(declared, name)) {
       problems.push({ path, message: `{{${name}}} refers to an undeclared param (declared: ${Object.keys(declared).join(', ') || 'none'})` });
     } else if (insideQuotes(template, index)) {
       problems.push({ path, message: `{{${name}}} is inside quotes: values are single-quoted for you, write it bare` });

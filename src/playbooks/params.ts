@@ -1,5 +1,10 @@
 import { describeValue, paramInvalid, paramMissing, paramUnknown } from './playbook-errors.js';
 
+/** `record[key]` when the record itself holds the key: never Object.prototype's `constructor` or `__proto__`. */
+export function ownValue<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** Built-in param types, each an anchored pattern. */
 export const PARAM_TYPES = {
   /** A Docker container id, short (12) or full (64) hex. */
@@ -49,7 +54,7 @@ export function checkParams(
 ): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(given)) {
-    const decl = Object.prototype.hasOwnProperty.call(declared, name) ? declared[name] : undefined;
+    const decl = ownValue(declared, name);
     if (!decl) throw paramUnknown(context, name, Object.keys(declared));
     if (typeof value !== 'string' || !valueMatches(decl, value)) throw paramInvalid(context, name, describeValue(String(value)), describeDecl(decl));
     values[name] = value;

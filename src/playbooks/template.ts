@@ -1,3 +1,5 @@
+import { ownValue } from './params.js';
+
 /**
  * Command templates. `{{name}}` (an identifier, spaces allowed inside the braces) is a placeholder;
  * anything else in double braces (`{{json .}}`, `{{.State.OOMKilled}}`) is a Docker Go template
@@ -47,7 +49,7 @@ export function insideQuotes(template: string, index: number): boolean {
  */
 export function renderTemplate(template: string, values: Readonly<Record<string, string>>): string {
   return template.replace(PLACEHOLDER, (_whole, name: string) => {
-    const value = Object.prototype.hasOwnProperty.call(values, name) ? values[name] : undefined;
+    const value = ownValue(values, name);
     if (value === undefined) throw new Error(`template needs param "${name}", which has no value`);
     return shellQuote(value);
   });

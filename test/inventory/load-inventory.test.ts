@@ -82,3 +82,13 @@ describe('loading an inventory', () => {
     expect(err.userMessage).toContain('no-such-inventory.yml:1:1: cannot be read (ENOENT)');
   });
 });
+
+describe('inventory names that shadow object properties', () => {
+  it('refuses a jump to "constructor" when no such host is declared', () => {
+    expect(() => parseInventory('hosts:\n  web-1: { address: 10.0.0.1, jump: constructor }\n', 'inv.yml')).toThrow(/jump host "constructor" is not in this inventory/);
+  });
+
+  it('refuses a group named "toString" that is not declared', () => {
+    expect(() => parseInventory('hosts:\n  web-1: { address: 10.0.0.1, group: tostring }\n', 'inv.yml')).toThrow(/no group "tostring"/);
+  });
+});

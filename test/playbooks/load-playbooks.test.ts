@@ -70,3 +70,15 @@ describe('loading playbooks', () => {
     expect(loaded.errors[0]?.userMessage).toMatch(/broken\.yml:\d+:\d+: /);
   });
 });
+
+describe('playbook names that shadow object properties', () => {
+  it('treats {{constructor}} as an undeclared param', () => {
+    const text = 'name: p\ndescription: d\nsteps:\n  - { id: u, spec: uname, command: "echo {{constructor}}", timeout: 5s }\n';
+    expect(() => parsePlaybook(text, 'p.yml')).toThrow(/\{\{constructor\}\} refers to an undeclared param/);
+  });
+
+  it('refuses when: { param: constructor } when no such param is declared', () => {
+    const text = 'name: p\ndescription: d\nsteps:\n  - { id: u, spec: uname, command: "uname", timeout: 5s, when: { param: constructor } }\n';
+    expect(() => parsePlaybook(text, 'p.yml')).toThrow(/no param "constructor" is declared/);
+  });
+});
