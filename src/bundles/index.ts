@@ -1,2 +1,3 @@
 export { readBundle } from './read-bundle.js';
 export { readSosreport, isSosreport } from './sosreport.js';
+export { writeBundle, pruneBundles, BUNDLE_DIR_MODE, BUNDLE_FILE_MODE, type WriteBundleOptions, type WriteBundleResult } from './write-bundle.js';

@@ -3,6 +3,7 @@ import { isBotError } from '../domain/index.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDemo } from './commands/demo.js';
+import { registerPlaybook } from './commands/playbook.js';
 import type { CliIo } from './io.js';
 
 /** Exit status: 0 ran (whatever it found), 2 bad input, 1 internal failure. */
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo): Command {
   registerAnalyze(program, io);
   registerDemo(program, io);
   registerAudit(program, io);
+  registerPlaybook(program, io);
   return program;
 }
 

@@ -3,23 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { captureIo } from '../helpers/capture-io.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
-
-function captureIo(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    colour: false,
-    out(text: string) {
-      io.stdout += text;
-    },
-    err(text: string) {
-      io.stderr += text;
-    },
-  };
-  return io;
-}
 
 describe('sickbay analyze', () => {
   it('prints the JSON report shape for a bundle and exits 0', async () => {

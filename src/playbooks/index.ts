@@ -1,0 +1,11 @@
+export { checkPlaybookParams, collectBundle, DEFAULT_CHANNEL_LIMIT, DEFAULT_MAX_BYTES, type CollectOptions } from './collect-bundle.js';
+export { parseDuration, DURATION_PATTERN } from './duration.js';
+export { lintPlaybook, type LintProblem } from './lint-playbook.js';
+export { findPlaybook, isPlaybookFile, loadPlaybookFile, loadPlaybooks, parsePlaybook, type LoadedPlaybook, type LoadedPlaybooks } from './load-playbooks.js';
+export { checkParams, checkPattern, ownValue, MAX_PARAM_LENGTH, PARAM_TYPES, type ParamDecl, type ParamType } from './params.js';
+export { describeValue, ParamError, PlaybookError, PlaybookNotFoundError, playbookNotFound } from './playbook-errors.js';
+export { playbookJsonSchema } from './playbook-json-schema.js';
+export * from './playbook.schema.js';
+export { insideQuotes, placeholders, renderTemplate, shellQuote } from './template.js';
+export { formatIssue, formatPath, parseYamlSource, issuesFromZod, type SourceIssue, type YamlSource, type YamlPath } from './yaml-source.js';
+export { issuesMessage, SourceFileError } from './source-error.js';

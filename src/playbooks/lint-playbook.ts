@@ -1,0 +1,70 @@
+import type { Playbook } from './playbook.schema.js';
+import { ownValue } from './params.js';
+import { insideQuotes, placeholders } from './template.js';
+import type { YamlPath } from './yaml-source.js';
+
+export interface LintProblem {
+  path: YamlPath;
+  message: string;
+}
+
+/**
+ * Checks what the schema alone cannot: templates name only declared params and never inside
+ * quotes, step ids and specs are unique, `when` and `verify` refer to things that exist (a
+ * `when.step` to an earlier step), and optional params are only used by steps guarded on them.
+ */
+export function lintPlaybook(playbook: Playbook): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const params = playbook.params ?? {};
+  const seenIds = new Map<string, number>();
+  const seenSpecs = new Map<string, number>();
+
+  playbook.steps.forEach((step, i) => {
+    const at = (field: string): YamlPath => ['steps', i, field];
+    const firstId = seenIds.get(step.id);
+    if (firstId !== undefined) problems.push({ path: at('id'), message: `duplicate step id "${step.id}" (also steps[${firstId}])` });
+    else seenIds.set(step.id, i);
+    const firstSpec = seenSpecs.get(step.spec);
+    if (firstSpec !== undefined) problems.push({ path: at('spec'), message: `spec "${step.spec}" is already collected by steps[${firstSpec}]; one step per spec` });
+    else seenSpecs.set(step.spec, i);
+
+    problems.push(...lintTemplate(step.command, params, at('command')));
+    for (const { name } of placeholders(step.command)) {
+      const decl = ownValue(params, name);
+      const guarded = step.when && 'param' in step.when && step.when.param === name;
+      if (decl && !decl.required && !guarded) {
+        problems.push({ path: at('command'), message: `uses optional param "${name}": add \`when: { param: ${name} }\` or make it required` });
+      }
+    }
+    if (step.when && 'param' in step.when && !ownValue(params, step.when.param)) {
+      problems.push({ path: ['steps', i, 'when', 'param'], message: `no param "${step.when.param}" is declared` });
+    }
+    if (step.when && 'step' in step.when) {
+      const target = seenIds.get(step.when.step);
+      if (target === undefined || target === i) {
+        problems.push({ path: ['steps', i, 'when', 'step'], message: `"${step.when.step}" is not an earlier step` });
+      }
+    }
+  });
+
+  (playbook.remediations ?? []).forEach((fix, r) => {
+    const scope = { ...params, ...(fix.params ?? {}) };
+    fix.commands.forEach((command, c) => problems.push(...lintTemplate(command, scope, ['remediations', r, 'commands', c])));
+    fix.verify.steps.forEach((id, s) => {
+      if (!seenIds.has(id)) problems.push({ path: ['remediations', r, 'verify', 'steps', s], message: `no step "${id}" in this playbook` });
+    });
+  });
+  return problems;
+}
+
+function lintTemplate(template: string, declared: Readonly<Record<string, unknown>>, path: YamlPath): LintProblem[] {
+  const problems: LintProblem[] = [];
+  for (const { name, index } of placeholders(template)) {
+    if (!Object.hasOwn(declared, name)) {
+      problems.push({ path, message: `{{${name}}} refers to an undeclared param (declared: ${Object.keys(declared).join(', ') || 'none'})` });
+    } else if (insideQuotes(template, index)) {
+      problems.push({ path, message: `{{${name}}} is inside quotes: values are single-quoted for you, write it bare` });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,23 @@
+/** What people and alerts may type that must never reach a shell line or an ssh argument. */
+export const HOSTILE_INPUTS: ReadonlyArray<[string, string]> = [
+  ['a command separator', '; id'],
+  ['an and-list', '&& reboot'],
+  ['a pipe', '| nc x 1'],
+  ['command substitution', '$(id)'],
+  ['backticks', '`id`'],
+  ['IFS expansion', '${IFS}id'],
+  ['a newline', 'a\nid'],
+  ['a carriage return', 'a\rid'],
+  ['a NUL byte', 'a\u0000id'],
+  ['an ssh option', '-oProxyCommand=sh'],
+  ['a long option', '--help'],
+  ['a path traversal', '../../etc/shadow'],
+  ['a glob', '*'],
+  ['a redirection', '>/etc/passwd'],
+  ['single quotes', "a'b'c"],
+  ['double quotes', 'a"b"c'],
+  ['a variable', '$HOME'],
+  ['a Cyrillic look-alike', 'host-\u04303-60-17'],
+  ['a zero-width space', 'host-a3\u200b-60-17'],
+  ['a 10 kB string', 'a'.repeat(10 * 1024)],
+];

@@ -1,0 +1,54 @@
+import type { Bundle, CommandResult, CommandRunner, RunOptions } from '../../src/domain/index.js';
+
+/**
+ * The canonical command of each spec, copied from docs/evidence.md: a playbook that claims a spec
+ * with another command is not replayed.
+ */
+export const CANONICAL_COMMANDS: Readonly<Record<string, string>> = {
+  uname: 'uname -a',
+  nproc: 'nproc',
+  uptime: 'uptime',
+  meminfo: 'cat /proc/meminfo',
+  df: 'df -PT',
+  df_inodes: 'df -PTi',
+  ps: 'ps -eo pid,stat,etimes,wchan:32,args',
+  dmesg: 'dmesg',
+  messages: 'tail -n 20000 /var/log/messages',
+  journal_docker: 'journalctl -u docker --no-pager -n 5000',
+  docker_version: 'docker version',
+  docker_info: 'docker info',
+  docker_ps: "docker ps -a --no-trunc --format '{{json .}}'",
+  docker_inspect: 'docker inspect $(docker ps -aq)',
+  docker_log_sizes: 'du -sb /var/lib/docker/containers/*/*-json.log',
+};
+
+/**
+ * A CommandRunner that answers canonical commands from a recorded bundle, as the host did:
+ * a step the bundle records as timed out times out (at once), an uncollected one exits 127.
+ */
+export class ReplayRunner implements CommandRunner {
+  readonly host: string;
+  /** Every command line asked for, in order. */
+  readonly commands: string[] = [];
+  private readonly bySpec = new Map(Object.entries(CANONICAL_COMMANDS).map(([spec, cmd]) => [cmd, spec]));
+
+  constructor(private readonly bundle: Bundle) {
+    this.host = bundle.meta.host ?? 'replay';
+  }
+
+  async run(command: string, options: RunOptions): Promise<CommandResult> {
+    this.commands.push(command);
+    const spec = this.bySpec.get(command);
+    const text = spec ? this.bundle.files.get(spec) : undefined;
+    const recorded = spec ? this.bundle.meta.steps?.[spec] : undefined;
+    if (spec === undefined || text === undefined) {
+      return { stdout: '', stderr: `sh: ${command}: not found\n`, exit: 127, timedOut: false, truncated: false, durationMs: 1 };
+    }
+    if (recorded?.timed_out) {
+      return { stdout: text, stderr: '', exit: null, timedOut: true, truncated: false, durationMs: options.timeoutMs };
+    }
+    return { stdout: text, stderr: '', exit: recorded?.exit ?? 0, timedOut: false, truncated: false, durationMs: recorded?.duration_ms ?? 1 };
+  }
+
+  async close(): Promise<void> {}
+}
