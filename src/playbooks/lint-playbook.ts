@@ -47,12 +47,20 @@ export function lintPlaybook(playbook: Playbook): LintProblem[] {
     }
   });
 
+  const seenFixes = new Map<string, number>();
   (playbook.remediations ?? []).forEach((fix, r) => {
+    const firstFix = seenFixes.get(fix.id);
+    if (firstFix !== undefined) problems.push({ path: ['remediations', r, 'id'], message: `duplicate remediation id "${fix.id}" (also remediations[${firstFix}])` });
+    else seenFixes.set(fix.id, r);
     const scope = { ...params, ...(fix.params ?? {}) };
     fix.commands.forEach((command, c) => problems.push(...lintTemplate(command, scope, ['remediations', r, 'commands', c])));
     fix.verify.steps.forEach((id, s) => {
       if (!seenIds.has(id)) problems.push({ path: ['remediations', r, 'verify', 'steps', s], message: `no step "${id}" in this playbook` });
     });
+    const subject = fix.verify.subject;
+    if (subject !== undefined && !ownValue(scope, subject)?.required) {
+      problems.push({ path: ['remediations', r, 'verify', 'subject'], message: `"${subject}" must name a required param of this playbook or remediation` });
+    }
   });
   return problems;
 }

@@ -71,7 +71,17 @@ export const RemediationSchema = z
     /** A hint for the approval policy: how many approvers, from which groups. */
     approvers: z.object({ min: z.number().int().min(1).optional(), groups: z.array(Identifier).optional() }).strict().optional(),
     /** After the fix: re-run these steps and check that these codes are gone. */
-    verify: z.object({ steps: z.array(Identifier).min(1), gone: z.array(FindingCodeSchema) }).strict(),
+    verify: z
+      .object({
+        steps: z.array(Identifier).min(1),
+        gone: z.array(FindingCodeSchema).min(1),
+        /**
+         * The param naming what the fix is about (a container): only findings about that value count
+         * as remaining, so another container's trouble does not make this fix "still present".
+         */
+        subject: Identifier.optional(),
+      })
+      .strict(),
   })
   .strict();
 export type Remediation = z.infer<typeof RemediationSchema>;

@@ -64,6 +64,18 @@ function succeeded(result: CommandResult): boolean {
   return result.exit === 0 && !result.timedOut && result.error === undefined;
 }
 
+const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
+
+/**
+ * Whether a finding's subject is what the plan is about. Container ids match on their common
+ * prefix (a plan made from `812c82c5a7a5` is about the finding's full 64-digit id); anything else
+ * (a mount point) must be equal.
+ */
+export function sameSubject(found: string, planned: string): boolean {
+  if (found === planned) return true;
+  return CONTAINER_ID.test(found) && CONTAINER_ID.test(planned) && (found.startsWith(planned) || planned.startsWith(found));
+}
+
 /** Runs an approved plan's commands in order, then its verification. */
 export async function executePlan(plan: RemediationPlan, runner: CommandRunner, options: ExecuteOptions): Promise<ExecutionReport> {
   const runOptions = {
@@ -136,7 +148,7 @@ export async function verifyPlan(
   const report = (options.analyzer ?? defaultAnalyzer)(bundle, now);
   const gone = new Set<FindingCode>(plan.verify.gone);
   const subject = plan.verify.subject;
-  const remaining = report.findings.filter((f) => gone.has(f.code) && (subject === undefined || f.subject === undefined || f.subject === subject));
+  const remaining = report.findings.filter((f) => gone.has(f.code) && (subject === undefined || f.subject === undefined || sameSubject(f.subject, subject)));
   const status: VerificationStatus = remaining.length > 0 ? 'still_present' : problems.length > 0 ? 'unverified' : 'fixed';
   return { status, remaining, problems, bundle };
 }

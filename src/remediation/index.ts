@@ -5,3 +5,4 @@ export * from './executor.js';
 export * from './audit.js';
 export * from './remediation-service.js';
 export * from './remediation-errors.js';
+export * from './plan-from-playbook.js';

@@ -21,8 +21,8 @@ export type VerifyStep = z.infer<typeof VerifyStepSchema>;
  * phase 2 maps a playbook entry (templates + pattern-checked params) into this.
  */
 export const RemediationPlanSchema = z.object({
-  /** The playbook's remediation id, e.g. `remove-stuck-container`. */
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a remediation id is lower-case letters, digits and "-"'),
+  /** The playbook's remediation id, e.g. `remove_stuck_container`. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a remediation id is lower-case letters, digits, "_" and "-"'),
   title: z.string().min(1),
   host: HostNameSchema,
   /** Exact shell lines, run in order; the first failure stops the rest. */
@@ -43,6 +43,16 @@ export const RemediationPlanSchema = z.object({
   }),
   /** Slack user id of whoever asked for it. */
   requestedBy: z.string().min(1),
+  /**
+   * Where the plan was rendered from: the playbook and the params that passed its patterns. The
+   * PlanSource re-renders from these on every click, against the playbook as it is then.
+   */
+  source: z
+    .object({
+      playbook: z.string().min(1),
+      params: z.record(z.string(), z.string()),
+    })
+    .optional(),
 });
 export type RemediationPlan = z.infer<typeof RemediationPlanSchema>;
 
