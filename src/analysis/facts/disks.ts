@@ -1,4 +1,6 @@
 import type { Bundle } from '../../domain/index.js';
+import { parseDf } from '../parsers/df.js';
+import { parseDfInodes } from '../parsers/df-inodes.js';
 import type { LogLine } from './log-line.js';
 
 export interface Filesystem {
@@ -14,6 +16,7 @@ export interface Filesystem {
 
 export interface InodeUsage {
   source: string;
+  type?: string;
   mount: string;
   inodes: number;
   used: number;
@@ -26,6 +29,19 @@ export interface DiskFacts {
   inodes: InodeUsage[];
 }
 
-export function buildDiskFacts(_bundle: Bundle): DiskFacts {
-  return { filesystems: [], inodes: [] };
+export function buildDiskFacts(bundle: Bundle): DiskFacts {
+  const df = bundle.files.get('df');
+  const dfi = bundle.files.get('df_inodes');
+  return { filesystems: df ? parseDf(df) : [], inodes: dfi ? parseDfInodes(dfi) : [] };
+}
+
+/** The filesystem that holds `path`: the longest mount point that is a prefix of it. */
+export function filesystemOf<T extends { mount: string }>(path: string, filesystems: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const fs of filesystems) {
+    const m = fs.mount;
+    const holds = m === '/' || path === m || path.startsWith(m.endsWith('/') ? m : `${m}/`);
+    if (holds && (!best || m.length > best.mount.length)) best = fs;
+  }
+  return best;
 }
