@@ -1,28 +1,8 @@
 import type { Bundle } from '../../domain/index.js';
-import { parseDf } from '../parsers/df.js';
-import { parseDfInodes } from '../parsers/df-inodes.js';
-import type { LogLine } from './log-line.js';
+import { parseDf, type Filesystem } from '../parsers/df.js';
+import { parseDfInodes, type InodeUsage } from '../parsers/df-inodes.js';
 
-export interface Filesystem {
-  source: string;
-  type?: string;
-  sizeBytes: number;
-  usedBytes: number;
-  availableBytes: number;
-  usePct: number;
-  mount: string;
-  line: LogLine;
-}
-
-export interface InodeUsage {
-  source: string;
-  type?: string;
-  mount: string;
-  inodes: number;
-  used: number;
-  usePct: number;
-  line: LogLine;
-}
+export type { Filesystem, InodeUsage };
 
 export interface DiskFacts {
   filesystems: Filesystem[];

@@ -1,5 +1,5 @@
 import type { Bundle, SpecName } from '../../domain/index.js';
-import { parseDockerInfo } from '../parsers/docker-info.js';
+import { parseDockerInfo, type DockerInfo } from '../parsers/docker-info.js';
 import { parseDockerInspect, type InspectContainer, type InspectKey } from '../parsers/docker-inspect.js';
 import { duUnitFromCommand, parseDockerLogSizes } from '../parsers/docker-log-sizes.js';
 import { parseDockerPs, type PsContainer } from '../parsers/docker-ps.js';
@@ -9,33 +9,7 @@ import { parseDockerdStartup } from '../parsers/dockerd-startup.js';
 import { specLines } from '../parsers/text-lines.js';
 import type { LogLine } from './log-line.js';
 
-/** `docker info`, whatever the release's layout. Sizes in bytes. */
-export interface DockerInfo {
-  serverVersion?: string;
-  storageDriver?: string;
-  backingFilesystem?: string;
-  poolName?: string;
-  dataFile?: string;
-  metadataFile?: string;
-  /** `Data loop file:` (1.10+ prints it when the pool sits on a sparse file). */
-  dataLoopFile?: string;
-  metadataLoopFile?: string;
-  dataUsedBytes?: number;
-  dataTotalBytes?: number;
-  dataAvailableBytes?: number;
-  metadataUsedBytes?: number;
-  metadataTotalBytes?: number;
-  metadataAvailableBytes?: number;
-  baseDeviceSizeBytes?: number;
-  thinPoolMinFreeBytes?: number;
-  containers?: number;
-  runningContainers?: number;
-  dockerRootDir?: string;
-  loggingDriver?: string;
-  kernelVersion?: string;
-  /** Each "Key: value" line, by the key as printed ("Data Space Used"), for evidence quoting. */
-  lines: Map<string, LogLine>;
-}
+export type { DockerInfo };
 
 /** One container, merged from docker inspect (preferred) and docker ps. */
 export interface ContainerRecord {

@@ -1,5 +1,16 @@
-import type { InodeUsage } from '../facts/disks.js';
+import type { LogLine } from '../facts/log-line.js';
 import { parseDfTable } from './df-table.js';
+
+/** One row of df -i, sizes in bytes. */
+export interface InodeUsage {
+  source: string;
+  type?: string;
+  mount: string;
+  inodes: number;
+  used: number;
+  usePct: number;
+  line: LogLine;
+}
 
 /** Parses `df -PTi` / `df -i`. Filesystems without inode accounting (`-` columns) are left out. */
 export function parseDfInodes(text: string): InodeUsage[] {

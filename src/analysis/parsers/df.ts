@@ -1,5 +1,17 @@
-import type { Filesystem } from '../facts/disks.js';
+import type { LogLine } from '../facts/log-line.js';
 import { parseDfTable } from './df-table.js';
+
+/** One row of df, sizes in bytes. */
+export interface Filesystem {
+  source: string;
+  type?: string;
+  sizeBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+  usePct: number;
+  mount: string;
+  line: LogLine;
+}
 
 /** Parses `df -PT` and its variants (`-hT`, `-h`, `-P`) into filesystems with sizes in bytes. */
 export function parseDf(text: string): Filesystem[] {

@@ -1,6 +1,34 @@
-import type { DockerInfo } from '../facts/docker.js';
+import type { LogLine } from '../facts/log-line.js';
 import { parseSize } from './sizes.js';
 import { specLines } from './text-lines.js';
+
+/** `docker info`, whatever the release's layout. Sizes in bytes. */
+export interface DockerInfo {
+  serverVersion?: string;
+  storageDriver?: string;
+  backingFilesystem?: string;
+  poolName?: string;
+  dataFile?: string;
+  metadataFile?: string;
+  /** `Data loop file:` (1.10+ prints it when the pool sits on a sparse file). */
+  dataLoopFile?: string;
+  metadataLoopFile?: string;
+  dataUsedBytes?: number;
+  dataTotalBytes?: number;
+  dataAvailableBytes?: number;
+  metadataUsedBytes?: number;
+  metadataTotalBytes?: number;
+  metadataAvailableBytes?: number;
+  baseDeviceSizeBytes?: number;
+  thinPoolMinFreeBytes?: number;
+  containers?: number;
+  runningContainers?: number;
+  dockerRootDir?: string;
+  loggingDriver?: string;
+  kernelVersion?: string;
+  /** Each "Key: value" line, by the key as printed ("Data Space Used"), for evidence quoting. */
+  lines: Map<string, LogLine>;
+}
 
 const KEY_VALUE = /^\s*([A-Za-z][A-Za-z0-9 ()_.-]*?):(?:\s(.*))?$/;
 
