@@ -11,31 +11,15 @@ import type { LogLine } from './log-line.js';
 
 export type { DockerInfo };
 
-/** One container, merged from docker inspect (preferred) and docker ps. */
-export interface ContainerRecord {
-  id: string;
-  name?: string;
-  image?: string;
-  /** running, exited, restarting, created, dead, paused... */
-  status?: string;
+/**
+ * One container, merged from docker inspect (preferred) and docker ps. The inspect fields
+ * (id, name, image, status, running, exitCode, oomKilled, restartCount, memoryLimitBytes, command,
+ * entrypoint, env, startedAt, finishedAt, pid, logPath) are documented on InspectContainer; a record
+ * from ps alone has id, name, image, command, status, running and exitCode.
+ */
+export interface ContainerRecord extends Omit<InspectContainer, 'line' | 'lines'> {
   /** Raw docker ps status text: "Up 18 minutes", "Exited (137) 5 hours ago". */
   statusText?: string;
-  running?: boolean;
-  exitCode?: number;
-  oomKilled?: boolean;
-  restartCount?: number;
-  memoryLimitBytes?: number;
-  /** Command line as one string (entrypoint + cmd, or ps's Command). */
-  command?: string;
-  /** Config.Entrypoint joined, when inspect has one. */
-  entrypoint?: string;
-  /** Environment as KEY=VALUE strings (may hold secrets: never print whole). */
-  env?: string[];
-  startedAt?: string;
-  finishedAt?: string;
-  pid?: number;
-  /** Host path of the json-file log (inspect's LogPath). */
-  logPath?: string;
   /** Where this record came from: inspect is complete, ps only has what the table shows. */
   source?: 'inspect' | 'ps';
   /** The container's first line: inspect's `"Id"` line, or its docker ps row. */

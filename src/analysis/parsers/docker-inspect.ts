@@ -8,6 +8,7 @@ export interface InspectContainer {
   id: string;
   name?: string;
   image?: string;
+  /** running, exited, restarting, created, dead, paused... */
   status?: string;
   running?: boolean;
   exitCode?: number;
@@ -17,10 +18,12 @@ export interface InspectContainer {
   /** What actually runs: Path + Args (entrypoint and cmd resolved by Docker). */
   command?: string;
   entrypoint?: string;
+  /** Environment as KEY=VALUE strings (may hold secrets: never print whole). */
   env?: string[];
   startedAt?: string;
   finishedAt?: string;
   pid?: number;
+  /** Host path of the json-file log. */
   logPath?: string;
   /** The container's `"Id": ...` line. */
   line: LogLine;
