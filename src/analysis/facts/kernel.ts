@@ -33,7 +33,10 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       if (!seen) hung.set(key, task);
       else {
         seen.occurrences = Math.max(seen.occurrences, task.occurrences);
-        if (seen.frames.length === 0 && task.frames.length > 0) seen.frames = task.frames;
+        if (seen.frames.length === 0 && task.frames.length > 0) {
+          seen.frames = task.frames;
+          seen.frameLines = task.frameLines;
+        }
       }
     }
     for (const kill of log.oomKills) {

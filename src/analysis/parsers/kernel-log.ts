@@ -9,6 +9,9 @@ export interface HungTask {
   blockedSeconds: number;
   /** Top frames of the call trace, function names only, innermost first (unreliable `?` frames left out). */
   frames: string[];
+  /** The line of each frame in `frames`, same order. */
+  frameLines: LogLine[];
+  /** The `INFO: task ... blocked` line. */
   evidence: LogLine[];
   /** How many times the kernel reported this task (name and pid). */
   occurrences: number;
@@ -152,7 +155,11 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const seen = hung.get(key);
       if (seen) {
         seen.occurrences++;
-        if (seen.frames.length === 0) seen.frames = readStack(text, line, prefix.syslog).frames.map((f) => f.name);
+        if (seen.frames.length === 0) {
+          const stack = readStack(text, line, prefix.syslog);
+          seen.frames = stack.frames.map((f) => f.name);
+          seen.frameLines = stack.frames.map((f) => at(f.line));
+        }
         return;
       }
       const stack = readStack(text, line, prefix.syslog);
@@ -161,7 +168,8 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
         pid,
         blockedSeconds: Number(m[3]),
         frames: stack.frames.map((f) => f.name),
-        evidence: [at(line), ...stack.frames.slice(0, 4).map((f) => at(f.line))],
+        frameLines: stack.frames.map((f) => at(f.line)),
+        evidence: [at(line)],
         occurrences: 1,
       });
       return;
