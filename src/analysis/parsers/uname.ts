@@ -10,7 +10,7 @@ export function parseUname(text: string): Uname {
   const first = text.split('\n', 1)[0]?.trim() ?? '';
   const fields = first.split(/\s+/).filter(Boolean);
   if (fields.length === 1 && RELEASE.test(fields[0] ?? '')) return { kernelRelease: fields[0] as string };
-  if (fields.length < 3) return {};
+  if (fields.length < 3 || !/^(?:Linux|GNU|[A-Z][A-Za-z]*BSD|Darwin|SunOS)$/.test(fields[0] ?? '')) return {};
   const out: Uname = {};
   if (fields[1]) out.hostname = fields[1];
   if (RELEASE.test(fields[2] ?? '')) out.kernelRelease = fields[2] as string;
