@@ -3,6 +3,10 @@ import type { ContainerRecord } from '../../facts/docker.js';
 import type { Rule } from '../rule.js';
 import { containerLabel, findContainer } from './support.js';
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** The exit code from inspect, or from docker ps's "Exited (137) 5 hours ago". */
 function exitCodeOf(c: ContainerRecord): number | undefined {
   if (c.exitCode !== undefined) return c.exitCode;
@@ -19,7 +23,10 @@ export const containerKilled137Rule: Rule = {
     for (const c of facts.docker.containers) {
       if (exitCodeOf(c) !== 137 || c.oomKilled === true) continue;
       if (oomIds.some((id) => findContainer([c], id))) continue;
-      const globalOom = facts.kernel.oomKills.some((k) => k.kind === 'global');
+      const globalKills = facts.kernel.oomKills.filter((k) => k.kind === 'global');
+      // A global OOM kill of the very program the container runs explains the 137 too (its pid is gone once it exited).
+      if (globalKills.some((k) => k.process && c.command && new RegExp(`(?:^|[\\s/"])${escapeRegExp(k.process)}(?:[\\s"]|$)`).test(c.command))) continue;
+      const globalOom = globalKills.length > 0;
       const stop = facts.dockerd.stopFailures.find((s) => findContainer([c], s.containerId));
       findings.push({
         code: 'CONTAINER_KILLED_137',

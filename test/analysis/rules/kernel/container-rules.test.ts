@@ -125,3 +125,12 @@ describe('LOAD_EXTREME and D_STATE_PILEUP', () => {
     expect([...loadExtremeRule.run(base, stricter), ...dStatePileupRule.run(base, stricter)]).toEqual([]);
   });
 });
+
+describe('CONTAINER_KILLED_137 after a global OOM kill', () => {
+  it('lets a global OOM kill of the container\'s own program explain the 137, but not a kill of another program', () => {
+    const kill = (process: string): OomKill => ({ kind: 'global', pid: 1, process, evidence: [{ spec: 'dmesg', line: 1, text: `Killed process 1 (${process})` }] });
+    const containers: ContainerRecord[] = [{ id: ID, exitCode: 137, oomKilled: false, command: 'java -jar /opt/app/report-export.jar' }];
+    expect(containerKilled137Rule.run(factsWith({ containers, oomKills: [kill('java')] }), ctx)).toEqual([]);
+    expect(containerKilled137Rule.run(factsWith({ containers, oomKills: [kill('mysqld')] }), ctx).map((f) => f.subject)).toEqual([ID]);
+  });
+});
