@@ -29,7 +29,7 @@ export interface DockerdLog {
   stopFailures: StopFailure[];
 }
 
-const DOCKERD_EVENTS =
+export const DOCKERD_EVENTS =
   /level=fatal|libcontainerd: new containerd process|containerd: read past events|Thin Pool has \d+ free data blocks|failed to exit within|Cannot kill container|container kill failed|containerd: container not found/g;
 
 const THIN_POOL = /Thin Pool has (\d+) free data blocks which is less than minimum required (\d+)/;

@@ -65,7 +65,7 @@ export interface KernelLog {
 }
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
-const KERNEL_EVENTS =
+export const KERNEL_EVENTS =
   /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|ut of memory|Killed process|I\/O error|xfs_log_force: error|Remounting filesystem read-only|unregister_netdevice: waiting/g;
 
 const HUNG = /^INFO: task (.+):(\d+) blocked for more than (\d+) seconds/;
