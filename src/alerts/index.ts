@@ -9,4 +9,6 @@ export * from './ports.js';
 export * from './storm.js';
 export * from './rate.js';
 export * from './container-resolver.js';
+export * from './sse-parser.js';
+export * from './marathon-sse.js';
 export * from './intake.js';
