@@ -11,4 +11,5 @@ export * from './rate.js';
 export * from './container-resolver.js';
 export * from './sse-parser.js';
 export * from './marathon-sse.js';
+export * from './mesos-poller.js';
 export * from './intake.js';
