@@ -12,4 +12,5 @@ export * from './container-resolver.js';
 export * from './sse-parser.js';
 export * from './marathon-sse.js';
 export * from './mesos-poller.js';
+export * from './webhook.js';
 export * from './intake.js';

@@ -117,3 +117,8 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 10
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** A fixed clock at the seed's failure time. */
+export function seedClock(): Clock {
+  return new ManualClock(Date.parse('2017-08-25T10:21:40Z'));
+}
