@@ -11,7 +11,7 @@ import {
   type AlertIntake,
   type FailedTask,
 } from '../../src/alerts/index.js';
-import { failedTask, fixtureJson, fixtureText, ManualClock, RecordingSink, redisForTest } from './helpers.js';
+import { failedTask, fixtureJson, fixtureText, ManualClock, RecordingSink, redisForTest, waitFor } from './helpers.js';
 
 const T0 = Date.parse('2017-08-25T10:00:00Z');
 
@@ -184,6 +184,21 @@ describe('storm grouping and triage against a real Redis', () => {
     await limited.accept(failedTask({ host: 'test-c18' }));
     expect(sink.diagnoses).toHaveLength(6);
     expect(sink.diagnoses[5]?.host).toBe('test-c19');
+  });
+
+  it('posts a coalesced digest update from the periodic tick once it is due', async () => {
+    // given an open thread and a second failure 1 s later, too soon for an update
+    await intake.accept(failedTask());
+    clock.advance(1_000);
+    expect(await intake.accept(failedTask({ host: 'test-a3-60-18', exitStatus: 143 }))).toBe('coalesced');
+    expect(await intake.tick()).toBe(0);
+    // when the timer ticks after the 3 s spacing
+    clock.advance(2_000);
+    intake.start(10);
+    await waitFor('the digest update', () => sink.threads.length === 2);
+    await intake.stop();
+    // then the update carries both failures
+    expect(sink.threads[1]).toMatchObject({ update: 'updated', count: 2, hosts: ['test-a3-60-17', 'test-a3-60-18'], exitCodes: { '137': 1, '143': 1 } });
   });
 
   it('opens a new thread and diagnoses again once the window has passed without failures', async () => {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { AlertAuthError, createAlertIntake, createStormGrouper, createWebhookHandler } from '../../src/alerts/index.js';
 import { seedClock, fixtureText, RecordingSink, redisForTest } from './helpers.js';
 
@@ -95,6 +95,26 @@ describe('alert webhook', () => {
     const get = await fetch(`${base}/alerts/failed-task`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(get.status).toBe(405);
     await get.body?.cancel();
+  });
+
+  it('answers 503 when Redis is unreachable, so that Alertmanager retries, and keeps serving', async () => {
+    const offline = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    offline.on('error', () => undefined);
+    const intake = createAlertIntake({ storm: createStormGrouper({ redis: offline, prefix, clock: seedClock() }), sink });
+    const down = createServer(createWebhookHandler({ auth: { bearerToken: TOKEN }, clock: seedClock(), onBatch: (b) => intake.acceptBatch(b) }));
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(down.address() as AddressInfo).port}/alerts/failed-task`;
+      for (let i = 0; i < 2; i += 1) {
+        const res = await fetch(url, { method: 'POST', body: fixtureText('simple-webhook.json'), headers: { Authorization: `Bearer ${TOKEN}` } });
+        expect(res.status).toBe(503);
+        expect(await res.json()).toEqual({ error: 'alert intake is unavailable; retry later' });
+      }
+    } finally {
+      down.closeAllConnections();
+      await new Promise<void>((resolve) => down.close(() => resolve()));
+      offline.disconnect();
+    }
   });
 
   it('refuses to start without any secret', () => {
