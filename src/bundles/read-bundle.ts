@@ -21,11 +21,11 @@ export async function readBundle(dir: string): Promise<Bundle> {
   const meta = await readMeta(dir);
   const names = await readdir(dir);
   const files = new Map<string, string>();
-  await Promise.all(
-    names.filter(isSpecName).map(async (name) => {
-      files.set(name, await readFile(join(dir, name), 'utf8'));
-    }),
-  );
+  // One file at a time, decoded from one Buffer: readFile(path, 'utf8') builds a rope of chunks that
+  // the first regex flattens into a second copy, and reading 100 MB logs in parallel doubles the peak.
+  for (const name of names.filter(isSpecName).sort()) {
+    files.set(name, (await readFile(join(dir, name))).toString('utf8'));
+  }
   return { meta: { ...meta, host: meta.host ?? basename(dir) }, files };
 }
 

@@ -1,31 +1,27 @@
 import type { Bundle } from '../../domain/index.js';
-import type { LogLine } from './log-line.js';
+import { parseDf, type Filesystem } from '../parsers/df.js';
+import { parseDfInodes, type InodeUsage } from '../parsers/df-inodes.js';
 
-export interface Filesystem {
-  source: string;
-  type?: string;
-  sizeBytes: number;
-  usedBytes: number;
-  availableBytes: number;
-  usePct: number;
-  mount: string;
-  line: LogLine;
-}
-
-export interface InodeUsage {
-  source: string;
-  mount: string;
-  inodes: number;
-  used: number;
-  usePct: number;
-  line: LogLine;
-}
+export type { Filesystem, InodeUsage };
 
 export interface DiskFacts {
   filesystems: Filesystem[];
   inodes: InodeUsage[];
 }
 
-export function buildDiskFacts(_bundle: Bundle): DiskFacts {
-  return { filesystems: [], inodes: [] };
+export function buildDiskFacts(bundle: Bundle): DiskFacts {
+  const df = bundle.files.get('df');
+  const dfi = bundle.files.get('df_inodes');
+  return { filesystems: df ? parseDf(df) : [], inodes: dfi ? parseDfInodes(dfi) : [] };
+}
+
+/** The filesystem that holds `path`: the longest mount point that is a prefix of it. */
+export function filesystemOf<T extends { mount: string }>(path: string, filesystems: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const fs of filesystems) {
+    const m = fs.mount;
+    const holds = m === '/' || path === m || path.startsWith(m.endsWith('/') ? m : `${m}/`);
+    if (holds && (!best || m.length > best.mount.length)) best = fs;
+  }
+  return best;
 }

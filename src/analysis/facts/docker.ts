@@ -1,51 +1,46 @@
-import type { Bundle } from '../../domain/index.js';
+import type { Bundle, SpecName } from '../../domain/index.js';
+import { parseDockerInfo, type DockerInfo } from '../parsers/docker-info.js';
+import { parseDockerInspect, type InspectContainer, type InspectKey } from '../parsers/docker-inspect.js';
+import { duUnitFromCommand, parseDockerLogSizes } from '../parsers/docker-log-sizes.js';
+import { parseDockerPs, type PsContainer } from '../parsers/docker-ps.js';
+import { parseDockerVersion } from '../parsers/docker-version.js';
+import { parseDockerdCommand, type DockerdCommand } from '../parsers/dockerd-command.js';
+import { parseDockerdStartup } from '../parsers/dockerd-startup.js';
+import { specLines } from '../parsers/text-lines.js';
 import type { LogLine } from './log-line.js';
 
-/** `docker info`, whatever the release's layout. Sizes in bytes. */
-export interface DockerInfo {
-  serverVersion?: string;
-  storageDriver?: string;
-  backingFilesystem?: string;
-  poolName?: string;
-  dataFile?: string;
-  metadataFile?: string;
-  dataUsedBytes?: number;
-  dataTotalBytes?: number;
-  dataAvailableBytes?: number;
-  metadataUsedBytes?: number;
-  metadataTotalBytes?: number;
-  metadataAvailableBytes?: number;
-  baseDeviceSizeBytes?: number;
-  containers?: number;
-  dockerRootDir?: string;
-  loggingDriver?: string;
-  kernelVersion?: string;
-  /** Each "Key: value" line, for evidence quoting. */
-  lines: Map<string, LogLine>;
-}
+export type { DockerInfo };
 
-/** One container, merged from docker inspect (preferred) and docker ps. */
-export interface ContainerRecord {
-  id: string;
-  name?: string;
-  image?: string;
-  /** running, exited, restarting, created, dead, paused... */
-  status?: string;
+/**
+ * One container, merged from docker inspect (preferred) and docker ps. The inspect fields
+ * (id, name, image, status, running, exitCode, oomKilled, restartCount, memoryLimitBytes, command,
+ * entrypoint, env, startedAt, finishedAt, pid, logPath) are documented on InspectContainer; a record
+ * from ps alone has id, name, image, command, status, running and exitCode.
+ */
+export interface ContainerRecord extends Omit<InspectContainer, 'line' | 'lines'> {
   /** Raw docker ps status text: "Up 18 minutes", "Exited (137) 5 hours ago". */
   statusText?: string;
-  running?: boolean;
-  exitCode?: number;
-  oomKilled?: boolean;
-  restartCount?: number;
-  memoryLimitBytes?: number;
-  /** Command line as one string (entrypoint + cmd, or ps's Command). */
-  command?: string;
-  /** Environment as KEY=VALUE strings (may hold secrets: never print whole). */
-  env?: string[];
-  startedAt?: string;
-  finishedAt?: string;
-  pid?: number;
+  /** Where this record came from: inspect is complete, ps only has what the table shows. */
+  source?: 'inspect' | 'ps';
+  /** The container's first line: inspect's `"Id"` line, or its docker ps row. */
   line?: LogLine;
+  /** The docker ps row, when ps listed it (also for inspect records). */
+  psLine?: LogLine;
+  /** Inspect lines of notable keys: RestartCount, OOMKilled, ExitCode, Memory, Name. */
+  lines?: Partial<Record<InspectKey, LogLine>>;
+}
+
+/** What the daemon says about itself outside `docker info`: its log and its command line. */
+export interface DockerDaemonFacts {
+  /** From dockerd's start line in journal_docker or messages (`msg="Docker daemon" ... version=1.10.3`). */
+  version?: string;
+  versionLine?: LogLine;
+  storageDriver?: string;
+  storageDriverLine?: LogLine;
+  /** devmapper warned at start that the pool sits on loop devices. */
+  loopWarning?: LogLine;
+  /** dockerd's command line in ps, with its storage options. */
+  command?: DockerdCommand;
 }
 
 export interface DockerFacts {
@@ -55,8 +50,78 @@ export interface DockerFacts {
   logSizes: { containerId: string; bytes: number; path: string; line: LogLine }[];
   /** Client output that says the daemon cannot be reached at all ("Cannot connect to the Docker daemon"). */
   daemonUnreachable: LogLine[];
+  daemon: DockerDaemonFacts;
 }
 
-export function buildDockerFacts(_bundle: Bundle): DockerFacts {
-  return { info: null, version: null, containers: [], logSizes: [], daemonUnreachable: [] };
+const DOCKER_CLIENT_SPECS: readonly SpecName[] = ['docker_version', 'docker_info', 'docker_ps', 'docker_inspect'];
+const UNREACHABLE = /Cannot connect to the Docker daemon|Is the docker daemon running|Are you trying to connect to a TLS-enabled daemon without TLS/i;
+
+export function buildDockerFacts(bundle: Bundle): DockerFacts {
+  const file = (spec: SpecName): string | undefined => bundle.files.get(spec);
+  const steps = bundle.meta.steps ?? {};
+  const infoText = file('docker_info');
+  const info = infoText?.trim() ? parseDockerInfo(infoText) : null;
+  const versionText = file('docker_version');
+  const version = versionText?.trim() ? parseDockerVersion(versionText) : null;
+
+  const inspectText = file('docker_inspect');
+  const inspected = inspectText?.trim() ? parseDockerInspect(inspectText) : [];
+  const psText = file('docker_ps');
+  const ps = psText?.trim() ? parseDockerPs(psText) : [];
+
+  const duUnit = duUnitFromCommand(steps['docker_log_sizes']?.command);
+  const logText = file('docker_log_sizes');
+  const logSizes = (logText ? parseDockerLogSizes(logText) : []).map((row) => ({
+    containerId: row.containerId,
+    bytes: row.human ? row.size : row.size * duUnit,
+    path: row.path,
+    line: row.line,
+  }));
+
+  const daemonUnreachable = DOCKER_CLIENT_SPECS.flatMap((spec) => {
+    const text = file(spec);
+    return text && UNREACHABLE.test(text) ? specLines(spec, text).filter((l) => UNREACHABLE.test(l.text)).slice(0, 2) : [];
+  });
+
+  return {
+    info: info && info.lines.size > 0 ? info : null,
+    version: version && (version.client || version.server) ? versionFacts(version) : null,
+    containers: mergeContainers(inspected, ps),
+    logSizes,
+    daemonUnreachable,
+    daemon: daemonFacts(bundle),
+  };
+}
+
+function versionFacts(v: ReturnType<typeof parseDockerVersion>): NonNullable<DockerFacts['version']> {
+  const line = v.serverLine ?? v.clientLine;
+  return { ...(v.client ? { client: v.client } : {}), ...(v.server ? { server: v.server } : {}), ...(line ? { line } : {}) };
+}
+
+/** Inspect records win; ps fills in only the status text, or everything when inspect gave nothing. */
+function mergeContainers(inspected: readonly InspectContainer[], ps: readonly PsContainer[]): ContainerRecord[] {
+  const psById = (id: string): PsContainer | undefined => ps.find((p) => id.startsWith(p.id) || p.id.startsWith(id));
+  if (inspected.length > 0) {
+    return inspected.map((c) => {
+      const row = psById(c.id);
+      return {
+        ...c,
+        source: 'inspect' as const,
+        ...(row?.statusText ? { statusText: row.statusText } : {}),
+        ...(row ? { psLine: row.line } : {}),
+      };
+    });
+  }
+  return ps.map((row) => ({ ...row, source: 'ps' as const, psLine: row.line }));
+}
+
+function daemonFacts(bundle: Bundle): DockerDaemonFacts {
+  // journal_docker is dockerd's own log; messages is the fallback. Where both speak, the journal wins.
+  const [fromMessages, fromJournal] = (['messages', 'journal_docker'] as const).map((spec) => {
+    const text = bundle.files.get(spec);
+    return parseDockerdStartup(text ? specLines(spec, text) : []);
+  });
+  const psText = bundle.files.get('ps');
+  const command = psText ? parseDockerdCommand(specLines('ps', psText)) : undefined;
+  return { ...fromMessages, ...fromJournal, ...(command ? { command } : {}) };
 }

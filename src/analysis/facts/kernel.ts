@@ -1,37 +1,78 @@
-import type { Bundle } from '../../domain/index.js';
-import type { LogLine } from './log-line.js';
+import type { Bundle, SpecName } from '../../domain/index.js';
+import { parseKernelLog, type KernelLog } from '../parsers/kernel-log.js';
 
-export interface HungTask {
-  name: string;
-  pid: number;
-  blockedSeconds: number;
-  /** Top frames of the call trace, function names only, innermost first. */
-  frames: string[];
-  evidence: LogLine[];
-}
-
-export interface OomKill {
-  /** memcg: a cgroup limit was hit; global: the whole machine ran out. */
-  kind: 'memcg' | 'global';
-  pid?: number;
-  process?: string;
-  /** Full container id when the cgroup path names one (/docker/ID, /system.slice/docker-ID.scope). */
-  containerId?: string;
-  cgroup?: string;
-  limitKb?: number;
-  usageKb?: number;
-  evidence: LogLine[];
-}
+export type { HungTask, IoError, OomKill, ReadOnlyRemount, VethLeak } from '../parsers/kernel-log.js';
 
 /** Kernel events from dmesg and the kernel lines of messages (deduplicated across both). */
-export interface KernelFacts {
-  hungTasks: HungTask[];
-  oomKills: OomKill[];
-  ioErrors: { device?: string; filesystem?: string; line: LogLine }[];
-  readOnlyRemounts: { device?: string; line: LogLine }[];
-  vethLeaks: { device: string; usageCount: number; occurrences: number; lines: LogLine[] }[];
+export type KernelFacts = KernelLog;
+
+/** dmesg first: its lines are the kernel's own; messages adds what dmesg no longer holds. */
+const KERNEL_SPECS: readonly SpecName[] = ['dmesg', 'messages'];
+
+export function buildKernelFacts(bundle: Bundle): KernelFacts {
+  const logs: KernelLog[] = [];
+  for (const spec of KERNEL_SPECS) {
+    const text = bundle.files.get(spec);
+    if (text) logs.push(parseKernelLog(text, spec));
+  }
+  return mergeKernelLogs(logs);
 }
 
-export function buildKernelFacts(_bundle: Bundle): KernelFacts {
-  return { hungTasks: [], oomKills: [], ioErrors: [], readOnlyRemounts: [], vethLeaks: [] };
+/** The same event in dmesg and messages counts once: the first log that reports it wins. */
+export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
+  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [] };
+  const hung = new Map<string, KernelFacts['hungTasks'][number]>();
+  const oom = new Set<string>();
+  const io = new Set<string>();
+  const remounts = new Set<string>();
+  const veths = new Map<string, KernelFacts['vethLeaks'][number]>();
+  for (const log of logs) {
+    for (const task of log.hungTasks) {
+      const key = `${task.name}:${task.pid}`;
+      const seen = hung.get(key);
+      if (!seen) hung.set(key, task);
+      else {
+        seen.occurrences = Math.max(seen.occurrences, task.occurrences);
+        if (seen.frames.length === 0 && task.frames.length > 0) {
+          seen.frames = task.frames;
+          seen.frameLines = task.frameLines;
+        }
+      }
+    }
+    for (const kill of log.oomKills) {
+      const key = `${kill.kind}:${kill.pid ?? '?'}:${kill.process ?? '?'}:${kill.containerId ?? kill.cgroup ?? ''}`;
+      if (oom.has(key)) continue;
+      oom.add(key);
+      out.oomKills.push(kill);
+    }
+    const logIo = new Set<string>();
+    for (const err of log.ioErrors) {
+      const key = `${err.device ?? ''}|${messageKey(err.line.text)}`;
+      logIo.add(key);
+      if (!io.has(key)) out.ioErrors.push(err);
+    }
+    for (const key of logIo) io.add(key);
+    out.ioErrorLines = Math.max(out.ioErrorLines, log.ioErrorLines);
+    for (const r of log.readOnlyRemounts) {
+      const key = r.device ?? messageKey(r.line.text);
+      if (remounts.has(key)) continue;
+      remounts.add(key);
+      out.readOnlyRemounts.push(r);
+    }
+    for (const leak of log.vethLeaks) {
+      const seen = veths.get(leak.device);
+      if (!seen) veths.set(leak.device, leak);
+      else seen.occurrences = Math.max(seen.occurrences, leak.occurrences);
+    }
+  }
+  out.hungTasks = [...hung.values()];
+  out.vethLeaks = [...veths.values()];
+  return out;
+}
+
+/** The message of a kernel line without its time/host prefix, for matching dmesg against syslog. */
+function messageKey(text: string): string {
+  const kernel = text.indexOf('kernel: ');
+  const body = kernel === -1 ? text : text.slice(kernel + 8);
+  return body.replace(/^(?:<?[^\s>]{1,32}> )?\[[^\]]*\] ?/, '').trim();
 }

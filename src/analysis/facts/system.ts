@@ -1,4 +1,9 @@
 import type { Bundle } from '../../domain/index.js';
+import { parseMeminfo } from '../parsers/meminfo.js';
+import { parseNproc } from '../parsers/nproc.js';
+import { parsePs } from '../parsers/ps.js';
+import { parseUname } from '../parsers/uname.js';
+import { parseUptime } from '../parsers/uptime.js';
 import type { LogLine } from './log-line.js';
 
 export interface ProcessInfo {
@@ -19,10 +24,51 @@ export interface SystemFacts {
   load?: { one: number; five: number; fifteen: number; line: LogLine };
   memTotalKb?: number;
   memAvailableKb?: number;
+  /** The uname line, for evidence quoting. */
+  unameLine?: LogLine;
   /** null when ps was not collected. */
   processes: ProcessInfo[] | null;
 }
 
-export function buildSystemFacts(_bundle: Bundle): SystemFacts {
-  return { processes: null };
+export function buildSystemFacts(bundle: Bundle): SystemFacts {
+  const facts: SystemFacts = { processes: null };
+  const uname = bundle.files.get('uname');
+  if (uname !== undefined) {
+    const parsed = parseUname(uname);
+    if (parsed.kernelRelease) facts.kernelRelease = parsed.kernelRelease;
+    if (parsed.hostname) facts.hostname = parsed.hostname;
+    const text = uname.split('\n', 1)[0]?.trim();
+    if (text) facts.unameLine = { spec: 'uname', line: 1, text };
+  }
+  const nproc = bundle.files.get('nproc');
+  const cpus = nproc === undefined ? undefined : parseNproc(nproc);
+  if (cpus !== undefined) facts.cpuCount = cpus;
+  const uptime = bundle.files.get('uptime');
+  const load = uptime === undefined ? undefined : parseUptime(uptime);
+  if (load) {
+    facts.load = { one: load.one, five: load.five, fifteen: load.fifteen, line: { spec: 'uptime', line: load.lineNumber, text: load.text.trim() } };
+  }
+  const meminfo = bundle.files.get('meminfo');
+  if (meminfo !== undefined) {
+    const mem = parseMeminfo(meminfo);
+    const total = mem.get('MemTotal');
+    if (total !== undefined) facts.memTotalKb = total;
+    const available = mem.get('MemAvailable');
+    if (available !== undefined) facts.memAvailableKb = available;
+  }
+  const ps = bundle.files.get('ps');
+  if (ps !== undefined) {
+    const processes = parsePs(ps);
+    if (processes) {
+      facts.processes = processes.map((p) => ({
+        pid: p.pid,
+        state: p.state,
+        ...(p.elapsedSeconds !== undefined ? { elapsedSeconds: p.elapsedSeconds } : {}),
+        ...(p.wchan !== undefined ? { wchan: p.wchan } : {}),
+        command: p.command,
+        line: { spec: 'ps', line: p.lineNumber, text: p.text },
+      }));
+    }
+  }
+  return facts;
 }

@@ -1,0 +1,136 @@
+// Alert intake benchmark: alert-to-thread latency (p50/p99) through the webhook and the Marathon event
+// stream, against a baseline plain HTTP round trip in the same process, and storm throughput.
+// Needs `npm run build` and Redis on 127.0.0.1:6379. Run: node bench/alerts.mjs
+import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import {
+  createAlertIntake,
+  createMarathonEventStream,
+  createStormGrouper,
+  createWebhookHandler,
+} from '../dist/alerts/index.js';
+import { systemClock } from '../dist/domain/index.js';
+
+const N = Number(process.env.BENCH_ALERTS ?? 300);
+const TOKEN = 'bench-token';
+
+function pct(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const ms = (v) => `${v.toFixed(2)} ms`;
+
+class TimingSink {
+  waiters = new Map();
+  threads = 0;
+  diagnoses = 0;
+  async openOrUpdateThread(group) {
+    this.threads += 1;
+    const resolve = this.waiters.get(group.appId);
+    if (resolve) {
+      this.waiters.delete(group.appId);
+      resolve(performance.now());
+    }
+  }
+  async requestDiagnosis() {
+    this.diagnoses += 1;
+  }
+  async raiseRateAlert() {}
+  next(appId) {
+    return new Promise((resolve) => this.waiters.set(appId, resolve));
+  }
+}
+
+function listen(handler) {
+  const server = createServer(handler);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+const prefix = `bench-alerts-${randomUUID()}`;
+const sink = new TimingSink();
+const intake = createAlertIntake({ storm: createStormGrouper({ redis, prefix, clock: systemClock }), sink });
+
+// baseline: the same HTTP round trip to a handler that does nothing
+const noop = await listen((req, res) => req.resume().on('end', () => res.writeHead(202).end('{}')));
+const noopUrl = `http://127.0.0.1:${noop.address().port}/`;
+const baseline = [];
+for (let i = 0; i < N; i += 1) {
+  const t0 = performance.now();
+  const res = await fetch(noopUrl, { method: 'POST', body: '{}' });
+  await res.text();
+  baseline.push(performance.now() - t0);
+}
+
+// webhook: POST one failed task, time until the sink is asked to open its thread
+const webhook = await listen(
+  createWebhookHandler({ auth: { bearerToken: TOKEN }, clock: systemClock, onBatch: (b) => intake.acceptBatch(b) }),
+);
+const hookUrl = `http://127.0.0.1:${webhook.address().port}/alerts/failed-task`;
+const viaWebhook = [];
+for (let i = 0; i < N; i += 1) {
+  const app = `bench-hook-${i}`;
+  const opened = sink.next(`/${app}`);
+  const body = JSON.stringify({ app, task: `${app}.${randomUUID()}`, host: 'test-a3-60-17', message: 'Container exited with status 137' });
+  const t0 = performance.now();
+  const res = await fetch(hookUrl, { method: 'POST', body, headers: { Authorization: `Bearer ${TOKEN}` } });
+  const t1 = await opened;
+  await res.text();
+  viaWebhook.push(t1 - t0);
+}
+
+// Marathon event stream: write one event, time until the sink is asked to open its thread
+let client;
+const marathon = await listen((req, res) => {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+  client = res;
+});
+const stream = createMarathonEventStream({ url: `http://127.0.0.1:${marathon.address().port}`, onTask: (t) => intake.accept(t) });
+stream.start();
+while (!client) await new Promise((r) => setTimeout(r, 5));
+const viaSse = [];
+for (let i = 0; i < N; i += 1) {
+  const app = `bench-sse-${i}`;
+  const event = {
+    eventType: 'status_update_event', timestamp: new Date().toISOString(), slaveId: '5f8c2f2e-9a41-4b7a-8f0e-2b1d3c4e5f60-S7',
+    taskId: `${app}.${randomUUID()}`, taskStatus: 'TASK_FAILED', message: 'Container exited with status 137', appId: `/${app}`,
+    host: 'test-a3-60-17', ipAddresses: [{ ipAddress: '172.17.0.3', protocol: 'IPv4' }], ports: [31482], version: '2017-08-25T10:17:30.912Z',
+  };
+  const opened = sink.next(`/${app}`);
+  const t0 = performance.now();
+  client.write(`event: status_update_event\ndata: ${JSON.stringify(event)}\n\n`);
+  viaSse.push((await opened) - t0);
+}
+await stream.stop();
+
+// storm: 500 failures of one app on 50 hosts, 10 in flight at a time, with a fresh diagnosis bucket
+const stormIntake = createAlertIntake({ storm: createStormGrouper({ redis, prefix: `${prefix}:storm`, clock: systemClock }), sink });
+const threadsBefore = sink.threads;
+const diagnosesBefore = sink.diagnoses;
+const stormTasks = Array.from({ length: 500 }, (_, i) => ({
+  source: 'webhook', appId: '/bench-storm', taskId: `bench-storm.${randomUUID()}`, status: 'TASK_FAILED',
+  host: `test-b${i % 50}`, exitStatus: 137, at: new Date().toISOString(),
+}));
+const s0 = performance.now();
+for (let i = 0; i < stormTasks.length; i += 10) await Promise.all(stormTasks.slice(i, i + 10).map((t) => stormIntake.accept(t)));
+const stormMs = performance.now() - s0;
+
+console.log(`alerts bench (${N} alerts each, Redis 127.0.0.1:6379)`);
+console.log(`  baseline HTTP POST round trip  p50 ${ms(pct(baseline, 50))}  p99 ${ms(pct(baseline, 99))}`);
+console.log(`  webhook -> thread              p50 ${ms(pct(viaWebhook, 50))}  p99 ${ms(pct(viaWebhook, 99))}  (${(pct(viaWebhook, 50) / pct(baseline, 50)).toFixed(2)}x baseline p50)`);
+console.log(`  Marathon SSE -> thread         p50 ${ms(pct(viaSse, 50))}  p99 ${ms(pct(viaSse, 99))}`);
+console.log(`  storm 500 failures/1 app/50 hosts: ${ms(stormMs)} (${Math.round(500 / (stormMs / 1000))} failures/s), ` +
+  `${sink.threads - threadsBefore} thread calls (updates coalesced to one per 3 s), ${sink.diagnoses - diagnosesBefore} diagnoses (bucket: 30/min)`);
+
+for (const server of [noop, webhook, marathon]) {
+  server.closeAllConnections();
+  server.close();
+}
+let cursor = '0';
+do {
+  const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+  cursor = next;
+  if (keys.length) await redis.del(...keys);
+} while (cursor !== '0');
+await redis.quit();

@@ -1,0 +1,74 @@
+/**
+ * Resolves a failed Mesos task's Docker container on its host. The command line is a constant: no
+ * field of the alert reaches the shell. Matching happens here, on anchored, validated values.
+ */
+import type { CommandRunner } from '../domain/index.js';
+import { CONTAINER_ID_PATTERN, type FailedTask } from './failed-task.schema.js';
+import { silentLogger, type AlertLogger, type ContainerResolver } from './ports.js';
+
+/** The canonical `docker_ps` spec command (docs/evidence.md): one JSON object per container. */
+export const DOCKER_PS_COMMAND = "docker ps -a --no-trunc --format '{{json .}}'";
+
+interface PsLine {
+  ID?: unknown;
+  Names?: unknown;
+  Mounts?: unknown;
+}
+
+/**
+ * PURE: the Docker id of the task's container in `docker ps --format '{{json .}}'` output. Mesos
+ * names it `mesos-<agent id>.<container uuid>` (older agents) or `mesos-<container uuid>`, and mounts
+ * the sandbox `.../executors/<task id>/runs/<container uuid>`, which identifies it when an event (as
+ * Marathon's do) carries no container id.
+ */
+export function pickMesosContainer(psOutput: string, task: Pick<FailedTask, 'taskId' | 'mesosContainerId' | 'agentId'>): string | undefined {
+  const names = new Set<string>();
+  if (task.mesosContainerId) {
+    names.add(`mesos-${task.mesosContainerId}`);
+    if (task.agentId) names.add(`mesos-${task.agentId}.${task.mesosContainerId}`);
+  }
+  const sandbox = `/executors/${task.taskId}/runs/`;
+  for (const line of psOutput.split('\n')) {
+    if (!line.trim().startsWith('{')) continue;
+    let row: PsLine;
+    try {
+      row = JSON.parse(line) as PsLine;
+    } catch {
+      continue;
+    }
+    if (typeof row.ID !== 'string' || !CONTAINER_ID_PATTERN.test(row.ID)) continue;
+    const rowNames = typeof row.Names === 'string' ? row.Names.split(',') : [];
+    const byName = rowNames.some((name) => names.has(name));
+    const bySandbox = typeof row.Mounts === 'string' && rowNames.some((n) => n.startsWith('mesos-')) && row.Mounts.split(',').some((m) => m.includes(sandbox));
+    if (byName || bySandbox) return row.ID;
+  }
+  return undefined;
+}
+
+export interface DockerPsResolverDeps {
+  /** Opens a CommandRunner on the task's host (the SSH adapter, host keys verified). */
+  connect(host: string): Promise<CommandRunner>;
+  /** @defaultValue 15000 */
+  timeoutMs?: number;
+  logger?: AlertLogger;
+}
+
+/** A ContainerResolver that runs `docker ps` on the host over a CommandRunner. */
+export function createDockerPsContainerResolver(deps: DockerPsResolverDeps): ContainerResolver {
+  const logger = deps.logger ?? silentLogger;
+  return {
+    async resolve(task) {
+      const runner = await deps.connect(task.host);
+      try {
+        const result = await runner.run(DOCKER_PS_COMMAND, { timeoutMs: deps.timeoutMs ?? 15_000, maxBytes: 4 * 1024 * 1024 });
+        if (result.exit !== 0) {
+          logger.warn({ host: task.host, exit: result.exit, error: result.error, stderr: result.stderr.slice(0, 200) }, 'docker ps failed while resolving a Mesos container');
+          return undefined;
+        }
+        return pickMesosContainer(result.stdout, task);
+      } finally {
+        await runner.close();
+      }
+    },
+  };
+}

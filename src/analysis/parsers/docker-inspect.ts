@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import type { LogLine } from '../facts/log-line.js';
+import { optional } from './optional.js';
+import { lineLocator } from './text-lines.js';
+
+/** One container from `docker inspect`, in the fields rules need. */
+export interface InspectContainer {
+  id: string;
+  name?: string;
+  image?: string;
+  /** running, exited, restarting, created, dead, paused... */
+  status?: string;
+  running?: boolean;
+  exitCode?: number;
+  oomKilled?: boolean;
+  restartCount?: number;
+  memoryLimitBytes?: number;
+  /** What actually runs: Path + Args (entrypoint and cmd resolved by Docker). */
+  command?: string;
+  entrypoint?: string;
+  /** Environment as KEY=VALUE strings (may hold secrets: never print whole). */
+  env?: string[];
+  startedAt?: string;
+  finishedAt?: string;
+  pid?: number;
+  /** Host path of the json-file log. */
+  logPath?: string;
+  /** The container's `"Id": ...` line. */
+  line: LogLine;
+  /** Lines of notable keys inside this container's object: RestartCount, OOMKilled, ExitCode, Memory. */
+  lines: Partial<Record<InspectKey, LogLine>>;
+}
+
+export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name';
+const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name'];
+
+const strings = z.array(z.string()).nullish().catch(null);
+const num = z.number().nullish().catch(null);
+const bool = z.boolean().nullish().catch(null);
+const str = z.string().nullish().catch(null);
+
+/** Only what we read; every field optional and forgiving, since layouts differ from 1.3 to today. */
+const InspectSchema = z.object({
+  Id: z.string().regex(/^[0-9a-f]{12,64}$/),
+  Name: str,
+  Path: str,
+  Args: strings,
+  RestartCount: num,
+  LogPath: str,
+  State: z
+    .object({
+      Status: str,
+      Running: bool,
+      Paused: bool,
+      Restarting: bool,
+      Dead: bool,
+      OOMKilled: bool,
+      ExitCode: num,
+      Pid: num,
+      StartedAt: str,
+      FinishedAt: str,
+    })
+    .nullish()
+    .catch(null),
+  Config: z
+    .object({ Image: str, Env: strings, Entrypoint: z.union([z.array(z.string()), z.string()]).nullish().catch(null), Memory: num })
+    .nullish()
+    .catch(null),
+  HostConfig: z.object({ Memory: num }).nullish().catch(null),
+});
+type RawInspect = z.infer<typeof InspectSchema>;
+
+/**
+ * Parses `docker inspect` output: a JSON array of containers (1.3's sorted keys or newer), several
+ * arrays one after another, or an array cut short by a timeout. One pass finds each top-level
+ * object; each is JSON.parsed once; key lines come from one indexOf per key inside the object.
+ * Total: unreadable text gives [], unreadable or incomplete containers are skipped.
+ */
+export function parseDockerInspect(text: string): InspectContainer[] {
+  const spans = topLevelObjects(text);
+  if (spans.length === 0) return [];
+  const locate = lineLocator('docker_inspect', text);
+  const out: InspectContainer[] = [];
+  for (const [start, end] of spans) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text.slice(start, end));
+    } catch {
+      continue;
+    }
+    const parsed = InspectSchema.safeParse(json);
+    if (parsed.success) out.push(toContainer(parsed.data, text, start, end, locate));
+  }
+  return out;
+}
+
+/** [start, end) of every object directly inside a top-level JSON array, skipping string contents. */
+function topLevelObjects(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  let depth = 0;
+  let inString = false;
+  let objectStart = -1;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \\ */) i += 1;
+      else if (ch === 34 /* " */) inString = false;
+      continue;
+    }
+    if (ch === 34) inString = true;
+    else if (ch === 91 /* [ */ || ch === 123 /* { */) {
+      if (ch === 123 && depth === 1) objectStart = i;
+      depth += 1;
+    } else if (ch === 93 /* ] */ || ch === 125 /* } */) {
+      depth = Math.max(0, depth - 1);
+      if (ch === 125 && depth === 1 && objectStart !== -1) {
+        spans.push([objectStart, i + 1]);
+        objectStart = -1;
+      }
+    } else if (depth === 0 && ch !== 32 && ch !== 10 && ch !== 13 && ch !== 9 && ch !== 44) {
+      // Text outside any array (an error message, a stray line): not inspect output here.
+      objectStart = -1;
+    }
+  }
+  return spans;
+}
+
+/** Where to find each key's line: a unique needle within the container's object. */
+const KEY_NEEDLES: Readonly<Record<InspectKey, string>> = {
+  RestartCount: '"RestartCount"',
+  OOMKilled: '"OOMKilled"',
+  ExitCode: '"ExitCode"',
+  Memory: '"Memory"',
+  // RestartPolicy also has a "Name"; the container's own starts with a slash.
+  Name: '"Name": "/',
+};
+
+function toContainer(raw: RawInspect, text: string, start: number, end: number, locate: (offset: number) => LogLine): InspectContainer {
+  const state = raw.State ?? null;
+  const limit = raw.HostConfig?.Memory || raw.Config?.Memory || 0;
+  const entrypoint = raw.Config?.Entrypoint;
+  const command = [raw.Path ?? '', ...(raw.Args ?? [])].filter((p) => p !== '').join(' ');
+  const lines: Partial<Record<InspectKey, LogLine>> = {};
+  for (const key of INSPECT_KEYS) {
+    const at = text.indexOf(KEY_NEEDLES[key], start);
+    if (at !== -1 && at < end) lines[key] = locate(at);
+  }
+  const idAt = text.indexOf(`"${raw.Id}"`, start);
+  return {
+    id: raw.Id,
+    ...optional('name', raw.Name?.replace(/^\//, '') || undefined),
+    ...optional('image', raw.Config?.Image || undefined),
+    ...stateOf(state),
+    ...optional('oomKilled', state?.OOMKilled),
+    ...optional('exitCode', state?.ExitCode),
+    ...optional('restartCount', raw.RestartCount),
+    ...optional('memoryLimitBytes', limit > 0 ? limit : undefined),
+    ...optional('command', command || undefined),
+    ...optional('entrypoint', Array.isArray(entrypoint) ? entrypoint.join(' ') : entrypoint || undefined),
+    ...optional('env', raw.Config?.Env),
+    ...optional('startedAt', state?.StartedAt || undefined),
+    ...optional('finishedAt', state?.FinishedAt || undefined),
+    ...optional('pid', state?.Pid || undefined),
+    ...optional('logPath', raw.LogPath || undefined),
+    line: locate(idAt !== -1 && idAt < end ? idAt : start),
+    lines,
+  };
+}
+
+function stateOf(state: NonNullable<RawInspect['State']> | null): { status?: string; running?: boolean } {
+  if (!state) return {};
+  const running = state.Running ?? undefined;
+  if (state.Status) return { status: state.Status, ...optional('running', running) };
+  // Docker 1.3 has no State.Status: derive it as newer releases do.
+  let status: string;
+  if (state.Dead) status = 'dead';
+  else if (state.Restarting) status = 'restarting';
+  else if (state.Paused) status = 'paused';
+  else if (state.Running) status = 'running';
+  else if (!state.StartedAt || state.StartedAt.startsWith('0001-')) status = 'created';
+  else status = 'exited';
+  return { status, ...optional('running', running) };
+}

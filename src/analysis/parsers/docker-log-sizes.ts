@@ -1,0 +1,43 @@
+import type { LogLine } from '../facts/log-line.js';
+import { parseSize } from './sizes.js';
+import { specLines } from './text-lines.js';
+
+export interface LogSizeRow {
+  containerId: string;
+  /** The size column as printed, in du's unit (bytes for -sb, KiB for -sk); human sizes already in bytes. */
+  size: number;
+  /** True when the column carried its own unit (du -sh), so no block size applies. */
+  human: boolean;
+  path: string;
+  line: LogLine;
+}
+
+const ROW = /^\s*(\d+(?:[.,]\d+)?[KMGTPE]?)\s+(\S.*?)\s*$/i;
+const CONTAINER_LOG = /\/([0-9a-f]{64})\/\1-json\.log$|\/([0-9a-f]{12,64})[^/]*-json\.log$/;
+
+/**
+ * Parses `du -sb` (or `-sk`, `-sh`) over `containers/<id>/<id>-json.log`. Lines that are not a
+ * size and a json log path (du's own errors, totals) are skipped; an empty file gives [].
+ */
+export function parseDockerLogSizes(text: string): LogSizeRow[] {
+  const rows: LogSizeRow[] = [];
+  for (const line of specLines('docker_log_sizes', text)) {
+    const m = ROW.exec(line.text);
+    if (!m?.[1] || !m[2]) continue;
+    const id = CONTAINER_LOG.exec(m[2]);
+    const containerId = id?.[1] ?? id?.[2];
+    if (!containerId) continue;
+    const human = /[KMGTPE]$/i.test(m[1]);
+    const size = human ? parseSize(m[1]) : Number(m[1]);
+    if (size === undefined || !Number.isFinite(size)) continue;
+    rows.push({ containerId, size, human, path: m[2], line });
+  }
+  return rows;
+}
+
+/** du's block size from the command that ran, when the playbook recorded it: -sk and -k mean KiB. */
+export function duUnitFromCommand(command: string | undefined): number {
+  if (!command) return 1;
+  if (/\s-[a-z]*k[a-z]*\b|--block-size=1?K\b|-B\s*1?K\b/i.test(command) && !/\s-[a-z]*b[a-z]*\b|--bytes\b/.test(command)) return 1024;
+  return 1;
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import type { LogLine } from '../facts/log-line.js';
+import { optional } from './optional.js';
+import { specLines } from './text-lines.js';
+
+/** One `docker ps -a --no-trunc` row, from `{{json .}}` lines or the old table. */
+export interface PsContainer {
+  id: string;
+  name?: string;
+  image?: string;
+  command?: string;
+  /** As printed: "Up 18 minutes", "Exited (137) 5 hours ago", "Restarting (1) 3 seconds ago". */
+  statusText?: string;
+  /** running, exited, restarting, paused, created, dead, removing; from statusText. */
+  status?: string;
+  running?: boolean;
+  exitCode?: number;
+  line: LogLine;
+}
+
+const PsJsonSchema = z.object({
+  ID: z.string().regex(/^[0-9a-f]{6,64}$/),
+  Names: z.string().optional(),
+  Image: z.string().optional(),
+  Command: z.string().optional(),
+  Status: z.string().optional(),
+});
+
+const TABLE_COLUMNS = ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'] as const;
+type Column = (typeof TABLE_COLUMNS)[number];
+
+/** Parses `docker ps -a` output in either form. Total: lines it cannot read are skipped. */
+export function parseDockerPs(text: string): PsContainer[] {
+  const lines = specLines('docker_ps', text);
+  const out: PsContainer[] = [];
+  let columns: { name: Column; start: number }[] | null = null;
+  for (const line of lines) {
+    const trimmed = line.text.trim();
+    if (trimmed.startsWith('{')) {
+      const row = parseJsonRow(trimmed, line);
+      if (row) out.push(row);
+      continue;
+    }
+    if (trimmed.startsWith('CONTAINER ID')) {
+      columns = tableColumns(line.text);
+      continue;
+    }
+    if (columns) {
+      const row = parseTableRow(line, columns);
+      if (row) out.push(row);
+    }
+  }
+  return out;
+}
+
+function parseJsonRow(text: string, line: LogLine): PsContainer | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const row = PsJsonSchema.safeParse(json);
+  if (!row.success) return null;
+  return withStatus({
+    id: row.data.ID,
+    ...optional('name', firstName(row.data.Names)),
+    ...optional('image', row.data.Image),
+    ...optional('command', unquote(row.data.Command)),
+    ...optional('statusText', row.data.Status),
+    line,
+  });
+}
+
+function tableColumns(header: string): { name: Column; start: number }[] | null {
+  const columns = TABLE_COLUMNS.map((name) => ({ name, start: header.indexOf(name) })).filter((c) => c.start >= 0);
+  return columns[0]?.name === 'CONTAINER ID' ? columns.sort((a, b) => a.start - b.start) : null;
+}
+
+function parseTableRow(line: LogLine, columns: { name: Column; start: number }[]): PsContainer | null {
+  const cells = new Map<Column, string>();
+  columns.forEach((col, i) => {
+    const next = columns[i + 1];
+    cells.set(col.name, line.text.slice(col.start, next ? next.start : undefined).trim());
+  });
+  const id = cells.get('CONTAINER ID') ?? '';
+  if (!/^[0-9a-f]{6,64}$/.test(id)) return null;
+  return withStatus({
+    id,
+    ...optional('name', firstName(cells.get('NAMES'))),
+    ...optional('image', cells.get('IMAGE')),
+    ...optional('command', unquote(cells.get('COMMAND'))),
+    ...optional('statusText', cells.get('STATUS')),
+    line,
+  });
+}
+
+/** Derives state and exit code from the status text docker prints. */
+export function statusFromText(statusText: string): { status?: string; running?: boolean; exitCode?: number } {
+  const exited = /^Exited \((-?\d+)\)/.exec(statusText);
+  if (exited?.[1]) return { status: 'exited', running: false, exitCode: Number(exited[1]) };
+  if (/^Restarting/.test(statusText)) return { status: 'restarting', running: true };
+  if (/^Up\b.*\(Paused\)/.test(statusText)) return { status: 'paused', running: true };
+  if (/^Up\b/.test(statusText)) return { status: 'running', running: true };
+  if (/^Created/.test(statusText)) return { status: 'created', running: false };
+  if (/^Dead/.test(statusText)) return { status: 'dead', running: false };
+  if (/^Removal In Progress/i.test(statusText)) return { status: 'removing', running: false };
+  return {};
+}
+
+function withStatus(row: PsContainer): PsContainer {
+  return row.statusText ? { ...row, ...statusFromText(row.statusText) } : row;
+}
+
+function firstName(names: string | undefined): string | undefined {
+  const first = names?.split(',').find((n) => !n.includes('/', 1)) ?? names?.split(',')[0];
+  const name = first?.trim().replace(/^\//, '');
+  return name || undefined;
+}
+
+function unquote(command: string | undefined): string | undefined {
+  const c = command?.trim();
+  if (!c) return undefined;
+  return c.length >= 2 && c.startsWith('"') && c.endsWith('"') ? c.slice(1, -1) : c;
+}

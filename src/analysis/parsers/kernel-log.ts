@@ -1,0 +1,315 @@
+import type { SpecName } from '../../domain/index.js';
+import type { LogLine } from '../facts/log-line.js';
+import { isKernelLine, splitLogPrefix } from './log-prefix.js';
+import { linesAfter, scanMatchingLines, type TextLine } from './line-scanner.js';
+
+export interface HungTask {
+  name: string;
+  pid: number;
+  blockedSeconds: number;
+  /** Top frames of the call trace, function names only, innermost first (unreliable `?` frames left out). */
+  frames: string[];
+  /** The line of each frame in `frames`, same order. */
+  frameLines: LogLine[];
+  /** The `INFO: task ... blocked` line. */
+  evidence: LogLine[];
+  /** How many times the kernel reported this task (name and pid). */
+  occurrences: number;
+}
+
+export interface OomKill {
+  /** memcg: a cgroup limit was hit; global: the whole machine ran out. */
+  kind: 'memcg' | 'global';
+  pid?: number;
+  process?: string;
+  /** Full container id when the cgroup path names one (/docker/ID, /system.slice/docker-ID.scope). */
+  containerId?: string;
+  cgroup?: string;
+  limitKb?: number;
+  usageKb?: number;
+  evidence: LogLine[];
+}
+
+export interface IoError {
+  device?: string;
+  /** ext4, xfs... when the message names it. */
+  filesystem?: string;
+  line: LogLine;
+  /** Identical messages folded into this one. */
+  occurrences: number;
+}
+
+export interface ReadOnlyRemount {
+  device?: string;
+  line: LogLine;
+  occurrences: number;
+}
+
+export interface VethLeak {
+  device: string;
+  usageCount: number;
+  occurrences: number;
+  /** The first and the latest lines (at most three). */
+  lines: LogLine[];
+}
+
+/** Kernel events found in one log file. */
+export interface KernelLog {
+  hungTasks: HungTask[];
+  oomKills: OomKill[];
+  ioErrors: IoError[];
+  /** Every I/O error line, including those beyond the distinct ones kept in ioErrors. */
+  ioErrorLines: number;
+  readOnlyRemounts: ReadOnlyRemount[];
+  vethLeaks: VethLeak[];
+}
+
+/** One combined prefilter: only lines holding one of these are ever looked at closely. */
+export const KERNEL_EVENTS =
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|ut of memory|Killed process|I\/O error|xfs_log_force: error|Remounting filesystem read-only|unregister_netdevice: waiting/g;
+
+const HUNG = /^INFO: task (.+):(\d+) blocked for more than (\d+) seconds/;
+const OOM_START = /invoked oom-killer/;
+const OOM_KILL_LINE = /^oom-kill:constraint=(\w+)/;
+const TASK_IN = /^Task in (\S+) killed as a result of limit of (\S+)/;
+const MEM_USAGE = /^memory: usage (\d+)kB, limit (\d+)kB/;
+const MEMCG_OOM = /^Memory cgroup out of memory: Kill(ed)? process (\d+) \(([^)]*)\)/;
+const GLOBAL_OOM = /^Out of memory(?: \([^)]*\))?: Kill(ed)? process (\d+) \(([^)]*)\)/;
+const KILLED = /^Killed process (\d+) \(([^)]*)\)/;
+const VETH = /unregister_netdevice: waiting for (\S+) to become free\. Usage count = (-?\d+)/;
+const REMOUNT_RO = /(?:\(([^)\s]+)\))?:? Remounting filesystem read-only/;
+const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
+  { re: /Buffer I\/O error on (?:device|dev) ([^\s,]+)/ },
+  { re: /lost page write due to I\/O error on ([^\s,]+)/ },
+  { re: /^(EXT[234])-fs (?:warning|error) \(device ([^)\s]+)\):.*I\/O error/, fs: 'ext' },
+  { re: /^XFS \(([^)\s]+)\):.*(?:xfs_log_force: error|I\/O error)/, fs: 'xfs' },
+  { re: /(?:blk_update_request|end_request|print_req_error|I\/O error), dev ([\w-]+)/ },
+  { re: /I\/O error/ },
+];
+/** A frame of a kernel call trace: ` [<ffffffff8118476e>] ? oom_kill_process+0x24e/0x3c0 [mod]`. */
+const FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?(\?\s*)?([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
+const MAX_FRAMES = 10;
+const MAX_DISTINCT_IO_ERRORS = 200;
+const CONTAINER_IN_CGROUP = /(?:^|[/-])([0-9a-f]{64})(?:\.scope)?(?:\/|$)/;
+
+/** The container id a cgroup path names: /docker/ID, /system.slice/docker-ID.scope, /kubepods/.../ID. */
+export function containerIdOfCgroup(path: string): string | undefined {
+  return CONTAINER_IN_CGROUP.exec(path)?.[1];
+}
+
+interface PendingOom {
+  kind?: 'memcg' | 'global';
+  pid?: number;
+  process?: string;
+  cgroup?: string;
+  containerId?: string;
+  limitKb?: number;
+  usageKb?: number;
+  evidence: LogLine[];
+}
+
+/**
+ * Kernel events in a dmesg, journalctl -k, or syslog file (`messages`, `kern.log`). Total: never
+ * throws. Reads only the lines that match the prefilter (and a hung task's stack that follows).
+ */
+export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLog {
+  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [] };
+  const hung = new Map<string, HungTask>();
+  const io = new Map<string, IoError>();
+  const remounts = new Map<string, ReadOnlyRemount>();
+  const veths = new Map<string, VethLeak>();
+  let oom: PendingOom | null = null;
+  const at = (line: TextLine): LogLine => ({ spec, line: line.number, text: line.text });
+
+  const flushOom = (): void => {
+    if (oom && (oom.pid !== undefined || oom.kind !== undefined)) {
+      const kind = oom.kind ?? (oom.cgroup ? 'memcg' : 'global');
+      const event: OomKill = { kind, evidence: oom.evidence };
+      if (oom.pid !== undefined) event.pid = oom.pid;
+      if (oom.process !== undefined) event.process = oom.process;
+      if (oom.cgroup !== undefined) event.cgroup = oom.cgroup;
+      if (oom.containerId !== undefined) event.containerId = oom.containerId;
+      if (oom.limitKb !== undefined) event.limitKb = oom.limitKb;
+      if (oom.usageKb !== undefined) event.usageKb = oom.usageKb;
+      out.oomKills.push(event);
+    }
+    oom = null;
+  };
+  const pending = (): PendingOom => (oom ??= { evidence: [] });
+  const setCgroup = (o: PendingOom, path: string): void => {
+    if (!path || path === '/') return;
+    o.cgroup ??= path;
+    o.containerId ??= containerIdOfCgroup(path);
+  };
+
+  scanMatchingLines(text, KERNEL_EVENTS, (line) => {
+    const prefix = splitLogPrefix(line.text);
+    if (!isKernelLine(prefix)) return;
+    const msg = prefix.message;
+    let m: RegExpExecArray | null;
+
+    if ((m = HUNG.exec(msg))) {
+      const name = m[1] ?? '';
+      const pid = Number(m[2]);
+      const key = `${name}:${pid}`;
+      const seen = hung.get(key);
+      if (seen) {
+        seen.occurrences++;
+        if (seen.frames.length === 0) {
+          const stack = readStack(text, line, prefix.syslog);
+          seen.frames = stack.frames.map((f) => f.name);
+          seen.frameLines = stack.frames.map((f) => at(f.line));
+        }
+        return;
+      }
+      const stack = readStack(text, line, prefix.syslog);
+      hung.set(key, {
+        name,
+        pid,
+        blockedSeconds: Number(m[3]),
+        frames: stack.frames.map((f) => f.name),
+        frameLines: stack.frames.map((f) => at(f.line)),
+        evidence: [at(line)],
+        occurrences: 1,
+      });
+      return;
+    }
+
+    if (OOM_START.test(msg)) {
+      flushOom();
+      pending().evidence.push(at(line));
+      return;
+    }
+    if ((m = OOM_KILL_LINE.exec(msg))) {
+      const o = pending();
+      o.kind = m[1] === 'CONSTRAINT_MEMCG' ? 'memcg' : 'global';
+      const field = (k: string): string | undefined => new RegExp(`[,:]${k}=([^,]*)`).exec(msg)?.[1];
+      const pid = field('pid');
+      if (pid && /^\d+$/.test(pid)) o.pid = Number(pid);
+      o.process ??= field('task');
+      if (o.kind === 'memcg') setCgroup(o, field('task_memcg') ?? field('oom_memcg') ?? '');
+      o.evidence.push(at(line));
+      return;
+    }
+    if ((m = TASK_IN.exec(msg))) {
+      const o = pending();
+      o.kind = 'memcg';
+      setCgroup(o, m[1] ?? '');
+      setCgroup(o, m[2] ?? '');
+      o.evidence.push(at(line));
+      return;
+    }
+    if ((m = MEM_USAGE.exec(msg))) {
+      const o = pending();
+      if (o.usageKb === undefined) {
+        o.usageKb = Number(m[1]);
+        o.limitKb = Number(m[2]);
+        o.evidence.push(at(line));
+      }
+      return;
+    }
+    const cg = MEMCG_OOM.exec(msg);
+    const gl = cg ? null : GLOBAL_OOM.exec(msg);
+    if (cg || gl) {
+      const hit = (cg ?? gl) as RegExpExecArray;
+      const o = pending();
+      o.kind = cg ? 'memcg' : (o.kind ?? 'global');
+      o.evidence.push(at(line));
+      if (hit[1]) {
+        o.pid = Number(hit[2]);
+        o.process = hit[3];
+        flushOom();
+      }
+      return;
+    }
+    if ((m = KILLED.exec(msg))) {
+      const o = pending();
+      o.pid = Number(m[1]);
+      o.process = m[2];
+      o.evidence.push(at(line));
+      flushOom();
+      return;
+    }
+
+    if ((m = VETH.exec(msg))) {
+      const device = m[1] ?? '';
+      const leak = veths.get(device);
+      if (leak) {
+        leak.occurrences++;
+        leak.usageCount = Number(m[2]);
+        if (leak.lines.length < 3) leak.lines.push(at(line));
+        else leak.lines[2] = at(line);
+      } else {
+        veths.set(device, { device, usageCount: Number(m[2]), occurrences: 1, lines: [at(line)] });
+      }
+      return;
+    }
+
+    if ((m = REMOUNT_RO.exec(msg))) {
+      const device = m[1];
+      const key = device ?? msg;
+      const seen = remounts.get(key);
+      if (seen) seen.occurrences++;
+      else remounts.set(key, { ...(device ? { device } : {}), line: at(line), occurrences: 1 });
+      return;
+    }
+
+    for (const kind of IO_ERROR_KINDS) {
+      const hit = kind.re.exec(msg);
+      if (!hit) continue;
+      out.ioErrorLines++;
+      const seen = io.get(msg);
+      if (seen) {
+        seen.occurrences++;
+        return;
+      }
+      if (io.size >= MAX_DISTINCT_IO_ERRORS) return;
+      const entry: IoError = { line: at(line), occurrences: 1 };
+      if (kind.fs === 'ext') {
+        entry.filesystem = (hit[1] ?? 'ext4').toLowerCase();
+        if (hit[2]) entry.device = hit[2];
+      } else {
+        if (kind.fs) entry.filesystem = kind.fs;
+        if (hit[1]) entry.device = hit[1];
+      }
+      io.set(msg, entry);
+      return;
+    }
+  });
+  flushOom();
+  out.hungTasks = [...hung.values()];
+  out.ioErrors = [...io.values()];
+  out.readOnlyRemounts = [...remounts.values()];
+  out.vethLeaks = [...veths.values()];
+  return out;
+}
+
+interface Frame {
+  name: string;
+  line: TextLine;
+}
+
+/** The reliable frames of the call trace that follows a hung-task report. */
+function readStack(text: string, head: TextLine, syslog: boolean): { frames: Frame[] } {
+  const frames: Frame[] = [];
+  let inTrace = false;
+  let kernelLines = 0;
+  for (const line of linesAfter(text, head, 80)) {
+    const prefix = splitLogPrefix(line.text);
+    // In syslog, other programs' lines interleave with the kernel's: skip them.
+    if (syslog && prefix.syslog && prefix.program !== 'kernel') continue;
+    const msg = prefix.message;
+    kernelLines++;
+    if (HUNG.test(msg)) break;
+    if (!inTrace) {
+      if (/^\s*Call Trace:/.test(msg)) inTrace = true;
+      else if (kernelLines > 20) break;
+      continue;
+    }
+    if (/^\s*<\/?(?:TASK|IRQ|EOI|NMI)>/.test(msg)) continue;
+    const f = FRAME.exec(msg);
+    if (!f) break;
+    if (f[1] === undefined && f[2] && frames.length < MAX_FRAMES) frames.push({ name: f[2], line });
+  }
+  return { frames };
+}

@@ -1,0 +1,51 @@
+/**
+ * Splits a log line into its prefix (IRC nick, syslog/journal header, kernel timestamp) and the
+ * message. Accepts raw dmesg `[12345.678901] msg`, `dmesg -T` `[Sat Aug 26 10:21:35 2017] msg`,
+ * syslog `Aug 25 18:21:35 host prog[pid]: msg` (with an optional `[123.4]` after `kernel:`),
+ * ISO 8601 / journalctl `2017-08-25T18:21:35+0800 host prog: msg`, a `dmesg -r` level `<4>`, and
+ * an IRC nick `<caiqian> ` in front of any of them. Total: any string in, a message out.
+ */
+export interface LogPrefix {
+  /** Syslog program (tag), when the line has a syslog/journal header: "kernel", "dockerd-current"... */
+  program?: string;
+  pid?: number;
+  /** Host name from the syslog header. */
+  host?: string;
+  /** True when a syslog/journal header was found. */
+  syslog: boolean;
+  /** The message with every prefix removed. */
+  message: string;
+}
+
+const NICK = /^<?[\w.\-|`^{}[\]]{1,32}> /;
+const SYSLOG =
+  /^(?:[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?/;
+const KTIME = /^\[ *\d+\.\d+\] ?|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d \d{4}\] ?/;
+
+export function splitLogPrefix(line: string): LogPrefix {
+  let rest = line;
+  const nick = NICK.exec(rest);
+  if (nick) rest = rest.slice(nick[0].length);
+  const sys = SYSLOG.exec(rest);
+  let result: LogPrefix = { syslog: false, message: '' };
+  if (sys) {
+    rest = rest.slice(sys[0].length);
+    result = { syslog: true, host: sys[1], program: sys[2], message: '' };
+    if (sys[3] !== undefined) result.pid = Number(sys[3]);
+  }
+  const kt = KTIME.exec(rest);
+  if (kt) rest = rest.slice(kt[0].length);
+  result.message = rest;
+  return result;
+}
+
+/** True for a message that came from the kernel: every line of a dmesg, the `kernel:` lines of syslog. */
+export function isKernelLine(prefix: LogPrefix): boolean {
+  return !prefix.syslog || prefix.program === 'kernel';
+}
+
+const DOCKERD_PROGRAMS = new Set(['dockerd', 'docker', 'dockerd-current', 'docker-current']);
+
+export function isDockerdProgram(program: string | undefined): boolean {
+  return program !== undefined && DOCKERD_PROGRAMS.has(program);
+}

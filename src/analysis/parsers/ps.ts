@@ -1,0 +1,73 @@
+/** One process from `ps -eo pid,stat,etimes,wchan:32,args` or `ps aux`. */
+export interface PsProcess {
+  pid: number;
+  /** STAT column: "D", "Ss", "Dsl"... */
+  state: string;
+  elapsedSeconds?: number;
+  wchan?: string;
+  user?: string;
+  command: string;
+  lineNumber: number;
+  text: string;
+}
+
+const COMMAND_COLUMNS = new Set(['COMMAND', 'CMD', 'ARGS']);
+
+/**
+ * Reads ps output by its header, whatever the column order: the last column (COMMAND/CMD/ARGS)
+ * takes the rest of the line. Total: returns null when there is no recognisable header.
+ */
+export function parsePs(text: string): PsProcess[] | null {
+  const lines = text.split('\n');
+  const headerAt = lines.findIndex((l) => /\bPID\b/.test(l) && /\bS(?:TAT)?\b/.test(l));
+  if (headerAt === -1) return null;
+  const columns = (lines[headerAt] ?? '').trim().split(/\s+/);
+  const last = columns[columns.length - 1] ?? '';
+  if (!COMMAND_COLUMNS.has(last)) return null;
+  const index = (...names: string[]): number => columns.findIndex((c) => names.includes(c));
+  const pidAt = index('PID');
+  const statAt = index('STAT', 'S');
+  const elapsedAt = index('ELAPSED');
+  const wchanAt = index('WCHAN');
+  const userAt = index('USER');
+  const out: PsProcess[] = [];
+  for (let i = headerAt + 1; i < lines.length; i++) {
+    const text = (lines[i] ?? '').replace(/\r$/, '');
+    const fields = splitFields(text, columns.length);
+    if (!fields) continue;
+    const pid = Number(fields[pidAt]);
+    const state = fields[statAt] ?? '';
+    if (!Number.isInteger(pid) || pid < 0 || !/^[A-Za-z<>+|]+$/.test(state)) continue;
+    const proc: PsProcess = { pid, state, command: fields[columns.length - 1] ?? '', lineNumber: i + 1, text };
+    if (elapsedAt !== -1) {
+      const elapsed = parseElapsed(fields[elapsedAt] ?? '');
+      if (elapsed !== undefined) proc.elapsedSeconds = elapsed;
+    }
+    if (wchanAt !== -1 && fields[wchanAt] && fields[wchanAt] !== '-') proc.wchan = fields[wchanAt];
+    if (userAt !== -1 && fields[userAt]) proc.user = fields[userAt];
+    out.push(proc);
+  }
+  return out;
+}
+
+/** Splits into n fields by whitespace; the last one keeps its inner spaces. */
+function splitFields(line: string, n: number): string[] | null {
+  const fields: string[] = [];
+  let rest = line.trimStart();
+  for (let i = 0; i < n - 1; i++) {
+    const m = /^(\S+)\s*/.exec(rest);
+    if (!m) return null;
+    fields.push(m[1] as string);
+    rest = rest.slice(m[0].length);
+  }
+  fields.push(rest.trimEnd());
+  return fields;
+}
+
+/** `etimes` seconds, or `etime` `[[dd-]hh:]mm:ss`. */
+function parseElapsed(s: string): number | undefined {
+  if (/^\d+$/.test(s)) return Number(s);
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec(s);
+  if (!m) return undefined;
+  return Number(m[1] ?? 0) * 86400 + Number(m[2] ?? 0) * 3600 + Number(m[3]) * 60 + Number(m[4]);
+}

@@ -1,0 +1,50 @@
+import type { Finding } from '../../../domain/index.js';
+import { filesystemOf } from '../../facts/disks.js';
+import { toEvidence } from '../../facts/index.js';
+import { formatBytes } from '../../parsers/sizes.js';
+import type { Rule } from '../rule.js';
+import { containerLabel } from './docker-context.js';
+
+/** CONTAINER_LOGS_HUGE: one container's json-file log is enormous, in bytes or as a share of its filesystem. */
+export const containerLogsHugeRule: Rule = {
+  codes: ['CONTAINER_LOGS_HUGE'],
+  run(facts, ctx) {
+    const t = ctx.thresholds;
+    const findings: Finding[] = [];
+    for (const log of facts.docker.logSizes) {
+      const fs = filesystemOf(log.path, facts.disks.filesystems);
+      const fsPct = fs && fs.sizeBytes > 0 ? (log.bytes / fs.sizeBytes) * 100 : undefined;
+      if (log.bytes < t.containerLogHugeBytes && (fsPct === undefined || fsPct < t.containerLogHugeFsPct)) continue;
+      const container = facts.docker.containers.find((c) => c.id === log.containerId) ?? { id: log.containerId };
+      const share = fs && fsPct !== undefined ? `, ${fsPct.toFixed(0)} % of ${fs.mount}` : '';
+      findings.push({
+        code: 'CONTAINER_LOGS_HUGE',
+        severity: 'warning',
+        title: `Container ${containerLabel(container)} json log is ${formatBytes(log.bytes)}${share}`,
+        evidence: [toEvidence(log.line), ...(fs ? [toEvidence(fs.line)] : [])],
+        fixes: [
+          {
+            title: 'Truncate the log file now (the container keeps running)',
+            detail: 'Do not rm it: dockerd holds the file open and the space would not come back until the container restarts.',
+            commands: [`truncate -s 0 ${log.path}`],
+          },
+          {
+            title: 'Cap json-file logs for every container',
+            detail: 'Set log-opts in /etc/docker/daemon.json ({"log-driver":"json-file","log-opts":{"max-size":"100m","max-file":"3"}}) and restart Docker; existing containers keep their old settings until recreated. Per container: docker run --log-opt max-size=100m --log-opt max-file=3.',
+            commands: ['--log-opt max-size=100m --log-opt max-file=3'],
+          },
+          { title: 'Make the application log less, or to a log shipper instead of stdout at debug level' },
+        ],
+        subject: log.containerId,
+        data: {
+          container_id: log.containerId,
+          container_name: container.name ?? null,
+          log_bytes: log.bytes,
+          log_path: log.path,
+          ...(fsPct !== undefined ? { fs_pct: Math.round(fsPct * 10) / 10 } : {}),
+        },
+      });
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,44 @@
+import type { Finding } from '../../../domain/index.js';
+import type { Rule } from '../rule.js';
+import { containerEvidence, containerLabel } from './docker-context.js';
+
+/** CONTAINER_RESTART_LOOP: a container restarted again and again (RestartCount, or Restarting in docker ps). */
+export const containerRestartLoopRule: Rule = {
+  codes: ['CONTAINER_RESTART_LOOP'],
+  run(facts, ctx) {
+    const findings: Finding[] = [];
+    for (const c of facts.docker.containers) {
+      const count = c.restartCount ?? 0;
+      const restarting = c.status === 'restarting' || /^Restarting\b/.test(c.statusText ?? '');
+      if (count < ctx.thresholds.restartLoopMin && !restarting) continue;
+      const what = count >= ctx.thresholds.restartLoopMin ? `restarted ${count} times` : 'is restarting';
+      const exit = c.exitCode !== undefined && c.exitCode !== 0 ? `, last exit ${c.exitCode}${c.oomKilled ? ' (OOM killed)' : ''}` : '';
+      findings.push({
+        code: 'CONTAINER_RESTART_LOOP',
+        severity: 'warning',
+        title: `Container ${containerLabel(c)} ${what}${exit}${c.statusText ? ` (${c.statusText})` : ''}`,
+        evidence: containerEvidence(c, 'RestartCount', 'ExitCode', 'OOMKilled'),
+        fixes: [
+          {
+            title: 'Read why it dies before it restarts again',
+            detail: 'The last lines before each exit usually name the cause: a missing config, a dependency that is down, an OOM kill (exit 137).',
+            commands: [`docker logs --tail 100 ${c.id.slice(0, 12)}`, `docker inspect -f '{{json .State}}' ${c.id.slice(0, 12)}`],
+          },
+          {
+            title: 'Bound the restart policy so a broken container does not thrash the host',
+            detail: 'Use on-failure with a retry limit instead of always while you investigate.',
+            commands: [`docker update --restart=on-failure:5 ${c.id.slice(0, 12)}`],
+          },
+        ],
+        subject: c.id,
+        data: {
+          container_id: c.id,
+          container_name: c.name ?? null,
+          restart_count: count,
+          ...(c.exitCode !== undefined ? { exit_code: c.exitCode } : {}),
+        },
+      });
+    }
+    return findings;
+  },
+};

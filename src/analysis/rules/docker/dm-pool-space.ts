@@ -1,0 +1,115 @@
+import type { Finding, Fix } from '../../../domain/index.js';
+import { toEvidence, type Facts } from '../../facts/index.js';
+import { formatBytes, formatPct } from '../../parsers/sizes.js';
+import type { Rule, RuleContext } from '../rule.js';
+import { infoEvidence } from './docker-context.js';
+
+const GROW_POOL: Fix = {
+  title: 'Give the thin pool more space, or stop promising it more than it has',
+  detail:
+    'On loop-lvm, grow the data file with --storage-opt dm.loopdatasize=<size> (it is sparse) and restart Docker; in production move to direct-lvm (--storage-opt dm.thinpooldev=<vg>/<thinpool>). Size dm.basesize so that containers × base size fits the pool.',
+  commands: ['--storage-opt dm.loopdatasize=300G', '--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool', '--storage-opt dm.basesize=20G'],
+};
+const MOVE_WRITERS: Fix = {
+  title: 'Move heavy writers out of the container filesystem',
+  detail:
+    'Redis AOF/RDB files, databases and logs written inside containers fill the pool, and with nodiscard deleted blocks are not returned. Put them on a mounted volume (-v /data/redis:/data) and remove stopped containers and dangling images.',
+  commands: ['docker rm $(docker ps -aq -f status=exited)', 'docker rmi $(docker images -q -f dangling=true)'],
+};
+const OVERLAY2: Fix = {
+  title: 'Move to the overlay2 storage driver',
+  detail: 'overlay2 shares the host filesystem instead of a fixed-size thin pool (kernel 4.0+, or RHEL/CentOS 7.4+ kernels, on xfs with ftype=1 or ext4).',
+  commands: ['--storage-driver=overlay2'],
+};
+
+/** DM_POOL_DATA_FULL, DM_POOL_DATA_HIGH and DM_POOL_METADATA_FULL: devicemapper thin pool space. */
+export const dmPoolSpaceRule: Rule = {
+  codes: ['DM_POOL_DATA_FULL', 'DM_POOL_DATA_HIGH', 'DM_POOL_METADATA_FULL'],
+  run(facts, ctx) {
+    return [...dataSpace(facts, ctx), ...metadataSpace(facts, ctx)];
+  },
+};
+
+function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
+  const t = ctx.thresholds;
+  const info = facts.docker.info;
+  const lowSpace = facts.dockerd.thinPoolLowSpace;
+  const used = info?.dataUsedBytes;
+  const total = info?.dataTotalBytes;
+  const available = info?.dataAvailableBytes;
+  const pct = used !== undefined && total ? (used / total) * 100 : undefined;
+  const lowAvailable = available !== undefined && available < t.dmPoolMinFreeBytes;
+  const full = (pct !== undefined && pct >= t.dmPoolFullPct) || lowAvailable || lowSpace.length > 0;
+
+  const figures = used !== undefined && total ? `${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct ?? 0)})` : undefined;
+  const data = {
+    ...(used !== undefined ? { used_bytes: used } : {}),
+    ...(total !== undefined ? { total_bytes: total } : {}),
+    ...(available !== undefined ? { available_bytes: available } : {}),
+    ...(pct !== undefined ? { used_pct: Math.round(pct * 10) / 10 } : {}),
+  };
+  if (full) {
+    let title: string;
+    if (figures) title = `devicemapper pool ${figures}${lowAvailable && available !== undefined ? `, ${formatBytes(available)} available` : ''}`;
+    else {
+      const last = lowSpace[lowSpace.length - 1];
+      title = `devicemapper thin pool out of space: dockerd refused to create containers${last?.freeBlocks !== undefined ? ` (${last.freeBlocks} free data blocks left)` : ''}`;
+    }
+    return [
+      {
+        code: 'DM_POOL_DATA_FULL',
+        severity: 'critical',
+        title,
+        evidence: [
+          ...infoEvidence(facts, 'Data Space Used', 'Data Space Total', 'Data Space Available'),
+          ...lowSpace.slice(-3).map((l) => toEvidence(l.line)),
+        ],
+        fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
+        ...(info?.poolName ? { subject: info.poolName } : {}),
+        data,
+      },
+    ];
+  }
+  if (pct !== undefined && pct >= t.dmPoolHighPct && figures) {
+    return [
+      {
+        code: 'DM_POOL_DATA_HIGH',
+        severity: 'warning',
+        title: `devicemapper pool ${figures}`,
+        evidence: infoEvidence(facts, 'Data Space Used', 'Data Space Total', 'Data Space Available'),
+        fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
+        ...(info?.poolName ? { subject: info.poolName } : {}),
+        data,
+      },
+    ];
+  }
+  return [];
+}
+
+function metadataSpace(facts: Facts, ctx: RuleContext): Finding[] {
+  const info = facts.docker.info;
+  const used = info?.metadataUsedBytes;
+  const total = info?.metadataTotalBytes;
+  if (used === undefined || !total) return [];
+  const pct = (used / total) * 100;
+  if (pct < ctx.thresholds.dmMetadataFullPct) return [];
+  return [
+    {
+      code: 'DM_POOL_METADATA_FULL',
+      severity: 'critical',
+      title: `devicemapper pool metadata ${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct)})`,
+      evidence: infoEvidence(facts, 'Metadata Space Used', 'Metadata Space Total', 'Metadata Space Available'),
+      fixes: [
+        {
+          title: 'Grow the pool metadata',
+          detail:
+            'When metadata is full the pool goes read-only and every container write fails. On loop-lvm set --storage-opt dm.loopmetadatasize=<size> and restart Docker; on direct-lvm extend the metadata LV (lvextend --poolmetadatasize +1G <vg>/<thinpool>). Removing unused containers and images frees metadata too.',
+          commands: ['--storage-opt dm.loopmetadatasize=10G', 'lvextend --poolmetadatasize +1G docker/thinpool'],
+        },
+        OVERLAY2,
+      ],
+      ...(info?.poolName ? { subject: info.poolName } : {}),
+      data: { used_bytes: used, total_bytes: total, used_pct: Math.round(pct * 10) / 10 },
+    },
+  ];
+}

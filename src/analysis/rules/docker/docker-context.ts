@@ -1,0 +1,68 @@
+import type { Evidence } from '../../../domain/index.js';
+import type { ContainerRecord, Facts, LogLine } from '../../facts/index.js';
+import { toEvidence } from '../../facts/index.js';
+
+/** Where Docker keeps its data when nothing says otherwise. */
+export const DEFAULT_DOCKER_ROOT = '/var/lib/docker';
+
+/** docker info's line for a key ("Data Space Used"), as evidence. */
+export function infoEvidence(facts: Facts, ...keys: string[]): Evidence[] {
+  const lines = facts.docker.info?.lines;
+  return keys.flatMap((key) => {
+    const line = lines?.get(key);
+    return line ? [toEvidence(line)] : [];
+  });
+}
+
+export function evidenceOf(...lines: (LogLine | undefined)[]): Evidence[] {
+  return lines.filter((l): l is LogLine => l !== undefined).map(toEvidence);
+}
+
+/** Docker's data root: docker info, then the daemon's --data-root/--graph, then the default. */
+export function dockerRoot(facts: Facts): string {
+  return facts.docker.info?.dockerRootDir ?? facts.docker.daemon.command?.dataRoot ?? DEFAULT_DOCKER_ROOT;
+}
+
+/** The storage driver and the line that names it: docker info, dockerd's log, then its command line. */
+export function storageDriverOf(facts: Facts): { driver: string; line?: LogLine } | undefined {
+  const { info, daemon } = facts.docker;
+  if (info?.storageDriver) return { driver: info.storageDriver, ...lineOpt(info.lines.get('Storage Driver')) };
+  if (daemon.storageDriver) return { driver: daemon.storageDriver, ...lineOpt(daemon.storageDriverLine) };
+  if (daemon.command?.storageDriver) return { driver: daemon.command.storageDriver, line: daemon.command.line };
+  return undefined;
+}
+
+/** The server's version and where it was read: docker version, docker info, then dockerd's start line. */
+export function dockerVersionOf(facts: Facts): { version: string; line?: LogLine } | undefined {
+  const { version, info, daemon } = facts.docker;
+  if (version?.server) return { version: version.server, ...lineOpt(version.line) };
+  if (info?.serverVersion) return { version: info.serverVersion, ...lineOpt(info.lines.get('Server Version')) };
+  if (daemon.version) return { version: daemon.version, ...lineOpt(daemon.versionLine) };
+  return undefined;
+}
+
+function lineOpt(line: LogLine | undefined): { line?: LogLine } {
+  return line ? { line } : {};
+}
+
+/** "app-15 (7ee2ab85e511)" or the short id alone. */
+export function containerLabel(c: Pick<ContainerRecord, 'id' | 'name'>): string {
+  const short = c.id.slice(0, 12);
+  return c.name ? `${c.name} (${short})` : short;
+}
+
+/** The lines that prove what a rule says about a container: the given inspect keys, else its first line. */
+export function containerEvidence(c: ContainerRecord, ...keys: (keyof NonNullable<ContainerRecord['lines']>)[]): Evidence[] {
+  const picked = keys.map((k) => c.lines?.[k]).filter((l): l is LogLine => l !== undefined);
+  const lines = picked.length > 0 ? [c.lines?.Name ?? c.line, ...picked] : [c.line, c.psLine];
+  const seen = new Set<string>();
+  return lines
+    .filter((l): l is LogLine => l !== undefined)
+    .filter((l) => {
+      const key = `${l.spec}:${l.line}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map(toEvidence);
+}

@@ -1,0 +1,63 @@
+import type { Evidence, Finding } from '../../../domain/index.js';
+import { toEvidence } from '../../facts/index.js';
+import type { Rule } from '../rule.js';
+
+/** The client calls that only the daemon can answer; a timeout on these means it hangs. */
+const DAEMON_CALLS = ['docker_info', 'docker_ps'] as const;
+
+/** DOCKERD_DOWN (nothing listens on the socket) and DOCKERD_UNRESPONSIVE (it listens but does not answer). */
+export const dockerdAvailabilityRule: Rule = {
+  codes: ['DOCKERD_DOWN', 'DOCKERD_UNRESPONSIVE'],
+  run(facts) {
+    const findings: Finding[] = [];
+    const daemonLine = facts.docker.daemon.command?.line;
+    const unreachable = facts.docker.daemonUnreachable;
+    if (unreachable.length > 0) {
+      findings.push({
+        code: 'DOCKERD_DOWN',
+        severity: 'critical',
+        title: `Docker daemon is not running: the client cannot connect to it${daemonLine ? '' : ' (no dockerd in the process list)'}`,
+        evidence: [...unreachable.slice(0, 3).map(toEvidence), ...(daemonLine ? [toEvidence(daemonLine)] : [])],
+        fixes: [
+          {
+            title: 'See why it stopped, then start it',
+            detail: "The unit's last log lines usually say why (a bad daemon.json, a storage driver that will not mount, a full disk).",
+            commands: ['systemctl status docker', 'journalctl -u docker --no-pager -n 100', 'systemctl start docker'],
+          },
+          {
+            title: 'After a package upgrade, check that the configuration still fits the new release',
+            detail: 'Options that moved between /etc/sysconfig/docker, DOCKER_OPTS and /etc/docker/daemon.json, or given twice, stop dockerd at start.',
+            commands: ['dockerd --validate', 'cat /etc/docker/daemon.json'],
+          },
+        ],
+      });
+    }
+    const timedOut = DAEMON_CALLS.filter((spec) => facts.steps[spec]?.timed_out === true);
+    if (timedOut.length > 0 && unreachable.length === 0) {
+      const evidence: Evidence[] = timedOut.map((spec) => {
+        const ms = facts.steps[spec]?.duration_ms;
+        return { spec: 'meta', text: `${spec.replace('_', ' ')} timed out${ms !== undefined ? ` after ${ms / 1000} s` : ''} with no answer from the daemon` };
+      });
+      findings.push({
+        code: 'DOCKERD_UNRESPONSIVE',
+        severity: 'critical',
+        title: `Docker daemon does not answer: ${timedOut.map((s) => s.replace('_', ' ')).join(' and ')} timed out`,
+        evidence: daemonLine ? [...evidence, toEvidence(daemonLine)] : evidence,
+        fixes: [
+          {
+            title: "Find where dockerd is stuck before restarting it",
+            detail: 'A daemon blocked in the kernel (D state: a full thin pool, XFS retrying ENOSPC, a leaked veth) will not come back with a restart; look at its stack and the kernel log first. SIGUSR1 makes dockerd dump its goroutines to the log.',
+            commands: ['cat /proc/$(pidof dockerd dockerd-current | cut -d" " -f1)/stack', 'kill -USR1 $(pidof dockerd dockerd-current | cut -d" " -f1)', 'dmesg -T | tail -50'],
+          },
+          {
+            title: 'Restart Docker once the cause is cleared',
+            detail: 'If dockerd is in D state a reboot may be the only way out.',
+            commands: ['systemctl restart docker'],
+          },
+        ],
+        data: { timed_out: timedOut.join(',') },
+      });
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,72 @@
+import type { Finding } from '../../../domain/index.js';
+import { filesystemOf } from '../../facts/disks.js';
+import { toEvidence, type Filesystem, type Facts } from '../../facts/index.js';
+import { formatBytes } from '../../parsers/sizes.js';
+import type { Rule } from '../rule.js';
+import { dockerRoot, storageDriverOf } from './docker-context.js';
+import { isReportableFilesystem } from './filesystem-scope.js';
+
+/** FS_FULL and FS_HIGH: a filesystem nearly or completely full (df). */
+export const filesystemUsageRule: Rule = {
+  codes: ['FS_FULL', 'FS_HIGH'],
+  run(facts, ctx) {
+    const t = ctx.thresholds;
+    const root = dockerRoot(facts);
+    const rootFs = filesystemOf(root, facts.disks.filesystems);
+    const findings: Finding[] = [];
+    const seen = new Set<string>();
+    for (const fs of facts.disks.filesystems) {
+      if (!isReportableFilesystem(fs) || seen.has(fs.mount)) continue;
+      seen.add(fs.mount);
+      const freePct = fs.sizeBytes > 0 ? (fs.availableBytes / fs.sizeBytes) * 100 : 100;
+      const full = fs.usePct >= t.fsFullPct || (fs.sizeBytes > 0 && freePct < t.fsFullFreePct);
+      if (!full && fs.usePct < t.fsHighPct) continue;
+      const holdsDocker = fs === rootFs;
+      findings.push(usageFinding(facts, fs, full, holdsDocker ? root : undefined));
+    }
+    return findings;
+  },
+};
+
+function usageFinding(facts: Facts, fs: Filesystem, full: boolean, dockerRootHere: string | undefined): Finding {
+  const what = `${fs.mount} (${fs.source}${fs.type ? `, ${fs.type}` : ''})`;
+  const docker = dockerRootHere ? `; it holds Docker's data root ${dockerRootHere}` : '';
+  const loop = dockerRootHere && storageDriverOf(facts)?.driver === 'devicemapper' && facts.docker.info?.dataLoopFile;
+  const fixes: Finding['fixes'] = [
+    {
+      title: `Free space on ${fs.mount}`,
+      detail: 'Find what grew (du -xh --max-depth=2 <mount> | sort -h | tail) and remove or move it: old logs, core dumps, package caches.',
+      commands: [`du -xh --max-depth=2 ${fs.mount} | sort -h | tail -20`],
+    },
+  ];
+  if (dockerRootHere) {
+    fixes.push({
+      title: 'Reclaim Docker space',
+      detail: 'Remove exited containers and dangling images, cap json-file logs, or move the data root to a larger disk (--data-root, --graph on old releases).',
+      commands: ['docker system prune', 'docker rm $(docker ps -aq -f status=exited)', '--log-opt max-size=100m --log-opt max-file=3'],
+    });
+  }
+  if (loop) {
+    fixes.push({
+      title: 'The loop-lvm data file lives here: it grows until this filesystem is full',
+      detail: 'A sparse data file larger than its filesystem turns a full disk into I/O errors inside every container. Move the pool to its own disk (direct-lvm) or shrink dm.loopdatasize below the free space.',
+      commands: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool'],
+    });
+  }
+  return {
+    code: full ? 'FS_FULL' : 'FS_HIGH',
+    severity: full ? 'critical' : 'warning',
+    title: `${full ? 'Filesystem full' : 'Filesystem filling up'}: ${what} ${fs.usePct} % used, ${formatBytes(fs.availableBytes)} free of ${formatBytes(fs.sizeBytes)}${docker}`,
+    evidence: [toEvidence(fs.line)],
+    fixes,
+    subject: fs.mount,
+    data: {
+      mount: fs.mount,
+      source: fs.source,
+      used_pct: fs.usePct,
+      available_bytes: fs.availableBytes,
+      size_bytes: fs.sizeBytes,
+      docker_root: dockerRootHere ?? null,
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { Finding } from '../../../domain/index.js';
+import type { ContainerRecord } from '../../facts/docker.js';
+import type { Rule } from '../rule.js';
+import { containerLabel, findContainer } from './support.js';
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The exit code from inspect, or from docker ps's "Exited (137) 5 hours ago". */
+function exitCodeOf(c: ContainerRecord): number | undefined {
+  if (c.exitCode !== undefined) return c.exitCode;
+  const m = /^Exited \((\d+)\)/.exec(c.statusText ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** CONTAINER_KILLED_137: a container exited 137 (SIGKILL) with no OOM evidence for it: killed from outside. */
+export const containerKilled137Rule: Rule = {
+  codes: ['CONTAINER_KILLED_137'],
+  run(facts) {
+    const oomIds = facts.kernel.oomKills.filter((k) => k.kind === 'memcg' && k.containerId).map((k) => k.containerId as string);
+    const findings: Finding[] = [];
+    for (const c of facts.docker.containers) {
+      if (exitCodeOf(c) !== 137 || c.oomKilled === true) continue;
+      if (oomIds.some((id) => findContainer([c], id))) continue;
+      const globalKills = facts.kernel.oomKills.filter((k) => k.kind === 'global');
+      // A global OOM kill of the very program the container runs explains the 137 too (its pid is gone once it exited).
+      if (globalKills.some((k) => k.process && c.command && new RegExp(`(?:^|[\\s/"])${escapeRegExp(k.process)}(?:[\\s"]|$)`).test(c.command))) continue;
+      const globalOom = globalKills.length > 0;
+      const stop = facts.dockerd.stopFailures.find((s) => findContainer([c], s.containerId));
+      findings.push({
+        code: 'CONTAINER_KILLED_137',
+        severity: 'warning',
+        subject: c.id,
+        title: `container ${containerLabel(c.id, c)} exited with 137 (SIGKILL) and no memory-cgroup OOM kill for it` + (c.finishedAt ? ` at ${c.finishedAt}` : ''),
+        evidence: [
+          c.line
+            ? { spec: c.line.spec, text: c.line.text, line: c.line.line }
+            : { spec: 'docker_inspect', text: `"ExitCode": 137, "OOMKilled": false (container ${containerLabel(c.id, c)})` },
+          ...(stop?.lines[0] ? [{ spec: stop.lines[0].spec, text: stop.lines[0].text, line: stop.lines[0].line }] : []),
+        ],
+        fixes: [
+          {
+            title: 'Find who sent SIGKILL: `docker stop`/`docker kill` after the stop timeout, the scheduler (Marathon/Mesos health checks, deploys), or a person',
+            detail:
+              (stop ? 'dockerd logged that the container failed to exit after SIGTERM, so it was killed: give the app time to shut down or handle SIGTERM. ' : '') +
+              (globalOom ? 'The kernel also ran out of memory host-wide: check the global OOM kill report. ' : '') +
+              'Mesos shows this as "Container exited with status 137".',
+            commands: [`docker inspect --format '{{.State.FinishedAt}} {{.State.ExitCode}} {{.State.OOMKilled}}' ${c.id.slice(0, 12)}`, `journalctl -u docker | grep ${c.id.slice(0, 12)}`],
+          },
+          {
+            title: 'If the app needs longer to stop, raise the stop timeout instead of letting it be killed',
+            commands: ['docker stop -t 60 <container>', 'docker run --stop-timeout 60 ...'],
+          },
+        ],
+        data: { container_id: c.id, container_name: c.name?.replace(/^\//, '') ?? null, exit_code: 137 },
+      });
+    }
+    return findings;
+  },
+};

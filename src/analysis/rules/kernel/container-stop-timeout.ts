@@ -1,0 +1,68 @@
+import type { Finding } from '../../../domain/index.js';
+import type { ContainerRecord } from '../../facts/docker.js';
+import type { Rule } from '../rule.js';
+import { containerLabel, findContainer, plural, quote } from './support.js';
+
+const GONE = new Set(['exited', 'dead', 'removing']);
+
+/** docker ps still shows it alive (or at least not exited): the stop never completed. */
+function stillListed(c: ContainerRecord): boolean {
+  if (c.status && GONE.has(c.status.toLowerCase())) return false;
+  if (c.statusText && /^(?:Exited|Dead)\b/i.test(c.statusText)) return false;
+  return true;
+}
+
+/** A container restarted after the failed stop is a new run, not a stuck one. */
+function restartedSince(c: ContainerRecord, failureTime: string | undefined): boolean {
+  if (!failureTime || !c.startedAt) return false;
+  const failed = Date.parse(failureTime);
+  const started = Date.parse(c.startedAt);
+  return Number.isFinite(failed) && Number.isFinite(started) && started > failed;
+}
+
+/**
+ * CONTAINER_STOP_TIMEOUT: dockerd logged `failed to exit within N seconds`, `container kill failed`,
+ * `Cannot kill container` or `containerd: container not found` for a container docker ps still lists.
+ */
+export const containerStopTimeoutRule: Rule = {
+  codes: ['CONTAINER_STOP_TIMEOUT'],
+  run(facts) {
+    const findings: Finding[] = [];
+    for (const stop of facts.dockerd.stopFailures) {
+      const c = findContainer(facts.docker.containers, stop.containerId);
+      if (!c || !stillListed(c) || restartedSince(c, stop.firstTime)) continue;
+      const killFailed = stop.lines.some((l) => /kill failed|Cannot kill|container not found/.test(l.text));
+      const timeout = stop.lines.map((l) => /failed to exit within (\d+) seconds/.exec(l.text)?.[1]).find(Boolean);
+      const label = containerLabel(c.id, c);
+      findings.push({
+        code: 'CONTAINER_STOP_TIMEOUT',
+        severity: 'warning',
+        subject: c.id,
+        title:
+          `container ${label} did not stop` +
+          (timeout ? ` within ${timeout} s of SIGTERM` : '') +
+          (killFailed ? ' and the kill failed' : '') +
+          `, yet docker ps still lists it${c.statusText ? ` (${c.statusText})` : ''}`,
+        evidence: quote(stop.lines, 6),
+        fixes: [
+          {
+            title: 'Remove the half-dead container: `docker rm -f` works where stop, kill and exec fail',
+            detail:
+              'Its main process has already exited but dockerd/containerd lost track of it, so docker still lists it and ' +
+              `every operation answers "container not found". ${plural(stop.lines.length, 'dockerd line')} show it.`,
+            commands: [`docker rm -f ${c.id.slice(0, 12)}`],
+          },
+          {
+            title: 'Upgrade Docker: stuck stops like this were fixed in later releases (the seed moved to docker-ce 17.x)',
+          },
+          {
+            title: 'Give slow-stopping apps more time instead of relying on the kill path',
+            commands: ['docker stop -t 120 <container>'],
+          },
+        ],
+        data: { container_id: c.id, container_name: c.name?.replace(/^\//, '') ?? null, kill_failed: killFailed },
+      });
+    }
+    return findings;
+  },
+};

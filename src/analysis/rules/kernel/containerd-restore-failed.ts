@@ -1,0 +1,37 @@
+import type { Rule } from '../rule.js';
+import { quote } from './support.js';
+
+/** CONTAINERD_RESTORE_FAILED: libcontainerd started (read past events) and dockerd died with a fatal (EOF). */
+export const containerdRestoreFailedRule: Rule = {
+  codes: ['CONTAINERD_RESTORE_FAILED'],
+  run(facts) {
+    const lines = facts.dockerd.containerdRestoreFailure;
+    if (!lines || lines.length === 0) return [];
+    const times = facts.dockerd.containerdRestoreFailures;
+    return [
+      {
+        code: 'CONTAINERD_RESTORE_FAILED',
+        severity: 'critical',
+        title: `dockerd dies at start-up restoring containerd state (level=fatal msg=EOF)${times > 1 ? `, ${times} times` : ''}`,
+        evidence: quote(lines, 4),
+        fixes: [
+          {
+            title: 'Stop Docker, move the libcontainerd state aside, start Docker',
+            detail:
+              'containerd replays its past events to restore containers and chokes on its own state; dockerd then exits ' +
+              'with EOF before it can even dump its stacks. Moving the directory aside (rather than deleting it) keeps it for a bug report.',
+            commands: [
+              'systemctl stop docker',
+              'mv /var/lib/docker/libcontainerd /var/lib/docker/libcontainerd.broken-$(date +%s)',
+              'systemctl start docker',
+            ],
+          },
+          {
+            title: 'Upgrade Docker: the containerd supervisor was reworked after 1.12.x',
+          },
+        ],
+        data: { failures: times },
+      },
+    ];
+  },
+};

@@ -1,0 +1,1 @@
+export { createDiagnoser, type DiagnoserDeps } from './create-diagnoser.js';

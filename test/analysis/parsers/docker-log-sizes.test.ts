@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { duUnitFromCommand, parseDockerLogSizes } from '../../../src/analysis/parsers/docker-log-sizes.js';
+import { fixtureText } from './fixture-text.js';
+
+describe('parseDockerLogSizes', () => {
+  it('reads du -sb lines and names the container from the path', () => {
+    const rows = parseDockerLogSizes(fixtureText('ubuntu-veth-unregister-leak', 'docker_log_sizes'));
+    expect(rows.length).toBe(6);
+    expect(rows[2]).toMatchObject({ containerId: '7c221af0a991bec882cf7a723e6116281a425adfde2bba1b8bd7cc3f96b0c47a', size: 4401227003904, human: false });
+  });
+
+  it('gives nothing for the empty file of a journald host, and skips du errors', () => {
+    expect(parseDockerLogSizes('')).toEqual([]);
+    expect(parseDockerLogSizes("du: cannot access '/var/lib/docker/containers/*/*-json.log': No such file or directory\n")).toEqual([]);
+  });
+
+  it('reads du -sh sizes as bytes and takes the block size from the command', () => {
+    const id = 'c'.repeat(64);
+    expect(parseDockerLogSizes(`1.5G\t/var/lib/docker/containers/${id}/${id}-json.log\n`)[0]).toMatchObject({ size: 1.5 * 2 ** 30, human: true });
+    expect(duUnitFromCommand('du -sk /var/lib/docker/containers/*/*-json.log')).toBe(1024);
+    expect(duUnitFromCommand('du -sb /var/lib/docker/containers/*/*-json.log')).toBe(1);
+    expect(duUnitFromCommand(undefined)).toBe(1);
+  });
+});

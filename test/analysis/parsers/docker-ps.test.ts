@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseDockerPs, statusFromText } from '../../../src/analysis/parsers/docker-ps.js';
+import { fixtureText } from './fixture-text.js';
+
+describe('parseDockerPs', () => {
+  it('reads {{json .}} lines, unquoting the command', () => {
+    const rows = parseDockerPs(fixtureText('mesos-container-stop-timeout', 'docker_ps'));
+    expect(rows.length).toBe(8);
+    expect(rows[1]).toMatchObject({ id: '364124e485752e826aa1827948ac5fec92b27f3b57e36c5ba6ca1beb66ed6f84', command: 'java -Xmx256m -jar /opt/app/flyway-runner.jar migrate', status: 'exited', exitCode: 0, running: false });
+    expect(rows[1]?.line.line).toBe(2);
+  });
+
+  it('reads the old table by its header columns', () => {
+    const rows = parseDockerPs(fixtureText('redis-dm-pool-full', 'docker_ps'));
+    expect(rows.length).toBe(21);
+    expect(rows[0]).toMatchObject({
+      id: 'a4feb0094cc56b99ac480b9237ab62aaf0889ab239f60e10408c9503d4f097d9',
+      image: 'registry.dp/dp-redis:2.8.19',
+      command: '/usr/local/bin/redis-server /data/redis/conf/redis-7021.conf',
+      statusText: 'Up 35 hours',
+      status: 'running',
+      name: 'redis_7021',
+    });
+  });
+
+  it('derives state and exit code from the status text', () => {
+    expect(statusFromText('Exited (137) 5 hours ago')).toEqual({ status: 'exited', running: false, exitCode: 137 });
+    expect(statusFromText('Restarting (1) 8 seconds ago')).toEqual({ status: 'restarting', running: true });
+    expect(statusFromText('Up 2 hours (Paused)')).toEqual({ status: 'paused', running: true });
+    expect(statusFromText('Created')).toEqual({ status: 'created', running: false });
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { buildSystemFacts } from '../../../src/analysis/facts/system.js';
+import { parseMeminfo } from '../../../src/analysis/parsers/meminfo.js';
+import { parseNproc } from '../../../src/analysis/parsers/nproc.js';
+import { parsePs } from '../../../src/analysis/parsers/ps.js';
+import { parseUname } from '../../../src/analysis/parsers/uname.js';
+import { parseUptime } from '../../../src/analysis/parsers/uptime.js';
+import { bundleFromRecord } from '../../../src/domain/index.js';
+
+describe('parseUname', () => {
+  it('reads the kernel release and host from uname -a, and a bare uname -r', () => {
+    expect(parseUname('Linux redis-docker-07 2.6.32-431.29.2.el6.x86_64 #1 SMP Tue Sep 9 21:36:05 UTC 2014 x86_64 GNU/Linux\n')).toEqual({
+      hostname: 'redis-docker-07',
+      kernelRelease: '2.6.32-431.29.2.el6.x86_64',
+    });
+    expect(parseUname('4.4.0-98-generic\n')).toEqual({ kernelRelease: '4.4.0-98-generic' });
+    expect(parseUname('uname: command not found')).toEqual({});
+  });
+});
+
+describe('parseNproc', () => {
+  it('reads one positive integer and nothing else', () => {
+    expect([parseNproc('32\n'), parseNproc('0'), parseNproc('nproc: not found'), parseNproc('')]).toEqual([32, undefined, undefined, undefined]);
+  });
+});
+
+describe('parseUptime', () => {
+  it('reads uptime, /proc/loadavg and the comma-decimal locale form', () => {
+    expect(parseUptime(' 14:32:11 up 211 days, 19:05,  4 users,  load average: 5126.47, 5109.32, 5071.85\n')).toMatchObject({ one: 5126.47, five: 5109.32, fifteen: 5071.85, lineNumber: 1 });
+    expect(parseUptime('0.82 0.97 1.04 2/345 12345\n')).toMatchObject({ one: 0.82, five: 0.97, fifteen: 1.04 });
+    expect(parseUptime(' 10:00  up 3 days, load average: 1,37, 1,52, 1,49')).toMatchObject({ one: 1.37, five: 1.52, fifteen: 1.49 });
+    expect(parseUptime('no load here')).toBeUndefined();
+  });
+});
+
+describe('parseMeminfo', () => {
+  it('reads every kB field', () => {
+    const mem = parseMeminfo('MemTotal:       98795728 kB\nMemFree:         1234 kB\nMemAvailable:   5678 kB\nHugePages_Total:       0\n');
+    expect([mem.get('MemTotal'), mem.get('MemAvailable'), mem.get('HugePages_Total')]).toEqual([98795728, 5678, 0]);
+  });
+});
+
+describe('parsePs', () => {
+  it('reads ps -eo pid,stat,etimes,wchan:32,args with commands that hold spaces', () => {
+    const text = [
+      '  PID STAT ELAPSED WCHAN                            COMMAND',
+      '    1 Ss    193460 ep_poll                          /usr/lib/systemd/systemd --switched-root --system',
+      ' 8562 Dl      1962 xfs_ail_push_all_sync            /usr/bin/dockerd-current --add-runtime docker-runc',
+      '   99 R         12 -                                ps -eo pid,stat,etimes,wchan:32,args',
+    ].join('\n');
+    const ps = parsePs(text);
+    expect(ps?.map((p) => [p.pid, p.state, p.elapsedSeconds, p.wchan, p.command, p.lineNumber])).toEqual([
+      [1, 'Ss', 193460, 'ep_poll', '/usr/lib/systemd/systemd --switched-root --system', 2],
+      [8562, 'Dl', 1962, 'xfs_ail_push_all_sync', '/usr/bin/dockerd-current --add-runtime docker-runc', 3],
+      [99, 'R', 12, undefined, 'ps -eo pid,stat,etimes,wchan:32,args', 4],
+    ]);
+  });
+
+  it('reads ps aux as CentOS 6 prints it', () => {
+    const text = [
+      'USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND',
+      'root      2788 14.8  1.0 46113420 1382412 ?        Dsl   2015 48231:55 /usr/bin/docker -d --storage-opt dm.basesize=100G',
+      'root    188911  0.0  0.0      0     0 ?        D    Feb17   0:46 [jbd2/dm-17-8]',
+    ].join('\n');
+    expect(parsePs(text)?.map((p) => [p.pid, p.state, p.command])).toEqual([
+      [2788, 'Dsl', '/usr/bin/docker -d --storage-opt dm.basesize=100G'],
+      [188911, 'D', '[jbd2/dm-17-8]'],
+    ]);
+  });
+
+  it('returns null without a ps header', () => {
+    expect(parsePs('bash: ps: command not found')).toBeNull();
+  });
+});
+
+describe('buildSystemFacts', () => {
+  it('keeps processes null when ps was not collected, and fills what was', () => {
+    const facts = buildSystemFacts(bundleFromRecord({ nproc: '2\n', uptime: ' up 1 day, load average: 9.00, 1.00, 1.00', meminfo: 'MemTotal: 2048 kB\n' }));
+    expect(facts).toMatchObject({ processes: null, cpuCount: 2, memTotalKb: 2048, load: { one: 9, line: { spec: 'uptime', line: 1 } } });
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { dockerdAvailabilityRule } from '../../../../src/analysis/rules/docker/dockerd-availability.js';
+import { storageDriverRiskRule } from '../../../../src/analysis/rules/docker/storage-driver-risk.js';
+import { factsFrom, run } from './rule-harness.js';
+
+const DOWN = 'Cannot connect to the Docker daemon. Is the docker daemon running on this host?\n';
+
+describe('Docker daemon availability', () => {
+  it('raises DOCKERD_DOWN, not DOCKERD_UNRESPONSIVE, when the client cannot connect', () => {
+    const facts = factsFrom({ docker_info: DOWN, docker_ps: DOWN }, { steps: { docker_info: { exit: 1 }, docker_ps: { exit: 1 } } });
+    const found = run(dockerdAvailabilityRule, facts);
+    expect(found.map((f) => f.code)).toEqual(['DOCKERD_DOWN']);
+    expect(found[0]?.evidence[0]).toEqual({ spec: 'docker_info', line: 1, text: DOWN.trim() });
+  });
+
+  it('raises DOCKERD_UNRESPONSIVE when docker info timed out with an empty file', () => {
+    const facts = factsFrom({ docker_info: '', docker_version: '' }, { steps: { docker_info: { exit: null, timed_out: true, duration_ms: 10000 } } });
+    const [f] = run(dockerdAvailabilityRule, facts);
+    expect(f?.code).toBe('DOCKERD_UNRESPONSIVE');
+    expect(f?.evidence[0]).toEqual({ spec: 'meta', text: 'docker info timed out after 10 s with no answer from the daemon' });
+  });
+
+  it('is quiet when docker answered', () => {
+    expect(run(dockerdAvailabilityRule, factsFrom({ docker_info: 'Containers: 0\n' }, { steps: { docker_info: { exit: 0 } } }))).toEqual([]);
+  });
+});
+
+describe('STORAGE_DRIVER_RISK', () => {
+  it('flags overlay on a kernel older than 3.18, taking the kernel from uname when docker info lacks it', () => {
+    const facts = factsFrom({ docker_info: 'Storage Driver: overlay\n Backing Filesystem: xfs\n' });
+    facts.system.kernelRelease = '3.10.0-327.el7.x86_64';
+    const [f] = run(storageDriverRiskRule, facts);
+    expect(f?.title).toContain('overlay on kernel 3.10.0-327.el7.x86_64');
+    facts.system.kernelRelease = '4.9.0-6-amd64';
+    expect(run(storageDriverRiskRule, facts)).toEqual([]);
+  });
+
+  it('flags devicemapper and leaves overlay2 alone', () => {
+    expect(run(storageDriverRiskRule, factsFrom({ docker_info: 'Storage Driver: devicemapper\n' }))[0]?.fixes[0]?.commands).toContain('--storage-driver=overlay2');
+    expect(run(storageDriverRiskRule, factsFrom({ docker_info: 'Storage Driver: overlay2\nKernel Version: 3.10.0\n' }))).toEqual([]);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { dmPoolSpaceRule } from '../../../../src/analysis/rules/docker/dm-pool-space.js';
+import { dmOvercommitRule } from '../../../../src/analysis/rules/docker/dm-overcommit.js';
+import { factsFrom, run } from './rule-harness.js';
+
+const info = (used: string, total: string, available?: string): string =>
+  `Storage Driver: devicemapper\n Pool Name: docker-thinpool\n Data Space Used: ${used}\n Data Space Total: ${total}\n${available ? ` Data Space Available: ${available}\n` : ''} Metadata Space Used: 10 MB\n Metadata Space Total: 2 GB\n`;
+
+describe('devicemapper pool space', () => {
+  it('raises DM_POOL_DATA_FULL with the figures in the title and the info lines as evidence', () => {
+    const [f] = run(dmPoolSpaceRule, factsFrom({ docker_info: info('1.677 TB', '1.677 TB') }));
+    expect(f?.code).toBe('DM_POOL_DATA_FULL');
+    expect(f?.title).toBe('devicemapper pool 1.677 TB of 1.677 TB used (100 %)');
+    expect(f?.evidence.map((e) => e.line)).toEqual([3, 4]);
+    expect(f?.fixes.flatMap((x) => x.commands ?? [])).toContain('--storage-opt dm.loopdatasize=300G');
+  });
+
+  it('calls a half-used pool full when less than the minimum is available', () => {
+    const [f] = run(dmPoolSpaceRule, factsFrom({ docker_info: info('48.21 GB', '107.4 GB', '140.5 MB') }));
+    expect(f?.code).toBe('DM_POOL_DATA_FULL');
+    expect(f?.title).toContain('140.5 MB available');
+  });
+
+  it('raises DM_POOL_DATA_FULL from dockerd\'s "Thin Pool has N free data blocks" when docker info hung', () => {
+    const facts = factsFrom({});
+    const line = { spec: 'journal_docker' as const, line: 20, text: 'devmapper: Thin Pool has 1187 free data blocks which is less than minimum required 163840 free data blocks.' };
+    facts.dockerd.thinPoolLowSpace.push({ freeBlocks: 1187, line });
+    const [f] = run(dmPoolSpaceRule, facts);
+    expect(f?.code).toBe('DM_POOL_DATA_FULL');
+    expect(f?.title).toContain('1187 free data blocks');
+    expect(f?.evidence).toEqual([{ spec: 'journal_docker', line: 20, text: line.text }]);
+  });
+
+  it('takes the high and full percentages from the thresholds', () => {
+    const facts = factsFrom({ docker_info: info('85 GB', '100 GB', '15 GB') });
+    expect(run(dmPoolSpaceRule, facts).map((f) => f.code)).toEqual(['DM_POOL_DATA_HIGH']);
+    expect(run(dmPoolSpaceRule, facts, { dmPoolHighPct: 90 })).toEqual([]);
+    expect(run(dmPoolSpaceRule, facts, { dmPoolFullPct: 85 }).map((f) => f.code)).toEqual(['DM_POOL_DATA_FULL']);
+  });
+});
+
+describe('devicemapper over-commit', () => {
+  it("falls back to Docker's 10 GB default base size and says so", () => {
+    const facts = factsFrom({ docker_info: `Containers: 12\n${info('1 GB', '100 GB', '99 GB')}` });
+    const [f] = run(dmOvercommitRule, facts);
+    expect(f?.code).toBe('DM_OVERCOMMIT');
+    expect(f?.title).toContain("assumed Docker's 10 GB default");
+    expect(f?.data?.promised_bytes).toBe(12 * 2 ** 30 * 10);
+  });
+
+  it('does not raise while containers × base size fits the pool', () => {
+    expect(run(dmOvercommitRule, factsFrom({ docker_info: `Containers: 9\n${info('1 GB', '100 GB', '99 GB')}` }))).toEqual([]);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { isContainerAware, jvmHeapUnboundedRule, parseJavaVersion } from '../../../../src/analysis/rules/docker/jvm-heap-unbounded.js';
+import { factsFrom, ID, inspectJson, run } from './rule-harness.js';
+
+const GiB = 2 ** 30;
+const inspect = (...containers: object[]): string => JSON.stringify(containers, null, 4);
+
+describe('JVM_HEAP_UNBOUNDED', () => {
+  it('computes -Xmx as 3/4 of the limit and never quotes env values', () => {
+    const facts = factsFrom({
+      docker_inspect: inspect(inspectJson({ id: ID('a'), name: 'rpc', path: 'java', args: ['-jar', '/app.jar'], memory: 4 * GiB, env: ['JAVA_VERSION=8u111', 'DB_PASSWORD=hunter2'] })),
+    });
+    const [f] = run(jvmHeapUnboundedRule, facts);
+    expect(f?.title).toContain('4 GiB memory limit');
+    expect(f?.title).toContain('Java 8u111 (JAVA_VERSION=8u111)');
+    expect(f?.fixes[0]?.title).toBe('Bound the heap to about 3/4 of the limit: -Xmx3072m for a 4 GiB limit');
+    expect(f?.subject).toBe(ID('a'));
+    expect(JSON.stringify(f)).not.toContain('hunter2');
+    expect(JSON.stringify(f)).not.toContain('DB_PASSWORD');
+  });
+
+  it('says so when the JVM version is unknown', () => {
+    const facts = factsFrom({ docker_inspect: inspect(inspectJson({ id: ID('b'), name: 'svc', path: 'sh', args: ['-c', 'exec java -jar /a.jar'], memory: 1536 * 2 ** 20 })) });
+    const [f] = run(jvmHeapUnboundedRule, facts);
+    expect(f?.title).toContain('JVM version unknown, assumed not container-aware');
+    expect(f?.fixes[0]?.commands).toContain('-Xmx1152m');
+  });
+
+  it('leaves alone a heap bounded in JAVA_OPTS, a container-aware JVM, and a container without a limit', () => {
+    const facts = factsFrom({
+      docker_inspect: inspect(
+        inspectJson({ id: ID('c'), name: 'opts', path: 'sh', args: ['-c', 'exec java $JAVA_OPTS -jar /a.jar'], memory: 2 * GiB, env: ['JAVA_OPTS=-Xms1g -Xmx1g'] }),
+        inspectJson({ id: ID('d'), name: 'aware', path: 'java', args: ['-jar', '/a.jar'], memory: 2 * GiB, env: ['JAVA_VERSION=8u191'] }),
+        inspectJson({ id: ID('e'), name: 'nolimit', path: 'java', args: ['-jar', '/a.jar'] }),
+        inspectJson({ id: ID('f'), name: 'pct', path: 'java', args: ['-XX:MaxRAMPercentage=75.0', '-jar', '/a.jar'], memory: 2 * GiB }),
+      ),
+    });
+    expect(run(jvmHeapUnboundedRule, facts)).toEqual([]);
+  });
+
+  it('reads Java versions in their several spellings', () => {
+    expect(parseJavaVersion('8u151-b12-1~deb9u1')).toEqual({ major: 8, update: 151 });
+    expect(parseJavaVersion('1.8.0_181')).toEqual({ major: 8, update: 181 });
+    expect(parseJavaVersion('jdk-11.0.2+9')).toEqual({ major: 11 });
+    expect(isContainerAware({ major: 8, update: 190 })).toBe(false);
+    expect(isContainerAware({ major: 8 })).toBe(false);
+    expect(isContainerAware({ major: 10 })).toBe(true);
+  });
+});

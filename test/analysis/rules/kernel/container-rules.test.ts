@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { buildFacts, DEFAULT_THRESHOLDS, resolveThresholds, type Facts } from '../../../../src/analysis/index.js';
+import type { ContainerRecord, OomKill } from '../../../../src/analysis/facts/index.js';
+import { containerKilled137Rule } from '../../../../src/analysis/rules/kernel/container-killed-137.js';
+import { containerOomKilledRule } from '../../../../src/analysis/rules/kernel/container-oom-killed.js';
+import { containerStopTimeoutRule } from '../../../../src/analysis/rules/kernel/container-stop-timeout.js';
+import { dStatePileupRule } from '../../../../src/analysis/rules/kernel/d-state-pileup.js';
+import { kernelOomKillRule } from '../../../../src/analysis/rules/kernel/kernel-oom-kill.js';
+import { loadExtremeRule } from '../../../../src/analysis/rules/kernel/load-extreme.js';
+import { bundleFromRecord } from '../../../../src/domain/index.js';
+
+const ID = '812c82c5a7a5ae054e6f242215bdc4415a2d9b690768962a7bcd8d4676b16f60';
+const OTHER = 'b3ceef33f21e8ee2bcf50003d08b78a836e0e42e0f0111ea80d09a85a9a98009';
+const ctx = { now: new Date('2017-08-25T12:00:00Z'), thresholds: DEFAULT_THRESHOLDS };
+
+function factsWith(patch: { containers?: ContainerRecord[]; oomKills?: OomKill[]; stopFailures?: Facts['dockerd']['stopFailures'] }): Facts {
+  const base = buildFacts(bundleFromRecord({}));
+  return {
+    ...base,
+    docker: { ...base.docker, containers: patch.containers ?? [] },
+    kernel: { ...base.kernel, oomKills: patch.oomKills ?? [] },
+    dockerd: { ...base.dockerd, stopFailures: patch.stopFailures ?? [] },
+  };
+}
+
+const memcgKill: OomKill = {
+  kind: 'memcg',
+  pid: 76513,
+  process: 'java',
+  containerId: ID,
+  cgroup: `/docker/${ID}`,
+  limitKb: 4194304,
+  usageKb: 4194304,
+  evidence: [{ spec: 'messages', line: 201, text: 'Aug 25 18:21:35 test-a3-60-17 kernel: Killed process 76513 (java) total-vm:26212772kB' }],
+};
+
+describe('CONTAINER_OOM_KILLED', () => {
+  it('names the container, the killed process and pid, and the usage against the limit', () => {
+    const facts = factsWith({ oomKills: [memcgKill], containers: [{ id: ID, name: 'business-product-rpc', exitCode: 137, oomKilled: true }] });
+    const [finding, ...rest] = containerOomKilledRule.run(facts, ctx);
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({
+      code: 'CONTAINER_OOM_KILLED',
+      subject: ID,
+      title: 'java (pid 76513) in container business-product-rpc 812c82c5a7a5 killed by the memory cgroup: 4.0 GiB of 4.0 GiB limit',
+      evidence: [{ spec: 'messages', line: 201 }],
+      data: { limit_bytes: 4294967296, pid: 76513, container_name: 'business-product-rpc' },
+    });
+  });
+
+  it('is raised from docker inspect alone when the kernel log has rotated', () => {
+    const facts = factsWith({ containers: [{ id: OTHER, name: 'api', oomKilled: true, memoryLimitBytes: 2 * 1024 ** 3 }] });
+    expect(containerOomKilledRule.run(facts, ctx).map((f) => [f.subject, f.title])).toEqual([
+      [OTHER, 'container api b3ceef33f21e was killed for running out of memory (limit 2.0 GiB)'],
+    ]);
+  });
+
+  it('does not call a global OOM kill a container kill, and KERNEL_OOM_KILL does', () => {
+    const global: OomKill = { kind: 'global', pid: 1234, process: 'mysqld', evidence: [{ spec: 'dmesg', line: 3, text: 'Killed process 1234 (mysqld)' }] };
+    const facts = factsWith({ oomKills: [global] });
+    expect(containerOomKilledRule.run(facts, ctx)).toEqual([]);
+    expect(kernelOomKillRule.run(facts, ctx).map((f) => f.title)).toEqual(['the kernel ran out of memory and killed mysqld (pid 1234)']);
+    expect(kernelOomKillRule.run(factsWith({ oomKills: [memcgKill] }), ctx)).toEqual([]);
+  });
+});
+
+describe('CONTAINER_KILLED_137', () => {
+  it('flags an exit 137 with no OOM evidence, and not one the memory cgroup explains', () => {
+    const containers: ContainerRecord[] = [
+      { id: ID, name: 'business-product-rpc', exitCode: 137, oomKilled: false },
+      { id: OTHER, name: 'api', statusText: 'Exited (137) 5 hours ago' },
+    ];
+    const withOom = containerKilled137Rule.run(factsWith({ containers, oomKills: [memcgKill] }), ctx);
+    expect(withOom.map((f) => f.subject)).toEqual([OTHER]);
+    const without = containerKilled137Rule.run(factsWith({ containers }), ctx);
+    expect(without.map((f) => f.subject)).toEqual([ID, OTHER]);
+  });
+
+  it('ignores other exit codes and containers docker says were OOM-killed', () => {
+    const containers: ContainerRecord[] = [
+      { id: ID, exitCode: 143 },
+      { id: OTHER, exitCode: 137, oomKilled: true },
+    ];
+    expect(containerKilled137Rule.run(factsWith({ containers }), ctx)).toEqual([]);
+  });
+});
+
+describe('CONTAINER_STOP_TIMEOUT', () => {
+  const stop = {
+    containerId: ID,
+    firstTime: '2017-12-05T10:14:01.066063275+08:00',
+    lines: [
+      { spec: 'journal_docker' as const, line: 25, text: `time="2017-12-05T10:14:01.066063275+08:00" level=info msg="Container ${ID} failed to exit within 120 seconds of signal 15 - using the force"` },
+      { spec: 'journal_docker' as const, line: 26, text: `level=warning msg="container kill failed because of 'container not found' or 'no such process': Cannot kill container ${ID}"` },
+    ],
+  };
+
+  it('flags a container that failed to stop and that docker ps still lists', () => {
+    const facts = factsWith({ stopFailures: [stop], containers: [{ id: ID, name: 'album-facade', status: 'running', statusText: 'Up 6 days', startedAt: '2017-11-29T02:21:07.90004747Z' }] });
+    const [finding] = containerStopTimeoutRule.run(facts, ctx);
+    expect(finding?.title).toBe('container album-facade 812c82c5a7a5 did not stop within 120 s of SIGTERM and the kill failed, yet docker ps still lists it (Up 6 days)');
+    expect(finding?.evidence.map((e) => e.line)).toEqual([25, 26]);
+  });
+
+  it('stays quiet for containers that are gone, exited, or were started again after the failed stop', () => {
+    const gone = factsWith({ stopFailures: [stop], containers: [{ id: OTHER, status: 'running' }] });
+    const exited = factsWith({ stopFailures: [stop], containers: [{ id: ID, status: 'exited', statusText: 'Exited (137) 2 days ago' }] });
+    const restarted = factsWith({ stopFailures: [stop], containers: [{ id: ID, status: 'running', startedAt: '2017-12-05T03:00:00Z' }] });
+    for (const facts of [gone, exited, restarted]) expect(containerStopTimeoutRule.run(facts, ctx)).toEqual([]);
+  });
+});
+
+describe('LOAD_EXTREME and D_STATE_PILEUP', () => {
+  it('raise load at 4 × CPUs and D-state at 5 processes, and respect overrides', () => {
+    const base = buildFacts(
+      bundleFromRecord({
+        nproc: '2\n',
+        uptime: ' 10:00 up 1 day,  load average: 8.00, 7.00, 6.00\n',
+        ps: ['  PID STAT ELAPSED WCHAN COMMAND', ...[1, 2, 3, 4, 5].map((i) => `  ${i} D 10 jbd2_log_wait_commit redis-server *:70${i}`)].join('\n'),
+      }),
+    );
+    expect(loadExtremeRule.run(base, ctx).map((f) => f.title)).toEqual(['load average 8 on 2 CPUs (4.0 per CPU, limit 4)']);
+    expect(dStatePileupRule.run(base, ctx).map((f) => f.title)).toEqual(['5 processes in uninterruptible sleep (D): redis-server ×5']);
+    const stricter = { now: ctx.now, thresholds: resolveThresholds({ loadPerCpu: 5, dStateMinProcesses: 6 }) };
+    expect([...loadExtremeRule.run(base, stricter), ...dStatePileupRule.run(base, stricter)]).toEqual([]);
+  });
+});
+
+describe('CONTAINER_KILLED_137 after a global OOM kill', () => {
+  it('lets a global OOM kill of the container\'s own program explain the 137, but not a kill of another program', () => {
+    const kill = (process: string): OomKill => ({ kind: 'global', pid: 1, process, evidence: [{ spec: 'dmesg', line: 1, text: `Killed process 1 (${process})` }] });
+    const containers: ContainerRecord[] = [{ id: ID, exitCode: 137, oomKilled: false, command: 'java -jar /opt/app/report-export.jar' }];
+    expect(containerKilled137Rule.run(factsWith({ containers, oomKills: [kill('java')] }), ctx)).toEqual([]);
+    expect(containerKilled137Rule.run(factsWith({ containers, oomKills: [kill('mysqld')] }), ctx).map((f) => f.subject)).toEqual([ID]);
+  });
+});
