@@ -105,14 +105,18 @@ export function containerOf(finding: Finding): string | undefined {
   return candidates.find((v): v is string => typeof v === 'string' && PARAM_TYPES.container_id.test(v));
 }
 
+/** Docker's short id: what `docker ps` shows and what dockerd often logs instead of the full one. */
+const SHORT_ID_LENGTH = 12;
+
 /**
- * Which shipped remediations answer a finding (by code), with the params it implies: a container id
- * for every `container_id` param when the finding is about a container. A remediation whose
- * required params the finding cannot fill is not offered (nobody can guess them safely).
+ * Which shipped remediations answer a finding (by code), with the params it implies: the
+ * container's short id for every `container_id` param when the finding is about a container (the
+ * short id also finds the dockerd lines that name only it, so the verification sees them). A
+ * remediation whose required params the finding cannot fill is not offered (nobody can guess them).
  */
 export function remediationsFor(finding: Finding, playbooks: LoadedPlaybooks): RemediationOffer[] {
   const offers: RemediationOffer[] = [];
-  const container = containerOf(finding);
+  const container = containerOf(finding)?.slice(0, SHORT_ID_LENGTH);
   for (const { playbook } of playbooks.playbooks.values()) {
     for (const remediation of playbook.remediations ?? []) {
       if (!remediation.answers.includes(finding.code)) continue;

@@ -93,10 +93,10 @@ describe('shipped remediations', () => {
     expect(offered('HUNG_TASK')).toEqual([]);
   });
 
-  it('takes the container from the finding subject, else from its data, and the plan is about that container', () => {
+  it('takes the short container id from the finding subject, else from its data, and the plan is about that container', () => {
     const fromSubject = remediationsFor(finding('CONTAINER_STOP_TIMEOUT', { subject: ID }), shipped);
-    expect(fromSubject.map((o) => o.params)).toEqual([{ container: ID }]);
-    const fromData = remediationsFor(finding('CONTAINER_LOGS_HUGE', { subject: 'album-facade', data: { container_id: ID.slice(0, 12) } }), shipped);
+    expect(fromSubject.map((o) => o.params)).toEqual([{ container: ID.slice(0, 12) }]);
+    const fromData = remediationsFor(finding('CONTAINER_LOGS_HUGE', { subject: 'album-facade', data: { container_id: ID } }), shipped);
     expect(fromData.map((o) => o.params)).toEqual([{ container: ID.slice(0, 12) }]);
     const offer = fromData[0]!;
     const plan = planFromPlaybook(findPlaybook(shipped, offer.playbook), offer.remediation.id, { host: HOST, params: offer.params, requestedBy: 'UREQ1' });
