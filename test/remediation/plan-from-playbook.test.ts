@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, FindingCode } from '../../src/domain/index.js';
-import { findPlaybook, loadPlaybooks, ParamError, parseDuration, renderTemplate, type Playbook } from '../../src/playbooks/index.js';
+import { findPlaybook, loadPlaybooks, ParamError, parseDuration, parsePlaybook, renderTemplate, type Playbook } from '../../src/playbooks/index.js';
 import {
   planDigest,
   planFromPlaybook,
@@ -236,5 +236,43 @@ describe('truncate_container_log on a shell', () => {
     const result = await truncateWith(`/var/lib/docker/containers/../../../..${victim}`);
     expect(result.exit).not.toBe(0);
     expect(await readFile(victim, 'utf8')).toBe('precious\n');
+  });
+});
+
+describe('remediation linting', () => {
+  const playbook = (remediations: string) => `name: one
+description: One container.
+params:
+  container: { type: container_id, required: true }
+  note: { pattern: '^[a-z]{1,8}$' }
+steps:
+  - id: docker_ps
+    spec: docker_ps
+    command: docker ps -a --filter id={{container}}
+    timeout: 5s
+remediations:
+${remediations}`;
+  const fix = (id: string, subject: string) => `  - id: ${id}
+    title: Remove it
+    answers: [CONTAINER_STOP_TIMEOUT]
+    commands:
+      - docker rm -f {{container}}
+    risk: low
+    verify: { steps: [docker_ps], gone: [CONTAINER_STOP_TIMEOUT], subject: ${subject} }
+`;
+
+  it('accepts a verify subject that names a required param', () => {
+    expect(parsePlaybook(playbook(fix('remove', 'container')), 'one.yml').remediations?.[0]?.verify.subject).toBe('container');
+  });
+
+  it('refuses a verify subject that is optional or undeclared, and a remediation id used twice, with file:line', () => {
+    expect(() => parsePlaybook(playbook(fix('remove', 'note')), 'one.yml')).toThrow(/one\.yml:18:\d+: remediations\[0\]\.verify\.subject: "note" must name a required param/);
+    expect(() => parsePlaybook(playbook(fix('remove', 'nothing')), 'one.yml')).toThrow(/"nothing" must name a required param/);
+    expect(() => parsePlaybook(playbook(fix('remove', 'container') + fix('remove', 'container')), 'one.yml')).toThrow(/duplicate remediation id "remove"/);
+  });
+
+  it('refuses a remediation that names no code to verify', () => {
+    const none = fix('remove', 'container').replace('gone: [CONTAINER_STOP_TIMEOUT]', 'gone: []');
+    expect(() => parsePlaybook(playbook(none), 'one.yml')).toThrow(/one\.yml:18:\d+: remediations\[0\]\.verify\.gone/);
   });
 });
