@@ -119,7 +119,7 @@ function daemonFacts(bundle: Bundle): DockerDaemonFacts {
   // journal_docker is dockerd's own log; messages is the fallback. Where both speak, the journal wins.
   const [fromMessages, fromJournal] = (['messages', 'journal_docker'] as const).map((spec) => {
     const text = bundle.files.get(spec);
-    return parseDockerdStartup(text ? specLines(spec, text) : []);
+    return text ? parseDockerdStartup(spec, text) : {};
   });
   const psText = bundle.files.get('ps');
   const command = psText ? parseDockerdCommand(specLines('ps', psText)) : undefined;

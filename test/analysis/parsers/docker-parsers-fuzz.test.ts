@@ -23,7 +23,7 @@ const PARSERS: Record<string, (text: string) => unknown> = {
   df: parseDf,
   df_inodes: parseDfInodes,
   ps: (t) => parseDockerdCommand(specLines('ps', t)),
-  journal_docker: (t) => parseDockerdStartup(specLines('journal_docker', t)),
+  journal_docker: (t) => parseDockerdStartup('journal_docker', t),
 };
 
 /** A small seeded generator, so that a failure can be replayed. */

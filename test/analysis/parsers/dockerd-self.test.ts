@@ -25,7 +25,7 @@ describe('dockerd about itself', () => {
   });
 
   it("reads the version, the driver and devmapper's loop warning from dockerd's start", () => {
-    const s = parseDockerdStartup(specLines('journal_docker', fixtureText('liubei-dm-xfs-hang', 'journal_docker')));
+    const s = parseDockerdStartup('journal_docker', fixtureText('liubei-dm-xfs-hang', 'journal_docker'));
     expect(s).toMatchObject({ version: '1.10.3', storageDriver: 'devicemapper' });
     expect(s.loopWarning?.line).toBe(3);
     expect(s.versionLine?.line).toBe(12);
