@@ -78,9 +78,15 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     line: row.line,
   }));
 
-  const daemonUnreachable = DOCKER_CLIENT_SPECS.flatMap((spec) => {
+  // The docker client says "Cannot connect to the Docker daemon" on stderr, which a live collection
+  // keeps in meta.json (the spec file holds stdout only); captured bundles often have it inline.
+  const daemonUnreachable = DOCKER_CLIENT_SPECS.flatMap((spec): LogLine[] => {
     const text = file(spec);
-    return text && UNREACHABLE.test(text) ? specLines(spec, text).filter((l) => UNREACHABLE.test(l.text)).slice(0, 2) : [];
+    if (text && UNREACHABLE.test(text)) return specLines(spec, text).filter((l) => UNREACHABLE.test(l.text)).slice(0, 2);
+    const stderr = steps[spec]?.['stderr'];
+    if (typeof stderr !== 'string' || !UNREACHABLE.test(stderr)) return [];
+    const said = stderr.split('\n').find((l) => UNREACHABLE.test(l)) ?? stderr;
+    return [{ spec, line: 0, text: `${said.trim()}  (stderr)` }];
   });
 
   return {

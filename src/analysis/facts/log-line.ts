@@ -1,6 +1,6 @@
 import type { Evidence, SpecName } from '../../domain/index.js';
 
-/** A line quoted from a bundle file: the proof behind a fact. `line` is 1-based. */
+/** A line quoted from a bundle file: the proof behind a fact. `line` is 1-based; 0 for text kept in meta.json (stderr). */
 export interface LogLine {
   spec: SpecName;
   line: number;
@@ -8,5 +8,5 @@ export interface LogLine {
 }
 
 export function toEvidence(line: LogLine): Evidence {
-  return { spec: line.spec, text: line.text, line: line.line };
+  return line.line > 0 ? { spec: line.spec, text: line.text, line: line.line } : { spec: line.spec, text: line.text };
 }
