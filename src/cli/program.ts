@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isBotError } from '../domain/index.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
+import { registerLab } from './commands/lab.js';
 import type { CliIo } from './io.js';
 
 /** Exit status: 0 ran (whatever it found), 2 bad input, 1 internal failure. */
@@ -16,6 +17,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   registerAnalyze(program, io);
   registerDemo(program, io);
+  registerLab(program, io);
   return program;
 }
 

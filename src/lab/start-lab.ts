@@ -2,12 +2,16 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Server, utils, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
+import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import { stringify } from 'yaml';
 import { killProcessTree } from './kill-tree.js';
 import { LabError } from './lab-errors.js';
 import { prepareReplay } from './prepare-replay.js';
 import { LAB_BUNDLE_ENV, replayPath, writeShims } from './shims.js';
+
+// ssh2 is CommonJS: Node's ESM loader only gives its default export
+const { Server, utils } = ssh2;
+type Server = InstanceType<typeof Server>;
 
 export interface LabOptions {
   /** A directory of bundle directories (test/fixtures/incidents/ layout). */
@@ -68,7 +72,8 @@ interface LabLive {
   children: Set<number>;
 }
 
-function runExec(channel: ServerChannel, command: string, env: NodeJS.ProcessEnv, live: LabLive): void {
+/** Runs one exec request; returns what kills its process tree (a no-op once it has exited). */
+function runExec(channel: ServerChannel, command: string, env: NodeJS.ProcessEnv, live: LabLive): () => void {
   // detached: the command gets its own process group, so closing the channel can kill all of it
   const child = spawn('sh', ['-c', command], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let exited = false;
@@ -90,10 +95,12 @@ function runExec(channel: ServerChannel, command: string, env: NodeJS.ProcessEnv
     else channel.exit(code ?? 255);
     channel.end();
   });
-  channel.once('close', () => {
+  const kill = () => {
     if (!exited && pid !== undefined) killProcessTree(pid);
-  });
+  };
+  channel.once('close', kill);
   channel.on('error', () => undefined);
+  return kill;
 }
 
 /** Accepts the lab's client key (checked by signature) and nothing else. */
@@ -117,15 +124,13 @@ function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv
   client.on('ready', () => {
     client.on('session', (accept) => {
       const session = accept();
-      let channel: ServerChannel | undefined;
+      let kill = () => undefined as void;
       session.on('exec', (acceptExec, _reject, info) => {
-        channel = acceptExec();
-        runExec(channel, info.command, env, live);
+        kill = runExec(acceptExec(), info.command, env, live);
       });
-      session.on('signal', (_accept, _reject, info) => {
-        // the runner sends TERM on a local timeout; here the process tree dies at once
-        if (channel && info.name) channel.close();
-      });
+      // the runner sends TERM then closes the channel on a local timeout: the whole tree dies at once
+      session.on('signal', () => kill());
+      session.on('close', () => kill());
       session.on('pty', (_accept, reject) => reject?.());
       session.on('shell', (_accept, reject) => reject());
       session.on('subsystem', (_accept, reject) => reject());

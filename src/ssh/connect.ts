@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
-import { utils, type Client, type ServerHostKeyAlgorithm } from 'ssh2';
+import ssh2, { type Client, type ServerHostKeyAlgorithm } from 'ssh2';
 import type { SshTarget } from '../domain/index.js';
 import { fingerprintOf, keyTypeOf, loadKnownHosts, type KnownHosts } from './known-hosts.js';
 import type { ConnectLimiter } from './limiter.js';
@@ -16,6 +16,9 @@ import {
   SshKeyUnreadableError,
   SshUnreachableError,
 } from './ssh-errors.js';
+
+// ssh2 is CommonJS: Node's ESM loader only gives its default export
+const { utils } = ssh2;
 
 /** Connection settings shared by a target and its bastion. */
 export interface ConnectSettings {
