@@ -126,10 +126,16 @@ export async function connectOnce(target: SshTarget, settings: ConnectSettings, 
     ...(sock ? { sock } : { host: target.address }),
     ...(privateKey ? { privateKey: privateKey.toString('utf8') } : { agent: settings.agentSocket }),
   };
+  let raw: Client | null = null;
   try {
-    await settings.limiter.run(`${target.address}:${target.port}`, () => ssh.connect(config));
+    await settings.limiter.run(`${target.address}:${target.port}`, () => {
+      const connecting = ssh.connect(config);
+      raw = ssh.connection; // set synchronously by connect(); node-ssh forgets it once it closes
+      return connecting;
+    });
   } catch (err) {
-    ssh.connection?.end();
+    // a half-open socket to a silent host would otherwise linger until the kernel gives up
+    (raw as Client | null)?.destroy();
     throw refusal ?? mapConnectError(err, target, settings);
   }
   const client = ssh.connection;

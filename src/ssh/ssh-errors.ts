@@ -92,7 +92,7 @@ export class SshConnectRefusedError extends SshError {
 
 export class SshConnectTimeoutError extends SshError {
   constructor(host: string, address: string, port: number, timeoutMs: number, cause?: unknown) {
-    super('ssh_connect_timeout', host, `cannot reach ${host}: no SSH session with ${address}:${port} within ${Math.round(timeoutMs / 1000)} s (host down or firewalled?)`, {
+    super('ssh_connect_timeout', host, `cannot reach ${host}: no SSH session with ${address}:${port} within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} (host down or firewalled?)`, {
       cause,
       retryable: true,
     });

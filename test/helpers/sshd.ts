@@ -82,7 +82,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
   const hostPublicKey = keygen(hostKey, 'sickbay-test-host');
   writeFileSync(join(dir, 'authorized_keys'), `${keygen(clientKey)}\n`);
   const port = await freePort();
-  const env: Record<string, string> = { ...options.env };
+  // HOME in the temp dir: the login shell must not source root's dotfiles (a ~/.bashrc running
+  // `pyenv init` takes a machine-wide lock, and killing a session mid-way leaves it stale)
+  const env: Record<string, string> = { HOME: dir, ...options.env };
   if (options.shimDir) env.PATH = replayPath(options.shimDir);
   // sshd uses only the first SetEnv line: every variable goes on one (values must hold no spaces)
   const setEnv = Object.keys(env).length > 0 ? [`SetEnv ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`] : [];
@@ -123,6 +125,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  // if the test process dies without calling stop(), do not leave a listener behind
+  const onExit = () => killProcessTree(pid);
+  process.once('exit', onExit);
   let stopped: Promise<void> | undefined;
   return {
     port,
@@ -135,6 +140,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
     log: () => log,
     stop() {
       stopped ??= (async () => {
+        process.off('exit', onExit);
         // session processes setsid() away from the listener: kill the whole tree, not just the group
         if (child.exitCode === null) killProcessTree(pid);
         await exited;

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +213,28 @@ describe('createSshRunner against a real OpenSSH sshd', () => {
     expect(err.code).toBe('ssh_connect_refused');
     expect(err.retryable).toBe(true);
     expect(err.userMessage).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('gives up on a host that accepts TCP but never speaks SSH, as a retryable connect timeout', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.resume(); // read (and ignore) the client's banner, or 'end' never comes
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const err = await refusal(createSshRunner({ ...target, port }, { connectTimeoutMs: 500 }));
+      expect(err.code).toBe('ssh_connect_timeout');
+      expect(err.retryable).toBe(true);
+      // the runner let go of the socket: the silent server sees it close
+      await until(() => sockets.size === 0, 'the client to close its socket');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('reaches a host through a jump host, verifying both host keys', async () => {
