@@ -7,6 +7,8 @@ import { SshUnreachableError, SudoPasswordRequiredError } from './ssh-errors.js'
 
 /** The most channels one connection may hold open: OpenSSH's MaxSessions is 10 by default. */
 export const MAX_CHANNELS_PER_CONNECTION = 8;
+/** Retries of a channel open that sshd refused (20 ms doubling: about 5 s in all). */
+const OPEN_RETRIES = 8;
 
 export interface SshRunnerOptions {
   /**
@@ -186,8 +188,14 @@ class SshCommandRunner implements SshRunner {
       this.inFlight.add(abort);
       options.signal?.addEventListener('abort', onAbort, { once: true });
 
-      this.client.exec(wrapRemoteCommand(command, options), (err, ch) => {
+      const open = (attempt: number) => this.client.exec(wrapRemoteCommand(command, options), (err, ch) => {
         if (err) {
+          // sshd frees a session only once it has reaped the session's child, a moment after the
+          // channel closed: a refused open right after another step ended is retried, within the deadline
+          if (!settled && !this.lost && attempt < OPEN_RETRIES && /open failed/i.test(err.message)) {
+            setTimeout(() => open(attempt + 1), 20 * 2 ** attempt);
+            return;
+          }
           finish({ exit: null, error: `could not open a channel on ${this.host}: ${err.message}`, errorCode: 'ssh_channel_failed' });
           freeSlot();
           return;
@@ -212,6 +220,7 @@ class SshCommandRunner implements SshRunner {
           freeSlot();
         });
       });
+      open(0);
     });
   }
 

@@ -128,7 +128,7 @@ describe('createSshRunner against a real OpenSSH sshd', () => {
         runner.run(`echo "s $(date +%s%N)" > ${dir}/${i}; sleep 0.3; echo "e $(date +%s%N)" >> ${dir}/${i}`, RUN),
       ),
     );
-    expect(results.map((r) => r.exit)).toEqual(Array(20).fill(0));
+    expect(results.map((r) => r.error ?? (r.timedOut ? 'timed out' : r.exit))).toEqual(Array(20).fill(0));
     const events = readdirSync(dir).flatMap((f) =>
       readFileSync(join(dir, f), 'utf8')
         .trim()
