@@ -10,3 +10,11 @@ export const processIo: CliIo = {
   err: (text) => process.stderr.write(text),
   colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
 };
+
+/** Thrown after a command has printed what it could, to exit 1 without another message (some hosts failed). */
+export class CommandFailed extends Error {
+  constructor(message = 'some targets failed') {
+    super(message);
+    this.name = 'CommandFailed';
+  }
+}

@@ -3,8 +3,10 @@ import { isBotError } from '../domain/index.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDiag } from './commands/diag.js';
 import { registerPlaybook } from './commands/playbook.js';
-import type { CliIo } from './io.js';
+import { registerLab } from './commands/lab.js';
+import { CommandFailed, type CliIo } from './io.js';
 
 /** Exit status: 0 ran (whatever it found), 2 bad input, 1 internal failure. */
 export const EXIT_OK = 0;
@@ -18,8 +20,10 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   registerAnalyze(program, io);
   registerDemo(program, io);
+  registerDiag(program, io);
   registerAudit(program, io);
   registerPlaybook(program, io);
+  registerLab(program, io);
   return program;
 }
 
@@ -30,6 +34,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (err) {
+    if (err instanceof CommandFailed) return EXIT_FAILURE;
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
     }

@@ -23,6 +23,8 @@ export interface CommandResult {
   durationMs: number;
   /** Set when the command could not run or finish for a reason other than its own exit. */
   error?: string;
+  /** The stable BotError code behind `error` (`ssh_unreachable`, `sudo_password_required`...), when known. */
+  errorCode?: string;
 }
 
 /** Runs shell command lines on one host. The line is built only from vetted templates. */

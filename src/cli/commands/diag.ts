@@ -1,0 +1,187 @@
+import { homedir } from 'node:os';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import type { Command } from 'commander';
+import { createDiagnoser } from '../../diagnosis/index.js';
+import {
+  HOST_NAME_PATTERN,
+  InputError,
+  isBotError,
+  systemClock,
+  type AnalysisReport,
+  type DiagnosisProgress,
+  type HostRef,
+} from '../../domain/index.js';
+import { loadInventory } from '../../inventory/index.js';
+import { loadPlaybooks } from '../../playbooks/index.js';
+import { renderTerminal } from '../../report/index.js';
+import { createSshRunner } from '../../ssh/index.js';
+import { CommandFailed, type CliIo } from '../io.js';
+import { PLAYBOOKS_DIR } from '../paths.js';
+
+interface DiagOptions {
+  playbook: string;
+  inventory?: string;
+  identity?: string;
+  knownHosts?: string;
+  json?: boolean;
+  concurrency: string;
+  param: string[];
+  keepBundles?: string;
+  playbooks: string;
+}
+
+/** `user@address[:port]`, the way ssh takes a host that is not in the inventory yet. Anchored. */
+const AD_HOC_TARGET = /^(?<user>[a-z_][a-z0-9_.-]{0,31})@(?<address>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9a-fA-F:.]+\])(?::(?<port>[0-9]{1,5}))?$/;
+const PARAM = /^(?<name>[a-z][a-z0-9_]{0,63})=(?<value>[\x20-\x7e]{1,256})$/;
+
+export interface DiagOutcome {
+  host: string;
+  report?: AnalysisReport;
+  error?: { code: string; message: string };
+}
+
+export function registerDiag(program: Command, io: CliIo): void {
+  program
+    .command('diag')
+    .description('diagnose hosts over SSH: collect evidence with a playbook, analyse it, print what is wrong')
+    .argument('<targets...>', 'inventory host names, tag:NAME, zone:NAME, or user@address[:port] for a host not in the inventory')
+    .option('-p, --playbook <name>', 'playbook to run', 'docker-host')
+    .option('-i, --inventory <file>', 'inventory file (default: $SICKBAY_INVENTORY or ./inventory.yml)')
+    .option('--identity <file>', 'private key for user@address targets (default: the SSH agent)')
+    .option('--known-hosts <file>', 'known_hosts for user@address targets', '~/.ssh/known_hosts')
+    .option('--param <name=value>', 'playbook parameter (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--concurrency <n>', 'hosts diagnosed at once', '20')
+    .option('--keep-bundles <dir>', 'keep each evidence bundle under this directory')
+    .option('--playbooks <dir>', 'playbooks directory', PLAYBOOKS_DIR)
+    .option('--json', 'print JSON: one report, or an array for several hosts')
+    .action(async (targets: string[], opts: DiagOptions) => {
+      const concurrency = Number(opts.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
+        throw new InputError('cli_option_invalid', `--concurrency must be a whole number from 1 to 1000, not "${opts.concurrency}"`);
+      }
+      const params = parseParams(opts.param);
+      const hosts = await resolveTargets(targets, opts);
+      const playbooks = await loadPlaybooks(opts.playbooks);
+      for (const err of playbooks.errors) io.err(`sickbay: skipped a broken playbook: ${err.userMessage}\n`);
+      const diagnoser = createDiagnoser({
+        playbooks,
+        connect: (target) => createSshRunner(target),
+        clock: systemClock,
+        ...(opts.keepBundles ? { bundlesRoot: opts.keepBundles } : {}),
+      });
+      const progress = createProgressLine(io, hosts.length);
+      const outcomes = await mapLimit(hosts, concurrency, async (host): Promise<DiagOutcome> => {
+        try {
+          const result = await diagnoser.diagnose({ host, playbook: opts.playbook, params }, (e) => progress.update(e));
+          return { host: host.name, report: result.report };
+        } catch (err) {
+          // A bad playbook name or param is the same for every host: stop, as for any bad input.
+          if (isBotError(err) && !err.retryable && !err.code.startsWith('ssh_') && !err.code.startsWith('sudo_')) throw err;
+          return { host: host.name, error: { code: isBotError(err) ? err.code : 'internal_error', message: isBotError(err) ? err.userMessage : String(err) } };
+        } finally {
+          progress.done(host.name);
+        }
+      });
+      progress.clear();
+      if (opts.json) {
+        const shaped = outcomes.map((o) => o.report ?? { host: o.host, error: o.error });
+        io.out(JSON.stringify(shaped.length === 1 ? shaped[0] : shaped, null, 2) + '\n');
+      } else {
+        for (const o of outcomes) {
+          if (o.report) io.out(renderTerminal(o.report, { colour: io.colour }) + '\n');
+          else io.err(`sickbay: ${o.host}: ${o.error?.message ?? 'failed'}\n`);
+        }
+      }
+      if (outcomes.some((o) => o.error)) throw new CommandFailed();
+    });
+}
+
+function parseParams(raw: readonly string[]): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const text of raw) {
+    const m = PARAM.exec(text);
+    if (!m?.groups) throw new InputError('cli_param_invalid', `--param takes name=value (a lower-case name, printable value), not "${text.slice(0, 40)}"`);
+    params[m.groups['name'] as string] = m.groups['value'] as string;
+  }
+  return params;
+}
+
+function expandHome(path: string): string {
+  return path.startsWith('~/') ? resolvePath(homedir(), path.slice(2)) : isAbsolute(path) ? path : resolvePath(path);
+}
+
+async function resolveTargets(targets: readonly string[], opts: DiagOptions): Promise<HostRef[]> {
+  const adHoc = targets.filter((t) => t.includes('@'));
+  const named = targets.filter((t) => !t.includes('@'));
+  const hosts: HostRef[] = adHoc.map((t) => adHocHost(t, opts));
+  if (named.length) {
+    const file = opts.inventory ?? process.env['SICKBAY_INVENTORY'] ?? 'inventory.yml';
+    const directory = await loadInventory(file);
+    for (const target of named) hosts.push(...directory.resolve(target));
+  }
+  const seen = new Set<string>();
+  return hosts.filter((h) => !seen.has(h.name) && seen.add(h.name));
+}
+
+function adHocHost(text: string, opts: DiagOptions): HostRef {
+  const m = AD_HOC_TARGET.exec(text);
+  const groups = m?.groups;
+  if (!groups) {
+    throw new InputError('target_invalid', `"${text.slice(0, 60)}" is not a target: use an inventory name, tag:NAME, or user@address[:port]`);
+  }
+  const address = (groups['address'] as string).replace(/^\[|\]$/g, '');
+  const port = groups['port'] ? Number(groups['port']) : 22;
+  if (port < 1 || port > 65535) throw new InputError('target_invalid', `port ${port} is out of range (1-65535)`);
+  const name = HOST_NAME_PATTERN.test(address) ? address : `adhoc-${address.replace(/[^A-Za-z0-9]/g, '-')}`;
+  return {
+    name,
+    zone: 'default',
+    tags: [],
+    ssh: {
+      name,
+      address,
+      port,
+      user: groups['user'] as string,
+      knownHostsFile: expandHome(opts.knownHosts ?? '~/.ssh/known_hosts'),
+      ...(opts.identity ? { identityFile: expandHome(opts.identity) } : {}),
+    },
+  };
+}
+
+/** Runs `fn` over items with at most `limit` in flight; results keep the input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** One status line on stderr for a TTY: "3/20 hosts done · host-a: 9/15 steps"; nothing otherwise. */
+function createProgressLine(io: CliIo, total: number) {
+  const enabled = io.colour && Boolean(process.stderr.isTTY);
+  let finished = 0;
+  let last = '';
+  const draw = (text: string) => {
+    if (!enabled) return;
+    process.stderr.write(`\r\x1b[2K${text}`);
+  };
+  return {
+    update(e: DiagnosisProgress) {
+      last = e.kind === 'step' ? `${e.host}: ${e.done}/${e.total} steps` : `${e.host}: connected`;
+      draw(`${finished}/${total} hosts done · ${last}`);
+    },
+    done(host: string) {
+      finished++;
+      draw(`${finished}/${total} hosts done · ${host} finished`);
+    },
+    clear() {
+      if (enabled) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}

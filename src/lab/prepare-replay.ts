@@ -1,0 +1,82 @@
+import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { BundleMetaSchema, SPEC_NAMES, type StepMeta } from '../domain/index.js';
+import { LabError } from './lab-errors.js';
+
+export interface ReplayOptions {
+  /**
+   * Multiplies each step's recorded `duration_ms` before the shim prints its output.
+   * @defaultValue 1.0
+   */
+  durationScale?: number;
+  /**
+   * Upper bound on one step's replay delay; `timed_out` steps are not delayed, they hang until killed.
+   * @defaultValue 5_000
+   */
+  maxDelayMs?: number;
+}
+
+function stepLine(step: StepMeta | undefined, options: ReplayOptions): string {
+  if (step?.timed_out) return '0 0 1';
+  const exit = step?.exit === undefined ? 0 : step.exit === null ? 255 : step.exit;
+  const ms = Math.min((step?.duration_ms ?? 0) * (options.durationScale ?? 1), options.maxDelayMs ?? 5_000);
+  const delay = ms >= 1 ? (ms / 1000).toFixed(3) : '0';
+  return `${exit} ${delay} 0`;
+}
+
+/** Container ids for `docker ps -q`, so that `docker inspect $(docker ps -aq)` works as on a host. */
+function containerIds(inspect: string | undefined, ps: string | undefined): string[] {
+  try {
+    const parsed: unknown = JSON.parse(inspect ?? '');
+    if (Array.isArray(parsed)) {
+      return parsed.flatMap((c: unknown) => {
+        const id = (c as { Id?: unknown }).Id;
+        return typeof id === 'string' ? [id.slice(0, 12)] : [];
+      });
+    }
+  } catch {
+    // not JSON: fall back to the ps output
+  }
+  return (ps ?? '').split('\n').flatMap((line) => {
+    const m = /"ID":"([0-9a-f]{12,64})"/.exec(line) ?? /^([0-9a-f]{12,64})\s/.exec(line);
+    return m?.[1] ? [m[1].slice(0, 12)] : [];
+  });
+}
+
+async function readOptional(file: string): Promise<string | undefined> {
+  return readFile(file, 'utf8').catch(() => undefined);
+}
+
+/**
+ * Lays out a bundle for the shims in `outDir`: each collected spec's output (a symlink to the bundle
+ * file) and its `<spec>.step` line. The bundle directory itself is never written to.
+ */
+export async function prepareReplay(bundleDir: string, outDir: string, options: ReplayOptions = {}): Promise<string> {
+  const dir = resolve(bundleDir);
+  const names = await readdir(dir).catch((err: unknown) => {
+    throw new LabError('lab_bundle_unreadable', `cannot replay ${dir}: not a readable bundle directory`, err);
+  });
+  const metaText = await readOptional(join(dir, 'meta.json'));
+  let steps: Record<string, StepMeta> = {};
+  if (metaText !== undefined) {
+    const meta = BundleMetaSchema.safeParse(JSON.parse(metaText) as unknown);
+    if (!meta.success) throw new LabError('lab_bundle_unreadable', `cannot replay ${dir}: meta.json is malformed`, meta.error);
+    steps = meta.data.steps ?? {};
+  }
+  await mkdir(outDir, { recursive: true });
+  const present = new Set(names);
+  const specs = SPEC_NAMES.filter((spec) => present.has(spec) || steps[spec] !== undefined);
+  await Promise.all(
+    specs.map(async (spec) => {
+      if (present.has(spec)) await symlink(join(dir, spec), join(outDir, spec));
+      await writeFile(join(outDir, `${spec}.step`), `${stepLine(steps[spec], options)}\n`);
+    }),
+  );
+  if (specs.includes('docker_ps')) {
+    const ids = containerIds(await readOptional(join(dir, 'docker_inspect')), await readOptional(join(dir, 'docker_ps')));
+    await writeFile(join(outDir, 'docker_ps_ids'), ids.map((id) => `${id}\n`).join(''));
+    const ps = stepLine(steps.docker_ps, options).split(' ');
+    await writeFile(join(outDir, 'docker_ps_ids.step'), `${ps[0]} 0 ${ps[2]}\n`);
+  }
+  return outDir;
+}

@@ -1,0 +1,247 @@
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
+import { stringify } from 'yaml';
+import { killProcessTree } from './kill-tree.js';
+import { LabError } from './lab-errors.js';
+import { prepareReplay } from './prepare-replay.js';
+import { LAB_BUNDLE_ENV, replayPath, writeShims } from './shims.js';
+
+// ssh2 is CommonJS: Node's ESM loader only gives its default export
+const { Server, utils } = ssh2;
+type Server = InstanceType<typeof Server>;
+
+export interface LabOptions {
+  /** A directory of bundle directories (test/fixtures/incidents/ layout). */
+  bundlesDir: string;
+  /** Which bundles to serve. @defaultValue every bundle directory in bundlesDir */
+  names?: readonly string[];
+  /**
+   * How many hosts to run: bundles are cloned round-robin into hosts named `<bundle>-<i>`.
+   * @defaultValue one host per bundle, named after it
+   */
+  hosts?: number;
+  /** Scales each step's recorded duration. @defaultValue 1.0 */
+  durationScale?: number;
+  /** Upper bound on one step's replay delay. @defaultValue 5_000 */
+  maxDelayMs?: number;
+}
+
+export interface LabHost {
+  name: string;
+  /** The bundle this host replays. */
+  bundle: string;
+  port: number;
+}
+
+export interface Lab {
+  readonly hosts: readonly LabHost[];
+  /** `[127.0.0.1]:PORT key` lines for every host. */
+  readonly knownHosts: string;
+  /** The client private key (OpenSSH format) every host accepts. */
+  readonly clientKey: string;
+  /**
+   * Writes the inventory YAML to `file`, with `known_hosts` and `lab_client_key` beside it (mode 0600).
+   */
+  writeInventory(file: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface HostKeys {
+  host: ParsedKey;
+  hostPrivate: string;
+  hostPublic: string;
+  client: ParsedKey;
+  clientPrivate: string;
+}
+
+function generateKeys(): HostKeys {
+  const host = utils.generateKeyPairSync('ed25519');
+  const client = utils.generateKeyPairSync('ed25519');
+  const parsedHost = utils.parseKey(host.private);
+  const parsedClient = utils.parseKey(client.public);
+  if (parsedHost instanceof Error || parsedClient instanceof Error) throw new LabError('lab_keys_failed', 'the lab could not generate its SSH keys');
+  return { host: parsedHost, hostPrivate: host.private, hostPublic: host.public, client: parsedClient, clientPrivate: client.private };
+}
+
+/** What stop() must end: live client connections and the process trees of running commands. */
+interface LabLive {
+  connections: Set<Connection>;
+  children: Set<number>;
+}
+
+/** Runs one exec request; returns what kills its process tree (a no-op once it has exited). */
+function runExec(channel: ServerChannel, command: string, env: NodeJS.ProcessEnv, live: LabLive): () => void {
+  // detached: the command gets its own process group, so closing the channel can kill all of it
+  const child = spawn('sh', ['-c', command], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let exited = false;
+  const pid = child.pid;
+  if (pid !== undefined) live.children.add(pid);
+  child.stdout.pipe(channel, { end: false });
+  child.stderr.pipe(channel.stderr, { end: false });
+  child.once('error', (err) => {
+    exited = true;
+    channel.stderr.write(`lab: cannot run sh: ${err.message}\n`);
+    channel.exit(127);
+    channel.end();
+  });
+  child.once('close', (code, signal) => {
+    exited = true;
+    if (pid !== undefined) live.children.delete(pid);
+    if (channel.destroyed) return;
+    if (signal) channel.exit(signal.replace(/^SIG/, ''), false, '');
+    else channel.exit(code ?? 255);
+    channel.end();
+  });
+  const kill = () => {
+    if (!exited && pid !== undefined) killProcessTree(pid);
+  };
+  channel.once('close', kill);
+  channel.on('error', () => undefined);
+  return kill;
+}
+
+/** Accepts the lab's client key (checked by signature) and nothing else. */
+function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv, live: LabLive): void {
+  const allowed = keys.client.getPublicSSH();
+  live.connections.add(client);
+  client.on('close', () => live.connections.delete(client));
+  client.on('error', () => undefined);
+  client.on('authentication', (ctx) => {
+    if (ctx.method !== 'publickey' || ctx.key.algo !== keys.client.type || !ctx.key.data.equals(allowed)) {
+      ctx.reject(['publickey']);
+      return;
+    }
+    if (ctx.signature === undefined || ctx.blob === undefined) {
+      ctx.accept(); // the client only asks whether this key would do
+      return;
+    }
+    if (keys.client.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) ctx.accept();
+    else ctx.reject(['publickey']);
+  });
+  client.on('ready', () => {
+    client.on('session', (accept) => {
+      const session = accept();
+      let kill = () => undefined as void;
+      session.on('exec', (acceptExec, _reject, info) => {
+        kill = runExec(acceptExec(), info.command, env, live);
+      });
+      // the runner sends TERM then closes the channel on a local timeout: the whole tree dies at once
+      session.on('signal', () => kill());
+      session.on('close', () => kill());
+      session.on('pty', (_accept, reject) => reject?.());
+      session.on('shell', (_accept, reject) => reject());
+      session.on('subsystem', (_accept, reject) => reject());
+    });
+  });
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolvePort(typeof address === 'object' && address ? address.port : 0);
+    });
+  });
+}
+
+function tagsOf(bundle: string): string[] {
+  const first = bundle.split('-')[0];
+  return first && first !== bundle ? ['lab', first] : ['lab'];
+}
+
+/**
+ * Starts SSH hosts on 127.0.0.1 that replay evidence bundles: one ssh2 Server per host, on its own
+ * port, all sharing one host key (recorded per `[127.0.0.1]:port`). Each exec runs `sh -c` with the
+ * replay shims first on PATH and SICKBAY_LAB_BUNDLE set to that host's prepared bundle.
+ */
+export async function startLab(options: LabOptions): Promise<Lab> {
+  const bundlesDir = resolve(options.bundlesDir);
+  const available = (
+    await readdir(bundlesDir, { withFileTypes: true }).catch((err: unknown) => {
+      throw new LabError('lab_bundles_unreadable', `cannot start the lab: ${bundlesDir} is not a readable directory of bundles`, err);
+    })
+  )
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  const names = options.names ? [...options.names] : available;
+  const missing = names.filter((n) => !available.includes(n));
+  if (missing.length > 0) throw new LabError('lab_bundle_unknown', `no bundle named ${missing.join(', ')} in ${bundlesDir} (have: ${available.join(', ')})`);
+  if (names.length === 0) throw new LabError('lab_bundles_empty', `no bundles in ${bundlesDir}`);
+
+  const work = await mkdtemp(join(tmpdir(), 'sickbay-lab-'));
+  const servers: Server[] = [];
+  const live: LabLive = { connections: new Set(), children: new Set() };
+  try {
+    const shimDir = await writeShims(join(work, 'shims'));
+    const replayDirs = new Map<string, string>();
+    for (const name of names) {
+      replayDirs.set(name, await prepareReplay(join(bundlesDir, name), join(work, 'replay', name), options));
+    }
+    const keys = generateKeys();
+    const plan =
+      options.hosts === undefined
+        ? names.map((bundle) => ({ name: bundle, bundle }))
+        : Array.from({ length: options.hosts }, (_, i) => {
+            const bundle = names[i % names.length] as string;
+            return { name: `${bundle}-${i}`, bundle };
+          });
+    const hosts: LabHost[] = [];
+    for (const { name, bundle } of plan) {
+      const env: NodeJS.ProcessEnv = {
+        PATH: replayPath(shimDir),
+        [LAB_BUNDLE_ENV]: replayDirs.get(bundle),
+        HOME: work,
+        LANG: 'C',
+      };
+      const server = new Server({ hostKeys: [keys.hostPrivate] }, (client) => onConnection(client, keys, env, live));
+      servers.push(server);
+      hosts.push({ name, bundle, port: await listen(server) });
+    }
+    const knownHosts = hosts.map((h) => `[127.0.0.1]:${h.port} ${keys.hostPublic}\n`).join('');
+    let stopped: Promise<void> | undefined;
+    return {
+      hosts,
+      knownHosts,
+      clientKey: keys.clientPrivate,
+      async writeInventory(file: string) {
+        const dir = dirname(resolve(file));
+        await mkdir(dir, { recursive: true });
+        const inventory = {
+          defaults: { user: 'root', identity_file: 'lab_client_key', known_hosts: 'known_hosts' },
+          hosts: Object.fromEntries(hosts.map((h) => [h.name, { address: '127.0.0.1', port: h.port, tags: tagsOf(h.bundle), zone: 'lab' }])),
+        };
+        const files: [string, string][] = [
+          [join(dir, 'lab_client_key'), keys.clientPrivate],
+          [join(dir, 'known_hosts'), knownHosts],
+          [file, stringify(inventory)],
+        ];
+        for (const [path, text] of files) {
+          await writeFile(path, text, { mode: 0o600 });
+          await chmod(path, 0o600); // mode only applies when the file is created
+        }
+      },
+      stop() {
+        stopped ??= closeAll(servers, live).then(() => rm(work, { recursive: true, force: true }));
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await closeAll(servers, live);
+    await rm(work, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function closeAll(servers: readonly Server[], live: LabLive): Promise<void> {
+  for (const pid of live.children) killProcessTree(pid);
+  live.children.clear();
+  // Server.close() waits for open connections: end them so that stop() never hangs on a client
+  for (const client of live.connections) client.end();
+  await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+}
