@@ -8,7 +8,7 @@
 // The lab runs in a child process so that its memory is not counted against the diagnosing process.
 // Usage: node bench/ssh.mjs [hostsB...]   (default: 100 500)
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
