@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { isBotError } from '../domain/index.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerBot } from './commands/bot.js';
 import { registerDemo } from './commands/demo.js';
+import { registerWorker } from './commands/worker.js';
 import type { CliIo } from './io.js';
 
 /** Exit status: 0 ran (whatever it found), 2 bad input, 1 internal failure. */
@@ -16,6 +18,8 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   registerAnalyze(program, io);
   registerDemo(program, io);
+  registerBot(program);
+  registerWorker(program);
   return program;
 }
 
