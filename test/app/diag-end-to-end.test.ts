@@ -80,7 +80,7 @@ describe('/diag end to end (real Redis, Slack stand-in)', () => {
     );
     const parents = parentsFor(host, channel);
     expect(parents).toHaveLength(1);
-    const parentTs = (parents[0]?.body as { ts?: string }).ts ?? done.body.ts;
+    const parentTs = parents[0]?.result?.ts;
     expect(textOf(parents[0] as RecordedCall)).toContain(`Diagnosing ${host}`);
     expect(standin.ok('chat.update').filter((c) => c.body.ts === done.body.ts).length).toBeGreaterThan(1);
 

@@ -9,6 +9,8 @@ export interface RecordedCall {
   /** HTTP status the stand-in answered with (429 when told to rate-limit). */
   status: number;
   at: number;
+  /** What the stand-in answered (a posted message's ts is in result.ts). */
+  result?: Record<string, unknown>;
 }
 
 /** A POST to a response_url or an upload URL. */
@@ -107,8 +109,9 @@ export class SlackStandIn {
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
-    this.calls.push({ method, body, status: 200, at: Date.now() });
-    this.send(res, 200, this.answer(method, body));
+    const result = this.answer(method, body);
+    this.calls.push({ method, body, status: 200, at: Date.now(), result });
+    this.send(res, 200, result);
   }
 
   private answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
