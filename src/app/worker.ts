@@ -49,6 +49,11 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
     rejectRateLimitedCalls: false,
     retryConfig: { retries: 10, factor: 1.6, minTimeout: 500, maxTimeout: 30_000 },
   });
+  client.on(webApi.WebClientEvent.RATE_LIMITED, (retrySec: number, request: { url?: string }) => {
+    const method = String(request.url ?? 'unknown').replace(/^.*\//, '');
+    metrics.slackApiError(method, 'ratelimited');
+    logger.warn({ method, retrySec }, 'Slack rate-limited a call; retrying after Retry-After');
+  });
   const notifier = createSlackNotifier(client, { logger, onApiError: (m, c) => metrics.slackApiError(m, c) });
   const diagnoser = new ReplayDiagnoser({
     bundlesDir: options.replayBundles,

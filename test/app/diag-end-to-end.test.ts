@@ -26,6 +26,7 @@ const env = () => ({
   REDIS_URL,
   QUEUE_PREFIX: prefix,
   LOG_LEVEL: 'info',
+  METRICS_PORT: '0',
 });
 
 const textOf = (call: RecordedCall): string => String(call.body.text ?? '');
@@ -149,6 +150,18 @@ describe('/diag end to end (real Redis, Slack stand-in)', () => {
     expect(limited).toHaveLength(1);
     const retried = parentsFor(host, channel)[0] as RecordedCall;
     expect(retried.at - (limited[0] as RecordedCall).at).toBeGreaterThanOrEqual(900);
+    const metrics = await (await fetch(`http://127.0.0.1:${String(worker.metricsPort)}/metrics`)).text();
+    expect(metrics).toMatch(/sickbay_slack_api_errors_total\{method="chat.postMessage",code="ratelimited"\} 1/);
+  });
+
+  it('exports jobs by state, diagnosis durations, findings by code and Slack API errors on /metrics', async () => {
+    const botMetrics = await (await fetch(`http://127.0.0.1:${bot.port}/metrics`)).text();
+    expect(botMetrics).toMatch(/sickbay_jobs\{queue="diagnose-default",state="\w+"\} \d+/);
+    const workerMetrics = await (await fetch(`http://127.0.0.1:${String(worker.metricsPort)}/metrics`)).text();
+    expect(workerMetrics).toMatch(/sickbay_diagnosis_duration_seconds_count\{outcome="done"\} [1-9]/);
+    expect(workerMetrics).toMatch(/sickbay_findings_total\{code="DM_POOL_DATA_FULL",severity="critical"\} [1-9]/);
+    expect(workerMetrics).toContain('# TYPE sickbay_slack_api_errors_total counter');
+    expect(workerMetrics).toContain('# TYPE sickbay_step_timeouts_total counter');
   });
 
   it('shows help and the queue status', async () => {
