@@ -119,7 +119,7 @@ export function replayHost(name: string, zone: string, tags: readonly string[]):
 export async function loadReplayDirectory(bundlesDir: string, zone = 'default'): Promise<InMemoryHostDirectory> {
   const entries = await readdir(bundlesDir, { withFileTypes: true });
   const hosts = entries
-    .filter((e) => e.isDirectory() && HOST_NAME_PATTERN.test(e.name))
+    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && HOST_NAME_PATTERN.test(e.name))
     .map((e) => e.name)
     .sort()
     .map((name) => replayHost(name, zone, ['replay', name.split('-')[0] ?? name]));

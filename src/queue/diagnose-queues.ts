@@ -78,18 +78,17 @@ export class DiagnoseQueues {
     const jobId = diagnoseJobId(input.host.name, input.playbook);
     const queue = this.queue(diagnoseQueueName(input.host.zone));
     return this.guard(async () => {
-      const existing = await queue.getJob(jobId);
-      if (existing) {
-        const state = await existing.getState();
-        if (LIVE_STATES.has(state)) return joined(jobId, existing.data);
-        // A finished job that was kept (or is being removed): make room for a new run.
-        await existing.remove().catch(() => undefined);
+      // Two round trips in the common case: add() is atomic on the job id (an existing id adds
+      // nothing), and the stored data says whose job it is.
+      for (let round = 0; round < 2; round += 1) {
+        await queue.add(DIAGNOSE_JOB, data, { ...this.jobOptions, jobId });
+        const stored = await queue.getJob(jobId);
+        if (!stored || (stored.data as Partial<DiagnoseJobData>).requestId === data.requestId) return { status: 'queued', jobId } as const;
+        if (LIVE_STATES.has(await stored.getState())) return joined(jobId, stored.data);
+        // A finished job kept under the same id (removeOnComplete normally prevents it): make room, try again.
+        await stored.remove().catch(() => undefined);
       }
-      await queue.add(DIAGNOSE_JOB, data, { ...this.jobOptions, jobId });
-      // add() with an existing id returns without adding: the stored data says whose job it is.
-      const stored = await queue.getJob(jobId);
-      if (stored && stored.data && (stored.data as DiagnoseJobData).requestId !== data.requestId) return joined(jobId, stored.data);
-      return { status: 'queued', jobId };
+      return { status: 'queued', jobId } as const;
     });
   }
 
