@@ -132,7 +132,7 @@ async function concurrentDiag() {
   await Promise.all(workers.map((w) => w.ready));
   // warm-up: as many concurrent requests as the measured run, so that TCP connection set-up and
   // JIT warm-up are not what is measured (Slack keeps its connections alive too).
-  await Promise.all(hosts.map((h) => signedDiag(bot.port, 'help', `${slack.url}response/warm`)));
+  await Promise.all(hosts.map(() => signedDiag(bot.port, 'help', `${slack.url}response/warm`)));
   const sequential = [];
   for (let i = 0; i < 20; i += 1) sequential.push((await signedDiag(bot.port, 'help', `${slack.url}response/warm`)).ackMs);
 
