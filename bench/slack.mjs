@@ -74,7 +74,9 @@ async function freePort() {
 
 /** `sickbay ARGS` as a child process (logs at info: its start line tells when it is ready). */
 function spawnSickbay(args, env, ready) {
-  const proc = spawn(process.execPath, [join(REPO, 'bin/sickbay'), ...args], {
+  // BENCH_BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the bot.
+  const nodeArgs = args[0] === 'bot' && process.env.BENCH_BOT_NODE_ARGS ? process.env.BENCH_BOT_NODE_ARGS.split(' ') : [];
+  const proc = spawn(process.execPath, [...nodeArgs, join(REPO, 'bin/sickbay'), ...args], {
     env: { PATH: process.env.PATH, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -137,7 +139,7 @@ async function concurrentDiag() {
   for (let i = 0; i < 20; i += 1) sequential.push((await signedDiag(bot.port, 'help', `${slack.url}response/warm`)).ackMs);
 
   const results = await Promise.all(hosts.map((h) => signedDiag(bot.port, h, `${slack.url}response/${h}`).then((r) => ({ ...r, host: h }))));
-  const parents = await waitFor(() => {
+  const parents = !workers.length ? undefined : await waitFor(() => {
     const byHost = new Map();
     for (const p of slack.posts) {
       const m = /Diagnosing (bench-\d+)/.exec(p.body.text ?? '');
