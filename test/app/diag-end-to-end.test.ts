@@ -7,7 +7,7 @@ import { fixedClock } from '../../src/domain/index.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 import { deleteUnder, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { replayAnalyse } from '../helpers/replay-analyse.js';
-import { sendSlashCommand, SlackStandIn, type RecordedCall } from '../helpers/slack-standin.js';
+import { sendSlashCommand, SlackStandIn, type RecordedCall, sickbayEnv } from '../helpers/slack-standin.js';
 
 const SECRET = 'e2e-signing-secret-0123456789';
 const NOW = new Date('2026-11-21T00:00:00Z');
@@ -18,16 +18,7 @@ let bot: BotHandle;
 let worker: WorkerHandle;
 let responseSeq = 0;
 
-const env = () => ({
-  SLACK_BOT_TOKEN: 'xoxb-0000-e2e-test-token',
-  SLACK_SIGNING_SECRET: SECRET,
-  SLACK_API_URL: standin.apiUrl,
-  PORT: '0',
-  REDIS_URL,
-  QUEUE_PREFIX: prefix,
-  LOG_LEVEL: 'info',
-  METRICS_PORT: '0',
-});
+const env = () => sickbayEnv(standin, { secret: SECRET, redisUrl: REDIS_URL, prefix }, { LOG_LEVEL: 'info', METRICS_PORT: '0' });
 
 const textOf = (call: RecordedCall): string => String(call.body.text ?? '');
 const parentsFor = (host: string, channel: string) =>

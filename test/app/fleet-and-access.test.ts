@@ -9,7 +9,7 @@ import { fixedClock } from '../../src/domain/index.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 import { deleteUnder, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { replayAnalyse } from '../helpers/replay-analyse.js';
-import { sendSlashCommand, SlackStandIn } from '../helpers/slack-standin.js';
+import { sendSlashCommand, SlackStandIn, sickbayEnv } from '../helpers/slack-standin.js';
 
 const SECRET = 'fleet-signing-secret-0123456789';
 const NOW = new Date('2026-11-21T00:00:00Z');
@@ -43,15 +43,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'access.yml'), ACCESS);
   await standin.start();
   standin.groups.set('S0SRE', ['U0CAROL']);
-  const env = {
-    SLACK_BOT_TOKEN: 'xoxb-0000-fleet-token',
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: standin.apiUrl,
-    PORT: '0',
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    SICKBAY_ACCESS_FILE: join(dir, 'access.yml'),
-  };
+  const env = sickbayEnv(standin, { secret: SECRET, redisUrl: REDIS_URL, prefix }, { SICKBAY_ACCESS_FILE: join(dir, 'access.yml') });
   const quiet = { write: () => true };
   bot = await startBot({ env, replayBundles: INCIDENTS_DIR, logDestination: quiet });
   worker = await startWorker({ env, replayBundles: INCIDENTS_DIR, analyse: replayAnalyse, clock: fixedClock(NOW), logDestination: quiet });

@@ -8,7 +8,7 @@ import { fixedClock } from '../../src/domain/index.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 import { deleteUnder, dumpUnder, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { replayAnalyse } from '../helpers/replay-analyse.js';
-import { sendSlashCommand, SlackStandIn } from '../helpers/slack-standin.js';
+import { sendSlashCommand, SlackStandIn, sickbayEnv } from '../helpers/slack-standin.js';
 
 const SECRET = 'leak-signing-secret-0123456789';
 const HOST = 'leaky-host';
@@ -43,16 +43,7 @@ beforeAll(async () => {
   const inspect = join(bundles, HOST, 'docker_inspect');
   await writeFile(inspect, (await readFile(inspect, 'utf8')).replace('"Env": [', `"Env": [\n${INJECTED.join('\n')}`));
   await standin.start();
-  const env = {
-    SLACK_BOT_TOKEN: 'xoxb-0000-leak-test-token',
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: standin.apiUrl,
-    PORT: '0',
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'debug',
-    SICKBAY_DB_PASSWORD: SECRETS.workerOwn,
-  };
+  const env = sickbayEnv(standin, { secret: SECRET, redisUrl: REDIS_URL, prefix }, { LOG_LEVEL: 'debug', SICKBAY_DB_PASSWORD: SECRETS.workerOwn });
   const sink = { write: (line: string) => logs.push(line) };
   bot = await startBot({ env, replayBundles: bundles, logDestination: sink });
   worker = await startWorker({ env, replayBundles: bundles, analyse: replayAnalyse, clock: fixedClock('2026-11-21T00:00:00Z'), logDestination: sink });
@@ -87,6 +78,6 @@ describe('secrets in a host environment', () => {
       expect(redis.includes(value), `${kind} in Redis`).toBe(false);
       expect(log.includes(value), `${kind} in the logs`).toBe(false);
     }
-    expect(log.includes('xoxb-0000-leak-test-token')).toBe(false);
+    expect(log.includes('xoxb-0000-test-token')).toBe(false);
   });
 });

@@ -202,3 +202,16 @@ export async function sendSlashCommand(
   const text = await res.text();
   return { status: res.status, body: text, ms: performance.now() - started };
 }
+
+/** The environment of a bot and worker wired to this stand-in, a Redis and a queue prefix of the test's own. */
+export function sickbayEnv(standin: SlackStandIn, options: { secret: string; redisUrl: string; prefix: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: 'xoxb-0000-test-token',
+    SLACK_SIGNING_SECRET: options.secret,
+    SLACK_API_URL: standin.apiUrl,
+    PORT: '0',
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: options.prefix,
+    ...extra,
+  };
+}

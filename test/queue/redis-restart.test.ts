@@ -6,7 +6,7 @@ import { startBot, type BotHandle } from '../../src/app/bot.js';
 import { startWorker, type WorkerHandle } from '../../src/app/worker.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 import { freePort, RedisServer } from '../helpers/processes.js';
-import { sendSlashCommand, SlackStandIn } from '../helpers/slack-standin.js';
+import { sendSlashCommand, SlackStandIn, sickbayEnv } from '../helpers/slack-standin.js';
 
 const SECRET = 'restart-signing-secret-0123456';
 const standin = new SlackStandIn();
@@ -31,16 +31,7 @@ beforeAll(async () => {
   redis = new RedisServer(await freePort(), dir);
   await redis.start();
   await standin.start();
-  const env = {
-    SLACK_BOT_TOKEN: 'xoxb-0000-restart-token',
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: standin.apiUrl,
-    PORT: '0',
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: 'restart',
-    JOB_LOCK_MS: '3000',
-    STALLED_CHECK_MS: '1000',
-  };
+  const env = sickbayEnv(standin, { secret: SECRET, redisUrl: redis.url, prefix: 'restart' }, { JOB_LOCK_MS: '3000', STALLED_CHECK_MS: '1000' });
   const quiet = { write: () => true };
   bot = await startBot({ env, replayBundles: INCIDENTS_DIR, logDestination: quiet });
   worker = await startWorker({ env, replayBundles: INCIDENTS_DIR, concurrency: 1, stepDelayMs: 100, progressIntervalMs: 100, logDestination: quiet });

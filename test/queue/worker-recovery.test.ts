@@ -3,7 +3,7 @@ import { startBot, type BotHandle } from '../../src/app/bot.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 import { ensureBuilt, startSickbay, stopChild, type Child } from '../helpers/processes.js';
 import { deleteUnder, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { sendSlashCommand, SlackStandIn } from '../helpers/slack-standin.js';
+import { sendSlashCommand, SlackStandIn, sickbayEnv } from '../helpers/slack-standin.js';
 
 const SECRET = 'recovery-signing-secret-012345';
 const standin = new SlackStandIn();
@@ -11,17 +11,7 @@ const prefix = uniquePrefix();
 const children: Child[] = [];
 let bot: BotHandle;
 
-const env = () => ({
-  SLACK_BOT_TOKEN: 'xoxb-0000-recovery-token',
-  SLACK_SIGNING_SECRET: SECRET,
-  SLACK_API_URL: standin.apiUrl,
-  PORT: '0',
-  REDIS_URL,
-  QUEUE_PREFIX: prefix,
-  JOB_LOCK_MS: '2000',
-  STALLED_CHECK_MS: '1000',
-  LOG_LEVEL: 'info',
-});
+const env = () => sickbayEnv(standin, { secret: SECRET, redisUrl: REDIS_URL, prefix }, { JOB_LOCK_MS: '2000', STALLED_CHECK_MS: '1000', LOG_LEVEL: 'info' });
 
 async function worker(): Promise<Child> {
   const child = await startSickbay(['worker', '--replay-bundles', INCIDENTS_DIR, '--replay-delay-ms', '200', '--concurrency', '2'], env(), /sickbay worker started/);
