@@ -39,7 +39,8 @@ module.exports = {
     {
       name: 'nothing-imports-app',
       severity: 'error',
-      from: { pathNot: '^src/app/' },
+      comment: 'only the long-running CLI commands start a composition root',
+      from: { pathNot: ['^src/app/', '^src/cli/commands/(bot|worker)\\.ts$'] },
       to: { path: '^src/app/' },
     },
   ],

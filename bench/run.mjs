@@ -1,19 +1,21 @@
-// Runs every bench/*.mjs except this one, each in its own node process, one after the other.
+// Runs every bench/*.mjs (except this file) as a child process, one after another, and prints its output.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const self = basename(fileURLToPath(import.meta.url));
-const benches = readdirSync(here).filter((f) => f.endsWith('.mjs') && f !== self).sort();
+const here = dirname(fileURLToPath(import.meta.url));
+const only = process.argv[2];
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.mjs') && f !== 'run.mjs' && (!only || f.includes(only)))
+  .sort();
 let failed = 0;
-for (const file of benches) {
-  console.log(`== ${file}`);
-  const run = spawnSync(process.execPath, [join(here, file), ...process.argv.slice(2)], { stdio: 'inherit' });
-  if (run.status !== 0) {
-    failed++;
-    console.log(`!! ${file} exited with ${run.status ?? run.signal}`);
+for (const file of files) {
+  console.log(`\n=== bench/${file} ===`);
+  const res = spawnSync(process.execPath, [join(here, file)], { stdio: 'inherit' });
+  if (res.status !== 0) {
+    failed += 1;
+    console.log(`bench/${file} exited with ${res.status ?? res.signal}`);
   }
 }
 process.exitCode = failed ? 1 : 0;

@@ -7,6 +7,8 @@ import { registerDiag } from './commands/diag.js';
 import { registerPlaybook } from './commands/playbook.js';
 import { registerLab } from './commands/lab.js';
 import { CommandFailed, type CliIo } from './io.js';
+import { registerBot } from './commands/bot.js';
+import { registerWorker } from './commands/worker.js';
 
 /** Exit status: 0 ran (whatever it found), 2 bad input, 1 internal failure. */
 export const EXIT_OK = 0;
@@ -24,6 +26,8 @@ export function buildProgram(io: CliIo): Command {
   registerAudit(program, io);
   registerPlaybook(program, io);
   registerLab(program, io);
+  registerBot(program);
+  registerWorker(program);
   return program;
 }
 

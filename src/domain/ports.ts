@@ -74,3 +74,50 @@ export interface DiagnosisResult {
 export interface Diagnoser {
   diagnose(request: DiagnoseRequest, onProgress?: (event: DiagnosisProgress) => void): Promise<DiagnosisResult>;
 }
+
+/** Where a posted chat message lives, so that it can be updated or replied to later (kept with the job). */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** What a diagnosis's parent message shows: platform-neutral, rendered per chat platform. */
+export interface DiagnosisView {
+  host: string;
+  playbook: string;
+  /** Chat user id of the person (or `alert`) who asked. */
+  requestedBy: string;
+  phase: 'queued' | 'running' | 'retrying' | 'done' | 'failed';
+  stepsDone: number;
+  stepsTotal: number;
+  lastStep?: string;
+  report?: import('./finding.js').AnalysisReport;
+  /** A message fit for the on-call engineer when phase is failed or retrying. */
+  error?: string;
+  durationMs?: number;
+}
+
+/** One summary over the hosts of a fleet run (`/diag tag:NAME`). */
+export interface FleetView {
+  tag: string;
+  playbook: string;
+  requestedBy: string;
+  hosts: readonly { host: string; report?: import('./finding.js').AnalysisReport; error?: string }[];
+}
+
+/** What the core asks a chat platform to show; the adapter renders it (Block Kit for Slack). */
+export type OutboundMessage =
+  | { kind: 'diagnosis'; view: DiagnosisView }
+  | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; evidenceInFile: boolean }
+  | { kind: 'fleet'; view: FleetView }
+  | { kind: 'host-findings'; host: string; report: import('./finding.js').AnalysisReport }
+  | { kind: 'text'; text: string };
+
+/** Sends results to people: implemented in slack/, connected in app/. */
+export interface Notifier {
+  post(channel: string, message: OutboundMessage): Promise<MessageRef>;
+  update(ref: MessageRef, message: OutboundMessage): Promise<void>;
+  reply(parent: MessageRef, message: OutboundMessage): Promise<MessageRef>;
+  uploadFile(parent: MessageRef, file: { filename: string; title: string; content: string }): Promise<void>;
+  ephemeral(channel: string, user: string, text: string): Promise<void>;
+}

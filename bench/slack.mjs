@@ -1,0 +1,217 @@
+// Bench of the Slack path (built code in dist/, real Redis, a minimal Slack stand-in):
+//  1. 200 concurrent signed /diag requests against the HTTP receiver: time to acknowledge (p50/p99,
+//     goal p99 < 100 ms) and time from command to parent message (p95, goal < 2 s).
+//  2. A worker process killed with SIGKILL mid-job, 20 times: runs recovered, time from the kill to
+//     the summary (goal 20 of 20, each within 45 s), result messages per run (goal 1).
+// Environment: BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_REQUESTS, BENCH_KILLS.
+import { spawn } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, symlink, readdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createServer as createNetServer } from 'node:net';
+
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+const INCIDENTS = join(REPO, 'test/fixtures/incidents');
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
+const KILLS = Number(process.env.BENCH_KILLS ?? 20);
+const SECRET = 'bench-signing-secret-0123456789';
+
+/** Just enough of Slack's Web API for the bench; records when each message was posted or updated. */
+async function standIn() {
+  const posts = [];
+  const updates = [];
+  let seq = 0;
+  const server = createServer(async (req, res) => {
+    let raw = '';
+    for await (const c of req) raw += c;
+    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
+    const body = Object.fromEntries(new URLSearchParams(raw));
+    const at = performance.now();
+    let answer = { ok: true };
+    if (method === 'auth.test') answer = { ok: true, user_id: 'U0BOT', bot_id: 'B0BOT', team_id: 'T0' };
+    else if (method === 'chat.postMessage') {
+      const ts = `${1_700_000_000 + ++seq}.000100`;
+      posts.push({ at, ts, body });
+      answer = { ok: true, channel: body.channel, ts };
+    } else if (method === 'chat.update') updates.push({ at, body });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(answer));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { posts, updates, url: `http://127.0.0.1:${server.address().port}/`, apiUrl: `http://127.0.0.1:${server.address().port}/api/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+}
+
+function signedDiag(port, text, responseUrl, channel = 'C0BENCH') {
+  const body = new URLSearchParams({ command: '/diag', text, user_id: 'U0BENCH', channel_id: channel, team_id: 'T0', response_url: responseUrl, trigger_id: '1' }).toString();
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+  const started = performance.now();
+  return fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sig },
+    body,
+  }).then(async (r) => ({ status: r.status, ackMs: performance.now() - started, sentAt: started, text: await r.text() }));
+}
+
+const pct = (values, p) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+const fmt = (ms) => `${ms.toFixed(1)} ms`;
+
+async function freePort() {
+  const server = createNetServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** `sickbay ARGS` as a child process (logs at info: its start line tells when it is ready). */
+function spawnSickbay(args, env, ready) {
+  // BENCH_BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the bot.
+  const nodeArgs = args[0] === 'bot' && process.env.BENCH_BOT_NODE_ARGS ? process.env.BENCH_BOT_NODE_ARGS.split(' ') : [];
+  const proc = spawn(process.execPath, [...nodeArgs, join(REPO, 'bin/sickbay'), ...args], {
+    env: { PATH: process.env.PATH, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  proc.stdout.on('data', (d) => (out = (out + d).slice(-20_000)));
+  const exited = new Promise((r) => proc.once('exit', r));
+  const started = waitFor(() => ready.test(out) || proc.exitCode !== null || undefined, 30_000).then(() => {
+    if (!ready.test(out)) throw new Error(`sickbay ${args.join(' ')} did not start:\n${out}`);
+  });
+  return { proc, exited, ready: started };
+}
+
+const spawnWorker = (env, bundles = INCIDENTS, concurrency = 1, delay = 150) =>
+  spawnSickbay(['worker', '--replay-bundles', bundles, '--replay-delay-ms', String(delay), '--concurrency', String(concurrency)], env, /sickbay worker started/);
+
+async function spawnBot(env, bundles) {
+  const port = await freePort();
+  const bot = spawnSickbay(['bot', '--replay-bundles', bundles], { ...env, PORT: String(port) }, /sickbay bot started/);
+  await bot.ready;
+  return { ...bot, port, stop: async () => { bot.proc.kill('SIGTERM'); await bot.exited; } };
+}
+
+async function cleanup(prefix) {
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+async function waitFor(probe, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function concurrentDiag() {
+  const slack = await standIn();
+  const prefix = `bench-${randomUUID()}`;
+  // 200 distinct hosts: symlinks to the incident bundles, so that every request is its own job.
+  const dir = await mkdtemp(join(tmpdir(), 'sickbay-bench-'));
+  const bundles = (await readdir(INCIDENTS, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  const hosts = Array.from({ length: REQUESTS }, (_, i) => `bench-${String(i).padStart(3, '0')}`);
+  await Promise.all(hosts.map((h, i) => symlink(join(INCIDENTS, bundles[i % bundles.length]), join(dir, h))));
+  const env = { SLACK_BOT_TOKEN: 'xoxb-0-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL, QUEUE_PREFIX: prefix };
+  const bot = await spawnBot(env, dir);
+  const workers = process.env.BENCH_NO_WORKERS ? [] : [spawnWorker(env, dir, 25, 0), spawnWorker(env, dir, 25, 0)];
+  await Promise.all(workers.map((w) => w.ready));
+  // warm-up: as many concurrent requests as the measured run, so that TCP connection set-up and
+  // JIT warm-up are not what is measured (Slack keeps its connections alive too).
+  await Promise.all(hosts.map(() => signedDiag(bot.port, 'help', `${slack.url}response/warm`)));
+  const sequential = [];
+  for (let i = 0; i < 20; i += 1) sequential.push((await signedDiag(bot.port, 'help', `${slack.url}response/warm`)).ackMs);
+
+  const results = await Promise.all(hosts.map((h) => signedDiag(bot.port, h, `${slack.url}response/${h}`).then((r) => ({ ...r, host: h }))));
+  const parents = !workers.length ? undefined : await waitFor(() => {
+    const byHost = new Map();
+    for (const p of slack.posts) {
+      const m = /Diagnosing (bench-\d+)/.exec(p.body.text ?? '');
+      if (m && !byHost.has(m[1])) byHost.set(m[1], p.at);
+    }
+    return byHost.size >= hosts.length ? byHost : undefined;
+  }, 60_000);
+  const ack = results.map((r) => r.ackMs);
+  const bad = results.filter((r) => r.status !== 200).length;
+  console.log(`${REQUESTS} concurrent signed /diag (bot process with the HTTP receiver; 2 worker processes x 25):`);
+  console.log(`  one request at a time (/diag help): p50 ${fmt(pct(sequential, 50))}`);
+  console.log(`  acknowledged: p50 ${fmt(pct(ack, 50))}, p99 ${fmt(pct(ack, 99))}, max ${fmt(Math.max(...ack))} (goal p99 < 100 ms); non-200: ${bad}`);
+  if (parents) {
+    const toParent = results.map((r) => parents.get(r.host) - r.sentAt);
+    console.log(`  command -> parent message: p50 ${fmt(pct(toParent, 50))}, p95 ${fmt(pct(toParent, 95))}, max ${fmt(Math.max(...toParent))} (goal p95 < 2000 ms)`);
+  } else {
+    console.log(`  command -> parent message: not all parents posted within 60 s (${slack.posts.length} posts)`);
+  }
+  const done = await waitFor(() => (slack.updates.filter((u) => /^bench-\d+:/.test(u.body.text ?? '')).length >= hosts.length ? true : undefined), 120_000);
+  console.log(`  every summary posted: ${done ? 'yes' : 'no'}`);
+  for (const w of workers) {
+    w.proc.kill('SIGTERM');
+    await w.exited;
+  }
+  await bot.stop();
+  await slack.close();
+  await cleanup(prefix);
+  await rm(dir, { recursive: true, force: true });
+}
+
+
+async function killRecovery() {
+  const slack = await standIn();
+  const prefix = `bench-${randomUUID()}`;
+  const env = {
+    SLACK_BOT_TOKEN: 'xoxb-0-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL, QUEUE_PREFIX: prefix,
+    JOB_LOCK_MS: process.env.BENCH_LOCK_MS ?? '5000', STALLED_CHECK_MS: process.env.BENCH_STALLED_MS ?? '2000',
+  };
+  const bot = await spawnBot(env, INCIDENTS);
+  const host = 'redis-dm-pool-full';
+  const times = [];
+  let recovered = 0;
+  let duplicated = 0;
+  for (let run = 0; run < KILLS; run += 1) {
+    const channel = `C0KILL${run}`;
+    const a = spawnWorker(env);
+    await a.ready;
+    await signedDiag(bot.port, host, `${slack.url}response/kill-${run}`, channel);
+    const progressed = await waitFor(() => slack.updates.find((u) => u.body.channel === channel && /steps/.test(u.body.blocks ?? '')), 20_000);
+    const b = spawnWorker(env);
+    await b.ready;
+    a.proc.kill('SIGKILL');
+    const killedAt = performance.now();
+    await a.exited;
+    const summary = await waitFor(() => slack.updates.find((u) => u.body.channel === channel && (u.body.text ?? '').startsWith(`${host}:`)), 60_000);
+    const parents = slack.posts.filter((p) => p.body.channel === channel && !p.body.thread_ts).length;
+    if (progressed && summary) {
+      recovered += 1;
+      times.push(summary.at - killedAt);
+    }
+    if (parents !== 1) duplicated += 1;
+    b.proc.kill('SIGTERM');
+    await b.exited;
+  }
+  console.log(`worker SIGKILLed mid-job ${KILLS} times (JOB_LOCK_MS ${env.JOB_LOCK_MS}, STALLED_CHECK_MS ${env.STALLED_CHECK_MS}):`);
+  console.log(`  recovered: ${recovered} of ${KILLS} (goal ${KILLS} of ${KILLS}); runs with other than one parent message: ${duplicated}`);
+  if (times.length) console.log(`  kill -> summary: min ${fmt(Math.min(...times))}, p50 ${fmt(pct(times, 50))}, max ${fmt(Math.max(...times))} (goal each < 45000 ms)`);
+  console.log(`  each: ${times.map((t) => (t / 1000).toFixed(1)).join(' ')} s`);
+  await bot.stop();
+  await slack.close();
+  await cleanup(prefix);
+}
+
+await concurrentDiag();
+if (KILLS > 0) await killRecovery();

@@ -1,0 +1,109 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/index.js';
+import type { Clock } from '../domain/index.js';
+import { createMetrics } from '../metrics/index.js';
+import { createDiagnoseProcessor, createFleetProcessor, diagnoseQueueName, startDiagnoseWorkers, type DiagnoseWorkers } from '../queue/index.js';
+import { createRedactor } from '../redaction/index.js';
+import { boltLogger, createSlackNotifier } from '../slack/index.js';
+import { createLogger } from './logger.js';
+import { workerConnection } from './redis.js';
+import { loadReplayDirectory, ReplayDiagnoser, type Analyse } from './replay.js';
+
+export interface WorkerStartOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  /** Replays bundles from this directory instead of connecting to hosts. */
+  replayBundles: string;
+  /** Overrides SICKBAY_ZONE. */
+  zone?: string;
+  /** Overrides WORKER_CONCURRENCY. */
+  concurrency?: number;
+  stepDelayMs?: number;
+  analyse?: Analyse;
+  clock?: Clock;
+  progressIntervalMs?: number;
+  logDestination?: { write(line: string): unknown };
+}
+
+export interface WorkerHandle {
+  workers: DiagnoseWorkers;
+  logger: Logger;
+  metricsPort?: number;
+  stop(): Promise<void>;
+}
+
+/** Composition root of `sickbay worker`: config, Redis, Slack client, diagnoser, BullMQ workers. */
+export async function startWorker(options: WorkerStartOptions): Promise<WorkerHandle> {
+  const { env } = loadConfig(options.env, 'worker');
+  const zone = options.zone ?? env.SICKBAY_ZONE;
+  const redactor = createRedactor(options.env);
+  const logger = createLogger({ level: env.LOG_LEVEL, name: 'sickbay-worker', redactor, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const directory = await loadReplayDirectory(options.replayBundles, zone);
+  const metrics = createMetrics();
+  const client = new webApi.WebClient(env.SLACK_BOT_TOKEN, {
+    slackApiUrl: env.SLACK_API_URL,
+    logger: boltLogger(logger),
+    // 429s are waited out (Retry-After) and retried; network errors retried with backoff.
+    rejectRateLimitedCalls: false,
+    retryConfig: { retries: 10, factor: 1.6, minTimeout: 500, maxTimeout: 30_000 },
+  });
+  client.on(webApi.WebClientEvent.RATE_LIMITED, (retrySec: number, request: { url?: string }) => {
+    const method = String(request.url ?? 'unknown').replace(/^.*\//, '');
+    metrics.slackApiError(method, 'ratelimited');
+    logger.warn({ method, retrySec }, 'Slack rate-limited a call; retrying after Retry-After');
+  });
+  const notifier = createSlackNotifier(client, { logger, onApiError: (m, c) => metrics.slackApiError(m, c) });
+  const diagnoser = new ReplayDiagnoser({
+    bundlesDir: options.replayBundles,
+    ...(options.stepDelayMs !== undefined ? { stepDelayMs: options.stepDelayMs } : {}),
+    ...(options.analyse ? { analyse: options.analyse } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const connection = workerConnection(env.REDIS_URL);
+  connection.on('error', (err) => logger.warn({ code: (err as NodeJS.ErrnoException).code }, 'Redis unreachable, reconnecting'));
+  const workers = startDiagnoseWorkers(
+    {
+      connection,
+      prefix: env.QUEUE_PREFIX,
+      zone,
+      concurrency: options.concurrency ?? env.WORKER_CONCURRENCY,
+      lockDurationMs: env.JOB_LOCK_MS,
+      stalledIntervalMs: env.STALLED_CHECK_MS,
+      name: `sickbay-worker-${process.pid}`,
+    },
+    {
+      diagnose: createDiagnoseProcessor({
+        diagnoser,
+        directory,
+        notifier,
+        redactor,
+        logger,
+        observer: { finished: (o, d, r) => metrics.diagnosisFinished(o, d, r), stepTimedOut: (s) => metrics.stepTimedOut(s) },
+        ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+      }),
+      fleet: createFleetProcessor({ notifier, redactor, logger }),
+    },
+  );
+  for (const w of workers.workers) w.on('error', (err) => logger.warn({ err }, 'worker error'));
+  let server: Server | undefined;
+  if (env.METRICS_PORT !== undefined) {
+    const s = createServer(metrics.handler);
+    server = s;
+    await new Promise<void>((resolve) => s.listen(env.METRICS_PORT, resolve));
+  }
+  await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
+  const metricsPort = server ? (server.address() as AddressInfo).port : undefined;
+  logger.info({ zone, queue: diagnoseQueueName(zone), concurrency: options.concurrency ?? env.WORKER_CONCURRENCY, metricsPort }, 'sickbay worker started');
+  return {
+    workers,
+    logger,
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
+    async stop() {
+      await workers.close();
+      if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+const slackId = z.string().regex(/^[A-Z0-9]{2,32}$/, 'a Slack user or group id, like U024BE7LH or S0614TZR7');
+
+/**
+ * Who may run /diag on which hosts. A rule grants its users and user groups the hosts that carry
+ * one of its tags (or the named hosts); `"*"` in tags means every host. Nothing granted: refused.
+ */
+export const AccessRuleSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    tags: z.array(z.string().min(1)).default([]),
+    hosts: z.array(z.string().min(1)).default([]),
+    users: z.array(slackId).default([]),
+    groups: z.array(slackId).default([]),
+  })
+  .refine((r) => r.tags.length + r.hosts.length > 0, 'a rule names tags or hosts')
+  .refine((r) => r.users.length + r.groups.length > 0, 'a rule names users or groups');
+export const AccessPolicySchema = z.object({ access: z.array(AccessRuleSchema).min(1) });
+export type AccessRule = z.infer<typeof AccessRuleSchema>;
+export type AccessPolicy = z.infer<typeof AccessPolicySchema>;

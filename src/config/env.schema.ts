@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const slackId = /^[A-Z0-9]{2,32}$/;
+const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const zone = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a zone is lower-case letters, digits and "-", like dc1');
+
+/**
+ * Every environment variable sickbay reads (docs/deploy.md). Parsed once at start-up by loadConfig();
+ * an unknown variable is ignored, a malformed one stops the start with its name.
+ */
+export const EnvSchema = z.object({
+  /** Bot token (xoxb-...). Needed by the bot and the workers (they post the results). */
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, 'a bot token starts with xoxb-'),
+  /** Signing secret of the Slack app: checks that requests come from Slack (HTTP mode). */
+  SLACK_SIGNING_SECRET: z.string().min(8, 'the signing secret is on the app\'s Basic Information page').optional(),
+  /** App-level token (xapp-...): when set, the bot uses Socket Mode and needs no public URL. */
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-[A-Za-z0-9-]+$/, 'an app-level token starts with xapp-').optional(),
+  /** Slack Web API base URL. @defaultValue https://slack.com/api/ */
+  SLACK_API_URL: z.url({ protocol: /^https?$/ }).default('https://slack.com/api/'),
+  /** HTTP port of the bot (Slack requests on /slack/events, metrics on /metrics). @defaultValue 3000 */
+  PORT: intFromEnv(0, 65535).default(3000),
+  /** Redis for the job queue. @defaultValue redis://127.0.0.1:6379 */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Prefix of every BullMQ key in Redis. @defaultValue sickbay */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('sickbay'),
+  /** The zone a worker serves (queue diagnose-ZONE). @defaultValue default */
+  SICKBAY_ZONE: zone.default('default'),
+  /** Jobs one worker process runs at once. @defaultValue 4 */
+  WORKER_CONCURRENCY: intFromEnv(1, 256).default(4),
+  /** How long a job's lock lasts without renewal before another worker may take it over (ms). @defaultValue 30000 */
+  JOB_LOCK_MS: intFromEnv(1000, 600_000).default(30_000),
+  /** How often workers look for stalled jobs (ms). @defaultValue 15000 */
+  STALLED_CHECK_MS: intFromEnv(500, 600_000).default(15_000),
+  /** Port for /metrics on a worker; 0 picks a free one, unset serves none. */
+  METRICS_PORT: intFromEnv(0, 65535).optional(),
+  /** YAML file: who may run /diag on which hosts (docs/deploy.md). Unset: everyone, everywhere. */
+  SICKBAY_ACCESS_FILE: z.string().min(1).optional(),
+  /** Playbook used when /diag names none. @defaultValue docker-host */
+  SICKBAY_DEFAULT_PLAYBOOK: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).default('docker-host'),
+  /** pino level. @defaultValue info */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export const SLACK_ID_PATTERN = slackId;

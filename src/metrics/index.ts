@@ -1,0 +1,1 @@
+export { createMetrics, type SickbayMetrics, type MetricsOptions, type JobCounts } from './metrics.js';

@@ -1,0 +1,15 @@
+export * from './jobs.schema.js';
+export * from './job-ids.js';
+export { DiagnoseQueues, isRedisConnectionError, type DiagnoseQueuesOptions, type DiagnoseRequestInput, type EnqueueOutcome, type ZoneStatus } from './diagnose-queues.js';
+export { QueueDownError, BadJobDataError } from './queue-errors.js';
+export { createThrottle, type Throttle } from './throttle.js';
+export {
+  createDiagnoseProcessor,
+  postThread,
+  EVIDENCE_INLINE_CHARS,
+  type DiagnoseObserver,
+  type DiagnoseProcessorDeps,
+  type RedactPort,
+} from './processors/diagnose.processor.js';
+export { createFleetProcessor, type FleetProcessorDeps } from './processors/fleet.processor.js';
+export { startDiagnoseWorkers, type DiagnoseWorkerOptions, type DiagnoseWorkers } from './diagnose-worker.js';

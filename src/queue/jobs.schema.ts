@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { AnalysisReportSchema, HostNameSchema } from '../domain/index.js';
+
+export const ZoneSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a zone is lower-case letters, digits and "-", like dc1');
+export const PlaybookNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a playbook name is lower-case letters, digits and "-", like docker-host');
+export const TagNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'a tag is letters, digits, ".", "_" and "-"');
+/** Slack user and channel ids, or `alert` when an alert asked. */
+export const ChatIdSchema = z.string().regex(/^[A-Za-z0-9]{1,32}$/);
+
+export const MessageRefSchema = z.object({ channel: ChatIdSchema, ts: z.string().regex(/^\d+\.\d+$/) });
+
+/** One host and playbook to diagnose: the data of a `diagnose` job, as stored in Redis. */
+export const DiagnoseJobDataSchema = z.object({
+  /** Random id of the request that created the job: tells a creator from a joiner. */
+  requestId: z.uuid(),
+  host: HostNameSchema,
+  zone: ZoneSchema,
+  playbook: PlaybookNameSchema,
+  requestedBy: ChatIdSchema,
+  channel: ChatIdSchema,
+  requestedAt: z.iso.datetime(),
+  /** The parent message, once posted: a recovered job continues this thread. */
+  parent: MessageRefSchema.optional(),
+  /** The thread replies have been posted: a recovered job does not post them again. */
+  threadPosted: z.boolean().optional(),
+  /** Set on a host job of a fleet run: no message of its own, the fleet summary reports it. */
+  fleetId: z.string().optional(),
+});
+export type DiagnoseJobData = z.infer<typeof DiagnoseJobDataSchema>;
+
+export const DiagnoseJobResultSchema = z.object({
+  host: z.string(),
+  report: AnalysisReportSchema.optional(),
+  error: z.string().optional(),
+  durationMs: z.number().nonnegative(),
+});
+export type DiagnoseJobResult = z.infer<typeof DiagnoseJobResultSchema>;
+
+/** A fleet run (`/diag tag:NAME`): its host jobs are children; it posts the one summary. */
+export const FleetJobDataSchema = z.object({
+  requestId: z.uuid(),
+  tag: TagNameSchema,
+  playbook: PlaybookNameSchema,
+  requestedBy: ChatIdSchema,
+  channel: ChatIdSchema,
+  requestedAt: z.iso.datetime(),
+  hosts: z.array(HostNameSchema).min(1),
+  parent: MessageRefSchema.optional(),
+  threadPosted: z.boolean().optional(),
+});
+export type FleetJobData = z.infer<typeof FleetJobDataSchema>;

@@ -1,0 +1,154 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import {
+  isBotError,
+  type AnalysisReport,
+  type Diagnoser,
+  type DiagnosisProgress,
+  type DiagnosisView,
+  type HostDirectory,
+  type HostRef,
+  type MessageRef,
+  type Notifier,
+} from '../../domain/index.js';
+import { InputError } from '../../domain/index.js';
+import { DiagnoseJobDataSchema, type DiagnoseJobData, type DiagnoseJobResult } from '../jobs.schema.js';
+import { BadJobDataError } from '../queue-errors.js';
+import { createThrottle } from '../throttle.js';
+
+/** Evidence longer than this (characters, all lines of one finding) goes up as a file, not inline. */
+export const EVIDENCE_INLINE_CHARS = 2500;
+
+/** What the processor reports to metrics; implemented in metrics/, absent in most tests. */
+export interface DiagnoseObserver {
+  finished(outcome: 'done' | 'failed' | 'retrying', durationMs: number, report?: AnalysisReport): void;
+  stepTimedOut(step: string): void;
+}
+
+/** Only what the processor needs from a redactor (redaction/): text and deep copies. */
+export interface RedactPort {
+  text(input: string): string;
+  deep<T>(value: T): T;
+}
+
+export interface DiagnoseProcessorDeps {
+  diagnoser: Diagnoser;
+  directory: HostDirectory;
+  notifier: Notifier;
+  redactor: RedactPort;
+  logger: Logger;
+  observer?: DiagnoseObserver;
+  /** Least time between two updates of the parent message. @defaultValue 1000 */
+  progressIntervalMs?: number;
+}
+
+/**
+ * Runs one `diagnose` job: posts (or continues) the parent message, diagnoses, redacts, updates
+ * the parent into the summary and puts each finding in the thread. Non-retryable errors fail the
+ * job at once (UnrecoverableError); others are retried with backoff and the parent says so.
+ */
+export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
+  const { notifier, redactor, logger } = deps;
+  return async function processDiagnose(job: Job): Promise<DiagnoseJobResult> {
+    const parsed = DiagnoseJobDataSchema.safeParse(job.data);
+    if (!parsed.success) {
+      const err = new BadJobDataError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      logger.error({ jobId: job.id, err }, 'dropping job with invalid data');
+      throw new UnrecoverableError(err.message);
+    }
+    let data: DiagnoseJobData = parsed.data;
+    const save = async (patch: Partial<DiagnoseJobData>): Promise<void> => {
+      data = { ...data, ...patch };
+      await job.updateData(data);
+    };
+    const quiet = data.fleetId !== undefined;
+    const view: DiagnosisView = {
+      host: data.host,
+      playbook: data.playbook,
+      requestedBy: data.requestedBy,
+      phase: 'running',
+      stepsDone: 0,
+      stepsTotal: 0,
+    };
+    const log = logger.child({ jobId: job.id, host: data.host, playbook: data.playbook, attempt: job.attemptsMade + 1 });
+    const started = Date.now();
+
+    let parent: MessageRef | undefined = data.parent;
+    if (!quiet && !parent) {
+      parent = await notifier.post(data.channel, { kind: 'diagnosis', view });
+      await save({ parent });
+    } else if (parent) {
+      log.info({ parent }, 'continuing the thread of an earlier attempt');
+    }
+    const target = parent;
+    const progress = createThrottle<DiagnosisView>(
+      (v) => (target ? notifier.update(target, { kind: 'diagnosis', view: v }) : Promise.resolve()),
+      deps.progressIntervalMs ?? 1000,
+    );
+    const onProgress = (event: DiagnosisProgress): void => {
+      if (event.kind !== 'step') return;
+      if (event.status === 'timed_out') deps.observer?.stepTimedOut(event.step);
+      Object.assign(view, { stepsDone: event.done, stepsTotal: event.total, lastStep: `${event.step} ${event.status}` });
+      if (!quiet) progress.push({ ...view });
+    };
+
+    let report: AnalysisReport;
+    try {
+      const host = resolveExactly(deps.directory, data.host);
+      const result = await deps.diagnoser.diagnose({ host, playbook: data.playbook }, onProgress);
+      report = redactor.deep(result.report);
+    } catch (err) {
+      await progress.close();
+      const final = !isRetryable(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const message = redactor.text(isBotError(err) ? err.userMessage : `internal error, ref ${job.id ?? '?'}`);
+      const durationMs = Date.now() - started;
+      deps.observer?.finished(final ? 'failed' : 'retrying', durationMs);
+      log[final ? 'error' : 'warn']({ err: redactor.deep(serializeError(err)) }, final ? 'diagnosis failed' : 'diagnosis failed, will retry');
+      if (target) await notifier.update(target, { kind: 'diagnosis', view: { ...view, phase: final ? 'failed' : 'retrying', error: message, durationMs } });
+      if (quiet && final) return { host: data.host, error: message, durationMs };
+      if (!isRetryable(err)) throw new UnrecoverableError(message);
+      // The reason is stored in Redis with the job: only redacted text goes there.
+      throw new Error(redactor.text(err instanceof Error ? err.message : String(err)));
+    }
+    await progress.close();
+    const durationMs = Date.now() - started;
+    deps.observer?.finished('done', durationMs, report);
+    log.info({ findings: report.findings.map((f) => f.code), durationMs }, 'diagnosis done');
+
+    if (target) {
+      await notifier.update(target, { kind: 'diagnosis', view: { ...view, phase: 'done', report, durationMs } });
+      if (!data.threadPosted) {
+        await postThread(notifier, target, data.host, report);
+        await save({ threadPosted: true });
+      }
+    }
+    return { host: data.host, report, durationMs };
+  };
+}
+
+/** Each finding in the thread: title, quoted evidence and fixes; long evidence as a file. */
+export async function postThread(notifier: Notifier, parent: MessageRef, host: string, report: AnalysisReport): Promise<void> {
+  for (const finding of report.findings) {
+    const evidence = finding.evidence.map((e) => `${e.spec}${e.line ? `:${e.line}` : ''}: ${e.text}`).join('\n');
+    const inFile = evidence.length > EVIDENCE_INLINE_CHARS;
+    await notifier.reply(parent, { kind: 'finding', host, finding, evidenceInFile: inFile });
+    if (inFile) {
+      await notifier.uploadFile(parent, { filename: `${host}-${finding.code}.txt`, title: `${finding.code} evidence from ${host}`, content: evidence });
+    }
+  }
+}
+
+function resolveExactly(directory: HostDirectory, name: string): HostRef {
+  const host = directory.resolve(name).find((h) => h.name === name);
+  if (!host) throw new InputError('host_unknown', `${name} is not in the inventory of this worker.`);
+  return host;
+}
+
+function isRetryable(err: unknown): boolean {
+  return isBotError(err) ? err.retryable : true;
+}
+
+function serializeError(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack, code: isBotError(err) ? err.code : undefined };
+  return { message: String(err) };
+}

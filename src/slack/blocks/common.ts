@@ -1,0 +1,41 @@
+import type { Severity } from '../../domain/index.js';
+import { clip, MAX_BLOCKS, MAX_CONTEXT_TEXT, MAX_FALLBACK_TEXT, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './limits.js';
+import type { Block, SlackMessage } from './types.js';
+
+export const SEVERITY_ICON: Readonly<Record<Severity, string>> = { critical: ':red_circle:', warning: ':large_orange_circle:', info: ':large_blue_circle:' };
+
+export const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text, MAX_SECTION_TEXT) } });
+export const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text: clip(text, MAX_HEADER_TEXT) } });
+export const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, MAX_CONTEXT_TEXT) }] });
+
+/** Escapes what Slack's mrkdwn treats as markup in text that came from a host. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A message within Block Kit's limits: at most MAX_BLOCKS blocks (the last says what was left out). */
+export function message(text: string, blocks: Block[]): SlackMessage {
+  let kept = blocks;
+  if (blocks.length > MAX_BLOCKS) {
+    kept = [...blocks.slice(0, MAX_BLOCKS - 1), context(`… ${blocks.length - MAX_BLOCKS + 1} more blocks left out`)];
+  }
+  return { text: clip(text, MAX_FALLBACK_TEXT), blocks: kept };
+}
+
+export const mention = (user: string): string => (/^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : user);
+
+/** Joins lines into sections of at most MAX_SECTION_TEXT characters each. */
+export function sectionsOf(lines: readonly string[]): Block[] {
+  const blocks: Block[] = [];
+  let current = '';
+  for (const line of lines) {
+    const piece = clip(line, MAX_SECTION_TEXT);
+    if (current && current.length + 1 + piece.length > MAX_SECTION_TEXT) {
+      blocks.push(section(current));
+      current = '';
+    }
+    current = current ? `${current}\n${piece}` : piece;
+  }
+  if (current) blocks.push(section(current));
+  return blocks;
+}

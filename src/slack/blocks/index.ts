@@ -1,0 +1,27 @@
+import type { OutboundMessage } from '../../domain/index.js';
+import { diagnosisMessage } from './diagnosis.js';
+import { findingMessage, hostFindingsMessage, textMessage } from './finding.js';
+import { fleetMessage } from './fleet.js';
+import type { SlackMessage } from './types.js';
+
+export * from './limits.js';
+export type * from './types.js';
+export { diagnosisMessage, reportBlocks, findingLine } from './diagnosis.js';
+export { findingMessage, hostFindingsMessage, textMessage } from './finding.js';
+export { fleetMessage, fleetLines } from './fleet.js';
+
+/** Renders what the core asks to show as a Block Kit message. */
+export function renderMessage(msg: OutboundMessage): SlackMessage {
+  switch (msg.kind) {
+    case 'diagnosis':
+      return diagnosisMessage(msg.view);
+    case 'finding':
+      return findingMessage(msg.host, msg.finding, msg.evidenceInFile);
+    case 'fleet':
+      return fleetMessage(msg.view);
+    case 'host-findings':
+      return hostFindingsMessage(msg.host, msg.report);
+    case 'text':
+      return textMessage(msg.text);
+  }
+}

@@ -1,0 +1,14 @@
+/** Block Kit limits (api.slack.com/reference/block-kit): what a message may hold. */
+export const MAX_BLOCKS = 50;
+export const MAX_SECTION_TEXT = 3000;
+export const MAX_HEADER_TEXT = 150;
+export const MAX_CONTEXT_TEXT = 2000;
+/** Top-level `text` (the notification fallback): Slack truncates past 40 000; we keep it short. */
+export const MAX_FALLBACK_TEXT = 3000;
+
+/** Cuts text to a limit, saying that it did. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const marker = '… (cut)';
+  return text.slice(0, Math.max(0, max - marker.length)) + marker;
+}

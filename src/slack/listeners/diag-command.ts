@@ -1,0 +1,123 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { InputError, type HostDirectory, type HostRef } from '../../domain/index.js';
+import type { DiagnoseQueues, EnqueueOutcome, ZoneStatus } from '../../queue/index.js';
+import { decideAccess, groupsInPolicy, type AccessRuleLike } from '../access-policy.js';
+import { userTextForError } from '../error-handler.js';
+import { DIAG_USAGE, parseDiagCommand, type DiagCommand } from '../parse-diag-command.js';
+import { AccessDeniedError } from '../slack-errors.js';
+
+export interface DiagCommandDeps {
+  queues: Pick<DiagnoseQueues, 'request' | 'requestFleet' | 'status'>;
+  directory: HostDirectory;
+  /** Playbooks that may be named; the first is not special, `defaultPlaybook` is used when none is. */
+  playbooks: readonly string[];
+  defaultPlaybook: string;
+  access: readonly AccessRuleLike[] | null;
+  logger: Logger;
+  /** How long a user's group membership is trusted (ms). @defaultValue 300000 */
+  groupCacheMs?: number;
+}
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
+
+export function formatStatus(zones: readonly ZoneStatus[]): string {
+  if (!zones.length) return 'No zones in the inventory.';
+  return zones
+    .map(
+      (z) =>
+        `*${z.zone}*: ${z.waiting} waiting · ${z.active} running · ${z.delayed} delayed · ${z.failed} failed · ${z.workers} worker connection${z.workers === 1 ? '' : 's'}` +
+        (z.running.length ? `\n  running: ${z.running.join(', ')}` : ''),
+    )
+    .join('\n');
+}
+
+function outcomeText(outcome: EnqueueOutcome, what: string, channel: string): string {
+  if (outcome.status === 'queued') return `Queued: diagnosing ${what}. The results will appear in <#${channel}>.`;
+  const where = outcome.parent ? `the thread of message ${outcome.parent.ts} in <#${outcome.parent.channel}>` : `<#${outcome.channel}> (the thread starts when a worker picks it up)`;
+  return `${what} is already being diagnosed (asked by <@${outcome.requestedBy}>): your request joins it. Follow ${where}.`;
+}
+
+/**
+ * /diag: acknowledged at once. Syntax errors, unknown hosts and help go back in the ack (ephemeral);
+ * access checks and queueing follow through response_url.
+ */
+export function createDiagCommandHandler(deps: DiagCommandDeps) {
+  const groupCache = new Map<string, { at: number; members: Set<string> }>();
+  const policyGroups = groupsInPolicy(deps.access);
+
+  async function groupsOf(user: string, client: Args['client']): Promise<Set<string>> {
+    const mine = new Set<string>();
+    for (const group of policyGroups) {
+      let entry = groupCache.get(group);
+      if (!entry || Date.now() - entry.at > (deps.groupCacheMs ?? 300_000)) {
+        const res = await client.usergroups.users.list({ usergroup: group });
+        entry = { at: Date.now(), members: new Set(res.users ?? []) };
+        groupCache.set(group, entry);
+      }
+      if (entry.members.has(user)) mine.add(group);
+    }
+    return mine;
+  }
+
+  async function checkAccess(user: string, hosts: readonly HostRef[], client: Args['client']): Promise<void> {
+    const groups = policyGroups.length ? await groupsOf(user, client) : new Set<string>();
+    for (const host of hosts) {
+      const decision = decideAccess(deps.access, user, groups, host);
+      if (!decision.allowed) throw new AccessDeniedError(decision.reason);
+    }
+  }
+
+  function playbookOf(cmd: { playbook?: string }): string {
+    const playbook = cmd.playbook ?? deps.defaultPlaybook;
+    if (!deps.playbooks.includes(playbook)) {
+      throw new InputError('playbook_unknown', `There is no playbook \`${playbook}\`. Playbooks: ${deps.playbooks.map((p) => `\`${p}\``).join(', ')}.`);
+    }
+    return playbook;
+  }
+
+  return async function onDiag({ command, ack, respond, client }: Args): Promise<void> {
+    const log = deps.logger.child({ user: command.user_id, channel: command.channel_id });
+    let cmd: DiagCommand;
+    let hosts: readonly HostRef[] = [];
+    let playbook = deps.defaultPlaybook;
+    try {
+      cmd = parseDiagCommand(command.text);
+      if (cmd.kind === 'host' || cmd.kind === 'tag') {
+        playbook = playbookOf(cmd);
+        hosts = deps.directory.resolve(cmd.kind === 'tag' ? `tag:${cmd.tag}` : cmd.host);
+      }
+    } catch (err) {
+      await ack(ephemeral(userTextForError(err, log, { text: command.text })));
+      return;
+    }
+    if (cmd.kind === 'help') {
+      await ack(ephemeral(`*sickbay* diagnoses Docker hosts.\n${DIAG_USAGE}\nPlaybooks: ${deps.playbooks.join(', ')}`));
+      return;
+    }
+    await ack();
+    try {
+      if (cmd.kind === 'status') {
+        const zones = [...new Set(deps.directory.list().map((h) => h.zone))];
+        await respond(ephemeral(formatStatus(await deps.queues.status(zones))));
+        return;
+      }
+      await checkAccess(command.user_id, hosts, client);
+      const base = { playbook, requestedBy: command.user_id, channel: command.channel_id };
+      if (cmd.kind === 'tag') {
+        const outcome = await deps.queues.requestFleet({ ...base, tag: cmd.tag, hosts });
+        await respond(ephemeral(outcomeText(outcome, `${hosts.length} hosts tagged ${cmd.tag}`, command.channel_id)));
+      } else {
+        const host = hosts.find((h) => h.name === cmd.host) ?? hosts[0];
+        if (!host) throw new InputError('host_unknown', `${cmd.host} is not in the inventory.`);
+        const outcome = await deps.queues.request({ ...base, host });
+        log.info({ host: host.name, playbook, outcome: outcome.status, jobId: outcome.jobId }, '/diag');
+        await respond(ephemeral(outcomeText(outcome, host.name, command.channel_id)));
+      }
+    } catch (err) {
+      await respond(ephemeral(userTextForError(err, log, { text: command.text })));
+    }
+  };
+}

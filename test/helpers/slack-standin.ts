@@ -1,0 +1,217 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One Web API call as the stand-in received it. */
+export interface RecordedCall {
+  method: string;
+  body: Record<string, unknown>;
+  /** HTTP status the stand-in answered with (429 when told to rate-limit). */
+  status: number;
+  at: number;
+  /** What the stand-in answered (a posted message's ts is in result.ts). */
+  result?: Record<string, unknown>;
+}
+
+/** A POST to a response_url or an upload URL. */
+export interface RecordedPost {
+  path: string;
+  body: string;
+}
+
+/**
+ * A local stand-in for Slack: the Web API methods sickbay calls (chat.postMessage, chat.update,
+ * chat.postEphemeral, files.getUploadURLExternal + upload URL + files.completeUploadExternal,
+ * auth.test, usergroups.users.list), plus response_url endpoints. Records every call; can be told
+ * to answer 429 with Retry-After.
+ */
+export class SlackStandIn {
+  readonly calls: RecordedCall[] = [];
+  readonly responses: RecordedPost[] = [];
+  readonly uploads: RecordedPost[] = [];
+  readonly groups = new Map<string, string[]>();
+  private server: Server | undefined;
+  private port = 0;
+  private seq = 0;
+  private readonly rateLimits = new Map<string, { count: number; retryAfterSec: number }>();
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  responseUrl(id: string): string {
+    return `http://127.0.0.1:${this.port}/response/${id}`;
+  }
+
+  /** The next `count` calls of `method` get HTTP 429 with Retry-After. */
+  rateLimit(method: string, retryAfterSec: number, count = 1): void {
+    this.rateLimits.set(method, { count, retryAfterSec });
+  }
+
+  async start(): Promise<this> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.port = (server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Calls that succeeded, for a method. */
+  ok(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method && c.status === 200);
+  }
+
+  /** Every text that reached Slack (messages, ephemerals, responses, uploads), for leak checks. */
+  everything(): string {
+    return JSON.stringify(this.calls) + JSON.stringify(this.responses) + JSON.stringify(this.uploads);
+  }
+
+  async waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`stand-in: timed out waiting for ${what}; calls: ${this.calls.map((c) => c.method).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path.startsWith('/response/')) {
+      this.responses.push({ path, body: raw });
+      return this.send(res, 200, { ok: true });
+    }
+    if (path.startsWith('/upload/')) {
+      this.uploads.push({ path, body: raw });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('OK - ' + raw.length);
+      return;
+    }
+    if (!path.startsWith('/api/')) return this.send(res, 404, { ok: false, error: 'unknown_path' });
+    const method = path.slice('/api/'.length);
+    const body = parseBody(raw, String(req.headers['content-type'] ?? ''));
+    const limit = this.rateLimits.get(method);
+    if (limit && limit.count > 0) {
+      limit.count -= 1;
+      this.calls.push({ method, body, status: 429, at: Date.now() });
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limit.retryAfterSec) });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
+    const result = this.answer(method, body);
+    this.calls.push({ method, body, status: 200, at: Date.now(), result });
+    this.send(res, 200, result);
+  }
+
+  private answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
+    const ts = () => `${1_700_000_000 + ++this.seq}.000100`;
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://standin.slack.test/', team: 'Stand-in', user: 'sickbay', team_id: 'T0STANDIN', user_id: 'U0SICKBAY', bot_id: 'B0SICKBAY' };
+      case 'chat.postMessage': {
+        const at = ts();
+        return { ok: true, channel: body.channel, ts: at, message: { text: body.text, ts: at } };
+      }
+      case 'chat.update':
+        return { ok: true, channel: body.channel, ts: body.ts, text: body.text };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: ts() };
+      case 'files.getUploadURLExternal': {
+        const id = `F${++this.seq}`;
+        return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal':
+        return { ok: true, files: [{ id: 'F0', title: 'file' }] };
+      case 'usergroups.users.list':
+        return { ok: true, users: this.groups.get(String(body.usergroup)) ?? [] };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+}
+
+function parseBody(raw: string, contentType: string): Record<string, unknown> {
+  if (contentType.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    out[key] = /^[[{]/.test(value) ? safeJson(value) : value;
+  }
+  return out;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export interface SlashCommand {
+  text: string;
+  user?: string;
+  channel?: string;
+  responseUrl: string;
+}
+
+/** Sends a slash command the way Slack does: form body, v0 HMAC-SHA256 signature of `v0:ts:body`. */
+export async function sendSlashCommand(
+  botPort: number,
+  signingSecret: string,
+  cmd: SlashCommand,
+  options: { timestamp?: number; signature?: string } = {},
+): Promise<{ status: number; body: string; ms: number }> {
+  const body = new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: 'T0STANDIN',
+    team_domain: 'standin',
+    channel_id: cmd.channel ?? 'C0INCIDENT',
+    channel_name: 'incidents',
+    user_id: cmd.user ?? 'U0ONCALL',
+    user_name: 'oncall',
+    command: '/diag',
+    text: cmd.text,
+    api_app_id: 'A0SICKBAY',
+    response_url: cmd.responseUrl,
+    trigger_id: '1.2.3',
+  }).toString();
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = options.signature ?? `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const started = performance.now();
+  const res = await fetch(`http://127.0.0.1:${botPort}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+    body,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text, ms: performance.now() - started };
+}
+
+/** The environment of a bot and worker wired to this stand-in, a Redis and a queue prefix of the test's own. */
+export function sickbayEnv(standin: SlackStandIn, options: { secret: string; redisUrl: string; prefix: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: 'xoxb-0000-test-token',
+    SLACK_SIGNING_SECRET: options.secret,
+    SLACK_API_URL: standin.apiUrl,
+    PORT: '0',
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: options.prefix,
+    ...extra,
+  };
+}
