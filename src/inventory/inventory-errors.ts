@@ -37,5 +37,6 @@ export function unknownHost(name: string, suggestions: readonly string[]): Unkno
 }
 
 export function unknownTag(kind: 'tag' | 'zone', name: string, suggestions: readonly string[]): UnknownHostError {
-  return new UnknownHostError(`${kind}_unknown`, `no host has ${kind} ${name}${didYouMean(suggestions.map((s) => `${kind}:${s}`))}`, suggestions);
+  // Spelled out so that every code stands in the source as written (docs/errors.md is checked against it).
+  return new UnknownHostError(kind === 'tag' ? 'tag_unknown' : 'zone_unknown', `no host has ${kind} ${name}${didYouMean(suggestions.map((s) => `${kind}:${s}`))}`, suggestions);
 }

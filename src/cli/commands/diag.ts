@@ -57,7 +57,7 @@ export function registerDiag(program: Command, io: CliIo): void {
     .action(async (targets: string[], opts: DiagOptions) => {
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
-        throw new InputError('cli_option_invalid', `--concurrency must be a whole number from 1 to 1000, not "${opts.concurrency}"`);
+        throw new InputError('cli_bad_option', `--concurrency must be a whole number from 1 to 1000, not "${opts.concurrency}"`);
       }
       const params = parseParams(opts.param);
       const hosts = await resolveTargets(targets, opts);
