@@ -13,9 +13,9 @@ export const REMEDIATION_ACTIONS = {
 
 const plain = (text: string, max: number) => ({ type: 'plain_text' as const, text: clip(text, max) });
 
-/** Commands as a code block: host text never becomes markup, and ``` cannot end the block early. */
+/** Lines as a code block: escaped (host text never becomes a mention or a link), and ``` cannot end it early. */
 export function codeBlock(lines: readonly string[], max = MAX_SECTION_TEXT - 20): string {
-  return `\`\`\`${clip(lines.join('\n').replace(/```/g, "'''"), max)}\`\`\``;
+  return `\`\`\`${clip(escapeMrkdwn(lines.join('\n').replace(/```/g, "'''")), max)}\`\`\``;
 }
 
 function offerButton(offer: RemediationOfferView, index: number): ButtonElement {
