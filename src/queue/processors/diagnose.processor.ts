@@ -137,10 +137,12 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
 
 /** Each finding in the thread: title, quoted evidence and fixes; long evidence as a file. */
 export async function postThread(notifier: Notifier, parent: MessageRef, host: string, report: AnalysisReport, offers?: OfferPort): Promise<void> {
-  for (const finding of report.findings) {
+  // Offers first, so that the replies go out back to back.
+  const offered = offers ? await Promise.all(report.findings.map((f) => offers.offersFor(host, f))) : [];
+  for (const [index, finding] of report.findings.entries()) {
     const evidence = finding.evidence.map((e) => `${e.spec}${e.line ? `:${e.line}` : ''}: ${e.text}`).join('\n');
     const inFile = evidence.length > EVIDENCE_INLINE_CHARS;
-    const buttons = offers ? await offers.offersFor(host, finding) : [];
+    const buttons = offered[index] ?? [];
     await notifier.reply(parent, { kind: 'finding', host, finding, evidenceInFile: inFile, ...(buttons.length ? { offers: buttons } : {}) });
     if (inFile) {
       await notifier.uploadFile(parent, { filename: `${host}-${finding.code}.txt`, title: `${finding.code} evidence from ${host}`, content: evidence });

@@ -77,7 +77,8 @@ export function registerRemediationActions(app: App, deps: RemediationActionDeps
     guarded('approve', async (_args, click) => {
       const outcome = await deps.service.approve(click.value, click.user);
       const clicked = { channel: click.channel, ts: click.ts };
-      if (outcome.request) await refresh(outcome.request, clicked);
+      // A message that cannot be updated must not keep an approved fix from being queued.
+      if (outcome.request) await refresh(outcome.request, clicked).catch((err: unknown) => deps.logger.warn({ err }, 'cannot update an approval message'));
       if (!outcome.decision.allowed) {
         await ephemeral(click, outcome.decision.reason);
         return;
