@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
+import type { Clock } from '../domain/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { DiagnoseQueues, diagnoseQueueName } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
 import { createSlackApp } from '../slack/index.js';
 import { createLogger } from './logger.js';
 import { producerConnection } from './redis.js';
+import { startBotRemediation } from './remediation.js';
 import { loadReplayDirectory } from './replay.js';
 
 export interface BotStartOptions {
@@ -19,6 +21,8 @@ export interface BotStartOptions {
   replayBundles: string;
   playbooks?: readonly string[];
   logDestination?: { write(line: string): unknown };
+  /** The remediation clock (approval expiry). @defaultValue the system clock */
+  clock?: Clock;
 }
 
 export interface BotHandle {
@@ -66,6 +70,7 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
       logger,
     },
   );
+  const remediation = startBotRemediation(app, { env, redis, logger, ...(options.clock ? { clock: options.clock } : {}) });
   let server: Server;
   if (socketMode) {
     await app.start();
@@ -83,6 +88,7 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
     async stop() {
       await app.stop();
       if (socketMode) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await remediation.stop();
       await queues.close();
       redis.disconnect();
     },

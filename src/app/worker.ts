@@ -10,6 +10,7 @@ import { createRedactor } from '../redaction/index.js';
 import { boltLogger, createSlackNotifier } from '../slack/index.js';
 import { createLogger } from './logger.js';
 import { workerConnection } from './redis.js';
+import { startWorkerRemediation, type WorkerRemediationOptions } from './remediation.js';
 import { loadReplayDirectory, ReplayDiagnoser, type Analyse } from './replay.js';
 
 export interface WorkerStartOptions {
@@ -25,6 +26,8 @@ export interface WorkerStartOptions {
   clock?: Clock;
   progressIntervalMs?: number;
   logDestination?: { write(line: string): unknown };
+  /** Where approved fixes run and how to connect (app/remediation.ts). */
+  remediation?: WorkerRemediationOptions;
 }
 
 export interface WorkerHandle {
@@ -63,6 +66,15 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
   });
   const connection = workerConnection(env.REDIS_URL);
   connection.on('error', (err) => logger.warn({ code: (err as NodeJS.ErrnoException).code }, 'Redis unreachable, reconnecting'));
+  const remediation = startWorkerRemediation({
+    env,
+    connection,
+    directory,
+    notifier,
+    redactor,
+    logger,
+    ...options.remediation,
+  });
   const workers = startDiagnoseWorkers(
     {
       connection,
@@ -82,6 +94,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
         logger,
         observer: { finished: (o, d, r) => metrics.diagnosisFinished(o, d, r), stepTimedOut: (s) => metrics.stepTimedOut(s) },
         ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+        offers: remediation.desk,
       }),
       fleet: createFleetProcessor({ notifier, redactor, logger }),
     },
@@ -102,6 +115,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
     ...(metricsPort !== undefined ? { metricsPort } : {}),
     async stop() {
       await workers.close();
+      await remediation.stop();
       if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
       connection.disconnect();
     },

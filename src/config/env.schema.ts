@@ -39,6 +39,14 @@ export const EnvSchema = z.object({
   SICKBAY_DEFAULT_PLAYBOOK: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).default('docker-host'),
   /** pino level. @defaultValue info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The append-only JSON-lines mirror of the remediation audit stream (created 0600). @defaultValue sickbay-audit.jsonl */
+  SICKBAY_AUDIT_FILE: z.string().min(1).default('sickbay-audit.jsonl'),
+  /** YAML/JSON remediation policy: who may request and approve which fix (docs/remediations.md). Unset: nobody may approve. */
+  SICKBAY_REMEDIATION_POLICY_FILE: z.string().min(1).optional(),
+  /** Directory of the playbooks whose remediations are offered. @defaultValue the shipped playbooks/ */
+  SICKBAY_PLAYBOOKS_DIR: z.string().min(1).optional(),
+  /** How often the bot expires approval requests whose time is up and relabels their buttons (ms). @defaultValue 30000 */
+  SICKBAY_REMEDIATION_SWEEP_MS: intFromEnv(100, 3_600_000).default(30_000),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

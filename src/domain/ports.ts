@@ -108,10 +108,62 @@ export interface FleetView {
 /** What the core asks a chat platform to show; the adapter renders it (Block Kit for Slack). */
 export type OutboundMessage =
   | { kind: 'diagnosis'; view: DiagnosisView }
-  | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; evidenceInFile: boolean }
+  | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; evidenceInFile: boolean; offers?: readonly RemediationOfferView[] }
   | { kind: 'fleet'; view: FleetView }
   | { kind: 'host-findings'; host: string; report: import('./finding.js').AnalysisReport }
-  | { kind: 'text'; text: string };
+  | { kind: 'text'; text: string }
+  | { kind: 'remediation-request'; view: RemediationRequestView }
+  | { kind: 'remediation-output'; view: RemediationOutputView }
+  | { kind: 'remediation-result'; view: RemediationResultView };
+
+/** A remediation button under a finding: only the opaque offer id goes in the button; the rest is shown. */
+export interface RemediationOfferView {
+  offerId: string;
+  title: string;
+  host: string;
+  risk: 'low' | 'high';
+  /** The exact commands, rendered when the offer was made: shown in the button's confirmation. */
+  commands: readonly string[];
+}
+
+/** An approval request as its message in the thread shows it, from pending to done. */
+export interface RemediationRequestView {
+  requestId: string;
+  title: string;
+  host: string;
+  risk: 'low' | 'high';
+  commands: readonly string[];
+  requestedBy: string;
+  /** ISO time. */
+  expiresAt: string;
+  approvals: readonly string[];
+  required: number;
+  state: 'pending' | 'approved' | 'running' | 'done' | 'rejected' | 'expired' | 'void';
+  outcome?: string;
+  rejectedBy?: string;
+}
+
+/** One remediation command's output, posted in the thread as soon as it finishes (redacted). */
+export interface RemediationOutputView {
+  host: string;
+  index: number;
+  command: string;
+  exit: number | null;
+  timedOut: boolean;
+  output: string;
+  error?: string;
+}
+
+/** How a remediation ended: verified fixed, still present (with what remains), unverified, failed, or not run. */
+export interface RemediationResultView {
+  title: string;
+  host: string;
+  status: 'fixed' | 'still_present' | 'unverified' | 'failed' | 'not_run';
+  remaining: readonly { code: string; title: string; evidence: readonly string[] }[];
+  problems: readonly string[];
+  /** Why it failed or did not run. */
+  reason?: string;
+}
 
 /** Sends results to people: implemented in slack/, connected in app/. */
 export interface Notifier {

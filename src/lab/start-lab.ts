@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { killProcessTree } from './kill-tree.js';
 import { LabError } from './lab-errors.js';
 import { prepareReplay } from './prepare-replay.js';
-import { LAB_BUNDLE_ENV, replayPath, writeShims } from './shims.js';
+import { LAB_BUNDLE_ENV, LAB_FIXES_NOOP_FILE, LAB_STATE_ENV, replayPath, writeShims } from './shims.js';
 
 // ssh2 is CommonJS: Node's ESM loader only gives its default export
 const { Server, utils } = ssh2;
@@ -27,6 +27,8 @@ export interface LabOptions {
   durationScale?: number;
   /** Upper bound on one step's replay delay. @defaultValue 5_000 */
   maxDelayMs?: number;
+  /** Hosts whose `docker rm` / `docker restart` succeed and change nothing (a fix that does not take). */
+  noopFixes?: readonly string[];
 }
 
 export interface LabHost {
@@ -46,6 +48,12 @@ export interface Lab {
    * Writes the inventory YAML to `file`, with `known_hosts` and `lab_client_key` beside it (mode 0600).
    */
   writeInventory(file: string): Promise<void>;
+  /** The host's state directory: `removed` and `restarted` list what fixes did there. */
+  stateDir(host: string): string;
+  /** Makes the host's fixes no-ops (true) or real again (false). */
+  setFixesNoop(host: string, noop: boolean): Promise<void>;
+  /** Forgets every fix made on the host: removed containers are listed again. */
+  resetState(host: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -192,10 +200,16 @@ export async function startLab(options: LabOptions): Promise<Lab> {
             return { name: `${bundle}-${i}`, bundle };
           });
     const hosts: LabHost[] = [];
+    const stateDirs = new Map<string, string>();
     for (const { name, bundle } of plan) {
+      const stateDir = join(work, 'state', name);
+      await mkdir(stateDir, { recursive: true });
+      if (options.noopFixes?.includes(name)) await writeFile(join(stateDir, LAB_FIXES_NOOP_FILE), '');
+      stateDirs.set(name, stateDir);
       const env: NodeJS.ProcessEnv = {
         PATH: replayPath(shimDir),
         [LAB_BUNDLE_ENV]: replayDirs.get(bundle),
+        [LAB_STATE_ENV]: stateDir,
         HOME: work,
         LANG: 'C',
       };
@@ -205,6 +219,11 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     }
     const knownHosts = hosts.map((h) => `[127.0.0.1]:${h.port} ${keys.hostPublic}\n`).join('');
     let stopped: Promise<void> | undefined;
+    const stateDir = (host: string): string => {
+      const dir = stateDirs.get(host);
+      if (dir === undefined) throw new LabError('lab_host_unknown', `the lab has no host ${host} (have: ${[...stateDirs.keys()].join(', ')})`);
+      return dir;
+    };
     return {
       hosts,
       knownHosts,
@@ -225,6 +244,16 @@ export async function startLab(options: LabOptions): Promise<Lab> {
           await writeFile(path, text, { mode: 0o600 });
           await chmod(path, 0o600); // mode only applies when the file is created
         }
+      },
+      stateDir,
+      async setFixesNoop(host: string, noop: boolean) {
+        const marker = join(stateDir(host), LAB_FIXES_NOOP_FILE);
+        if (noop) await writeFile(marker, '');
+        else await rm(marker, { force: true });
+      },
+      async resetState(host: string) {
+        const dir = stateDir(host);
+        await Promise.all(['removed', 'restarted'].map((f) => rm(join(dir, f), { force: true })));
       },
       stop() {
         stopped ??= closeAll(servers, live).then(() => rm(work, { recursive: true, force: true }));

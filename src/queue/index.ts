@@ -9,7 +9,20 @@ export {
   EVIDENCE_INLINE_CHARS,
   type DiagnoseObserver,
   type DiagnoseProcessorDeps,
+  type OfferPort,
   type RedactPort,
 } from './processors/diagnose.processor.js';
 export { createFleetProcessor, type FleetProcessorDeps } from './processors/fleet.processor.js';
 export { startDiagnoseWorkers, type DiagnoseWorkerOptions, type DiagnoseWorkers } from './diagnose-worker.js';
+export {
+  REMEDIATE_JOB,
+  REMEDIATE_QUEUE,
+  RemediateJobDataSchema,
+  RemediateQueue,
+  remediateJobId,
+  startRemediateWorker,
+  type RemediateJobData,
+  type RemediateQueueOptions,
+  type RemediateWorkerOptions,
+} from './remediate-queue.js';
+export { createRemediateProcessor, type RemediateProcessorDeps } from './processors/remediate.processor.js';

@@ -6,3 +6,5 @@ export * from './audit.js';
 export * from './remediation-service.js';
 export * from './remediation-errors.js';
 export * from './plan-from-playbook.js';
+export * from './offers.js';
+export * from './views.js';

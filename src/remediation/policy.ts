@@ -81,6 +81,8 @@ export const REFUSAL_CODES = [
   'unknown_request',
   'not_pending',
   'not_allowed_to_reject',
+  'param_invalid',
+  'remediation_unavailable',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 

@@ -6,3 +6,5 @@ export { decideAccess, groupsInPolicy, type AccessDecision, type AccessRuleLike 
 export { userTextForError } from './error-handler.js';
 export { AccessDeniedError, CommandSyntaxError } from './slack-errors.js';
 export * as blocks from './blocks/index.js';
+export { registerRemediationActions, type RemediationActionDeps } from './listeners/remediation-actions.js';
+export { groupsInRemediationPolicy, slackGroupResolver } from './group-resolver.js';

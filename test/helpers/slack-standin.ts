@@ -215,3 +215,49 @@ export function sickbayEnv(standin: SlackStandIn, options: { secret: string; red
     ...extra,
   };
 }
+
+export interface BlockActionClick {
+  actionId: string;
+  /** The button's value, as Slack sends it back (a test may tamper with it). */
+  value: string;
+  user: string;
+  channel: string;
+  /** The message the button is on, and its thread. */
+  messageTs: string;
+  threadTs?: string;
+  responseUrl?: string;
+}
+
+/** Sends a button click the way Slack does: `payload=<block_actions JSON>`, form-encoded, v0-signed. */
+export async function sendBlockAction(botPort: number, signingSecret: string, click: BlockActionClick): Promise<{ status: number; body: string }> {
+  const payload = {
+    type: 'block_actions',
+    token: 'legacy-verification-token',
+    api_app_id: 'A0SICKBAY',
+    trigger_id: '1.2.3',
+    team: { id: 'T0STANDIN', domain: 'standin' },
+    user: { id: click.user, username: click.user.toLowerCase(), name: click.user.toLowerCase(), team_id: 'T0STANDIN' },
+    container: {
+      type: 'message',
+      message_ts: click.messageTs,
+      channel_id: click.channel,
+      is_ephemeral: false,
+      ...(click.threadTs ? { thread_ts: click.threadTs } : {}),
+    },
+    channel: { id: click.channel, name: 'incidents' },
+    message: { type: 'message', ts: click.messageTs, ...(click.threadTs ? { thread_ts: click.threadTs } : {}), text: '' },
+    response_url: click.responseUrl ?? 'http://127.0.0.1:9/response/none',
+    actions: [
+      { type: 'button', action_id: click.actionId, block_id: 'b', text: { type: 'plain_text', text: 'button' }, value: click.value, action_ts: `${Date.now() / 1000}` },
+    ],
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const timestamp = Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const res = await fetch(`http://127.0.0.1:${botPort}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+    body,
+  });
+  return { status: res.status, body: await res.text() };
+}

@@ -6,7 +6,9 @@ import {
   type Diagnoser,
   type DiagnosisProgress,
   type DiagnosisView,
+  type Finding,
   type HostDirectory,
+  type RemediationOfferView,
   type HostRef,
   type MessageRef,
   type Notifier,
@@ -40,6 +42,13 @@ export interface DiagnoseProcessorDeps {
   observer?: DiagnoseObserver;
   /** Least time between two updates of the parent message. @defaultValue 1000 */
   progressIntervalMs?: number;
+  /** Remediation buttons under each finding (remediation/offers.ts); none when absent. */
+  offers?: OfferPort;
+}
+
+/** Makes the remediation offers shown under a finding (RemediationDesk.offersFor). */
+export interface OfferPort {
+  offersFor(host: string, finding: Finding): Promise<RemediationOfferView[]>;
 }
 
 /**
@@ -118,7 +127,7 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
     if (target) {
       await notifier.update(target, { kind: 'diagnosis', view: { ...view, phase: 'done', report, durationMs } });
       if (!data.threadPosted) {
-        await postThread(notifier, target, data.host, report);
+        await postThread(notifier, target, data.host, report, deps.offers);
         await save({ threadPosted: true });
       }
     }
@@ -127,11 +136,14 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
 }
 
 /** Each finding in the thread: title, quoted evidence and fixes; long evidence as a file. */
-export async function postThread(notifier: Notifier, parent: MessageRef, host: string, report: AnalysisReport): Promise<void> {
-  for (const finding of report.findings) {
+export async function postThread(notifier: Notifier, parent: MessageRef, host: string, report: AnalysisReport, offers?: OfferPort): Promise<void> {
+  // Offers first, so that the replies go out back to back.
+  const offered = offers ? await Promise.all(report.findings.map((f) => offers.offersFor(host, f))) : [];
+  for (const [index, finding] of report.findings.entries()) {
     const evidence = finding.evidence.map((e) => `${e.spec}${e.line ? `:${e.line}` : ''}: ${e.text}`).join('\n');
     const inFile = evidence.length > EVIDENCE_INLINE_CHARS;
-    await notifier.reply(parent, { kind: 'finding', host, finding, evidenceInFile: inFile });
+    const buttons = offered[index] ?? [];
+    await notifier.reply(parent, { kind: 'finding', host, finding, evidenceInFile: inFile, ...(buttons.length ? { offers: buttons } : {}) });
     if (inFile) {
       await notifier.uploadFile(parent, { filename: `${host}-${finding.code}.txt`, title: `${finding.code} evidence from ${host}`, content: evidence });
     }

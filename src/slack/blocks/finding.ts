@@ -1,7 +1,8 @@
-import type { AnalysisReport, Finding } from '../../domain/index.js';
+import type { AnalysisReport, Finding, RemediationOfferView } from '../../domain/index.js';
 import { clip, MAX_SECTION_TEXT } from './limits.js';
 import { context, escapeMrkdwn, message, section, sectionsOf } from './common.js';
 import { findingLine, reportBlocks } from './diagnosis.js';
+import { offerBlocks } from './remediation.js';
 import type { Block, SlackMessage } from './types.js';
 
 function evidenceBlock(finding: Finding): Block {
@@ -20,11 +21,12 @@ function fixBlocks(finding: Finding): Block[] {
 }
 
 /** A thread reply for one finding: the line, its evidence (or a pointer to the file) and its fixes. */
-export function findingMessage(host: string, finding: Finding, evidenceInFile: boolean): SlackMessage {
+export function findingMessage(host: string, finding: Finding, evidenceInFile: boolean, offers: readonly RemediationOfferView[] = []): SlackMessage {
   return message(`${host}: ${finding.code} ${finding.title}`, [
     section(findingLine(finding)),
     evidenceInFile ? context(`Evidence: ${finding.evidence.length} lines, attached below as a file.`) : evidenceBlock(finding),
     ...fixBlocks(finding),
+    ...offerBlocks(offers),
   ]);
 }
 

@@ -2,6 +2,7 @@ import type { OutboundMessage } from '../../domain/index.js';
 import { diagnosisMessage } from './diagnosis.js';
 import { findingMessage, hostFindingsMessage, textMessage } from './finding.js';
 import { fleetMessage } from './fleet.js';
+import { remediationOutputMessage, remediationRequestMessage, remediationResultMessage } from './remediation.js';
 import type { SlackMessage } from './types.js';
 
 export * from './limits.js';
@@ -9,6 +10,7 @@ export type * from './types.js';
 export { diagnosisMessage, reportBlocks, findingLine } from './diagnosis.js';
 export { findingMessage, hostFindingsMessage, textMessage } from './finding.js';
 export { fleetMessage, fleetLines } from './fleet.js';
+export { offerBlocks, remediationOutputMessage, remediationRequestMessage, remediationResultMessage, REMEDIATION_ACTIONS } from './remediation.js';
 
 /** Renders what the core asks to show as a Block Kit message. */
 export function renderMessage(msg: OutboundMessage): SlackMessage {
@@ -16,12 +18,18 @@ export function renderMessage(msg: OutboundMessage): SlackMessage {
     case 'diagnosis':
       return diagnosisMessage(msg.view);
     case 'finding':
-      return findingMessage(msg.host, msg.finding, msg.evidenceInFile);
+      return findingMessage(msg.host, msg.finding, msg.evidenceInFile, msg.offers);
     case 'fleet':
       return fleetMessage(msg.view);
     case 'host-findings':
       return hostFindingsMessage(msg.host, msg.report);
     case 'text':
       return textMessage(msg.text);
+    case 'remediation-request':
+      return remediationRequestMessage(msg.view);
+    case 'remediation-output':
+      return remediationOutputMessage(msg.view);
+    case 'remediation-result':
+      return remediationResultMessage(msg.view);
   }
 }

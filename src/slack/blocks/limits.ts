@@ -5,6 +5,11 @@ export const MAX_HEADER_TEXT = 150;
 export const MAX_CONTEXT_TEXT = 2000;
 /** Top-level `text` (the notification fallback): Slack truncates past 40 000; we keep it short. */
 export const MAX_FALLBACK_TEXT = 3000;
+/** Buttons: label 75, value 2000; a confirm dialog's title 100 and text 300; 25 elements per actions block. */
+export const MAX_BUTTON_TEXT = 75;
+export const MAX_CONFIRM_TITLE = 100;
+export const MAX_CONFIRM_TEXT = 300;
+export const MAX_ACTIONS = 25;
 
 /** Cuts text to a limit, saying that it did. */
 export function clip(text: string, max: number): string {
