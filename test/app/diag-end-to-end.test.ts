@@ -134,10 +134,11 @@ describe('/diag end to end (real Redis, Slack stand-in)', () => {
   it('retries a rate-limited chat.postMessage after Retry-After instead of dropping it', async () => {
     const host = 'ubuntu-veth-unregister-leak';
     const channel = 'C0E2E0003';
-    standin.rateLimit('chat.postMessage', 1);
+    // Only this channel's calls: replies of the previous test's job may still be in flight.
+    standin.rateLimit('chat.postMessage', 1, 1, (body) => body['channel'] === channel);
     await diag(host, { channel });
     await standin.waitFor(() => parentsFor(host, channel)[0], 'the parent after the 429');
-    const limited = standin.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429);
+    const limited = standin.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429 && c.body.channel === channel);
     expect(limited).toHaveLength(1);
     const retried = parentsFor(host, channel)[0] as RecordedCall;
     expect(retried.at - (limited[0] as RecordedCall).at).toBeGreaterThanOrEqual(900);

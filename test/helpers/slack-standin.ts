@@ -33,7 +33,7 @@ export class SlackStandIn {
   private server: Server | undefined;
   private port = 0;
   private seq = 0;
-  private readonly rateLimits = new Map<string, { count: number; retryAfterSec: number }>();
+  private readonly rateLimits = new Map<string, { count: number; retryAfterSec: number; only?: (body: Record<string, unknown>) => boolean }>();
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.port}/api/`;
@@ -43,9 +43,9 @@ export class SlackStandIn {
     return `http://127.0.0.1:${this.port}/response/${id}`;
   }
 
-  /** The next `count` calls of `method` get HTTP 429 with Retry-After. */
-  rateLimit(method: string, retryAfterSec: number, count = 1): void {
-    this.rateLimits.set(method, { count, retryAfterSec });
+  /** The next `count` calls of `method` (those `only` picks, when given) get HTTP 429 with Retry-After. */
+  rateLimit(method: string, retryAfterSec: number, count = 1, only?: (body: Record<string, unknown>) => boolean): void {
+    this.rateLimits.set(method, { count, retryAfterSec, ...(only ? { only } : {}) });
   }
 
   async start(): Promise<this> {
@@ -102,7 +102,7 @@ export class SlackStandIn {
     const method = path.slice('/api/'.length);
     const body = parseBody(raw, String(req.headers['content-type'] ?? ''));
     const limit = this.rateLimits.get(method);
-    if (limit && limit.count > 0) {
+    if (limit && limit.count > 0 && (!limit.only || limit.only(body as Record<string, unknown>))) {
       limit.count -= 1;
       this.calls.push({ method, body, status: 429, at: Date.now() });
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limit.retryAfterSec) });
