@@ -39,6 +39,19 @@ export const EnvSchema = z.object({
   SICKBAY_DEFAULT_PLAYBOOK: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).default('docker-host'),
   /** pino level. @defaultValue info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * inventory.yml (docs/deploy.md): the hosts /diag may name, and how workers reach them over SSH.
+   * Set in production; unset, the bot and workers need `--replay-bundles DIR` (demo and tests).
+   */
+  SICKBAY_INVENTORY: z.string().min(1).optional(),
+  /** Directory of playbook YAML files. @defaultValue the playbooks/ directory shipped with sickbay */
+  SICKBAY_PLAYBOOKS_DIR: z.string().min(1).optional(),
+  /** Where workers keep evidence bundles (one directory per host and run). Unset: bundles are not kept. */
+  SICKBAY_BUNDLES_DIR: z.string().min(1).optional(),
+  /** Kept bundles older than this are deleted when a new one is written (days). @defaultValue 14 */
+  SICKBAY_BUNDLE_RETENTION_DAYS: intFromEnv(1, 3650).default(14),
+  /** SSH agent socket, for inventory hosts with `agent: true` (no identity file). */
+  SSH_AUTH_SOCK: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
