@@ -16,8 +16,12 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 COPY --chown=node:node bin ./bin
-# The demo incident bundles: `--replay-bundles` defaults to them.
+# The shipped playbooks (SICKBAY_PLAYBOOKS_DIR defaults to them) and the incident bundles the lab
+# replays (`sickbay lab`, `--replay-bundles`).
+COPY --chown=node:node playbooks ./playbooks
 COPY --chown=node:node test/fixtures/incidents ./test/fixtures/incidents
+# Mount points of the compose volumes, owned by node so that a new named volume is writable.
+RUN mkdir -p /lab /bundles && chown node:node /lab /bundles
 USER node
 EXPOSE 3000
 ENTRYPOINT ["node", "bin/sickbay"]

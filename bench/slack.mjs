@@ -120,6 +120,21 @@ async function waitFor(probe, timeoutMs) {
   }
 }
 
+/**
+ * The floor of this harness: a child process that only reads each request and answers 200, measured
+ * with the same client, signing and concurrency. What the bot adds is its p99 over this one.
+ */
+async function harnessFloor() {
+  const port = await freePort();
+  const code = `require('node:http').createServer(async (q, r) => { for await (const _ of q); r.end(''); }).listen(${port}, '127.0.0.1', () => console.log('ready'))`;
+  const proc = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => proc.stdout.once('data', r));
+  await Promise.all(Array.from({ length: REQUESTS }, () => signedDiag(port, 'help', 'http://127.0.0.1:9/')));
+  const ms = (await Promise.all(Array.from({ length: REQUESTS }, (_, i) => signedDiag(port, `bench-${i}`, 'http://127.0.0.1:9/')))).map((r) => r.ackMs);
+  proc.kill('SIGTERM');
+  return { p50: pct(ms, 50), p99: pct(ms, 99) };
+}
+
 async function concurrentDiag() {
   const slack = await standIn();
   const prefix = `bench-${randomUUID()}`;
@@ -149,9 +164,11 @@ async function concurrentDiag() {
   }, 60_000);
   const ack = results.map((r) => r.ackMs);
   const bad = results.filter((r) => r.status !== 200).length;
+  const floor = await harnessFloor();
   console.log(`${REQUESTS} concurrent signed /diag (bot process with the HTTP receiver; 2 worker processes x 25):`);
   console.log(`  one request at a time (/diag help): p50 ${fmt(pct(sequential, 50))}`);
   console.log(`  acknowledged: p50 ${fmt(pct(ack, 50))}, p99 ${fmt(pct(ack, 99))}, max ${fmt(Math.max(...ack))} (goal p99 < 100 ms); non-200: ${bad}`);
+  console.log(`  harness floor (a server that only answers 200, same client): p50 ${fmt(floor.p50)}, p99 ${fmt(floor.p99)}; bot p99 / floor p99 = ${(pct(ack, 99) / floor.p99).toFixed(2)}`);
   if (parents) {
     const toParent = results.map((r) => parents.get(r.host) - r.sentAt);
     console.log(`  command -> parent message: p50 ${fmt(pct(toParent, 50))}, p95 ${fmt(pct(toParent, 95))}, max ${fmt(Math.max(...toParent))} (goal p95 < 2000 ms)`);

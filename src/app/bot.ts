@@ -11,14 +11,14 @@ import { createRedactor } from '../redaction/index.js';
 import { createSlackApp } from '../slack/index.js';
 import { createLogger } from './logger.js';
 import { producerConnection } from './redis.js';
+import { loadHostAccess } from './host-access.js';
 import { startBotRemediation } from './remediation.js';
-import { loadReplayDirectory } from './replay.js';
 
 export interface BotStartOptions {
   /** The environment to read (process.env in production). */
   env: Readonly<Record<string, string | undefined>>;
-  /** Inventory from a directory of bundles (until the SSH inventory is wired in). */
-  replayBundles: string;
+  /** Demo and tests: hosts named after the bundles in this directory, instead of SICKBAY_INVENTORY. */
+  replayBundles?: string;
   playbooks?: readonly string[];
   logDestination?: { write(line: string): unknown };
   /** The remediation clock (approval expiry). @defaultValue the system clock */
@@ -39,7 +39,8 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
   const env = config.env;
   const redactor = createRedactor(options.env);
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'sickbay-bot', redactor, ...(options.logDestination ? { destination: options.logDestination } : {}) });
-  const directory = await loadReplayDirectory(options.replayBundles, env.SICKBAY_ZONE);
+  const hostAccess = await loadHostAccess({ env, replayBundles: options.replayBundles, logger });
+  const directory = hostAccess.directory;
   const redis = producerConnection(env.REDIS_URL);
   redis.on('error', (err) => logger.warn({ code: (err as NodeJS.ErrnoException).code }, 'Redis unreachable, reconnecting'));
   const queues = new DiagnoseQueues({ connection: redis, prefix: env.QUEUE_PREFIX });
@@ -64,7 +65,7 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
     {
       queues,
       directory,
-      playbooks: options.playbooks ?? [env.SICKBAY_DEFAULT_PLAYBOOK],
+      playbooks: options.playbooks ?? hostAccess.playbooks,
       defaultPlaybook: env.SICKBAY_DEFAULT_PLAYBOOK,
       access: config.access?.access ?? null,
       logger,
@@ -80,7 +81,7 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
     server = (await app.start(env.PORT)) as Server;
   }
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, mode: socketMode ? 'socket' : 'http', zones, hosts: directory.list().length }, 'sickbay bot started');
+  logger.info({ port, mode: socketMode ? 'socket' : 'http', hosts_from: hostAccess.mode, zones, hosts: directory.list().length }, 'sickbay bot started');
   return {
     app,
     port,

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { analyze } from '../analysis/index.js';
 import { readBundle } from '../bundles/index.js';
+import { createHostDirectory, type InventoryDirectory } from '../inventory/index.js';
 import {
   HOST_NAME_PATTERN,
-  InputError,
   systemClock,
   type AnalysisReport,
   type Bundle,
@@ -14,7 +14,6 @@ import {
   type DiagnosisProgress,
   type DiagnosisResult,
   type Diagnoser,
-  type HostDirectory,
   type HostRef,
 } from '../domain/index.js';
 
@@ -61,52 +60,6 @@ export class ReplayDiagnoser implements Diagnoser {
   }
 }
 
-/** Edit distance, for "did you mean" on unknown host names. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const tmp = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length] ?? 0;
-}
-
-/** An inventory held in memory: resolves `host` and `tag:NAME`, with the nearest names on a miss. */
-export class InMemoryHostDirectory implements HostDirectory {
-  private readonly byName: ReadonlyMap<string, HostRef>;
-
-  constructor(private readonly hosts: readonly HostRef[]) {
-    this.byName = new Map(hosts.map((h) => [h.name, h]));
-  }
-
-  list(): readonly HostRef[] {
-    return this.hosts;
-  }
-
-  resolve(target: string): readonly HostRef[] {
-    if (target.startsWith('tag:')) {
-      const tag = target.slice(4);
-      const hosts = this.hosts.filter((h) => h.tags.includes(tag));
-      if (hosts.length) return hosts;
-      const tags = [...new Set(this.hosts.flatMap((h) => h.tags))].sort();
-      throw new InputError('tag_unknown', `No host has the tag \`${tag}\`. Tags: ${tags.map((t) => `\`${t}\``).join(', ') || 'none'}.`);
-    }
-    const host = this.byName.get(target);
-    if (host) return [host];
-    const nearest = [...this.byName.keys()]
-      .map((name) => ({ name, d: distance(target, name) }))
-      .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
-      .slice(0, 3)
-      .map((n) => `\`${n.name}\``);
-    throw new InputError('host_unknown', `\`${target}\` is not in the inventory. Nearest: ${nearest.join(', ') || 'none'}.`);
-  }
-}
-
 /** A HostRef for a replayed host: it is never connected to, so its SSH settings are placeholders. */
 export function replayHost(name: string, zone: string, tags: readonly string[]): HostRef {
   return { name, zone, tags, ssh: { name, address: '127.0.0.1', port: 22, user: 'replay', knownHostsFile: '/nonexistent/known_hosts' } };
@@ -116,12 +69,12 @@ export function replayHost(name: string, zone: string, tags: readonly string[]):
  * An inventory of the bundles in a directory: each bundle directory is a host in `zone`, tagged
  * `replay` and with the first word of its name (`mesos-java-oom-137` has tag `mesos`).
  */
-export async function loadReplayDirectory(bundlesDir: string, zone = 'default'): Promise<InMemoryHostDirectory> {
+export async function loadReplayDirectory(bundlesDir: string, zone = 'default'): Promise<InventoryDirectory> {
   const entries = await readdir(bundlesDir, { withFileTypes: true });
   const hosts = entries
     .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && HOST_NAME_PATTERN.test(e.name))
     .map((e) => e.name)
     .sort()
     .map((name) => replayHost(name, zone, ['replay', name.split('-')[0] ?? name]));
-  return new InMemoryHostDirectory(hosts);
+  return createHostDirectory(hosts);
 }

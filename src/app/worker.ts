@@ -3,20 +3,21 @@ import type { AddressInfo } from 'node:net';
 import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
-import type { Clock } from '../domain/index.js';
+import { systemClock, type Clock } from '../domain/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { createDiagnoseProcessor, createFleetProcessor, diagnoseQueueName, startDiagnoseWorkers, type DiagnoseWorkers } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
 import { boltLogger, createSlackNotifier } from '../slack/index.js';
 import { createLogger } from './logger.js';
 import { workerConnection } from './redis.js';
+import { loadHostAccess } from './host-access.js';
 import { startWorkerRemediation, type WorkerRemediationOptions } from './remediation.js';
-import { loadReplayDirectory, ReplayDiagnoser, type Analyse } from './replay.js';
+import type { Analyse } from './replay.js';
 
 export interface WorkerStartOptions {
   env: Readonly<Record<string, string | undefined>>;
-  /** Replays bundles from this directory instead of connecting to hosts. */
-  replayBundles: string;
+  /** Demo and tests: replays bundles from this directory instead of connecting to SICKBAY_INVENTORY hosts. */
+  replayBundles?: string;
   /** Overrides SICKBAY_ZONE. */
   zone?: string;
   /** Overrides WORKER_CONCURRENCY. */
@@ -43,7 +44,14 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
   const zone = options.zone ?? env.SICKBAY_ZONE;
   const redactor = createRedactor(options.env);
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'sickbay-worker', redactor, ...(options.logDestination ? { destination: options.logDestination } : {}) });
-  const directory = await loadReplayDirectory(options.replayBundles, zone);
+  const hostAccess = await loadHostAccess({
+    env,
+    replayBundles: options.replayBundles,
+    zone,
+    logger,
+    replay: { ...(options.stepDelayMs !== undefined ? { stepDelayMs: options.stepDelayMs } : {}), ...(options.analyse ? { analyse: options.analyse } : {}) },
+  });
+  const directory = hostAccess.directory;
   const metrics = createMetrics();
   const client = new webApi.WebClient(env.SLACK_BOT_TOKEN, {
     slackApiUrl: env.SLACK_API_URL,
@@ -58,12 +66,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
     logger.warn({ method, retrySec }, 'Slack rate-limited a call; retrying after Retry-After');
   });
   const notifier = createSlackNotifier(client, { logger, onApiError: (m, c) => metrics.slackApiError(m, c) });
-  const diagnoser = new ReplayDiagnoser({
-    bundlesDir: options.replayBundles,
-    ...(options.stepDelayMs !== undefined ? { stepDelayMs: options.stepDelayMs } : {}),
-    ...(options.analyse ? { analyse: options.analyse } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  const diagnoser = hostAccess.diagnoser(options.clock ?? systemClock);
   const connection = workerConnection(env.REDIS_URL);
   connection.on('error', (err) => logger.warn({ code: (err as NodeJS.ErrnoException).code }, 'Redis unreachable, reconnecting'));
   const remediation = startWorkerRemediation({
@@ -108,7 +111,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
   }
   await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
   const metricsPort = server ? (server.address() as AddressInfo).port : undefined;
-  logger.info({ zone, queue: diagnoseQueueName(zone), concurrency: options.concurrency ?? env.WORKER_CONCURRENCY, metricsPort }, 'sickbay worker started');
+  logger.info({ zone, hosts_from: hostAccess.mode, hosts: directory.list().length, queue: diagnoseQueueName(zone), concurrency: options.concurrency ?? env.WORKER_CONCURRENCY, metricsPort }, 'sickbay worker started');
   return {
     workers,
     logger,

@@ -43,10 +43,21 @@ export const EnvSchema = z.object({
   SICKBAY_AUDIT_FILE: z.string().min(1).default('sickbay-audit.jsonl'),
   /** YAML/JSON remediation policy: who may request and approve which fix (docs/remediations.md). Unset: nobody may approve. */
   SICKBAY_REMEDIATION_POLICY_FILE: z.string().min(1).optional(),
-  /** Directory of the playbooks whose remediations are offered. @defaultValue the shipped playbooks/ */
-  SICKBAY_PLAYBOOKS_DIR: z.string().min(1).optional(),
   /** How often the bot expires approval requests whose time is up and relabels their buttons (ms). @defaultValue 30000 */
   SICKBAY_REMEDIATION_SWEEP_MS: intFromEnv(100, 3_600_000).default(30_000),
+  /**
+   * inventory.yml (docs/deploy.md): the hosts /diag may name, and how workers reach them over SSH.
+   * Set in production; unset, the bot and workers need `--replay-bundles DIR` (demo and tests).
+   */
+  SICKBAY_INVENTORY: z.string().min(1).optional(),
+  /** Directory of playbook YAML files. @defaultValue the playbooks/ directory shipped with sickbay */
+  SICKBAY_PLAYBOOKS_DIR: z.string().min(1).optional(),
+  /** Where workers keep evidence bundles (one directory per host and run). Unset: bundles are not kept. */
+  SICKBAY_BUNDLES_DIR: z.string().min(1).optional(),
+  /** Kept bundles older than this are deleted when a new one is written (days). @defaultValue 14 */
+  SICKBAY_BUNDLE_RETENTION_DAYS: intFromEnv(1, 3650).default(14),
+  /** SSH agent socket, for inventory hosts with `agent: true` (no identity file). */
+  SSH_AUTH_SOCK: z.string().min(1).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

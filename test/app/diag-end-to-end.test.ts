@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type BotHandle } from '../../src/app/bot.js';
 import { startWorker, type WorkerHandle } from '../../src/app/worker.js';
+import { analyze } from '../../src/analysis/index.js';
 import { readBundle } from '../../src/bundles/index.js';
 import { fixedClock } from '../../src/domain/index.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 import { deleteUnder, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { replayAnalyse } from '../helpers/replay-analyse.js';
 import { sendSlashCommand, SlackStandIn, type RecordedCall, sickbayEnv } from '../helpers/slack-standin.js';
 
 const SECRET = 'e2e-signing-secret-0123456789';
@@ -45,7 +45,6 @@ beforeAll(async () => {
     concurrency: 4,
     stepDelayMs: 15,
     progressIntervalMs: 50,
-    analyse: replayAnalyse,
     clock: fixedClock(NOW),
     logDestination: sink,
   });
@@ -76,7 +75,7 @@ describe('/diag end to end (real Redis, Slack stand-in)', () => {
     expect(textOf(parents[0] as RecordedCall)).toContain(`Diagnosing ${host}`);
     expect(standin.ok('chat.update').filter((c) => c.body.ts === done.body.ts).length).toBeGreaterThan(1);
 
-    const expected = replayAnalyse(await readBundle(join(INCIDENTS_DIR, host)), NOW);
+    const expected = analyze(await readBundle(join(INCIDENTS_DIR, host)), { now: NOW });
     expect(expected.findings.length).toBeGreaterThan(0);
     const replies = await standin.waitFor(() => {
       const r = standin.ok('chat.postMessage').filter((c) => c.body.channel === channel && c.body.thread_ts === done.body.ts);
@@ -107,7 +106,7 @@ describe('/diag end to end (real Redis, Slack stand-in)', () => {
     expect(res.status).toBe(200);
     const body = JSON.parse(res.body) as { response_type: string; text: string };
     expect(body.response_type).toBe('ephemeral');
-    expect(body.text).toContain('not in the inventory');
+    expect(body.text).toContain('in the inventory; did you mean');
     expect(body.text).toContain('redis-dm-pool-full');
   });
 

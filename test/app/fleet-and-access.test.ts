@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBot, type BotHandle } from '../../src/app/bot.js';
 import { startWorker, type WorkerHandle } from '../../src/app/worker.js';
+import { analyze } from '../../src/analysis/index.js';
 import { readBundle } from '../../src/bundles/index.js';
 import { fixedClock } from '../../src/domain/index.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 import { deleteUnder, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { replayAnalyse } from '../helpers/replay-analyse.js';
 import { sendSlashCommand, SlackStandIn, sickbayEnv } from '../helpers/slack-standin.js';
 
 const SECRET = 'fleet-signing-secret-0123456789';
@@ -46,7 +46,7 @@ beforeAll(async () => {
   const env = sickbayEnv(standin, { secret: SECRET, redisUrl: REDIS_URL, prefix }, { SICKBAY_ACCESS_FILE: join(dir, 'access.yml') });
   const quiet = { write: () => true };
   bot = await startBot({ env, replayBundles: INCIDENTS_DIR, logDestination: quiet });
-  worker = await startWorker({ env, replayBundles: INCIDENTS_DIR, analyse: replayAnalyse, clock: fixedClock(NOW), logDestination: quiet });
+  worker = await startWorker({ env, replayBundles: INCIDENTS_DIR, clock: fixedClock(NOW), logDestination: quiet });
 });
 
 afterAll(async () => {
@@ -75,7 +75,7 @@ describe('access policy', () => {
 describe('a fleet run (/diag tag:NAME)', () => {
   it('posts one summary of all hosts and a thread reply per host that has findings', async () => {
     const hosts = ['liubei-dm-after-fix', 'liubei-dm-xfs-hang'];
-    const reports = await Promise.all(hosts.map(async (h) => replayAnalyse(await readBundle(join(INCIDENTS_DIR, h)), NOW)));
+    const reports = await Promise.all(hosts.map(async (h) => analyze(await readBundle(join(INCIDENTS_DIR, h)), { now: NOW })));
     const withFindings = hosts.filter((_, i) => (reports[i]?.findings.length ?? 0) > 0);
     expect(withFindings.length).toBeGreaterThan(0);
     expect(await diag('tag:liubei', 'U0ADMIN', 'C0FLEET2')).toMatch(/^Queued: diagnosing 2 hosts tagged liubei/);

@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLAYBOOKS_DIR } from '../../src/cli/paths.js';
 import { runCli } from '../../src/cli/program.js';
 import { LAB_BUNDLE_ENV, prepareReplay, startLab, writeShims, type Lab } from '../../src/lab/index.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { incidentBundles, INCIDENTS_DIR } from '../helpers/fixtures.js';
 import { startSshd, type SshdHandle } from '../helpers/sshd.js';
 import { HOSTILE_INPUTS } from '../helpers/hostile-inputs.js';
+import { writeQuickPlaybooks } from '../helpers/lab-workspace.js';
 
 interface JsonReport {
   host: string;
@@ -85,11 +85,8 @@ describe('sickbay diag against the lab', () => {
     lab = await startLab({ bundlesDir: INCIDENTS_DIR, names: ['docker-06-containerd-eof', 'redis-dm-pool-full'], durationScale: 0 });
     inventory = join(work, 'inventory.yml');
     await lab.writeInventory(inventory);
-    // The shipped playbook with 2 s deadlines, so that the hung daemon costs the suite 2 s, not 15.
-    playbooks = join(work, 'playbooks');
-    mkdirSync(playbooks);
-    const shipped = readFileSync(join(PLAYBOOKS_DIR, 'docker-host.yml'), 'utf8');
-    writeFileSync(join(playbooks, 'docker-host.yml'), shipped.replace(/timeout: \d+s/g, 'timeout: 2s'));
+    // The shipped playbooks with 2 s deadlines, so that the hung daemon costs the suite 2 s, not 15.
+    playbooks = await writeQuickPlaybooks(join(work, 'playbooks'));
   });
 
   afterAll(async () => {

@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEMO_BUNDLES_DIR } from '../paths.js';
 import { stopOnSignals } from '../signals.js';
 
 const positiveInt = (value: string): number => {
@@ -14,13 +13,13 @@ export function registerWorker(program: Command): void {
     .description('run diagnose workers for one zone (any number of processes may share the queue)')
     .option('--zone <zone>', 'zone whose hosts this worker can reach (default: SICKBAY_ZONE or "default")')
     .option('--concurrency <n>', 'jobs at once (default: WORKER_CONCURRENCY or 4)', positiveInt)
-    .option('--replay-bundles <dir>', 'replay the evidence bundles in this directory instead of connecting over SSH', DEMO_BUNDLES_DIR)
+    .option('--replay-bundles <dir>', 'demo: replay the evidence bundles in this directory instead of connecting to SICKBAY_INVENTORY hosts over SSH')
     .option('--replay-delay-ms <ms>', 'pause per replayed step, to look like a live collection', positiveInt, 0)
-    .action(async (opts: { zone?: string; concurrency?: number; replayBundles: string; replayDelayMs: number }) => {
+    .action(async (opts: { zone?: string; concurrency?: number; replayBundles?: string; replayDelayMs: number }) => {
       const { startWorker } = await import('../../app/worker.js');
       const worker = await startWorker({
         env: process.env,
-        replayBundles: opts.replayBundles,
+        ...(opts.replayBundles ? { replayBundles: opts.replayBundles } : {}),
         stepDelayMs: opts.replayDelayMs,
         ...(opts.zone ? { zone: opts.zone } : {}),
         ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { InputError, type HostDirectory, type HostRef } from '../../domain/index.js';
 import type { DiagnoseQueues, EnqueueOutcome, ZoneStatus } from '../../queue/index.js';
 import { decideAccess, groupsInPolicy, type AccessRuleLike } from '../access-policy.js';
+import { createAckFirstGate } from '../ack-first.js';
 import { userTextForError } from '../error-handler.js';
 import { DIAG_USAGE, parseDiagCommand, type DiagCommand } from '../parse-diag-command.js';
 import { AccessDeniedError } from '../slack-errors.js';
@@ -46,6 +47,7 @@ function outcomeText(outcome: EnqueueOutcome, what: string, channel: string): st
  */
 export function createDiagCommandHandler(deps: DiagCommandDeps) {
   const groupCache = new Map<string, { at: number; members: Set<string> }>();
+  const afterAcks = createAckFirstGate();
   const policyGroups = groupsInPolicy(deps.access);
 
   async function groupsOf(user: string, client: Args['client']): Promise<Set<string>> {
@@ -98,6 +100,7 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
       return;
     }
     await ack();
+    await afterAcks();
     try {
       if (cmd.kind === 'status') {
         const zones = [...new Set(deps.directory.list().map((h) => h.zone))];
