@@ -71,7 +71,7 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
       logger,
     },
   );
-  const remediation = startBotRemediation(app, { env, redis, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const remediation = startBotRemediation(app, { env, redis, logger, directory, ...(options.clock ? { clock: options.clock } : {}) });
   let server: Server;
   if (socketMode) {
     await app.start();

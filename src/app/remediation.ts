@@ -102,7 +102,7 @@ export function startExpirySweep(stack: RemediationStack, notifier: Notifier, lo
 /** The bot's share: the button listeners, the `remediate` producer and the expiry sweep. */
 export function startBotRemediation(
   app: App,
-  options: { env: Readonly<Env>; redis: Redis; logger: Logger; clock?: Clock; notifier?: Notifier },
+  options: { env: Readonly<Env>; redis: Redis; logger: Logger; directory: HostDirectory; clock?: Clock; notifier?: Notifier },
 ): { stack: RemediationStack; stop(): Promise<void> } {
   const policy = loadRemediationPolicy(options.env.SICKBAY_REMEDIATION_POLICY_FILE);
   const stack = createRemediationStack({
@@ -114,7 +114,8 @@ export function startBotRemediation(
   });
   const notifier = options.notifier ?? createSlackNotifier(app.client, { logger: options.logger });
   const queue = new RemediateQueue({ connection: options.redis, prefix: options.env.QUEUE_PREFIX });
-  registerRemediationActions(app, { desk: stack.desk, service: stack.service, messages: stack.offers, policy, queue, notifier, logger: options.logger });
+  const zoneOf = (host: string) => options.directory.list().find((h) => h.name === host)?.zone;
+  registerRemediationActions(app, { desk: stack.desk, service: stack.service, messages: stack.offers, policy, queue, zoneOf, notifier, logger: options.logger });
   const stopSweep = startExpirySweep(stack, notifier, options.logger, options.env.SICKBAY_REMEDIATION_SWEEP_MS);
   return {
     stack,
@@ -140,6 +141,8 @@ export function startWorkerRemediation(
   options: WorkerRemediationOptions & {
     env: Readonly<Env>;
     connection: Redis;
+    /** The zone this worker serves: it takes the fixes of that zone's hosts. */
+    zone: string;
     directory: HostDirectory;
     notifier: Notifier;
     redactor: RedactPort;
@@ -149,7 +152,7 @@ export function startWorkerRemediation(
 ): { desk: RemediationDesk; worker: Worker; stop(): Promise<void> } {
   const stack = createRemediationStack({ env: options.env, redis: options.connection, ...(options.clock ? { clock: options.clock } : {}) });
   const worker = startRemediateWorker(
-    { connection: options.connection, prefix: options.env.QUEUE_PREFIX, name: `sickbay-remediate-${process.pid}` },
+    { connection: options.connection, prefix: options.env.QUEUE_PREFIX, zone: options.zone, name: `sickbay-remediate-${process.pid}` },
     createRemediateProcessor({
       service: stack.service,
       directory: options.directory,

@@ -72,6 +72,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
   const remediation = startWorkerRemediation({
     env,
     connection,
+    zone,
     directory,
     notifier,
     redactor,

@@ -17,6 +17,7 @@ export { startDiagnoseWorkers, type DiagnoseWorkerOptions, type DiagnoseWorkers 
 export {
   REMEDIATE_JOB,
   REMEDIATE_QUEUE,
+  remediateQueueName,
   RemediateJobDataSchema,
   RemediateQueue,
   remediateJobId,

@@ -2,10 +2,14 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { z } from 'zod';
 import { HostNameSchema } from '../domain/index.js';
 import { REQUEST_ID_PATTERN } from '../remediation/index.js';
-import { ChatIdSchema, MessageRefSchema } from './jobs.schema.js';
+import { ChatIdSchema, MessageRefSchema, ZoneSchema } from './jobs.schema.js';
 
-/** Approved remediations wait here for a worker (any zone's worker may take them). */
+/** Approved remediations wait in their host's zone, for a worker that can reach the host. */
 export const REMEDIATE_QUEUE = 'remediate';
+
+export function remediateQueueName(zone: string): string {
+  return `${REMEDIATE_QUEUE}-${zone}`;
+}
 export const REMEDIATE_JOB = 'remediate';
 
 /** One job per approval request, ever: a double click, a replayed request or two approvers enqueue it once. */
@@ -18,6 +22,8 @@ export const RemediateJobDataSchema = z.object({
   requestId: z.string().regex(REQUEST_ID_PATTERN),
   /** For logs and routing only: the worker runs on the host recorded with the request. */
   host: HostNameSchema,
+  /** The host's zone: only workers of that zone can reach it. */
+  zone: ZoneSchema,
   approvedBy: ChatIdSchema,
   /** The diagnosis thread, where the output and the verdict go. */
   thread: MessageRefSchema,
@@ -35,11 +41,19 @@ export interface RemediateQueueOptions {
 
 /** The producer side: the bot enqueues an approved request. */
 export class RemediateQueue {
-  private readonly queue: Queue;
+  private readonly queues = new Map<string, Queue>();
 
-  constructor(options: RemediateQueueOptions) {
-    this.queue = new Queue(REMEDIATE_QUEUE, { connection: options.connection, prefix: options.prefix });
-    this.queue.on('error', () => undefined);
+  constructor(private readonly options: RemediateQueueOptions) {}
+
+  /** The queue of one zone, made on first use. */
+  queue(zone: string): Queue {
+    let queue = this.queues.get(zone);
+    if (!queue) {
+      queue = new Queue(remediateQueueName(zone), { connection: this.options.connection, prefix: this.options.prefix });
+      queue.on('error', () => undefined);
+      this.queues.set(zone, queue);
+    }
+    return queue;
   }
 
   /** Adds the job; a job with the request's id already there is left as it is (BullMQ adds nothing). */
@@ -48,22 +62,20 @@ export class RemediateQueue {
     const jobId = remediateJobId(data.requestId);
     // A fix is never retried by the queue: the approval store refuses a second run anyway.
     // Finished jobs stay a day, so that a replay within it finds the id taken.
-    await this.queue.add(REMEDIATE_JOB, data, { jobId, attempts: 1, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } });
+    await this.queue(data.zone).add(REMEDIATE_JOB, data, { jobId, attempts: 1, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } });
     return { jobId };
   }
 
-  get bullQueue(): Queue {
-    return this.queue;
-  }
-
   async close(): Promise<void> {
-    await this.queue.close();
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }
 
 export interface RemediateWorkerOptions {
   connection: ConnectionOptions;
   prefix: string;
+  /** The zone whose hosts this worker reaches. */
+  zone: string;
   /** @defaultValue 2 */
   concurrency?: number;
   /** @defaultValue 120000: a fix may take minutes; the lock is renewed while it runs. */
@@ -72,7 +84,7 @@ export interface RemediateWorkerOptions {
 }
 
 export function startRemediateWorker(options: RemediateWorkerOptions, processor: (job: Job) => Promise<unknown>): Worker {
-  return new Worker(REMEDIATE_QUEUE, processor, {
+  return new Worker(remediateQueueName(options.zone), processor, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 2,

@@ -16,6 +16,8 @@ export interface RemediationActionDeps {
   };
   policy: PolicyConfig;
   queue: { enqueue(data: RemediateJobData): Promise<{ jobId: string }> };
+  /** The zone of an inventory host, so the fix runs on a worker that can reach it. */
+  zoneOf(host: string): string | undefined;
   notifier: Notifier;
   logger: Logger;
   /** How long an approval message's location is kept. @defaultValue 7 days */
@@ -85,9 +87,15 @@ export function registerRemediationActions(app: App, deps: RemediationActionDeps
       }
       if (!outcome.readyToRun || !outcome.request) return;
       const where = await deps.messages.messageOf(outcome.request.id);
+      const zone = deps.zoneOf(outcome.request.plan.host);
+      if (!zone) {
+        await ephemeral(click, `${outcome.request.plan.host} is no longer in the inventory; the fix was not queued.`);
+        return;
+      }
       await deps.queue.enqueue({
         requestId: outcome.request.id,
         host: outcome.request.plan.host,
+        zone,
         approvedBy: click.user,
         thread: where?.thread ?? { channel: click.channel, ts: click.threadTs },
         approval: where?.message ?? clicked,
