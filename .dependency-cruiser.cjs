@@ -40,7 +40,7 @@ module.exports = {
       name: 'nothing-imports-app',
       severity: 'error',
       comment: 'only the long-running CLI commands start a composition root',
-      from: { pathNot: ['^src/app/', '^src/cli/commands/(bot|worker)\\.ts$'] },
+      from: { pathNot: ['^src/app/', '^src/cli/commands/(bot|worker|intake)\\.ts$'] },
       to: { path: '^src/app/' },
     },
   ],

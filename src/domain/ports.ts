@@ -105,13 +105,33 @@ export interface FleetView {
   hosts: readonly { host: string; report?: import('./finding.js').AnalysisReport; error?: string }[];
 }
 
+/** The parent message of an alert incident thread (Mesos/Marathon failures of one app, or a rate alert). */
+export interface IncidentView {
+  /** "my-app task failed on test-a3-60-17 (exit 137)", or the digest line of a storm. */
+  headline: string;
+  kind: 'failures' | 'rate';
+  appId: string;
+  /** Failed tasks counted so far. */
+  count: number;
+  /** Distinct agent hosts, sorted (empty for a rate alert). */
+  hosts: readonly string[];
+  /** Failures per exit status ("137": 260, "none": 3). */
+  exitCodes: Readonly<Record<string, number>>;
+  firstAt: string;
+  lastAt: string;
+  /** The most recent failed task and where it came from (marathon, mesos, alertmanager, webhook). */
+  latestTaskId?: string;
+  source?: string;
+}
+
 /** What the core asks a chat platform to show; the adapter renders it (Block Kit for Slack). */
 export type OutboundMessage =
   | { kind: 'diagnosis'; view: DiagnosisView }
   | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; evidenceInFile: boolean }
   | { kind: 'fleet'; view: FleetView }
   | { kind: 'host-findings'; host: string; report: import('./finding.js').AnalysisReport }
-  | { kind: 'text'; text: string };
+  | { kind: 'text'; text: string }
+  | { kind: 'incident'; view: IncidentView };
 
 /** Sends results to people: implemented in slack/, connected in app/. */
 export interface Notifier {

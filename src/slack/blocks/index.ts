@@ -2,6 +2,7 @@ import type { OutboundMessage } from '../../domain/index.js';
 import { diagnosisMessage } from './diagnosis.js';
 import { findingMessage, hostFindingsMessage, textMessage } from './finding.js';
 import { fleetMessage } from './fleet.js';
+import { incidentMessage } from './incident.js';
 import type { SlackMessage } from './types.js';
 
 export * from './limits.js';
@@ -9,6 +10,7 @@ export type * from './types.js';
 export { diagnosisMessage, reportBlocks, findingLine } from './diagnosis.js';
 export { findingMessage, hostFindingsMessage, textMessage } from './finding.js';
 export { fleetMessage, fleetLines } from './fleet.js';
+export { incidentMessage, INCIDENT_HOSTS_SHOWN } from './incident.js';
 
 /** Renders what the core asks to show as a Block Kit message. */
 export function renderMessage(msg: OutboundMessage): SlackMessage {
@@ -23,5 +25,7 @@ export function renderMessage(msg: OutboundMessage): SlackMessage {
       return hostFindingsMessage(msg.host, msg.report);
     case 'text':
       return textMessage(msg.text);
+    case 'incident':
+      return incidentMessage(msg.view);
   }
 }
