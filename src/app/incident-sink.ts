@@ -1,7 +1,7 @@
 /**
  * The alerts' IncidentSink over Slack and the diagnose queue: one parent message per incident in the
  * alerts channel (posted on `opened`, edited on `updated`), diagnoses queued to reply INTO that thread,
- * rate alerts as threads of their own. Thread refs live in Redis as well as in memory, so that a
+ * rate alerts as a reply in the app's current thread, or as a thread of their own when it has none. Thread refs live in Redis as well as in memory, so that a
  * restarted intake keeps editing the threads its storm groups (also in Redis) belong to.
  */
 import type { Redis } from 'ioredis';
@@ -76,6 +76,7 @@ export function createIncidentSink(deps: IncidentSinkDeps): IncidentSink {
   const refs = new Map<string, MessageRef>();
   const chains = new Map<string, Promise<unknown>>();
   const refKey = (incidentId: string): string => `${deps.prefix}:thread:${incidentId}`;
+  const appKey = (appId: string): string => `${deps.prefix}:app-thread:${appId}`;
 
   /** Calls for one incident run one after another (the first, `opened`, posts what later ones edit). */
   function inOrder<T>(incidentId: string, work: () => Promise<T>): Promise<T> {
@@ -121,7 +122,10 @@ export function createIncidentSink(deps: IncidentSinkDeps): IncidentSink {
         const view = groupView(group);
         const ref = group.update === 'opened' ? undefined : await lookup(group.incidentId);
         if (ref) await deps.notifier.update(ref, { kind: 'incident', view });
-        else await postThread(group.incidentId, view);
+        else {
+          await postThread(group.incidentId, view);
+          await deps.redis.set(appKey(group.appId), group.incidentId, 'PX', ttl);
+        }
       });
     },
 
@@ -160,7 +164,11 @@ export function createIncidentSink(deps: IncidentSinkDeps): IncidentSink {
 
     raiseRateAlert(alert) {
       return inOrder(alert.incidentId, async () => {
-        await postThread(alert.incidentId, rateView(alert));
+        // An app whose failures already have a thread gets the rate alert there: one thread per storm.
+        const current = await deps.redis.get(appKey(alert.appId));
+        const ref = current ? await lookup(current) : undefined;
+        if (ref) await deps.notifier.reply(ref, { kind: 'incident', view: rateView(alert) });
+        else await postThread(alert.incidentId, rateView(alert));
       });
     },
   };

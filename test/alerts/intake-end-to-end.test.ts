@@ -16,7 +16,6 @@ const TOKEN = 'alerts-webhook-token-0123456789';
 const SEED_HOST = 'test-a3-60-17';
 /** Ten agents replaying the seed's bundle: test-a3-60-17 ... test-a3-60-26. */
 const HOSTS = Array.from({ length: 10 }, (_, i) => `test-a3-60-${17 + i}`);
-const APP = '/deploy-to-docker-business-product-rpc-test';
 
 const standin = new SlackStandIn();
 const marathon = new FakeMarathon();
@@ -166,5 +165,113 @@ describe('failed Mesos tasks open diagnosis threads (Marathon stand-in, real Red
     const diagnosis = diagnosisReplies(ts);
     expect(diagnosis.map(textOf)).toEqual([`Diagnosing ${SEED_HOST} · container`]);
     expect(parents(`Diagnosing ${SEED_HOST}`)).toEqual([]);
+  });
+});
+
+/** Waits until every diagnosis reply of the thread is finished (its message edited into a summary). */
+async function diagnosesFinished(ts: string, count: number): Promise<RecordedCall[]> {
+  const replies = await standin.waitFor(() => diagnosisReplies(ts).length >= count && diagnosisReplies(ts), `${count} diagnoses in the thread`);
+  await standin.waitFor(
+    () => replies.every((r) => updatesOf(tsOf(r)).some((u) => !textOf(u).startsWith('Diagnosing '))),
+    'the diagnoses to finish',
+  );
+  return diagnosisReplies(ts);
+}
+
+describe('alert storms reach the channel as one digest thread', () => {
+  it('gives a crash loop of 10 instances (270 TASK_FAILED in 5 simulated minutes) one thread, one diagnosis per host and at most 20 edits a minute', async () => {
+    const app = '/business-order-rpc';
+    const failures = Array.from({ length: 270 }, (_, k) => ({ atMs: Math.round((k * 300_000) / 270), app, host: HOSTS[k % 10] as string, exit: k % 27 === 26 ? 143 : 137 }));
+    const { editTimes, statuses } = await replay(failures);
+
+    expect(statuses.every((s) => s === 202)).toBe(true);
+    const threads = parents('business-order-rpc');
+    expect(threads).toHaveLength(1);
+    const ts = tsOf(threads[0]);
+    const edits = updatesOf(ts);
+    expect(edits.length).toBeGreaterThan(10);
+    expect(edits.length).toBe(editTimes.length);
+    expect(maxPerMinute(editTimes)).toBeLessThanOrEqual(20);
+    expect(textOf(edits.at(-1) as RecordedCall)).toBe('business-order-rpc: 270 tasks failed in 5 min on 10 hosts (exit 137 ×260, 143 ×10)');
+
+    // the failed-task rate crossed its threshold: said once, in the same thread
+    expect(repliesTo(ts).filter((c) => /failed tasks in the last 10 min \(threshold 20\)/.test(textOf(c)))).toHaveLength(1);
+    const diagnoses = await diagnosesFinished(ts, HOSTS.length);
+    expect(diagnoses.map(textOf).sort()).toEqual(HOSTS.map((h) => `Diagnosing ${h} · docker-host`).sort());
+  });
+
+  it('gives a burst of 500 failures in one minute one thread, one diagnosis per host and at most 20 edits a minute', async () => {
+    clock.advance(3_600_000);
+    const app = '/business-user-rpc';
+    const hosts = HOSTS.slice(0, 5);
+    const failures = Array.from({ length: 500 }, (_, k) => ({ atMs: k * 120, app, host: hosts[k % hosts.length] as string }));
+    const { editTimes, statuses } = await replay(failures);
+
+    expect(statuses.every((s) => s === 202)).toBe(true);
+    const threads = parents('business-user-rpc');
+    expect(threads).toHaveLength(1);
+    const ts = tsOf(threads[0]);
+    expect(maxPerMinute(editTimes)).toBeLessThanOrEqual(20);
+    expect(editTimes.length).toBeGreaterThan(5);
+    expect(textOf(updatesOf(ts).at(-1) as RecordedCall)).toBe('business-user-rpc: 500 tasks failed in 1 min on 5 hosts (exit 137 ×500)');
+
+    const diagnoses = await diagnosesFinished(ts, hosts.length);
+    expect(diagnoses.map(textOf).sort()).toEqual(hosts.map((h) => `Diagnosing ${h} · docker-host`).sort());
+  });
+});
+
+describe('intake transports', () => {
+  const OUTSIDE = 'test-a3-61-01';
+  const event = (n: number): Record<string, unknown> => ({
+    ...(fixtureJson('marathon-status-update-task-failed.json') as Record<string, unknown>),
+    appId: `/sse-app-${n}`,
+    taskId: `sse-app-${n}.${uuid(0x5000 + n)}`,
+    host: OUTSIDE,
+  });
+
+  it('resumes a dropped Marathon stream without handling a replayed event twice, and says when a host is not in the inventory', async () => {
+    const stats = intake.marathon?.stats;
+    const before = { connects: stats?.connects ?? 0, events: stats?.events ?? 0 };
+    for (let n = 1; n <= 3; n += 1) marathon.emit(event(n));
+    await standin.waitFor(() => [1, 2, 3].every((n) => parents(`sse-app-${n} task failed`).length === 1), 'three threads');
+    marathon.dropMidEvent();
+    await standin.waitFor(() => stats?.connects === before.connects + 1 && marathon.clients.size === 1, 'the stream to reconnect');
+    for (let n = 4; n <= 5; n += 1) marathon.emit(event(n));
+    // Marathon's stand-in replays everything it ever sent to a new connection: the first test's event, these five
+    await standin.waitFor(() => (stats?.events ?? 0) >= before.events + 3 + 1 + 3 + 2, 'the replayed and new events');
+    await standin.waitFor(() => [4, 5].every((n) => parents(`sse-app-${n} task failed`).length === 1), 'the new threads');
+
+    for (let n = 1; n <= 5; n += 1) {
+      const threads = parents(`sse-app-${n} task failed`);
+      expect(threads, `sse-app-${n}`).toHaveLength(1);
+      const ts = tsOf(threads[0]);
+      const notes = await standin.waitFor(() => repliesTo(ts).length > 0 && repliesTo(ts), `the note in sse-app-${n}'s thread`);
+      expect(notes.map(textOf)).toEqual([`:grey_question: ${OUTSIDE} is not in sickbay's inventory, so it was not diagnosed. Add it to the inventory to have its failures diagnosed.`]);
+    }
+    expect(parents('Diagnosing test-a3-61-01')).toEqual([]);
+    // the first test's event came again with the replay: still one thread
+    expect(parents(`deploy-to-docker-business-product-rpc-test task failed on ${SEED_HOST}`)).toHaveLength(1);
+    expect(stats?.drops).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses malformed webhook calls with a reason and a status, and opens no thread for them', async () => {
+    const url = `http://127.0.0.1:${intake.port}/alerts/failed-task`;
+    const post = async (body: string, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      return { status: res.status, body: (await res.json()) as { error?: string; refused?: string[] } };
+    };
+    const before = standin.ok('chat.postMessage').length;
+    const hostile = await post(JSON.stringify({ app: '/evil', task: 'evil.1', host: '$(reboot)' }));
+    expect(hostile.status).toBe(400);
+    expect(hostile.body.refused?.join(' ')).toMatch(/host: a host name is .*\$\(reboot\)/);
+    const notJson = await post('{"app": "/x"');
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error).toMatch(/JSON/);
+    const unknownField = await post(JSON.stringify({ app: '/x', task: 'x.1', host: 'test-a3-60-17', shell: 'rm -rf /' }));
+    expect(unknownField.status).toBe(400);
+    expect(JSON.stringify(unknownField.body)).toContain('shell');
+    expect((await post(JSON.stringify({ app: '/x', task: 'x.2', host: 'test-a3-60-17' }), {})).status).toBe(401);
+    expect((await post(JSON.stringify({ app: '/x', task: 'x.3', host: 'test-a3-60-17' }), { authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
+    expect(standin.ok('chat.postMessage').length).toBe(before);
   });
 });
