@@ -8,7 +8,7 @@ import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 import { deleteUnder, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { SlackStandIn, type RecordedCall } from '../helpers/slack-standin.js';
 import { FakeMarathon } from './fake-marathon.js';
-import { fixtureJson, ManualClock } from './helpers.js';
+import { fixtureJson, ManualClock, maxPerMinute } from './helpers.js';
 import { shortTimeoutPlaybooks, startLiveWorker } from './live-worker.js';
 
 const CHANNEL = 'C0ALERTS';
@@ -51,18 +51,6 @@ async function postFailure(app: string, host: string, exitStatus = 137): Promise
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ app, task: `${slug}.${uuid(taskSeq)}`, host, exitStatus, message: `Container exited with status ${exitStatus}`, at: clock.now().toISOString() }),
   });
-}
-
-/** The most calls inside any minute [t, t + 60 s) of simulated time. */
-function maxPerMinute(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= 60_000) start += 1;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
 }
 
 /**
