@@ -40,7 +40,7 @@ module.exports = {
       name: 'nothing-imports-app',
       severity: 'error',
       comment: 'only the long-running CLI commands start a composition root',
-      from: { pathNot: ['^src/app/', '^src/cli/commands/(bot|worker|demo)\\.ts$'] },
+      from: { pathNot: ['^src/app/', '^src/cli/commands/(bot|worker|demo|intake)\\.ts$'] },
       to: { path: '^src/app/' },
     },
   ],

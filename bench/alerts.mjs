@@ -1,8 +1,13 @@
 // Alert intake benchmark: alert-to-thread latency (p50/p99) through the webhook and the Marathon event
-// stream, against a baseline plain HTTP round trip in the same process, and storm throughput.
+// stream, against a baseline plain HTTP round trip in the same process, and storm throughput; then the
+// same through `sickbay intake` (startIntake: real sink, Slack notifier) up to a Slack stand-in's
+// chat.postMessage, and the storm case counted in Slack calls.
 // Needs `npm run build` and Redis on 127.0.0.1:6379. Run: node bench/alerts.mjs
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
   createAlertIntake,
@@ -11,6 +16,7 @@ import {
   createWebhookHandler,
 } from '../dist/alerts/index.js';
 import { systemClock } from '../dist/domain/index.js';
+import { startIntake } from '../dist/app/intake.js';
 
 const N = Number(process.env.BENCH_ALERTS ?? 300);
 const TOKEN = 'bench-token';
@@ -123,13 +129,81 @@ console.log(`  Marathon SSE -> thread         p50 ${ms(pct(viaSse, 50))}  p99 ${
 console.log(`  storm 500 failures/1 app/50 hosts: ${ms(stormMs)} (${Math.round(500 / (stormMs / 1000))} failures/s), ` +
   `${sink.threads - threadsBefore} thread calls (updates coalesced to one per 3 s), ${sink.diagnoses - diagnosesBefore} diagnoses (bucket: 30/min)`);
 
-for (const server of [noop, webhook, marathon]) {
+// through `sickbay intake`: webhook -> storm -> real sink -> Slack notifier -> stand-in chat.postMessage
+const slackCalls = { post: 0, update: 0 };
+const posted = new Map();
+const slack = await listen((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c)).on('end', () => {
+    const at = performance.now();
+    const method = (req.url ?? '').replace(/^\/api\//, '');
+    const body = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+    if (method === 'chat.postMessage') slackCalls.post += 1;
+    if (method === 'chat.update') slackCalls.update += 1;
+    if (method === 'chat.postMessage' && !body.thread_ts) {
+      const app = String(body.text ?? '').split(' ')[0].replace(/:$/, '');
+      posted.get(app)?.(at);
+      posted.delete(app);
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: true, channel: body.channel, ts: `${Date.now() / 1000}` }));
+  });
+});
+const work = mkdtempSync(join(tmpdir(), 'sickbay-bench-alerts-'));
+writeFileSync(join(work, 'inventory.yml'), 'hosts: {}\n');
+const queuePrefix = `bench-intake-${randomUUID()}`;
+const live = await startIntake({
+  env: {
+    SLACK_BOT_TOKEN: 'xoxb-0000-bench', SLACK_API_URL: `http://127.0.0.1:${slack.address().port}/api/`, QUEUE_PREFIX: queuePrefix,
+    SICKBAY_ALERTS_CHANNEL: 'C0ALERTS', ALERT_WEBHOOK_TOKEN: 'bench-token-0123456789', ALERT_PORT: '0', LOG_LEVEL: 'silent',
+  },
+  inventory: join(work, 'inventory.yml'),
+  tickIntervalMs: 500,
+});
+const liveUrl = `http://127.0.0.1:${live.port}/alerts/failed-task`;
+const postLive = (app, host) => fetch(liveUrl, {
+  method: 'POST',
+  headers: { Authorization: 'Bearer bench-token-0123456789' },
+  body: JSON.stringify({ app, task: `${app.slice(1)}.${randomUUID()}`, host, message: 'Container exited with status 137' }),
+});
+const viaIntake = [];
+for (let i = 0; i < N; i += 1) {
+  const app = `bench-live-${i}`;
+  const opened = new Promise((resolve) => posted.set(app, resolve));
+  const t0 = performance.now();
+  const res = await postLive(`/${app}`, 'test-a3-60-17');
+  const t1 = await opened;
+  await res.text();
+  viaIntake.push(t1 - t0);
+}
+const callsBefore = { ...slackCalls };
+const l0 = performance.now();
+for (let i = 0; i < 500; i += 10) {
+  await Promise.all(Array.from({ length: 10 }, (_, j) => postLive('/bench-live-storm', `test-b${(i + j) % 50}`).then((r) => r.text())));
+}
+const liveStormMs = performance.now() - l0;
+// the coalesced digest edit is posted by the next tick once 3 s (60 s / 20 edits) have passed
+await new Promise((r) => setTimeout(r, 3_600));
+await live.stop();
+rmSync(work, { recursive: true, force: true });
+
+console.log(`  sickbay intake: webhook -> chat.postMessage at the Slack stand-in  p50 ${ms(pct(viaIntake, 50))}  p99 ${ms(pct(viaIntake, 99))}`);
+console.log(`  sickbay intake storm 500 failures/1 app/50 hosts (hosts outside the inventory): ${ms(liveStormMs)} (${Math.round(500 / (liveStormMs / 1000))} failures/s), ` +
+  `Slack calls in 4 s: ${slackCalls.post - callsBefore.post} chat.postMessage (the thread, plus "not in the inventory" notes while the 30/min diagnosis bucket lasts; ` +
+  `the latency run above emptied it), ${slackCalls.update - callsBefore.update} chat.update (digest edits, at most 20/min)`);
+
+for (const server of [noop, webhook, marathon, slack]) {
   server.closeAllConnections();
   server.close();
 }
 let cursor = '0';
 do {
   const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+  cursor = next;
+  if (keys.length) await redis.del(...keys);
+} while (cursor !== '0');
+do {
+  const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
   cursor = next;
   if (keys.length) await redis.del(...keys);
 } while (cursor !== '0');

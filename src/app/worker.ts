@@ -1,18 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../domain/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { createDiagnoseProcessor, createFleetProcessor, diagnoseQueueName, startDiagnoseWorkers, type DiagnoseWorkers } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
-import { boltLogger, createSlackNotifier } from '../slack/index.js';
+import { createSlackNotifier } from '../slack/index.js';
 import { createLogger } from './logger.js';
 import { workerConnection } from './redis.js';
 import { loadHostAccess } from './host-access.js';
 import { startWorkerRemediation, type WorkerRemediationOptions } from './remediation.js';
 import type { Analyse } from './replay.js';
+import { createSlackWebClient } from './slack-client.js';
 
 export interface WorkerStartOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -53,18 +53,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
   });
   const directory = hostAccess.directory;
   const metrics = createMetrics();
-  const client = new webApi.WebClient(env.SLACK_BOT_TOKEN, {
-    slackApiUrl: env.SLACK_API_URL,
-    logger: boltLogger(logger),
-    // 429s are waited out (Retry-After) and retried; network errors retried with backoff.
-    rejectRateLimitedCalls: false,
-    retryConfig: { retries: 10, factor: 1.6, minTimeout: 500, maxTimeout: 30_000 },
-  });
-  client.on(webApi.WebClientEvent.RATE_LIMITED, (retrySec: number, request: { url?: string }) => {
-    const method = String(request.url ?? 'unknown').replace(/^.*\//, '');
-    metrics.slackApiError(method, 'ratelimited');
-    logger.warn({ method, retrySec }, 'Slack rate-limited a call; retrying after Retry-After');
-  });
+  const client = createSlackWebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, logger, metrics);
   const notifier = createSlackNotifier(client, { logger, onApiError: (m, c) => metrics.slackApiError(m, c) });
   const diagnoser = hostAccess.diagnoser(options.clock ?? systemClock);
   const connection = workerConnection(env.REDIS_URL);

@@ -9,6 +9,7 @@ import { registerLab } from './commands/lab.js';
 import { CommandFailed, type CliIo } from './io.js';
 import { registerBot } from './commands/bot.js';
 import { registerWorker } from './commands/worker.js';
+import { registerIntake } from './commands/intake.js';
 
 /** Exit status: 0 ran (whatever it found), 2 bad input, 1 internal failure. */
 export const EXIT_OK = 0;
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo): Command {
   registerLab(program, io);
   registerBot(program);
   registerWorker(program);
+  registerIntake(program);
   return program;
 }
 

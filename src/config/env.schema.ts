@@ -58,6 +58,31 @@ export const EnvSchema = z.object({
   SICKBAY_BUNDLE_RETENTION_DAYS: intFromEnv(1, 3650).default(14),
   /** SSH agent socket, for inventory hosts with `agent: true` (no identity file). */
   SSH_AUTH_SOCK: z.string().min(1).optional(),
+  // --- alerts (`sickbay intake`, docs/alerts.md) ---
+  /** Slack channel id where Mesos/Marathon incident threads are posted; `sickbay intake` needs it. */
+  SICKBAY_ALERTS_CHANNEL: z.string().regex(slackId, 'a channel id looks like C0123ABCD').optional(),
+  /** Marathon base URL: the intake subscribes to its /v2/events stream. */
+  MARATHON_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Mesos master base URL: the intake polls /master/state. */
+  MESOS_MASTER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Task states that count as failures, comma-separated. @defaultValue TASK_FAILED */
+  ALERT_TASK_STATES: z.string().regex(/^TASK_[A-Z_]+(?:,TASK_[A-Z_]+)*$/, 'a comma-separated list like TASK_FAILED,TASK_LOST').default('TASK_FAILED'),
+  /** Shared secret for the alert webhooks (Authorization: Bearer ...). */
+  ALERT_WEBHOOK_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** HMAC-SHA256 key for the alert webhooks (X-Sickbay-Signature: sha256=...). */
+  ALERT_WEBHOOK_HMAC_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+  /** HTTP port of the alert webhooks (/alerts/...) and the intake's /metrics; 0 picks a free one. @defaultValue 3100 */
+  ALERT_PORT: intFromEnv(0, 65535).default(3100),
+  /** Failures of one app less than this apart share one thread (ms). @defaultValue 600000 */
+  ALERT_WINDOW_MS: intFromEnv(10_000, 86_400_000).default(600_000),
+  /** Digest edits of one thread per minute, at most. @defaultValue 20 */
+  ALERT_MAX_UPDATES_PER_MINUTE: intFromEnv(1, 60).default(20),
+  /** Diagnoses started by alerts per minute, all apps and hosts. @defaultValue 30 */
+  ALERT_MAX_DIAGNOSES_PER_MINUTE: intFromEnv(1, 10_000).default(30),
+  /** Failed tasks of one app within the window that raise a rate alert. @defaultValue 20 */
+  ALERT_RATE_THRESHOLD: intFromEnv(1, 1_000_000).default(20),
+  /** How often the Mesos master is polled (ms). @defaultValue 15000 */
+  MESOS_POLL_MS: intFromEnv(1000, 3_600_000).default(15_000),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -5,7 +5,7 @@ import { AccessPolicySchema, type AccessPolicy } from './access.schema.js';
 import { ConfigError } from './config-errors.js';
 import { EnvSchema, type Env } from './env.schema.js';
 
-export type Role = 'bot' | 'worker';
+export type Role = 'bot' | 'worker' | 'intake';
 
 export interface Config {
   readonly env: Readonly<Env>;
@@ -30,6 +30,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>,
   if (parsed.success && role === 'bot' && !parsed.data.SLACK_APP_TOKEN && !parsed.data.SLACK_SIGNING_SECRET) {
     problems.push('SLACK_SIGNING_SECRET is not set (needed for the HTTP receiver; or set SLACK_APP_TOKEN for Socket Mode)');
   }
+  if (parsed.success && role === 'intake') problems.push(...intakeProblems(parsed.data));
   let access: AccessPolicy | null = null;
   const file = parsed.success ? parsed.data.SICKBAY_ACCESS_FILE : undefined;
   if (file) {
@@ -43,4 +44,15 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>,
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   return Object.freeze({ env: Object.freeze(parsed.data), access: access ? Object.freeze(access) : null });
+}
+
+/** `sickbay intake` needs a channel and at least one source; webhooks need a credential. */
+function intakeProblems(env: Env): string[] {
+  const problems: string[] = [];
+  if (!env.SICKBAY_ALERTS_CHANNEL) problems.push('SICKBAY_ALERTS_CHANNEL is not set (the channel id where incident threads go)');
+  const webhooks = Boolean(env.ALERT_WEBHOOK_TOKEN || env.ALERT_WEBHOOK_HMAC_SECRET);
+  if (!env.MARATHON_URL && !env.MESOS_MASTER_URL && !webhooks) {
+    problems.push('no alert source: set MARATHON_URL, MESOS_MASTER_URL, or ALERT_WEBHOOK_TOKEN / ALERT_WEBHOOK_HMAC_SECRET for the webhooks');
+  }
+  return problems;
 }

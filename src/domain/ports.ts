@@ -105,6 +105,25 @@ export interface FleetView {
   hosts: readonly { host: string; report?: import('./finding.js').AnalysisReport; error?: string }[];
 }
 
+/** The parent message of an alert incident thread (Mesos/Marathon failures of one app, or a rate alert). */
+export interface IncidentView {
+  /** "my-app task failed on test-a3-60-17 (exit 137)", or the digest line of a storm. */
+  headline: string;
+  kind: 'failures' | 'rate';
+  appId: string;
+  /** Failed tasks counted so far. */
+  count: number;
+  /** Distinct agent hosts, sorted (empty for a rate alert). */
+  hosts: readonly string[];
+  /** Failures per exit status ("137": 260, "none": 3). */
+  exitCodes: Readonly<Record<string, number>>;
+  firstAt: string;
+  lastAt: string;
+  /** The most recent failed task and where it came from (marathon, mesos, alertmanager, webhook). */
+  latestTaskId?: string;
+  source?: string;
+}
+
 /** What the core asks a chat platform to show; the adapter renders it (Block Kit for Slack). */
 export type OutboundMessage =
   | { kind: 'diagnosis'; view: DiagnosisView }
@@ -114,7 +133,9 @@ export type OutboundMessage =
   | { kind: 'text'; text: string }
   | { kind: 'remediation-request'; view: RemediationRequestView }
   | { kind: 'remediation-output'; view: RemediationOutputView }
-  | { kind: 'remediation-result'; view: RemediationResultView };
+  | { kind: 'remediation-result'; view: RemediationResultView }
+  | { kind: 'incident'; view: IncidentView };
+
 
 /** A remediation button under a finding: only the opaque offer id goes in the button; the rest is shown. */
 export interface RemediationOfferView {

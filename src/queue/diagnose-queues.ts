@@ -10,6 +10,10 @@ export interface DiagnoseRequestInput {
   playbook: string;
   requestedBy: string;
   channel: string;
+  /** Playbook params, e.g. `{ container: <docker id> }` for the `container` playbook. */
+  params?: Readonly<Record<string, string>>;
+  /** Reply under this existing message (an alert incident thread) instead of posting a new parent. */
+  thread?: MessageRef;
 }
 
 export type EnqueueOutcome =
@@ -74,8 +78,10 @@ export class DiagnoseQueues {
       requestedBy: input.requestedBy,
       channel: input.channel,
       requestedAt: new Date().toISOString(),
+      ...(input.params && Object.keys(input.params).length ? { params: { ...input.params } } : {}),
+      ...(input.thread ? { thread: input.thread } : {}),
     });
-    const jobId = diagnoseJobId(input.host.name, input.playbook);
+    const jobId = diagnoseJobId(input.host.name, input.playbook, input.params);
     const queue = this.queue(diagnoseQueueName(input.host.zone));
     return this.guard(async () => {
       // Two round trips in the common case: add() is atomic on the job id (an existing id adds

@@ -25,6 +25,10 @@ export const DiagnoseJobDataSchema = z.object({
   threadPosted: z.boolean().optional(),
   /** Set on a host job of a fleet run: no message of its own, the fleet summary reports it. */
   fleetId: z.string().optional(),
+  /** Playbook params (the `container` playbook's container id); the playbook checks them again. */
+  params: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), z.string().regex(/^[\x20-\x7e]{1,256}$/)).optional(),
+  /** An existing thread (an alert incident): the job replies under it instead of posting a parent of its own. */
+  thread: MessageRefSchema.optional(),
 });
 export type DiagnoseJobData = z.infer<typeof DiagnoseJobDataSchema>;
 

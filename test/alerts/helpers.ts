@@ -45,15 +45,20 @@ export class RecordingSink implements IncidentSink {
 
   /** The most calls for one incident inside any minute [t, t + 60 s). */
   maxCallsPerMinute(incidentId: string): number {
-    const times = [...(this.callTimes.get(incidentId) ?? [])].sort((a, b) => a - b);
-    let best = 0;
-    let start = 0;
-    for (let end = 0; end < times.length; end += 1) {
-      while ((times[end] as number) - (times[start] as number) >= 60_000) start += 1;
-      best = Math.max(best, end - start + 1);
-    }
-    return best;
+    return maxPerMinute(this.callTimes.get(incidentId) ?? []);
   }
+}
+
+/** The most of these times (ms) inside any minute [t, t + 60 s). */
+export function maxPerMinute(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end += 1) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= 60_000) start += 1;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
 }
 
 /** A clock the test moves by hand. */

@@ -84,7 +84,8 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
 
     let parent: MessageRef | undefined = data.parent;
     if (!quiet && !parent) {
-      parent = await notifier.post(data.channel, { kind: 'diagnosis', view });
+      // In an alert's incident thread the diagnosis is a reply there; otherwise a parent of its own.
+      parent = data.thread ? await notifier.reply(data.thread, { kind: 'diagnosis', view }) : await notifier.post(data.channel, { kind: 'diagnosis', view });
       await save({ parent });
     } else if (parent) {
       log.info({ parent }, 'continuing the thread of an earlier attempt');
@@ -104,7 +105,7 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
     let report: AnalysisReport;
     try {
       const host = resolveExactly(deps.directory, data.host);
-      const result = await deps.diagnoser.diagnose({ host, playbook: data.playbook }, onProgress);
+      const result = await deps.diagnoser.diagnose({ host, playbook: data.playbook, ...(data.params ? { params: data.params } : {}) }, onProgress);
       report = redactor.deep(result.report);
     } catch (err) {
       await progress.close();
@@ -127,7 +128,8 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
     if (target) {
       await notifier.update(target, { kind: 'diagnosis', view: { ...view, phase: 'done', report, durationMs } });
       if (!data.threadPosted) {
-        await postThread(notifier, target, data.host, report, deps.offers);
+        // Slack threads have one level: replies go under the thread's parent, not under a reply.
+        await postThread(notifier, data.thread ?? target, data.host, report, deps.offers);
         await save({ threadPosted: true });
       }
     }

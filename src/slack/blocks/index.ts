@@ -3,6 +3,7 @@ import { diagnosisMessage } from './diagnosis.js';
 import { findingMessage, hostFindingsMessage, textMessage } from './finding.js';
 import { fleetMessage } from './fleet.js';
 import { remediationOutputMessage, remediationRequestMessage, remediationResultMessage } from './remediation.js';
+import { incidentMessage } from './incident.js';
 import type { SlackMessage } from './types.js';
 
 export * from './limits.js';
@@ -11,6 +12,7 @@ export { diagnosisMessage, reportBlocks, findingLine } from './diagnosis.js';
 export { findingMessage, hostFindingsMessage, textMessage } from './finding.js';
 export { fleetMessage, fleetLines } from './fleet.js';
 export { offerBlocks, remediationOutputMessage, remediationRequestMessage, remediationResultMessage, REMEDIATION_ACTIONS } from './remediation.js';
+export { incidentMessage, INCIDENT_HOSTS_SHOWN } from './incident.js';
 
 /** Renders what the core asks to show as a Block Kit message. */
 export function renderMessage(msg: OutboundMessage): SlackMessage {
@@ -31,5 +33,7 @@ export function renderMessage(msg: OutboundMessage): SlackMessage {
       return remediationOutputMessage(msg.view);
     case 'remediation-result':
       return remediationResultMessage(msg.view);
+    case 'incident':
+      return incidentMessage(msg.view);
   }
 }
