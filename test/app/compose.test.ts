@@ -22,7 +22,7 @@ describe('docker-compose.yml (no Docker engine here: checked as data)', () => {
     const lab = compose.services['lab'] as Service;
     const written = /--write-inventory (\S+)/.exec((lab.entrypoint ?? lab.command ?? []).join(' '))?.[1];
     expect(written).toBe('/lab/inventory.yml');
-    for (const name of ['bot', 'worker']) {
+    for (const name of ['bot', 'worker', 'intake']) {
       const service = compose.services[name] as Service;
       expect(service.environment?.['SICKBAY_INVENTORY'], name).toBe(written);
       // the lab listens on 127.0.0.1: only its own network namespace reaches it
