@@ -84,7 +84,9 @@ describe('/diag over SSH on the lab (inventory, bot, worker, real analysis)', ()
     const findingsInSummary = [...JSON.stringify(summary.body.blocks).matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]);
     const replies = await standin.waitFor(() => {
       const r = standin.ok('chat.postMessage').filter((c) => c.body.channel === channel && c.body.thread_ts === summary.body.ts);
-      return r.length > 0 && r.length >= new Set(findingsInSummary).size ? r : undefined;
+      // every code the summary names has its reply (a code can have several: one per container)
+      const posted = new Set(r.map(codeOf));
+      return r.length > 0 && findingsInSummary.every((c) => posted.has(c as string)) ? r : undefined;
     }, 'the thread replies');
     const codes = new Set(replies.map(codeOf));
     expect(expected?.must.filter((c) => !codes.has(c))).toEqual([]);
