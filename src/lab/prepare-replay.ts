@@ -3,6 +3,9 @@ import { join, resolve } from 'node:path';
 import { BundleMetaSchema, SPEC_NAMES, type StepMeta } from '../domain/index.js';
 import { LabError } from './lab-errors.js';
 
+/** One file per container, named by its full id: what `docker inspect ID` prints in the lab. */
+export const INSPECT_BY_ID_DIR = 'docker_inspect.by-id';
+
 export interface ReplayOptions {
   /**
    * Multiplies each step's recorded `duration_ms` before the shim prints its output.
@@ -43,6 +46,22 @@ function containerIds(inspect: string | undefined, ps: string | undefined): stri
   });
 }
 
+/** docker inspect's objects by full id, so that `docker inspect ID` answers with that container alone. */
+function inspectById(inspect: string | undefined): Map<string, unknown> {
+  const byId = new Map<string, unknown>();
+  try {
+    const parsed: unknown = JSON.parse(inspect ?? '');
+    if (!Array.isArray(parsed)) return byId;
+    for (const c of parsed as unknown[]) {
+      const id = (c as { Id?: unknown }).Id;
+      if (typeof id === 'string' && /^[0-9a-f]{12,64}$/.test(id)) byId.set(id, c);
+    }
+  } catch {
+    // not JSON: `docker inspect ID` replays the whole file
+  }
+  return byId;
+}
+
 async function readOptional(file: string): Promise<string | undefined> {
   return readFile(file, 'utf8').catch(() => undefined);
 }
@@ -77,6 +96,11 @@ export async function prepareReplay(bundleDir: string, outDir: string, options: 
     await writeFile(join(outDir, 'docker_ps_ids'), ids.map((id) => `${id}\n`).join(''));
     const ps = stepLine(steps.docker_ps, options).split(' ');
     await writeFile(join(outDir, 'docker_ps_ids.step'), `${ps[0]} 0 ${ps[2]}\n`);
+  }
+  const byId = inspectById(await readOptional(join(dir, 'docker_inspect')));
+  if (byId.size) {
+    await mkdir(join(outDir, INSPECT_BY_ID_DIR));
+    await Promise.all([...byId].map(([id, c]) => writeFile(join(outDir, INSPECT_BY_ID_DIR, id), `${JSON.stringify([c], null, 4)}\n`)));
   }
   return outDir;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { INSPECT_BY_ID_DIR } from './prepare-replay.js';
 
 /**
  * Replay shims: small POSIX `sh` scripts put first on PATH so that the canonical commands of
@@ -51,6 +52,15 @@ replay() {
   fi
   exit "$code"
 }
+# replay_as SPEC FILE: SPEC's recorded exit code, delay and hang, with FILE's content as output
+replay_as() {
+  b=\${${LAB_BUNDLE_ENV}:?${LAB_BUNDLE_ENV} is not set: not a sickbay lab session}
+  read -r code delay hang < "$b/$1.step"
+  if [ "$hang" = 1 ]; then exec ${sleep} 2147483647; fi
+  [ "$delay" = 0 ] || ${sleep} "$delay"
+  ${cat} "$2"
+  exit "$code"
+}
 # show FILE REMOVED_PATTERNS ONLY_ID: the lines of FILE without removed containers, only ONLY_ID's if set
 show() {
   if [ -n "$2" ]; then ${grep} -v -f "$2" "$1"; else ${cat} "$1"; fi | if [ -n "$3" ]; then ${grep} -e "\\"ID\\":\\"$3" -e "^$3"; else ${cat}; fi
@@ -92,11 +102,24 @@ function fallThrough(name: string): string {
 
 /** The body of each shim after the shared `replay` function. */
 function bodies(): Record<string, string> {
+  const grep = required('grep');
   return {
     docker: `case "$1" in
   version) replay docker_version ;;
   info) replay docker_info ;;
-  inspect) replay docker_inspect ;;
+  inspect)
+    # One container by (a prefix of) its id: that container alone, or "No such object" once removed.
+    d="\${${LAB_BUNDLE_ENV}:-}/${INSPECT_BY_ID_DIR}"
+    if [ $# -eq 2 ] && [ -d "$d" ]; then
+      case "$2" in *[!0-9a-f]*|'') ;; *)
+        r=$(removed)
+        if [ -z "$r" ] || ! ${grep} -qF "^$2" "$r"; then
+          for f in "$d/$2"*; do [ -f "$f" ] && replay_as docker_inspect "$f"; done
+        fi
+        echo "Error: No such object: $2" >&2; exit 1 ;;
+      esac
+    fi
+    replay docker_inspect ;;
   ps)
     only=; prev=
     for a in "$@"; do

@@ -87,4 +87,18 @@ describe('lab fixes: docker rm -f and docker restart change what the replay show
     expect(bad.stderr).toContain('No such container');
     expect(ids((await sh('docker ps -a --no-trunc')).stdout)).toContain(STUCK);
   });
+
+  it('answers docker inspect ID with that container alone, and "No such object" once it is removed', async () => {
+    const one = await sh(`docker inspect '${STUCK}'`);
+    expect(one.exit).toBe(0);
+    const parsed = JSON.parse(one.stdout) as { Id: string }[];
+    expect(parsed.map((c) => c.Id.slice(0, 12))).toEqual([STUCK]);
+    const all = JSON.parse((await sh(`docker inspect ${STUCK} ${OTHER}`)).stdout) as { Id: string }[];
+    expect(all.length).toBeGreaterThan(1);
+    await sh(`docker rm -f ${STUCK}`);
+    const gone = await sh(`docker inspect ${STUCK}`);
+    expect(gone.exit).toBe(1);
+    expect(gone.stderr).toContain(`No such object: ${STUCK}`);
+    expect((await sh(`docker inspect ${'0'.repeat(12)}`)).exit).toBe(1);
+  });
 });
