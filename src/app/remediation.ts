@@ -26,6 +26,25 @@ import {
   type PolicyConfig,
 } from '../remediation/index.js';
 
+/** How long the playbooks read for offers are reused. */
+const OFFER_PLAYBOOKS_TTL_MS = 5_000;
+
+/** `load`, called again only when its last answer is older than `ttlMs` (a failed read is not kept). */
+function readAtMostEvery<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > ttlMs) {
+      const value = load();
+      last = { at: now, value };
+      value.catch(() => {
+        last = undefined;
+      });
+    }
+    return last.value;
+  };
+}
+
 /** The shipped playbooks, from dist/ or src/ alike. */
 const SHIPPED_PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
 
@@ -72,7 +91,10 @@ export function createRemediationStack(options: {
     clock,
   });
   const offers = new OfferStore({ redis, prefix, now: () => clock.now().getTime() });
-  const desk = new RemediationDesk({ offers, service, audit, playbooks });
+  // Offers are made for every finding of every diagnosis: read the playbooks at most every few
+  // seconds for them. Approval and execution still re-render from the files as they are then
+  // (PlaybookPlanSource above), so an edit made meanwhile voids the approval all the same.
+  const desk = new RemediationDesk({ offers, service, audit, playbooks: readAtMostEvery(OFFER_PLAYBOOKS_TTL_MS, playbooks) });
   return { service, desk, offers, audit, policy, close: () => audit.close() };
 }
 
