@@ -8,11 +8,12 @@ import type { Clock } from '../domain/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { DiagnoseQueues, diagnoseQueueName } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
-import { createSlackApp } from '../slack/index.js';
+import { createSlackApp, createSlackNotifier } from '../slack/index.js';
 import { createLogger } from './logger.js';
 import { producerConnection } from './redis.js';
 import { loadHostAccess } from './host-access.js';
 import { startBotRemediation } from './remediation.js';
+import { createSlackWebClient } from './slack-client.js';
 
 export interface BotStartOptions {
   /** The environment to read (process.env in production). */
@@ -69,6 +70,11 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
       defaultPlaybook: env.SICKBAY_DEFAULT_PLAYBOOK,
       access: config.access?.access ?? null,
       logger,
+      // The bot posts each parent message itself: a client whose rate limits are counted on /metrics.
+      notifier: createSlackNotifier(createSlackWebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, logger, metrics), {
+        logger,
+        onApiError: (m, c) => metrics.slackApiError(m, c),
+      }),
     },
   );
   const remediation = startBotRemediation(app, { env, redis, logger, directory, ...(options.clock ? { clock: options.clock } : {}) });

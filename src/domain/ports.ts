@@ -193,4 +193,6 @@ export interface Notifier {
   reply(parent: MessageRef, message: OutboundMessage): Promise<MessageRef>;
   uploadFile(parent: MessageRef, file: { filename: string; title: string; content: string }): Promise<void>;
   ephemeral(channel: string, user: string, text: string): Promise<void>;
+  /** Deletes a message the bot posted (a parent that lost the race to an identical request). */
+  remove(ref: MessageRef): Promise<void>;
 }

@@ -7,6 +7,8 @@ import { QueueDownError } from './queue-errors.js';
 
 export interface DiagnoseRequestInput {
   host: HostRef;
+  /** The parent message, when the requester posted it already (the bot does, so the channel hears at once). */
+  parent?: MessageRef;
   playbook: string;
   requestedBy: string;
   channel: string;
@@ -80,6 +82,7 @@ export class DiagnoseQueues {
       requestedAt: new Date().toISOString(),
       ...(input.params && Object.keys(input.params).length ? { params: { ...input.params } } : {}),
       ...(input.thread ? { thread: input.thread } : {}),
+      ...(input.parent ? { parent: input.parent } : {}),
     });
     const jobId = diagnoseJobId(input.host.name, input.playbook, input.params);
     const queue = this.queue(diagnoseQueueName(input.host.zone));
@@ -95,6 +98,17 @@ export class DiagnoseQueues {
         await stored.remove().catch(() => undefined);
       }
       return { status: 'queued', jobId } as const;
+    });
+  }
+
+  /** The queued or running diagnosis of this host and playbook (no params), to join it; undefined when there is none. */
+  async live(host: HostRef, playbook: string): Promise<Extract<EnqueueOutcome, { status: 'joined' }> | undefined> {
+    const jobId = diagnoseJobId(host.name, playbook);
+    const queue = this.queue(diagnoseQueueName(host.zone));
+    return this.guard(async () => {
+      const job = await queue.getJob(jobId);
+      if (!job || !LIVE_STATES.has(await job.getState())) return undefined;
+      return joined(jobId, job.data) as Extract<EnqueueOutcome, { status: 'joined' }>;
     });
   }
 

@@ -44,6 +44,7 @@ export function createTerminalNotifier(options: TerminalNotifierOptions): Notifi
       return { channel: parent.channel, ts: `${parent.ts}.${++next}` };
     },
     async uploadFile() {},
+    async remove() {},
     async ephemeral(_channel, _user, text) {
       options.out(`${text}\n`);
     },

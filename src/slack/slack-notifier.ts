@@ -33,6 +33,9 @@ export function createSlackNotifier(client: webApi.WebClient, options: SlackNoti
       const { text, blocks } = renderMessage(msg);
       return tsOf(channel, await call('chat.postMessage', () => client.chat.postMessage({ channel, text, blocks, unfurl_links: false })));
     },
+    async remove(ref) {
+      await call('chat.delete', () => client.chat.delete({ channel: ref.channel, ts: ref.ts }));
+    },
     async update(ref, msg) {
       const { text, blocks } = renderMessage(msg);
       await call('chat.update', () => client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks }));

@@ -22,7 +22,7 @@ const env = () => sickbayEnv(standin, { secret: SECRET, redisUrl: REDIS_URL, pre
 
 const textOf = (call: RecordedCall): string => String(call.body.text ?? '');
 const parentsFor = (host: string, channel: string) =>
-  standin.ok('chat.postMessage').filter((c) => c.body.channel === channel && !c.body.thread_ts && textOf(c).includes(host));
+  standin.ok('chat.postMessage').filter((c) => c.body.channel === channel && !c.body.thread_ts && textOf(c).includes(host) && !standin.deleted(c));
 
 async function diag(text: string, opts: { user?: string; channel?: string } = {}) {
   const id = `r${++responseSeq}`;
@@ -141,7 +141,8 @@ describe('/diag end to end (real Redis, Slack stand-in)', () => {
     expect(limited).toHaveLength(1);
     const retried = parentsFor(host, channel)[0] as RecordedCall;
     expect(retried.at - (limited[0] as RecordedCall).at).toBeGreaterThanOrEqual(900);
-    const metrics = await (await fetch(`http://127.0.0.1:${String(worker.metricsPort)}/metrics`)).text();
+    // the parent message is posted by the bot, so the bot counts the rate limit
+    const metrics = await (await fetch(`http://127.0.0.1:${String(bot.port)}/metrics`)).text();
     expect(metrics).toMatch(/sickbay_slack_api_errors_total\{method="chat.postMessage",code="ratelimited"\} 1/);
   });
 

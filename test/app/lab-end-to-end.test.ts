@@ -72,7 +72,7 @@ describe('/diag over SSH on the lab (inventory, bot, worker, real analysis)', ()
       'the summary update',
       30_000,
     );
-    const parents = standin.ok('chat.postMessage').filter((c) => c.body.channel === channel && !c.body.thread_ts);
+    const parents = standin.ok('chat.postMessage').filter((c) => c.body.channel === channel && !c.body.thread_ts && !standin.deleted(c));
     expect(parents).toHaveLength(1);
     expect(parents[0]?.result?.ts).toBe(summary.body.ts);
     const updates = standin.ok('chat.update').filter((c) => c.body.channel === channel);

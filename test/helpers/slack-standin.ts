@@ -63,6 +63,12 @@ export class SlackStandIn {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Whether the bot deleted this message later (chat.delete of its channel and ts). */
+  deleted(call: RecordedCall): boolean {
+    const ts = (call.result as { ts?: unknown } | undefined)?.ts;
+    return this.ok('chat.delete').some((d) => d.body.channel === call.body.channel && d.body.ts === ts);
+  }
+
   /** Calls that succeeded, for a method. */
   ok(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method && c.status === 200);
@@ -125,6 +131,8 @@ export class SlackStandIn {
       }
       case 'chat.update':
         return { ok: true, channel: body.channel, ts: body.ts, text: body.text };
+      case 'chat.delete':
+        return { ok: true, channel: body.channel, ts: body.ts };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: ts() };
       case 'files.getUploadURLExternal': {

@@ -24,7 +24,7 @@ async function diag(host: string): Promise<string> {
 }
 
 const summaryOf = (host: string) => standin.ok('chat.update').find((c) => String(c.body.text).startsWith(`${host}:`));
-const parentsOf = (host: string) => standin.ok('chat.postMessage').filter((c) => !c.body.thread_ts && String(c.body.text).includes(`Diagnosing ${host}`));
+const parentsOf = (host: string) => standin.ok('chat.postMessage').filter((c) => !c.body.thread_ts && String(c.body.text).includes(`Diagnosing ${host}`) && !standin.deleted(c));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sickbay-redis-'));

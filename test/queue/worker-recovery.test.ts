@@ -61,7 +61,7 @@ describe('a worker killed with SIGKILL mid-job', () => {
     );
     expect(summary.body.ts).toBe(parent.result?.ts);
     expect(JSON.stringify(summary.body.blocks)).toContain('FS_FULL');
-    const parents = standin.ok('chat.postMessage').filter((c) => c.body.channel === channel && !c.body.thread_ts);
+    const parents = standin.ok('chat.postMessage').filter((c) => c.body.channel === channel && !c.body.thread_ts && !standin.deleted(c));
     expect(parents).toHaveLength(1);
     const updates = standin.ok('chat.update').filter((c) => c.body.channel === channel);
     expect(new Set(updates.map((u) => u.body.ts))).toEqual(new Set([summary.body.ts]));

@@ -88,7 +88,7 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
       parent = data.thread ? await notifier.reply(data.thread, { kind: 'diagnosis', view }) : await notifier.post(data.channel, { kind: 'diagnosis', view });
       await save({ parent });
     } else if (parent) {
-      log.info({ parent }, 'continuing the thread of an earlier attempt');
+      log.info({ parent }, job.attemptsMade > 0 || job.stalledCounter > 0 ? 'continuing the thread of an earlier attempt' : 'continuing the parent the bot posted');
     }
     const target = parent;
     const progress = createThrottle<DiagnosisView>(

@@ -1,15 +1,16 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { InputError, type HostDirectory, type HostRef } from '../../domain/index.js';
+import { InputError, userMessageOf, type DiagnosisView, type HostDirectory, type HostRef, type Notifier } from '../../domain/index.js';
 import type { DiagnoseQueues, EnqueueOutcome, ZoneStatus } from '../../queue/index.js';
 import { decideAccess, groupsInPolicy, type AccessRuleLike } from '../access-policy.js';
 import { createAckFirstGate } from '../ack-first.js';
 import { userTextForError } from '../error-handler.js';
 import { DIAG_USAGE, parseDiagCommand, type DiagCommand } from '../parse-diag-command.js';
 import { AccessDeniedError } from '../slack-errors.js';
+import { createSlackNotifier } from '../slack-notifier.js';
 
 export interface DiagCommandDeps {
-  queues: Pick<DiagnoseQueues, 'request' | 'requestFleet' | 'status'>;
+  queues: Pick<DiagnoseQueues, 'request' | 'requestFleet' | 'status' | 'live'>;
   directory: HostDirectory;
   /** Playbooks that may be named; the first is not special, `defaultPlaybook` is used when none is. */
   playbooks: readonly string[];
@@ -18,6 +19,8 @@ export interface DiagCommandDeps {
   logger: Logger;
   /** How long a user's group membership is trusted (ms). @defaultValue 300000 */
   groupCacheMs?: number;
+  /** Posts the parent message before queueing. @defaultValue a notifier over the listener's Web API client */
+  notifier?: Notifier;
 }
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -80,6 +83,31 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
     return playbook;
   }
 
+  /**
+   * Posts the parent message ("Diagnosing HOST · queued") before queueing, so the channel hears at
+   * once even while every worker is busy; the job carries it and the worker continues it. A request
+   * that loses the race to an identical one deletes its parent and joins the other.
+   */
+  async function queueWithParent(
+    host: HostRef,
+    base: { playbook: string; requestedBy: string; channel: string },
+    client: Args['client'],
+    log: Logger,
+  ): Promise<EnqueueOutcome> {
+    const notifier = deps.notifier ?? createSlackNotifier(client, { logger: log });
+    const view: DiagnosisView = { host: host.name, playbook: base.playbook, requestedBy: base.requestedBy, phase: 'queued', stepsDone: 0, stepsTotal: 0 };
+    const parent = await notifier.post(base.channel, { kind: 'diagnosis', view });
+    let outcome: EnqueueOutcome;
+    try {
+      outcome = await deps.queues.request({ ...base, host, parent });
+    } catch (err) {
+      await notifier.update(parent, { kind: 'diagnosis', view: { ...view, phase: 'failed', error: userMessageOf(err) } }).catch(() => undefined);
+      throw err;
+    }
+    if (outcome.status === 'joined') await notifier.remove(parent).catch((err: unknown) => log.warn({ err }, 'cannot delete a duplicate parent'));
+    return outcome;
+  }
+
   return async function onDiag({ command, ack, respond, client }: Args): Promise<void> {
     const log = deps.logger.child({ user: command.user_id, channel: command.channel_id });
     let cmd: DiagCommand;
@@ -115,7 +143,7 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
       } else {
         const host = hosts.find((h) => h.name === cmd.host) ?? hosts[0];
         if (!host) throw new InputError('host_unknown', `${cmd.host} is not in the inventory.`);
-        const outcome = await deps.queues.request({ ...base, host });
+        const outcome = (await deps.queues.live(host, playbook)) ?? (await queueWithParent(host, base, client, log));
         log.info({ host: host.name, playbook, outcome: outcome.status, jobId: outcome.jobId }, '/diag');
         await respond(ephemeral(outcomeText(outcome, host.name, command.channel_id)));
       }
