@@ -1,4 +1,5 @@
 /** PURE: the one-line texts a thread starts with, platform-neutral. */
+import type { IncidentView } from '../domain/index.js';
 import { displayAppId } from './normalise.js';
 
 function exitText(exitCodes: Readonly<Record<string, number>>): string {
@@ -17,14 +18,7 @@ function minutes(ms: number): string {
  * "my-app task failed on test-a3-60-17 (exit 137)" for one failure;
  * "my-app: 270 tasks failed in 5 min on 10 hosts (exit 137 ×260, 143 ×10)" for a storm.
  */
-export function groupHeadline(group: {
-  appId: string;
-  count: number;
-  hosts: readonly string[];
-  exitCodes: Readonly<Record<string, number>>;
-  firstAt: string;
-  lastAt: string;
-}): string {
+export function groupHeadline(group: Pick<IncidentView, 'appId' | 'count' | 'hosts' | 'exitCodes' | 'firstAt' | 'lastAt'>): string {
   const app = displayAppId(group.appId);
   const exits = exitText(group.exitCodes);
   const exitSuffix = exits ? ` (exit ${exits})` : '';
