@@ -1,12 +1,24 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 
+const made: string[] = [];
+/** A temporary directory removed after the suite. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 describe('sickbay analyze', () => {
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+
   it('prints the JSON report shape for a bundle and exits 0', async () => {
     const io = captureIo();
     const code = await runCli(['analyze', join(INCIDENTS_DIR, 'mesos-java-oom-137'), '--json'], io);
@@ -26,7 +38,7 @@ describe('sickbay analyze', () => {
   });
 
   it('exits 2 naming meta.json when it is malformed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sickbay-bad-meta-'));
+    const dir = tempDir('sickbay-bad-meta-');
     writeFileSync(join(dir, 'meta.json'), '{"host": ');
     const io = captureIo();
     expect(await runCli(['analyze', dir], io)).toBe(2);
@@ -34,7 +46,7 @@ describe('sickbay analyze', () => {
   });
 
   it('exits 2 when meta.json has a field of the wrong type', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sickbay-bad-meta-'));
+    const dir = tempDir('sickbay-bad-meta-');
     writeFileSync(join(dir, 'meta.json'), JSON.stringify({ steps: { dmesg: { exit: 'zero' } } }));
     const io = captureIo();
     expect(await runCli(['analyze', dir], io)).toBe(2);
@@ -42,7 +54,7 @@ describe('sickbay analyze', () => {
   });
 
   it('reads an extracted sosreport, mapping its files to specs', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'sosreport-'));
+    const root = tempDir('sosreport-');
     mkdirSync(join(root, 'sos_commands/docker'), { recursive: true });
     mkdirSync(join(root, 'sos_commands/kernel'), { recursive: true });
     mkdirSync(join(root, 'var/log'), { recursive: true });
