@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -33,6 +34,10 @@ export class SlackStandIn {
   private server: Server | undefined;
   private port = 0;
   private seq = 0;
+  /** Socket Mode: the bot's WebSocket connections and every envelope it sent back (acks). */
+  readonly socketAcks: { envelope_id?: string; payload?: Record<string, unknown> }[] = [];
+  private sockets: WebSocket[] = [];
+  private wss: WebSocketServer | undefined;
   private readonly rateLimits = new Map<string, { count: number; retryAfterSec: number; only?: (body: Record<string, unknown>) => boolean }>();
 
   get apiUrl(): string {
@@ -53,12 +58,42 @@ export class SlackStandIn {
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.port = (server.address() as AddressInfo).port;
+    // Socket Mode: apps.connections.open hands out this URL; the bot connects, hears "hello",
+    // then receives envelopes and acks each by its envelope_id.
+    this.wss = new WebSocketServer({ server, path: '/socket' });
+    this.wss.on('connection', (ws) => {
+      this.sockets.push(ws);
+      ws.on('message', (data) => {
+        try {
+          this.socketAcks.push(JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> });
+        } catch {
+          /* not JSON: ignored, as Slack would */
+        }
+      });
+      ws.on('close', () => (this.sockets = this.sockets.filter((s) => s !== ws)));
+      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'standin' }, connection_info: { app_id: 'A0STANDIN' } }));
+    });
     return this;
+  }
+
+  /** Bot connections open over Socket Mode. */
+  get socketConnections(): number {
+    return this.sockets.length;
+  }
+
+  /** Sends a Socket Mode envelope (as Slack does for a slash command) to every connection; returns its id. */
+  sendEnvelope(type: 'slash_commands' | 'interactive', payload: Record<string, unknown>): string {
+    const envelopeId = `env-${++this.seq}`;
+    const body = JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: true });
+    for (const ws of this.sockets) ws.send(body);
+    return envelopeId;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
+    for (const ws of this.sockets) ws.terminate();
+    await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -131,6 +166,8 @@ export class SlackStandIn {
       }
       case 'chat.update':
         return { ok: true, channel: body.channel, ts: body.ts, text: body.text };
+      case 'apps.connections.open':
+        return { ok: true, url: `ws://127.0.0.1:${this.port}/socket` };
       case 'chat.delete':
         return { ok: true, channel: body.channel, ts: body.ts };
       case 'chat.postEphemeral':
