@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createDiagnoser } from '../diagnosis/index.js';
-import { systemClock, type DiagnosisView } from '../domain/index.js';
+import { BotError, systemClock, type DiagnosisView } from '../domain/index.js';
 import { loadInventory } from '../inventory/index.js';
 import { startLab } from '../lab/index.js';
 import { loadPlaybooks } from '../playbooks/index.js';
@@ -125,7 +125,10 @@ async function reachableRedis(url: string, err: (text: string) => void, cleanup:
       child.once('spawn', () => resolve());
     });
   } catch {
-    throw new Error(`no Redis answers at ${url} and redis-server is not installed: install Redis or set REDIS_URL`);
+    throw new BotError(
+      'demo_redis_unavailable',
+      `no Redis answers at ${url} and redis-server is not installed: install Redis (apt-get install redis-server) or set REDIS_URL`,
+    );
   }
   cleanup.push(async () => {
     child.kill('SIGTERM');
