@@ -107,7 +107,8 @@ function checkReferences(inventory: InventoryFile, source: YamlSource): SourceIs
   return issues;
 }
 
-function pathExpander(baseDir: string, homeDir: string): (path: string) => string {
+/** Expands `~` and `~/...` to `homeDir` and resolves relative paths against `baseDir`. */
+export function pathExpander(baseDir: string, homeDir: string): (path: string) => string {
   return (path) => {
     if (path === '~') return homeDir;
     if (path.startsWith('~/')) return join(homeDir, path.slice(2));

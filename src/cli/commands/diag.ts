@@ -1,5 +1,4 @@
 import { homedir } from 'node:os';
-import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { createDiagnoser } from '../../diagnosis/index.js';
 import {
@@ -11,7 +10,7 @@ import {
   type DiagnosisProgress,
   type HostRef,
 } from '../../domain/index.js';
-import { loadInventory } from '../../inventory/index.js';
+import { loadInventory, pathExpander } from '../../inventory/index.js';
 import { loadPlaybooks } from '../../playbooks/index.js';
 import { renderTerminal } from '../../report/index.js';
 import { createSshRunner } from '../../ssh/index.js';
@@ -106,10 +105,6 @@ function parseParams(raw: readonly string[]): Record<string, string> {
   return params;
 }
 
-function expandHome(path: string): string {
-  return path.startsWith('~/') ? resolvePath(homedir(), path.slice(2)) : isAbsolute(path) ? path : resolvePath(path);
-}
-
 async function resolveTargets(targets: readonly string[], opts: DiagOptions): Promise<HostRef[]> {
   const adHoc = targets.filter((t) => t.includes('@'));
   const named = targets.filter((t) => !t.includes('@'));
@@ -131,6 +126,8 @@ function adHocHost(text: string, opts: DiagOptions): HostRef {
   }
   const address = (groups['address'] as string).replace(/^\[|\]$/g, '');
   const port = groups['port'] ? Number(groups['port']) : 22;
+  // Paths on the command line are relative to where the command runs, like ssh's own options.
+  const expand = pathExpander(process.cwd(), homedir());
   if (port < 1 || port > 65535) throw new InputError('target_invalid', `port ${port} is out of range (1-65535)`);
   const name = HOST_NAME_PATTERN.test(address) ? address : `adhoc-${address.replace(/[^A-Za-z0-9]/g, '-')}`;
   return {
@@ -142,8 +139,8 @@ function adHocHost(text: string, opts: DiagOptions): HostRef {
       address,
       port,
       user: groups['user'] as string,
-      knownHostsFile: expandHome(opts.knownHosts ?? '~/.ssh/known_hosts'),
-      ...(opts.identity ? { identityFile: expandHome(opts.identity) } : {}),
+      knownHostsFile: expand(opts.knownHosts ?? '~/.ssh/known_hosts'),
+      ...(opts.identity ? { identityFile: expand(opts.identity) } : {}),
     },
   };
 }
