@@ -12,7 +12,7 @@ import { startLab } from '../lab/index.js';
 import { loadPlaybooks } from '../playbooks/index.js';
 import { createDiagnoseProcessor, createFleetProcessor, DiagnoseQueues, startDiagnoseWorkers } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
-import { createTerminalNotifier, renderTerminal } from '../report/index.js';
+import { createStatusLine, createTerminalNotifier, renderTerminal } from '../report/index.js';
 import { createSshRunner } from '../ssh/index.js';
 
 export interface DemoOptions {
@@ -58,7 +58,7 @@ export async function runDemo(options: DemoOptions): Promise<{ hosts: number; fa
     let finished = 0;
     let failed = 0;
     const running = new Map<string, string>();
-    const status = createStatusLine(options.progress);
+    const status = createStatusLine(options.progress ? (text) => process.stderr.write(text) : undefined);
     const notifier = createTerminalNotifier({
       out: (text) => {
         status.clear();
@@ -76,11 +76,12 @@ export async function runDemo(options: DemoOptions): Promise<{ hosts: number; fa
       },
     });
     const diagnoser = createDiagnoser({ playbooks, connect: (target) => createSshRunner(target), clock: systemClock });
+    const redactor = createRedactor();
     const workers = startDiagnoseWorkers(
       { connection, prefix, zone: 'lab', concurrency: 8, name: 'sickbay-demo' },
       {
-        diagnose: createDiagnoseProcessor({ diagnoser, directory, notifier, redactor: createRedactor(), logger, progressIntervalMs: 250 }),
-        fleet: createFleetProcessor({ notifier, redactor: createRedactor(), logger }),
+        diagnose: createDiagnoseProcessor({ diagnoser, directory, notifier, redactor, logger, progressIntervalMs: 250 }),
+        fleet: createFleetProcessor({ notifier, redactor, logger }),
       },
     );
     cleanup.push(async () => {
@@ -161,15 +162,4 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function createStatusLine(enabled: boolean) {
-  return {
-    draw(text: string) {
-      if (enabled) process.stderr.write(`\r\x1b[2K${text.length > 150 ? `${text.slice(0, 149)}…` : text}`);
-    },
-    clear() {
-      if (enabled) process.stderr.write('\r\x1b[2K');
-    },
-  };
 }

@@ -12,7 +12,7 @@ import {
 } from '../../domain/index.js';
 import { loadInventory, pathExpander } from '../../inventory/index.js';
 import { loadPlaybooks } from '../../playbooks/index.js';
-import { renderTerminal } from '../../report/index.js';
+import { createStatusLine, renderTerminal } from '../../report/index.js';
 import { createSshRunner } from '../../ssh/index.js';
 import { CommandFailed, type CliIo } from '../io.js';
 import { PLAYBOOKS_DIR } from '../paths.js';
@@ -159,26 +159,18 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return results;
 }
 
-/** One status line on stderr for a TTY: "3/20 hosts done · host-a: 9/15 steps"; nothing otherwise. */
+/** The status line of a diag run on a TTY: "3/20 hosts done · host-a: 9/15 steps"; nothing otherwise. */
 function createProgressLine(io: CliIo, total: number) {
-  const enabled = io.colour && Boolean(process.stderr.isTTY);
+  const line = createStatusLine(io.colour && process.stderr.isTTY ? (text) => process.stderr.write(text) : undefined);
   let finished = 0;
-  let last = '';
-  const draw = (text: string) => {
-    if (!enabled) return;
-    process.stderr.write(`\r\x1b[2K${text}`);
-  };
   return {
     update(e: DiagnosisProgress) {
-      last = e.kind === 'step' ? `${e.host}: ${e.done}/${e.total} steps` : `${e.host}: connected`;
-      draw(`${finished}/${total} hosts done · ${last}`);
+      line.draw(`${finished}/${total} hosts done · ${e.kind === 'step' ? `${e.host}: ${e.done}/${e.total} steps` : `${e.host}: connected`}`);
     },
     done(host: string) {
       finished++;
-      draw(`${finished}/${total} hosts done · ${host} finished`);
+      line.draw(`${finished}/${total} hosts done · ${host} finished`);
     },
-    clear() {
-      if (enabled) process.stderr.write('\r\x1b[2K');
-    },
+    clear: line.clear,
   };
 }
