@@ -3,6 +3,7 @@ import { InputError } from '../../domain/index.js';
 import { startLab } from '../../lab/index.js';
 import { DEMO_BUNDLES_DIR } from '../paths.js';
 import type { CliIo } from '../io.js';
+import { untilSignal } from '../signals.js';
 
 export interface LabCommandOptions {
   bundles: string;
@@ -35,18 +36,6 @@ export async function runLab(opts: LabCommandOptions, io: CliIo, until: Promise<
     await lab.stop();
     io.out('lab: stopped\n');
   }
-}
-
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
 
 export function registerLab(program: Command, io: CliIo): void {
