@@ -17,14 +17,11 @@ import {
 } from '../dist/alerts/index.js';
 import { systemClock } from '../dist/domain/index.js';
 import { startIntake } from '../dist/app/intake.js';
+import { deleteKeysUnder, pct } from './lib/common.mjs';
 
 const N = Number(process.env.BENCH_ALERTS ?? 300);
 const TOKEN = 'bench-token';
 
-function pct(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 const ms = (v) => `${v.toFixed(2)} ms`;
 
 class TimingSink {
@@ -196,15 +193,6 @@ for (const server of [noop, webhook, marathon, slack]) {
   server.closeAllConnections();
   server.close();
 }
-let cursor = '0';
-do {
-  const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-  cursor = next;
-  if (keys.length) await redis.del(...keys);
-} while (cursor !== '0');
-do {
-  const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
-  cursor = next;
-  if (keys.length) await redis.del(...keys);
-} while (cursor !== '0');
+await deleteKeysUnder(redis, prefix);
+await deleteKeysUnder(redis, queuePrefix);
 await redis.quit();

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createServer as createNetServer } from 'node:net';
+import { deleteKeysUnder, pct } from './lib/common.mjs';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const INCIDENTS = join(REPO, 'test/fixtures/incidents');
@@ -58,10 +59,6 @@ function signedDiag(port, text, responseUrl, channel = 'C0BENCH') {
   }).then(async (r) => ({ status: r.status, ackMs: performance.now() - started, sentAt: started, text: await r.text() }));
 }
 
-const pct = (values, p) => {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 
 async function freePort() {
@@ -101,12 +98,7 @@ async function spawnBot(env, bundles) {
 
 async function cleanup(prefix) {
   const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeysUnder(redis, prefix);
   redis.disconnect();
 }
 

@@ -1,9 +1,12 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killProcessTree, processTree, replayPath } from '../../src/lab/index.js';
+import { freePort } from './processes.js';
+
+export { freePort };
 
 /** A throwaway OpenSSH sshd on 127.0.0.1 for integration tests. */
 export interface SshdHandle {
@@ -33,17 +36,6 @@ export interface SshdOptions {
   config?: string[];
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once something on the port answers with an SSH banner. */
 export async function waitForSshBanner(port: number, timeoutMs = 10_000): Promise<void> {
