@@ -15,11 +15,20 @@ export const StepMetaSchema = z
   .passthrough();
 export type StepMeta = z.infer<typeof StepMetaSchema>;
 
+/** How the steps reached the host: one shell session, or a channel per step (and why it fell back). */
+export const TransportMetaSchema = z
+  .object({
+    mode: z.enum(['shell-session', 'exec-per-command']),
+    reason: z.string().optional(),
+  })
+  .passthrough();
+
 export const BundleMetaSchema = z
   .object({
     host: z.string().optional(),
     collected_at: z.string().optional(),
     playbook: z.string().optional(),
+    transport: TransportMetaSchema.optional(),
     steps: z.record(z.string(), StepMetaSchema).optional(),
   })
   .passthrough();

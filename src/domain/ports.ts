@@ -27,9 +27,19 @@ export interface CommandResult {
   errorCode?: string;
 }
 
+/**
+ * How commands reach a host: through one shell session (the login shell started once, a driver
+ * running every command), or an SSH channel per command, with why when it had to fall back.
+ */
+export type CommandTransport = { mode: 'shell-session' } | { mode: 'exec-per-command'; reason?: string };
+
 /** Runs shell command lines on one host. The line is built only from vetted templates. */
 export interface CommandRunner {
   readonly host: string;
+  /** How many commands are worth running at once on this runner. @defaultValue the caller's own limit */
+  readonly parallelism?: number;
+  /** How commands reach the host, recorded in the bundle's meta.json. */
+  readonly transport?: CommandTransport;
   run(command: string, options: RunOptions): Promise<CommandResult>;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import { stringify } from 'yaml';
-import { killProcessTree } from './kill-tree.js';
+import { killProcessTree, processTree } from './kill-tree.js';
 import { LabError } from './lab-errors.js';
 import { prepareReplay } from './prepare-replay.js';
 import { LAB_BUNDLE_ENV, LAB_FIXES_NOOP_FILE, LAB_STATE_ENV, replayPath, writeShims } from './shims.js';
@@ -93,12 +93,16 @@ interface LabLive {
 }
 
 /** Runs one exec request; returns what kills its process tree (a no-op once it has exited). */
-function runExec(channel: ServerChannel, command: string, env: NodeJS.ProcessEnv, live: LabLive): () => void {
+function runExec(channel: ServerChannel, command: string, env: NodeJS.ProcessEnv, live: LabLive): { kill: () => void; hangUp: () => void } {
   // detached: the command gets its own process group, so closing the channel can kill all of it
-  const child = spawn('sh', ['-c', command], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('sh', ['-c', command], { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   let exited = false;
   const pid = child.pid;
   if (pid !== undefined) live.children.add(pid);
+  // as sshd does: what the client sends is the command's stdin, and the client's EOF closes it
+  // (a shell session's driver reads its requests there and treats EOF as the client leaving)
+  channel.pipe(child.stdin);
+  child.stdin.on('error', () => undefined);
   child.stdout.pipe(channel, { end: false });
   child.stderr.pipe(channel.stderr, { end: false });
   child.once('error', (err) => {
@@ -118,10 +122,19 @@ function runExec(channel: ServerChannel, command: string, env: NodeJS.ProcessEnv
   const kill = () => {
     if (!exited && pid !== undefined) killProcessTree(pid);
   };
-  channel.once('close', kill);
+  // as with sshd, a closed channel is the end of the command's input, not a kill: a shell session's
+  // driver cleans up after itself then; whatever is still running a moment later is killed
+  const hangUp = () => {
+    child.stdin.end();
+    setTimeout(kill, HANG_UP_GRACE_MS).unref();
+  };
+  channel.once('close', hangUp);
   channel.on('error', () => undefined);
-  return kill;
+  return { kill, hangUp };
 }
+
+/** How long a command may outlive its closed channel (a driver removing its tmpfs directory). */
+const HANG_UP_GRACE_MS = 3_000;
 
 /** Accepts the lab's client key (checked by signature) and nothing else. */
 function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv, live: LabLive): void {
@@ -144,13 +157,13 @@ function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv
   client.on('ready', () => {
     client.on('session', (accept) => {
       const session = accept();
-      let kill = () => undefined as void;
+      let exec = { kill: () => undefined as void, hangUp: () => undefined as void };
       session.on('exec', (acceptExec, _reject, info) => {
-        kill = runExec(acceptExec(), info.command, env, live);
+        exec = runExec(acceptExec(), info.command, env, live);
       });
       // the runner sends TERM then closes the channel on a local timeout: the whole tree dies at once
-      session.on('signal', () => kill());
-      session.on('close', () => kill());
+      session.on('signal', () => exec.kill());
+      session.on('close', () => exec.hangUp());
       session.on('pty', (_accept, reject) => reject?.());
       session.on('shell', (_accept, reject) => reject());
       session.on('subsystem', (_accept, reject) => reject());
@@ -280,7 +293,18 @@ export async function startLab(options: LabOptions): Promise<Lab> {
 }
 
 async function closeAll(servers: readonly Server[], live: LabLive): Promise<void> {
-  for (const pid of live.children) killProcessTree(pid);
+  // TERM first, so a shell session's driver removes its tmpfs directory; then KILL every process
+  // that was in the tree (listed before: orphans leave the tree once their parent is gone)
+  const trees = [...live.children].map((pid) => processTree(pid));
+  for (const pid of live.children) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  for (let waited = 0; live.children.size > 0 && waited < 2_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const tree of trees) for (const pid of tree) killProcessTree(pid);
   live.children.clear();
   // Server.close() waits for open connections: end them so that stop() never hangs on a client
   for (const client of live.connections) client.end();

@@ -12,7 +12,7 @@ export interface CollectOptions {
   playbook: Playbook;
   /** Values from chat or alerts: checked against the playbook's anchored patterns before anything runs. */
   params?: Readonly<Record<string, string>>;
-  /** Steps running at once (SSH channels). @defaultValue 8 */
+  /** Steps running at once. @defaultValue the runner's parallelism (a shell session: many; channels: 8) */
   channelLimit?: number;
   /** Output cap per step, in bytes. @defaultValue 8 MiB */
   maxBytes?: number;
@@ -41,7 +41,7 @@ interface StepOutcome {
 export async function collectBundle(options: CollectOptions): Promise<Bundle> {
   const { runner, host, playbook, clock } = options;
   const values = checkPlaybookParams(playbook, options.params ?? {});
-  const limit = Math.max(1, options.channelLimit ?? DEFAULT_CHANNEL_LIMIT);
+  const limit = Math.max(1, options.channelLimit ?? runner.parallelism ?? DEFAULT_CHANNEL_LIMIT);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const collectedAt = clock.now().toISOString();
   const acquire = semaphore(limit);
@@ -94,7 +94,13 @@ export async function collectBundle(options: CollectOptions): Promise<Bundle> {
   for (const step of playbook.steps) outcomes.set(step.id, runStep(step));
   await Promise.all(outcomes.values());
   return {
-    meta: { host, collected_at: collectedAt, playbook: playbook.name, steps: ordered(steps, playbook) },
+    meta: {
+      host,
+      collected_at: collectedAt,
+      playbook: playbook.name,
+      ...(runner.transport ? { transport: runner.transport } : {}),
+      steps: ordered(steps, playbook),
+    },
     files: new Map([...files].sort(([a], [b]) => a.localeCompare(b))),
   };
 }

@@ -1,14 +1,20 @@
 import type { Client, ClientChannel } from 'ssh2';
-import type { CommandResult, CommandRunner, RunOptions, SshTarget } from '../domain/index.js';
+import type { CommandResult, CommandRunner, CommandTransport, RunOptions, SshTarget } from '../domain/index.js';
 import { connectOnce, forwardThrough, type ConnectSettings } from './connect.js';
 import { sharedConnectLimiter, Semaphore, type ConnectLimiter } from './limiter.js';
 import { isSudoPasswordPrompt, wrapRemoteCommand } from './remote-command.js';
+import { ShellSession, ShellSessionUnavailable, type ShellSessionOptions } from './shell-session.js';
 import { SshUnreachableError, SudoPasswordRequiredError } from './ssh-errors.js';
 
 /** The most channels one connection may hold open: OpenSSH's MaxSessions is 10 by default. */
 export const MAX_CHANNELS_PER_CONNECTION = 8;
 /** Retries of a channel open that sshd refused (20 ms doubling: about 5 s in all). */
 const OPEN_RETRIES = 8;
+/**
+ * Steps run at once through one shell session: processes on the host, not SSH channels, so the
+ * MaxSessions bound does not apply; this only keeps a runaway playbook from forking without end.
+ */
+export const MAX_SESSION_STEPS = 32;
 
 export interface SshRunnerOptions {
   /**
@@ -33,12 +39,22 @@ export interface SshRunnerOptions {
   connectLimiter?: ConnectLimiter;
   /** SSH agent socket, used when the target has no identity file. @defaultValue undefined (no agent) */
   agentSocket?: string;
+  /**
+   * Run every command through ONE exec channel holding a small sh driver (the login shell starts
+   * once per connection instead of once per command). `false` opens a channel per command. When
+   * the driver cannot run on the host, the runner falls back to a channel per command and says
+   * why in `transport`.
+   * @defaultValue true
+   */
+  shellSession?: boolean | ShellSessionOptions;
 }
 
 /** A CommandRunner over one SSH connection, plus what the collection layer may want to know. */
 export interface SshRunner extends CommandRunner {
   /** False once the connection (or the bastion's) has dropped or been closed. */
   readonly connected: boolean;
+  readonly transport: CommandTransport;
+  readonly parallelism: number;
 }
 
 /** Collects one output stream up to a cap; past it, bytes are counted and dropped, never buffered. */
@@ -75,12 +91,14 @@ class SshCommandRunner implements SshRunner {
   private readonly channels: Semaphore;
   private readonly inFlight = new Set<(error: string, code: string) => void>();
   private lost: string | undefined;
+  private session: ShellSession | undefined;
+  private fallbackReason: string | undefined;
 
   constructor(
     readonly host: string,
     private readonly client: Client,
     private readonly bastion: Client | undefined,
-    maxChannels: number,
+    private readonly maxChannels: number,
   ) {
     this.channels = new Semaphore(maxChannels);
     const onLost = (why: string) => {
@@ -100,6 +118,27 @@ class SshCommandRunner implements SshRunner {
     return this.lost === undefined;
   }
 
+  get transport(): CommandTransport {
+    if (this.session?.alive) return { mode: 'shell-session' };
+    return this.fallbackReason === undefined ? { mode: 'exec-per-command' } : { mode: 'exec-per-command', reason: this.fallbackReason };
+  }
+
+  get parallelism(): number {
+    return this.session?.alive ? MAX_SESSION_STEPS : this.maxChannels;
+  }
+
+  /** Starts the shell driver; when it cannot run here, commands go a channel each and `transport` says why. */
+  async startSession(options: ShellSessionOptions): Promise<void> {
+    try {
+      this.session = await ShellSession.open(this.client, options, (why) => {
+        this.fallbackReason = `the shell session ended (${why}); later commands used a channel each`;
+      });
+    } catch (err) {
+      if (!(err instanceof ShellSessionUnavailable)) throw err;
+      this.fallbackReason = err.reason;
+    }
+  }
+
   async run(command: string, options: RunOptions): Promise<CommandResult> {
     const started = Date.now();
     const failed = (error: string, errorCode: string): CommandResult => ({
@@ -113,6 +152,19 @@ class SshCommandRunner implements SshRunner {
       errorCode,
     });
     if (this.lost) return failed(new SshUnreachableError(this.host, this.lost).userMessage, 'ssh_unreachable');
+    if (this.session?.alive) {
+      const outcome = await this.session.run(command, options);
+      if (outcome.failure === 'cancelled') return failed(`cancelled while running on ${this.host}`, 'cancelled');
+      if (outcome.failure === 'lost') {
+        // a dropped connection closes its channels before it says so itself: let it speak first
+        await new Promise((resolve) => setImmediate(resolve));
+        return this.lost
+          ? failed(new SshUnreachableError(this.host, this.lost).userMessage, 'ssh_unreachable')
+          : failed(`the shell session on ${this.host} ended while the command ran`, 'ssh_session_lost');
+      }
+      const { failure: _none, ...result } = outcome;
+      return this.checkSudo(result, options);
+    }
     const release = await this.channels.acquire();
     if (this.lost) {
       release();
@@ -157,11 +209,7 @@ class SshCommandRunner implements SshRunner {
         };
         if (outcome.error !== undefined) result.error = outcome.error;
         if (outcome.errorCode !== undefined) result.errorCode = outcome.errorCode;
-        if (options.sudo && isSudoPasswordPrompt(result.exit, result.stderr)) {
-          result.error = new SudoPasswordRequiredError(this.host).userMessage;
-          result.errorCode = 'sudo_password_required';
-        }
-        resolve(result);
+        resolve(this.checkSudo(result, options));
       };
       // stop the step here; the host-side `timeout` (TERM now, KILL as the backstop) ends the process
       const stop = () => {
@@ -224,7 +272,14 @@ class SshCommandRunner implements SshRunner {
     });
   }
 
+  /** `sudo -n` asking for a password is an error with its own code, not a failed command. */
+  private checkSudo(result: CommandResult, options: RunOptions): CommandResult {
+    if (!options.sudo || !isSudoPasswordPrompt(result.exit, result.stderr)) return result;
+    return { ...result, error: new SudoPasswordRequiredError(this.host).userMessage, errorCode: 'sudo_password_required' };
+  }
+
   async close(): Promise<void> {
+    await this.session?.close();
     if (!this.lost) this.lost = 'the runner was closed';
     for (const abort of [...this.inFlight]) abort(`the connection to ${this.host} was closed while the command ran`, 'ssh_closed');
     await Promise.all(
@@ -259,6 +314,13 @@ export async function createSshRunner(target: SshTarget, options: SshRunnerOptio
     agentSocket: options.agentSocket,
     limiter: options.connectLimiter ?? sharedConnectLimiter(),
   };
+  const runner = await connectRunner(target, settings, maxChannels);
+  const session = options.shellSession ?? true;
+  if (session !== false) await runner.startSession(session === true ? {} : session);
+  return runner;
+}
+
+async function connectRunner(target: SshTarget, settings: ConnectSettings, maxChannels: number): Promise<SshCommandRunner> {
   if (!target.jump) {
     return new SshCommandRunner(target.name, await connectOnce(target, settings), undefined, maxChannels);
   }

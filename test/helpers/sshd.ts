@@ -34,6 +34,8 @@ export interface SshdOptions {
   env?: Record<string, string>;
   /** Extra sshd_config lines. */
   config?: string[];
+  /** The login shell's ~/.bashrc (HOME is the temp dir): bash sources it for every sshd session. */
+  bashrc?: string;
 }
 
 
@@ -73,6 +75,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
   const clientKey = join(dir, 'client_ed25519');
   const hostPublicKey = keygen(hostKey, 'sickbay-test-host');
   writeFileSync(join(dir, 'authorized_keys'), `${keygen(clientKey)}\n`);
+  if (options.bashrc !== undefined) writeFileSync(join(dir, '.bashrc'), options.bashrc);
   const port = await freePort();
   // HOME in the temp dir: the login shell must not source root's dotfiles (a ~/.bashrc running
   // `pyenv init` takes a machine-wide lock, and killing a session mid-way leaves it stale)
@@ -143,7 +146,21 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
   };
 }
 
-/** The per-connection session processes sshd forked (children of the listener). */
+/** The per-connection session processes sshd forked (children of the listener), with what they run. */
 export function sshdSessionPids(handle: SshdHandle): number[] {
   return processTree(handle.pid).filter((p) => p !== handle.pid);
+}
+
+/**
+ * sshd's own per-connection processes, without the user's commands: killing these is what a
+ * dropped connection does to the host (the commands see their input and output close).
+ */
+export function sshdConnectionPids(handle: SshdHandle): number[] {
+  return sshdSessionPids(handle).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sshd';
+    } catch {
+      return false;
+    }
+  });
 }

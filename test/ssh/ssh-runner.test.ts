@@ -9,26 +9,12 @@ import type { SshTarget } from '../../src/domain/index.js';
 import { LAB_BUNDLE_ENV, LAB_SUDO_ENV, prepareReplay, writeShims } from '../../src/lab/index.js';
 import { createSshRunner, knownHostsParseCount, SshError, type SshRunner } from '../../src/ssh/index.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
-import { freePort, keygen, sshdSessionPids, startSshd, type SshdHandle } from '../helpers/sshd.js';
+import { pgrep, until } from '../helpers/processes.js';
+import { freePort, keygen, sshdConnectionPids, startSshd, type SshdHandle } from '../helpers/sshd.js';
 
 const BUNDLE = 'mesos-java-oom-137';
 const RUN = { timeoutMs: 10_000, maxBytes: 1 << 20 };
 
-function pgrep(pattern: string): number[] {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function refusal(promise: Promise<unknown>): Promise<SshError> {
   try {
@@ -121,11 +107,13 @@ describe('createSshRunner against a real OpenSSH sshd', () => {
     expect(result.stdout).toContain('\uFFFD');
   });
 
-  it('never holds more than 8 channels open at once on one connection', async () => {
+  it('never holds more than 8 channels open at once on one connection when commands go a channel each', async () => {
     const dir = mkdtempSync(join(work, 'overlap-'));
+    const channels = await createSshRunner(target, { shellSession: false });
+    expect(channels.transport).toEqual({ mode: 'exec-per-command' });
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        runner.run(`echo "s $(date +%s%N)" > ${dir}/${i}; sleep 0.3; echo "e $(date +%s%N)" >> ${dir}/${i}`, RUN),
+        channels.run(`echo "s $(date +%s%N)" > ${dir}/${i}; sleep 0.3; echo "e $(date +%s%N)" >> ${dir}/${i}`, RUN),
       ),
     );
     expect(results.map((r) => r.error ?? (r.timedOut ? 'timed out' : r.exit))).toEqual(Array(20).fill(0));
@@ -138,6 +126,7 @@ describe('createSshRunner against a real OpenSSH sshd', () => {
           return { at: BigInt(at as string), delta: kind === 's' ? 1 : -1 };
         }),
     );
+    await channels.close();
     expect(events).toHaveLength(40);
     events.sort((a, b) => (a.at === b.at ? a.delta - b.delta : a.at < b.at ? -1 : 1));
     let open = 0;
@@ -256,7 +245,7 @@ describe('createSshRunner against a real OpenSSH sshd', () => {
     const marker = `sleep ${randomInt(400_000, 900_000)}`;
     const step = b.run(`${marker}; echo never`, { timeoutMs: 60_000, maxBytes: 1024 });
     await until(() => pgrep(marker).length > 0, 'the command to start');
-    for (const pid of sshdSessionPids(other)) process.kill(pid, 'SIGKILL');
+    for (const pid of sshdConnectionPids(other)) process.kill(pid, 'SIGKILL');
     const result = await step;
     expect(result).toMatchObject({ exit: null, timedOut: false, errorCode: 'ssh_unreachable' });
     expect(result.error).toContain('sshd-b');
@@ -264,6 +253,7 @@ describe('createSshRunner against a real OpenSSH sshd', () => {
     const after = await b.run('echo again', RUN);
     expect(after.errorCode).toBe('ssh_unreachable');
     await b.close();
-    for (const pid of pgrep(marker)) process.kill(pid, 'SIGKILL');
+    // the shell driver on the host saw its input close and killed the step, long before its 60 s deadline
+    await until(() => pgrep(marker).length === 0, `"${marker}" to be killed on the host after the drop`, 20_000);
   });
 });

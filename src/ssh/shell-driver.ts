@@ -1,0 +1,258 @@
+/**
+ * The remote half of a shell session: a small POSIX `sh` driver that runs on the host inside ONE
+ * exec channel, so the user's login shell (and its ~/.bashrc) starts once per host and run instead
+ * of once per step.
+ *
+ * Requests come in on the channel's stdin, one line each:
+ *   `R <id> <cap> <sudo 0|1> <escaped 0|1> <line>`  start a step: `line` (see encodeLine) runs under
+ *                                      `sh -c` with `$1` = a pid file; its stdout and stderr are
+ *                                      each kept up to `cap` bytes in a tmpfs directory
+ *   `K <id>`                           kill that step's process group now
+ *   `P`                                a heartbeat: the client is still there
+ *   `Q`                                done: kill what is left, remove the directory, exit
+ * End of input (the client closed the channel or the connection dropped) and a silent client
+ * (no line for `watchdogSeconds`) both do what `Q` does.
+ *
+ * Results go out on stdout as frames, one per step, in the order steps end:
+ *   `@@<nonce> done <id> <exit|-> <t0|-> <t1|-> <outBytes> <errBytes> <outCut 0|1> <errCut 0|1>\n`
+ * followed by exactly outBytes of stdout and errBytes of stderr. t0/t1 are /proc/uptime readings
+ * (seconds, two decimals) around the step. Before any frame the driver says `@@<nonce> hello`, or
+ * `@@<nonce> fail <why>` when it cannot run here (then the caller falls back to a channel per
+ * step). Anything the login shell prints before `hello` (a chatty ~/.bashrc) is skipped.
+ *
+ * Nothing is written to disk-backed filesystems: outputs live in a 0700 directory on a tmpfs
+ * (/dev/shm, $XDG_RUNTIME_DIR, /run/shm, or /tmp when it is a tmpfs), removed on every way out.
+ *
+ * The script is one line with no `'`, `\`, `!` or newline, so it survives being single-quoted for
+ * any login shell (sh, bash, zsh, csh, fish) that sshd hands the exec request to.
+ */
+
+export interface DriverOptions {
+  /** Random hex that marks the driver's frames, so nothing a login shell prints can forge one. */
+  nonce: string;
+  /** Seconds without any request line after which the driver assumes the client is gone. */
+  watchdogSeconds: number;
+}
+
+export const NONCE_PATTERN = /^[0-9a-f]{16,64}$/;
+
+/** Text of the driver: one line of POSIX sh. */
+export function driverScript(options: DriverOptions): string {
+  if (!NONCE_PATTERN.test(options.nonce)) throw new RangeError('driver nonce must be 16-64 lower-case hex digits');
+  if (!Number.isInteger(options.watchdogSeconds) || options.watchdogSeconds < 2) throw new RangeError('watchdogSeconds must be an integer >= 2');
+  const parts = [
+    'umask 077',
+    `n=${options.nonce}`,
+    `W=${options.watchdogSeconds}`,
+    'd=',
+    'say() { echo "@@$n $*"; }',
+    // ks ID: kill a step that has not ended: its whole process group (GNU timeout leads one); a sudo
+    // step through sudo, which relays the signal to its command
+    'ks() { [ -f "$d/$1.r" ] && return 0; p=; read -r p <"$d/$1.p" 2>/dev/null; [ -n "$p" ] || return 0;' +
+      ' if [ -f "$d/$1.s" ]; then kill -TERM "$p" 2>/dev/null || sudo -n kill -TERM "$p" 2>/dev/null;' +
+      ' else kill -KILL -"$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; fi; return 0; }',
+    // bye (main shell only): kill every step still running, then the rest of our process group
+    // (emitter, watchdog, step wrappers), wait until none can write any more, remove the directory
+    'bye() { trap "" HUP INT TERM; for f in "$d"/*.p; do [ -f "$f" ] || continue; i=${f##*/}; ks "${i%.p}"; done;' +
+      ' kill -TERM 0; wait; rm -rf "$d"; exit 0; }',
+    // run ID CAP SUDO LINE: the step, its two outputs capped at CAP+1 bytes (the extra byte tells
+    // that it was cut; the rest is read and dropped so the command keeps its own exit status)
+    'run() { i=$1; c=$(($2 + 1)); t0=-; read -r t0 _ </proc/uptime 2>/dev/null; [ "$3" = 1 ] && : >"$d/$i.s";' +
+      ' { { sh -c "$4" sickbay "$d/$i.p" </dev/null 2>&1 1>&3 3>&-; echo $? >"$d/$i.r"; }' +
+      ' | { head -c $c >"$d/$i.e"; cat >/dev/null; }; } 3>&1 | { head -c $c >"$d/$i.o"; cat >/dev/null; };' +
+      ' t1=-; read -r t1 _ </proc/uptime 2>/dev/null; echo "$i $2 $t0 $t1" >"$d/q"; }',
+    // emit: the only writer of stdout after hello, so frames never interleave
+    // (one `wc` for both sizes; `cat` unless an output was cut: few processes on a loaded host)
+    'emit() { exec 3<>"$d/q"; while read -r i c t0 t1 <&3; do r=-; read -r r <"$d/$i.r" 2>/dev/null;' +
+      ' set -- $(wc -c "$d/$i.o" "$d/$i.e"); o=$1; e=$3; x=0; y=0;' +
+      ' [ $o -gt $c ] && { o=$c; x=1; }; [ $e -gt $c ] && { e=$c; y=1; }; say done $i $r $t0 $t1 $o $e $x $y;' +
+      ' if [ $x$y = 00 ]; then cat "$d/$i.o" "$d/$i.e"; else head -c $o "$d/$i.o"; head -c $e "$d/$i.e"; fi; rm -f "$d/$i".*; done; }',
+    // dog: the client sends a line at least every second; silence for W seconds means it is gone
+    // (it tells the main shell, which owns the children and cleans up)
+    'dog() { m=0; h0=-1; while sleep 1; do h=; read -r h <"$d/hb" 2>/dev/null || break;' +
+      ' if [ "$h" = "$h0" ]; then m=$((m + 1)); [ $m -lt $W ] || break; else m=0; h0=$h; fi; done; kill -TERM $$; }',
+    // the way out kills our own process group: we must lead one (sshd sessions do), or we would
+    // kill whoever started us
+    'g=; read -r _ _ _ _ g _ </proc/$$/stat 2>/dev/null; [ "$g" = "$$" ] || { say fail no-pgrp; exit 3; }',
+    // the first tmpfs (or ramfs) among the candidates where we may create a directory; from then on
+    // a hang-up or a kill by an admin still cleans up (async children reset these traps)
+    'for b in /dev/shm "${XDG_RUNTIME_DIR:-}" /run/shm /tmp; do [ -n "$b" ] || continue; t=;' +
+      ' while read -r _ m f _; do [ "$m" = "$b" ] && t=$f; done </proc/mounts;' +
+      ' case $t in tmpfs|ramfs) ;; *) continue ;; esac;' +
+      ' mkdir "$b/.sickbay-$n" 2>/dev/null && { d=$b/.sickbay-$n; trap bye HUP INT TERM; break; }; done',
+    '[ -n "$d" ] || { say fail no-tmpfs; exit 3; }',
+    'for c in timeout head mkfifo; do command -v $c >/dev/null 2>&1 || { rm -rf "$d"; say fail no-$c; exit 3; }; done',
+    'mkfifo "$d/q" || { rm -rf "$d"; say fail no-fifo; exit 3; }',
+    'echo 0 >"$d/hb"',
+    'emit & dog &',
+    'say hello',
+    'h=0',
+    // `R ID CAP SUDO ESC LINE`: ESC=1 when the line had a backslash or a line break to undo
+    'while read -r k a b s x l; do h=$((h + 1)); echo $h >"$d/hb"; case $k in' +
+      ' R) if [ "$x" = 1 ]; then run "$a" "$b" "$s" "$(printf "%b" "$l")" & else run "$a" "$b" "$s" "$l" & fi ;;' +
+      ' K) ks "$a" ;; Q) break ;; esac; done',
+    'bye',
+  ];
+  // `&` already ends a command: `&;` would be a syntax error
+  return parts.map((part, i) => (i === parts.length - 1 ? part : part.endsWith('&') ? `${part} ` : `${part}; `)).join('');
+}
+
+/** The exec request: the driver under `sh`, whatever the user's login shell is. */
+export function driverCommand(options: DriverOptions): string {
+  return `exec sh -c '${driverScript(options)}'`;
+}
+
+/**
+ * Escapes a step's command line for one request line: `\` and line breaks become `\\`, `\n` and
+ * `\r`, which the driver turns back with `printf %b` (no other backslash escape can reach it).
+ */
+export function encodeLine(line: string): string {
+  return line.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+export function runRequest(id: number, cap: number, sudo: boolean, line: string): string {
+  const encoded = encodeLine(line);
+  // most lines need no unescaping: the driver then spares a `printf` subshell
+  return `R ${id} ${cap} ${sudo ? 1 : 0} ${encoded === line ? 0 : 1} ${encoded}\n`;
+}
+
+export function killRequest(id: number): string {
+  return `K ${id}\n`;
+}
+
+export const PING_REQUEST = 'P\n';
+export const QUIT_REQUEST = 'Q\n';
+
+/** One step's result as the driver framed it. */
+export interface StepFrame {
+  id: number;
+  /** The step's exit status; null when the driver could not read it. */
+  exit: number | null;
+  /** Run time measured on the host (from /proc/uptime), when it could be read. */
+  hostDurationMs: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  stdoutCut: boolean;
+  stderrCut: boolean;
+}
+
+export type DriverEvent = { kind: 'hello' } | { kind: 'fail'; why: string } | { kind: 'done'; frame: StepFrame };
+
+/** The most bytes of login-shell chatter kept before `hello` (what a broken ~/.bashrc printed). */
+const PREAMBLE_KEPT = 4096;
+/** A header line longer than this is not the driver's: the stream is corrupt. */
+const MAX_HEADER = 512;
+
+function uptimeMs(text: string | undefined): number | null {
+  if (text === undefined || !/^\d+(\.\d+)?$/.test(text)) return null;
+  return Math.round(Number(text) * 1000);
+}
+
+/**
+ * Reads the driver's stdout as it arrives (any chunking), binary-safe: headers are lines, bodies
+ * are taken by their announced length, never scanned.
+ */
+export class DriverFrameParser {
+  private readonly marker: Buffer;
+  private buffer: Buffer = Buffer.alloc(0);
+  private greeted = false;
+  private body: { header: string[]; need: number } | undefined;
+  /** What arrived before `hello` (truncated), for telling a user why the driver did not start. */
+  preamble = '';
+
+  constructor(nonce: string) {
+    this.marker = Buffer.from(`@@${nonce} `);
+  }
+
+  /** Feeds a chunk; returns the events it completed. Throws when the stream is not the driver's. */
+  push(chunk: Buffer): DriverEvent[] {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const events: DriverEvent[] = [];
+    for (;;) {
+      if (this.body) {
+        if (this.buffer.length < this.body.need) break;
+        events.push(this.frame(this.body.header, this.buffer.subarray(0, this.body.need)));
+        this.buffer = this.buffer.subarray(this.body.need);
+        this.body = undefined;
+        continue;
+      }
+      if (!this.greeted) {
+        const at = this.findMarkerAtLineStart();
+        if (at < 0) {
+          // keep the tail that might be the start of a marker split across chunks
+          const keep = Math.min(this.buffer.length, this.marker.length);
+          this.notePreamble(this.buffer.subarray(0, this.buffer.length - keep));
+          this.buffer = this.buffer.subarray(this.buffer.length - keep);
+          break;
+        }
+        this.notePreamble(this.buffer.subarray(0, at));
+        this.buffer = this.buffer.subarray(at);
+      }
+      const eol = this.buffer.indexOf(0x0a);
+      if (eol < 0) {
+        if (this.buffer.length > MAX_HEADER) throw new Error('the remote driver sent a header line that is too long');
+        break;
+      }
+      const line = this.buffer.subarray(0, eol).toString('latin1');
+      this.buffer = this.buffer.subarray(eol + 1);
+      if (!line.startsWith(this.marker.toString('latin1'))) throw new Error(`the remote driver sent an unexpected line: ${line.slice(0, 80)}`);
+      const words = line.slice(this.marker.length).split(' ');
+      switch (words[0]) {
+        case 'hello':
+          this.greeted = true;
+          events.push({ kind: 'hello' });
+          break;
+        case 'fail':
+          events.push({ kind: 'fail', why: words.slice(1).join(' ') || 'unknown' });
+          break;
+        case 'done': {
+          const out = Number(words[5]);
+          const err = Number(words[6]);
+          if (words.length !== 9 || !Number.isSafeInteger(out) || !Number.isSafeInteger(err) || out < 0 || err < 0) {
+            throw new Error(`the remote driver sent a malformed frame header: ${line.slice(0, 120)}`);
+          }
+          this.body = { header: words, need: out + err };
+          break;
+        }
+        default:
+          throw new Error(`the remote driver sent an unknown frame: ${line.slice(0, 80)}`);
+      }
+    }
+    return events;
+  }
+
+  private findMarkerAtLineStart(): number {
+    let from = 0;
+    for (;;) {
+      const at = this.buffer.indexOf(this.marker, from);
+      if (at < 0) return -1;
+      if (at === 0 || this.buffer[at - 1] === 0x0a) return at;
+      from = at + 1;
+    }
+  }
+
+  private notePreamble(bytes: Buffer): void {
+    if (bytes.length === 0 || this.preamble.length >= PREAMBLE_KEPT) return;
+    this.preamble = (this.preamble + bytes.toString('utf8')).slice(0, PREAMBLE_KEPT);
+  }
+
+  private frame(words: string[], body: Buffer): DriverEvent {
+    const [, id, exit, t0, t1, out, , outCut, errCut] = words;
+    const start = uptimeMs(t0);
+    const end = uptimeMs(t1);
+    const outBytes = Number(out);
+    return {
+      kind: 'done',
+      frame: {
+        id: Number(id),
+        exit: exit !== undefined && /^\d+$/.test(exit) ? Number(exit) : null,
+        hostDurationMs: start !== null && end !== null && end >= start ? end - start : null,
+        // copies: the frame outlives the parser's buffer
+        stdout: Buffer.from(body.subarray(0, outBytes)),
+        stderr: Buffer.from(body.subarray(outBytes)),
+        stdoutCut: outCut === '1',
+        stderrCut: errCut === '1',
+      },
+    };
+  }
+}

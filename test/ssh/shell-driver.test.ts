@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  DriverFrameParser,
+  driverScript,
+  encodeLine,
+  killRequest,
+  QUIT_REQUEST,
+  runRequest,
+  type DriverEvent,
+  type StepFrame,
+} from '../../src/ssh/shell-driver.js';
+import { pgrep, until } from '../helpers/processes.js';
+
+const NONCE = '0123456789abcdef0123';
+
+
+function frameBytes(id: number, exit: string, out: Buffer, err: Buffer, cut = '0 0'): Buffer {
+  return Buffer.concat([Buffer.from(`@@${NONCE} done ${id} ${exit} 100.25 100.75 ${out.length} ${err.length} ${cut}\n`), out, err]);
+}
+
+function framesOf(events: DriverEvent[]): StepFrame[] {
+  return events.flatMap((e) => (e.kind === 'done' ? [e.frame] : []));
+}
+
+describe('the shell driver script', () => {
+  it('is one line with nothing a login shell would reinterpret inside single quotes', () => {
+    const script = driverScript({ nonce: NONCE, watchdogSeconds: 5 });
+    expect(script).not.toMatch(/['\\!\n\r]/);
+    expect(script).toContain(`n=${NONCE}`);
+  });
+
+  it('refuses a nonce that is not hex and a watchdog under 2 s', () => {
+    expect(() => driverScript({ nonce: 'x; rm -rf /', watchdogSeconds: 5 })).toThrow(/nonce/);
+    expect(() => driverScript({ nonce: NONCE, watchdogSeconds: 1 })).toThrow(/watchdog/);
+  });
+
+  it('escapes backslashes and line breaks so that one request stays one line', () => {
+    expect(encodeLine('printf "a\\n"\necho b\r')).toBe('printf "a\\\\n"\\necho b\\r');
+    expect(runRequest(3, 100, true, 'a\nb')).toBe('R 3 100 1 1 a\\nb\n');
+    expect(runRequest(4, 100, false, 'uname -a')).toBe('R 4 100 0 0 uname -a\n');
+  });
+});
+
+describe('DriverFrameParser', () => {
+  it('skips what the login shell printed, even a marker that is not at a line start', () => {
+    const parser = new DriverFrameParser(NONCE);
+    const events = parser.push(Buffer.from(`Welcome!\nfake @@${NONCE} done 1 0 - - 0 0 0 0\n@@${NONCE} hello\n`));
+    expect(events).toEqual([{ kind: 'hello' }]);
+    expect(parser.preamble).toContain('Welcome!');
+  });
+
+  it('takes bodies by their length whatever they contain, across any chunking', () => {
+    const out = Buffer.from(`line\n@@${NONCE} done 9 0 - - 0 0 0 0\n\u00ff\u0000binary`);
+    const err = Buffer.from('warning\n');
+    const stream = Buffer.concat([Buffer.from(`@@${NONCE} hello\n`), frameBytes(1, '0', out, err), frameBytes(2, '137', Buffer.alloc(0), Buffer.alloc(0), '1 0')]);
+    for (const size of [1, 3, 7, stream.length]) {
+      const parser = new DriverFrameParser(NONCE);
+      const events: DriverEvent[] = [];
+      for (let i = 0; i < stream.length; i += size) events.push(...parser.push(stream.subarray(i, i + size)));
+      const frames = framesOf(events);
+      expect(frames.map((f) => f.id)).toEqual([1, 2]);
+      expect(frames[0]?.stdout.equals(out)).toBe(true);
+      expect(frames[0]?.stderr.toString()).toBe('warning\n');
+      expect(frames[0]?.hostDurationMs).toBe(500);
+      expect(frames[1]).toMatchObject({ exit: 137, stdoutCut: true, stderrCut: false });
+    }
+  });
+
+  it('reports a driver that cannot run here, and refuses a stream that is not the driver', () => {
+    expect(new DriverFrameParser(NONCE).push(Buffer.from(`@@${NONCE} fail no-tmpfs\n`))).toEqual([{ kind: 'fail', why: 'no-tmpfs' }]);
+    const parser = new DriverFrameParser(NONCE);
+    parser.push(Buffer.from(`@@${NONCE} hello\n`));
+    expect(() => parser.push(Buffer.from('garbage\n'))).toThrow(/unexpected line/);
+    expect(() => new DriverFrameParser(NONCE).push(Buffer.from(`@@${NONCE} done 1 0 - - x 0 0 0\n`))).toThrow(/malformed/);
+  });
+});
+
+/** Shells a host may have as `sh`: the driver must run under each. */
+const SHELLS: readonly (readonly string[])[] = [['dash'], ['bash', '--posix'], ['busybox', 'sh']];
+
+/** Runs the driver under a shell with pipes (no SSH), sends requests, collects frames until it exits. */
+function drive(shell: readonly string[], requests: (send: (text: string) => void, frames: StepFrame[]) => void, onEvent?: (frames: StepFrame[]) => void) {
+  const [cmd, ...args] = shell as [string, ...string[]];
+  // detached, as sshd starts a session: the driver leads its own process group and kills it on the way out
+  const child = spawn(cmd, [...args, '-c', driverScript({ nonce: NONCE, watchdogSeconds: 3 })], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const parser = new DriverFrameParser(NONCE);
+  const frames: StepFrame[] = [];
+  let hello = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    for (const event of parser.push(chunk)) {
+      if (event.kind === 'hello' && !hello) {
+        hello = true;
+        requests((text) => child.stdin.write(text), frames);
+      }
+      if (event.kind === 'done') {
+        frames.push(event.frame);
+        onEvent?.(frames);
+      }
+    }
+  });
+  return {
+    child,
+    frames,
+    exited: new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code))),
+  };
+}
+
+function shmDirs(): string[] {
+  return readdirSync('/dev/shm').filter((name) => name === `.sickbay-${NONCE}`);
+}
+
+describe.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))('the driver under %s', (_name, shell) => {
+  it('runs steps at once, frames each as it ends with its exit status and capped output, and cleans up on Q', async () => {
+    expect(existsSync('/dev/shm')).toBe(true);
+    const run = drive(
+      shell,
+      (send) => {
+        send(runRequest(1, 1000, false, 'echo $$ >"$1"; exec timeout -s KILL 10 sh -c \'sleep 0.4; echo slow\''));
+        send(runRequest(2, 1000, false, 'echo $$ >"$1"; exec sh -c \'printf "a\\\\nb\\n"; echo oops >&2; exit 3\''));
+        send(runRequest(3, 10, false, 'echo $$ >"$1"; exec head -c 5000 /dev/zero'));
+        send(runRequest(4, 1000, false, "echo $$ >\"$1\"; exec sh -c 'echo \"it'\\''s\"\nexit 0'"));
+      },
+      (frames) => {
+        if (frames.length === 4) run.child.stdin.end(QUIT_REQUEST);
+      },
+    );
+    await run.exited;
+    const byId = new Map(run.frames.map((f) => [f.id, f]));
+    // the slow step ends last although it was sent first
+    expect(run.frames.at(-1)?.id).toBe(1);
+    expect(byId.get(1)?.stdout.toString()).toBe('slow\n');
+    expect(byId.get(1)?.hostDurationMs).toBeGreaterThanOrEqual(300);
+    expect(byId.get(2)).toMatchObject({ exit: 3 });
+    expect(byId.get(2)?.stdout.toString()).toBe('a\nb\n');
+    expect(byId.get(2)?.stderr.toString()).toBe('oops\n');
+    expect(byId.get(3)).toMatchObject({ exit: 0, stdoutCut: true });
+    expect(byId.get(3)?.stdout.length).toBe(10);
+    expect(byId.get(4)?.stdout.toString()).toBe("it's\n");
+    expect(shmDirs()).toEqual([]);
+  });
+
+  it('kills a step on K, and everything it started when its input ends', async () => {
+    const marker = `${400_000 + Math.floor(Math.random() * 100_000)}`;
+    const run = drive(
+      shell,
+      (send) => {
+        // (busybox's own `timeout` leads no process group: K reaches the step's command, and its
+        // children only on the way out, which kills the driver's whole group)
+        send(runRequest(1, 100, false, `echo $$ >"$1"; exec timeout -s KILL 60 sh -c 'sleep ${marker}1'`));
+        send(runRequest(2, 100, false, `echo $$ >"$1"; exec timeout -s KILL 60 sh -c 'sleep ${marker}2 & sleep ${marker}3'`));
+        setTimeout(() => send(killRequest(1)), 300);
+      },
+      (frames) => {
+        // step 1 was killed: end the input while step 2 still runs
+        if (frames.length === 1) run.child.stdin.end();
+      },
+    );
+    await run.exited;
+    expect(run.frames.map((f) => [f.id, f.exit])).toEqual([[1, 137]]);
+    expect(shmDirs()).toEqual([]);
+    // busybox's timeout watcher notices its command is gone within a second; the issue's bound is 5 s
+    await until(() => pgrep(`sleep ${marker}`).length === 0, `every process of the steps to be gone`, 5_000);
+  });
+});
