@@ -3,3 +3,13 @@ export { prepareReplay, type ReplayOptions } from './prepare-replay.js';
 export { writeShims, replayPath, LAB_BUNDLE_ENV, LAB_SUDO_ENV, LAB_STATE_ENV, LAB_FIXES_ENV, LAB_FIXES_NOOP_FILE } from './shims.js';
 export { killProcessTree, processTree } from './kill-tree.js';
 export { LabError } from './lab-errors.js';
+export {
+  freePort,
+  keygen,
+  sshdConnectionPids,
+  sshdSessionPids,
+  startSshd,
+  waitForSshBanner,
+  type SshdHandle,
+  type SshdOptions,
+} from './openssh-host.js';

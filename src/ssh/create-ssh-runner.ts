@@ -279,7 +279,7 @@ class SshCommandRunner implements SshRunner {
   }
 
   async close(): Promise<void> {
-    await this.session?.close();
+    this.session?.close();
     if (!this.lost) this.lost = 'the runner was closed';
     for (const abort of [...this.inFlight]) abort(`the connection to ${this.host} was closed while the command ran`, 'ssh_closed');
     await Promise.all(
