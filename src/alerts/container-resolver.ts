@@ -2,8 +2,8 @@
  * Resolves a failed Mesos task's Docker container on its host. The command line is a constant: no
  * field of the alert reaches the shell. Matching happens here, on anchored, validated values.
  */
-import type { CommandRunner } from '../domain/index.js';
-import { CONTAINER_ID_PATTERN, type FailedTask } from './failed-task.schema.js';
+import { CONTAINER_ID, type CommandRunner } from '../domain/index.js';
+import { type FailedTask } from './failed-task.schema.js';
 import { silentLogger, type AlertLogger, type ContainerResolver } from './ports.js';
 
 /** The canonical `docker_ps` spec command (docs/evidence.md): one JSON object per container. */
@@ -36,7 +36,7 @@ export function pickMesosContainer(psOutput: string, task: Pick<FailedTask, 'tas
     } catch {
       continue;
     }
-    if (typeof row.ID !== 'string' || !CONTAINER_ID_PATTERN.test(row.ID)) continue;
+    if (typeof row.ID !== 'string' || !CONTAINER_ID.pattern.test(row.ID)) continue;
     const rowNames = typeof row.Names === 'string' ? row.Names.split(',') : [];
     const byName = rowNames.some((name) => names.has(name));
     const bySandbox = typeof row.Mounts === 'string' && rowNames.some((n) => n.startsWith('mesos-')) && row.Mounts.split(',').some((m) => m.includes(sandbox));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HOST_NAME_PATTERN } from '../domain/index.js';
+import { HostNameSchema } from '../domain/index.js';
 
 /**
  * Anchored patterns for every field of a failed task that can later reach a job, a shell line or a
@@ -13,8 +13,6 @@ export const TASK_ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
 export const MESOS_CONTAINER_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Mesos agent (slave) id: `<framework uuid>-S<n>`. */
 export const AGENT_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-S[0-9]{1,9}$/;
-/** Docker container id as the `container` playbook takes it. */
-export const CONTAINER_ID_PATTERN = /^[0-9a-f]{12,64}$/;
 
 export const TASK_STATES = [
   'TASK_FAILED',
@@ -40,7 +38,7 @@ export const FailedTaskSchema = z.object({
   taskId: z.string().regex(TASK_ID_PATTERN, 'a task id is letters, digits, "_", "." and "-"'),
   status: TaskStateSchema,
   /** The agent's host name, as the inventory knows it. */
-  host: z.string().regex(HOST_NAME_PATTERN, 'a host name is letters, digits, ".", "_" and "-"'),
+  host: HostNameSchema,
   agentId: z.string().regex(AGENT_ID_PATTERN, 'an agent id looks like <uuid>-S7').optional(),
   /** Parsed from "Container exited with status 137" and similar, when the message holds it. */
   exitStatus: z.number().int().min(0).max(255).optional(),

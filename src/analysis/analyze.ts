@@ -28,7 +28,8 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
     .filter(([, step]) => step.timed_out || step.error || (step.exit !== undefined && step.exit !== null && step.exit !== 0))
     .map(([spec, step]) => ({
       spec,
-      reason: step.timed_out ? 'timed out' : step.error ?? `exit ${String(step.exit)}`,
+      // a command whose output outgrew the cap is stopped writing (and often exits non-zero): say so
+      reason: step.timed_out ? 'timed out' : step.error ?? (step.truncated ? `output cut at the size cap (exit ${String(step.exit)})` : `exit ${String(step.exit)}`),
     }));
   return {
     host: facts.host,

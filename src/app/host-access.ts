@@ -2,10 +2,10 @@ import type { Logger } from 'pino';
 import { PLAYBOOKS_DIR } from '../cli/paths.js';
 import { ConfigError, type Env } from '../config/index.js';
 import { createDiagnoser } from '../diagnosis/index.js';
-import type { Clock, Diagnoser, HostDirectory } from '../domain/index.js';
+import type { Clock, Diagnoser, HostDirectory, SshTarget } from '../domain/index.js';
 import { createHostDirectory, loadInventory } from '../inventory/index.js';
 import { loadPlaybooks, type LoadedPlaybooks } from '../playbooks/index.js';
-import { createSshRunner } from '../ssh/index.js';
+import { createSshRunner, type SshRunner } from '../ssh/index.js';
 import { loadReplayDirectory, ReplayDiagnoser, type ReplayDiagnoserOptions } from './replay.js';
 
 /**
@@ -61,11 +61,20 @@ export async function loadHostAccess(options: HostAccessOptions): Promise<HostAc
     diagnoser: (clock) =>
       createDiagnoser({
         playbooks,
-        connect: (target) => createSshRunner(target, env.SSH_AUTH_SOCK ? { agentSocket: env.SSH_AUTH_SOCK } : {}),
+        connect: sshConnector(env),
         clock,
         ...(env.SICKBAY_BUNDLES_DIR ? { bundlesRoot: env.SICKBAY_BUNDLES_DIR, retentionDays: env.SICKBAY_BUNDLE_RETENTION_DAYS } : {}),
       }),
   };
+}
+
+/**
+ * How every process connects to inventory hosts: diagnoses, fixes and the intake's container
+ * lookup alike, with the SSH agent (SSH_AUTH_SOCK) for hosts that have no identity file.
+ */
+export function sshConnector(env: Pick<Env, 'SSH_AUTH_SOCK'>): (target: SshTarget) => Promise<SshRunner> {
+  const options = env.SSH_AUTH_SOCK ? { agentSocket: env.SSH_AUTH_SOCK } : {};
+  return (target) => createSshRunner(target, options);
 }
 
 /** Broken playbooks are logged and skipped; a missing default playbook stops the start. */

@@ -23,7 +23,7 @@ import { createMetrics } from '../metrics/index.js';
 import { DiagnoseQueues } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
 import { createSlackNotifier } from '../slack/index.js';
-import { createSshRunner } from '../ssh/index.js';
+import { sshConnector } from './host-access.js';
 import { createIncidentSink, createInventoryContainerResolver } from './incident-sink.js';
 import { createLogger } from './logger.js';
 import { producerConnection } from './redis.js';
@@ -109,7 +109,7 @@ export async function startIntake(options: IntakeStartOptions): Promise<IntakeHa
       threadTtlMs: Math.max(2 * windowMs, 3_600_000),
       logger,
     }),
-    resolver: createInventoryContainerResolver(directory, options.connect ?? ((target) => createSshRunner(target)), logger),
+    resolver: createInventoryContainerResolver(directory, options.connect ?? sshConnector(env), logger),
     logger,
   });
 

@@ -8,9 +8,9 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, type Env } from '../config/index.js';
 import { systemClock, type Clock, type CommandRunner, type HostDirectory, type HostRef, type Notifier } from '../domain/index.js';
 import { loadPlaybooks } from '../playbooks/index.js';
+import { sshConnector } from './host-access.js';
 import { createRemediateProcessor, RemediateQueue, startRemediateWorker, type RedactPort } from '../queue/index.js';
 import { createSlackNotifier, groupsInRemediationPolicy, registerRemediationActions, slackGroupResolver } from '../slack/index.js';
-import { createSshRunner } from '../ssh/index.js';
 import {
   ApprovalStore,
   AuditLog,
@@ -173,12 +173,13 @@ export function startWorkerRemediation(
   },
 ): { desk: RemediationDesk; worker: Worker; stop(): Promise<void> } {
   const stack = createRemediationStack({ env: options.env, redis: options.connection, ...(options.clock ? { clock: options.clock } : {}) });
+  const connectHost = sshConnector(options.env);
   const worker = startRemediateWorker(
     { connection: options.connection, prefix: options.env.QUEUE_PREFIX, zone: options.zone, name: `sickbay-remediate-${process.pid}` },
     createRemediateProcessor({
       service: stack.service,
       directory: options.directory,
-      connect: options.connect ?? ((host) => createSshRunner(host.ssh)),
+      connect: options.connect ?? ((host) => connectHost(host.ssh)),
       notifier: options.notifier,
       redactor: options.redactor,
       logger: options.logger,

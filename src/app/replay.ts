@@ -5,7 +5,7 @@ import { analyze } from '../analysis/index.js';
 import { readBundle } from '../bundles/index.js';
 import { createHostDirectory, type InventoryDirectory } from '../inventory/index.js';
 import {
-  HOST_NAME_PATTERN,
+  HOST_NAME,
   systemClock,
   type AnalysisReport,
   type Bundle,
@@ -72,7 +72,7 @@ export function replayHost(name: string, zone: string, tags: readonly string[]):
 export async function loadReplayDirectory(bundlesDir: string, zone = 'default'): Promise<InventoryDirectory> {
   const entries = await readdir(bundlesDir, { withFileTypes: true });
   const hosts = entries
-    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && HOST_NAME_PATTERN.test(e.name))
+    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && HOST_NAME.pattern.test(e.name))
     .map((e) => e.name)
     .sort()
     .map((name) => replayHost(name, zone, ['replay', name.split('-')[0] ?? name]));

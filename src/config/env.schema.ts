@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { PlaybookNameSchema, ZoneNameSchema } from '../domain/index.js';
 
 const slackId = /^[A-Z0-9]{2,32}$/;
 const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const zone = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a zone is lower-case letters, digits and "-", like dc1');
 
 /**
  * Every environment variable sickbay reads (docs/deploy.md). Parsed once at start-up by loadConfig();
@@ -24,7 +24,7 @@ export const EnvSchema = z.object({
   /** Prefix of every BullMQ key in Redis. @defaultValue sickbay */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('sickbay'),
   /** The zone a worker serves (queue diagnose-ZONE). @defaultValue default */
-  SICKBAY_ZONE: zone.default('default'),
+  SICKBAY_ZONE: ZoneNameSchema.default('default'),
   /** Jobs one worker process runs at once. @defaultValue 4 */
   WORKER_CONCURRENCY: intFromEnv(1, 256).default(4),
   /** How long a job's lock lasts without renewal before another worker may take it over (ms). @defaultValue 30000 */
@@ -36,7 +36,7 @@ export const EnvSchema = z.object({
   /** YAML file: who may run /diag on which hosts (docs/deploy.md). Unset: everyone, everywhere. */
   SICKBAY_ACCESS_FILE: z.string().min(1).optional(),
   /** Playbook used when /diag names none. @defaultValue docker-host */
-  SICKBAY_DEFAULT_PLAYBOOK: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/).default('docker-host'),
+  SICKBAY_DEFAULT_PLAYBOOK: PlaybookNameSchema.default('docker-host'),
   /** pino level. @defaultValue info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The append-only JSON-lines mirror of the remediation audit stream (created 0600). @defaultValue sickbay-audit.jsonl */

@@ -1,6 +1,5 @@
-import { HOST_NAME_PATTERN, type HostDirectory, type HostRef } from '../domain/index.js';
+import { HOST_NAME, TAG_NAME, ZONE_NAME, type HostDirectory, type HostRef } from '../domain/index.js';
 import { invalidTarget, unknownHost, unknownTag } from './inventory-errors.js';
-import { TAG_PATTERN, ZONE_PATTERN } from './inventory.schema.js';
 import { nearestNames } from './nearest-names.js';
 
 /** The hosts of one inventory, looked up by what a person typed. */
@@ -23,7 +22,7 @@ export function createHostDirectory(hosts: readonly HostRef[]): InventoryDirecto
   const zones = [...new Set(frozen.map((h) => h.zone))].sort();
 
   const byLabel = (kind: 'tag' | 'zone', label: string): HostRef[] => {
-    const pattern = kind === 'tag' ? TAG_PATTERN : ZONE_PATTERN;
+    const pattern = (kind === 'tag' ? TAG_NAME : ZONE_NAME).pattern;
     if (!pattern.test(label)) throw invalidTarget(`${kind}:${label}`);
     const found = frozen.filter((h) => (kind === 'tag' ? h.tags.includes(label) : h.zone === label));
     if (!found.length) throw unknownTag(kind, label, nearestNames(label, kind === 'tag' ? tags : zones));
@@ -35,7 +34,7 @@ export function createHostDirectory(hosts: readonly HostRef[]): InventoryDirecto
       const text = target.replace(/^ +| +$/g, '');
       if (text.startsWith('tag:')) return byLabel('tag', text.slice(4));
       if (text.startsWith('zone:')) return byLabel('zone', text.slice(5));
-      if (!HOST_NAME_PATTERN.test(text)) throw invalidTarget(target);
+      if (!HOST_NAME.pattern.test(text)) throw invalidTarget(target);
       const host = byName.get(text.toLowerCase());
       if (!host) throw unknownHost(text, nearestNames(text, frozen.map((h) => h.name)));
       return [host];

@@ -1,23 +1,18 @@
 import { z } from 'zod';
-import { HostNameSchema } from '../domain/index.js';
+import { HostNameSchema, LOGIN_NAME, nameSchema, TagNameSchema, ZoneNameSchema } from '../domain/index.js';
 
-/** Tags and zones: lower-case words, anchored, safe in Slack, logs and `tag:NAME`. */
-export const TAG_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-export const ZONE_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-/** A POSIX login name. */
-export const USER_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
 /** A DNS name, an IPv4 or an IPv6 address; never starting with "-" (it becomes an ssh argument). */
 export const ADDRESS_PATTERN = /^(?:[A-Za-z0-9][A-Za-z0-9.:-]{0,252}|::[0-9A-Fa-f:.]{0,45})$/;
 /** A file path: anything printable, no control characters. */
 const PATH_PATTERN = /^[^\x00-\x1f\x7f]{1,4096}$/;
 
-const Tag = z.string().regex(TAG_PATTERN, 'a tag is lower-case letters, digits, ".", "_" and "-", like "mesos"');
-const Zone = z.string().regex(ZONE_PATTERN, 'a zone is lower-case letters, digits, ".", "_" and "-", like "dc1"');
+const Tag = TagNameSchema;
+const Zone = ZoneNameSchema;
 const FilePath = z.string().regex(PATH_PATTERN, 'expected a file path');
 
 /** SSH settings any level (defaults, group, host) may set; the most specific wins. */
 const settings = {
-  user: z.string().regex(USER_PATTERN, 'expected a login name like "root"').optional(),
+  user: nameSchema(LOGIN_NAME).optional(),
   port: z.number().int().min(1).max(65535).optional(),
   /** Private key; relative to the inventory file's directory, `~` expands. Ignored when `agent: true`. */
   identity_file: FilePath.optional(),

@@ -1,3 +1,4 @@
+import { CONTAINER_ID } from '../domain/index.js';
 import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BundleMetaSchema, SPEC_NAMES, type StepMeta } from '../domain/index.js';
@@ -54,7 +55,7 @@ function inspectById(inspect: string | undefined): Map<string, unknown> {
     if (!Array.isArray(parsed)) return byId;
     for (const c of parsed as unknown[]) {
       const id = (c as { Id?: unknown }).Id;
-      if (typeof id === 'string' && /^[0-9a-f]{12,64}$/.test(id)) byId.set(id, c);
+      if (typeof id === 'string' && CONTAINER_ID.pattern.test(id)) byId.set(id, c);
     }
   } catch {
     // not JSON: `docker inspect ID` replays the whole file

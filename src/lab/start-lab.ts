@@ -29,6 +29,12 @@ export interface LabOptions {
   maxDelayMs?: number;
   /** Hosts whose `docker rm` / `docker restart` succeed and change nothing (a fix that does not take). */
   noopFixes?: readonly string[];
+  /**
+   * Listen on fixed ports: the first host on portBase, the next on portBase + 1, and so on (for
+   * firewall rules and scripts). A port in use stops the start with `lab_port_taken`.
+   * @defaultValue free ports picked by the system
+   */
+  portBase?: number;
 }
 
 export interface LabHost {
@@ -171,11 +177,13 @@ function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv
   });
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolvePort, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
+    const refused = (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new LabError('lab_port_taken', `the lab cannot listen on 127.0.0.1:${port} (${err.code}): pick another --port-base`, err) : err);
+    server.once('error', refused);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', refused);
       const address = server.address();
       resolvePort(typeof address === 'object' && address ? address.port : 0);
     });
@@ -240,7 +248,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       };
       const server = new Server({ hostKeys: [keys.hostPrivate] }, (client) => onConnection(client, keys, env, live));
       servers.push(server);
-      hosts.push({ name, bundle, port: await listen(server) });
+      hosts.push({ name, bundle, port: await listen(server, options.portBase === undefined ? 0 : options.portBase + hosts.length) });
     }
     const knownHosts = hosts.map((h) => `[127.0.0.1]:${h.port} ${keys.hostPublic}\n`).join('');
     let stopped: Promise<void> | undefined;

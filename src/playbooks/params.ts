@@ -1,3 +1,4 @@
+import { CONTAINER_ID } from '../domain/index.js';
 import { describeValue, paramInvalid, paramMissing, paramUnknown } from './playbook-errors.js';
 
 /** `record[key]` when the record itself holds the key: never Object.prototype's `constructor` or `__proto__`. */
@@ -8,7 +9,7 @@ export function ownValue<T>(record: Readonly<Record<string, T>> | undefined, key
 /** Built-in param types, each an anchored pattern. */
 export const PARAM_TYPES = {
   /** A Docker container id, short (12) or full (64) hex. */
-  container_id: /^[0-9a-f]{12,64}$/,
+  container_id: CONTAINER_ID.pattern,
   /** A systemd unit or process name. */
   unit_name: /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/,
   /** A non-negative integer of at most 9 digits. */

@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import { FindingCodeSchema, SpecNameSchema } from '../domain/index.js';
+import { FindingCodeSchema, IdentifierSchema, PlaybookNameSchema, SpecNameSchema } from '../domain/index.js';
 import { ThresholdOverridesSchema } from '../analysis/index.js';
 import { DURATION_PATTERN } from './duration.js';
 import { checkPattern, PARAM_TYPES } from './params.js';
 
-/** Names of playbooks, params and steps: short, lower-case, safe in file names and Slack. */
-export const PLAYBOOK_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
-export const IDENTIFIER_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
-
-const Identifier = z.string().regex(IDENTIFIER_PATTERN, 'expected a lower-case identifier like "docker_info"');
+const Identifier = IdentifierSchema;
 
 /**
  * A typed parameter. Its value reaches a shell line only after matching the anchored pattern
@@ -88,7 +84,7 @@ export type Remediation = z.infer<typeof RemediationSchema>;
 
 export const PlaybookSchema = z
   .object({
-    name: z.string().regex(PLAYBOOK_NAME_PATTERN, 'expected a lower-case name like "docker-host"'),
+    name: PlaybookNameSchema,
     description: z.string().min(1),
     params: ParamsSchema.optional(),
     steps: z.array(StepSchema).min(1),

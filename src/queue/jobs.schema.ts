@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { AnalysisReportSchema, HostNameSchema } from '../domain/index.js';
+import { AnalysisReportSchema, HostNameSchema, IdentifierSchema, PlaybookNameSchema, TagNameSchema, ZoneNameSchema } from '../domain/index.js';
 
-export const ZoneSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a zone is lower-case letters, digits and "-", like dc1');
-export const PlaybookNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a playbook name is lower-case letters, digits and "-", like docker-host');
-export const TagNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'a tag is letters, digits, ".", "_" and "-"');
 /** Slack user and channel ids, or `alert` when an alert asked. */
 export const ChatIdSchema = z.string().regex(/^[A-Za-z0-9]{1,32}$/);
 
@@ -14,7 +11,7 @@ export const DiagnoseJobDataSchema = z.object({
   /** Random id of the request that created the job: tells a creator from a joiner. */
   requestId: z.uuid(),
   host: HostNameSchema,
-  zone: ZoneSchema,
+  zone: ZoneNameSchema,
   playbook: PlaybookNameSchema,
   requestedBy: ChatIdSchema,
   channel: ChatIdSchema,
@@ -26,7 +23,7 @@ export const DiagnoseJobDataSchema = z.object({
   /** Set on a host job of a fleet run: no message of its own, the fleet summary reports it. */
   fleetId: z.string().optional(),
   /** Playbook params (the `container` playbook's container id); the playbook checks them again. */
-  params: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), z.string().regex(/^[\x20-\x7e]{1,256}$/)).optional(),
+  params: z.record(IdentifierSchema, z.string().regex(/^[\x20-\x7e]{1,256}$/)).optional(),
   /** An existing thread (an alert incident): the job replies under it instead of posting a parent of its own. */
   thread: MessageRefSchema.optional(),
 });

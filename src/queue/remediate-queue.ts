@@ -1,8 +1,8 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { z } from 'zod';
-import { HostNameSchema } from '../domain/index.js';
+import { HostNameSchema, ZoneNameSchema } from '../domain/index.js';
 import { REQUEST_ID_PATTERN } from '../remediation/index.js';
-import { ChatIdSchema, MessageRefSchema, ZoneSchema } from './jobs.schema.js';
+import { ChatIdSchema, MessageRefSchema } from './jobs.schema.js';
 
 /** Approved remediations wait in their host's zone, for a worker that can reach the host. */
 export const REMEDIATE_QUEUE = 'remediate';
@@ -23,7 +23,7 @@ export const RemediateJobDataSchema = z.object({
   /** For logs and routing only: the worker runs on the host recorded with the request. */
   host: HostNameSchema,
   /** The host's zone: only workers of that zone can reach it. */
-  zone: ZoneSchema,
+  zone: ZoneNameSchema,
   approvedBy: ChatIdSchema,
   /** The diagnosis thread, where the output and the verdict go. */
   thread: MessageRefSchema,

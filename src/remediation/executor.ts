@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { analyze } from '../analysis/index.js';
-import type { AnalysisReport, Bundle, Clock, CommandResult, CommandRunner, Finding, FindingCode, StepMeta } from '../domain/index.js';
+import { CONTAINER_ID, type AnalysisReport, type Bundle, type Clock, type CommandResult, type CommandRunner, type Finding, type FindingCode, type StepMeta } from '../domain/index.js';
 import type { RemediationPlan } from './plan.schema.js';
 
 /** Analyses a verify bundle; the real analyze() unless a caller passes its own rules. */
@@ -64,8 +64,6 @@ function succeeded(result: CommandResult): boolean {
   return result.exit === 0 && !result.timedOut && result.error === undefined;
 }
 
-const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
-
 /**
  * Whether a finding's subject is what the plan is about. Container ids match on their common
  * prefix (a plan made from `812c82c5a7a5` is about the finding's full 64-digit id); anything else
@@ -73,7 +71,7 @@ const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
  */
 export function sameSubject(found: string, planned: string): boolean {
   if (found === planned) return true;
-  return CONTAINER_ID.test(found) && CONTAINER_ID.test(planned) && (found.startsWith(planned) || planned.startsWith(found));
+  return CONTAINER_ID.pattern.test(found) && CONTAINER_ID.pattern.test(planned) && (found.startsWith(planned) || planned.startsWith(found));
 }
 
 /** Runs an approved plan's commands in order, then its verification. */

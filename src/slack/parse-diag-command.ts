@@ -1,4 +1,4 @@
-import { HOST_NAME_PATTERN } from '../domain/index.js';
+import { HOST_NAME, PLAYBOOK_NAME, TAG_NAME } from '../domain/index.js';
 import { CommandSyntaxError } from './slack-errors.js';
 
 export type DiagCommand =
@@ -6,9 +6,6 @@ export type DiagCommand =
   | { kind: 'status' }
   | { kind: 'host'; host: string; playbook?: string }
   | { kind: 'tag'; tag: string; playbook?: string };
-
-export const PLAYBOOK_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
-export const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 export const DIAG_USAGE = [
   '`/diag HOST [playbook]` diagnose one host, e.g. `/diag host-a3-60-17`',
@@ -32,17 +29,18 @@ export function parseDiagCommand(text: string): DiagCommand {
   if (!first || first === 'help') return { kind: 'help' };
   if (first === 'status' && !second) return { kind: 'status' };
   if (rest.length) throw new CommandSyntaxError('diag_syntax', `Too many words in \`${excerpt(text)}\`: give a host or tag:NAME, then at most a playbook.\n${DIAG_USAGE}`);
-  if (second !== undefined && !PLAYBOOK_PATTERN.test(second)) {
-    throw new CommandSyntaxError('diag_bad_playbook', `\`${excerpt(second)}\` is not a playbook name (lower-case letters, digits and "-", like docker-host).`);
+  if (second !== undefined && !PLAYBOOK_NAME.pattern.test(second)) {
+    throw new CommandSyntaxError('diag_bad_playbook', `\`${excerpt(second)}\` is not a playbook name: ${PLAYBOOK_NAME.message}.`);
   }
   const playbook = second ? { playbook: second } : {};
   if (first.startsWith('tag:')) {
-    const tag = first.slice(4);
-    if (!TAG_PATTERN.test(tag)) throw new CommandSyntaxError('diag_bad_tag', `\`${excerpt(first)}\` is not a tag: write tag:NAME with letters, digits, ".", "_" or "-", like tag:mesos.`);
+    // tags are lower-case; `tag:Mesos` typed in a hurry means tag:mesos
+    const tag = first.slice(4).toLowerCase();
+    if (!TAG_NAME.pattern.test(tag)) throw new CommandSyntaxError('diag_bad_tag', `\`${excerpt(first)}\` is not a tag: write tag:NAME, where ${TAG_NAME.message}.`);
     return { kind: 'tag', tag, ...playbook };
   }
-  if (!HOST_NAME_PATTERN.test(first)) {
-    throw new CommandSyntaxError('diag_bad_host', `\`${excerpt(first)}\` is not a host name: use letters, digits, ".", "_" and "-", like host-a3-60-17.\n${DIAG_USAGE}`);
+  if (!HOST_NAME.pattern.test(first)) {
+    throw new CommandSyntaxError('diag_bad_host', `\`${excerpt(first)}\` is not a host name: ${HOST_NAME.message}.\n${DIAG_USAGE}`);
   }
   return { kind: 'host', host: first, ...playbook };
 }

@@ -55,18 +55,19 @@ export function driverScript(options: DriverOptions): string {
     // (emitter, watchdog, step wrappers), wait until none can write any more, remove the directory
     'bye() { trap "" HUP INT TERM; for f in "$d"/*.p; do [ -f "$f" ] || continue; i=${f##*/}; ks "${i%.p}"; done;' +
       ' kill -TERM 0; wait; rm -rf "$d"; exit 0; }',
-    // run ID CAP SUDO LINE: the step, its two outputs capped at CAP+1 bytes (the extra byte tells
-    // that it was cut; the rest is read and dropped so the command keeps its own exit status)
-    'run() { i=$1; c=$(($2 + 1)); t0=-; read -r t0 _ </proc/uptime 2>/dev/null; [ "$3" = 1 ] && : >"$d/$i.s";' +
-      ' { { sh -c "$4" sickbay "$d/$i.p" </dev/null 2>&1 1>&3 3>&-; echo $? >"$d/$i.r"; }' +
-      ' | { head -c $c >"$d/$i.e"; cat >/dev/null; }; } 3>&1 | { head -c $c >"$d/$i.o"; cat >/dev/null; };' +
-      ' t1=-; read -r t1 _ </proc/uptime 2>/dev/null; echo "$i $2 $t0 $t1" >"$d/q"; }',
-    // emit: the only writer of stdout after hello, so frames never interleave
-    // (one `wc` for both sizes; `cat` unless an output was cut: few processes on a loaded host)
-    'emit() { exec 3<>"$d/q"; while read -r i c t0 t1 <&3; do r=-; read -r r <"$d/$i.r" 2>/dev/null;' +
-      ' set -- $(wc -c "$d/$i.o" "$d/$i.e"); o=$1; e=$3; x=0; y=0;' +
+    // run ID CAP SUDO LINE: the step, its outputs straight into files whose growth the kernel
+    // stops past CAP (a file-size limit, in 512-byte blocks, with SIGXFSZ ignored so a runaway
+    // writer gets EFBIG, not killed): few processes, as each costs more than the step on a loaded
+    // host. The emitter sends CAP bytes and says it cut them when a file grew past CAP.
+    'run() { i=$1; k=$2; t0=-; read -r t0 _ </proc/uptime 2>/dev/null; [ "$3" = 1 ] && : >"$d/$i.s";' +
+      ' ulimit -f $(($2 / 512 + 2)); trap "" XFSZ;' +
+      ' sh -c "$4" sickbay "$d/$i.p" </dev/null >"$d/$i.o" 2>"$d/$i.e"; echo $? >"$d/$i.r";' +
+      ' t1=-; read -r t1 _ </proc/uptime 2>/dev/null; set -- $(wc -c "$d/$i.o" "$d/$i.e"); echo "$i $k $t0 $t1 $1 $3" >"$d/q"; }',
+    // emit: the only writer of stdout after hello, so frames never interleave; an output sent is
+    // emptied at once (its memory back), the small files go with the directory
+    'emit() { exec 3<>"$d/q"; while read -r i c t0 t1 o e <&3; do r=-; read -r r <"$d/$i.r" 2>/dev/null; x=0; y=0;' +
       ' [ $o -gt $c ] && { o=$c; x=1; }; [ $e -gt $c ] && { e=$c; y=1; }; say done $i $r $t0 $t1 $o $e $x $y;' +
-      ' if [ $x$y = 00 ]; then cat "$d/$i.o" "$d/$i.e"; else head -c $o "$d/$i.o"; head -c $e "$d/$i.e"; fi; rm -f "$d/$i".*; done; }',
+      ' if [ $x$y = 00 ]; then cat "$d/$i.o" "$d/$i.e"; else head -c $o "$d/$i.o"; head -c $e "$d/$i.e"; fi; : >"$d/$i.o"; : >"$d/$i.e"; done; }',
     // dog: the client sends a line at least every second; silence for W seconds means it is gone
     // (it tells the main shell, which owns the children and cleans up)
     'dog() { m=0; h0=-1; while sleep 1; do h=; read -r h <"$d/hb" 2>/dev/null || break;' +
@@ -82,6 +83,7 @@ export function driverScript(options: DriverOptions): string {
       ' mkdir "$b/.sickbay-$n" 2>/dev/null && { d=$b/.sickbay-$n; trap bye HUP INT TERM; break; }; done',
     '[ -n "$d" ] || { say fail no-tmpfs; exit 3; }',
     'for c in timeout head mkfifo; do command -v $c >/dev/null 2>&1 || { rm -rf "$d"; say fail no-$c; exit 3; }; done',
+    '(ulimit -f 1) 2>/dev/null || { rm -rf "$d"; say fail no-ulimit; exit 3; }',
     'mkfifo "$d/q" || { rm -rf "$d"; say fail no-fifo; exit 3; }',
     'echo 0 >"$d/hb"',
     'emit & dog &',

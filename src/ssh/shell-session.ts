@@ -41,6 +41,7 @@ const DRIVER_WHY: Readonly<Record<string, string>> = {
   'no-head': 'the host has no `head` command',
   'no-mkfifo': 'the host has no `mkfifo` command',
   'no-fifo': 'the driver could not create its queue (mkfifo failed)',
+  'no-ulimit': 'the shell cannot limit the size of step outputs (ulimit -f)',
   'no-pgrp': 'the login shell did not give the driver a process group of its own to clean up',
 };
 

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +169,22 @@ describe('sickbay lab', () => {
     await running;
     expect(out).toContain('lab: stopped');
     rmSync(work, { recursive: true, force: true });
+  });
+
+  it('listens on consecutive ports from --port-base, and names the port it cannot take', async () => {
+    const base = 20_000 + randomInt(0, 40_000);
+    const io = { colour: false, out: () => undefined, err: () => undefined };
+    const lab = await startLab({ bundlesDir: INCIDENTS_DIR, names: ['mesos-java-oom-137', 'redis-dm-pool-full'], durationScale: 0, portBase: base });
+    try {
+      expect(lab.hosts.map((h) => h.port)).toEqual([base, base + 1]);
+      // a second lab on the same base finds its first port taken
+      await expect(runLab({ bundles: INCIDENTS_DIR, portBase: String(base) }, io, Promise.resolve())).rejects.toMatchObject({
+        code: 'lab_port_taken',
+        userMessage: expect.stringContaining(`127.0.0.1:${base}`),
+      });
+    } finally {
+      await lab.stop();
+    }
   });
 
   it('rejects a --hosts value that is not a whole number', async () => {

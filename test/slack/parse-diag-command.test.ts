@@ -16,6 +16,6 @@ describe('parseDiagCommand', () => {
     for (const text of ['host;id', '$(reboot)', '-oProxyCommand=x', 'a/../b', 'tag:x;y', 'host `id`', 'host-1 ../etc']) {
       expect(() => parseDiagCommand(text), text).toThrow(InputError);
     }
-    expect(() => parseDiagCommand('host;id')).toThrow(/is not a host name: use letters, digits/);
+    expect(() => parseDiagCommand('host;id')).toThrow(/is not a host name: a host name is letters, digits/);
   });
 });

@@ -135,8 +135,10 @@ describe.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))('the dri
     expect(byId.get(2)).toMatchObject({ exit: 3 });
     expect(byId.get(2)?.stdout.toString()).toBe('a\nb\n');
     expect(byId.get(2)?.stderr.toString()).toBe('oops\n');
-    expect(byId.get(3)).toMatchObject({ exit: 0, stdoutCut: true });
+    // the output file stopped growing at the cap: head's further writes failed
+    expect(byId.get(3)).toMatchObject({ exit: 1, stdoutCut: true });
     expect(byId.get(3)?.stdout.length).toBe(10);
+    expect(byId.get(3)).toMatchObject({ stderrCut: true }); // head's complaint, cut at the same cap
     expect(byId.get(4)?.stdout.toString()).toBe("it's\n");
     expect(shmDirs()).toEqual([]);
   });

@@ -2,7 +2,8 @@ import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { createDiagnoser } from '../../diagnosis/index.js';
 import {
-  HOST_NAME_PATTERN,
+  HOST_NAME,
+  IDENTIFIER,
   InputError,
   isBotError,
   systemClock,
@@ -31,7 +32,7 @@ interface DiagOptions {
 
 /** `user@address[:port]`, the way ssh takes a host that is not in the inventory yet. Anchored. */
 const AD_HOC_TARGET = /^(?<user>[a-z_][a-z0-9_.-]{0,31})@(?<address>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9a-fA-F:.]+\])(?::(?<port>[0-9]{1,5}))?$/;
-const PARAM = /^(?<name>[a-z][a-z0-9_]{0,63})=(?<value>[\x20-\x7e]{1,256})$/;
+const PARAM = /^(?<name>[^=]{1,64})=(?<value>[\x20-\x7e]{1,256})$/;
 
 export interface DiagOutcome {
   host: string;
@@ -99,7 +100,9 @@ function parseParams(raw: readonly string[]): Record<string, string> {
   const params: Record<string, string> = {};
   for (const text of raw) {
     const m = PARAM.exec(text);
-    if (!m?.groups) throw new InputError('cli_param_invalid', `--param takes name=value (a lower-case name, printable value), not "${text.slice(0, 40)}"`);
+    if (!m?.groups || !IDENTIFIER.pattern.test(m.groups['name'] as string)) {
+      throw new InputError('cli_param_invalid', `--param takes name=value (${IDENTIFIER.message}; a printable value), not "${text.slice(0, 40)}"`);
+    }
     params[m.groups['name'] as string] = m.groups['value'] as string;
   }
   return params;
@@ -129,7 +132,7 @@ function adHocHost(text: string, opts: DiagOptions): HostRef {
   // Paths on the command line are relative to where the command runs, like ssh's own options.
   const expand = pathExpander(process.cwd(), homedir());
   if (port < 1 || port > 65535) throw new InputError('target_invalid', `port ${port} is out of range (1-65535)`);
-  const name = HOST_NAME_PATTERN.test(address) ? address : `adhoc-${address.replace(/[^A-Za-z0-9]/g, '-')}`;
+  const name = HOST_NAME.pattern.test(address) ? address : `adhoc-${address.replace(/[^A-Za-z0-9]/g, '-')}`;
   return {
     name,
     zone: 'default',

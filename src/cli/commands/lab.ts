@@ -10,6 +10,7 @@ export interface LabCommandOptions {
   writeInventory?: string;
   hosts?: string;
   durationScale?: string;
+  portBase?: string;
 }
 
 function positiveNumber(flag: string, value: string | undefined, integer: boolean, max: number): number | undefined {
@@ -24,7 +25,8 @@ function positiveNumber(flag: string, value: string | undefined, integer: boolea
 export async function runLab(opts: LabCommandOptions, io: CliIo, until: Promise<unknown>): Promise<void> {
   const hosts = positiveNumber('--hosts', opts.hosts, true, 5_000);
   const durationScale = positiveNumber('--duration-scale', opts.durationScale, false, 100);
-  const lab = await startLab({ bundlesDir: opts.bundles, hosts, durationScale });
+  const portBase = positiveNumber('--port-base', opts.portBase, true, 65_535);
+  const lab = await startLab({ bundlesDir: opts.bundles, hosts, durationScale, ...(portBase === undefined ? {} : { portBase }) });
   try {
     if (opts.writeInventory) await lab.writeInventory(opts.writeInventory);
     for (const host of lab.hosts) io.out(`${host.name}\t127.0.0.1:${host.port}\t(replays ${host.bundle})\n`);
@@ -46,5 +48,6 @@ export function registerLab(program: Command, io: CliIo): void {
     .option('--write-inventory <file>', 'write an inventory (with known_hosts and the client key beside it)')
     .option('--hosts <n>', 'run N hosts, cloning the bundles round-robin as <bundle>-<i>')
     .option('--duration-scale <x>', 'scale the recorded step durations (0 = instant)', '1')
+    .option('--port-base <n>', 'listen on fixed ports: the first host on N, the next on N+1, ... (default: free ports)')
     .action((opts: LabCommandOptions) => runLab(opts, io, untilSignal()));
 }
