@@ -1,0 +1,5 @@
+export * from './forecast-errors.js';
+export * from './samples.js';
+export * from './history.js';
+export * from './theil-sen.js';
+export * from './forecast.js';
