@@ -3,3 +3,4 @@ export * from './samples.js';
 export * from './history.js';
 export * from './theil-sen.js';
 export * from './forecast.js';
+export * from './horizon.js';
