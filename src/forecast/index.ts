@@ -4,3 +4,5 @@ export * from './history.js';
 export * from './theil-sen.js';
 export * from './forecast.js';
 export * from './horizon.js';
+export * from './png.js';
+export * from './chart.js';
