@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { forecast, ForecastSchema, median, theilSen, type Forecast, type SeriesPoint } from '../../src/forecast/index.js';
 import { seededRandom } from '../helpers/seeded-random.js';
-import { GiB, MINUTES_15, series, T0, TiB } from './synthetic.js';
+import { GiB, MINUTES_15, series, T0, TiB, trueSecondsTo as truth } from './synthetic.js';
 
 const DAY = 86_400;
 const HOUR = 3600;
 const at = (f: Forecast, ratio: number) => f.timeTo.find((t) => t.ratio === ratio);
 const relError = (got: number | null | undefined, truth: number) => Math.abs((got ?? Number.POSITIVE_INFINITY) - truth) / truth;
 const lastOf = (points: readonly SeriesPoint[]) => points[points.length - 1] as SeriesPoint;
-/** Seconds from the last point until a line of `perSecond` through `levelNow` reaches ratio × total. */
-const truth = (ratio: number, total: number, levelNow: number, perSecond: number) => (ratio * total - levelNow) / perSecond;
 
 describe('theilSen', () => {
   it('is the median of the pairwise slopes, with the rank interval of Sen', () => {
