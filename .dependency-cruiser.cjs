@@ -27,6 +27,16 @@ module.exports = {
         pathNot: ['^src/domain/', '^src/analysis/', 'zod'],
       },
     },
+    {
+      name: 'forecast-is-pure',
+      comment:
+        'forecast/ is pure like analysis/: domain/, zod, analysis/ through its index (capacity facts), and node:zlib to compress its PNG charts',
+      severity: 'error',
+      from: { path: folder('forecast') },
+      to: {
+        pathNot: ['^src/domain/', '^src/forecast/', '^src/analysis/index\\.ts$', 'zod', '^(node:)?zlib$'],
+      },
+    },
     forbid('config', '^src/(?!domain|config)', 'config/ imports only domain/'),
     forbid('playbooks', '^src/(slack|queue|ssh|app|cli)/', 'playbooks/ stays below adapters'),
     forbid('ssh', '^src/(slack|queue|analysis|app|cli|alerts|remediation)/', 'ssh/ is a transport'),

@@ -1,4 +1,5 @@
 export { analyze, type AnalyzeOptions } from './analyze.js';
 export { buildFacts, type Facts } from './facts/index.js';
+export { capacityFacts, type CapacityFacts, type FilesystemCapacity } from './capacity.js';
 export { ALL_RULES, type Rule, type RuleContext } from './rules/index.js';
 export * from './thresholds.js';

@@ -30,6 +30,11 @@ export interface SystemFacts {
   processes: ProcessInfo[] | null;
 }
 
+/** A ps STAT column of a process in uninterruptible sleep ("D", "D<", "Ds"). */
+export function isDState(state: string): boolean {
+  return state.startsWith('D');
+}
+
 export function buildSystemFacts(bundle: Bundle): SystemFacts {
   const facts: SystemFacts = { processes: null };
   const uname = bundle.files.get('uname');

@@ -10,6 +10,7 @@ import { parseDockerdCommand } from '../../../src/analysis/parsers/dockerd-comma
 import { parseDockerdStartup } from '../../../src/analysis/parsers/dockerd-startup.js';
 import { specLines } from '../../../src/analysis/parsers/text-lines.js';
 import { INCIDENTS_DIR, incidentBundles } from '../../helpers/fixtures.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 import { fixtureText } from './fixture-text.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,14 +27,6 @@ const PARSERS: Record<string, (text: string) => unknown> = {
   journal_docker: (t) => parseDockerdStartup('journal_docker', t),
 };
 
-/** A small seeded generator, so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function randomText(next: () => number, length: number): string {
   const alphabet = '{}[]":,\\\n\t %-/0123456789abcdefABCDEF.kMGTBiu_=Exited (137)Up Data Space Used: TB';
@@ -46,7 +39,7 @@ function randomText(next: () => number, length: number): string {
 
 describe('docker and disk parsers are total', () => {
   it('never throw on random bytes', () => {
-    const next = random(20171205);
+    const next = seededRandom(20171205);
     for (let round = 0; round < 60; round += 1) {
       const text = randomText(next, Math.floor(next() * 2000));
       for (const [spec, parse] of Object.entries(PARSERS)) expect(() => parse(text), `${spec} round ${round}`).not.toThrow();
@@ -54,7 +47,7 @@ describe('docker and disk parsers are total', () => {
   });
 
   it('never throw on real outputs cut at any of many points, or with lines shuffled', () => {
-    const next = random(4331);
+    const next = seededRandom(4331);
     for (const { name } of incidentBundles()) {
       for (const [spec, parse] of Object.entries(PARSERS)) {
         if (!existsSync(join(INCIDENTS_DIR, name, spec))) continue;

@@ -9,6 +9,7 @@ import { parsePs } from '../../../src/analysis/parsers/ps.js';
 import { parseUname } from '../../../src/analysis/parsers/uname.js';
 import { parseUptime } from '../../../src/analysis/parsers/uptime.js';
 import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const PARSERS: Record<string, (text: string) => unknown> = {
   kernel: (t) => parseKernelLog(t, 'dmesg'),
@@ -22,16 +23,6 @@ const PARSERS: Record<string, (text: string) => unknown> = {
   meminfo: parseMeminfo,
 };
 
-/** mulberry32: a seeded PRNG, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fragments that steer random text into the parsers' branches. */
 const TOKENS = [
@@ -72,7 +63,7 @@ function realInputs(): { name: string; text: string }[] {
 
 describe('parsers are total', () => {
   it('never throw on random bytes and log-shaped noise', () => {
-    const next = rng(20170825);
+    const next = seededRandom(20170825);
     for (let i = 0; i < 60; i++) {
       const text = randomText(next, Math.floor(next() * 3000));
       for (const [name, parse] of Object.entries(PARSERS)) {
@@ -82,7 +73,7 @@ describe('parsers are total', () => {
   });
 
   it('never throw on real inputs cut short at any point', () => {
-    const next = rng(42);
+    const next = seededRandom(42);
     const inputs = realInputs();
     expect(inputs.length).toBeGreaterThan(20);
     for (const { name, text } of inputs) {

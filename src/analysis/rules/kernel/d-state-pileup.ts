@@ -1,3 +1,4 @@
+import { isDState } from '../../facts/system.js';
 import type { Rule } from '../rule.js';
 import { listSome, quote } from './support.js';
 
@@ -5,7 +6,7 @@ import { listSome, quote } from './support.js';
 export const dStatePileupRule: Rule = {
   codes: ['D_STATE_PILEUP'],
   run(facts, ctx) {
-    const stuck = (facts.system.processes ?? []).filter((p) => p.state.startsWith('D'));
+    const stuck = (facts.system.processes ?? []).filter((p) => isDState(p.state));
     if (stuck.length < ctx.thresholds.dStateMinProcesses) return [];
     const counts = new Map<string, number>();
     for (const p of stuck) {
