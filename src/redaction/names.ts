@@ -63,8 +63,20 @@ export function nameWords(name: string): string[] {
 
 const WEAK_WORDS = new Set(['key', 'auth', 'pass', 'sig', 'signature']);
 
+/** Names seen recently: host output repeats the same few (`SandboxKey`, `DB_PASSWORD`) thousands of times. */
+const seen = new Map<string, SecretName | undefined>();
+const SEEN_MAX = 4096;
+
 /** Whether `name` marks its value as secret, and how strongly; undefined when it does not. */
 export function classifyName(name: string): SecretName | undefined {
+  if (seen.has(name)) return seen.get(name);
+  if (seen.size >= SEEN_MAX) seen.clear();
+  const kind = classify(name);
+  seen.set(name, kind);
+  return kind;
+}
+
+function classify(name: string): SecretName | undefined {
   // The shell's working directory (`PWD=/root` in a sudo line) is a path; ODBC's `PWD=` is a password.
   if (SHELL_PWD.has(name)) return { strength: 'weak', lone: undefined };
   const words = nameWords(name);

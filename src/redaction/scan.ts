@@ -649,25 +649,27 @@ function commandArgs(s: string, from: number, jsonArray: boolean): { list: Arg[]
 
 /** Every secret in `text`, as spans to replace, ascending and not overlapping. */
 export function findSecrets(text: string): Span[] {
-  const spans = new Scanner(text).run().sort((a, b) => a.start - b.start);
+  const spans = new Scanner(text).run();
+  // Handlers run left to right, so spans come nearly sorted; only client arguments can come late.
+  let sorted = true;
+  for (let i = 1; i < spans.length && sorted; i++) sorted = (spans[i - 1]?.start ?? 0) <= (spans[i]?.start ?? 0);
+  if (!sorted) spans.sort((a, b) => a.start - b.start);
   const merged: Span[] = [];
   for (const span of spans) {
     const last = merged.at(-1);
     if (last && span.start <= last.end) last.end = Math.max(last.end, span.end);
-    else merged.push({ ...span });
+    else merged.push(span);
   }
   return merged;
 }
 
 /** `text` with `spans` replaced. */
 export function applySpans(text: string, spans: readonly Span[]): string {
-  if (spans.length === 0) return text;
-  const out: string[] = [];
+  let out = '';
   let at = 0;
   for (const span of spans) {
-    out.push(text.slice(at, span.start), span.replacement);
+    out += text.slice(at, span.start) + span.replacement;
     at = span.end;
   }
-  out.push(text.slice(at));
-  return out.join('');
+  return at === 0 ? text : out + text.slice(at);
 }
