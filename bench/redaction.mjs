@@ -186,6 +186,7 @@ const PATHOLOGICAL = {
   '://://': repeat('://'),
   'eyJeyJ': repeat('eyJ'),
   'mysql mysql': repeat('mysql '),
+  'curlcurl': repeat('curl'),
   'token="x" ': repeat('token="x" '),
   'https://u:p@h/ ': repeat('https://u:p@h/ '),
   'BEGIN PRIVATE KEY (no END)': repeat('-----BEGIN RSA PRIVATE KEY-----'),

@@ -111,9 +111,14 @@ const LONE_KEY_MIN_LENGTH = 16;
 
 export const REDACTED = '[REDACTED]';
 
+/** An empty value, a boolean, a mask, a reference to another variable, or what redaction already wrote. */
+export function isPlaceholder(value: string): boolean {
+  return value === '' || value === REDACTED || NOT_A_SECRET.test(value);
+}
+
 /** Whether `value`, found under a name classified as `name`, should be hidden. */
 export function isSecretValue(name: SecretName, value: string): boolean {
-  if (value === '' || value === REDACTED || NOT_A_SECRET.test(value) || DEEP_PATH.test(value)) return false;
+  if (isPlaceholder(value) || DEEP_PATH.test(value)) return false;
   if (name.strength === 'weak' && FILE_LIKE.test(value)) return false;
   if (name.lone === 'key' && !(value.length >= LONE_KEY_MIN_LENGTH && (/[0-9]/.test(value) || value.length >= 2 * LONE_KEY_MIN_LENGTH))) return false;
   return true;

@@ -9,7 +9,7 @@
  * URL. Handlers only read a bounded distance, or read a run once and move the search past it, so
  * no input makes the work quadratic (the regular expressions this replaces did, on `a.a.a.`).
  */
-import { classifyName, isSecretValue, REDACTED, SPACE_SEPARATED_NAMES, type SecretName } from './names.js';
+import { classifyName, isPlaceholder, isSecretValue, REDACTED, SPACE_SEPARATED_NAMES, type SecretName } from './names.js';
 import { TOKEN_RULES, type TokenRule } from './tokens.js';
 
 export interface Span {
@@ -132,12 +132,16 @@ class Scanner {
   private commandEnd = 0;
   private urlToken: UrlToken | undefined;
   private readonly endMarks = new Map<string, { from: number; at: number }>();
+  /** The last word a program trigger was in, and the client rule it named, if any. */
+  private word: { start: number; end: number; rule: ClientRule | undefined } | undefined;
 
   constructor(private readonly s: string) {}
 
   run(): Span[] {
     const s = this.s;
-    const re = new RegExp(TRIGGER);
+    // Shared: a scan runs to its end without yielding, so no two scans use it at once.
+    const re = TRIGGER;
+    re.lastIndex = 0;
     for (let m = re.exec(s); m !== null; m = re.exec(s)) {
       const p = m.index;
       let next: number;
@@ -263,19 +267,31 @@ class Scanner {
    */
   private program(p: number, length: number): number {
     const s = this.s;
-    let start = p;
-    while (start > 0 && p - start < MAX_NAME && !isWordEnd(s.charCodeAt(start - 1))) start--;
-    let end = p + length;
-    while (end < s.length && end - p < MAX_NAME && !isWordEnd(s.charCodeAt(end))) end++;
-    const word = s.slice(start, end);
-    const base = word.slice(word.lastIndexOf('/') + 1);
-    let rule = CLIENTS.find((c) => c.program.test(base))?.rule;
-    if (!rule && base === 'login' && LOGIN_PROGRAMS.test(previousWord(s, start))) rule = DASH_P;
+    // Every trigger inside one word (`curlcurlcurl`, `/usr/bin/mysql`) gets the same answer: the word is read once.
+    let word = this.word;
+    if (!word || p < word.start || p >= word.end) {
+      let start = p;
+      while (start > 0 && !isWordEnd(s.charCodeAt(start - 1))) start--;
+      let end = p + length;
+      while (end < s.length && !isWordEnd(s.charCodeAt(end))) end++;
+      let rule: ClientRule | undefined;
+      if (end - start <= MAX_NAME) {
+        const text = s.slice(start, end);
+        const base = text.slice(text.lastIndexOf('/') + 1);
+        rule = CLIENTS.find((c) => c.program.test(base))?.rule;
+        if (!rule && base === 'login' && LOGIN_PROGRAMS.test(previousWord(s, start))) rule = DASH_P;
+      }
+      word = { start, end, rule };
+      this.word = word;
+    }
+    const { start, end, rule } = word;
     if (!rule) return -1;
     if (end <= this.commandEnd) return end;
-    // A program that is a whole JSON string (`"Cmd": ["mysql", "-pX"]`) has its arguments in the next strings.
-    const jsonArray = s.charCodeAt(start - 1) === C.Quote && s.charCodeAt(end) === C.Quote;
-    const args = commandArgs(s, jsonArray ? end + 1 : end, jsonArray);
+    // A program that is a whole JSON string (`"Cmd": ["mysql", "-pX"]`) has its arguments in the next
+    // strings; one that starts a JSON string (`"Test": ["CMD-SHELL", "mysqladmin ping -pX"]`), in the rest of it.
+    const inJson = s.charCodeAt(start - 1) === C.Quote;
+    const mode = inJson && s.charCodeAt(end) === C.Quote ? 'array' : inJson ? 'json-string' : 'shell';
+    const args = commandArgs(s, mode === 'array' ? end + 1 : end, mode);
     this.commandEnd = args.end;
     for (let k = 0; k < args.list.length; k++) {
       const arg = args.list[k];
@@ -295,7 +311,7 @@ class Scanner {
         if (colon < 0) continue;
         value = { start: value.start + colon + 1, end: value.end };
       }
-      if (s.slice(value.start, value.end) !== REDACTED) this.hide(value.start, value.end);
+      if (!isPlaceholder(s.slice(value.start, value.end))) this.hide(value.start, value.end);
     }
     return end;
   }
@@ -320,7 +336,7 @@ class Scanner {
     while (nameEnd > nameStart && (s.charCodeAt(nameEnd - 1) === C.Dot || s.charCodeAt(nameEnd - 1) === C.Dash)) nameEnd--;
     const name = s.slice(nameStart, nameEnd);
     const lower = name.toLowerCase();
-    if (lower === 'bearer' && !flag) return this.bareBearer(nameEnd);
+    if (lower === 'bearer' && !flag && isBlank(s.charCodeAt(nameEnd))) return this.bareBearer(nameEnd);
     const kind = classifyName(name);
     if (!kind) return end;
 
@@ -386,9 +402,11 @@ class Scanner {
     if (c === C.Nl || c === C.Cr) return v;
     // A key block as the value: the PEM handler takes the whole block.
     if (s.startsWith('-----BEGIN', v)) return v;
-    // A structure (`"auths": {`), not a value; what is inside is scanned on its own.
+    // A structure (`"auths": {`, `CREDS={"user": …}`), not a value: what is inside is scanned on its
+    // own. After `=`, braces may also quote a value (`PWD={a;b}` in an ODBC connection string).
     if (c === C.LBrace || c === C.LBracket) {
-      if (s.charCodeAt(v - 1) !== C.Eq) return v;
+      const n = s.charCodeAt(v + 1);
+      if (s.charCodeAt(v - 1) !== C.Eq || n === C.Quote || n === C.Backslash || isSpace(n)) return v;
     }
     if (isQuote(c)) {
       const close = closingQuote(s, v + 1, c);
@@ -458,11 +476,12 @@ class Scanner {
   /** `Bearer eyJ…` on its own, outside an Authorization header. */
   private bareBearer(nameEnd: number): number {
     const s = this.s;
-    if (!isBlank(s.charCodeAt(nameEnd))) return nameEnd;
     const from = nameEnd + 1;
     let to = from;
     while (to < s.length && isBearerChar(s.charCodeAt(to))) to++;
-    if (to - from >= BEARER_TOKEN_MIN && s.slice(from, to) !== REDACTED) this.hide(from, to);
+    // A word of prose after "Bearer" ("Bearer authentication failed") has no digit; tokens have.
+    const token = s.slice(from, to);
+    if (token.length >= BEARER_TOKEN_MIN && /[0-9]/.test(token) && token !== REDACTED) this.hide(from, to);
     return to;
   }
 }
@@ -512,14 +531,15 @@ function lastBefore(list: readonly number[], limit: number): number | undefined 
   return lo > 0 ? list[lo - 1] : undefined;
 }
 
-/** The unescaped `"` that ends the JSON string `from` is in, or the end of the text. */
-function jsonStringEnd(s: string, from: number): number {
-  for (let i = from; i < s.length; i++) {
+/** The unescaped `"` that ends the JSON string `from` is in, or `max` (the end of the text). */
+function jsonStringEnd(s: string, from: number, max = s.length): number {
+  const stop = Math.min(max, s.length);
+  for (let i = from; i < stop; i++) {
     const c = s.charCodeAt(i);
     if (c === C.Quote) return i;
     if (c === C.Backslash) i++;
   }
-  return s.length;
+  return stop;
 }
 
 /** The `\\"` that closes a value quoted inside a JSON string, on the same line; -1 when there is none. */
@@ -548,7 +568,8 @@ function closingQuote(s: string, from: number, quote: number): number {
 
 /**
  * Where an unquoted value ends: a blank, a quote, `;`, `&`, `,`, `<`, `>`, or a closing bracket that
- * it did not open. In JSON text, `\"`, `\n` and `\u0026` (`&`) end it too; other escapes are part of it.
+ * it did not open. In JSON text, `\n` and `\u0026` (`&`) end it too; other escapes, `\"` among them,
+ * are part of it.
  */
 function unquotedEnd(s: string, from: number): number {
   let depth = 0;
@@ -562,11 +583,13 @@ function unquotedEnd(s: string, from: number): number {
       if (depth === 0) return i;
       depth--;
     } else if (c === C.Backslash) {
+      // An escaped quote is part of the value (`DB_PASSWORD=ab\"cd` in docker inspect is `ab"cd`);
+      // an escaped newline or tab ends it.
       const n = s.charCodeAt(i + 1);
-      if (n === C.Quote || n === C.Apos || n === 110 || n === 114 || n === 116) return i;
+      if (n === 110 || n === 114 || n === 116) return i;
       if (n === 117 && isHex(s.charCodeAt(i + 2)) && isHex(s.charCodeAt(i + 3)) && isHex(s.charCodeAt(i + 4)) && isHex(s.charCodeAt(i + 5))) {
         const code = parseInt(s.slice(i + 2, i + 6), 16);
-        if (code === C.Amp || code === C.Lt || code === C.Gt || code === C.Apos || code === C.Quote) return i;
+        if (code === C.Amp || code === C.Lt || code === C.Gt) return i;
         i += 5;
       } else i++;
     }
@@ -606,22 +629,22 @@ interface Arg {
 }
 
 /**
- * The arguments after a program: shell words up to the end of the line or a `;`, `|`, `&&`; or, for a
- * JSON array, the following strings up to `]`. Bounded by MAX_COMMAND characters and MAX_ARGS words.
+ * The arguments after a program: shell words up to the end of the line or a `;`, `|`, `&`; for a
+ * command inside a JSON string, up to the end of that string; for a JSON array, the following
+ * strings up to `]`. Bounded by MAX_COMMAND characters and MAX_ARGS words.
  */
-function commandArgs(s: string, from: number, jsonArray: boolean): { list: Arg[]; end: number } {
+function commandArgs(s: string, from: number, mode: 'array' | 'json-string' | 'shell'): { list: Arg[]; end: number } {
   const list: Arg[] = [];
-  const limit = Math.min(s.length, from + MAX_COMMAND);
+  const limit = mode === 'json-string' ? jsonStringEnd(s, from, from + MAX_COMMAND) : Math.min(s.length, from + MAX_COMMAND);
   let i = from;
   while (i < limit && list.length < MAX_ARGS) {
     const c = s.charCodeAt(i);
-    if (jsonArray) {
+    if (mode === 'array') {
       if (c === C.RBracket || c === C.RBrace) break;
       if (c === C.Quote) {
-        let j = i + 1;
-        while (j < limit && s.charCodeAt(j) !== C.Quote && s.charCodeAt(j) !== C.Nl) j += s.charCodeAt(j) === C.Backslash ? 2 : 1;
-        list.push({ start: i + 1, end: Math.min(j, limit) });
-        i = j + 1;
+        const close = jsonStringEnd(s, i + 1, limit);
+        list.push({ start: i + 1, end: close });
+        i = close + 1;
       } else i++;
       continue;
     }
@@ -630,21 +653,37 @@ function commandArgs(s: string, from: number, jsonArray: boolean): { list: Arg[]
       i++;
       continue;
     }
-    // A shell word: quotes inside it do not end it (`-p'secret'`).
-    let j = i;
-    let quote = 0;
-    for (; j < limit; j++) {
-      const d = s.charCodeAt(j);
-      if (d === C.Nl || d === C.Cr) break;
-      if (quote !== 0) {
-        if (d === quote) quote = 0;
-      } else if (d === C.Apos || d === C.Quote) quote = d;
-      else if (isBlank(d)) break;
-    }
-    list.push({ start: i, end: j });
-    i = j;
+    const end = shellWordEnd(s, i, limit);
+    list.push({ start: i, end });
+    i = Math.max(end, i + 1);
   }
   return { list, end: i };
+}
+
+/** How far a quote inside a shell word may be from its closing quote. */
+const MAX_QUOTED = 256;
+
+/**
+ * The end of the shell word at `from`. Quotes inside it do not end it (`-p'secret'`, `-p\"x y\"` in
+ * a JSON string) when they close within MAX_QUOTED characters; a quote that does not close is a
+ * quote around the whole command, and ends the word.
+ */
+function shellWordEnd(s: string, from: number, limit: number): number {
+  let j = from;
+  while (j < limit) {
+    const d = s.charCodeAt(j);
+    if (isSpace(d)) return j;
+    const escapedQuote = d === C.Backslash && s.charCodeAt(j + 1) === C.Quote;
+    if (d === C.Apos || d === C.Quote || escapedQuote) {
+      const mark = escapedQuote ? '\\"' : s[j] ?? '';
+      const close = s.slice(j + mark.length, Math.min(limit, j + mark.length + MAX_QUOTED)).indexOf(mark);
+      if (close < 0) return j;
+      j += mark.length + close + mark.length;
+      continue;
+    }
+    j++;
+  }
+  return j;
 }
 
 /** Every secret in `text`, as spans to replace, ascending and not overlapping. */

@@ -49,6 +49,8 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   rule('aws-access-token', ['A3T', 'AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AROA', 'ANPA', 'ANVA', 'AIPA'], `(A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}${END}`),
   rule('jwt', ['eyJ'], `()eyJ[A-Za-z0-9_-]{8,4096}\\.eyJ[A-Za-z0-9_-]{8,65536}\\.[A-Za-z0-9_-]{0,4096}(?:\\.[A-Za-z0-9_-]{0,65536}\\.[A-Za-z0-9_-]{0,4096})?`),
   rule('grafana-api-key', ['eyJ'], `()eyJrIjoi[A-Za-z0-9]{70,400}={0,3}`),
+  // Base64 of `{"auths":`: a Docker config (`.dockerconfigjson` in a Kubernetes secret) with its registry credentials.
+  rule('kubernetes-secret-yaml', ['eyJ'], `()eyJhdXRocyI6[A-Za-z0-9+/]{20,65536}={0,2}`),
   rule('gcp-api-key', ['AIza'], `(AIza)[A-Za-z0-9_-]{35}${END}`),
   rule('gcp-oauth-access-token', ['ya29.'], `(ya29\\.)[A-Za-z0-9_-]{20,2048}`),
   rule('anthropic-api-key', ['sk-ant-'], `(sk-ant-(?:api|admin)[0-9]{2}-)[A-Za-z0-9_-]{80,200}`),

@@ -41,6 +41,8 @@ describe('redaction of pathological inputs (1-2 MB)', () => {
     ['passwordpassword', fill('password')],
     ['-----END -----END', fill('-----END ')],
     ['mysql -p mysql -p (prompts, no values)', fill('mysql -p ')],
+    ['curlcurlcurl', fill('curl')],
+    ['\\"mysql \\"mysql (commands in a JSON string that never ends)', fill('\\"mysql ')],
     ['curl -u x (no password)', fill('curl -u x ')],
     ['Bearer Bearer', fill('Bearer ')],
     ['<password><password>', fill('<password>')],
