@@ -322,13 +322,12 @@ class Scanner {
    */
   private keyValue(k: number): number {
     const s = this.s;
+    // A name run longer than MAX_NAME (a blob, a very long property) counts by its last MAX_NAME
+    // characters, the part next to its separator; the search then moves past the whole run.
     let start = k;
-    while (start > 0 && isNameChar(s.charCodeAt(start - 1))) {
-      if (k - start >= MAX_NAME) return runEnd(s, k);
-      start--;
-    }
+    while (start > 0 && k - start < MAX_NAME && isNameChar(s.charCodeAt(start - 1))) start--;
     const end = runEnd(s, k);
-    if (end - start > MAX_NAME) return end;
+    start = Math.max(start, end - MAX_NAME);
     let nameStart = start;
     while (nameStart < end && s.charCodeAt(nameStart) === C.Dash) nameStart++;
     const flag = nameStart > start;
