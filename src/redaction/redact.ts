@@ -14,10 +14,16 @@ export { REDACTED, isSecretName };
 /** Values shorter than this are not hunted for literally: "1" or "yes" would blank half a log. */
 const MIN_LITERAL_LENGTH = 6;
 
+/** Whether `value` under `name` is a secret by the same rules as in text: `PWD=/home/x` and `KEY_FILE=/x.pem` are not. */
+function isSecretEntry(name: string, value: string): boolean {
+  const kind = isSecretName(name) ? classifyName(name) : undefined;
+  return kind !== undefined && isSecretValue(kind, value);
+}
+
 /** Secret values from an environment (`*PASSWORD*`, `*TOKEN*`, `*SECRET*`, `API_KEY`, ...), to hunt for literally. */
 export function secretValuesOf(env: Readonly<Record<string, string | undefined>>): string[] {
   return Object.entries(env)
-    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length >= MIN_LITERAL_LENGTH && isSecretName(entry[0]))
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length >= MIN_LITERAL_LENGTH && isSecretEntry(entry[0], entry[1]))
     .map(([, value]) => value)
     .sort((a, b) => b.length - a.length);
 }
@@ -50,8 +56,7 @@ export function createRedactor(env: Readonly<Record<string, string | undefined>>
     if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
       const out: Record<string, unknown> = {};
       for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-        const kind = typeof v === 'string' && isSecretName(key) ? classifyName(key) : undefined;
-        out[key] = kind && isSecretValue(kind, v as string) ? REDACTED : deep(v);
+        out[key] = typeof v === 'string' && isSecretEntry(key, v) ? REDACTED : deep(v);
       }
       return out as T;
     }
