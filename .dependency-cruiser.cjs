@@ -37,6 +37,13 @@ module.exports = {
         pathNot: ['^src/domain/', '^src/forecast/', '^src/analysis/index\\.ts$', 'zod', '^(node:)?zlib$'],
       },
     },
+    {
+      name: 'redaction-is-pure',
+      comment: 'redaction/ is pure and stands alone: everything that leaves a process can use it',
+      severity: 'error',
+      from: { path: folder('redaction') },
+      to: { pathNot: ['^src/redaction/'] },
+    },
     forbid('config', '^src/(?!domain|config)', 'config/ imports only domain/'),
     forbid('playbooks', '^src/(slack|queue|ssh|app|cli)/', 'playbooks/ stays below adapters'),
     forbid('ssh', '^src/(slack|queue|analysis|app|cli|alerts|remediation)/', 'ssh/ is a transport'),

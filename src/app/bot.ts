@@ -77,7 +77,7 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
       }),
     },
   );
-  const remediation = startBotRemediation(app, { env, redis, logger, directory, ...(options.clock ? { clock: options.clock } : {}) });
+  const remediation = startBotRemediation(app, { env, redis, logger, directory, redactor, ...(options.clock ? { clock: options.clock } : {}) });
   let server: Server;
   if (socketMode) {
     await app.start();

@@ -71,6 +71,8 @@ export function loadRemediationPolicy(file: string | undefined): PolicyConfig {
 export function createRemediationStack(options: {
   env: Readonly<Env>;
   redis: Redis;
+  /** Redacts audit events (command lines, evidence from hosts); the process's own, which knows its secret values. */
+  redactor: RedactPort;
   clock?: Clock;
   groups?: GroupResolver;
   policy?: PolicyConfig;
@@ -81,7 +83,7 @@ export function createRemediationStack(options: {
   const playbooksDir = env.SICKBAY_PLAYBOOKS_DIR ?? SHIPPED_PLAYBOOKS;
   const playbooks = () => loadPlaybooks(playbooksDir);
   const policy = options.policy ?? loadRemediationPolicy(env.SICKBAY_REMEDIATION_POLICY_FILE);
-  const audit = new AuditLog({ redis, streamKey: `${env.QUEUE_PREFIX}:audit`, filePath: env.SICKBAY_AUDIT_FILE, clock });
+  const audit = new AuditLog({ redis, streamKey: `${env.QUEUE_PREFIX}:audit`, filePath: env.SICKBAY_AUDIT_FILE, clock, redactor: options.redactor });
   const service = new RemediationService({
     store: new ApprovalStore({ redis, prefix, clock }),
     audit,
@@ -124,12 +126,13 @@ export function startExpirySweep(stack: RemediationStack, notifier: Notifier, lo
 /** The bot's share: the button listeners, the `remediate` producer and the expiry sweep. */
 export function startBotRemediation(
   app: App,
-  options: { env: Readonly<Env>; redis: Redis; logger: Logger; directory: HostDirectory; clock?: Clock; notifier?: Notifier },
+  options: { env: Readonly<Env>; redis: Redis; logger: Logger; directory: HostDirectory; redactor: RedactPort; clock?: Clock; notifier?: Notifier },
 ): { stack: RemediationStack; stop(): Promise<void> } {
   const policy = loadRemediationPolicy(options.env.SICKBAY_REMEDIATION_POLICY_FILE);
   const stack = createRemediationStack({
     env: options.env,
     redis: options.redis,
+    redactor: options.redactor,
     policy,
     groups: slackGroupResolver(app.client, groupsInRemediationPolicy(policy)),
     ...(options.clock ? { clock: options.clock } : {}),
@@ -172,7 +175,12 @@ export function startWorkerRemediation(
     clock?: Clock;
   },
 ): { desk: RemediationDesk; worker: Worker; stop(): Promise<void> } {
-  const stack = createRemediationStack({ env: options.env, redis: options.connection, ...(options.clock ? { clock: options.clock } : {}) });
+  const stack = createRemediationStack({
+    env: options.env,
+    redis: options.connection,
+    redactor: options.redactor,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const connectHost = sshConnector(options.env);
   const worker = startRemediateWorker(
     { connection: options.connection, prefix: options.env.QUEUE_PREFIX, zone: options.zone, name: `sickbay-remediate-${process.pid}` },

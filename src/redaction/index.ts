@@ -1,1 +1,1 @@
-export { createRedactor, redact, secretValuesOf, REDACTED, SECRET_NAME_PATTERN, type Redactor } from './redact.js';
+export { createRedactor, redact, secretValuesOf, isSecretName, REDACTED, type Redactor } from './redact.js';

@@ -1,47 +1,30 @@
 /**
  * The one place where secrets are taken out of text before it leaves a worker: Slack messages,
- * uploaded files, job data and return values in Redis, logs. Pure: the environment to look for
- * comes in as an argument.
+ * uploaded files, job data and return values in Redis, the audit log, logs. Pure: the environment
+ * to look for comes in as an argument.
+ *
+ * What is recognised, and what is deliberately left alone, is in docs/redaction.md; the corpus
+ * under test/fixtures/secrets/ holds an example of each.
  */
+import { isSecretName, isSecretValue, classifyName, REDACTED } from './names.js';
+import { applySpans, escapeRegExp, findSecrets } from './scan.js';
 
-/** Variable names that mark a value as secret: `DB_PASSWORD`, `GITHUB_TOKEN`, `AWS_SECRET_ACCESS_KEY`, `API_KEY`. */
-export const SECRET_NAME_PATTERN = /PASSWORD|PASSWD|TOKEN|SECRET|KEY|CREDENTIAL/i;
-
-export const REDACTED = '[REDACTED]';
+export { REDACTED, isSecretName };
 
 /** Values shorter than this are not hunted for literally: "1" or "yes" would blank half a log. */
 const MIN_LITERAL_LENGTH = 6;
 
-const PATTERNS: readonly { re: RegExp; replace: string | ((...m: string[]) => string) }[] = [
-  // PEM private keys (RSA, EC, OPENSSH, ENCRYPTED ...), whole block; also a block cut short by a cap.
-  {
-    re: /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g,
-    replace: `-----BEGIN PRIVATE KEY----- ${REDACTED} -----END PRIVATE KEY-----`,
-  },
-  // Slack tokens: bot, user, app-level, config, refresh.
-  { re: /\bx(?:ox[abposre]|app)-[A-Za-z0-9-]{8,}/g, replace: REDACTED },
-  // AWS access key ids.
-  { re: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/g, replace: REDACTED },
-  // URLs with credentials: keep scheme, user and host, drop the password.
-  { re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:/@"'`]+):([^\s@/"'`]+)@/gi, replace: (_m, scheme, user) => `${scheme}${user}:${REDACTED}@` },
-  // NAME=value and "NAME": "value" where NAME marks a secret (env dumps, docker inspect, compose files).
-  {
-    re: /\b([A-Za-z_][A-Za-z0-9_.-]*)(=|"\s*:\s*"|:\s+)([^\s"',}\\]+)/g,
-    replace: (m, name, sep, value) => (SECRET_NAME_PATTERN.test(name) && value !== REDACTED ? `${name}${sep}${REDACTED}` : m),
-  },
-  // Bare AWS secret access keys after a label that the rule above did not catch (aws_secret_access_key = x).
-  { re: /(aws_secret_access_key\s*=\s*)[A-Za-z0-9/+=]{40}/gi, replace: `$1${REDACTED}` },
-];
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Whether `value` under `name` is a secret by the same rules as in text: `PWD=/home/x` and `KEY_FILE=/x.pem` are not. */
+function isSecretEntry(name: string, value: string): boolean {
+  const kind = isSecretName(name) ? classifyName(name) : undefined;
+  return kind !== undefined && isSecretValue(kind, value);
 }
 
-/** Secret values from an environment (`*PASSWORD*`, `*TOKEN*`, `*SECRET*`, `*KEY*`), to hunt for literally. */
+/** Secret values from an environment (`*PASSWORD*`, `*TOKEN*`, `*SECRET*`, `API_KEY`, ...), to hunt for literally. */
 export function secretValuesOf(env: Readonly<Record<string, string | undefined>>): string[] {
   return Object.entries(env)
-    .filter(([name, value]) => SECRET_NAME_PATTERN.test(name) && typeof value === 'string' && value.length >= MIN_LITERAL_LENGTH)
-    .map(([, value]) => value as string)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length >= MIN_LITERAL_LENGTH && isSecretEntry(entry[0], entry[1]))
+    .map(([, value]) => value)
     .sort((a, b) => b.length - a.length);
 }
 
@@ -52,18 +35,19 @@ export interface Redactor {
   deep<T>(value: T): T;
 }
 
+/** Text with the secrets the scanner recognises replaced; no environment values. */
+function redactPatterns(input: string): string {
+  return applySpans(input, findSecrets(input));
+}
+
 /** Builds a redactor that also hunts for the literal secret values of `env` (the worker's own environment). */
 export function createRedactor(env: Readonly<Record<string, string | undefined>> = {}): Redactor {
-  const literals = secretValuesOf(env);
+  // Each value also as it reads inside a JSON string (a quote or backslash in it is escaped there).
+  const literals = [...new Set(secretValuesOf(env).flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]))].sort((a, b) => b.length - a.length);
   const literalRe = literals.length ? new RegExp(literals.map(escapeRegExp).join('|'), 'g') : undefined;
 
-  const text = (input: string): string => {
-    let out = input;
-    for (const { re, replace } of PATTERNS) {
-      out = typeof replace === 'string' ? out.replace(re, replace) : out.replace(re, replace as (...m: string[]) => string);
-    }
-    return literalRe ? out.replace(literalRe, REDACTED) : out;
-  };
+  // Literal values first: a pattern that hid only part of one would leave the rest to be found by nobody.
+  const text = (input: string): string => redactPatterns(literalRe ? input.replace(literalRe, REDACTED) : input);
 
   const deep = <T>(value: T): T => {
     if (typeof value === 'string') return text(value) as T;
@@ -72,7 +56,7 @@ export function createRedactor(env: Readonly<Record<string, string | undefined>>
     if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
       const out: Record<string, unknown> = {};
       for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-        out[key] = typeof v === 'string' && SECRET_NAME_PATTERN.test(key) && v !== '' ? REDACTED : deep(v);
+        out[key] = typeof v === 'string' && isSecretEntry(key, v) ? REDACTED : deep(v);
       }
       return out as T;
     }
@@ -82,9 +66,9 @@ export function createRedactor(env: Readonly<Record<string, string | undefined>>
   return { text, deep };
 }
 
+const defaultRedactor = createRedactor();
+
 /** Redacts with patterns only (no environment values). */
 export function redact(input: string): string {
   return defaultRedactor.text(input);
 }
-
-const defaultRedactor = createRedactor();

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { FindingCodeSchema, type Clock } from '../domain/index.js';
+import { createRedactor, type Redactor } from '../redaction/index.js';
 import { AuditReadError, AuditWriteError } from './remediation-errors.js';
 import { REFUSAL_CODES } from './policy.js';
 import { RiskSchema } from './plan.schema.js';
@@ -74,17 +75,25 @@ export interface AuditLogOptions {
   /** The append-only JSON-lines mirror; created 0600 when absent. */
   filePath: string;
   clock: Clock;
+  /**
+   * Takes secrets out of every event before it is written (command lines, evidence and problems
+   * come from hosts). A worker passes its own, which also hides its environment's secret values.
+   * @defaultValue a redactor with patterns only
+   */
+  redactor?: Pick<Redactor, 'deep'>;
 }
 
-/** Appends every remediation event to a Redis stream and to a JSON-lines file. */
+/** Appends every remediation event, redacted, to a Redis stream and to a JSON-lines file. */
 export class AuditLog {
   private readonly options: AuditLogOptions;
+  private readonly redactor: Pick<Redactor, 'deep'>;
   private file: Promise<FileHandle> | undefined;
   /** Appends are serialised so that file lines never interleave and keep the stream's order. */
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: AuditLogOptions) {
     this.options = options;
+    this.redactor = options.redactor ?? createRedactor();
   }
 
   get streamKey(): string {
@@ -100,11 +109,12 @@ export class AuditLog {
   }
 
   /**
-   * Writes one event: first the file line (fsync'd), then the stream entry. Throws AuditWriteError
-   * when either fails, so that the caller does not act without a record.
+   * Writes one event, redacted: first the file line (fsync'd), then the stream entry. Returns the
+   * event as written. Throws AuditWriteError when either fails, so that the caller does not act
+   * without a record.
    */
   append(input: AuditEventInput): Promise<AuditEvent> {
-    const event = AuditEventSchema.parse({ ...input, ts: this.options.clock.now().toISOString() });
+    const event = this.redactor.deep(AuditEventSchema.parse({ ...input, ts: this.options.clock.now().toISOString() }));
     const write = this.tail.then(() => this.write(event));
     this.tail = write.catch(() => undefined);
     return write;

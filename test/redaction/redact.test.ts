@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, redact, REDACTED } from '../../src/redaction/index.js';
+import { createRedactor, isSecretName, redact, REDACTED, secretValuesOf } from '../../src/redaction/index.js';
 
 const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq3zX\nq9Zk2mF0=\n-----END RSA PRIVATE KEY-----';
 
@@ -38,6 +38,19 @@ describe('redact', () => {
     expect(r.text('abc stays: too short to hunt')).toContain('abc stays');
   });
 
+  it('hunts for a value also as it reads escaped inside a JSON string', () => {
+    const r = createRedactor({ SICKBAY_DB_PASSWORD: 'has"quote\\and-backslash' });
+    const json = JSON.stringify({ line: 'connect with has"quote\\and-backslash now' });
+    expect(r.text(json)).toBe(JSON.stringify({ line: `connect with ${REDACTED} now` }));
+  });
+
+  it('hunts only for the values of variables that hold secrets, not for paths or settings about them', () => {
+    const env = { SICKBAY_DB_PASSWORD: 'db-secret-1', SLACK_BOT_TOKEN: 'xoxb-bot-token', KEY_FILE: '/etc/ssl/key.pem', SSH_AUTH_SOCK: '/tmp/ssh-x/agent.1', PWD: '/home/sickbay', TOKEN_TTL: '360000' };
+    expect(secretValuesOf(env).sort()).toEqual(['db-secret-1', 'xoxb-bot-token']);
+    expect(['DB_PASSWORD', 'AccountKey', 'X-Auth-Token', 'client_secret'].filter(isSecretName)).toHaveLength(4);
+    expect(['KEY_FILE', 'SharedAccessKeyName', 'GPG_KEY', 'StopSignal', 'key'].filter(isSecretName)).toEqual([]);
+  });
+
   it('redacts deep copies of data, including keys that name secrets and errors', () => {
     const r = createRedactor();
     const input = { a: ['DB_PASSWORD=x1y2z3'], nested: { password: 'plain', other: 'ok' }, err: new Error('failed with xoxb-1111-2222-abcdefghijkl') };
@@ -45,5 +58,7 @@ describe('redact', () => {
     expect(JSON.stringify(out)).not.toMatch(/x1y2z3|plain|xoxb-1111/);
     expect(out.nested.other).toBe('ok');
     expect(input.nested.password).toBe('plain');
+    const paths = r.deep({ SandboxKey: '/var/run/docker/netns/e12dd120b83a', apiKey: 'k-123456', key: 'a' });
+    expect(paths).toEqual({ SandboxKey: '/var/run/docker/netns/e12dd120b83a', apiKey: REDACTED, key: 'a' });
   });
 });

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { parseSince } from '../../src/cli/commands/audit.js';
+import { createRedactor } from '../../src/redaction/index.js';
 import { AuditLog, readAuditFile, readAuditStream } from '../../src/remediation/index.js';
 import { manualClock } from '../helpers/local-shell-runner.js';
 
@@ -94,6 +95,31 @@ describe('audit log', () => {
     }
     expect(() => parseSince('yesterday', new Date())).toThrow(/try 2h/);
     expect(parseSince('2h', new Date('2024-05-01T12:00:00Z')).toISOString()).toBe('2024-05-01T10:00:00.000Z');
+  });
+
+  it('redacts every event before writing it, in the file and in the stream, with the redactor it is given', async () => {
+    // given: host output in a verified event, and a worker whose own secret shows up in a problem
+    const file = join(dir, 'audit.jsonl');
+    const log = new AuditLog({ redis, streamKey, filePath: file, clock: manualClock(), redactor: createRedactor({ SICKBAY_DB_PASSWORD: 'worker-own-secret-value' }) });
+    const token = `ghp_${'R8tKq2LmZ4xV7nB1cW9yH3jF6dS0aP5eU2iO'}`;
+    // when
+    const written = await log.append({
+      event: 'verified',
+      requestId: 'r1',
+      host: 'host-a',
+      status: 'still_present',
+      remaining: [{ code: 'CONTAINER_STOP_TIMEOUT', title: 'still listed', evidence: [`docker_inspect: "DB_PASSWORD=hunter2hunter2", "GH=${token}"`] }],
+      problems: ['verify step env printed worker-own-secret-value'],
+    });
+    await log.close();
+    // then
+    const texts = [await readFile(file, 'utf8'), JSON.stringify(await redis.xrange(streamKey, '-', '+'))];
+    for (const text of texts) {
+      expect(text).toContain('DB_PASSWORD=[REDACTED]');
+      for (const secret of ['hunter2hunter2', token.slice(4), 'worker-own-secret-value']) expect(text).not.toContain(secret);
+    }
+    expect(await readAuditStream(redis, streamKey)).toEqual([written]);
+    expect(written).toMatchObject({ event: 'verified', status: 'still_present', problems: ['verify step env printed [REDACTED]'] });
   });
 
   it('refuses a file line that is not an audit event, naming the line', async () => {

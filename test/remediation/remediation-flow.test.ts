@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicyConfig, readAuditFile, readAuditStream, type AuditEvent, type ExecutionProgress } from '../../src/remediation/index.js';
@@ -55,6 +55,31 @@ describe('remediation flow', () => {
     expect(trail[2]).toMatchObject({ event: 'executed', ok: true, commands: [{ command: plan.commands[0], exit: 0 }, { command: plan.commands[1], exit: 0 }] });
     expect(trail[3]).toMatchObject({ event: 'verified', status: 'fixed', remaining: [] });
     expect((await stat(world.auditFile)).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes no secret from a command line or from host output to the audit file or stream', async () => {
+    // given: a container whose listing carries a password and a GitHub token, and a fix that leaves it there
+    const token = `ghp_${'R8tKq2LmZ4xV7nB1cW9yH3jF6dS0aP5eU2iO'}`;
+    await writeFile(join(world.lab.dir, 'containers', CONTAINER), `{"ID":"${CONTAINER}","Status":"Removal In Progress","Env":"DB_PASSWORD=hunter2hunter2 GH=${token}"}\n`);
+    const plan = stuckContainerPlan(world.lab.dir, { commands: [`echo DB_PASSWORD=hunter2hunter2 GH=${token} >> ${world.lab.dir}/runs`] });
+    // when
+    const { request } = await world.service.request(plan);
+    await world.service.approve(request!.id, 'UAPP1');
+    const outcome = await world.service.execute(request!.id, new LocalShellRunner(HOST), EXEC);
+    // then: the secrets were in the command and in the evidence the verification kept
+    expect(outcome.report?.verification?.status).toBe('still_present');
+    expect(JSON.stringify(outcome.report?.verification?.remaining)).toContain('hunter2hunter2');
+    // and neither the file nor the stream holds them
+    const texts = [await readFile(world.auditFile, 'utf8'), JSON.stringify(await world.redis.xrange(world.audit.streamKey, '-', '+'))];
+    for (const text of texts) {
+      expect(text).not.toContain('hunter2hunter2');
+      expect(text).not.toContain(token.slice(4));
+    }
+    const trail = await auditTrail(world);
+    expect(trail.map((e) => e.event)).toEqual(['requested', 'approved', 'executed', 'verified']);
+    expect(trail[3]).toMatchObject({ event: 'verified', status: 'still_present' });
+    expect(JSON.stringify(trail[3])).toContain('DB_PASSWORD=[REDACTED]');
+    expect(trail[2]).toMatchObject({ event: 'executed', commands: [{ command: `echo DB_PASSWORD=[REDACTED] GH=ghp_[REDACTED] >> ${world.lab.dir}/runs`, exit: 0 }] });
   });
 
   it('refuses a requester approving their own request, and audits the refusal', async () => {
