@@ -4,3 +4,4 @@ export * from './finding.js';
 export * from './errors.js';
 export * from './ports.js';
 export * from './target.js';
+export * from './shell.js';
