@@ -82,6 +82,14 @@ function alive(pid: number): boolean {
   }
 }
 
+function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function readLinkOr(path: string): string {
   try {
     return readlinkSync(path);
@@ -109,12 +117,7 @@ function processesUsing(dir: string): number[] {
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
+    const cmdline = cmdlineOf(pid);
     const root = readLinkOr(`/proc/${pid}/root`);
     const cwd = readLinkOr(`/proc/${pid}/cwd`);
     if (cmdline.includes(dir) || root.startsWith(dir) || cwd.startsWith(dir) || inContainer(pid, ids)) pids.push(pid);
@@ -162,7 +165,8 @@ export function teardown(dir: string): void {
     state = undefined;
   }
   const dockerd = state?.dockerd;
-  if (dockerd && alive(dockerd)) {
+  // the pid must still be this run's dockerd: after a reboot the number may belong to anything
+  if (dockerd && alive(dockerd) && cmdlineOf(dockerd).includes(dir)) {
     try {
       process.kill(dockerd, 'SIGCONT');
       // containers first, so that dockerd does not wait out their stop timeouts at shutdown

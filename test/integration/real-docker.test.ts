@@ -110,7 +110,8 @@ beforeAll(async () => {
   const filler = now.bavail * now.bsize - Math.floor(fsBytes * 0.02);
   execFileSync('fallocate', ['-l', String(filler), join(docker.mount, 'filler')]);
 
-  // root's login shell: slow, counted; the session talks to this daemon with Debian's own client
+  // root's login shell: slow, and counted. Sessions talk to this daemon (DOCKER_HOST) with the docker
+  // client of its own release, Debian's, as on a Debian host (this machine may have another first on PATH).
   sshd = await startSshd({ env: { DOCKER_HOST: docker.host, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, slowLoginShell: { seconds: SLOW_SHELL_SECONDS } });
   knownHosts = join(work, 'known_hosts');
   writeFileSync(knownHosts, `${sshd.hostKeyLine}\n`);
