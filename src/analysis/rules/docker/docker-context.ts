@@ -41,10 +41,6 @@ export function dockerRootOf(facts: Facts): DockerRoot {
   return { path: DEFAULT_DOCKER_ROOT, from: 'default' };
 }
 
-export function dockerRoot(facts: Facts): string {
-  return dockerRootOf(facts).path;
-}
-
 /** The storage driver and the line that names it: docker info, dockerd's log, then its command line. */
 export function storageDriverOf(facts: Facts): { driver: string; line?: LogLine } | undefined {
   const { info, daemon } = facts.docker;
