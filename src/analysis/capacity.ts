@@ -1,7 +1,7 @@
 import { filesystemOf } from './facts/disks.js';
 import type { Facts } from './facts/index.js';
 import { isDState } from './facts/system.js';
-import { dockerRoot } from './rules/docker/docker-context.js';
+import { dockerRootOf } from './rules/docker/docker-context.js';
 import { isReportableFilesystem } from './rules/docker/filesystem-scope.js';
 
 /** One filesystem as df counts it: `capacityBytes` is used + available, what df's Use% divides by. */
@@ -32,7 +32,7 @@ export interface CapacityFacts {
 
 /** The capacity view of a bundle's facts (see CapacityFacts). Pure projection, no parsing of its own. */
 export function capacityFacts(facts: Facts): CapacityFacts {
-  const root = dockerRoot(facts);
+  const root = dockerRootOf(facts).path;
   const underDockerRoot = (mount: string): boolean => mount.startsWith(root.endsWith('/') ? root : `${root}/`);
   // A mount listed twice (bind mounts, a remount) is one resource: the first row wins, as in the rules.
   const once = <T extends { mount: string; source: string; type?: string }>(rows: readonly T[]): T[] => {

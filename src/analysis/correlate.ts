@@ -1,4 +1,5 @@
 import { SEVERITY_RANK, type Finding, type FindingCode, type RootCause } from '../domain/index.js';
+import { filesystemOf } from './facts/disks.js';
 import type { Facts } from './facts/index.js';
 
 /**
@@ -25,6 +26,28 @@ const poolOnLoopFile = (_c: Finding, _e: Finding, facts: Facts): boolean => {
   return dataFile.startsWith('/dev/loop') || dataFile.startsWith('/var/') || dataFile.startsWith('/home/');
 };
 
+/** A third: below that, a log is one consumer among others, not what filled the disk. */
+const LOG_SHARE_OF_USED = 1 / 3;
+
+/** A huge log explains a full filesystem when it lives there and takes a good share of what is used. */
+const logFillsFilesystem = (cause: Finding, effect: Finding, facts: Facts): boolean => {
+  const path = cause.data?.['log_path'];
+  const bytes = cause.data?.['log_bytes'];
+  const size = effect.data?.['size_bytes'];
+  const available = effect.data?.['available_bytes'];
+  if (typeof path !== 'string' || typeof bytes !== 'number' || typeof size !== 'number' || typeof available !== 'number') return false;
+  if (filesystemOf(path, facts.disks.filesystems)?.mount !== effect.subject) return false;
+  return bytes >= (size - available) * LOG_SHARE_OF_USED;
+};
+
+/**
+ * A full filesystem makes dockerd hang only when its data root is there; a daemon stopped by a
+ * signal (ps state T) hangs for that reason alone, whatever else is wrong.
+ */
+const fullDiskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
+  effect.code !== 'DOCKERD_UNRESPONSIVE' || typeof cause.data?.['docker_root'] === 'string';
+const daemonNotStopped = (effect: Finding): boolean => effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] !== 'stopped';
+
 const WRITE_FAILURE_EFFECTS: readonly FindingCode[] = [
   'FS_IO_ERROR',
   'FS_READ_ONLY_REMOUNT',
@@ -34,9 +57,9 @@ const WRITE_FAILURE_EFFECTS: readonly FindingCode[] = [
 ];
 
 export const CAUSAL_EDGES: readonly CausalEdge[] = [
-  { cause: 'CONTAINER_LOGS_HUGE', effects: ['FS_FULL', 'FS_HIGH'] },
+  { cause: 'CONTAINER_LOGS_HUGE', effects: ['FS_FULL', 'FS_HIGH'], applies: logFillsFilesystem },
   { cause: 'FS_FULL', effects: ['DM_POOL_DATA_FULL', 'DM_POOL_METADATA_FULL'], applies: poolOnLoopFile },
-  { cause: 'FS_FULL', effects: WRITE_FAILURE_EFFECTS },
+  { cause: 'FS_FULL', effects: WRITE_FAILURE_EFFECTS, applies: fullDiskHangsDaemon },
   { cause: 'FS_INODES_FULL', effects: WRITE_FAILURE_EFFECTS },
   { cause: 'DM_POOL_DATA_FULL', effects: WRITE_FAILURE_EFFECTS },
   { cause: 'DM_POOL_METADATA_FULL', effects: WRITE_FAILURE_EFFECTS },
@@ -87,7 +110,7 @@ export function correlate(findings: readonly Finding[], facts: Facts): RootCause
     for (const edge of CAUSAL_EDGES) {
       if (edge.cause !== cause.code) continue;
       for (const effect of findings) {
-        if (effect !== cause && edge.effects.includes(effect.code) && (edge.applies?.(cause, effect, facts) ?? true)) {
+        if (effect !== cause && edge.effects.includes(effect.code) && daemonNotStopped(effect) && (edge.applies?.(cause, effect, facts) ?? true)) {
           direct.add(effect);
           explainedBy.add(effect);
         }

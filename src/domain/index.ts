@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './ports.js';
 export * from './target.js';
 export * from './names.js';
+export * from './shell.js';

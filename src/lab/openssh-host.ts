@@ -36,6 +36,11 @@ export interface SshdHandle {
   pid: number;
   /** What sshd wrote to stderr (-e), for failing tests. */
   log(): string;
+  /**
+   * How many times a login shell started (sourced the `.bashrc` written for `slowLoginShell`):
+   * one per exec channel. 0 without that option.
+   */
+  shellStarts(): number;
   stop(): Promise<void>;
 }
 
@@ -48,7 +53,16 @@ export interface SshdOptions {
   config?: string[];
   /** The login shell's ~/.bashrc (HOME is the temp dir): bash sources it for every sshd session. */
   bashrc?: string;
+  /**
+   * Make root's login shell as slow as on many real hosts: a `~/.bashrc` (HOME is the temp dir;
+   * Debian's bash reads it for every sshd session, `bash -c` included) that sleeps this long and
+   * appends one line to a counter file, so that a test can count shell start-ups.
+   */
+  slowLoginShell?: { seconds: number };
 }
+
+/** The counter file the slow `.bashrc` appends to, in the sshd's temp dir. */
+const SHELL_STARTS_FILE = 'shell-starts';
 
 
 /** Resolves once something on the port answers with an SSH banner. */
@@ -87,7 +101,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
   const clientKey = join(dir, 'client_ed25519');
   const hostPublicKey = keygen(hostKey, 'sickbay-test-host');
   writeFileSync(join(dir, 'authorized_keys'), `${keygen(clientKey)}\n`);
+  if (options.bashrc !== undefined && options.slowLoginShell) throw new Error('give startSshd either bashrc or slowLoginShell');
   if (options.bashrc !== undefined) writeFileSync(join(dir, '.bashrc'), options.bashrc);
+  if (options.slowLoginShell) {
+    const seconds = options.slowLoginShell.seconds;
+    if (!(seconds >= 0 && seconds < 60)) throw new Error(`slowLoginShell.seconds must be from 0 to 60, not ${seconds}`);
+    writeFileSync(join(dir, '.bashrc'), `# a slow login shell, as on many real hosts; one line per start-up\nsleep ${seconds}\necho "$$" >> "$HOME/${SHELL_STARTS_FILE}"\n`);
+  }
   const port = await freePort();
   // HOME in the temp dir: the login shell must not source root's dotfiles (a ~/.bashrc running
   // `pyenv init` takes a machine-wide lock, and killing a session mid-way leaves it stale)
@@ -145,6 +165,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
     dir,
     pid,
     log: () => log,
+    shellStarts() {
+      try {
+        return readFileSync(join(dir, SHELL_STARTS_FILE), 'utf8').split('\n').filter(Boolean).length;
+      } catch {
+        return 0;
+      }
+    },
     stop() {
       stopped ??= (async () => {
         process.off('exit', onExit);

@@ -1,5 +1,6 @@
 import type { Playbook } from './playbook.schema.js';
 import { ownValue } from './params.js';
+import { SHELL_SNIPPETS, snippetRefs } from './snippets.js';
 import { insideQuotes, placeholders } from './template.js';
 import type { YamlPath } from './yaml-source.js';
 
@@ -10,8 +11,9 @@ export interface LintProblem {
 
 /**
  * Checks what the schema alone cannot: templates name only declared params and never inside
- * quotes, step ids and specs are unique, `when` and `verify` refer to things that exist (a
- * `when.step` to an earlier step), and optional params are only used by steps guarded on them.
+ * quotes, and include only known snippets, each on a line of its own; step ids and specs are
+ * unique, `when` and `verify` refer to things that exist (a `when.step` to an earlier step), and
+ * optional params are only used by steps guarded on them.
  */
 export function lintPlaybook(playbook: Playbook): LintProblem[] {
   const problems: LintProblem[] = [];
@@ -72,6 +74,13 @@ function lintTemplate(template: string, declared: Readonly<Record<string, unknow
       problems.push({ path, message: `{{${name}}} refers to an undeclared param (declared: ${Object.keys(declared).join(', ') || 'none'})` });
     } else if (insideQuotes(template, index)) {
       problems.push({ path, message: `{{${name}}} is inside quotes: values are single-quoted for you, write it bare` });
+    }
+  }
+  for (const { name, alone } of snippetRefs(template)) {
+    if (!Object.hasOwn(SHELL_SNIPPETS, name)) {
+      problems.push({ path, message: `{{@${name}}} is not a snippet (there are: ${Object.keys(SHELL_SNIPPETS).join(', ')})` });
+    } else if (!alone) {
+      problems.push({ path, message: `{{@${name}}} must stand alone on its line (use a | block for a command of several lines)` });
     }
   }
   return problems;

@@ -44,7 +44,7 @@ export const StepSchema = z
     id: Identifier,
     /** The spec (docs/evidence.md) whose file this step's stdout becomes. */
     spec: SpecNameSchema,
-    /** Shell command template; `{{param}}` placeholders are replaced by vetted, single-quoted values. */
+    /** Shell command template; `{{param}}` placeholders are replaced by vetted, single-quoted values, and a line `{{@snippet}}` by that shell snippet. */
     command: z.string().min(1),
     timeout: z.string().regex(DURATION_PATTERN, 'expected a duration like "10s" (ms, s or m)'),
     /** Run through `sudo -n`. @defaultValue false */

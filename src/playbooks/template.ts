@@ -1,9 +1,13 @@
+import { shellQuote } from '../domain/index.js';
 import { ownValue } from './params.js';
+import { expandSnippets } from './snippets.js';
+
+export { shellQuote };
 
 /**
  * Command templates. `{{name}}` (an identifier, spaces allowed inside the braces) is a placeholder;
- * anything else in double braces (`{{json .}}`, `{{.State.OOMKilled}}`) is a Docker Go template
- * and stays as written.
+ * `{{@name}}` alone on a line is a shell snippet (snippets.ts); anything else in double braces
+ * (`{{json .}}`, `{{.State.OOMKilled}}`) is a Docker Go template and stays as written.
  */
 const PLACEHOLDER = /\{\{\s*([a-z][a-z0-9_]*)\s*\}\}/g;
 
@@ -17,10 +21,6 @@ export function placeholders(template: string): Placeholder[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => ({ name: m[1] ?? '', index: m.index }));
 }
 
-/** Quotes a value for POSIX sh: single quotes, with any `'` written as `'\''`. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * True when the offset is inside a quoted string of the shell line. A placeholder there would be
@@ -44,13 +44,15 @@ export function insideQuotes(template: string, index: number): boolean {
 
 /**
  * Fills placeholders with values that already passed their param's anchored pattern
- * (checkParams), single-quoted anyway. A placeholder without a value is a programming error: the
+ * (checkParams), single-quoted anyway, then snippet lines replaced by their text. A placeholder without a value is a programming error: the
  * linter refuses templates that name undeclared params, and `when` skips steps whose param is absent.
  */
 export function renderTemplate(template: string, values: Readonly<Record<string, string>>): string {
-  return template.replace(PLACEHOLDER, (_whole, name: string) => {
+  const filled = template.replace(PLACEHOLDER, (_whole, name: string) => {
     const value = ownValue(values, name);
     if (value === undefined) throw new Error(`template needs param "${name}", which has no value`);
     return shellQuote(value);
   });
+  // After the params: a quoted value on one line can never stand alone on a line as `{{@name}}`.
+  return expandSnippets(filled);
 }

@@ -1,7 +1,6 @@
-/** Quotes a string as one POSIX shell word: `it's` -> `'it'\''s'`. */
-export function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../domain/index.js';
+
+export { shellQuote };
 
 /**
  * Seconds given to the remote `timeout`: one more than the local deadline, so that the local timer

@@ -55,4 +55,23 @@ describe('correlate', () => {
     direct.docker.info = { dataFile: '/dev/sda3', lines: new Map() };
     expect(correlate(findings, direct)?.explains).not.toContain('DM_POOL_DATA_FULL');
   });
+
+  it('blames a huge log for a full filesystem only when it lives there and takes a third of what is used', () => {
+    const disk = buildFacts(bundleFromRecord({ df: 'Filesystem Type 1024-blocks Used Available Capacity Mounted on\n/dev/sdb1 ext4 100000000 98000000 2000000 98% /data\n' }, { host: 'h' }));
+    const full: Finding = { ...finding('FS_FULL'), subject: '/data', data: { mount: '/data', size_bytes: 100e9 * 1.024, available_bytes: 2e9 * 1.024, docker_root: '/data/docker' } };
+    const log = (bytes: number, path = '/data/docker/containers/abc/abc-json.log'): Finding => ({ ...finding('CONTAINER_LOGS_HUGE', 'warning'), data: { log_path: path, log_bytes: bytes } });
+    expect(correlate([full, log(80e9)], disk)?.code).toBe('CONTAINER_LOGS_HUGE');
+    expect(correlate([full, log(12e9)], disk)?.code).toBe('FS_FULL');
+    expect(correlate([full, log(80e9, '/var/lib/docker/containers/abc/abc-json.log')], disk)?.code).toBe('FS_FULL');
+  });
+
+  it('ties an unresponsive daemon to a full filesystem only when that filesystem holds its data root, and never to a stopped one', () => {
+    const full = (root: string | null): Finding => ({ ...finding('FS_FULL'), subject: '/data', data: { mount: '/data', docker_root: root } });
+    const hung: Finding = { ...finding('DOCKERD_UNRESPONSIVE'), data: {} };
+    expect(correlate([full('/data/docker'), hung], facts)?.explains).toEqual(['FS_FULL', 'DOCKERD_UNRESPONSIVE']);
+    expect(correlate([full(null), hung], facts)?.explains).toEqual(['FS_FULL']);
+    const stopped: Finding = { ...finding('DOCKERD_UNRESPONSIVE'), data: { dockerd_state: 'stopped' } };
+    expect(correlate([full('/data/docker'), stopped], facts)?.explains).toEqual(['FS_FULL']);
+    expect(correlate([finding('HUNG_TASK'), stopped], facts)?.explains).toEqual(['HUNG_TASK']);
+  });
 });

@@ -1,4 +1,5 @@
 import type { Bundle, CommandResult, CommandRunner, RunOptions } from '../../src/domain/index.js';
+import { renderTemplate } from '../../src/playbooks/index.js';
 
 /**
  * The canonical command of each spec, copied from docs/evidence.md: a playbook that claims a spec
@@ -19,7 +20,7 @@ export const CANONICAL_COMMANDS: Readonly<Record<string, string>> = {
   docker_info: 'docker info',
   docker_ps: "docker ps -a --no-trunc --format '{{json .}}'",
   docker_inspect: 'docker inspect $(docker ps -aq)',
-  docker_log_sizes: 'du -sb /var/lib/docker/containers/*/*-json.log',
+  docker_log_sizes: '{{@docker_data_root}}\ndu -sb "$docker_root"/containers/*/*-json.log',
 };
 
 /**
@@ -30,7 +31,7 @@ export class ReplayRunner implements CommandRunner {
   readonly host: string;
   /** Every command line asked for, in order. */
   readonly commands: string[] = [];
-  private readonly bySpec = new Map(Object.entries(CANONICAL_COMMANDS).map(([spec, cmd]) => [cmd, spec]));
+  private readonly bySpec = new Map(Object.entries(CANONICAL_COMMANDS).map(([spec, cmd]) => [renderTemplate(cmd, {}), spec]));
 
   constructor(private readonly bundle: Bundle) {
     this.host = bundle.meta.host ?? 'replay';

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runLab } from '../../src/cli/commands/lab.js';
+import { PLAYBOOKS_DIR } from '../../src/cli/paths.js';
 import type { SshTarget } from '../../src/domain/index.js';
 import { processTree, startLab, type Lab } from '../../src/lab/index.js';
+import { loadPlaybooks, renderTemplate } from '../../src/playbooks/index.js';
 import { createSshRunner, type SshRunner } from '../../src/ssh/index.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 
@@ -118,6 +120,21 @@ describe('the lab', () => {
     expect(sizes.exit).not.toBe(0);
     expect(inodes.exit).toBe(1);
     expect(inodes.stderr).toContain('df_inodes was not collected');
+  });
+
+  it("runs the shipped docker_log_sizes step: the data root from the recorded daemon, dockerd's command line or the default, then the recorded sizes", async () => {
+    const playbook = (await loadPlaybooks(PLAYBOOKS_DIR)).playbooks.get('docker-host')?.playbook;
+    const step = playbook?.steps.find((s) => s.id === 'docker_log_sizes');
+    const command = renderTemplate(step?.command ?? '', {});
+    const [healthy, moved, hung] = await Promise.all(
+      ['mesos-java-oom-137', FAILING, HUNG].map(async (name) => (await runnerFor(name)).run(command, RUN)),
+    );
+    expect(healthy).toMatchObject({ exit: 0, stdout: `# data-root /var/lib/docker (from docker-info)\n${fixture('mesos-java-oom-137', 'docker_log_sizes')}` });
+    // CentOS 7's dockerd-current --graph=/data/docker, and a docker info of that age without Docker Root Dir
+    expect(moved?.stdout).toBe(`# data-root /data/docker (from dockerd-cmdline)\n${fixture(FAILING, 'docker_log_sizes')}`);
+    expect(moved?.exit).toBe(recordedExit(FAILING, 'docker_log_sizes'));
+    // its docker info hangs: 3 s, then no daemon.json on a lab host and no root on `dockerd -H fd:// -D`
+    expect(hung?.stdout.split('\n')[0]).toBe('# data-root /var/lib/docker (from default)');
   });
 
   it('hangs a timed_out step until it is killed, and leaves no process behind', async () => {

@@ -1,6 +1,6 @@
 import { chmod, cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, FindingCode } from '../../src/domain/index.js';
 import { findPlaybook, loadPlaybooks, ParamError, parseDuration, parsePlaybook, renderTemplate, type Playbook } from '../../src/playbooks/index.js';
@@ -207,21 +207,40 @@ describe('truncate_container_log on a shell', () => {
     dir = await mkdtemp(join(tmpdir(), 'sickbay-truncate-'));
     await mkdir(join(dir, 'bin'));
     await mkdir(join(dir, 'logs'));
+    await mkdir(join(dir, 'root', 'containers'), { recursive: true });
   });
 
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** Runs the rendered command with a `docker` on PATH that reports `logPath` as the container's log. */
-  async function truncateWith(logPath: string) {
-    await writeFile(join(dir, 'bin', 'docker'), `#!/bin/sh\nprintf '%s\\n' '${logPath}'\n`);
+  /**
+   * Runs the rendered command with a `docker` on PATH that reports `logPath` as the container's log
+   * and `root` as Docker's data root (docker info).
+   */
+  async function truncateWith(logPath: string, root = join(dir, 'root')) {
+    await writeFile(join(dir, 'bin', 'docker'), `#!/bin/sh\ncase "$1" in info) printf '%s\\n' '${root}' ;; *) printf '%s\\n' '${logPath}' ;; esac\n`);
     await chmod(join(dir, 'bin', 'docker'), 0o755);
     const [command] = planFromPlaybook(findPlaybook(shipped, 'container'), 'truncate_container_log', { host: HOST, params: { container: ID }, requestedBy: 'UREQ1' }).commands;
     return new LocalShellRunner(HOST).run(`PATH=${dir}/bin:$PATH; ${command}`, { timeoutMs: 10_000, maxBytes: 65_536 });
   }
 
-  it('refuses to truncate a log path that dockerd reports outside /var/lib/docker/containers/', async () => {
+  it("empties the log under the data root dockerd reports, wherever it was moved, and keeps the file", async () => {
+    const root = join(dir, 'big-disk', 'docker');
+    const log = join(root, 'containers', ID, `${ID}-json.log`);
+    await mkdir(dirname(log), { recursive: true });
+    await writeFile(log, 'x'.repeat(4096));
+    const result = await truncateWith(log, root);
+    expect(result.exit, result.stderr).toBe(0);
+    expect(await readFile(log, 'utf8')).toBe('');
+    // the same log, but dockerd says its root is elsewhere: not one of its logs, left alone
+    await writeFile(log, 'kept\n');
+    const refused = await truncateWith(log);
+    expect(refused.exit).toBe(3);
+    expect(await readFile(log, 'utf8')).toBe('kept\n');
+  });
+
+  it('refuses to truncate a log path that dockerd reports outside its data root', async () => {
     const victim = join(dir, 'logs', `${ID}-json.log`);
     await writeFile(victim, 'precious\n');
     const result = await truncateWith(victim);
@@ -230,11 +249,12 @@ describe('truncate_container_log on a shell', () => {
     expect(await readFile(victim, 'utf8')).toBe('precious\n');
   });
 
-  it('refuses a path that climbs out of /var/lib/docker/containers/ with ..', async () => {
+  it("refuses a path that climbs out of the root's containers/ with ..", async () => {
     const victim = join(dir, 'logs', 'climb-json.log');
     await writeFile(victim, 'precious\n');
-    const result = await truncateWith(`/var/lib/docker/containers/../../../..${victim}`);
-    expect(result.exit).not.toBe(0);
+    const result = await truncateWith(`${join(dir, 'root')}/containers/../../logs/climb-json.log`);
+    expect(result.exit).toBe(3);
+    expect(result.stderr).toContain(`refusing to truncate ${victim}`);
     expect(await readFile(victim, 'utf8')).toBe('precious\n');
   });
 });

@@ -1,7 +1,7 @@
 import type { Bundle, SpecName } from '../../domain/index.js';
 import { parseDockerInfo, type DockerInfo } from '../parsers/docker-info.js';
 import { parseDockerInspect, type InspectContainer, type InspectKey } from '../parsers/docker-inspect.js';
-import { duUnitFromCommand, parseDockerLogSizes } from '../parsers/docker-log-sizes.js';
+import { duUnitFromCommand, parseDataRootHeader, parseDockerLogSizes, type DataRootLine } from '../parsers/docker-log-sizes.js';
 import { parseDockerPs, type PsContainer } from '../parsers/docker-ps.js';
 import { parseDockerVersion } from '../parsers/docker-version.js';
 import { parseDockerdCommand, type DockerdCommand } from '../parsers/dockerd-command.js';
@@ -9,7 +9,7 @@ import { parseDockerdStartup } from '../parsers/dockerd-startup.js';
 import { specLines } from '../parsers/text-lines.js';
 import type { LogLine } from './log-line.js';
 
-export type { DockerInfo };
+export type { DataRootLine, DockerInfo };
 
 /**
  * One container, merged from docker inspect (preferred) and docker ps. The inspect fields
@@ -48,6 +48,8 @@ export interface DockerFacts {
   version: { client?: string; server?: string; line?: LogLine } | null;
   containers: ContainerRecord[];
   logSizes: { containerId: string; bytes: number; path: string; line: LogLine }[];
+  /** Docker's data root as the docker_log_sizes step found it on the host, and where it learned it. */
+  dataRoot?: DataRootLine;
   /** Client output that says the daemon cannot be reached at all ("Cannot connect to the Docker daemon"). */
   daemonUnreachable: LogLine[];
   daemon: DockerDaemonFacts;
@@ -77,6 +79,7 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     path: row.path,
     line: row.line,
   }));
+  const dataRoot = logText ? parseDataRootHeader(logText) : undefined;
 
   // The docker client says "Cannot connect to the Docker daemon" on stderr, which a live collection
   // keeps in meta.json (the spec file holds stdout only); captured bundles often have it inline.
@@ -94,6 +97,7 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     version: version && (version.client || version.server) ? versionFacts(version) : null,
     containers: mergeContainers(inspected, ps),
     logSizes,
+    ...(dataRoot ? { dataRoot } : {}),
     daemonUnreachable,
     daemon: daemonFacts(bundle),
   };

@@ -12,12 +12,44 @@ export interface LogSizeRow {
   line: LogLine;
 }
 
+/** Where the docker_log_sizes step learned Docker's data root (playbooks' `{{@docker_data_root}}`). */
+export const DATA_ROOT_SOURCES = ['docker-info', 'daemon.json', 'dockerd-cmdline', 'default'] as const;
+export type DataRootSource = (typeof DATA_ROOT_SOURCES)[number];
+
+export interface DataRootLine {
+  path: string;
+  source: DataRootSource;
+  line: LogLine;
+}
+
+/**
+ * A plain absolute path, as the snippet on the host accepts it: the same characters, no `.` or
+ * `..` steps, no empty ones. Anything else from a host is not taken as the data root.
+ */
+export const DATA_ROOT_PATH = /^(?!.*\/\.\.?(?:\/|$))(?!.*\/\/)\/[A-Za-z0-9._/+@:=,-]{1,1023}$/;
+const HEADER = /^# data-root (\S+) \(from ([a-z.-]+)\)\s*$/;
+
+/**
+ * The `# data-root PATH (from SOURCE)` line that docker_log_sizes prints before du's rows, or
+ * undefined when there is none (bundles from before it, other commands) or it is not well formed.
+ */
+export function parseDataRootHeader(text: string): DataRootLine | undefined {
+  for (const line of specLines('docker_log_sizes', text)) {
+    if (!line.text.startsWith('#')) return undefined;
+    const m = HEADER.exec(line.text);
+    const source = DATA_ROOT_SOURCES.find((s) => s === m?.[2]);
+    if (m?.[1] && source && DATA_ROOT_PATH.test(m[1])) return { path: m[1], source, line };
+  }
+  return undefined;
+}
+
 const ROW = /^\s*(\d+(?:[.,]\d+)?[KMGTPE]?)\s+(\S.*?)\s*$/i;
 const CONTAINER_LOG = /\/([0-9a-f]{64})\/\1-json\.log$|\/([0-9a-f]{12,64})[^/]*-json\.log$/;
 
 /**
  * Parses `du -sb` (or `-sk`, `-sh`) over `containers/<id>/<id>-json.log`. Lines that are not a
- * size and a json log path (du's own errors, totals) are skipped; an empty file gives [].
+ * size and a json log path (the data-root header, du's own errors, totals) are skipped; an empty
+ * file gives [].
  */
 export function parseDockerLogSizes(text: string): LogSizeRow[] {
   const rows: LogSizeRow[] = [];

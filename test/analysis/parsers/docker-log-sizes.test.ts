@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duUnitFromCommand, parseDockerLogSizes } from '../../../src/analysis/parsers/docker-log-sizes.js';
+import { duUnitFromCommand, parseDataRootHeader, parseDockerLogSizes } from '../../../src/analysis/parsers/docker-log-sizes.js';
 import { fixtureText } from './fixture-text.js';
 
 describe('parseDockerLogSizes', () => {
@@ -20,5 +20,29 @@ describe('parseDockerLogSizes', () => {
     expect(duUnitFromCommand('du -sk /var/lib/docker/containers/*/*-json.log')).toBe(1024);
     expect(duUnitFromCommand('du -sb /var/lib/docker/containers/*/*-json.log')).toBe(1);
     expect(duUnitFromCommand(undefined)).toBe(1);
+  });
+});
+
+describe('parseDataRootHeader', () => {
+  const id = 'd'.repeat(64);
+  const row = (root: string) => `31457280\t${root}/containers/${id}/${id}-json.log\n`;
+
+  it('reads the root and where the host learned it, for each source', () => {
+    for (const source of ['docker-info', 'daemon.json', 'dockerd-cmdline', 'default'] as const) {
+      const text = `# data-root /mnt/big/docker (from ${source})\n${row('/mnt/big/docker')}`;
+      expect(parseDataRootHeader(text)).toEqual({ path: '/mnt/big/docker', source, line: { spec: 'docker_log_sizes', line: 1, text: `# data-root /mnt/big/docker (from ${source})` } });
+      expect(parseDockerLogSizes(text)).toMatchObject([{ containerId: id, size: 31457280, path: `/mnt/big/docker/containers/${id}/${id}-json.log` }]);
+    }
+  });
+
+  it('has nothing to say for bundles from before the header, or a header that is not well formed', () => {
+    expect(parseDataRootHeader(row('/var/lib/docker'))).toBeUndefined();
+    expect(parseDataRootHeader('')).toBeUndefined();
+    expect(parseDataRootHeader('# data-root /x (from somewhere)\n')).toBeUndefined();
+    expect(parseDataRootHeader('# data-root relative/docker (from daemon.json)\n')).toBeUndefined();
+    expect(parseDataRootHeader('# data-root /data/../etc (from daemon.json)\n')).toBeUndefined();
+    expect(parseDataRootHeader("# data-root /data/$(reboot) (from docker-info)\n")).toBeUndefined();
+    // only before du's rows: a log path cannot turn into a header further down
+    expect(parseDataRootHeader(`${row('/var/lib/docker')}# data-root /elsewhere (from daemon.json)\n`)).toBeUndefined();
   });
 });

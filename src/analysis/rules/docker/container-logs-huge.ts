@@ -1,4 +1,4 @@
-import type { Finding } from '../../../domain/index.js';
+import { shellArg, type Finding } from '../../../domain/index.js';
 import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
@@ -26,7 +26,7 @@ export const containerLogsHugeRule: Rule = {
           {
             title: 'Truncate the log file now (the container keeps running)',
             detail: 'Do not rm it: dockerd holds the file open and the space would not come back until the container restarts.',
-            commands: [`truncate -s 0 ${log.path}`],
+            commands: [`truncate -s 0 -- ${shellArg(log.path)}`],
           },
           {
             title: 'Cap json-file logs for every container',

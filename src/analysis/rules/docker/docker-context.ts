@@ -1,5 +1,6 @@
 import type { Evidence } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, LogLine } from '../../facts/index.js';
+import type { DataRootSource } from '../../parsers/docker-log-sizes.js';
 import { toEvidence } from '../../facts/index.js';
 
 /** Where Docker keeps its data when nothing says otherwise. */
@@ -18,9 +19,26 @@ export function evidenceOf(...lines: (LogLine | undefined)[]): Evidence[] {
   return lines.filter((l): l is LogLine => l !== undefined).map(toEvidence);
 }
 
-/** Docker's data root: docker info, then the daemon's --data-root/--graph, then the default. */
-export function dockerRoot(facts: Facts): string {
-  return facts.docker.info?.dockerRootDir ?? facts.docker.daemon.command?.dataRoot ?? DEFAULT_DOCKER_ROOT;
+export interface DockerRoot {
+  path: string;
+  /** Where it was learned: the daemon (docker info), daemon.json, dockerd's command line, or nowhere. */
+  from: DataRootSource;
+  /** The line that says so, when one does. */
+  line?: LogLine;
+}
+
+/**
+ * Docker's data root: docker info's `Docker Root Dir`, then what the docker_log_sizes step found on
+ * the host (daemon.json or dockerd's command line when the daemon did not answer), then the
+ * `--data-root`/`--graph` of dockerd in ps (bundles without that step's header), then the default.
+ */
+export function dockerRootOf(facts: Facts): DockerRoot {
+  const { info, dataRoot, daemon } = facts.docker;
+  if (info?.dockerRootDir) return { path: info.dockerRootDir, from: 'docker-info', ...lineOpt(info.lines.get('Docker Root Dir')) };
+  if (dataRoot && dataRoot.source !== 'default') return { path: dataRoot.path, from: dataRoot.source, line: dataRoot.line };
+  if (daemon.command?.dataRoot) return { path: daemon.command.dataRoot, from: 'dockerd-cmdline', line: daemon.command.line };
+  if (dataRoot) return { path: dataRoot.path, from: 'default', line: dataRoot.line };
+  return { path: DEFAULT_DOCKER_ROOT, from: 'default' };
 }
 
 /** The storage driver and the line that names it: docker info, dockerd's log, then its command line. */

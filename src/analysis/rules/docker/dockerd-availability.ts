@@ -1,6 +1,17 @@
 import type { Evidence, Finding } from '../../../domain/index.js';
-import { toEvidence } from '../../facts/index.js';
+import { toEvidence, type Facts, type ProcessInfo } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
+
+/**
+ * dockerd's own process when ps shows it stopped (STAT T: by a signal; t: by a tracer). Such a
+ * daemon hangs every client however healthy the host is, and no disk or kernel trouble explains it.
+ */
+export function stoppedDaemon(facts: Facts): ProcessInfo | undefined {
+  const line = facts.docker.daemon.command?.line;
+  if (!line) return undefined;
+  const proc = facts.system.processes?.find((p) => p.line.line === line.line);
+  return proc && /^[Tt]/.test(proc.state) ? proc : undefined;
+}
 
 /** The client calls that only the daemon can answer; a timeout on these means it hangs. */
 const DAEMON_CALLS = ['docker_info', 'docker_ps'] as const;
@@ -38,10 +49,34 @@ export const dockerdAvailabilityRule: Rule = {
         const ms = facts.steps[spec]?.duration_ms;
         return { spec: 'meta', text: `${spec.replace('_', ' ')} timed out${ms !== undefined ? ` after ${ms / 1000} s` : ''} with no answer from the daemon` };
       });
+      const calls = timedOut.map((s) => s.replace('_', ' ')).join(' and ');
+      const stopped = stoppedDaemon(facts);
+      if (stopped) {
+        findings.push({
+          code: 'DOCKERD_UNRESPONSIVE',
+          severity: 'critical',
+          title: `Docker daemon does not answer: ${calls} timed out, and dockerd (pid ${stopped.pid}) is stopped (state ${stopped.state} in ps)`,
+          evidence: [...evidence, toEvidence(stopped.line)],
+          fixes: [
+            {
+              title: 'Let it run again',
+              detail: 'State T means a SIGSTOP (kill -STOP, a Ctrl-Z in a terminal that started it); t means a debugger or strace holds it. Nothing inside dockerd is stuck: a signal resumes it, and goroutine dumps (SIGUSR1) wait until then.',
+              commands: [`kill -CONT ${stopped.pid}`],
+            },
+            {
+              title: 'Find who stopped it, so that it does not happen again',
+              detail: 'A TracerPid other than 0 names the process tracing it.',
+              commands: [`grep -E '^(State|TracerPid)' /proc/${stopped.pid}/status`],
+            },
+          ],
+          data: { timed_out: timedOut.join(','), dockerd_pid: stopped.pid, dockerd_state: 'stopped' },
+        });
+        return findings;
+      }
       findings.push({
         code: 'DOCKERD_UNRESPONSIVE',
         severity: 'critical',
-        title: `Docker daemon does not answer: ${timedOut.map((s) => s.replace('_', ' ')).join(' and ')} timed out`,
+        title: `Docker daemon does not answer: ${calls} timed out`,
         evidence: daemonLine ? [...evidence, toEvidence(daemonLine)] : evidence,
         fixes: [
           {

@@ -1,33 +1,34 @@
-import type { Finding } from '../../../domain/index.js';
+import { shellArg, type Finding } from '../../../domain/index.js';
 import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
-import { dockerRoot } from './docker-context.js';
+import { dockerRootOf, evidenceOf } from './docker-context.js';
 import { isReportableFilesystem } from './filesystem-scope.js';
 
 /** FS_INODES_FULL: a filesystem out of inodes (df -i), which fails writes while df shows free space. */
 export const filesystemInodesRule: Rule = {
   codes: ['FS_INODES_FULL'],
   run(facts, ctx) {
-    const root = dockerRoot(facts);
-    const rootFs = filesystemOf(root, facts.disks.inodes);
+    const root = dockerRootOf(facts);
+    const rootFs = filesystemOf(root.path, facts.disks.inodes);
     const findings: Finding[] = [];
     const seen = new Set<string>();
     for (const fs of facts.disks.inodes) {
       if (!isReportableFilesystem(fs) || seen.has(fs.mount) || fs.inodes === 0) continue;
       seen.add(fs.mount);
       if (fs.usePct < ctx.thresholds.inodesFullPct) continue;
-      const docker = fs === rootFs ? `; it holds Docker's data root ${root}` : '';
+      const holdsDocker = fs === rootFs;
+      const docker = holdsDocker ? `; it holds Docker's data root ${root.path}` : '';
       findings.push({
         code: 'FS_INODES_FULL',
         severity: 'critical',
         title: `Inodes exhausted on ${fs.mount} (${fs.source}): ${fs.used.toLocaleString('en-US')} of ${fs.inodes.toLocaleString('en-US')} used (${fs.usePct} %)${docker}`,
-        evidence: [toEvidence(fs.line)],
+        evidence: [toEvidence(fs.line), ...(holdsDocker ? evidenceOf(root.line) : [])],
         fixes: [
           {
             title: `Find and remove the many small files on ${fs.mount}`,
             detail: 'Writes fail with "No space left on device" although df shows free blocks. Count files per directory and clear session files, mail queues, caches or orphaned image layers.',
-            commands: [`find ${fs.mount} -xdev -type f | cut -d/ -f2-4 | sort | uniq -c | sort -n | tail -20`, ...(docker ? ['docker image prune -a', 'docker rm $(docker ps -aq -f status=exited)'] : [])],
+            commands: [`find ${shellArg(fs.mount)} -xdev -type f | cut -d/ -f2-4 | sort | uniq -c | sort -n | tail -20`, ...(docker ? ['docker image prune -a', 'docker rm $(docker ps -aq -f status=exited)'] : [])],
           },
           {
             title: 'Recreate the filesystem with more inodes when the workload needs them',

@@ -1,9 +1,9 @@
-import type { Finding } from '../../../domain/index.js';
+import { shellArg, type Finding } from '../../../domain/index.js';
 import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence, type Filesystem, type Facts } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
-import { dockerRoot, storageDriverOf } from './docker-context.js';
+import { dockerRootOf, evidenceOf, storageDriverOf, type DockerRoot } from './docker-context.js';
 import { isReportableFilesystem } from './filesystem-scope.js';
 
 /** FS_FULL and FS_HIGH: a filesystem nearly or completely full (df). */
@@ -11,8 +11,8 @@ export const filesystemUsageRule: Rule = {
   codes: ['FS_FULL', 'FS_HIGH'],
   run(facts, ctx) {
     const t = ctx.thresholds;
-    const root = dockerRoot(facts);
-    const rootFs = filesystemOf(root, facts.disks.filesystems);
+    const root = dockerRootOf(facts);
+    const rootFs = filesystemOf(root.path, facts.disks.filesystems);
     const findings: Finding[] = [];
     const seen = new Set<string>();
     for (const fs of facts.disks.filesystems) {
@@ -28,7 +28,8 @@ export const filesystemUsageRule: Rule = {
   },
 };
 
-function usageFinding(facts: Facts, fs: Filesystem, full: boolean, dockerRootHere: string | undefined): Finding {
+function usageFinding(facts: Facts, fs: Filesystem, full: boolean, root: DockerRoot | undefined): Finding {
+  const dockerRootHere = root?.path;
   const what = `${fs.mount} (${fs.source}${fs.type ? `, ${fs.type}` : ''})`;
   const docker = dockerRootHere ? `; it holds Docker's data root ${dockerRootHere}` : '';
   const loop = dockerRootHere && storageDriverOf(facts)?.driver === 'devicemapper' && facts.docker.info?.dataLoopFile;
@@ -36,7 +37,7 @@ function usageFinding(facts: Facts, fs: Filesystem, full: boolean, dockerRootHer
     {
       title: `Free space on ${fs.mount}`,
       detail: 'Find what grew (du -xh --max-depth=2 <mount> | sort -h | tail) and remove or move it: old logs, core dumps, package caches.',
-      commands: [`du -xh --max-depth=2 ${fs.mount} | sort -h | tail -20`],
+      commands: [`du -xh --max-depth=2 ${shellArg(fs.mount)} | sort -h | tail -20`],
     },
   ];
   if (dockerRootHere) {
@@ -57,7 +58,8 @@ function usageFinding(facts: Facts, fs: Filesystem, full: boolean, dockerRootHer
     code: full ? 'FS_FULL' : 'FS_HIGH',
     severity: full ? 'critical' : 'warning',
     title: `${full ? 'Filesystem full' : 'Filesystem filling up'}: ${what} ${fs.usePct} % used, ${formatBytes(fs.availableBytes)} free of ${formatBytes(fs.sizeBytes)}${docker}`,
-    evidence: [toEvidence(fs.line)],
+    // The line that says where the data root is, so the reader sees why this filesystem holds it.
+    evidence: [toEvidence(fs.line), ...evidenceOf(root?.line)],
     fixes,
     subject: fs.mount,
     data: {
@@ -67,6 +69,7 @@ function usageFinding(facts: Facts, fs: Filesystem, full: boolean, dockerRootHer
       available_bytes: fs.availableBytes,
       size_bytes: fs.sizeBytes,
       docker_root: dockerRootHere ?? null,
+      ...(root ? { docker_root_from: root.from } : {}),
     },
   };
 }

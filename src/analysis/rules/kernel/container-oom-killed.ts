@@ -1,21 +1,41 @@
 import type { Finding } from '../../../domain/index.js';
+import type { ContainerRecord } from '../../facts/index.js';
 import type { OomKill } from '../../facts/kernel.js';
+import { runsJava } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
 import { containerLabel, findContainer, formatKb, quote } from './support.js';
 
-const FIXES: Finding['fixes'] = [
-  {
-    title: 'Cap the JVM heap below the container limit (about 3/4 of it), or use a container-aware JVM',
-    detail:
-      'A JVM that does not know it runs in a container sizes its heap from the host\'s memory, grows past the cgroup ' +
-      'limit and is killed (exit 137) again and again. Raising the limit alone does not help.',
-    commands: ['-Xmx3g  (for a 4 GiB limit)', '-XX:+UseContainerSupport -XX:MaxRAMPercentage=75.0  (JDK 8u191+, 10+)'],
-  },
-  {
-    title: 'If the process really needs more, raise the container\'s memory limit (Marathon "mem", docker --memory)',
-    commands: ['docker update --memory 6g --memory-swap 6g <container>'],
-  },
-];
+const JVM_FIX: Finding['fixes'][number] = {
+  title: 'Cap the JVM heap below the container limit (about 3/4 of it), or use a container-aware JVM',
+  detail:
+    'A JVM that does not know it runs in a container sizes its heap from the host\'s memory, grows past the cgroup ' +
+    'limit and is killed (exit 137) again and again. Raising the limit alone does not help.',
+  commands: ['-Xmx3g  (for a 4 GiB limit)', '-XX:+UseContainerSupport -XX:MaxRAMPercentage=75.0  (JDK 8u191+, 10+)'],
+};
+const LIMIT_FIX: Finding['fixes'][number] = {
+  title: 'If the process really needs more, raise the container\'s memory limit (Marathon "mem", docker --memory)',
+  commands: ['docker update --memory 6g --memory-swap 6g <container>'],
+};
+
+/**
+ * The JVM's heap advice when java is what was killed (or nothing says what was); for anything else,
+ * where the memory went first: heap flags mean nothing to `tail` or nginx.
+ */
+function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined): Finding['fixes'] {
+  const java = process === 'java' || (container !== undefined && runsJava(container));
+  const nothingKnown = process === undefined && container === undefined;
+  if (java || nothingKnown) return [JVM_FIX, LIMIT_FIX];
+  return [
+    {
+      title: 'Find what grew in the container before raising its limit',
+      detail:
+        "The kernel's OOM report lists each process in the container's cgroup with its resident memory (rss, in pages). " +
+        'A leak or an unbounded buffer is killed again at any limit.',
+      commands: [`docker stats --no-stream ${id.slice(0, 12)}`, `docker top ${id.slice(0, 12)} -o pid,rss,args`],
+    },
+    LIMIT_FIX,
+  ];
+}
 
 /**
  * CONTAINER_OOM_KILLED: a memory-cgroup OOM kill of a container's process (kernel log), or a container
@@ -44,7 +64,7 @@ export const containerOomKilledRule: Rule = {
         subject: id,
         title: `${who} in container ${containerLabel(id, container)} killed by the memory cgroup${figures}` + (kills.length > 1 ? ` (${kills.length} kills)` : ''),
         evidence: quote(kills.flatMap((k) => k.evidence), 8),
-        fixes: FIXES,
+        fixes: fixesFor(id, last.process, container),
         data: {
           container_id: id,
           container_name: container?.name?.replace(/^\//, '') ?? null,
@@ -69,7 +89,7 @@ export const containerOomKilledRule: Rule = {
             ? { spec: container.line.spec, text: container.line.text, line: container.line.line }
             : { spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` },
         ],
-        fixes: FIXES,
+        fixes: fixesFor(container.id, undefined, container),
         data: {
           container_id: container.id,
           container_name: container.name?.replace(/^\//, '') ?? null,

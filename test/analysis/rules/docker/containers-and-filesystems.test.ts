@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { containerLogsHugeRule } from '../../../../src/analysis/rules/docker/container-logs-huge.js';
 import { containerRestartLoopRule } from '../../../../src/analysis/rules/docker/container-restart-loop.js';
+import { dockerRootOf } from '../../../../src/analysis/rules/docker/docker-context.js';
 import { filesystemUsageRule } from '../../../../src/analysis/rules/docker/filesystem-usage.js';
 import { factsFrom, ID, inspectJson, run } from './rule-harness.js';
 
@@ -53,5 +54,50 @@ describe('restart loops', () => {
     const [f] = run(containerRestartLoopRule, factsFrom({ docker_ps: ps }));
     expect(f?.title).toBe('Container web (222222222222) is restarting (Restarting (1) 3 seconds ago)');
     expect(f?.evidence[0]?.spec).toBe('docker_ps');
+  });
+});
+
+describe("Docker's data root moved to another disk", () => {
+  const MOVED_DF = [
+    'Filesystem     Type 1024-blocks     Used Available Capacity Mounted on',
+    '/dev/sda1      ext4    20000000  5000000  15000000      25% /',
+    '/dev/sdb1      ext4     1200000  1176000     24000      98% /mnt/big',
+  ].join('\n');
+  const id = ID('9');
+  const sizes = (source: string) => `# data-root /mnt/big/docker (from ${source})\n${340e6}\t/mnt/big/docker/containers/${id}/${id}-json.log\n`;
+  // docker info and docker ps timed out: the daemon is hung, only the host's files speak
+  const hung = { steps: { docker_info: { exit: null, timed_out: true, duration_ms: 10_000 }, docker_ps: { exit: null, timed_out: true, duration_ms: 10_000 } } };
+
+  it('names the root the host found without the daemon, and quotes the line that says where from', () => {
+    for (const source of ['daemon.json', 'dockerd-cmdline']) {
+      const facts = factsFrom({ df: MOVED_DF, docker_info: '', docker_log_sizes: sizes(source) }, hung);
+      const [full] = run(filesystemUsageRule, facts);
+      expect(full?.title).toBe("Filesystem full: /mnt/big (/dev/sdb1, ext4) 98 % used, 24.58 MB free of 1.229 GB; it holds Docker's data root /mnt/big/docker");
+      expect(full?.evidence[1]).toEqual({ spec: 'docker_log_sizes', line: 1, text: `# data-root /mnt/big/docker (from ${source})` });
+      expect(full?.data).toMatchObject({ docker_root: '/mnt/big/docker', docker_root_from: source });
+      const [log] = run(containerLogsHugeRule, facts);
+      expect(log?.title).toBe(`Container ${id.slice(0, 12)} json log is 340 MB, 28 % of /mnt/big`);
+      expect(log?.fixes[0]?.commands).toEqual([`truncate -s 0 -- /mnt/big/docker/containers/${id}/${id}-json.log`]);
+    }
+  });
+
+  it("prefers the daemon's word, then what the host found, then dockerd in ps, then the default", () => {
+    const info = 'Server Version: 20.10.24\nDocker Root Dir: /srv/docker\n';
+    const ps = 'PID STAT ELAPSED WCHAN COMMAND\n 812 Ssl 9999 futex /usr/bin/dockerd -g /opt/docker\n';
+    const from = (files: Record<string, string>) => {
+      const root = dockerRootOf(factsFrom(files));
+      return [root.path, root.from];
+    };
+    expect(from({ docker_info: info, docker_log_sizes: sizes('daemon.json'), ps })).toEqual(['/srv/docker', 'docker-info']);
+    expect(from({ docker_log_sizes: sizes('daemon.json'), ps })).toEqual(['/mnt/big/docker', 'daemon.json']);
+    expect(from({ docker_log_sizes: '# data-root /var/lib/docker (from default)\n', ps })).toEqual(['/opt/docker', 'dockerd-cmdline']);
+    expect(from({ docker_log_sizes: '# data-root /var/lib/docker (from default)\n' })).toEqual(['/var/lib/docker', 'default']);
+    expect(from({})).toEqual(['/var/lib/docker', 'default']);
+  });
+
+  it('quotes a log path that would not be one shell word in the fix', () => {
+    const odd = `/mnt/my disk/docker/containers/${id}/${id}-json.log`;
+    const [log] = run(containerLogsHugeRule, factsFrom({ docker_log_sizes: `${12e9}\t${odd}\n` }));
+    expect(log?.fixes[0]?.commands).toEqual([`truncate -s 0 -- '${odd}'`]);
   });
 });

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze, buildFacts } from '../../src/analysis/index.js';
+import { readBundle } from '../../src/bundles/index.js';
+import { INCIDENTS_DIR } from '../helpers/fixtures.js';
+
+/**
+ * Bundles captured from a real Debian 12 host with Debian's docker.io 20.10 (cgroup v1, kernel 6.x)
+ * by test/integration/real-docker.test.ts: what the analysis reads from real output, exactly.
+ */
+const NOW = new Date('2026-12-04T17:00:00Z');
+const ROOT = '/tmp/sickbay-docker-Yp7V5M/mnt/docker';
+const MEMHOG = 'bb8efa844fd039b8d6be4235fb503abe6a818c073ab6e71019bcae6bf5ecf302';
+const FLAPPER = 'f448235c7ef1213917ce48d64635e7bd5768ec61897c725d6847093331c04106';
+const CHATTY = 'fd38ecd9413b7b7d276c5b5aac21dd44e83e6a0e857ac07584b2c8e93da9b696';
+
+const load = async (name: string) => readBundle(join(INCIDENTS_DIR, name));
+
+describe('debian12-docker20-moved-root-full (a live daemon)', () => {
+  it("reads docker info 20.10's layout and docker inspect's exit 137, OOMKilled and restart count", async () => {
+    const facts = buildFacts(await load('debian12-docker20-moved-root-full'));
+    expect(facts.docker.info).toMatchObject({ serverVersion: '20.10.24+dfsg1', storageDriver: 'overlay2', dockerRootDir: ROOT });
+    const byName = (name: string) => facts.docker.containers.find((c) => c.name?.replace(/^\//, '') === name);
+    expect(byName('memhog')).toMatchObject({ id: MEMHOG, exitCode: 137, oomKilled: true, memoryLimitBytes: 32 * 2 ** 20 });
+    expect(byName('flapper')).toMatchObject({ id: FLAPPER, exitCode: 1, restartCount: 6 });
+  });
+
+  it("reads a kernel 6.x cgroup v1 OOM report: the process, pid, usage and limit, and the container's cgroup", async () => {
+    const report = analyze(await load('debian12-docker20-moved-root-full'), { now: NOW });
+    const oom = report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED');
+    expect(oom?.title).toBe('tail (pid 3529) in container memhog bb8efa844fd0 killed by the memory cgroup: 32.0 MiB of 32.0 MiB limit');
+    expect(oom?.data).toMatchObject({ container_id: MEMHOG, container_name: 'memhog', process: 'tail', pid: 3529, limit_bytes: 32 * 2 ** 20 });
+    // busybox tail, not a JVM: the advice starts with where the memory went, not heap flags
+    expect(oom?.fixes[0]?.title).toBe('Find what grew in the container before raising its limit');
+    expect(oom?.fixes.map((f) => f.title).join(' ')).not.toContain('JVM');
+    expect(report.findings.some((f) => f.code === 'CONTAINER_KILLED_137')).toBe(false);
+  });
+
+  it('names the restart loop, the huge log and the full filesystem holding the moved data root', async () => {
+    const report = analyze(await load('debian12-docker20-moved-root-full'), { now: NOW });
+    const of = (code: string) => report.findings.find((f) => f.code === code);
+    expect(of('CONTAINER_RESTART_LOOP')?.subject).toBe(FLAPPER);
+    expect(of('CONTAINER_LOGS_HUGE')?.title).toBe('Container chatty (fd38ecd9413b) json log is 29.44 MB, 12 % of /tmp/sickbay-docker-Yp7V5M/mnt');
+    const full = of('FS_FULL');
+    expect(full?.title).toContain(`it holds Docker's data root ${ROOT}`);
+    expect(full?.evidence).toContainEqual({ spec: 'docker_info', line: 42, text: ` Docker Root Dir: ${ROOT}` });
+    expect(full?.data).toMatchObject({ docker_root_from: 'docker-info' });
+  });
+
+  it('does not blame a log of 12 % for a filesystem that something else filled', async () => {
+    const report = analyze(await load('debian12-docker20-moved-root-full'), { now: NOW });
+    expect(report.root_cause?.code).not.toBe('CONTAINER_LOGS_HUGE');
+    expect(report.root_cause?.explains ?? []).not.toContain('FS_FULL');
+  });
+});
+
+describe('debian12-docker20-dockerd-sigstop (the same host, dockerd stopped)', () => {
+  it('reports the daemon unresponsive and stopped, with the signal that resumes it', async () => {
+    const report = analyze(await load('debian12-docker20-dockerd-sigstop'), { now: NOW });
+    const hung = report.findings.find((f) => f.code === 'DOCKERD_UNRESPONSIVE');
+    expect(hung?.title).toBe('Docker daemon does not answer: docker info and docker ps timed out, and dockerd (pid 3395) is stopped (state Tsl in ps)');
+    expect(hung?.fixes[0]?.commands).toEqual(['kill -CONT 3395']);
+    expect(hung?.data).toMatchObject({ dockerd_pid: 3395, dockerd_state: 'stopped' });
+    // a stopped daemon hangs for that reason alone: neither the full disk nor anything else explains it
+    expect(report.root_cause?.explains ?? []).not.toContain('DOCKERD_UNRESPONSIVE');
+  });
+
+  it("still finds the data root without the daemon, from dockerd's command line, and the log and OOM kill under it", async () => {
+    const report = analyze(await load('debian12-docker20-dockerd-sigstop'), { now: NOW });
+    const full = report.findings.find((f) => f.code === 'FS_FULL');
+    expect(full?.data).toMatchObject({ docker_root: ROOT, docker_root_from: 'dockerd-cmdline' });
+    expect(full?.evidence).toContainEqual({ spec: 'docker_log_sizes', line: 1, text: `# data-root ${ROOT} (from dockerd-cmdline)` });
+    expect(report.findings.find((f) => f.code === 'CONTAINER_LOGS_HUGE')?.subject).toBe(CHATTY);
+    expect(report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.subject).toBe(MEMHOG);
+  });
+});

@@ -1,0 +1,189 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, REPO } from '../helpers/processes.js';
+import { BUSYBOX_IMAGE, leftovers, startRealDocker, type RealDocker } from '../helpers/real-docker.js';
+import { startSshd, type SshdHandle } from '../helpers/sshd.js';
+
+/**
+ * `sickbay diag` over a real OpenSSH sshd against a REAL dockerd on this machine (the lab replays
+ * recorded hosts; this is the live thing): a memory-cgroup OOM kill, a restart loop, a json-file
+ * log over 10 % of its filesystem and the data root's filesystem over 95 % full are made for real,
+ * then the daemon is frozen with SIGSTOP. Root's login shell sleeps 0.3 s, as on many real hosts.
+ */
+
+interface JsonFinding {
+  code: string;
+  title: string;
+  subject?: string;
+  data?: Record<string, unknown>;
+}
+interface JsonReport {
+  host: string;
+  findings: JsonFinding[];
+  gaps?: { spec: string; reason: string }[];
+}
+interface Inspect {
+  Id: string;
+  RestartCount: number;
+  LogPath: string;
+  State: { Status: string; ExitCode: number; OOMKilled: boolean };
+}
+
+const SLOW_SHELL_SECONDS = 0.3;
+const work = mkdtempSync(join(tmpdir(), 'sickbay-real-docker-test-'));
+let docker: RealDocker;
+let sshd: SshdHandle;
+let knownHosts: string;
+const ids = { memhog: '', flapper: '', chatty: '' };
+
+function inspect(name: string): Inspect {
+  const [found] = JSON.parse(docker.docker('inspect', name)) as Inspect[];
+  if (!found) throw new Error(`docker inspect ${name} gave nothing`);
+  return found;
+}
+
+async function waitFor(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms; dockerd said:\n${docker.log().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Runs the built CLI, `./bin/sickbay diag ... --json`, as a user would; returns the report and the wall time. */
+async function diag(label: string): Promise<{ report: JsonReport; ms: number; shellStarts: number }> {
+  const before = sshd.shellStarts();
+  const args = [
+    join(REPO, 'bin/sickbay'),
+    'diag',
+    `root@127.0.0.1:${sshd.port}`,
+    '--identity',
+    sshd.clientKeyPath,
+    '--known-hosts',
+    knownHosts,
+    '--json',
+    '--keep-bundles',
+    join(work, `bundles-${label}`),
+  ];
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd: REPO, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const ms = Math.round(performance.now() - started);
+  expect(code, `sickbay diag exited ${code}:\n${stderr}`).toBe(0);
+  const report = JSON.parse(stdout) as JsonReport;
+  const shellStarts = sshd.shellStarts() - before;
+  console.log(`real-docker: sickbay diag (${label}) took ${ms} ms wall, ${shellStarts} login shell start-ups; findings:\n${report.findings.map((f) => `  ${f.code}  ${f.title}`).join('\n')}`);
+  return { report, ms, shellStarts };
+}
+
+const about = (report: JsonReport, code: string, subject: string): JsonFinding | undefined => report.findings.find((f) => f.code === code && f.subject === subject);
+
+beforeAll(async () => {
+  ensureBuilt();
+  docker = await startRealDocker({ sizeMiB: 256 });
+  const run = (...args: string[]) => docker.docker('run', '-d', ...args).trim();
+
+  // a memory-cgroup OOM kill: tail keeps one endless line of zeros in memory until the cgroup kills it
+  ids.memhog = run('--name', 'memhog', '--memory', '32m', '--memory-swap', '32m', BUSYBOX_IMAGE, 'sh', '-c', 'cat /dev/zero | tail');
+  // a restart loop: a service that cannot start, restarted for ever
+  ids.flapper = run('--name', 'flapper', '--restart', 'always', BUSYBOX_IMAGE, 'sh', '-c', 'echo "flapper: cannot reach its database" >&2; exit 1');
+  // a json-file log over 10 % of the data root's filesystem
+  const fs = statfsSync(docker.mount);
+  const fsBytes = fs.blocks * fs.bsize;
+  const logBytes = Math.ceil(fsBytes * 0.12);
+  ids.chatty = run('--name', 'chatty', BUSYBOX_IMAGE, 'sh', '-c', `head -c ${logBytes} /dev/zero | tr '\\0' x | fold -w 4000; exec sleep 3600`);
+
+  await waitFor('memhog to be killed', () => inspect('memhog').State.Status === 'exited');
+  await waitFor('flapper to restart 3 times', () => inspect('flapper').RestartCount >= 3);
+  const logPath = inspect('chatty').LogPath;
+  await waitFor("chatty's log to pass 12 % of its filesystem", () => existsSync(logPath) && statSync(logPath).size >= logBytes);
+
+  // the data root's filesystem over 95 % full: a filler next to Docker's data root
+  const now = statfsSync(docker.mount);
+  const filler = now.bavail * now.bsize - Math.floor(fsBytes * 0.02);
+  execFileSync('fallocate', ['-l', String(filler), join(docker.mount, 'filler')]);
+
+  // root's login shell: slow, and counted. Sessions talk to this daemon (DOCKER_HOST) with the docker
+  // client of its own release, Debian's, as on a Debian host (this machine may have another first on PATH).
+  sshd = await startSshd({ env: { DOCKER_HOST: docker.host, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, slowLoginShell: { seconds: SLOW_SHELL_SECONDS } });
+  knownHosts = join(work, 'known_hosts');
+  writeFileSync(knownHosts, `${sshd.hostKeyLine}\n`);
+}, 180_000);
+
+afterAll(async () => {
+  await sshd?.stop();
+  await docker?.stop();
+  rmSync(work, { recursive: true, force: true });
+}, 120_000);
+
+describe('a real dockerd with real incidents', () => {
+  it('has made each incident for real: exit 137 with OOMKilled and the kernel line, restarts, a big log, a full disk', async () => {
+    expect(inspect('memhog').State).toMatchObject({ ExitCode: 137, OOMKilled: true });
+    // the kernel's own word: a memory-cgroup kill in the container's cgroup (printk may lag a little)
+    const kernelLine = new RegExp(`oom-kill:constraint=CONSTRAINT_MEMCG,.*task_memcg=/docker/${ids.memhog},task=tail`);
+    await waitFor('the memory-cgroup OOM line in dmesg', () => kernelLine.test(execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 })));
+    expect(execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 })).toMatch(/Memory cgroup out of memory: Killed process \d+ \(tail\)/);
+    expect(inspect('flapper').RestartCount).toBeGreaterThanOrEqual(3);
+    const fs = statfsSync(docker.mount);
+    expect(statSync(inspect('chatty').LogPath).size / (fs.blocks * fs.bsize)).toBeGreaterThan(0.1);
+    expect(1 - fs.bavail / fs.blocks).toBeGreaterThan(0.95);
+    expect(inspect('chatty').LogPath.startsWith(`${docker.dataRoot}/containers/`)).toBe(true);
+  });
+
+  it('sickbay diag names each incident, its container and the data root, asked of the daemon', async () => {
+    const { report } = await diag('answering');
+    const codes = report.findings.map((f) => f.code);
+    expect(codes).not.toContain('DOCKERD_UNRESPONSIVE');
+    expect(codes).not.toContain('DOCKERD_DOWN');
+
+    const oom = about(report, 'CONTAINER_OOM_KILLED', ids.memhog);
+    expect(oom?.title).toContain('memhog');
+    expect(oom?.title).toMatch(/^tail \(pid \d+\)/);
+    expect(about(report, 'CONTAINER_KILLED_137', ids.memhog)).toBeUndefined();
+
+    const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.flapper);
+    expect(loop?.title).toContain('flapper');
+
+    const log = about(report, 'CONTAINER_LOGS_HUGE', ids.chatty);
+    expect(log?.title).toContain('chatty');
+    expect(log?.data?.log_path).toBe(`${docker.dataRoot}/containers/${ids.chatty}/${ids.chatty}-json.log`);
+
+    const full = about(report, 'FS_FULL', docker.mount);
+    expect(full?.title).toContain(`it holds Docker's data root ${docker.dataRoot}`);
+    expect(full?.data).toMatchObject({ docker_root: docker.dataRoot, docker_root_from: 'docker-info' });
+  });
+
+  it('sickbay diag reports a daemon frozen with SIGSTOP as unresponsive, and still finds its data root, log and OOM kill', async () => {
+    docker.freeze();
+    let result: Awaited<ReturnType<typeof diag>>;
+    try {
+      result = await diag('frozen');
+    } finally {
+      docker.thaw();
+    }
+    const { report } = result;
+    const hung = report.findings.find((f) => f.code === 'DOCKERD_UNRESPONSIVE');
+    expect(hung?.data).toMatchObject({ dockerd_pid: docker.pid, dockerd_state: 'stopped' });
+    expect(report.gaps).toEqual(expect.arrayContaining([{ spec: 'docker_info', reason: 'timed out' }]));
+    // no docker info: the data root comes from dockerd's command line, the log from du under it
+    const full = about(report, 'FS_FULL', docker.mount);
+    expect(full?.title).toContain(`it holds Docker's data root ${docker.dataRoot}`);
+    expect(full?.data).toMatchObject({ docker_root: docker.dataRoot, docker_root_from: 'dockerd-cmdline' });
+    expect(about(report, 'CONTAINER_LOGS_HUGE', ids.chatty)?.data?.log_path).toBe(`${docker.dataRoot}/containers/${ids.chatty}/${ids.chatty}-json.log`);
+    expect(about(report, 'CONTAINER_OOM_KILLED', ids.memhog)).toBeDefined();
+  });
+
+  it('takes down everything it started: no dockerd, mount, loop device or temp dir is left', async () => {
+    await sshd.stop();
+    await docker.stop();
+    expect(leftovers(docker.dir)).toEqual({ loops: [], mounts: [], processes: [] });
+    expect(existsSync(docker.dir)).toBe(false);
+  });
+});
