@@ -22,7 +22,7 @@ export function buildKernelFacts(bundle: Bundle): KernelFacts {
 export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
   const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [] };
   const hung = new Map<string, KernelFacts['hungTasks'][number]>();
-  const oom = new Set<string>();
+  const oom = new Map<string, number>();
   const io = new Set<string>();
   const remounts = new Set<string>();
   const veths = new Map<string, KernelFacts['vethLeaks'][number]>();
@@ -39,12 +39,17 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
         }
       }
     }
+    // Two kills that look alike within one log are two kills (a grep'd log loses pids); only the
+    // copies a later log repeats are dropped.
+    const logOom = new Map<string, number>();
     for (const kill of log.oomKills) {
       const key = `${kill.kind}:${kill.pid ?? '?'}:${kill.process ?? '?'}:${kill.containerId ?? kill.cgroup ?? ''}`;
-      if (oom.has(key)) continue;
-      oom.add(key);
+      const nth = (logOom.get(key) ?? 0) + 1;
+      logOom.set(key, nth);
+      if (nth <= (oom.get(key) ?? 0)) continue;
       out.oomKills.push(kill);
     }
+    for (const [key, n] of logOom) oom.set(key, Math.max(n, oom.get(key) ?? 0));
     const logIo = new Set<string>();
     for (const err of log.ioErrors) {
       const key = `${err.device ?? ''}|${messageKey(err.line.text)}`;

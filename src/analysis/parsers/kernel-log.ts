@@ -66,25 +66,29 @@ export interface KernelLog {
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|ut of memory|Killed process|I\/O error|xfs_log_force: error|Remounting filesystem read-only|unregister_netdevice: waiting/g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|xfs_log_force: error|Remounting filesystem read-only|unregister_netdevice: waiting/g;
 
 const HUNG = /^INFO: task (.+):(\d+) blocked for more than (\d+) seconds/;
 const OOM_START = /invoked oom-killer/;
 const OOM_KILL_LINE = /^oom-kill:constraint=(\w+)/;
 const TASK_IN = /^Task in (\S+) killed as a result of limit of (\S+)/;
 const MEM_USAGE = /^memory: usage (\d+)kB, limit (\d+)kB/;
-const MEMCG_OOM = /^Memory cgroup out of memory: Kill(ed)? process (\d+) \(([^)]*)\)/;
-const GLOBAL_OOM = /^Out of memory(?: \([^)]*\))?: Kill(ed)? process (\d+) \(([^)]*)\)/;
-const KILLED = /^Killed process (\d+) \(([^)]*)\)/;
+/** `Memory cgroup stats for /docker/ID:`: printed only in a memory-cgroup OOM report, first for the cgroup that hit its limit. */
+const MEMCG_STATS = /^Memory cgroup stats for (\/\S*?):/;
+// A process name may itself hold parentheses: systemd-resolved's comm is "(resolved)".
+const MEMCG_OOM = /^Memory cgroup out of memory: Kill(ed)? process (\d+) \((.*?)\)(?=[\s,]|$)/;
+const GLOBAL_OOM = /^Out of memory(?: \([^)]*\))?: Kill(ed)? process (\d+) \((.*?)\)(?=[\s,]|$)/;
+const KILLED = /^Killed process (\d+) \((.*?)\)(?=[\s,]|$)/;
 const VETH = /unregister_netdevice: waiting for (\S+) to become free\. Usage count = (-?\d+)/;
 const REMOUNT_RO = /(?:\(([^)\s]+)\))?:? Remounting filesystem read-only/;
 const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
   { re: /Buffer I\/O error on (?:device|dev) ([^\s,]+)/ },
   { re: /lost page write due to I\/O error on ([^\s,]+)/ },
   { re: /^(EXT[234])-fs (?:warning|error) \(device ([^)\s]+)\):.*I\/O error/, fs: 'ext' },
-  { re: /^XFS \(([^)\s]+)\):.*(?:xfs_log_force: error|I\/O error)/, fs: 'xfs' },
+  // XFS says "Log I/O Error Detected. Shutting down filesystem" (capital E) as well as "log I/O error -5".
+  { re: /^XFS \(([^)\s]+)\):.*(?:xfs_log_force: error|I\/O [Ee]rror)/, fs: 'xfs' },
   { re: /(?:blk_update_request|end_request|print_req_error|I\/O error), dev ([\w-]+)/ },
-  { re: /I\/O error/ },
+  { re: /I\/O [Ee]rror/ },
 ];
 /** A frame of a kernel call trace: ` [<ffffffff8118476e>] ? oom_kill_process+0x24e/0x3c0 [mod]`. */
 const FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?(\?\s*)?([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
@@ -99,6 +103,8 @@ export function containerIdOfCgroup(path: string): string | undefined {
 
 interface PendingOom {
   kind?: 'memcg' | 'global';
+  /** The report's one `Task in` / `oom-kill:` summary line was seen: another one starts the next report. */
+  summarised?: boolean;
   pid?: number;
   process?: string;
   cgroup?: string;
@@ -181,7 +187,9 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       return;
     }
     if ((m = OOM_KILL_LINE.exec(msg))) {
+      if (oom?.summarised) flushOom();
       const o = pending();
+      o.summarised = true;
       o.kind = m[1] === 'CONSTRAINT_MEMCG' ? 'memcg' : 'global';
       const field = (k: string): string | undefined => new RegExp(`[,:]${k}=([^,]*)`).exec(msg)?.[1];
       const pid = field('pid');
@@ -192,11 +200,24 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       return;
     }
     if ((m = TASK_IN.exec(msg))) {
+      // grep'd logs keep the `Task in` lines and drop the `invoked oom-killer` ones that separate reports.
+      if (oom?.summarised) flushOom();
       const o = pending();
+      o.summarised = true;
       o.kind = 'memcg';
       setCgroup(o, m[1] ?? '');
       setCgroup(o, m[2] ?? '');
       o.evidence.push(at(line));
+      return;
+    }
+    if ((m = MEMCG_STATS.exec(msg))) {
+      // A fallback for reports whose `Task in` line is missing (cut off, or a grep that kept only this one).
+      const o = pending();
+      o.kind = 'memcg';
+      if (o.cgroup === undefined) {
+        setCgroup(o, m[1] ?? '');
+        o.evidence.push(at(line));
+      }
       return;
     }
     if ((m = MEM_USAGE.exec(msg))) {

@@ -1,6 +1,7 @@
 /**
  * Splits a log line into its prefix (IRC nick, syslog/journal header, kernel timestamp) and the
- * message. Accepts raw dmesg `[12345.678901] msg`, `dmesg -T` `[Sat Aug 26 10:21:35 2017] msg`,
+ * message. Accepts raw dmesg `[12345.678901] msg`, `dmesg -T` `[Sat Aug 26 10:21:35 2017] msg` (in any
+ * locale), `dmesg -H` `[  +0.031818] msg`,
  * syslog `Aug 25 18:21:35 host prog[pid]: msg` (with an optional `[123.4]` after `kernel:`),
  * ISO 8601 / journalctl `2017-08-25T18:21:35+0800 host prog: msg`, a `dmesg -r` level `<4>`, and
  * an IRC nick `<caiqian> ` in front of any of them. Total: any string in, a message out.
@@ -20,7 +21,12 @@ export interface LogPrefix {
 const NICK = /^<?[\w.\-|`^{}[\]]{1,32}> /;
 const SYSLOG =
   /^(?:[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: ?/;
-const KTIME = /^\[ *\d+\.\d+\] ?|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d \d{4}\] ?/;
+/**
+ * The kernel's own time column: raw `[12345.678901]`, `dmesg -H`'s relative `[  +0.031818]` and
+ * minute marks `[Oct 2 10:11]`, and `dmesg -T`'s `[Sat Aug 26 10:21:35 2017]`, whose day and month
+ * names follow the locale (`[So Nov 15 16:05:41 2020]` under de_DE).
+ */
+const KTIME = /^\[ *\+?\d+\.\d+\] ?|^\[[^\]\d\n]{2,16}\d{1,2} \d\d:\d\d:\d\d \d{4}\] ?|^\[[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d\] ?/;
 
 export function splitLogPrefix(line: string): LogPrefix {
   let rest = line;

@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analysis/index.js';
+import { readBundle } from '../../src/bundles/index.js';
+import { AnalysisReportSchema, FINDING_CODES } from '../../src/domain/index.js';
+import { variantBundles } from '../helpers/fixtures.js';
+
+const NOW = new Date('2026-11-21T00:00:00Z');
+const MIN_VARIANTS = 3;
+const bundles = variantBundles();
+
+/** The finding codes docs/findings.md promises: every back-quoted code in the first column of its tables. */
+function documentedCodes(): string[] {
+  const doc = readFileSync(fileURLToPath(new URL('../../docs/findings.md', import.meta.url)), 'utf8');
+  return [...doc.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1] as string);
+}
+
+describe('real-world output variants', () => {
+  it('reads the finding codes from docs/findings.md', () => {
+    const codes = documentedCodes();
+    expect(codes.length).toBeGreaterThanOrEqual(FINDING_CODES.length);
+    expect(codes.filter((c) => !(FINDING_CODES as readonly string[]).includes(c))).toEqual([]);
+  });
+
+  for (const { name, dir, expected, code } of bundles) {
+    it(`${name}: reports what it must and nothing it must not`, async () => {
+      const report = analyze(await readBundle(dir), { now: NOW });
+      AnalysisReportSchema.parse(report);
+      const codes = new Set<string>(report.findings.map((f) => f.code));
+      const missing = expected.must.filter((c) => !codes.has(c));
+      const unwanted = expected.must_not.filter((c) => codes.has(c));
+      expect({ missing, unwanted }).toEqual({ missing: [], unwanted: [] });
+      // Filed under a code, a variant is about that code: it must either prove it or rule it out.
+      expect([...expected.must, ...expected.must_not]).toContain(code);
+      for (const finding of report.findings) {
+        expect(finding.evidence.length, `${finding.code} has evidence`).toBeGreaterThan(0);
+      }
+    });
+
+    it(`${name}: names its public source`, () => {
+      const source = join(dir, 'SOURCE');
+      expect(existsSync(source), 'SOURCE file').toBe(true);
+      const text = readFileSync(source, 'utf8');
+      expect(text).toMatch(/^url: https:\/\/\S+$/m);
+      expect(text).toMatch(/^what: \S/m);
+      expect(text).toMatch(/^changed: \S/m);
+    });
+  }
+
+  it(`has at least ${MIN_VARIANTS} positive variants for every code in docs/findings.md`, () => {
+    const positives = new Map<string, number>();
+    for (const b of bundles) {
+      if (b.expected.must.includes(b.code)) positives.set(b.code, (positives.get(b.code) ?? 0) + 1);
+    }
+    const short = documentedCodes()
+      .map((code) => ({ code, variants: positives.get(code) ?? 0 }))
+      .filter((c) => c.variants < MIN_VARIANTS);
+    expect(short).toEqual([]);
+  });
+
+  it('files every variant under a documented code', () => {
+    const documented = new Set(documentedCodes());
+    expect([...new Set(bundles.map((b) => b.code))].filter((c) => !documented.has(c))).toEqual([]);
+  });
+});
