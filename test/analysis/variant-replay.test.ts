@@ -50,9 +50,10 @@ describe('real-world output variants', () => {
   }
 
   it(`has at least ${MIN_VARIANTS} positive variants for every code in docs/findings.md`, () => {
+    // A bundle that must raise several codes (a full pool on loop-lvm) is a variant of each of them.
     const positives = new Map<string, number>();
     for (const b of bundles) {
-      if (b.expected.must.includes(b.code)) positives.set(b.code, (positives.get(b.code) ?? 0) + 1);
+      for (const code of new Set(b.expected.must)) positives.set(code, (positives.get(code) ?? 0) + 1);
     }
     const short = documentedCodes()
       .map((code) => ({ code, variants: positives.get(code) ?? 0 }))

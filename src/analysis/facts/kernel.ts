@@ -1,7 +1,7 @@
 import type { Bundle, SpecName } from '../../domain/index.js';
 import { parseKernelLog, type KernelLog } from '../parsers/kernel-log.js';
 
-export type { HungTask, IoError, OomKill, ReadOnlyRemount, VethLeak } from '../parsers/kernel-log.js';
+export type { HungTask, IoError, OomKill, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
 
 /** Kernel events from dmesg and the kernel lines of messages (deduplicated across both). */
 export type KernelFacts = KernelLog;
@@ -20,7 +20,8 @@ export function buildKernelFacts(bundle: Bundle): KernelFacts {
 
 /** The same event in dmesg and messages counts once: the first log that reports it wins. */
 export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
-  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [] };
+  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [] };
+  const thin = new Set<string>();
   const hung = new Map<string, KernelFacts['hungTasks'][number]>();
   const oom = new Map<string, number>();
   const io = new Set<string>();
@@ -63,6 +64,12 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       if (remounts.has(key)) continue;
       remounts.add(key);
       out.readOnlyRemounts.push(r);
+    }
+    for (const event of log.thinPool) {
+      const key = messageKey(event.line.text);
+      if (thin.has(key)) continue;
+      thin.add(key);
+      out.thinPool.push(event);
     }
     for (const leak of log.vethLeaks) {
       const seen = veths.get(leak.device);

@@ -53,6 +53,14 @@ export interface VethLeak {
   lines: LogLine[];
 }
 
+/** device-mapper's thin-pool target saying a pool ran out of data or metadata space. */
+export interface ThinPoolEvent {
+  space: 'data' | 'metadata';
+  /** `253:2` when the line names the pool. */
+  pool?: string;
+  line: LogLine;
+}
+
 /** Kernel events found in one log file. */
 export interface KernelLog {
   hungTasks: HungTask[];
@@ -62,11 +70,12 @@ export interface KernelLog {
   ioErrorLines: number;
   readOnlyRemounts: ReadOnlyRemount[];
   vethLeaks: VethLeak[];
+  thinPool: ThinPoolEvent[];
 }
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|xfs_log_force: error|Remounting filesystem read-only|unregister_netdevice: waiting/g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical medium error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Remounting filesystem read-only|unregister_netdevice: waiting/g;
 
 const HUNG = /^INFO: task (.+):(\d+) blocked for more than (\d+) seconds/;
 const OOM_START = /invoked oom-killer/;
@@ -79,6 +88,10 @@ const MEMCG_STATS = /^Memory cgroup stats for (\/\S*?):/;
 const MEMCG_OOM = /^Memory cgroup out of memory: Kill(ed)? process (\d+) \((.*?)\)(?=[\s,]|$)/;
 const GLOBAL_OOM = /^Out of memory(?: \([^)]*\))?: Kill(ed)? process (\d+) \((.*?)\)(?=[\s,]|$)/;
 const KILLED = /^Killed process (\d+) \((.*?)\)(?=[\s,]|$)/;
+/** Devices that hold no data: a VM's emulated floppy or CD-ROM fails reads when probed (`dev fd0, sector 0`). */
+const NO_DATA_DEVICE = /^(?:fd|sr)\d+$/;
+const THIN_DATA_FULL = /^device-mapper: thin: (\d+:\d+): switching pool to out-of-data-space\b/;
+const THIN_METADATA_FULL = /^device-mapper: (?:space map metadata: unable to allocate new metadata block|thin: (\d+:\d+): metadata operation '\w+' failed: error = -28)/;
 const VETH = /unregister_netdevice: waiting for (\S+) to become free\. Usage count = (-?\d+)/;
 const REMOUNT_RO = /(?:\(([^)\s]+)\))?:? Remounting filesystem read-only/;
 const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
@@ -87,13 +100,14 @@ const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
   { re: /^(EXT[234])-fs (?:warning|error) \(device ([^)\s]+)\):.*I\/O error/, fs: 'ext' },
   // XFS says "Log I/O Error Detected. Shutting down filesystem" (capital E) as well as "log I/O error -5".
   { re: /^XFS \(([^)\s]+)\):.*(?:xfs_log_force: error|I\/O [Ee]rror)/, fs: 'xfs' },
-  { re: /(?:blk_update_request|end_request|print_req_error|I\/O error), dev ([\w-]+)/ },
+  { re: /(?:blk_update_request|end_request|print_req_error|I\/O error|critical medium error), dev ([\w-]+)/ },
   { re: /I\/O [Ee]rror/ },
 ];
 /** A frame of a kernel call trace: ` [<ffffffff8118476e>] ? oom_kill_process+0x24e/0x3c0 [mod]`. */
 const FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?(\?\s*)?([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
 const MAX_FRAMES = 10;
 const MAX_DISTINCT_IO_ERRORS = 200;
+const MAX_THIN_POOL_EVENTS = 50;
 const CONTAINER_IN_CGROUP = /(?:^|[/-])([0-9a-f]{64})(?:\.scope)?(?:\/|$)/;
 
 /** The container id a cgroup path names: /docker/ID, /system.slice/docker-ID.scope, /kubepods/.../ID. */
@@ -119,7 +133,7 @@ interface PendingOom {
  * throws. Reads only the lines that match the prefilter (and a hung task's stack that follows).
  */
 export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLog {
-  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [] };
+  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [] };
   const hung = new Map<string, HungTask>();
   const io = new Map<string, IoError>();
   const remounts = new Map<string, ReadOnlyRemount>();
@@ -275,9 +289,18 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       return;
     }
 
+    const thin = THIN_DATA_FULL.exec(msg) ?? THIN_METADATA_FULL.exec(msg);
+    if (thin) {
+      if (out.thinPool.length < MAX_THIN_POOL_EVENTS) {
+        out.thinPool.push({ space: THIN_DATA_FULL.test(msg) ? 'data' : 'metadata', ...(thin[1] ? { pool: thin[1] } : {}), line: at(line) });
+      }
+      return;
+    }
+
     for (const kind of IO_ERROR_KINDS) {
       const hit = kind.re.exec(msg);
       if (!hit) continue;
+      if (kind.fs !== 'ext' && NO_DATA_DEVICE.test(hit[1] ?? '')) return;
       out.ioErrorLines++;
       const seen = io.get(msg);
       if (seen) {
