@@ -54,7 +54,9 @@ export interface DockerFacts {
 }
 
 const DOCKER_CLIENT_SPECS: readonly SpecName[] = ['docker_version', 'docker_info', 'docker_ps', 'docker_inspect'];
-const UNREACHABLE = /Cannot connect to the Docker daemon|Is the docker daemon running|Are you trying to connect to a TLS-enabled daemon without TLS/i;
+// Docker 1.2 and older print only the failed dial: "dial unix /var/run/docker.sock: no such file or directory".
+const UNREACHABLE =
+  /Cannot connect to the Docker daemon|Is the docker daemon running|Are you trying to connect to a TLS-enabled daemon without TLS|dial unix \S*docker\.sock: (?:connect: )?(?:no such file or directory|connection refused)/i;
 
 export function buildDockerFacts(bundle: Bundle): DockerFacts {
   const file = (spec: SpecName): string | undefined => bundle.files.get(spec);
