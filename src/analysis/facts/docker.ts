@@ -47,7 +47,8 @@ export interface DockerFacts {
   info: DockerInfo | null;
   version: { client?: string; server?: string; line?: LogLine } | null;
   containers: ContainerRecord[];
-  logSizes: { containerId: string; bytes: number; path: string; line: LogLine }[];
+  /** `directory`: the figure is the container's directory, not its json log alone. */
+  logSizes: { containerId: string; bytes: number; path: string; directory: boolean; line: LogLine }[];
   /** Client output that says the daemon cannot be reached at all ("Cannot connect to the Docker daemon"). */
   daemonUnreachable: LogLine[];
   daemon: DockerDaemonFacts;
@@ -77,6 +78,7 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     containerId: row.containerId,
     bytes: row.human ? row.size : row.size * duUnit,
     path: row.path,
+    directory: row.directory,
     line: row.line,
   }));
 

@@ -80,9 +80,11 @@ function tableColumns(header: string): { name: Column; start: number }[] | null 
 
 function parseTableRow(line: LogLine, columns: { name: Column; start: number }[]): PsContainer | null {
   const cells = new Map<Column, string>();
+  // A cell whose start lands inside a word began a little earlier (a reporter masked a port as
+  // "xxx" and shifted the rest of the row): move the cut back to the start of that word.
+  const starts = columns.map((col) => wordStart(line.text, col.start));
   columns.forEach((col, i) => {
-    const next = columns[i + 1];
-    cells.set(col.name, line.text.slice(col.start, next ? next.start : undefined).trim());
+    cells.set(col.name, line.text.slice(starts[i], starts[i + 1]).trim());
   });
   const id = cells.get('CONTAINER ID') ?? '';
   if (!/^[0-9a-f]{6,64}$/.test(id)) return null;
@@ -97,6 +99,12 @@ function parseTableRow(line: LogLine, columns: { name: Column; start: number }[]
     ...optional('statusText', status),
     line,
   });
+}
+
+function wordStart(text: string, at: number): number {
+  let i = at;
+  while (i > 0 && i < text.length && /\S/.test(text[i - 1] ?? '') && /\S/.test(text[i] ?? '')) i--;
+  return i;
 }
 
 const STATUS_START = /^(?:Up|Exited \(-?\d+\)|Restarting \(-?\d+\)|Created|Dead|Removal In Progress|Paused)(?=\s|$)/i;

@@ -53,11 +53,16 @@ export interface VethLeak {
   lines: LogLine[];
 }
 
-/** device-mapper's thin-pool target saying a pool ran out of data or metadata space. */
+/**
+ * A thin pool out of (or filling up with) data or metadata: the kernel's dm-thin target saying it
+ * ran out, or LVM's dmeventd warning how full it is (`Thin pool vg-pool data is now 92.42% full.`).
+ */
 export interface ThinPoolEvent {
   space: 'data' | 'metadata';
-  /** `253:2` when the line names the pool. */
+  /** `253:2` or, from dmeventd, the pool's name. */
   pool?: string;
+  /** dmeventd's figure; absent when the kernel says the space ran out. */
+  usedPct?: number;
   line: LogLine;
 }
 
@@ -75,7 +80,7 @@ export interface KernelLog {
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical medium error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Remounting filesystem read-only|unregister_netdevice: waiting/g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical medium error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting/g;
 
 const HUNG = /^INFO: task (.+):(\d+) blocked for more than (\d+) seconds/;
 const OOM_START = /invoked oom-killer/;
@@ -92,6 +97,9 @@ const KILLED = /^Killed process (\d+) \((.*?)\)(?=[\s,]|$)/;
 const NO_DATA_DEVICE = /^(?:fd|sr)\d+$/;
 const THIN_DATA_FULL = /^device-mapper: thin: (\d+:\d+): switching pool to out-of-data-space\b/;
 const THIN_METADATA_FULL = /^device-mapper: (?:space map metadata: unable to allocate new metadata block|thin: (\d+:\d+): metadata operation '\w+' failed: error = -28)/;
+/** LVM's dmeventd, which watches thin pools from 80 % on (its lines come from the lvm or dmeventd program, not the kernel). */
+const DMEVENTD_THIN = /^(?:WARNING: )?Thin pool (\S+) (data|metadata) is now (\d+(?:\.\d+)?)% full/;
+const DMEVENTD_PROGRAMS = new Set(['lvm', 'dmeventd']);
 const VETH = /unregister_netdevice: waiting for (\S+) to become free\. Usage count = (-?\d+)/;
 const REMOUNT_RO = /(?:\(([^)\s]+)\))?:? Remounting filesystem read-only/;
 const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
@@ -164,9 +172,15 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
 
   scanMatchingLines(text, KERNEL_EVENTS, (line) => {
     const prefix = splitLogPrefix(line.text);
+    let m: RegExpExecArray | null;
+    if (prefix.program && DMEVENTD_PROGRAMS.has(prefix.program) && (m = DMEVENTD_THIN.exec(prefix.message))) {
+      if (out.thinPool.length < MAX_THIN_POOL_EVENTS) {
+        out.thinPool.push({ space: m[2] === 'metadata' ? 'metadata' : 'data', ...(m[1] ? { pool: m[1] } : {}), usedPct: Number(m[3]), line: at(line) });
+      }
+      return;
+    }
     if (!isKernelLine(prefix)) return;
     const msg = prefix.message;
-    let m: RegExpExecArray | null;
 
     if ((m = HUNG.exec(msg))) {
       const name = m[1] ?? '';

@@ -54,8 +54,14 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
   const total = info?.dataTotalBytes;
   const available = info?.dataAvailableBytes;
   const pct = used !== undefined && total ? (used / total) * 100 : undefined;
-  const lowAvailable = available !== undefined && available < t.dmPoolMinFreeBytes;
-  const kernelFull = kernelPoolEvents(facts, 'data');
+  // dockerd refuses new devices once the pool has less than its minimum free space (docker info's
+  // "Thin Pool Minimum Free Space", 10 % of the pool by default), whatever the percentage says.
+  const minFree = info?.thinPoolMinFreeBytes;
+  const belowMinFree = available !== undefined && minFree !== undefined && available < minFree;
+  const lowAvailable = available !== undefined && (available < t.dmPoolMinFreeBytes || belowMinFree);
+  const kernelData = kernelPoolEvents(facts, 'data');
+  const kernelFull = kernelData.filter((e) => e.usedPct === undefined || e.usedPct >= t.dmPoolFullPct);
+  const dmevent = kernelData.filter((e) => e.usedPct !== undefined).at(-1);
   const full = (pct !== undefined && pct >= t.dmPoolFullPct) || lowAvailable || lowSpace.length > 0 || kernelFull.length > 0;
 
   const figures = used !== undefined && total ? `${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct ?? 0)})` : undefined;
@@ -67,9 +73,15 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
   };
   if (full) {
     let title: string;
-    if (figures) title = `devicemapper pool ${figures}${lowAvailable && available !== undefined ? `, ${formatBytes(available)} available` : ''}`;
-    else if (lowSpace.length === 0) {
+    if (figures) {
+      const left = lowAvailable && available !== undefined ? `, ${formatBytes(available)} available` : '';
+      const refusing = belowMinFree && minFree !== undefined ? `, under the ${formatBytes(minFree)} minimum free space: dockerd refuses new containers and images` : '';
+      title = `devicemapper pool ${figures}${left}${refusing}`;
+    } else if (lowSpace.length === 0 && kernelFull.some((e) => e.usedPct === undefined)) {
       title = `devicemapper thin pool${poolLabel(kernelFull)} out of data space: the kernel switched it to out-of-data-space mode`;
+    } else if (lowSpace.length === 0) {
+      const latest = kernelFull.at(-1);
+      title = `devicemapper thin pool${poolLabel(kernelFull)} data ${formatPct(latest?.usedPct ?? 0)} full (LVM's dmeventd)`;
     } else {
       const last = lowSpace[lowSpace.length - 1];
       title = `devicemapper thin pool out of space: dockerd refused to create containers${last?.freeBlocks !== undefined ? ` (${last.freeBlocks} free data blocks left)` : ''}`;
@@ -103,6 +115,20 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
       },
     ];
   }
+  // Without docker info's figures, LVM's dmeventd still says how full the pool is getting.
+  if (pct === undefined && dmevent?.usedPct !== undefined && dmevent.usedPct >= t.dmPoolHighPct) {
+    return [
+      {
+        code: 'DM_POOL_DATA_HIGH',
+        severity: 'warning',
+        title: `devicemapper thin pool${poolLabel([dmevent])} data ${formatPct(dmevent.usedPct)} full (LVM's dmeventd)`,
+        evidence: kernelData.filter((e) => e.usedPct !== undefined).slice(-3).map((e) => toEvidence(e.line)),
+        fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
+        ...(dmevent.pool ? { subject: dmevent.pool } : {}),
+        data: { used_pct: dmevent.usedPct },
+      },
+    ];
+  }
   return [];
 }
 
@@ -111,13 +137,15 @@ function metadataSpace(facts: Facts, ctx: RuleContext): Finding[] {
   const used = info?.metadataUsedBytes;
   const total = info?.metadataTotalBytes;
   const pct = used !== undefined && total ? (used / total) * 100 : undefined;
-  const kernelFull = kernelPoolEvents(facts, 'metadata');
+  const kernelFull = kernelPoolEvents(facts, 'metadata').filter((e) => e.usedPct === undefined || e.usedPct >= ctx.thresholds.dmMetadataFullPct);
   const byFigures = pct !== undefined && pct >= ctx.thresholds.dmMetadataFullPct;
   if (!byFigures && kernelFull.length === 0) return [];
   const title =
     byFigures && used !== undefined && total
       ? `devicemapper pool metadata ${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct)})`
-      : `devicemapper thin pool${poolLabel(kernelFull)} out of metadata space: the kernel could not allocate a metadata block`;
+      : kernelFull.some((e) => e.usedPct === undefined)
+        ? `devicemapper thin pool${poolLabel(kernelFull)} out of metadata space: the kernel could not allocate a metadata block`
+        : `devicemapper thin pool${poolLabel(kernelFull)} metadata ${formatPct(kernelFull.at(-1)?.usedPct ?? 0)} full (LVM's dmeventd)`;
   return [
     {
       code: 'DM_POOL_METADATA_FULL',
