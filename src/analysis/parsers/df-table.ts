@@ -64,7 +64,7 @@ const PERCENT = /^(\d+)%$/;
 function isHeader(text: string): boolean {
   if (/^Filesystem\s/.test(text)) return true;
   const tokens = text.trim().split(/\s+/);
-  if (tokens.length < 5 || tokens.some((t) => PERCENT.test(t) || /^\d/.test(t))) return false;
+  if (tokens.length < 5 || tokens.some((t) => PERCENT.test(t) || /^\d+(?:[.,]\d+)?[KMGTPE]?$/i.test(t))) return false;
   return tokens.some((t) => /\S%$/.test(t));
 }
 
