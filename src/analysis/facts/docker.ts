@@ -47,6 +47,11 @@ export interface DockerFacts {
   info: DockerInfo | null;
   version: { client?: string; server?: string; line?: LogLine } | null;
   containers: ContainerRecord[];
+  /**
+   * docker ps or docker inspect answered, an empty list included: a container missing from
+   * `containers` is really gone. False when neither was collected, or both hung or failed.
+   */
+  containersListed: boolean;
   /** `directory`: the figure is the container's directory, not its json log alone. */
   logSizes: { containerId: string; bytes: number; path: string; directory: boolean; line: LogLine }[];
   /** Client output that says the daemon cannot be reached at all ("Cannot connect to the Docker daemon"). */
@@ -93,10 +98,19 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     return [{ spec, line: 0, text: `${said.trim()}  (stderr)` }];
   });
 
+  // Without a step record (a captured bundle) a non-empty file is an answer; with one, a clean exit.
+  const answered = (spec: SpecName): boolean => {
+    const text = file(spec);
+    const step = steps[spec];
+    if (text === undefined || step?.timed_out === true || UNREACHABLE.test(text)) return false;
+    return step ? step.exit === 0 : text.trim() !== '';
+  };
+
   return {
     info: info && info.lines.size > 0 ? info : null,
     version: version && (version.client || version.server) ? versionFacts(version) : null,
     containers: mergeContainers(inspected, ps),
+    containersListed: answered('docker_ps') || answered('docker_inspect'),
     logSizes,
     daemonUnreachable,
     daemon: daemonFacts(bundle),

@@ -31,7 +31,7 @@ export const containerStopTimeoutRule: Rule = {
     const findings: Finding[] = [];
     // No docker ps or inspect to check against (not collected, or it hung with the daemon): only a
     // kill that itself failed says the container is stuck; a forced stop after SIGTERM is routine.
-    const unchecked = facts.docker.containers.length === 0;
+    const unchecked = !facts.docker.containersListed && facts.docker.containers.length === 0;
     for (const stop of facts.dockerd.stopFailures) {
       const killFailed = stop.lines.some((l) => /kill failed|Cannot kill|container not found/.test(l.text));
       const sigkillIgnored = stop.lines.some((l) => /failed to exit within \d+(?:s| seconds) of kill\b/.test(l.text));

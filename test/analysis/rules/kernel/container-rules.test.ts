@@ -123,9 +123,14 @@ describe('CONTAINER_STOP_TIMEOUT without docker ps', () => {
     ]);
   });
 
-  it('leaves a routine forced stop alone when it cannot check', () => {
+  it('leaves a routine forced stop alone when it cannot check, and a failed kill alone once docker ps answered without it', () => {
     const forced = { containerId: ID, firstTime: 't', lines: [line(3, `Container ${ID} failed to exit within 10 seconds of signal 15 - using the force`)] };
     expect(containerStopTimeoutRule.run(factsWith({ stopFailures: [forced] }), ctx)).toEqual([]);
+    const killFailed = { ...forced, lines: [...forced.lines, line(4, `Cannot kill container ${ID}: rpc error`)] };
+    const answeredEmpty = buildFacts(bundleFromRecord({ docker_ps: '' }, { host: 'h', steps: { docker_ps: { exit: 0 } } }));
+    const facts = { ...answeredEmpty, dockerd: { ...answeredEmpty.dockerd, stopFailures: [killFailed] } };
+    expect(facts.docker.containersListed).toBe(true);
+    expect(containerStopTimeoutRule.run(facts, ctx)).toEqual([]);
   });
 });
 
