@@ -3,20 +3,45 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 export const INCIDENTS_DIR = fileURLToPath(new URL('../fixtures/incidents/', import.meta.url));
+export const VARIANTS_DIR = fileURLToPath(new URL('../fixtures/variants/', import.meta.url));
 
 export interface Expected {
   must: string[];
   must_not: string[];
 }
 
-/** Every incident bundle on disk, read at test time so new bundles are covered without code changes. */
-export function incidentBundles(): { name: string; dir: string; expected: Expected }[] {
-  return readdirSync(INCIDENTS_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(INCIDENTS_DIR, d.name, 'expected.json')))
+export interface FixtureBundle {
+  name: string;
+  dir: string;
+  expected: Expected;
+}
+
+/** The bundles directly under `root` that carry an expected.json, by name. */
+function bundlesIn(root: string, prefix = ''): FixtureBundle[] {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'expected.json')))
     .map((d) => ({
-      name: d.name,
-      dir: join(INCIDENTS_DIR, d.name),
-      expected: JSON.parse(readFileSync(join(INCIDENTS_DIR, d.name, 'expected.json'), 'utf8')) as Expected,
+      name: `${prefix}${d.name}`,
+      dir: join(root, d.name),
+      expected: JSON.parse(readFileSync(join(root, d.name, 'expected.json'), 'utf8')) as Expected,
     }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Every incident bundle on disk, read at test time so new bundles are covered without code changes. */
+export function incidentBundles(): FixtureBundle[] {
+  return bundlesIn(INCIDENTS_DIR);
+}
+
+/** A real-world output variant: `variants/<CODE>/<name>/`, filed under the code it was collected for. */
+export interface VariantBundle extends FixtureBundle {
+  code: string;
+}
+
+/** Every variant bundle on disk (test/fixtures/variants/<CODE>/<name>/), read at test time. */
+export function variantBundles(): VariantBundle[] {
+  return readdirSync(VARIANTS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => bundlesIn(join(VARIANTS_DIR, d.name), `${d.name}/`).map((b) => ({ ...b, code: d.name })))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -47,7 +47,13 @@ export interface DockerFacts {
   info: DockerInfo | null;
   version: { client?: string; server?: string; line?: LogLine } | null;
   containers: ContainerRecord[];
-  logSizes: { containerId: string; bytes: number; path: string; line: LogLine }[];
+  /**
+   * docker ps or docker inspect answered, an empty list included: a container missing from
+   * `containers` is really gone. False when neither was collected, or both hung or failed.
+   */
+  containersListed: boolean;
+  /** `directory`: the figure is the container's directory, not its json log alone. */
+  logSizes: { containerId: string; bytes: number; path: string; directory: boolean; line: LogLine }[];
   /** Docker's data root as the docker_log_sizes step found it on the host, and where it learned it. */
   dataRoot?: DataRootLine;
   /** Client output that says the daemon cannot be reached at all ("Cannot connect to the Docker daemon"). */
@@ -56,7 +62,9 @@ export interface DockerFacts {
 }
 
 const DOCKER_CLIENT_SPECS: readonly SpecName[] = ['docker_version', 'docker_info', 'docker_ps', 'docker_inspect'];
-const UNREACHABLE = /Cannot connect to the Docker daemon|Is the docker daemon running|Are you trying to connect to a TLS-enabled daemon without TLS/i;
+// Docker 1.2 and older print only the failed dial: "dial unix /var/run/docker.sock: no such file or directory".
+const UNREACHABLE =
+  /Cannot connect to the Docker daemon|Is the docker daemon running|Are you trying to connect to a TLS-enabled daemon without TLS|dial unix \S*docker\.sock: (?:connect: )?(?:no such file or directory|connection refused)/i;
 
 export function buildDockerFacts(bundle: Bundle): DockerFacts {
   const file = (spec: SpecName): string | undefined => bundle.files.get(spec);
@@ -77,6 +85,7 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     containerId: row.containerId,
     bytes: row.human ? row.size : row.size * duUnit,
     path: row.path,
+    directory: row.directory,
     line: row.line,
   }));
   const dataRoot = logText ? parseDataRootHeader(logText) : undefined;
@@ -92,10 +101,19 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     return [{ spec, line: 0, text: `${said.trim()}  (stderr)` }];
   });
 
+  // Without a step record (a captured bundle) a non-empty file is an answer; with one, a clean exit.
+  const answered = (spec: SpecName): boolean => {
+    const text = file(spec);
+    const step = steps[spec];
+    if (text === undefined || step?.timed_out === true || UNREACHABLE.test(text)) return false;
+    return step ? step.exit === 0 : text.trim() !== '';
+  };
+
   return {
     info: info && info.lines.size > 0 ? info : null,
     version: version && (version.client || version.server) ? versionFacts(version) : null,
     containers: mergeContainers(inspected, ps),
+    containersListed: answered('docker_ps') || answered('docker_inspect'),
     logSizes,
     ...(dataRoot ? { dataRoot } : {}),
     daemonUnreachable,

@@ -10,6 +10,8 @@ export interface DockerdLogFacts {
   containerdRestoreFailure: LogLine[] | null;
   /** How many times dockerd died that way (in the log that showed it). */
   containerdRestoreFailures: number;
+  /** What dockerd's fatal said ("EOF", "failed to start containerd: timeout ..."); null when absent. */
+  containerdRestoreFatal: string | null;
   /** "Thin Pool has N free data blocks which is less than minimum required". */
   thinPoolLowSpace: DockerdLog['thinPoolLowSpace'];
   /** Stop/kill trouble per container: failed to exit within N seconds, container kill failed, not found. */
@@ -50,6 +52,7 @@ export function buildDockerdLogFacts(bundle: Bundle): DockerdLogFacts {
   return {
     containerdRestoreFailure: restore?.containerdRestoreFailure ?? null,
     containerdRestoreFailures: restore?.containerdRestoreFailures ?? 0,
+    containerdRestoreFatal: restore?.containerdRestoreFatal ?? null,
     thinPoolLowSpace,
     stopFailures: [...stops.values()],
   };

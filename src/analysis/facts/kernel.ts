@@ -1,7 +1,7 @@
 import type { Bundle, SpecName } from '../../domain/index.js';
 import { parseKernelLog, type KernelLog } from '../parsers/kernel-log.js';
 
-export type { HungTask, IoError, OomKill, ReadOnlyRemount, VethLeak } from '../parsers/kernel-log.js';
+export type { HungTask, IoError, OomKill, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
 
 /** Kernel events from dmesg and the kernel lines of messages (deduplicated across both). */
 export type KernelFacts = KernelLog;
@@ -20,9 +20,10 @@ export function buildKernelFacts(bundle: Bundle): KernelFacts {
 
 /** The same event in dmesg and messages counts once: the first log that reports it wins. */
 export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
-  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [] };
+  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [] };
+  const thin = new Set<string>();
   const hung = new Map<string, KernelFacts['hungTasks'][number]>();
-  const oom = new Set<string>();
+  const oom = new Map<string, number>();
   const io = new Set<string>();
   const remounts = new Set<string>();
   const veths = new Map<string, KernelFacts['vethLeaks'][number]>();
@@ -39,12 +40,17 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
         }
       }
     }
+    // Two kills that look alike within one log are two kills (a grep'd log loses pids); only the
+    // copies a later log repeats are dropped.
+    const logOom = new Map<string, number>();
     for (const kill of log.oomKills) {
       const key = `${kill.kind}:${kill.pid ?? '?'}:${kill.process ?? '?'}:${kill.containerId ?? kill.cgroup ?? ''}`;
-      if (oom.has(key)) continue;
-      oom.add(key);
+      const nth = (logOom.get(key) ?? 0) + 1;
+      logOom.set(key, nth);
+      if (nth <= (oom.get(key) ?? 0)) continue;
       out.oomKills.push(kill);
     }
+    for (const [key, n] of logOom) oom.set(key, Math.max(n, oom.get(key) ?? 0));
     const logIo = new Set<string>();
     for (const err of log.ioErrors) {
       const key = `${err.device ?? ''}|${messageKey(err.line.text)}`;
@@ -58,6 +64,12 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       if (remounts.has(key)) continue;
       remounts.add(key);
       out.readOnlyRemounts.push(r);
+    }
+    for (const event of log.thinPool) {
+      const key = messageKey(event.line.text);
+      if (thin.has(key)) continue;
+      thin.add(key);
+      out.thinPool.push(event);
     }
     for (const leak of log.vethLeaks) {
       const seen = veths.get(leak.device);

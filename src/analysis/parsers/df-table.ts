@@ -19,16 +19,17 @@ export interface DfRow {
 
 /**
  * The shared reader behind `df` and `df_inodes`: `df -PT`, `-hT`, `-h`, `-P`, `-i`, `-PTi`, with or
- * without the Type column, human sizes, and long device names that non-POSIX df wraps onto a line
- * of their own. Total: rows it cannot read are skipped.
+ * without the Type column, human sizes, long device names that non-POSIX df wraps onto a line
+ * of their own, sources with spaces (CIFS shares), BusyBox's layout and headers in the host's
+ * language (`Dateisystem`, `S.ficheros`). Total: rows it cannot read are skipped.
  */
 export function parseDfTable(spec: SpecName, text: string): DfRow[] {
   const rows: DfRow[] = [];
   let layout: Layout | null = null;
   let pending: LogLine | null = null;
   for (const line of specLines(spec, text)) {
-    if (/^Filesystem\s/.test(line.text)) {
-      layout = headerLayout(line.text);
+    if (isHeader(line.text)) {
+      layout = headerLayout(spec, line.text);
       pending = null;
       continue;
     }
@@ -54,27 +55,47 @@ interface Layout {
   unit: number | null;
 }
 
-function headerLayout(header: string): Layout {
-  const hasType = /\sType\s/.test(header);
-  const blocks = /\s(\d+)([KMG]?)-blocks\s/i.exec(header);
+const PERCENT = /^(\d+)%$/;
+
+/**
+ * `Filesystem ...` in English; in other languages the header is the line with a percent column
+ * name (`Use%`, `Verw%`, `NUso%`, `Capacity`) and no figures.
+ */
+function isHeader(text: string): boolean {
+  if (/^Filesystem\s/.test(text)) return true;
+  const tokens = text.trim().split(/\s+/);
+  if (tokens.length < 5 || tokens.some((t) => PERCENT.test(t) || /^\d+(?:[.,]\d+)?[KMGTPE]?$/i.test(t))) return false;
+  return tokens.some((t) => /\S%$/.test(t));
+}
+
+/** The Type column in the languages df is translated into. */
+const TYPE_WORDS = /\s(?:Type|Typ|Tipo|Тип|类型|類型|タイプ)\s/;
+
+function headerLayout(spec: SpecName, header: string): Layout {
+  const hasType = TYPE_WORDS.test(header);
+  const blocks = /\s(\d+)([KMG]?)-(?:blocks|Blöcke|blocs|bloques|blocchi|blocos)\s/i.exec(header) ?? /\s(?:bloques|blocs|blocchi|blocos) de (\d+)([KMG]?)\s/i.exec(header);
   let unit: number | null = null;
   if (blocks?.[1]) unit = Number(blocks[1]) * ({ '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(blocks[2] ?? '').toUpperCase()] ?? 1);
-  else if (/\sInodes\s/.test(header)) unit = 1;
+  else if (/\sInodes\s/.test(header) || spec === 'df_inodes') unit = 1;
   return { hasType, unit };
 }
 
 function readRow(fields: string[], layout: Layout, line: LogLine): DfRow | null {
-  const at = layout.hasType ? 2 : 1;
-  // The percent column anchors the row; the mount point is everything after it (it may hold spaces).
-  const pctAt = fields.findIndex((f, i) => i >= at + 3 && /^(\d+)%$|^-$/.test(f));
-  if (pctAt !== at + 3 || fields.length < pctAt + 2) return null;
-  const pct = /^(\d+)%$/.exec(fields[pctAt] ?? '');
+  // The percent column anchors the row: three figures before it, the mount point after it (it may
+  // hold spaces), and before the figures the type (when there is a Type column) and the source,
+  // which may hold spaces too (`//server/Some Share`).
+  const lead = layout.hasType ? 2 : 1;
+  const pctAt = fields.findIndex((f, i) => i >= lead + 3 && PERCENT.test(f) && [1, 2, 3].every((k) => size(fields[i - k] ?? '', layout.unit) !== undefined));
+  if (pctAt === -1 || fields.length < pctAt + 2) return null;
+  const pct = PERCENT.exec(fields[pctAt] ?? '');
   if (!pct?.[1]) return null;
-  const [total, used, available] = [fields[at], fields[at + 1], fields[at + 2]].map((f) => size(f ?? '', layout.unit));
+  const [total, used, available] = [fields[pctAt - 3], fields[pctAt - 2], fields[pctAt - 1]].map((f) => size(f ?? '', layout.unit));
   if (total === undefined || used === undefined || available === undefined) return null;
+  const before = fields.slice(0, pctAt - 3);
+  const type = layout.hasType ? before.pop() : undefined;
   return {
-    source: fields[0] ?? '',
-    ...(layout.hasType && fields[1] ? { type: fields[1] } : {}),
+    source: before.join(' '),
+    ...(type ? { type } : {}),
     total,
     used,
     available,

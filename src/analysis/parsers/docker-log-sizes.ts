@@ -9,6 +9,8 @@ export interface LogSizeRow {
   /** True when the column carried its own unit (du -sh), so no block size applies. */
   human: boolean;
   path: string;
+  /** The row measures the container's directory (`du -sh /var/lib/docker/containers/*`), which the json log fills. */
+  directory: boolean;
   line: LogLine;
 }
 
@@ -45,11 +47,13 @@ export function parseDataRootHeader(text: string): DataRootLine | undefined {
 
 const ROW = /^\s*(\d+(?:[.,]\d+)?[KMGTPE]?)\s+(\S.*?)\s*$/i;
 const CONTAINER_LOG = /\/([0-9a-f]{64})\/\1-json\.log$|\/([0-9a-f]{12,64})[^/]*-json\.log$/;
+/** `<root>/containers/<id>` or, run from inside that directory, the bare `<id>`. */
+const CONTAINER_DIR = /(?:^|\/containers\/)([0-9a-f]{64})\/?$/;
 
 /**
- * Parses `du -sb` (or `-sk`, `-sh`) over `containers/<id>/<id>-json.log`. Lines that are not a
- * size and a json log path (the data-root header, du's own errors, totals) are skipped; an empty
- * file gives [].
+ * Parses `du -sb` (or `-sk`, `-sh`) over `containers/<id>/<id>-json.log`, or over the container
+ * directories themselves (`du -sh containers/*`). Lines that are neither (the data-root header, du's
+ * own errors, totals) are skipped; an empty file gives [].
  */
 export function parseDockerLogSizes(text: string): LogSizeRow[] {
   const rows: LogSizeRow[] = [];
@@ -57,12 +61,13 @@ export function parseDockerLogSizes(text: string): LogSizeRow[] {
     const m = ROW.exec(line.text);
     if (!m?.[1] || !m[2]) continue;
     const id = CONTAINER_LOG.exec(m[2]);
-    const containerId = id?.[1] ?? id?.[2];
+    const dir = id ? null : CONTAINER_DIR.exec(m[2]);
+    const containerId = id?.[1] ?? id?.[2] ?? dir?.[1];
     if (!containerId) continue;
     const human = /[KMGTPE]$/i.test(m[1]);
     const size = human ? parseSize(m[1]) : Number(m[1]);
     if (size === undefined || !Number.isFinite(size)) continue;
-    rows.push({ containerId, size, human, path: m[2], line });
+    rows.push({ containerId, size, human, path: m[2], directory: dir !== null, line });
   }
   return rows;
 }

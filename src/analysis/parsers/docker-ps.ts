@@ -26,7 +26,8 @@ const PsJsonSchema = z.object({
   Status: z.string().optional(),
 });
 
-const TABLE_COLUMNS = ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'] as const;
+/** PLATFORM (Docker 25+ and the `docker ps` reference) and SIZE (`docker ps -s`) are known so they end the cells before them. */
+const TABLE_COLUMNS = ['CONTAINER ID', 'IMAGE', 'PLATFORM', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', 'SIZE'] as const;
 type Column = (typeof TABLE_COLUMNS)[number];
 
 /** Parses `docker ps -a` output in either form. Total: lines it cannot read are skipped. */
@@ -79,20 +80,47 @@ function tableColumns(header: string): { name: Column; start: number }[] | null 
 
 function parseTableRow(line: LogLine, columns: { name: Column; start: number }[]): PsContainer | null {
   const cells = new Map<Column, string>();
+  // A cell whose start lands inside a word began a little earlier (a reporter masked a port as
+  // "xxx" and shifted the rest of the row): move the cut back to the start of that word.
+  const starts = columns.map((col) => wordStart(line.text, col.start));
   columns.forEach((col, i) => {
-    const next = columns[i + 1];
-    cells.set(col.name, line.text.slice(col.start, next ? next.start : undefined).trim());
+    cells.set(col.name, line.text.slice(starts[i], starts[i + 1]).trim());
   });
   const id = cells.get('CONTAINER ID') ?? '';
   if (!/^[0-9a-f]{6,64}$/.test(id)) return null;
+  const status = cells.get('STATUS') ?? '';
+  const unaligned = status && !STATUS_START.test(status) ? unalignedRow(line, id) : null;
+  if (unaligned) return unaligned;
   return withStatus({
     id,
     ...optional('name', firstName(cells.get('NAMES'))),
     ...optional('image', cells.get('IMAGE')),
     ...optional('command', unquote(cells.get('COMMAND'))),
-    ...optional('statusText', cells.get('STATUS')),
+    ...optional('statusText', status),
     line,
   });
+}
+
+function wordStart(text: string, at: number): number {
+  let i = at;
+  while (i > 0 && i < text.length && /\S/.test(text[i - 1] ?? '') && /\S/.test(text[i] ?? '')) i--;
+  return i;
+}
+
+const STATUS_START = /^(?:Up|Exited \(-?\d+\)|Restarting \(-?\d+\)|Created|Dead|Removal In Progress|Paused)(?=\s|$)/i;
+
+/**
+ * A row whose cells do not sit under the header (a reporter shortened the image or command by
+ * hand): docker's tabwriter puts at least two spaces between cells, so the cells are the runs
+ * between those gaps; the status is the cell that reads like one and the name is the last cell.
+ */
+function unalignedRow(line: LogLine, id: string): PsContainer | null {
+  const cells = line.text.trim().split(/\s{2,}/);
+  const status = cells.find((c) => STATUS_START.test(c));
+  if (!status) return null;
+  const last = cells[cells.length - 1];
+  const name = last && last !== status && !/->|\/(?:tcp|udp)\b/.test(last) ? last : undefined;
+  return withStatus({ id, ...optional('name', firstName(name)), ...optional('statusText', status), line });
 }
 
 /** Derives state and exit code from the status text docker prints. */

@@ -53,6 +53,19 @@ export interface VethLeak {
   lines: LogLine[];
 }
 
+/**
+ * A thin pool out of (or filling up with) data or metadata: the kernel's dm-thin target saying it
+ * ran out, or LVM's dmeventd warning how full it is (`Thin pool vg-pool data is now 92.42% full.`).
+ */
+export interface ThinPoolEvent {
+  space: 'data' | 'metadata';
+  /** `253:2` or, from dmeventd, the pool's name. */
+  pool?: string;
+  /** dmeventd's figure; absent when the kernel says the space ran out. */
+  usedPct?: number;
+  line: LogLine;
+}
+
 /** Kernel events found in one log file. */
 export interface KernelLog {
   hungTasks: HungTask[];
@@ -62,34 +75,47 @@ export interface KernelLog {
   ioErrorLines: number;
   readOnlyRemounts: ReadOnlyRemount[];
   vethLeaks: VethLeak[];
+  thinPool: ThinPoolEvent[];
 }
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|ut of memory|Killed process|I\/O error|xfs_log_force: error|Remounting filesystem read-only|unregister_netdevice: waiting/g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical medium error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting/g;
 
 const HUNG = /^INFO: task (.+):(\d+) blocked for more than (\d+) seconds/;
 const OOM_START = /invoked oom-killer/;
 const OOM_KILL_LINE = /^oom-kill:constraint=(\w+)/;
 const TASK_IN = /^Task in (\S+) killed as a result of limit of (\S+)/;
 const MEM_USAGE = /^memory: usage (\d+)kB, limit (\d+)kB/;
-const MEMCG_OOM = /^Memory cgroup out of memory: Kill(ed)? process (\d+) \(([^)]*)\)/;
-const GLOBAL_OOM = /^Out of memory(?: \([^)]*\))?: Kill(ed)? process (\d+) \(([^)]*)\)/;
-const KILLED = /^Killed process (\d+) \(([^)]*)\)/;
+/** `Memory cgroup stats for /docker/ID:`: printed only in a memory-cgroup OOM report, first for the cgroup that hit its limit. */
+const MEMCG_STATS = /^Memory cgroup stats for (\/\S*?):/;
+// A process name may itself hold parentheses: systemd-resolved's comm is "(resolved)".
+const MEMCG_OOM = /^Memory cgroup out of memory: Kill(ed)? process (\d+) \((.*?)\)(?=[\s,]|$)/;
+const GLOBAL_OOM = /^Out of memory(?: \([^)]*\))?: Kill(ed)? process (\d+) \((.*?)\)(?=[\s,]|$)/;
+const KILLED = /^Killed process (\d+) \((.*?)\)(?=[\s,]|$)/;
+/** Devices that hold no data: a VM's emulated floppy or CD-ROM fails reads when probed (`dev fd0, sector 0`). */
+const NO_DATA_DEVICE = /^(?:fd|sr)\d+$/;
+const THIN_DATA_FULL = /^device-mapper: thin: (\d+:\d+): switching pool to out-of-data-space\b/;
+const THIN_METADATA_FULL = /^device-mapper: (?:space map metadata: unable to allocate new metadata block|thin: (\d+:\d+): metadata operation '\w+' failed: error = -28)/;
+/** LVM's dmeventd, which watches thin pools from 80 % on (its lines come from the lvm or dmeventd program, not the kernel). */
+const DMEVENTD_THIN = /^(?:WARNING: )?Thin pool (\S+) (data|metadata) is now (\d+(?:\.\d+)?)% full/;
+const DMEVENTD_PROGRAMS = new Set(['lvm', 'dmeventd']);
 const VETH = /unregister_netdevice: waiting for (\S+) to become free\. Usage count = (-?\d+)/;
 const REMOUNT_RO = /(?:\(([^)\s]+)\))?:? Remounting filesystem read-only/;
 const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
   { re: /Buffer I\/O error on (?:device|dev) ([^\s,]+)/ },
   { re: /lost page write due to I\/O error on ([^\s,]+)/ },
   { re: /^(EXT[234])-fs (?:warning|error) \(device ([^)\s]+)\):.*I\/O error/, fs: 'ext' },
-  { re: /^XFS \(([^)\s]+)\):.*(?:xfs_log_force: error|I\/O error)/, fs: 'xfs' },
-  { re: /(?:blk_update_request|end_request|print_req_error|I\/O error), dev ([\w-]+)/ },
-  { re: /I\/O error/ },
+  // XFS says "Log I/O Error Detected. Shutting down filesystem" (capital E) as well as "log I/O error -5".
+  { re: /^XFS \(([^)\s]+)\):.*(?:xfs_log_force: error|I\/O [Ee]rror)/, fs: 'xfs' },
+  { re: /(?:blk_update_request|end_request|print_req_error|I\/O error|critical medium error), dev ([\w-]+)/ },
+  { re: /I\/O [Ee]rror/ },
 ];
 /** A frame of a kernel call trace: ` [<ffffffff8118476e>] ? oom_kill_process+0x24e/0x3c0 [mod]`. */
 const FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?(\?\s*)?([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
 const MAX_FRAMES = 10;
 const MAX_DISTINCT_IO_ERRORS = 200;
+const MAX_THIN_POOL_EVENTS = 50;
 const CONTAINER_IN_CGROUP = /(?:^|[/-])([0-9a-f]{64})(?:\.scope)?(?:\/|$)/;
 
 /** The container id a cgroup path names: /docker/ID, /system.slice/docker-ID.scope, /kubepods/.../ID. */
@@ -99,6 +125,8 @@ export function containerIdOfCgroup(path: string): string | undefined {
 
 interface PendingOom {
   kind?: 'memcg' | 'global';
+  /** The report's one `Task in` / `oom-kill:` summary line was seen: another one starts the next report. */
+  summarised?: boolean;
   pid?: number;
   process?: string;
   cgroup?: string;
@@ -113,7 +141,7 @@ interface PendingOom {
  * throws. Reads only the lines that match the prefilter (and a hung task's stack that follows).
  */
 export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLog {
-  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [] };
+  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [] };
   const hung = new Map<string, HungTask>();
   const io = new Map<string, IoError>();
   const remounts = new Map<string, ReadOnlyRemount>();
@@ -144,9 +172,15 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
 
   scanMatchingLines(text, KERNEL_EVENTS, (line) => {
     const prefix = splitLogPrefix(line.text);
+    let m: RegExpExecArray | null;
+    if (prefix.program && DMEVENTD_PROGRAMS.has(prefix.program) && (m = DMEVENTD_THIN.exec(prefix.message))) {
+      if (out.thinPool.length < MAX_THIN_POOL_EVENTS) {
+        out.thinPool.push({ space: m[2] === 'metadata' ? 'metadata' : 'data', ...(m[1] ? { pool: m[1] } : {}), usedPct: Number(m[3]), line: at(line) });
+      }
+      return;
+    }
     if (!isKernelLine(prefix)) return;
     const msg = prefix.message;
-    let m: RegExpExecArray | null;
 
     if ((m = HUNG.exec(msg))) {
       const name = m[1] ?? '';
@@ -181,7 +215,9 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       return;
     }
     if ((m = OOM_KILL_LINE.exec(msg))) {
+      if (oom?.summarised) flushOom();
       const o = pending();
+      o.summarised = true;
       o.kind = m[1] === 'CONSTRAINT_MEMCG' ? 'memcg' : 'global';
       const field = (k: string): string | undefined => new RegExp(`[,:]${k}=([^,]*)`).exec(msg)?.[1];
       const pid = field('pid');
@@ -192,11 +228,24 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       return;
     }
     if ((m = TASK_IN.exec(msg))) {
+      // grep'd logs keep the `Task in` lines and drop the `invoked oom-killer` ones that separate reports.
+      if (oom?.summarised) flushOom();
       const o = pending();
+      o.summarised = true;
       o.kind = 'memcg';
       setCgroup(o, m[1] ?? '');
       setCgroup(o, m[2] ?? '');
       o.evidence.push(at(line));
+      return;
+    }
+    if ((m = MEMCG_STATS.exec(msg))) {
+      // A fallback for reports whose `Task in` line is missing (cut off, or a grep that kept only this one).
+      const o = pending();
+      o.kind = 'memcg';
+      if (o.cgroup === undefined) {
+        setCgroup(o, m[1] ?? '');
+        o.evidence.push(at(line));
+      }
       return;
     }
     if ((m = MEM_USAGE.exec(msg))) {
@@ -254,9 +303,18 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       return;
     }
 
+    const thin = THIN_DATA_FULL.exec(msg) ?? THIN_METADATA_FULL.exec(msg);
+    if (thin) {
+      if (out.thinPool.length < MAX_THIN_POOL_EVENTS) {
+        out.thinPool.push({ space: THIN_DATA_FULL.test(msg) ? 'data' : 'metadata', ...(thin[1] ? { pool: thin[1] } : {}), line: at(line) });
+      }
+      return;
+    }
+
     for (const kind of IO_ERROR_KINDS) {
       const hit = kind.re.exec(msg);
       if (!hit) continue;
+      if (kind.fs !== 'ext' && NO_DATA_DEVICE.test(hit[1] ?? '')) return;
       out.ioErrorLines++;
       const seen = io.get(msg);
       if (seen) {

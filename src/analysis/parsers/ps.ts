@@ -14,16 +14,18 @@ export interface PsProcess {
 const COMMAND_COLUMNS = new Set(['COMMAND', 'CMD', 'ARGS']);
 
 /**
- * Reads ps output by its header, whatever the column order: the last column (COMMAND/CMD/ARGS)
- * takes the rest of the line. Total: returns null when there is no recognisable header.
+ * Reads ps output by its header, whatever the column order. The command column (COMMAND/CMD/ARGS)
+ * takes the rest of the line when it comes last; when other columns follow it (`ps -eLo
+ * pid,tid,comm,state,wchan`), the words beyond the column count are its own. Total: returns null
+ * when there is no recognisable header.
  */
 export function parsePs(text: string): PsProcess[] | null {
   const lines = text.split('\n');
   const headerAt = lines.findIndex((l) => /\bPID\b/.test(l) && /\bS(?:TAT)?\b/.test(l));
   if (headerAt === -1) return null;
   const columns = (lines[headerAt] ?? '').trim().split(/\s+/);
-  const last = columns[columns.length - 1] ?? '';
-  if (!COMMAND_COLUMNS.has(last)) return null;
+  const commandAt = columns.findIndex((c) => COMMAND_COLUMNS.has(c));
+  if (commandAt === -1) return null;
   const index = (...names: string[]): number => columns.findIndex((c) => names.includes(c));
   const pidAt = index('PID');
   const statAt = index('STAT', 'S');
@@ -33,12 +35,12 @@ export function parsePs(text: string): PsProcess[] | null {
   const out: PsProcess[] = [];
   for (let i = headerAt + 1; i < lines.length; i++) {
     const text = (lines[i] ?? '').replace(/\r$/, '');
-    const fields = splitFields(text, columns.length);
+    const fields = commandAt === columns.length - 1 ? splitFields(text, columns.length) : splitAround(text, columns.length, commandAt);
     if (!fields) continue;
     const pid = Number(fields[pidAt]);
     const state = fields[statAt] ?? '';
     if (!Number.isInteger(pid) || pid < 0 || !/^[A-Za-z<>+|]+$/.test(state)) continue;
-    const proc: PsProcess = { pid, state, command: fields[columns.length - 1] ?? '', lineNumber: i + 1, text };
+    const proc: PsProcess = { pid, state, command: fields[commandAt] ?? '', lineNumber: i + 1, text };
     if (elapsedAt !== -1) {
       const elapsed = parseElapsed(fields[elapsedAt] ?? '');
       if (elapsed !== undefined) proc.elapsedSeconds = elapsed;
@@ -62,6 +64,14 @@ function splitFields(line: string, n: number): string[] | null {
   }
   fields.push(rest.trimEnd());
   return fields;
+}
+
+/** Splits into n fields when the command column (at commandAt) is not the last: it takes the surplus words. */
+function splitAround(line: string, n: number, commandAt: number): string[] | null {
+  const words = line.trim().split(/\s+/);
+  if (words.length < n) return null;
+  const extra = words.length - n;
+  return [...words.slice(0, commandAt), words.slice(commandAt, commandAt + extra + 1).join(' '), ...words.slice(commandAt + extra + 1)];
 }
 
 /** `etimes` seconds, or `etime` `[[dd-]hh:]mm:ss`. */

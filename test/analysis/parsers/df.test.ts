@@ -46,3 +46,19 @@ describe('parseDfInodes', () => {
     expect(parseDfInodes('Filesystem Inodes IUsed IFree IUse% Mounted on\n/dev/sdb1 0 0 0 - /boot/efi\n')).toEqual([]);
   });
 });
+
+describe('parseDfTable on other hosts', () => {
+  it('reads a header in the host language and human inode counts', () => {
+    const rows = parseDfInodes('S.ficheros     Nodos-i NUsados NLibres NUso% Montado en\ntmpfs             800K    800K       0  100% /run\n');
+    expect(rows).toEqual([expect.objectContaining({ source: 'tmpfs', mount: '/run', inodes: 800 * 1024, used: 800 * 1024, usePct: 100 })]);
+    const de = parseDf('Dateisystem    Typ  1K-Blöcke   Benutzt Verfügbar Verw% Eingehängt auf\n/dev/sda1      ext4  41152736  39000000   2152736   95% /\n');
+    expect(de[0]).toMatchObject({ source: '/dev/sda1', type: 'ext4', sizeBytes: 41152736 * 1024, usePct: 95, mount: '/' });
+  });
+
+  it('keeps a CIFS source that holds spaces whole', () => {
+    const rows = parseDf(
+      'Filesystem                      1024-blocks        Used  Available Capacity Mounted on\n//example.com/Some Storage/Test 17179803648 15080666092 2099137556      88% /mnt/test\n',
+    );
+    expect(rows[0]).toMatchObject({ source: '//example.com/Some Storage/Test', usePct: 88, mount: '/mnt/test', sizeBytes: 17179803648 * 1024 });
+  });
+});

@@ -21,6 +21,14 @@ describe('parseDockerLogSizes', () => {
     expect(duUnitFromCommand('du -sb /var/lib/docker/containers/*/*-json.log')).toBe(1);
     expect(duUnitFromCommand(undefined)).toBe(1);
   });
+
+  it('reads du over the container directories, absolute or relative to containers/', () => {
+    const id = 'c898acc7c656762012e1077c54bac17ba141ac63603f9bbce465873bc582b770';
+    expect(parseDockerLogSizes(`236G    ${id}\n232M    /var/lib/docker/containers/${id}/\n4.0K    checkpoints\n`).map((r) => [r.containerId, r.size, r.directory])).toEqual([
+      [id, 236 * 2 ** 30, true],
+      [id, 232 * 2 ** 20, true],
+    ]);
+  });
 });
 
 describe('parseDataRootHeader', () => {

@@ -30,3 +30,26 @@ describe('parseDockerPs', () => {
     expect(statusFromText('Created')).toEqual({ status: 'created', running: false });
   });
 });
+
+describe('parseDockerPs tables of other releases', () => {
+  it('ends the IMAGE cell at the PLATFORM column', () => {
+    const text = [
+      'CONTAINER ID        IMAGE           PLATFORM       COMMAND                CREATED             STATUS                       PORTS               NAMES',
+      'b3e1c0ed5bfe        ubuntu:latest   linux/amd64    "sleep 1000"           12 seconds ago      Exited (137) 5 seconds ago                       grave_kowalevski',
+    ].join('\n');
+    expect(parseDockerPs(text)[0]).toMatchObject({ image: 'ubuntu:latest', name: 'grave_kowalevski', exitCode: 137, command: 'sleep 1000' });
+  });
+
+  it('reads rows that no longer sit under their header (shortened image, masked ports)', () => {
+    const edited = [
+      'CONTAINER ID        IMAGE                           COMMAND                   CREATED             STATUS                              PORTS                    NAMES',
+      '78d87d7f4ac8        xxx/yyy  "command"   4 weeks ago         Restarting (-1) About an hour ago   0.0.0.0:2012->2012/tcp   yyy-2012',
+    ].join('\n');
+    expect(parseDockerPs(edited)[0]).toMatchObject({ id: '78d87d7f4ac8', name: 'yyy-2012', status: 'restarting', statusText: 'Restarting (-1) About an hour ago' });
+    const masked = [
+      'CONTAINER ID   IMAGE                                       COMMAND                  CREATED       STATUS        PORTS                    NAMES',
+      'c898acc7c656   quay.io/prometheuscommunity/json-exporter   "/bin/json_exporter …"   7 days ago    Up 43 hours   0.0.0.0:xxx->7979/tcp   json_exporter',
+    ].join('\n');
+    expect(parseDockerPs(masked)[0]).toMatchObject({ name: 'json_exporter', status: 'running' });
+  });
+});

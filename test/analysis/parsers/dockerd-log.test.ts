@@ -72,3 +72,36 @@ describe('buildDockerdLogFacts', () => {
     expect(facts.thinPoolLowSpace.map((t) => t.line.spec)).toEqual(['journal_docker']);
   });
 });
+
+describe('parseDockerdLog on other releases and log formats', () => {
+  it('reads the terminal INFO[..]/FATA[..] format and a containerd start that ends in a timeout', () => {
+    const text = [
+      'INFO[2019-11-05T09:12:01.120000000Z] Starting up',
+      'INFO[2019-11-05T09:12:01.130000000Z] libcontainerd: started new containerd process  pid=52',
+      'failed to start containerd: timeout waiting for containerd to start',
+    ].join('\n');
+    const log = parseDockerdLog(text);
+    expect(log.containerdRestoreFailure?.map((l) => l.line)).toEqual([2, 3]);
+    expect(log.containerdRestoreFatal).toContain('timeout waiting for containerd to start');
+  });
+
+  it("reads CoreOS's env wrapper as dockerd and a corrupt events.log as a containerd restore failure", () => {
+    const text = [
+      'Oct 30 09:01:02 core-01 env[912]: time="2017-10-30T09:01:02Z" level=info msg="libcontainerd: new containerd process, pid: 934"',
+      'Oct 30 09:01:03 core-01 env[912]: time="2017-10-30T09:01:03Z" level=fatal msg="invalid character \'\\x00\' looking for beginning of value"',
+    ].join('\n');
+    const log = parseDockerdLog(text);
+    expect(log.containerdRestoreFailure?.map((l) => l.line)).toEqual([1, 2]);
+  });
+
+  it('takes the container from the container= field of Docker 19.03+ and 23+ stop lines', () => {
+    const text = [
+      `Jun 01 10:00:00 h dockerd[9]: time="2023-06-01T10:00:00Z" level=info msg="Container failed to exit within 10s of signal 15 - using the force" container=${FULL}`,
+      `Jun 01 10:00:10 h dockerd[9]: time="2023-06-01T10:00:10Z" level=warning msg="container kill failed because of 'container not found' or 'no such process'" action=kill container=${FULL}`,
+    ].join('\n');
+    const { stopFailures } = parseDockerdLog(text);
+    expect(stopFailures).toHaveLength(1);
+    expect(stopFailures[0]?.containerId).toBe(FULL);
+    expect(stopFailures[0]?.lines.map((l) => l.line)).toEqual([1, 2]);
+  });
+});

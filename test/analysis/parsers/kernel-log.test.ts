@@ -181,3 +181,68 @@ describe('buildKernelFacts', () => {
     expect(facts.vethLeaks.map((v) => [v.device, v.lines[0]?.spec])).toEqual([['veth1', 'messages']]);
   });
 });
+
+describe('parseKernelLog on other kernels and tools', () => {
+  it('takes the cgroup from "Memory cgroup stats for" when the report has no "Task in" line, and keeps a comm in parentheses', () => {
+    const text = [
+      `[ 1.0] Memory cgroup stats for /kubepods/burstable/pod6c1/${ID}: cache:0KB rss:524288KB`,
+      '[ 1.1] Memory cgroup out of memory: Kill process 9117 ((resolved)) score 1000 or sacrifice child',
+      '[ 1.2] Killed process 9117 ((resolved)) total-vm:45000kB, anon-rss:1200kB, file-rss:0kB',
+    ].join('\n');
+    expect(parseKernelLog(text).oomKills).toMatchObject([{ kind: 'memcg', pid: 9117, process: '(resolved)', containerId: ID }]);
+  });
+
+  it('counts back-to-back summarised reports (grep kept only their summary lines) as separate kills', () => {
+    const other = ID.replace(/^8/, '9');
+    const text = [
+      `Task in /docker/${ID} killed as a result of limit of /docker/${ID}`,
+      'Memory cgroup out of memory: Kill process 101 (python) score 990 or sacrifice child',
+      'Killed process 101 (python) total-vm:2000000kB, anon-rss:1000000kB, file-rss:0kB',
+      `Task in /docker/${other} killed as a result of limit of /docker/${other}`,
+      'Memory cgroup out of memory: Kill process 202 (python) score 990 or sacrifice child',
+      'Killed process 202 (python) total-vm:2000000kB, anon-rss:1000000kB, file-rss:0kB',
+    ].join('\n');
+    expect(parseKernelLog(text).oomKills.map((k) => [k.pid, k.containerId])).toEqual([
+      [101, ID],
+      [202, other],
+    ]);
+  });
+
+  it("reads XFS's capitalised \"Log I/O Error\" and medium errors, and leaves a VM's phantom floppy alone", () => {
+    const text = [
+      '[ 9.0] XFS (sdb1): Log I/O Error Detected. Shutting down filesystem',
+      '[ 9.1] sd 2:0:0:0: [sdc] critical medium error, dev sdc, sector 1634282',
+      '[ 9.2] blk_update_request: I/O error, dev fd0, sector 0',
+      '[ 9.3] Buffer I/O error on dev fd0, logical block 0, async page read',
+    ].join('\n');
+    const log = parseKernelLog(text);
+    expect(log.ioErrors.map((e) => [e.device, e.filesystem])).toEqual([
+      ['sdb1', 'xfs'],
+      ['sdc', undefined],
+    ]);
+    expect(log.ioErrorLines).toBe(2);
+  });
+
+  it("reads a thin pool running out in the kernel's words, and LVM dmeventd's fill level from syslog", () => {
+    const kernel = [
+      '[ 2.0] device-mapper: thin: 253:4: switching pool to out-of-data-space (queue IO) mode',
+      '[ 2.1] device-mapper: space map metadata: unable to allocate new metadata block',
+      "[ 2.2] device-mapper: thin: 253:5: metadata operation 'dm_thin_insert_block' failed: error = -28",
+    ].join('\n');
+    expect(parseKernelLog(kernel).thinPool.map((e) => [e.space, e.pool])).toEqual([
+      ['data', '253:4'],
+      ['metadata', undefined],
+      ['metadata', '253:5'],
+    ]);
+    const syslog = [
+      'Mar 12 11:02:24 h lvm[10316]: Monitoring thin pool dockervg-docker--pool.',
+      'Mar 12 11:04:24 h lvm[18416]: WARNING: Thin pool dockervg-docker--pool data is now 92.42% full.',
+      'Mar 12 11:05:24 h dmeventd[18416]: WARNING: Thin pool dockervg-docker--pool metadata is now 81.00% full.',
+      'Mar 12 11:06:24 h someapp[1]: WARNING: Thin pool fake data is now 99.00% full.',
+    ].join('\n');
+    expect(parseKernelLog(syslog, 'messages').thinPool.map((e) => [e.space, e.pool, e.usedPct, e.line.line])).toEqual([
+      ['data', 'dockervg-docker--pool', 92.42, 2],
+      ['metadata', 'dockervg-docker--pool', 81, 3],
+    ]);
+  });
+});

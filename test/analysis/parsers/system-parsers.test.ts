@@ -68,6 +68,18 @@ describe('parsePs', () => {
     ]);
   });
 
+  it('reads a layout whose command column is not the last one (ps -eLo ...,comm,state,wchan)', () => {
+    const text = [
+      '    PID     TID    PPID USER        COMMAND         S WCHAN',
+      '   8521    8521       2 root        xfsaild/loop0   D io_schedule',
+      '    900     901       1 root        Web Content     D futex_wait',
+    ].join('\n');
+    expect(parsePs(text)?.map((p) => [p.pid, p.command, p.state, p.wchan])).toEqual([
+      [8521, 'xfsaild/loop0', 'D', 'io_schedule'],
+      [900, 'Web Content', 'D', 'futex_wait'],
+    ]);
+  });
+
   it('returns null without a ps header', () => {
     expect(parsePs('bash: ps: command not found')).toBeNull();
   });

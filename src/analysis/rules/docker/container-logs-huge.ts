@@ -3,7 +3,7 @@ import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
-import { containerLabel } from './docker-context.js';
+import { containerLabel, dockerRootOf } from './docker-context.js';
 
 /** CONTAINER_LOGS_HUGE: one container's json-file log is enormous, in bytes or as a share of its filesystem. */
 export const containerLogsHugeRule: Rule = {
@@ -12,21 +12,22 @@ export const containerLogsHugeRule: Rule = {
     const t = ctx.thresholds;
     const findings: Finding[] = [];
     for (const log of facts.docker.logSizes) {
-      const fs = filesystemOf(log.path, facts.disks.filesystems);
+      const container = facts.docker.containers.find((c) => log.containerId.startsWith(c.id) || c.id.startsWith(log.containerId)) ?? { id: log.containerId };
+      const logPath = log.directory ? jsonLogIn(log.path, log.containerId, container.logPath, dockerRootOf(facts).path) : log.path;
+      const fs = filesystemOf(logPath, facts.disks.filesystems);
       const fsPct = fs && fs.sizeBytes > 0 ? (log.bytes / fs.sizeBytes) * 100 : undefined;
       if (log.bytes < t.containerLogHugeBytes && (fsPct === undefined || fsPct < t.containerLogHugeFsPct)) continue;
-      const container = facts.docker.containers.find((c) => c.id === log.containerId) ?? { id: log.containerId };
       const share = fs && fsPct !== undefined ? `, ${fsPct.toFixed(0)} % of ${fs.mount}` : '';
       findings.push({
         code: 'CONTAINER_LOGS_HUGE',
         severity: 'warning',
-        title: `Container ${containerLabel(container)} json log is ${formatBytes(log.bytes)}${share}`,
+        title: `Container ${containerLabel(container)} json log${log.directory ? ' directory' : ''} is ${formatBytes(log.bytes)}${share}`,
         evidence: [toEvidence(log.line), ...(fs ? [toEvidence(fs.line)] : [])],
         fixes: [
           {
             title: 'Truncate the log file now (the container keeps running)',
             detail: 'Do not rm it: dockerd holds the file open and the space would not come back until the container restarts.',
-            commands: [`truncate -s 0 -- ${shellArg(log.path)}`],
+            commands: [`truncate -s 0 -- ${shellArg(logPath)}`],
           },
           {
             title: 'Cap json-file logs for every container',
@@ -40,7 +41,7 @@ export const containerLogsHugeRule: Rule = {
           container_id: log.containerId,
           container_name: container.name ?? null,
           log_bytes: log.bytes,
-          log_path: log.path,
+          log_path: logPath,
           ...(fsPct !== undefined ? { fs_pct: Math.round(fsPct * 10) / 10 } : {}),
         },
       });
@@ -48,3 +49,10 @@ export const containerLogsHugeRule: Rule = {
     return findings;
   },
 };
+
+/** The json log inside a container directory du measured: inspect's LogPath, else <dir>/<id>-json.log under the data root. */
+function jsonLogIn(dir: string, id: string, inspected: string | undefined, root: string): string {
+  if (inspected) return inspected;
+  const base = dir.startsWith('/') ? dir.replace(/\/$/, '') : `${root}/containers/${id}`;
+  return `${base}/${id}-json.log`;
+}

@@ -2,7 +2,7 @@ import type { Finding, Fix } from '../../../domain/index.js';
 import { toEvidence, type Facts } from '../../facts/index.js';
 import { formatBytes, formatPct } from '../../parsers/sizes.js';
 import type { Rule, RuleContext } from '../rule.js';
-import { infoEvidence } from './docker-context.js';
+import { infoEvidence, storageDriverOf } from './docker-context.js';
 
 const GROW_POOL: Fix = {
   title: 'Give the thin pool more space, or stop promising it more than it has',
@@ -22,6 +22,22 @@ const OVERLAY2: Fix = {
   commands: ['--storage-driver=overlay2'],
 };
 
+/**
+ * The kernel's own word that a thin pool ran out of space (dm-thin switches it to out-of-data-space
+ * mode, or cannot allocate a metadata block). Only counted when Docker's driver is devicemapper or
+ * not known: on an overlay2 host a full thin pool is some other LVM pool's.
+ */
+function kernelPoolEvents(facts: Facts, space: 'data' | 'metadata'): Facts['kernel']['thinPool'] {
+  const driver = storageDriverOf(facts)?.driver;
+  if (driver !== undefined && driver !== 'devicemapper') return [];
+  return facts.kernel.thinPool.filter((e) => e.space === space);
+}
+
+function poolLabel(events: Facts['kernel']['thinPool']): string {
+  const pool = events.find((e) => e.pool)?.pool;
+  return pool ? ` ${pool}` : '';
+}
+
 /** DM_POOL_DATA_FULL, DM_POOL_DATA_HIGH and DM_POOL_METADATA_FULL: devicemapper thin pool space. */
 export const dmPoolSpaceRule: Rule = {
   codes: ['DM_POOL_DATA_FULL', 'DM_POOL_DATA_HIGH', 'DM_POOL_METADATA_FULL'],
@@ -38,8 +54,15 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
   const total = info?.dataTotalBytes;
   const available = info?.dataAvailableBytes;
   const pct = used !== undefined && total ? (used / total) * 100 : undefined;
-  const lowAvailable = available !== undefined && available < t.dmPoolMinFreeBytes;
-  const full = (pct !== undefined && pct >= t.dmPoolFullPct) || lowAvailable || lowSpace.length > 0;
+  // dockerd refuses new devices once the pool has less than its minimum free space (docker info's
+  // "Thin Pool Minimum Free Space", 10 % of the pool by default), whatever the percentage says.
+  const minFree = info?.thinPoolMinFreeBytes;
+  const belowMinFree = available !== undefined && minFree !== undefined && available < minFree;
+  const lowAvailable = available !== undefined && (available < t.dmPoolMinFreeBytes || belowMinFree);
+  const kernelData = kernelPoolEvents(facts, 'data');
+  const kernelFull = kernelData.filter((e) => e.usedPct === undefined || e.usedPct >= t.dmPoolFullPct);
+  const dmevent = kernelData.filter((e) => e.usedPct !== undefined).at(-1);
+  const full = (pct !== undefined && pct >= t.dmPoolFullPct) || lowAvailable || lowSpace.length > 0 || kernelFull.length > 0;
 
   const figures = used !== undefined && total ? `${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct ?? 0)})` : undefined;
   const data = {
@@ -50,8 +73,16 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
   };
   if (full) {
     let title: string;
-    if (figures) title = `devicemapper pool ${figures}${lowAvailable && available !== undefined ? `, ${formatBytes(available)} available` : ''}`;
-    else {
+    if (figures) {
+      const left = lowAvailable && available !== undefined ? `, ${formatBytes(available)} available` : '';
+      const refusing = belowMinFree && minFree !== undefined ? `, under the ${formatBytes(minFree)} minimum free space: dockerd refuses new containers and images` : '';
+      title = `devicemapper pool ${figures}${left}${refusing}`;
+    } else if (lowSpace.length === 0 && kernelFull.some((e) => e.usedPct === undefined)) {
+      title = `devicemapper thin pool${poolLabel(kernelFull)} out of data space: the kernel switched it to out-of-data-space mode`;
+    } else if (lowSpace.length === 0) {
+      const latest = kernelFull.at(-1);
+      title = `devicemapper thin pool${poolLabel(kernelFull)} data ${formatPct(latest?.usedPct ?? 0)} full (LVM's dmeventd)`;
+    } else {
       const last = lowSpace[lowSpace.length - 1];
       title = `devicemapper thin pool out of space: dockerd refused to create containers${last?.freeBlocks !== undefined ? ` (${last.freeBlocks} free data blocks left)` : ''}`;
     }
@@ -63,6 +94,7 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         evidence: [
           ...infoEvidence(facts, 'Data Space Used', 'Data Space Total', 'Data Space Available'),
           ...lowSpace.slice(-3).map((l) => toEvidence(l.line)),
+          ...kernelFull.slice(0, 2).map((e) => toEvidence(e.line)),
         ],
         fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
         ...(info?.poolName ? { subject: info.poolName } : {}),
@@ -83,6 +115,20 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
       },
     ];
   }
+  // Without docker info's figures, LVM's dmeventd still says how full the pool is getting.
+  if (pct === undefined && dmevent?.usedPct !== undefined && dmevent.usedPct >= t.dmPoolHighPct) {
+    return [
+      {
+        code: 'DM_POOL_DATA_HIGH',
+        severity: 'warning',
+        title: `devicemapper thin pool${poolLabel([dmevent])} data ${formatPct(dmevent.usedPct)} full (LVM's dmeventd)`,
+        evidence: kernelData.filter((e) => e.usedPct !== undefined).slice(-3).map((e) => toEvidence(e.line)),
+        fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
+        ...(dmevent.pool ? { subject: dmevent.pool } : {}),
+        data: { used_pct: dmevent.usedPct },
+      },
+    ];
+  }
   return [];
 }
 
@@ -90,15 +136,25 @@ function metadataSpace(facts: Facts, ctx: RuleContext): Finding[] {
   const info = facts.docker.info;
   const used = info?.metadataUsedBytes;
   const total = info?.metadataTotalBytes;
-  if (used === undefined || !total) return [];
-  const pct = (used / total) * 100;
-  if (pct < ctx.thresholds.dmMetadataFullPct) return [];
+  const pct = used !== undefined && total ? (used / total) * 100 : undefined;
+  const kernelFull = kernelPoolEvents(facts, 'metadata').filter((e) => e.usedPct === undefined || e.usedPct >= ctx.thresholds.dmMetadataFullPct);
+  const byFigures = pct !== undefined && pct >= ctx.thresholds.dmMetadataFullPct;
+  if (!byFigures && kernelFull.length === 0) return [];
+  const title =
+    byFigures && used !== undefined && total
+      ? `devicemapper pool metadata ${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct)})`
+      : kernelFull.some((e) => e.usedPct === undefined)
+        ? `devicemapper thin pool${poolLabel(kernelFull)} out of metadata space: the kernel could not allocate a metadata block`
+        : `devicemapper thin pool${poolLabel(kernelFull)} metadata ${formatPct(kernelFull.at(-1)?.usedPct ?? 0)} full (LVM's dmeventd)`;
   return [
     {
       code: 'DM_POOL_METADATA_FULL',
       severity: 'critical',
-      title: `devicemapper pool metadata ${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct)})`,
-      evidence: infoEvidence(facts, 'Metadata Space Used', 'Metadata Space Total', 'Metadata Space Available'),
+      title,
+      evidence: [
+        ...infoEvidence(facts, 'Metadata Space Used', 'Metadata Space Total', 'Metadata Space Available'),
+        ...kernelFull.slice(0, 3).map((e) => toEvidence(e.line)),
+      ],
       fixes: [
         {
           title: 'Grow the pool metadata',
@@ -109,7 +165,11 @@ function metadataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         OVERLAY2,
       ],
       ...(info?.poolName ? { subject: info.poolName } : {}),
-      data: { used_bytes: used, total_bytes: total, used_pct: Math.round(pct * 10) / 10 },
+      data: {
+        ...(used !== undefined ? { used_bytes: used } : {}),
+        ...(total !== undefined ? { total_bytes: total } : {}),
+        ...(pct !== undefined ? { used_pct: Math.round(pct * 10) / 10 } : {}),
+      },
     },
   ];
 }

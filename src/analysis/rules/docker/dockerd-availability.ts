@@ -27,7 +27,7 @@ export const dockerdAvailabilityRule: Rule = {
       findings.push({
         code: 'DOCKERD_DOWN',
         severity: 'critical',
-        title: `Docker daemon is not running: the client cannot connect to it${daemonLine ? '' : ' (no dockerd in the process list)'}`,
+        title: `Docker daemon is not running: the client cannot connect to it${daemonLine || facts.system.processes === null ? '' : ' (no dockerd in the process list)'}`,
         evidence: [...unreachable.slice(0, 3).map(toEvidence), ...(daemonLine ? [toEvidence(daemonLine)] : [])],
         fixes: [
           {

@@ -3,7 +3,7 @@ import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
 import { dockerRootOf, evidenceOf } from './docker-context.js';
-import { isReportableFilesystem } from './filesystem-scope.js';
+import { filesystemKey, isReportableFilesystem } from './filesystem-scope.js';
 
 /** FS_INODES_FULL: a filesystem out of inodes (df -i), which fails writes while df shows free space. */
 export const filesystemInodesRule: Rule = {
@@ -14,8 +14,10 @@ export const filesystemInodesRule: Rule = {
     const findings: Finding[] = [];
     const seen = new Set<string>();
     for (const fs of facts.disks.inodes) {
-      if (!isReportableFilesystem(fs) || seen.has(fs.mount) || fs.inodes === 0) continue;
+      const key = filesystemKey(fs, [fs.inodes, fs.used]);
+      if (!isReportableFilesystem(fs) || seen.has(fs.mount) || seen.has(key) || fs.inodes === 0) continue;
       seen.add(fs.mount);
+      seen.add(key);
       if (fs.usePct < ctx.thresholds.inodesFullPct) continue;
       const holdsDocker = fs === rootFs;
       const docker = holdsDocker ? `; it holds Docker's data root ${root.path}` : '';

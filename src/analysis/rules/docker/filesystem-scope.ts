@@ -13,3 +13,14 @@ export function isReportableFilesystem(fs: { source: string; type?: string; moun
   if (fs.mount.startsWith('/snap/')) return false;
   return true;
 }
+
+/**
+ * A key shared by the df rows of one filesystem mounted in several places (bind mounts: a
+ * container host's /etc/hosts, /etc/resolv.conf and /etc/hostname, kubelet volume subpaths): the
+ * same device with the same figures. Virtual sources (tmpfs, shm) are never merged, as two tmpfs
+ * of one size are different filesystems.
+ */
+export function filesystemKey(fs: { source: string; mount: string }, figures: readonly number[]): string {
+  const device = fs.source.startsWith('/') || fs.source.includes(':');
+  return device ? `${fs.source}|${figures.join('|')}` : `mount:${fs.mount}`;
+}

@@ -4,7 +4,7 @@ import { toEvidence, type Filesystem, type Facts } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { dockerRootOf, evidenceOf, storageDriverOf, type DockerRoot } from './docker-context.js';
-import { isReportableFilesystem } from './filesystem-scope.js';
+import { filesystemKey, isReportableFilesystem } from './filesystem-scope.js';
 
 /** FS_FULL and FS_HIGH: a filesystem nearly or completely full (df). */
 export const filesystemUsageRule: Rule = {
@@ -16,8 +16,10 @@ export const filesystemUsageRule: Rule = {
     const findings: Finding[] = [];
     const seen = new Set<string>();
     for (const fs of facts.disks.filesystems) {
-      if (!isReportableFilesystem(fs) || seen.has(fs.mount)) continue;
+      const key = filesystemKey(fs, [fs.sizeBytes, fs.usedBytes, fs.availableBytes]);
+      if (!isReportableFilesystem(fs) || seen.has(fs.mount) || seen.has(key)) continue;
       seen.add(fs.mount);
+      seen.add(key);
       const freePct = fs.sizeBytes > 0 ? (fs.availableBytes / fs.sizeBytes) * 100 : 100;
       const full = fs.usePct >= t.fsFullPct || (fs.sizeBytes > 0 && freePct < t.fsFullFreePct);
       if (!full && fs.usePct < t.fsHighPct) continue;

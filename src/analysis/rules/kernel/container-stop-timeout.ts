@@ -22,27 +22,32 @@ function restartedSince(c: ContainerRecord, failureTime: string | undefined): bo
 
 /**
  * CONTAINER_STOP_TIMEOUT: dockerd logged `failed to exit within N seconds`, `container kill failed`,
- * `Cannot kill container` or `containerd: container not found` for a container docker ps still lists.
+ * `Cannot kill container` or `containerd: container not found` for a container docker ps still lists;
+ * without docker ps or inspect to check, for a container whose kill itself failed.
  */
 export const containerStopTimeoutRule: Rule = {
   codes: ['CONTAINER_STOP_TIMEOUT'],
   run(facts) {
     const findings: Finding[] = [];
+    // No docker ps or inspect to check against (not collected, or it hung with the daemon): only a
+    // kill that itself failed says the container is stuck; a forced stop after SIGTERM is routine.
+    const unchecked = !facts.docker.containersListed && facts.docker.containers.length === 0;
     for (const stop of facts.dockerd.stopFailures) {
-      const c = findContainer(facts.docker.containers, stop.containerId);
-      if (!c || !stillListed(c) || restartedSince(c, stop.firstTime)) continue;
       const killFailed = stop.lines.some((l) => /kill failed|Cannot kill|container not found/.test(l.text));
-      const timeout = stop.lines.map((l) => /failed to exit within (\d+) seconds/.exec(l.text)?.[1]).find(Boolean);
-      const label = containerLabel(c.id, c);
+      const sigkillIgnored = stop.lines.some((l) => /failed to exit within \d+(?:s| seconds) of kill\b/.test(l.text));
+      const c = findContainer(facts.docker.containers, stop.containerId);
+      if (c ? !stillListed(c) || restartedSince(c, stop.firstTime) : !(unchecked && (killFailed || sigkillIgnored))) continue;
+      const timeout = stop.lines.map((l) => /failed to exit within (\d+)(?:s| seconds) of signal\b/.exec(l.text)?.[1]).find(Boolean);
+      const label = containerLabel(stop.containerId, c);
       findings.push({
         code: 'CONTAINER_STOP_TIMEOUT',
         severity: 'warning',
-        subject: c.id,
+        subject: c?.id ?? stop.containerId,
         title:
           `container ${label} did not stop` +
           (timeout ? ` within ${timeout} s of SIGTERM` : '') +
-          (killFailed ? ' and the kill failed' : '') +
-          `, yet docker ps still lists it${c.statusText ? ` (${c.statusText})` : ''}`,
+          (killFailed ? ' and the kill failed' : sigkillIgnored ? ' and SIGKILL did not end it' : '') +
+          (c ? `, yet docker ps still lists it${c.statusText ? ` (${c.statusText})` : ''}` : ' (docker ps was not there to check whether it is still listed)'),
         evidence: quote(stop.lines, 6),
         fixes: [
           {
@@ -50,7 +55,7 @@ export const containerStopTimeoutRule: Rule = {
             detail:
               'Its main process has already exited but dockerd/containerd lost track of it, so docker still lists it and ' +
               `every operation answers "container not found". ${plural(stop.lines.length, 'dockerd line')} show it.`,
-            commands: [`docker rm -f ${c.id.slice(0, 12)}`],
+            commands: [`docker rm -f ${stop.containerId.slice(0, 12)}`],
           },
           {
             title: 'Upgrade Docker: stuck stops like this were fixed in later releases (the seed moved to docker-ce 17.x)',
@@ -60,7 +65,7 @@ export const containerStopTimeoutRule: Rule = {
             commands: ['docker stop -t 120 <container>'],
           },
         ],
-        data: { container_id: c.id, container_name: c.name?.replace(/^\//, '') ?? null, kill_failed: killFailed },
+        data: { container_id: c?.id ?? stop.containerId, container_name: c?.name?.replace(/^\//, '') ?? null, kill_failed: killFailed },
       });
     }
     return findings;

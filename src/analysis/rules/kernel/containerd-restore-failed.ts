@@ -1,7 +1,12 @@
 import type { Rule } from '../rule.js';
 import { quote } from './support.js';
 
-/** CONTAINERD_RESTORE_FAILED: libcontainerd started (read past events) and dockerd died with a fatal (EOF). */
+/** The fatal as dockerd said it, cut to fit a title. */
+function shorten(said: string): string {
+  return said.length > 90 ? `${said.slice(0, 87)}...` : said;
+}
+
+/** CONTAINERD_RESTORE_FAILED: dockerd started or found its containerd and died with a containerd fatal (EOF, a timeout, a corrupt events.log). */
 export const containerdRestoreFailedRule: Rule = {
   codes: ['CONTAINERD_RESTORE_FAILED'],
   run(facts) {
@@ -12,7 +17,7 @@ export const containerdRestoreFailedRule: Rule = {
       {
         code: 'CONTAINERD_RESTORE_FAILED',
         severity: 'critical',
-        title: `dockerd dies at start-up restoring containerd state (level=fatal msg=EOF)${times > 1 ? `, ${times} times` : ''}`,
+        title: `dockerd dies at start-up restoring containerd state (${shorten(facts.dockerd.containerdRestoreFatal ?? 'fatal')})${times > 1 ? `, ${times} times` : ''}`,
         evidence: quote(lines, 4),
         fixes: [
           {

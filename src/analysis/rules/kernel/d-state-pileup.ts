@@ -36,9 +36,13 @@ export const dStatePileupRule: Rule = {
   },
 };
 
-/** "redis-server" from "redis-server *:7017", "jbd2/dm-17-8" from "[jbd2/dm-17-8]". */
+/**
+ * "redis-server" from "redis-server *:7017" or "/usr/bin/redis-server", "jbd2/dm-17-8" from
+ * "[jbd2/dm-17-8]" and from the bare comm "jbd2/dm-17-8" (`ps -o comm`): only a path loses its
+ * directories.
+ */
 function commandName(command: string): string {
   const first = command.trim().split(/\s+/)[0] ?? '';
   const bare = first.replace(/^\[(.*)\]$/, '$1');
-  return bare.split('/').length > 1 && !first.startsWith('[') ? (bare.split('/').pop() ?? bare) : bare;
+  return /^\.{0,2}\//.test(first) ? (bare.split('/').pop() ?? bare) : bare;
 }

@@ -25,6 +25,20 @@ describe('filesystems', () => {
   });
 });
 
+describe('filesystems mounted more than once', () => {
+  it('reports a bind-mounted filesystem once, but two tmpfs of one size each', () => {
+    const df = [
+      'Filesystem                Size      Used Available Use% Mounted on',
+      '/dev/sdb                 64.0G     64.0G     16.0K 100% /etc/resolv.conf',
+      '/dev/sdb                 64.0G     64.0G     16.0K 100% /etc/hostname',
+      '/dev/sdb                 64.0G     64.0G     16.0K 100% /etc/hosts',
+      'tmpfs                     1.0G      1.0G         0 100% /run/a',
+      'tmpfs                     1.0G      1.0G         0 100% /run/b',
+    ].join('\n');
+    expect(run(filesystemUsageRule, factsFrom({ df })).map((f) => f.subject)).toEqual(['/etc/resolv.conf', '/run/a', '/run/b']);
+  });
+});
+
 describe('container logs', () => {
   it('raises CONTAINER_LOGS_HUGE for a log that is a large share of its filesystem, naming the container', () => {
     const id = ID('7');
@@ -37,6 +51,16 @@ describe('container logs', () => {
     expect(found.length).toBe(1);
     expect(found[0]?.title).toBe(`Container ad-server (${id.slice(0, 12)}) json log is 12 GB, 12 % of /var/lib/docker`);
     expect(run(containerLogsHugeRule, facts, { containerLogHugeBytes: 20e9, containerLogHugeFsPct: 20 })).toEqual([]);
+  });
+});
+
+describe('container log directories', () => {
+  it('reads du over container directories and points the fix at the json log inside, under the data root', () => {
+    const id = ID('9');
+    const facts = factsFrom({ docker_log_sizes: `236G    ${id}\n`, docker_info: 'Docker Root Dir: /data/docker\n' });
+    const [f] = run(containerLogsHugeRule, facts);
+    expect(f?.title).toBe(`Container ${id.slice(0, 12)} json log directory is 253.4 GB`);
+    expect(f?.fixes[0]?.commands).toEqual([`truncate -s 0 /data/docker/containers/${id}/${id}-json.log`]);
   });
 });
 

@@ -20,6 +20,11 @@ describe('Docker daemon availability', () => {
     expect(f?.evidence[0]).toEqual({ spec: 'meta', text: 'docker info timed out after 10 s with no answer from the daemon' });
   });
 
+  it("reads Docker 1.2's bare dial error as a daemon that is down", () => {
+    const said = 'dial unix /var/run/docker.sock: no such file or directory\n';
+    expect(run(dockerdAvailabilityRule, factsFrom({ docker_info: said })).map((f) => f.code)).toEqual(['DOCKERD_DOWN']);
+  });
+
   it('is quiet when docker answered', () => {
     expect(run(dockerdAvailabilityRule, factsFrom({ docker_info: 'Containers: 0\n' }, { steps: { docker_info: { exit: 0 } } }))).toEqual([]);
   });

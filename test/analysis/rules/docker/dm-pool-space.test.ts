@@ -51,4 +51,22 @@ describe('devicemapper over-commit', () => {
   it('does not raise while containers × base size fits the pool', () => {
     expect(run(dmOvercommitRule, factsFrom({ docker_info: `Containers: 9\n${info('1 GB', '100 GB', '99 GB')}` }))).toEqual([]);
   });
+
+  it("calls the pool full once less than docker info's minimum free space is left, whatever the percentage", () => {
+    const docker_info = `${info('390.6MB', '107.4GB', '3.965GB')} Thin Pool Minimum Free Space: 10.74GB\n`;
+    const [f] = run(dmPoolSpaceRule, factsFrom({ docker_info }));
+    expect(f?.code).toBe('DM_POOL_DATA_FULL');
+    expect(f?.title).toContain('under the 10.74 GB minimum free space: dockerd refuses new containers and images');
+  });
+
+  it("takes the fill level from LVM dmeventd's warnings when docker info has no figures", () => {
+    const messages = (pct: string, space = 'data') => `Mar 12 11:04:24 h lvm[18416]: WARNING: Thin pool vg-docker--pool ${space} is now ${pct}% full.\n`;
+    const high = run(dmPoolSpaceRule, factsFrom({ messages: messages('81.40') + messages('92.42') }));
+    expect(high.map((f) => [f.code, f.title, f.evidence.length])).toEqual([['DM_POOL_DATA_HIGH', "devicemapper thin pool vg-docker--pool data 92 % full (LVM's dmeventd)", 2]]);
+    expect(run(dmPoolSpaceRule, factsFrom({ messages: messages('96.00') })).map((f) => f.code)).toEqual(['DM_POOL_DATA_FULL']);
+    expect(run(dmPoolSpaceRule, factsFrom({ messages: messages('97.00', 'metadata') })).map((f) => f.code)).toEqual(['DM_POOL_METADATA_FULL']);
+    expect(run(dmPoolSpaceRule, factsFrom({ messages: messages('70.00') }))).toEqual([]);
+    // On an overlay2 host a filling thin pool belongs to someone else.
+    expect(run(dmPoolSpaceRule, factsFrom({ messages: messages('92.42'), docker_info: 'Storage Driver: overlay2\n' }))).toEqual([]);
+  });
 });

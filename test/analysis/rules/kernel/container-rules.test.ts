@@ -110,6 +110,30 @@ describe('CONTAINER_STOP_TIMEOUT', () => {
   });
 });
 
+describe('CONTAINER_STOP_TIMEOUT without docker ps', () => {
+  const line = (n: number, msg: string) => ({ spec: 'journal_docker' as const, line: n, text: `level=info msg="${msg}"` });
+
+  it('reports a stop whose kill failed or whose SIGKILL was ignored, saying docker ps was not there to check', () => {
+    const killFailed = { containerId: ID, firstTime: 't', lines: [line(3, `Container ${ID} failed to exit within 10 seconds of signal 15 - using the force`), line(4, `Cannot kill container ${ID}: rpc error`)] };
+    const ignored = { containerId: OTHER, firstTime: 't', lines: [line(7, `Container ${OTHER} failed to exit within 10 seconds of kill - trying direct SIGKILL`)] };
+    const titles = containerStopTimeoutRule.run(factsWith({ stopFailures: [killFailed, ignored] }), ctx).map((f) => f.title);
+    expect(titles).toEqual([
+      `container ${ID.slice(0, 12)} did not stop within 10 s of SIGTERM and the kill failed (docker ps was not there to check whether it is still listed)`,
+      `container ${OTHER.slice(0, 12)} did not stop and SIGKILL did not end it (docker ps was not there to check whether it is still listed)`,
+    ]);
+  });
+
+  it('leaves a routine forced stop alone when it cannot check, and a failed kill alone once docker ps answered without it', () => {
+    const forced = { containerId: ID, firstTime: 't', lines: [line(3, `Container ${ID} failed to exit within 10 seconds of signal 15 - using the force`)] };
+    expect(containerStopTimeoutRule.run(factsWith({ stopFailures: [forced] }), ctx)).toEqual([]);
+    const killFailed = { ...forced, lines: [...forced.lines, line(4, `Cannot kill container ${ID}: rpc error`)] };
+    const answeredEmpty = buildFacts(bundleFromRecord({ docker_ps: '' }, { host: 'h', steps: { docker_ps: { exit: 0 } } }));
+    const facts = { ...answeredEmpty, dockerd: { ...answeredEmpty.dockerd, stopFailures: [killFailed] } };
+    expect(facts.docker.containersListed).toBe(true);
+    expect(containerStopTimeoutRule.run(facts, ctx)).toEqual([]);
+  });
+});
+
 describe('LOAD_EXTREME and D_STATE_PILEUP', () => {
   it('raise load at 4 × CPUs and D-state at 5 processes, and respect overrides', () => {
     const base = buildFacts(
@@ -122,6 +146,8 @@ describe('LOAD_EXTREME and D_STATE_PILEUP', () => {
     expect(loadExtremeRule.run(base, ctx).map((f) => f.title)).toEqual(['load average 8 on 2 CPUs (4.0 per CPU, limit 4)']);
     expect(dStatePileupRule.run(base, ctx).map((f) => f.title)).toEqual(['5 processes in uninterruptible sleep (D): redis-server ×5']);
     const stricter = { now: ctx.now, thresholds: resolveThresholds({ loadPerCpu: 5, dStateMinProcesses: 6 }) };
+    const comm = buildFacts(bundleFromRecord({ ps: ['S   PID COMMAND', ...[1, 2, 3, 4, 5].map((i) => `D ${i} jbd2/dm-17-8`)].join('\n') }));
+    expect(dStatePileupRule.run(comm, ctx).map((f) => f.title)).toEqual(['5 processes in uninterruptible sleep (D): jbd2/dm-17-8 ×5']);
     expect([...loadExtremeRule.run(base, stricter), ...dStatePileupRule.run(base, stricter)]).toEqual([]);
   });
 });
