@@ -60,7 +60,7 @@ describe('container log directories', () => {
     const facts = factsFrom({ docker_log_sizes: `236G    ${id}\n`, docker_info: 'Docker Root Dir: /data/docker\n' });
     const [f] = run(containerLogsHugeRule, facts);
     expect(f?.title).toBe(`Container ${id.slice(0, 12)} json log directory is 253.4 GB`);
-    expect(f?.fixes[0]?.commands).toEqual([`truncate -s 0 /data/docker/containers/${id}/${id}-json.log`]);
+    expect(f?.fixes[0]?.commands).toEqual([`truncate -s 0 -- /data/docker/containers/${id}/${id}-json.log`]);
   });
 });
 
