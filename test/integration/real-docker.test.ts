@@ -138,7 +138,9 @@ describe('a real dockerd with real incidents', () => {
   });
 
   it('sickbay diag names each incident, its container and the data root, asked of the daemon', async () => {
-    const { report } = await diag('answering');
+    const { report, shellStarts } = await diag('answering');
+    // every step went through one shell session: the slow login shell started once
+    expect(shellStarts).toBe(1);
     const codes = report.findings.map((f) => f.code);
     expect(codes).not.toContain('DOCKERD_UNRESPONSIVE');
     expect(codes).not.toContain('DOCKERD_DOWN');
@@ -168,7 +170,8 @@ describe('a real dockerd with real incidents', () => {
     } finally {
       docker.thaw();
     }
-    const { report } = result;
+    const { report, shellStarts } = result;
+    expect(shellStarts).toBe(1);
     const hung = report.findings.find((f) => f.code === 'DOCKERD_UNRESPONSIVE');
     expect(hung?.data).toMatchObject({ dockerd_pid: docker.pid, dockerd_state: 'stopped' });
     expect(report.gaps).toEqual(expect.arrayContaining([{ spec: 'docker_info', reason: 'timed out' }]));
