@@ -59,7 +59,7 @@ async function mapLimit(items, limit, fn) {
 
 const playbooks = await loadPlaybooks(playbooksDir);
 const dockerHost = playbooks.playbooks.get('docker-host').playbook;
-const diagnoser = createDiagnoser({ playbooks, connect: (t) => createSshRunner(t), clock: systemClock });
+const diagnoser = createDiagnoser({ playbooks, connect: (t) => createSshRunner(t, process.env.BENCH_CHANNELS ? { shellSession: false } : {}), clock: systemClock });
 
 // ---------- A: one host over a real sshd with a slow login shell ----------
 const args = process.argv.slice(2);
