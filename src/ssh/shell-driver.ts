@@ -4,9 +4,11 @@
  * of once per step.
  *
  * Requests come in on the channel's stdin, one line each:
- *   `R <id> <cap> <sudo 0|1> <escaped 0|1> <line>`  start a step: `line` (see encodeLine) runs under
- *                                      `sh -c` with `$1` = a pid file; its stdout and stderr are
- *                                      each kept up to `cap` bytes in a tmpfs directory
+ *   `R <id> <cap> <sudo 0|1> <escaped 0|1> <line>`  start a step: `line` (see encodeLine), ONE
+ *                                      simple command (`timeout -s KILL N sh -c '...'`), is exec'd
+ *                                      in the background; its pid (a process group leader under GNU
+ *                                      timeout) is kept to kill it; its stdout and stderr are each
+ *                                      kept up to `cap` bytes in a tmpfs directory
  *   `K <id>`                           kill that step's process group now
  *   `P`                                a heartbeat: the client is still there
  *   `Q`                                done: kill what is left, remove the directory, exit
@@ -52,16 +54,18 @@ export function driverScript(options: DriverOptions): string {
       ' if [ -f "$d/$1.s" ]; then kill -TERM "$p" 2>/dev/null || sudo -n kill -TERM "$p" 2>/dev/null;' +
       ' else kill -KILL -"$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; fi; return 0; }',
     // bye (main shell only): kill every step still running, then the rest of our process group
-    // (emitter, watchdog, step wrappers), wait until none can write any more, remove the directory
+    // (emitter, watchdog, step wrappers; a child that was just forked may miss the TERM), remove the
+    // directory (again if a dying wrapper wrote into it meanwhile), and end the group, ourselves too
     'bye() { trap "" HUP INT TERM; for f in "$d"/*.p; do [ -f "$f" ] || continue; i=${f##*/}; ks "${i%.p}"; done;' +
-      ' kill -TERM 0; wait; rm -rf "$d"; exit 0; }',
+      ' kill -TERM 0; for _ in 1 2 3; do rm -rf "$d" 2>/dev/null && break; done; kill -KILL 0; }',
     // run ID CAP SUDO LINE: the step, its outputs straight into files whose growth the kernel
     // stops past CAP (a file-size limit, in 512-byte blocks, with SIGXFSZ ignored so a runaway
     // writer gets EFBIG, not killed): few processes, as each costs more than the step on a loaded
     // host. The emitter sends CAP bytes and says it cut them when a file grew past CAP.
     'run() { i=$1; k=$2; t0=-; read -r t0 _ </proc/uptime 2>/dev/null; [ "$3" = 1 ] && : >"$d/$i.s";' +
       ' ulimit -f $(($2 / 512 + 2)); trap "" XFSZ;' +
-      ' sh -c "$4" sickbay "$d/$i.p" </dev/null >"$d/$i.o" 2>"$d/$i.e"; echo $? >"$d/$i.r";' +
+      // (the subshell reads its own pid from /proc/self: `$!` would need a `!`, which csh expands)
+      ' ( read -r p _ </proc/self/stat; echo $p >"$d/$i.p"; eval "exec $4" ) </dev/null >"$d/$i.o" 2>"$d/$i.e"; echo $? >"$d/$i.r";' +
       ' t1=-; read -r t1 _ </proc/uptime 2>/dev/null; set -- $(wc -c "$d/$i.o" "$d/$i.e"); echo "$i $k $t0 $t1 $1 $3" >"$d/q"; }',
     // emit: the only writer of stdout after hello, so frames never interleave; an output sent is
     // emptied at once (its memory back), the small files go with the directory

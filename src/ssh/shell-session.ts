@@ -148,8 +148,7 @@ export class ShellSession {
     const started = Date.now();
     if (this.closed) return Promise.resolve(lostOutcome(started, 'lost'));
     const id = this.nextId++;
-    // `$1` is the pid file: the driver kills the step's process group through it
-    const line = `echo $$ >"$1"; exec ${wrapRemoteCommand(command, options)}`;
+    const line = wrapRemoteCommand(command, options);
     return new Promise<SessionOutcome>((resolve) => {
       const finish = (outcome: SessionOutcome) => {
         if (!this.pending.delete(id)) return;

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   DriverFrameParser,
+  driverCommand,
   driverScript,
   encodeLine,
   killRequest,
@@ -40,6 +41,24 @@ describe('the shell driver script', () => {
     expect(encodeLine('printf "a\\n"\necho b\r')).toBe('printf "a\\\\n"\\necho b\\r');
     expect(runRequest(3, 100, true, 'a\nb')).toBe('R 3 100 1 1 a\\nb\n');
     expect(runRequest(4, 100, false, 'uname -a')).toBe('R 4 100 0 0 uname -a\n');
+  });
+});
+
+describe('the exec request under the login shells sshd may hand it to', () => {
+  // sshd runs `$SHELL -c '<request>'`: csh and tcsh expand `!` even there, fish and zsh quote differently
+  it.each(['bash', 'dash', 'zsh', 'tcsh', 'csh', 'fish'])('reaches the driver through %s', async (shell) => {
+    const child = spawn(shell, ['-c', driverCommand({ nonce: NONCE, watchdogSeconds: 3 })], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const parser = new DriverFrameParser(NONCE);
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const events: DriverEvent[] = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      events.push(...parser.push(chunk));
+      if (events.some((e) => e.kind === 'hello')) child.stdin.end(QUIT_REQUEST);
+    });
+    await new Promise((resolve) => child.once('close', resolve));
+    expect({ events, err }).toEqual({ events: [{ kind: 'hello' }], err: '' });
+    expect(shmDirs()).toEqual([]);
   });
 });
 
@@ -117,10 +136,10 @@ describe.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))('the dri
     const run = drive(
       shell,
       (send) => {
-        send(runRequest(1, 1000, false, 'echo $$ >"$1"; exec timeout -s KILL 10 sh -c \'sleep 0.4; echo slow\''));
-        send(runRequest(2, 1000, false, 'echo $$ >"$1"; exec sh -c \'printf "a\\\\nb\\n"; echo oops >&2; exit 3\''));
-        send(runRequest(3, 10, false, 'echo $$ >"$1"; exec head -c 5000 /dev/zero'));
-        send(runRequest(4, 1000, false, "echo $$ >\"$1\"; exec sh -c 'echo \"it'\\''s\"\nexit 0'"));
+        send(runRequest(1, 1000, false, 'timeout -s KILL 10 sh -c \'sleep 0.4; echo slow\''));
+        send(runRequest(2, 1000, false, 'sh -c \'printf "a\\\\nb\\n"; echo oops >&2; exit 3\''));
+        send(runRequest(3, 10, false, 'head -c 5000 /dev/zero'));
+        send(runRequest(4, 1000, false, "sh -c 'echo \"it'\\''s\"\nexit 0'"));
       },
       (frames) => {
         if (frames.length === 4) run.child.stdin.end(QUIT_REQUEST);
@@ -150,8 +169,8 @@ describe.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))('the dri
       (send) => {
         // (busybox's own `timeout` leads no process group: K reaches the step's command, and its
         // children only on the way out, which kills the driver's whole group)
-        send(runRequest(1, 100, false, `echo $$ >"$1"; exec timeout -s KILL 60 sh -c 'sleep ${marker}1'`));
-        send(runRequest(2, 100, false, `echo $$ >"$1"; exec timeout -s KILL 60 sh -c 'sleep ${marker}2 & sleep ${marker}3'`));
+        send(runRequest(1, 100, false, `timeout -s KILL 60 sh -c 'sleep ${marker}1'`));
+        send(runRequest(2, 100, false, `timeout -s KILL 60 sh -c 'sleep ${marker}2 & sleep ${marker}3'`));
         setTimeout(() => send(killRequest(1)), 300);
       },
       (frames) => {
