@@ -24,6 +24,7 @@ import {
   staticGroupResolver,
   type GroupResolver,
   type PolicyConfig,
+  auditStreamKey,
 } from '../remediation/index.js';
 
 /** How long the playbooks read for offers are reused. */
@@ -83,7 +84,7 @@ export function createRemediationStack(options: {
   const playbooksDir = env.SICKBAY_PLAYBOOKS_DIR ?? SHIPPED_PLAYBOOKS;
   const playbooks = () => loadPlaybooks(playbooksDir);
   const policy = options.policy ?? loadRemediationPolicy(env.SICKBAY_REMEDIATION_POLICY_FILE);
-  const audit = new AuditLog({ redis, streamKey: `${env.QUEUE_PREFIX}:audit`, filePath: env.SICKBAY_AUDIT_FILE, clock, redactor: options.redactor });
+  const audit = new AuditLog({ redis, streamKey: auditStreamKey(env.QUEUE_PREFIX), filePath: env.SICKBAY_AUDIT_FILE, clock, redactor: options.redactor });
   const service = new RemediationService({
     store: new ApprovalStore({ redis, prefix, clock }),
     audit,

@@ -10,6 +10,11 @@ import { RiskSchema } from './plan.schema.js';
 
 /** Default stream key and bound. */
 export const DEFAULT_AUDIT_STREAM = 'sickbay:audit';
+
+/** The audit stream of a deployment: under its QUEUE_PREFIX, where the bot writes and `sickbay audit` reads. */
+export function auditStreamKey(queuePrefix: string): string {
+  return `${queuePrefix}:audit`;
+}
 export const DEFAULT_AUDIT_MAXLEN = 100_000;
 
 const common = {

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { parseSince } from '../../src/cli/commands/audit.js';
 import { createRedactor } from '../../src/redaction/index.js';
-import { AuditLog, readAuditFile, readAuditStream } from '../../src/remediation/index.js';
+import { AuditLog, auditStreamKey, readAuditFile, readAuditStream } from '../../src/remediation/index.js';
 import { manualClock } from '../helpers/local-shell-runner.js';
 
 function captureIo() {
@@ -81,6 +81,30 @@ describe('audit log', () => {
     expect(code).toBe(0);
     expect(err.join('')).toContain('not reachable');
     expect(out.join('').trimEnd().split('\n').map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(['refused', 'executed']);
+  });
+
+  it('reads where the bot writes, the stream under QUEUE_PREFIX or SICKBAY_AUDIT_FILE, and says where it read', async () => {
+    // given: a deployment with its own queue prefix and audit file, as the bot's environment sets them
+    const prefix = `audit-${randomUUID().slice(0, 8)}`;
+    const saved = { ...process.env };
+    const file = join(dir, 'bot-audit.jsonl');
+    streamKey = auditStreamKey(prefix);
+    await writeSample(file);
+    Object.assign(process.env, { QUEUE_PREFIX: prefix, SICKBAY_AUDIT_FILE: file, REDIS_URL: 'redis://127.0.0.1:6379' });
+    try {
+      // when: no --stream, no --file
+      const fromStream = captureIo();
+      expect(await runCli(['audit'], fromStream.io)).toBe(0);
+      const fromFile = captureIo();
+      expect(await runCli(['audit', '--redis', 'redis://127.0.0.1:1'], fromFile.io)).toBe(0);
+      // then: all three events, each time saying where they came from
+      expect(fromStream.out.join('').trimEnd().split('\n')).toHaveLength(4);
+      expect(fromStream.err.join('')).toContain(`3 audit events from stream ${prefix}:audit in redis://127.0.0.1:6379`);
+      expect(fromFile.out.join('').trimEnd().split('\n')).toHaveLength(4);
+      expect(fromFile.err.join('')).toContain(`3 audit events from file ${file}`);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('says what is missing when given neither Redis nor a file, or a bad --since', async () => {

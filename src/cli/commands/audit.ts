@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { InputError, isBotError, systemClock } from '../../domain/index.js';
-import { DEFAULT_AUDIT_STREAM, readAuditFile, readAuditStream, type AuditEvent, type AuditFilter } from '../../remediation/index.js';
+import { EnvSchema } from '../../config/index.js';
+import { auditStreamKey, readAuditFile, readAuditStream, type AuditEvent, type AuditFilter } from '../../remediation/index.js';
 import type { CliIo } from '../io.js';
 
 const RELATIVE = /^(\d+)([smhd])$/;
@@ -45,6 +46,18 @@ export function renderAuditTable(events: readonly AuditEvent[]): string {
   return rows.map((r) => r.map((cell, col) => (col === last ? cell : cell.padEnd(widths[col] ?? 0))).join('  ')).join('\n') + '\n';
 }
 
+/** A Redis URL without its password, for messages. */
+function redisLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    parsed.username = '';
+    return parsed.toString();
+  } catch {
+    return 'the Redis URL';
+  }
+}
+
 async function readFromRedis(url: string, stream: string, filter: AuditFilter): Promise<AuditEvent[]> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: () => null });
   redis.on('error', () => undefined);
@@ -62,7 +75,17 @@ interface AuditOptions {
   json?: boolean;
   file?: string;
   redis?: string;
-  stream: string;
+  stream?: string;
+}
+
+/**
+ * Where the bot and workers of this environment write: the stream under QUEUE_PREFIX in REDIS_URL,
+ * and SICKBAY_AUDIT_FILE (read with the same rules as the bot's own configuration).
+ */
+function deploymentDefaults(env: NodeJS.ProcessEnv): { redis?: string; file?: string; stream: string } {
+  const prefix = EnvSchema.shape.QUEUE_PREFIX.safeParse(env.QUEUE_PREFIX);
+  if (!prefix.success) throw new InputError('audit_source_invalid', `QUEUE_PREFIX "${String(env.QUEUE_PREFIX).slice(0, 40)}" is not a queue prefix (letters, digits, "_" and "-")`);
+  return { redis: env.REDIS_URL, file: env.SICKBAY_AUDIT_FILE, stream: auditStreamKey(prefix.data) };
 }
 
 export function registerAudit(program: Command, io: CliIo): void {
@@ -72,28 +95,38 @@ export function registerAudit(program: Command, io: CliIo): void {
     .option('--host <host>', 'only events about this host')
     .option('--since <time>', 'only events since this time (ISO) or age (90m, 2h, 7d)')
     .option('--json', 'print JSON lines instead of a table')
-    .option('--file <path>', 'the JSON-lines audit file (read when Redis is not given or not reachable)')
+    .option('--file <path>', 'the JSON-lines audit file, read when Redis is not given or not reachable (default: $SICKBAY_AUDIT_FILE)')
     .option('--redis <url>', 'Redis holding the audit stream (default: $REDIS_URL)')
-    .option('--stream <key>', 'the audit stream key', DEFAULT_AUDIT_STREAM)
+    .option('--stream <key>', 'the audit stream key (default: QUEUE_PREFIX:audit, as the bot writes it)')
     .action(async (opts: AuditOptions) => {
+      const defaults = deploymentDefaults(process.env);
+      const stream = opts.stream ?? defaults.stream;
+      const file = opts.file ?? defaults.file;
       const filter: AuditFilter = {
         ...(opts.host ? { host: opts.host } : {}),
         ...(opts.since ? { since: parseSince(opts.since, systemClock.now()) } : {}),
       };
-      const url = opts.redis ?? process.env.REDIS_URL;
-      if (!url && !opts.file) {
-        throw new InputError('audit_source_missing', 'say where the audit log is: --redis redis://127.0.0.1:6379 or --file /var/lib/sickbay/audit.jsonl');
+      const url = opts.redis ?? defaults.redis;
+      if (!url && !file) {
+        throw new InputError('audit_source_missing', 'say where the audit log is: --redis redis://127.0.0.1:6379 or --file /var/lib/sickbay/audit.jsonl (or set REDIS_URL / SICKBAY_AUDIT_FILE as for the bot)');
       }
       let events: AuditEvent[] | undefined;
+      let source = '';
       if (url) {
         try {
-          events = await readFromRedis(url, opts.stream, filter);
+          events = await readFromRedis(url, stream, filter);
+          source = `stream ${stream} in ${redisLabel(url)}`;
         } catch (err) {
-          if (isBotError(err) || !opts.file) throw new InputError('audit_redis_unreachable', `cannot read the audit stream from ${url}; pass --file to read the file instead`, { cause: err });
-          io.err(`sickbay: Redis at ${url} is not reachable; reading ${opts.file}\n`);
+          if (isBotError(err) || !file) throw new InputError('audit_redis_unreachable', `cannot read the audit stream from ${redisLabel(url)}; pass --file to read the file instead`, { cause: err });
+          io.err(`sickbay: Redis at ${redisLabel(url)} is not reachable; reading ${file}\n`);
         }
       }
-      events ??= await readAuditFile(opts.file ?? '', filter);
+      if (!events) {
+        events = await readAuditFile(file ?? '', filter);
+        source = `file ${file ?? ''}`;
+      }
+      // say where it read, so that "0 events" from the wrong place is not mistaken for a quiet log
+      io.err(`sickbay: ${events.length} audit event${events.length === 1 ? '' : 's'} from ${source}\n`);
       io.out(opts.json ? events.map((e) => JSON.stringify(e) + '\n').join('') : renderAuditTable(events));
     });
 }
