@@ -64,8 +64,12 @@ export const RemediationSchema = z
     commands: z.array(z.string().min(1)).min(1),
     params: ParamsSchema.optional(),
     risk: z.enum(['low', 'high']),
-    /** A hint for the approval policy: how many approvers, from which groups. */
-    approvers: z.object({ min: z.number().int().min(1).optional(), groups: z.array(Identifier).optional() }).strict().optional(),
+    /**
+     * The fewest distinct approvals this fix needs, whatever the policy says: the remediation
+     * policy (SICKBAY_REMEDIATION_POLICY_FILE) may ask for more, never for fewer. Who may approve
+     * is the policy's alone.
+     */
+    approvers: z.object({ min: z.number().int().min(1).max(5) }).strict().optional(),
     /** After the fix: re-run these steps and check that these codes are gone. */
     verify: z
       .object({

@@ -90,6 +90,7 @@ export function planFromPlaybook(playbook: Playbook, remediationId: string, opti
     host: options.host,
     commands,
     risk: remediation.risk,
+    ...(remediation.approvers ? { minApprovals: remediation.approvers.min } : {}),
     answers: remediation.answers,
     verify: { steps, gone: remediation.verify.gone, ...(subject !== undefined ? { subject } : {}) },
     requestedBy: options.requestedBy,

@@ -28,6 +28,8 @@ export const RemediationPlanSchema = z.object({
   /** Exact shell lines, run in order; the first failure stops the rest. */
   commands: z.array(z.string().min(1)).min(1),
   risk: RiskSchema,
+  /** The playbook's `approvers.min`: the policy may require more approvals, never fewer. */
+  minApprovals: z.number().int().min(1).max(5).optional(),
   /** Finding codes this remediation answers. */
   answers: z.array(FindingCodeSchema),
   verify: z.object({

@@ -101,8 +101,11 @@ export function parsePolicyConfig(input: unknown): PolicyConfig {
   return Object.freeze(PolicyConfigSchema.parse(input));
 }
 
-/** Settles the policy for one remediation: defaults, then its risk, then its id. */
-export function resolvePolicy(config: PolicyConfig, remediation: { id: string; risk: Risk }): EffectivePolicy {
+/**
+ * Settles the policy for one remediation: defaults, then its risk, then its id; the playbook's own
+ * `approvers.min` (carried in the plan as minApprovals) is a floor the policy cannot go under.
+ */
+export function resolvePolicy(config: PolicyConfig, remediation: { id: string; risk: Risk; minApprovals?: number | undefined }): EffectivePolicy {
   const layers: PolicyRule[] = [config.defaults, config.byRisk[remediation.risk] ?? {}, config.byRemediation[remediation.id] ?? {}];
   const pick = <K extends keyof PolicyRule>(key: K): PolicyRule[K] =>
     layers.reduce<PolicyRule[K]>((found, layer) => (layer[key] !== undefined ? layer[key] : found), undefined);
@@ -110,7 +113,7 @@ export function resolvePolicy(config: PolicyConfig, remediation: { id: string; r
     requesters: pick('requesters') ?? null,
     approvers: pick('approvers') ?? { users: [], groups: [] },
     allowSelfApproval: pick('allowSelfApproval') ?? false,
-    approvalsRequired: pick('approvalsRequired') ?? (remediation.risk === 'high' ? 2 : 1),
+    approvalsRequired: Math.max(pick('approvalsRequired') ?? (remediation.risk === 'high' ? 2 : 1), remediation.minApprovals ?? 1),
     ttlMs: pick('ttlMs') ?? DEFAULT_APPROVAL_TTL_MS,
   };
 }

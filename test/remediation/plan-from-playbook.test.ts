@@ -32,6 +32,14 @@ function paramsFor(playbook: Playbook): Record<string, string> {
   return playbook.params?.container ? { container: ID } : {};
 }
 
+describe('approvers.min', () => {
+  it('travels from the playbook into the plan, where the policy reads it as a floor', () => {
+    const playbook = findPlaybook(shipped, 'docker-host');
+    const plan = planFromPlaybook(playbook, 'recover_containerd', { host: HOST, requestedBy: 'U0REQ' });
+    expect(plan.minApprovals).toBe(2);
+  });
+});
+
 describe('shipped remediations', () => {
   it('every playbook with remediations loads and lints, and remediation ids are unique across playbooks', () => {
     expect(shipped.errors.map((e) => e.userMessage)).toEqual([]);

@@ -25,6 +25,14 @@ describe('remediation policy', () => {
     expect(resolvePolicy(custom, { id: 'restart-docker', risk: 'high' }).approvalsRequired).toBe(3);
   });
 
+  it('never asks for fewer approvals than the playbook\'s approvers.min, whatever the policy says', () => {
+    const lenient = parsePolicyConfig({ defaults: { approvalsRequired: 1 } });
+    expect(resolvePolicy(lenient, { id: 'recover-containerd', risk: 'high', minApprovals: 3 }).approvalsRequired).toBe(3);
+    // a stricter policy still wins
+    const strict = parsePolicyConfig({ byRisk: { high: { approvalsRequired: 4 } } });
+    expect(resolvePolicy(strict, { id: 'recover-containerd', risk: 'high', minApprovals: 3 }).approvalsRequired).toBe(4);
+  });
+
   it('lets the most specific layer win field by field and defaults the lifetime to fifteen minutes', () => {
     const prune = resolvePolicy(config, { id: 'prune-docker', risk: 'high' });
     expect(prune.approvers.users).toEqual(['USRE1', 'USRE2']);
