@@ -127,9 +127,10 @@ export class RemediationService {
     await this.deps.audit.append({ event: 'refused', action, code: decision.code, reason: decision.reason, ...where });
   }
 
-  private async currentDigest(plan: RemediationPlan): Promise<string> {
+  /** The plan rendered again from its playbook now, and the digest an approval must still match. */
+  private async rendered(plan: RemediationPlan): Promise<{ plan: RemediationPlan | null; digest: string }> {
     const current = await this.deps.plans.current(plan);
-    return current ? planDigest(current) : 'remediation-removed';
+    return { plan: current, digest: current ? planDigest(current) : 'remediation-removed' };
   }
 
   /** Opens an approval request for a plan; the requester is `plan.requestedBy`. */
@@ -181,7 +182,7 @@ export class RemediationService {
       return answer(allowed, request.approvals.length, request);
     }
     const result = await this.deps.store.approve(id, userId, {
-      currentDigest: await this.currentDigest(request.plan),
+      currentDigest: (await this.rendered(request.plan)).digest,
       allowSelfApproval: policy.allowSelfApproval,
       approvalsRequired: policy.approvalsRequired,
     });
@@ -266,8 +267,11 @@ export class RemediationService {
       await this.refused('execute', decision, where);
       return { ran: false, decision };
     }
+    // what runs is the plan rendered again now, whose digest the claim checks against the approved
+    // one: never the copy stored with the request, which anyone with Redis access could rewrite
+    const current = await this.rendered(request.plan);
     const token = randomUUID();
-    const claim = await this.deps.store.claim(id, await this.currentDigest(request.plan), token);
+    const claim = await this.deps.store.claim(id, current.digest, token);
     if (claim.status !== 'claimed') {
       if (claim.status === 'expired') await this.deps.audit.append({ event: 'expired', ...where });
       const state = claim.status === 'expired' ? 'expired' : claim.status === 'plan_changed' ? 'void' : claim.state;
@@ -277,7 +281,8 @@ export class RemediationService {
     }
     let outcome = 'failed';
     try {
-      const report = await executePlan(request.plan, runner, { clock: this.deps.clock, ...options });
+      // claimed: the digest matched, so `current` is the approved plan (a removed one never claims)
+      const report = await executePlan(current.plan as RemediationPlan, runner, { clock: this.deps.clock, ...options });
       await this.deps.audit.append({ event: 'executed', ...where, ok: report.ok, commands: report.commands });
       if (report.verification) {
         const v = report.verification;

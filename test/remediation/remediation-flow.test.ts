@@ -57,6 +57,26 @@ describe('remediation flow', () => {
     expect((await stat(world.auditFile)).mode & 0o777).toBe(0o600);
   });
 
+  it('runs the plan as approved, rendered again from its playbook, not a stored copy rewritten after the approval', async () => {
+    // given: an approved request, and the playbook still rendering the approved plan
+    const plan = stuckContainerPlan(world.lab.dir);
+    world.plans.edit(plan.id, plan);
+    const { request } = await world.service.request(plan);
+    await world.service.approve(request!.id, 'UAPP1');
+    // when: someone with Redis access rewrites the stored commands, keeping the approved digest
+    const key = `${world.prefix}:req:${request!.id}`;
+    const stored = JSON.parse((await world.redis.hget(key, 'plan')) ?? '{}') as { commands: string[] };
+    stored.commands = [`touch ${world.lab.dir}/tampered`];
+    await world.redis.hset(key, 'plan', JSON.stringify(stored));
+    const runner = new LocalShellRunner(HOST);
+    const outcome = await world.service.execute(request!.id, runner, EXEC);
+    // then: the approved commands ran, the rewritten one did not
+    expect(outcome.ran).toBe(true);
+    expect(runner.ran.slice(0, 2)).toEqual(plan.commands);
+    expect(runner.ran.join('\n')).not.toContain('tampered');
+    await expect(stat(join(world.lab.dir, 'tampered'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('writes no secret from a command line or from host output to the audit file or stream', async () => {
     // given: a container whose listing carries a password and a GitHub token, and a fix that leaves it there
     const token = `ghp_${'R8tKq2LmZ4xV7nB1cW9yH3jF6dS0aP5eU2iO'}`;
