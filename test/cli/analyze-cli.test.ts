@@ -1,10 +1,12 @@
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, symlinkSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
+import { ensureBuilt, REPO } from '../helpers/processes.js';
 
 const made: string[] = [];
 /** A temporary directory removed after the suite. */
@@ -64,5 +66,48 @@ describe('sickbay analyze', () => {
     const io = captureIo();
     expect(await runCli(['analyze', root, '--json'], io)).toBe(0);
     expect((JSON.parse(io.stdout) as { host: string }).host).toBe('sos-host-1');
+  });
+
+  it('exits 2 with one line per refused file, naming it and why, and never quotes a file outside the bundle', async () => {
+    const outside = tempDir('sickbay-outside-');
+    writeFileSync(join(outside, 'shadow'), 'root:$6$SECRETHASH$:19000:0:99999:7:::\n');
+    const dir = tempDir('sickbay-link-out-');
+    symlinkSync(join(outside, 'shadow'), join(dir, 'dmesg'));
+    symlinkSync('/etc/hostname', join(dir, 'uname'));
+    writeFileSync(join(dir, 'uptime'), ' 11:31:08 up 28 days,  3:45,  1 user,  load average: 3.12, 4.87, 6.02\n');
+    const io = captureIo();
+    expect(await runCli(['analyze', dir], io)).toBe(2);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toBe(
+      `sickbay: not reading ${join(dir, 'dmesg')}: it links to ${join(outside, 'shadow')}, outside the bundle\n` +
+        `not reading ${join(dir, 'uname')}: it links to /etc/hostname, outside the bundle\n`,
+    );
+  });
+
+  it('exits 2 at once on a FIFO in the bundle instead of waiting for a writer forever', () => {
+    ensureBuilt();
+    const dir = tempDir('sickbay-fifo-');
+    spawnSync('mkfifo', [join(dir, 'messages')]);
+    // A child process, killed by the guard if it blocks: a regression fails instead of hanging the suite.
+    const run = spawnSync(process.execPath, [join(REPO, 'bin/sickbay'), 'analyze', dir], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(`sickbay: not reading ${join(dir, 'messages')}: it is a FIFO, not a regular file\n`);
+  });
+
+  it('reads the tail of a 2 GiB log up to --max-file-mib and says so in the report, exit 0', async () => {
+    const dir = tempDir('sickbay-huge-');
+    writeFileSync(join(dir, 'dmesg'), '');
+    truncateSync(join(dir, 'dmesg'), 2 * 1024 ** 3); // sparse: no disk used
+    const io = captureIo();
+    expect(await runCli(['analyze', dir, '--max-file-mib', '1'], io)).toBe(0);
+    expect(io.stderr).toBe('');
+    expect(io.stdout).toContain('dmesg (its first 2047 MiB not read: over the read cap)');
+  });
+
+  it('exits 2 on a --max-file-mib out of range', async () => {
+    const io = captureIo();
+    expect(await runCli(['analyze', join(INCIDENTS_DIR, 'mesos-java-oom-137'), '--max-file-mib', '0'], io)).toBe(2);
+    expect(io.stderr).toBe('sickbay: --max-file-mib must be a whole number from 1 to 256, not "0"\n');
   });
 });
