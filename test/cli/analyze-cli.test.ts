@@ -7,6 +7,7 @@ import { runCli } from '../../src/cli/program.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 import { ensureBuilt, REPO } from '../helpers/processes.js';
+import { HOSTILE_TEXT, RAW_CONTROL } from '../helpers/hostile-text.js';
 
 const made: string[] = [];
 /** A temporary directory removed after the suite. */
@@ -109,5 +110,47 @@ describe('sickbay analyze', () => {
     const io = captureIo();
     expect(await runCli(['analyze', join(INCIDENTS_DIR, 'mesos-java-oom-137'), '--max-file-mib', '0'], io)).toBe(2);
     expect(io.stderr).toBe('sickbay: --max-file-mib must be a whole number from 1 to 256, not "0"\n');
+  });
+
+  describe('with a host that printed terminal escapes', () => {
+    const hostile = () => {
+      const dir = tempDir('sickbay-escapes-');
+      const line = `[ 1.0] unregister_netdevice: waiting for veth1 to become free. Usage count = 1 ${HOSTILE_TEXT.split('\n')[0]}`;
+      writeFileSync(join(dir, 'dmesg'), `${line}\n`);
+      writeFileSync(join(dir, 'meta.json'), JSON.stringify({ host: 'web-1\x1b]0;owned\x07', collected_at: '\x1b[2J2026' }));
+      return { dir, line };
+    };
+
+    it('prints them visibly in the terminal report, never raw', async () => {
+      const io = captureIo();
+      io.colour = true;
+      expect(await runCli(['analyze', hostile().dir], io)).toBe(0);
+      const withoutOwnColours = io.stdout.replace(/\x1b\[(?:1;31|33|36|1|2|0)m/g, '');
+      expect(withoutOwnColours.split('\n').filter((l) => RAW_CONTROL.test(l))).toEqual([]);
+      expect(io.stdout).toContain('== web-1␛]0;owned␇');
+      expect(io.stdout).toContain('Usage count = 1 pwn ␛]0;owned␇ ␛[31mred␛[0m \ufffd2J clear');
+    });
+
+    it('keeps them exact but escaped in JSON', async () => {
+      const { dir, line } = hostile();
+      const io = captureIo();
+      expect(await runCli(['analyze', dir, '--json'], io)).toBe(0);
+      expect(io.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+      const report = JSON.parse(io.stdout) as { host: string; findings: { evidence: { text: string }[] }[] };
+      expect(report.host).toBe('web-1\x1b]0;owned\x07');
+      expect(report.findings[0]?.evidence[0]?.text).toBe(line);
+    });
+
+    it('prints a refusal naming a file whose name holds escapes visibly', async () => {
+      const outside = tempDir('sickbay-outside-');
+      const name = join(outside, 'x\x1b]0;owned\x07\u009b2J');
+      writeFileSync(name, 'secret\n');
+      const dir = tempDir('sickbay-escape-link-');
+      symlinkSync(name, join(dir, 'dmesg'));
+      const io = captureIo();
+      expect(await runCli(['analyze', dir], io)).toBe(2);
+      expect(io.stderr).not.toMatch(RAW_CONTROL);
+      expect(io.stderr).toContain('x␛]0;owned␇\ufffd2J, outside the bundle');
+    });
   });
 });

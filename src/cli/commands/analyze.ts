@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { analyze } from '../../analysis/index.js';
 import { DEFAULT_MAX_FILE_BYTES, MAX_FILE_BYTES_LIMIT, readBundle } from '../../bundles/index.js';
 import { renderTerminal } from '../../report/index.js';
-import { InputError, systemClock } from '../../domain/index.js';
+import { InputError, jsonText, systemClock } from '../../domain/index.js';
 import type { CliIo } from '../io.js';
 
 const MiB = 1024 * 1024;
@@ -31,7 +31,7 @@ export function registerAnalyze(program: Command, io: CliIo): void {
         reports.push(analyze(bundle, { now: systemClock.now() }));
       }
       if (opts.json) {
-        io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
+        io.out(jsonText(reports.length === 1 ? reports[0] : reports, 2) + '\n');
       } else {
         io.out(reports.map((r) => renderTerminal(r, { colour: io.colour })).join('\n'));
       }
