@@ -56,13 +56,13 @@ async function readAt(handle: FileHandle, buf: Buffer, position: number): Promis
  * The last `cap` bytes of a file of `size` bytes, from its first whole line: one positioned read
  * of cap + 1 bytes (the byte before the window says whether it starts on a line boundary).
  */
-async function readTail(handle: FileHandle, size: number, cap: number): Promise<FileText> {
+async function readTail(handle: FileHandle, size: number, cap: number, scratch: (bytes: number) => Buffer): Promise<FileText> {
   if (size <= cap) {
-    const buf = Buffer.allocUnsafe(size);
+    const buf = scratch(size);
     return { text: buf.toString('utf8', 0, await readAt(handle, buf, 0)), unreadBytes: 0 };
   }
   const start = size - cap - 1;
-  const buf = Buffer.allocUnsafe(cap + 1);
+  const buf = scratch(cap + 1);
   const got = await readAt(handle, buf, start);
   let from = 1;
   if (buf[0] !== 0x0a) {
@@ -84,6 +84,8 @@ async function readTail(handle: FileHandle, size: number, cap: number): Promise<
 export class BundleFiles {
   readonly maxFileBytes: number;
   private readonly refusals: string[] = [];
+  /** One read buffer for every file, grown to the largest read: the peak is one cap plus the strings kept. */
+  private buffer: Buffer | undefined;
 
   private constructor(
     private readonly root: string,
@@ -125,12 +127,17 @@ export class BundleFiles {
       const info = await handle.stat();
       if (!info.isFile() || info.dev !== before.dev || info.ino !== before.ino) return this.refuse(path, 'it was replaced while being opened');
       if (whole && info.size > this.maxFileBytes) return this.refuse(path, `it is ${mib(info.size)}, over the ${mib(this.maxFileBytes)} read cap`);
-      return await readTail(handle, info.size, this.maxFileBytes);
+      return await readTail(handle, info.size, this.maxFileBytes, (bytes) => this.scratch(bytes));
     } catch (err) {
       return this.refuse(path, `it cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     } finally {
       await handle?.close();
     }
+  }
+
+  private scratch(bytes: number): Buffer {
+    if (!this.buffer || this.buffer.length < bytes) this.buffer = Buffer.allocUnsafe(bytes);
+    return this.buffer.subarray(0, bytes);
   }
 
   /** Names in a folder of the bundle, sorted; none when it is absent or unreadable. */
