@@ -20,9 +20,16 @@ export async function readBundle(dir: string, options: BundleReadOptions = {}): 
   if (!info.isDirectory()) throw noSuchBundle(dir);
   if (await isSosreport(dir)) return readSosreport(dir, options);
 
-  const reader = await BundleFiles.open(dir, options);
+  let reader: BundleFiles;
+  let names: string[];
+  try {
+    reader = await BundleFiles.open(dir, options);
+    names = (await readdir(dir)).filter(isSpecName).sort();
+  } catch (err) {
+    if (err instanceof RangeError) throw err; // a cap out of range is the caller's bug
+    throw noSuchBundle(dir, err);
+  }
   const meta = await readMeta(dir, reader);
-  const names = (await readdir(dir)).filter(isSpecName).sort();
   const files = new Map<string, string>();
   const unread = new Map<string, number>();
   // One file at a time, decoded from one Buffer: readFile(path, 'utf8') builds a rope of chunks that
