@@ -52,11 +52,12 @@ async function readGuarded(dir: string): Promise<unknown> {
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('reading a bundle refuses what is not a regular file inside it', () => {
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    for (const dir of made) rmSync(dir, { recursive: true, force: true });
-  });
 
   it('refuses a spec that links to a file outside the bundle, naming it, without quoting it', async () => {
     const dir = tempDir('bundle-link-out-');
