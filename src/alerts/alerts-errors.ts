@@ -27,3 +27,13 @@ export class AlertSourceError extends BotError {
     super('alert_source_unavailable', userMessage, { ...options, retryable: true });
   }
 }
+
+/**
+ * The Marathon event stream misbehaved: an event or line past the size cap, or no bytes at all
+ * (not even a heartbeat) for the idle timeout. The connection is dropped and made again with backoff.
+ */
+export class AlertStreamError extends BotError {
+  constructor(code: 'alert_stream_event_too_large' | 'alert_stream_idle', userMessage: string) {
+    super(code, userMessage, { retryable: true });
+  }
+}

@@ -6,10 +6,11 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { AlertStreamError } from './alerts-errors.js';
 import type { FailedTask, TaskState } from './failed-task.schema.js';
 import { fromMarathonEvent } from './normalise.js';
 import { silentLogger, type AlertLogger } from './ports.js';
-import { SseParser, type SseEvent } from './sse-parser.js';
+import { SseParser, type SseEvent, type SseParserOptions } from './sse-parser.js';
 
 export interface BackoffOptions {
   /** First reconnect delay ceiling. @defaultValue 500 */
@@ -18,7 +19,13 @@ export interface BackoffOptions {
   maxMs?: number;
 }
 
-export interface MarathonStreamDeps {
+/**
+ * 60 s. Marathon's event stream (Jetty's EventSource) writes a heartbeat every 10 s, so a stream
+ * silent for six of them is dead (a half-open TCP connection, a proxy that stopped forwarding).
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+export interface MarathonStreamDeps extends SseParserOptions {
   /** Marathon's base URL, e.g. `http://marathon.test.local:8080`. */
   url: string;
   /** Task statuses that count as failures. @defaultValue ['TASK_FAILED'] */
@@ -33,6 +40,8 @@ export interface MarathonStreamDeps {
   /** For jitter; tests may fix it. @defaultValue Math.random */
   random?: () => number;
   logger?: AlertLogger;
+  /** No bytes at all (not even a heartbeat) for this long, from the request on: drop and reconnect. @defaultValue DEFAULT_IDLE_TIMEOUT_MS */
+  idleTimeoutMs?: number;
 }
 
 export interface MarathonStreamStats {
@@ -72,6 +81,25 @@ export function createMarathonEventStream(deps: MarathonStreamDeps): MarathonEve
   let retryTimer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
   let pending = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const idleMs = deps.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+
+  /** (Re)starts the idle clock of `req`; with `paused`, stops it (we are not reading, so silence is ours). */
+  function idle(req: ClientRequest, paused = false): void {
+    clearTimeout(idleTimer);
+    idleTimer = paused
+      ? undefined
+      : setTimeout(() => {
+          const err = new AlertStreamError('alert_stream_idle', `no bytes from ${url.origin} for ${idleMs / 1000} s, not even a heartbeat; dropped the connection`);
+          drop(req, err.userMessage);
+        }, idleMs);
+  }
+
+  /** Ends a connection that misbehaves: the reason is logged by scheduleReconnect, before the close events it causes. */
+  function drop(req: ClientRequest, why: string): void {
+    scheduleReconnect(req, why);
+    req.destroy();
+  }
 
   function refuse(reason: string): void {
     stats.refused += 1;
@@ -113,6 +141,7 @@ export function createMarathonEventStream(deps: MarathonStreamDeps): MarathonEve
     // a late error or close from a connection already replaced must not start a second one
     if (req !== current) return;
     current = undefined;
+    clearTimeout(idleTimer);
     if (stopped) return;
     stats.drops += 1;
     const delay = backoffDelay(attempt, deps.backoff ?? {}, random);
@@ -131,15 +160,27 @@ export function createMarathonEventStream(deps: MarathonStreamDeps): MarathonEve
       return;
     }
     stats.connects += 1;
-    const parser = new SseParser();
+    const parser = new SseParser(deps.maxEventBytes === undefined ? {} : { maxEventBytes: deps.maxEventBytes });
     res.setEncoding('utf8');
+    idle(req);
     res.on('data', (chunk: string) => {
+      if (req !== current) return;
+      idle(req);
       const events = parser.push(chunk);
       if (events.length > 0) attempt = 0;
       for (const event of events) handle(event);
+      if (parser.failure) {
+        drop(req, parser.failure.userMessage);
+        return;
+      }
       if (pending > PAUSE_ABOVE && !res.isPaused()) {
         res.pause();
-        void chain.then(() => res.resume());
+        idle(req, true);
+        void chain.then(() => {
+          if (req !== current) return;
+          idle(req);
+          res.resume();
+        });
       }
     });
     res.on('close', () => scheduleReconnect(req, 'stream closed'));
@@ -152,6 +193,8 @@ export function createMarathonEventStream(deps: MarathonStreamDeps): MarathonEve
     if (lastEventId !== undefined) headers['Last-Event-ID'] = lastEventId;
     const req = request(url, { headers });
     current = req;
+    // from the request on: a server that accepts and never answers is as dead as a silent stream
+    idle(req);
     req.on('socket', (socket) => socket.setKeepAlive(true, 30_000));
     req.on('response', (res) => onResponse(req, res));
     req.on('error', (err) => scheduleReconnect(req, err.message));
@@ -169,6 +212,7 @@ export function createMarathonEventStream(deps: MarathonStreamDeps): MarathonEve
       stopped = true;
       if (retryTimer) clearTimeout(retryTimer);
       retryTimer = undefined;
+      clearTimeout(idleTimer);
       current?.destroy();
       current = undefined;
       await chain;

@@ -11,6 +11,11 @@ export interface AnalyzeOptions {
   rules?: readonly Rule[];
 }
 
+function mebibytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return `${mib < 10 ? mib.toFixed(1) : Math.round(mib)} MiB`;
+}
+
 /** Bundle in, report out. Pure: no file system, network, env or clock in reach. */
 export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport {
   const facts = buildFacts(bundle);
@@ -25,11 +30,19 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
     if (lead > 0) findings.unshift(...findings.splice(lead, 1));
   }
   const gaps = Object.entries(facts.steps)
-    .filter(([, step]) => step.timed_out || step.error || (step.exit !== undefined && step.exit !== null && step.exit !== 0))
+    .filter(([, step]) => step.timed_out || step.error || step.unread_bytes || (step.exit !== undefined && step.exit !== null && step.exit !== 0))
     .map(([spec, step]) => ({
       spec,
-      // a command whose output outgrew the cap is stopped writing (and often exits non-zero): say so
-      reason: step.timed_out ? 'timed out' : step.error ?? (step.truncated ? `output cut at the size cap (exit ${String(step.exit)})` : `exit ${String(step.exit)}`),
+      reason: step.timed_out
+        ? 'timed out'
+        : (step.error ??
+          // a file read from its tail: what happened before it is not in the report
+          (step.unread_bytes
+            ? `its first ${mebibytes(step.unread_bytes)} not read: over the read cap`
+            : // a command whose output outgrew the cap is stopped writing (and often exits non-zero): say so
+              step.truncated
+              ? `output cut at the size cap (exit ${String(step.exit)})`
+              : `exit ${String(step.exit)}`)),
     }));
   return {
     host: facts.host,

@@ -142,6 +142,7 @@ export async function startIntake(options: IntakeStartOptions): Promise<IntakeHa
         statuses: states,
         onTask: (task) => intake.accept(task),
         onRefused: (reason) => logger.warn({ reason }, 'Marathon event refused'),
+        idleTimeoutMs: env.MARATHON_IDLE_TIMEOUT_MS, maxEventBytes: env.MARATHON_MAX_EVENT_BYTES,
         ...(options.marathonBackoff ? { backoff: options.marathonBackoff } : {}),
         logger,
       })

@@ -7,3 +7,8 @@ export function noSuchBundle(dir: string, cause?: unknown): BundleError {
 export function badMeta(dir: string, why: string, cause?: unknown): BundleError {
   return new BundleError('bundle_meta_invalid', `${dir}/meta.json is malformed: ${why}`, { cause });
 }
+
+/** One line per refused file: a link out of the bundle, a device, a FIFO, a file that cannot be read. */
+export function filesRefused(lines: readonly string[]): BundleError {
+  return new BundleError('bundle_file_refused', lines.join('\n'));
+}

@@ -1,14 +1,16 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { BundleMetaSchema, isSpecName, type Bundle, type BundleMeta } from '../domain/index.js';
 import { badMeta, noSuchBundle } from './bundle-errors.js';
+import { BundleFiles, withUnread, type BundleReadOptions } from './bundle-files.js';
 import { isSosreport, readSosreport } from './sosreport.js';
 
 /**
  * Reads an evidence bundle directory (docs/evidence.md), or an extracted sosreport.
- * Only spec files are loaded; anything else in the directory is left alone.
+ * Only spec files are loaded; anything else in the directory is left alone. Spec files must be
+ * regular files inside the bundle (see BundleFiles); anything else is refused, all at once.
  */
-export async function readBundle(dir: string): Promise<Bundle> {
+export async function readBundle(dir: string, options: BundleReadOptions = {}): Promise<Bundle> {
   let info;
   try {
     info = await stat(dir);
@@ -16,27 +18,36 @@ export async function readBundle(dir: string): Promise<Bundle> {
     throw noSuchBundle(dir, err);
   }
   if (!info.isDirectory()) throw noSuchBundle(dir);
-  if (await isSosreport(dir)) return readSosreport(dir);
+  if (await isSosreport(dir)) return readSosreport(dir, options);
 
-  const meta = await readMeta(dir);
-  const names = await readdir(dir);
+  let reader: BundleFiles;
+  let names: string[];
+  try {
+    reader = await BundleFiles.open(dir, options);
+    names = (await readdir(dir)).filter(isSpecName).sort();
+  } catch (err) {
+    if (err instanceof RangeError) throw err; // a cap out of range is the caller's bug
+    throw noSuchBundle(dir, err);
+  }
+  const meta = await readMeta(dir, reader);
   const files = new Map<string, string>();
+  const unread = new Map<string, number>();
   // One file at a time, decoded from one Buffer: readFile(path, 'utf8') builds a rope of chunks that
   // the first regex flattens into a second copy, and reading 100 MB logs in parallel doubles the peak.
-  for (const name of names.filter(isSpecName).sort()) {
-    files.set(name, (await readFile(join(dir, name))).toString('utf8'));
+  for (const name of names) {
+    const got = await reader.read(name);
+    if (!got) continue;
+    files.set(name, got.text);
+    if (got.unreadBytes) unread.set(name, got.unreadBytes);
   }
-  return { meta: { ...meta, host: meta.host ?? basename(dir) }, files };
+  reader.check();
+  return { meta: withUnread({ ...meta, host: meta.host ?? basename(dir) }, unread), files };
 }
 
-async function readMeta(dir: string): Promise<BundleMeta> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, 'meta.json'), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw badMeta(dir, 'cannot be read', err);
-  }
+async function readMeta(dir: string, reader: BundleFiles): Promise<BundleMeta> {
+  // absent is "no meta"; refused is reported by reader.check() with the other refusals
+  const text = (await reader.read('meta.json', true))?.text;
+  if (text === undefined) return {};
   let json: unknown;
   try {
     json = JSON.parse(text);

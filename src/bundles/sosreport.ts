@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Bundle, SpecName } from '../domain/index.js';
+import { BundleFiles, withUnread, type BundleReadOptions, type FileText } from './bundle-files.js';
 
 /**
  * Where a sosreport keeps what each spec needs. Each entry is a list of candidates, first match
@@ -29,67 +30,50 @@ export async function isSosreport(dir: string): Promise<boolean> {
   }
 }
 
-async function findSource(root: string, candidate: string): Promise<string | undefined> {
-  if (!candidate.endsWith('*')) {
-    try {
-      if ((await stat(join(root, candidate))).isFile()) return join(root, candidate);
-    } catch {
-      /* absent: try the next candidate */
-    }
-    return undefined;
+/** The text of a candidate, or undefined when it is absent or refused (reader.check() reports that). */
+async function readSource(reader: BundleFiles, candidate: string): Promise<FileText | undefined> {
+  let rel = candidate;
+  if (candidate.endsWith('*')) {
+    const prefix = candidate.slice(0, -1);
+    const folder = prefix.slice(0, prefix.lastIndexOf('/'));
+    const stem = prefix.slice(prefix.lastIndexOf('/') + 1);
+    const name = (await reader.list(folder)).find((n) => n.startsWith(stem));
+    if (!name) return undefined;
+    rel = `${folder}/${name}`;
   }
-  const prefix = candidate.slice(0, -1);
-  const folder = join(root, prefix.slice(0, prefix.lastIndexOf('/')));
-  const stem = prefix.slice(prefix.lastIndexOf('/') + 1);
-  try {
-    const names = (await readdir(folder)).filter((n) => n.startsWith(stem)).sort();
-    return names[0] ? join(folder, names[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function readIfPresent(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return reader.read(rel);
 }
 
 /** Maps an extracted sosreport to a bundle. Specs sos does not capture stay "not collected". */
-export async function readSosreport(root: string): Promise<Bundle> {
+export async function readSosreport(root: string, options: BundleReadOptions = {}): Promise<Bundle> {
+  const reader = await BundleFiles.open(root, options);
   const files = new Map<string, string>();
+  const unread = new Map<string, number>();
   for (const [spec, candidates] of SOS_SOURCES) {
     for (const candidate of candidates) {
-      const path = await findSource(root, candidate);
-      const text = path ? await readIfPresent(path) : undefined;
-      if (text !== undefined) {
-        files.set(spec, text);
-        break;
-      }
+      const got = await readSource(reader, candidate);
+      if (!got) continue;
+      files.set(spec, got.text);
+      if (got.unreadBytes) unread.set(spec, got.unreadBytes);
+      break;
     }
   }
-  const cpuinfo = await readIfPresent(join(root, 'proc/cpuinfo'));
+  const cpuinfo = (await reader.read('proc/cpuinfo', true))?.text;
   if (cpuinfo) files.set('nproc', `${(cpuinfo.match(/^processor\s*:/gm) ?? []).length}\n`);
-  const inspect = await readSosInspect(root);
+  const inspect = await readSosInspect(reader);
   if (inspect) files.set('docker_inspect', inspect);
-  const hostname = (await readIfPresent(join(root, 'hostname')))?.trim();
-  return { meta: { host: hostname || basename(root) }, files };
+  const hostname = (await reader.read('hostname', true))?.text.trim();
+  reader.check();
+  return { meta: withUnread({ host: hostname || basename(root) }, unread), files };
 }
 
 /** sos writes one `docker inspect` per container; join them into the one array the spec expects. */
-async function readSosInspect(root: string): Promise<string | undefined> {
-  const folder = join(root, 'sos_commands/docker/containers');
-  let names: string[];
-  try {
-    names = (await readdir(folder)).filter((n) => n.startsWith('docker_inspect')).sort();
-  } catch {
-    return undefined;
-  }
+async function readSosInspect(reader: BundleFiles): Promise<string | undefined> {
+  const folder = 'sos_commands/docker/containers';
+  const names = (await reader.list(folder)).filter((n) => n.startsWith('docker_inspect'));
   const items: unknown[] = [];
   for (const name of names) {
-    const text = await readIfPresent(join(folder, name));
+    const text = (await reader.read(`${folder}/${name}`, true))?.text;
     if (!text) continue;
     try {
       const parsed: unknown = JSON.parse(text);

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isBotError } from '../domain/index.js';
+import { isBotError, printable } from '../domain/index.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDemo } from './commands/demo.js';
@@ -45,10 +45,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
     }
     if (isBotError(err)) {
-      io.err(`sickbay: ${err.userMessage}\n`);
+      // messages name files, hosts and values from outside: shown, never obeyed by the terminal
+      io.err(`sickbay: ${printable(err.userMessage, { newlines: true })}\n`);
       return err.retryable ? EXIT_FAILURE : EXIT_BAD_INPUT;
     }
-    io.err(`sickbay: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    io.err(`sickbay: internal error: ${printable((err as Error).stack ?? String(err), { newlines: true })}\n`);
     return EXIT_FAILURE;
   }
 }

@@ -63,6 +63,10 @@ export const EnvSchema = z.object({
   SICKBAY_ALERTS_CHANNEL: z.string().regex(slackId, 'a channel id looks like C0123ABCD').optional(),
   /** Marathon base URL: the intake subscribes to its /v2/events stream. */
   MARATHON_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Marathon's event stream silent (not even a heartbeat) this long is dropped and made again (ms). @defaultValue 60000 */
+  MARATHON_IDLE_TIMEOUT_MS: intFromEnv(1000, 3_600_000).default(60_000),
+  /** An event (or a line) of Marathon's stream longer than this drops the connection (bytes). @defaultValue 8388608 */
+  MARATHON_MAX_EVENT_BYTES: intFromEnv(64 * 1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Mesos master base URL: the intake polls /master/state. */
   MESOS_MASTER_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Task states that count as failures, comma-separated. @defaultValue TASK_FAILED */

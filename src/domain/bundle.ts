@@ -7,6 +7,8 @@ export const StepMetaSchema = z
     timed_out: z.boolean().optional(),
     duration_ms: z.number().nonnegative().optional(),
     truncated: z.boolean().optional(),
+    /** Bytes at the start of the file a reader skipped because the file outgrew its cap (the tail was read). */
+    unread_bytes: z.number().int().nonnegative().optional(),
     /** Why the step could not run at all (connection lost, sudo refused...). */
     error: z.string().optional(),
     /** The command that produced the output, for the record. */

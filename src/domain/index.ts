@@ -6,3 +6,4 @@ export * from './ports.js';
 export * from './target.js';
 export * from './names.js';
 export * from './shell.js';
+export * from './text.js';

@@ -1,6 +1,7 @@
 import type { Playbook } from './playbook.schema.js';
 import { ownValue } from './params.js';
 import { SHELL_SNIPPETS, snippetRefs } from './snippets.js';
+import { reinterpretedPlaceholders } from './shell-contexts.js';
 import { insideQuotes, placeholders } from './template.js';
 import type { YamlPath } from './yaml-source.js';
 
@@ -10,8 +11,8 @@ export interface LintProblem {
 }
 
 /**
- * Checks what the schema alone cannot: templates name only declared params and never inside
- * quotes, and include only known snippets, each on a line of its own; step ids and specs are
+ * Checks what the schema alone cannot: templates name only declared params, never inside quotes
+ * nor where a second parse would run them as code (shell-contexts.ts), and include only known snippets, each on a line of its own; step ids and specs are
  * unique, `when` and `verify` refer to things that exist (a `when.step` to an earlier step), and
  * optional params are only used by steps guarded on them.
  */
@@ -69,9 +70,14 @@ export function lintPlaybook(playbook: Playbook): LintProblem[] {
 
 function lintTemplate(template: string, declared: Readonly<Record<string, unknown>>, path: YamlPath): LintProblem[] {
   const problems: LintProblem[] = [];
+  const reinterpreted = new Map(reinterpretedPlaceholders(template).map((r) => [r.index, r.why]));
   for (const { name, index } of placeholders(template)) {
+    const why = reinterpreted.get(index);
     if (!Object.hasOwn(declared, name)) {
       problems.push({ path, message: `{{${name}}} refers to an undeclared param (declared: ${Object.keys(declared).join(', ') || 'none'})` });
+    } else if (why) {
+      // whatever its pattern: a value is quoted for the command line, and that quoting is gone at the second parse
+      problems.push({ path, message: `{{${name}}} ${why}: a value is quoted for one parse only; keep it a plain argument (to a script: sh -c '… "$1"' sh {{${name}}})` });
     } else if (insideQuotes(template, index)) {
       problems.push({ path, message: `{{${name}}} is inside quotes: values are single-quoted for you, write it bare` });
     }

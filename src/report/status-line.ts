@@ -1,3 +1,5 @@
+import { printable } from '../domain/index.js';
+
 /** The longest status line drawn; longer text is cut with an ellipsis so it never wraps. */
 const MAX_STATUS_CHARS = 150;
 
@@ -7,7 +9,8 @@ const MAX_STATUS_CHARS = 150;
  */
 export function createStatusLine(write: ((text: string) => void) | undefined) {
   return {
-    draw(text: string): void {
+    draw(hostText: string): void {
+      const text = printable(hostText);
       write?.(`\r\x1b[2K${text.length > MAX_STATUS_CHARS ? `${text.slice(0, MAX_STATUS_CHARS - 1)}…` : text}`);
     },
     clear(): void {

@@ -1,4 +1,4 @@
-import type { AnalysisReport, DiagnosisView, MessageRef, Notifier, OutboundMessage } from '../domain/index.js';
+import { printable, type AnalysisReport, type DiagnosisView, type MessageRef, type Notifier, type OutboundMessage } from '../domain/index.js';
 
 export interface TerminalNotifierOptions {
   /** Where finished reports and failures go (stdout). */
@@ -19,7 +19,7 @@ export function createTerminalNotifier(options: TerminalNotifierOptions): Notifi
   const finished = new Set<string>();
   const show = (ref: MessageRef, message: OutboundMessage): void => {
     if (message.kind === 'text') {
-      options.out(`${message.text}\n`);
+      options.out(`${printable(message.text, { newlines: true })}\n`);
       return;
     }
     if (message.kind !== 'diagnosis') return;
@@ -28,7 +28,7 @@ export function createTerminalNotifier(options: TerminalNotifierOptions): Notifi
     if ((view.phase !== 'done' && view.phase !== 'failed') || finished.has(ref.ts)) return;
     finished.add(ref.ts);
     if (view.phase === 'done' && view.report) options.out(options.render(view.report) + '\n');
-    else options.out(`== ${view.host}: diagnosis failed: ${view.error ?? 'unknown error'}\n\n`);
+    else options.out(`== ${printable(view.host)}: diagnosis failed: ${printable(view.error ?? 'unknown error')}\n\n`);
     options.onFinished?.(view);
   };
   return {
@@ -46,7 +46,7 @@ export function createTerminalNotifier(options: TerminalNotifierOptions): Notifi
     async uploadFile() {},
     async remove() {},
     async ephemeral(_channel, _user, text) {
-      options.out(`${text}\n`);
+      options.out(`${printable(text, { newlines: true })}\n`);
     },
   };
 }

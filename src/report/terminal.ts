@@ -1,4 +1,4 @@
-import type { AnalysisReport, Finding, Severity } from '../domain/index.js';
+import { printableDeep, type AnalysisReport, type Finding, type Severity } from '../domain/index.js';
 
 export interface TerminalOptions {
   /** ANSI colour; on when printing to a TTY. */
@@ -14,7 +14,9 @@ const SEVERITY_STYLE: Record<Severity, [label: string, ansi: string]> = {
 };
 
 /** Renders one host's report for a terminal: root cause first, then findings with proof and fixes. */
-export function renderTerminal(report: AnalysisReport, options: TerminalOptions): string {
+export function renderTerminal(hostReport: AnalysisReport, options: TerminalOptions): string {
+  // every field is host text (evidence, names, titles built from them): shown, never obeyed, one line each
+  const report = printableDeep(hostReport);
   const paint = (ansi: string, text: string) => (options.colour ? `${ansi}${text}\x1b[0m` : text);
   const bold = (text: string) => paint('\x1b[1m', text);
   const dim = (text: string) => paint('\x1b[2m', text);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { isBotError } from '../domain/index.js';
+import { isBotError, printable } from '../domain/index.js';
 
 /**
  * The one place that decides what an error shows in the channel: a BotError's userMessage, or
@@ -9,7 +9,7 @@ import { isBotError } from '../domain/index.js';
 export function userTextForError(err: unknown, logger: Logger, context: Record<string, unknown> = {}): string {
   if (isBotError(err)) {
     logger.info({ ...context, code: err.code }, err.message);
-    return err.userMessage;
+    return printable(err.userMessage, { newlines: true });
   }
   const ref = randomUUID().slice(0, 8);
   logger.error({ ...context, ref, err }, 'internal error while handling a Slack request');

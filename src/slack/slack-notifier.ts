@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { MessageRef, Notifier, OutboundMessage } from '../domain/index.js';
+import { printable, type MessageRef, type Notifier, type OutboundMessage } from '../domain/index.js';
 import { renderMessage } from './blocks/index.js';
 
 export interface SlackNotifierOptions {
@@ -46,11 +46,12 @@ export function createSlackNotifier(client: webApi.WebClient, options: SlackNoti
     },
     async uploadFile(parent, file) {
       await call('files.uploadV2', () =>
-        client.filesUploadV2({ channel_id: parent.channel, thread_ts: parent.ts, filename: file.filename, title: file.title, content: file.content }),
+        // the evidence file is shown in Slack's viewer: host text made visible, lines kept, as in messages
+        client.filesUploadV2({ channel_id: parent.channel, thread_ts: parent.ts, filename: file.filename, title: printable(file.title), content: printable(file.content, { newlines: true }) }),
       );
     },
     async ephemeral(channel, user, text) {
-      await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text }));
+      await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text: printable(text, { newlines: true }) }));
     },
   };
 }

@@ -24,7 +24,7 @@ describe('sickbay playbook lint', () => {
     const io = captureIo();
     expect(await runCli(['playbook', 'lint', 'test/fixtures/playbooks'], io)).toBe(2);
     expect(io.stdout).toBe('');
-    expect(io.stderr).toMatch(/13 of 13 playbook\(s\) have errors/);
+    expect(io.stderr).toMatch(/22 of 22 playbook\(s\) have errors/);
   });
 
   it('exits 2 naming a path that does not exist', async () => {

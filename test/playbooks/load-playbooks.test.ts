@@ -30,6 +30,16 @@ const INVALID: ReadonlyArray<[string, RegExp]> = [
   ['optional-param-unguarded.yml', /optional-param-unguarded\.yml:9:14: steps\[0\]\.command: uses optional param "container"/],
   ['name-not-file-name.yml', /name-not-file-name\.yml:1:7: name: name "something-else" must match the file name/],
   ['remediation-verifies-unknown-step.yml', /remediation-verifies-unknown-step\.yml:14:23: remediations\[0\]\.verify\.steps\[0\]: no step "docker_version"/],
+  // a second parse of a quoted value, whatever the param's pattern (shell-contexts.ts)
+  ['placeholder-after-eval.yml', /placeholder-after-eval\.yml:10:14: steps\[0\]\.command: \{\{filter\}\} follows `eval`, which parses its arguments as shell code again/],
+  ['placeholder-in-sh-c-script.yml', /placeholder-in-sh-c-script\.yml:10:14: steps\[0\]\.command: \{\{unit\}\} is in the script of `sh -c`/],
+  ['placeholder-in-heredoc.yml', /placeholder-in-heredoc\.yml:10:14: steps\[0\]\.command: \{\{unit\}\} is in a here-document/],
+  ['remediation-placeholder-in-ssh-command.yml', /remediation-placeholder-in-ssh-command\.yml:21:9: remediations\[0\]\.commands\[1\]: \{\{container\}\} is in the command `ssh` runs on the remote host/],
+  ['placeholder-piped-into-sh.yml', /placeholder-piped-into-sh\.yml:10:14: steps\[0\]\.command: \{\{container\}\} is piped into `sh`/],
+  ['placeholder-in-find-exec-sh-c.yml', /placeholder-in-find-exec-sh-c\.yml:10:14: steps\[0\]\.command: \{\{container\}\} is in the script of `sh -c`/],
+  ['placeholder-in-backticks.yml', /placeholder-in-backticks\.yml:10:14: steps\[0\]\.command: \{\{container\}\} is inside backticks/],
+  ['placeholder-in-su-c-command.yml', /placeholder-in-su-c-command\.yml:10:14: steps\[0\]\.command: \{\{unit\}\} is in the command `su -c` hands to a shell/],
+  ['placeholder-assigned-then-evaluated.yml', /placeholder-assigned-then-evaluated\.yml:10:14: steps\[0\]\.command: \{\{unit\}\} is assigned to \$u, which then follows `eval`/],
 ];
 
 describe('loading playbooks', () => {

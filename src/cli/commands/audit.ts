@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { InputError, isBotError, systemClock } from '../../domain/index.js';
+import { InputError, isBotError, jsonText, printable, systemClock } from '../../domain/index.js';
 import { EnvSchema } from '../../config/index.js';
 import { auditStreamKey, readAuditFile, readAuditStream, type AuditEvent, type AuditFilter } from '../../remediation/index.js';
 import type { CliIo } from '../io.js';
@@ -39,7 +39,8 @@ export function renderAuditTable(events: readonly AuditEvent[]): string {
   if (events.length === 0) return 'no audit events\n';
   const rows = [
     ['TIME', 'EVENT', 'HOST', 'REMEDIATION', 'ACTOR', 'REQUEST', 'DETAIL'],
-    ...events.map((e) => [e.ts, e.event, e.host ?? '-', e.remediation ?? '-', e.actor ?? '-', e.requestId ?? '-', detail(e)]),
+    // commands, reasons and problems come from hosts: shown, never obeyed by the terminal
+    ...events.map((e) => [e.ts, e.event, e.host ?? '-', e.remediation ?? '-', e.actor ?? '-', e.requestId ?? '-', detail(e)].map((cell) => printable(cell))),
   ];
   const last = rows[0]!.length - 1;
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
@@ -127,6 +128,6 @@ export function registerAudit(program: Command, io: CliIo): void {
       }
       // say where it read, so that "0 events" from the wrong place is not mistaken for a quiet log
       io.err(`sickbay: ${events.length} audit event${events.length === 1 ? '' : 's'} from ${source}\n`);
-      io.out(opts.json ? events.map((e) => JSON.stringify(e) + '\n').join('') : renderAuditTable(events));
+      io.out(opts.json ? events.map((e) => jsonText(e) + '\n').join('') : renderAuditTable(events));
     });
 }

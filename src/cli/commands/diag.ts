@@ -6,6 +6,8 @@ import {
   IDENTIFIER,
   InputError,
   isBotError,
+  jsonText,
+  printable,
   systemClock,
   type AnalysisReport,
   type DiagnosisProgress,
@@ -62,7 +64,7 @@ export function registerDiag(program: Command, io: CliIo): void {
       const params = parseParams(opts.param);
       const hosts = await resolveTargets(targets, opts);
       const playbooks = await loadPlaybooks(opts.playbooks);
-      for (const err of playbooks.errors) io.err(`sickbay: skipped a broken playbook: ${err.userMessage}\n`);
+      for (const err of playbooks.errors) io.err(`sickbay: skipped a broken playbook: ${printable(err.userMessage, { newlines: true })}\n`);
       const diagnoser = createDiagnoser({
         playbooks,
         connect: (target) => createSshRunner(target),
@@ -85,11 +87,11 @@ export function registerDiag(program: Command, io: CliIo): void {
       progress.clear();
       if (opts.json) {
         const shaped = outcomes.map((o) => o.report ?? { host: o.host, error: o.error });
-        io.out(JSON.stringify(shaped.length === 1 ? shaped[0] : shaped, null, 2) + '\n');
+        io.out(jsonText(shaped.length === 1 ? shaped[0] : shaped, 2) + '\n');
       } else {
         for (const o of outcomes) {
           if (o.report) io.out(renderTerminal(o.report, { colour: io.colour }) + '\n');
-          else io.err(`sickbay: ${o.host}: ${o.error?.message ?? 'failed'}\n`);
+          else io.err(`sickbay: ${o.host}: ${printable(o.error?.message ?? 'failed', { newlines: true })}\n`);
         }
       }
       if (outcomes.some((o) => o.error)) throw new CommandFailed();

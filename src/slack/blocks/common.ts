@@ -1,4 +1,4 @@
-import type { Severity } from '../../domain/index.js';
+import { printableDeep, type Severity } from '../../domain/index.js';
 import { clip, MAX_BLOCKS, MAX_CONTEXT_TEXT, MAX_FALLBACK_TEXT, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './limits.js';
 import type { Block, SlackMessage } from './types.js';
 
@@ -13,13 +13,17 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** A message within Block Kit's limits: at most MAX_BLOCKS blocks (the last says what was left out). */
+/**
+ * A message within Block Kit's limits: at most MAX_BLOCKS blocks (the last says what was left out).
+ * Every builder ends here, so this is where host text loses its control characters (every text,
+ * button and dialog of the message; see domain/text.ts): lengths stay the same, limits still hold.
+ */
 export function message(text: string, blocks: Block[]): SlackMessage {
   let kept = blocks;
   if (blocks.length > MAX_BLOCKS) {
     kept = [...blocks.slice(0, MAX_BLOCKS - 1), context(`… ${blocks.length - MAX_BLOCKS + 1} more blocks left out`)];
   }
-  return { text: clip(text, MAX_FALLBACK_TEXT), blocks: kept };
+  return printableDeep({ text: clip(text, MAX_FALLBACK_TEXT), blocks: kept }, { newlines: true });
 }
 
 export const mention = (user: string): string => (/^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : user);
