@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDiagnoser } from '../dist/diagnosis/index.js';
+import { mapLimit } from '../dist/shared/index.js';
 import { loadInventory } from '../dist/inventory/index.js';
 import { LAB_BUNDLE_ENV, prepareReplay, replayPath, startSshd, writeShims } from '../dist/lab/index.js';
 import { loadPlaybooks } from '../dist/playbooks/index.js';
@@ -46,15 +47,6 @@ async function startLabProcess(bundlesDir, hosts, durationScale) {
     inventory,
     stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }),
   };
-}
-
-async function mapLimit(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) { const i = next++; results[i] = await fn(items[i]); }
-  }));
-  return results;
 }
 
 const playbooks = await loadPlaybooks(playbooksDir);

@@ -2,7 +2,7 @@
  * Resolves a failed Mesos task's Docker container on its host. The command line is a constant: no
  * field of the alert reaches the shell. Matching happens here, on anchored, validated values.
  */
-import { CONTAINER_ID, type CommandRunner } from '../domain/index.js';
+import { CONTAINER_ID, hostNamed, InputError, type CommandRunner, type HostDirectory, type SshTarget } from '../domain/index.js';
 import { type FailedTask } from './failed-task.schema.js';
 import { silentLogger, type AlertLogger, type ContainerResolver } from './ports.js';
 
@@ -69,6 +69,31 @@ export function createDockerPsContainerResolver(deps: DockerPsResolverDeps): Con
       } finally {
         await runner.close();
       }
+    },
+  };
+}
+
+/**
+ * The ContainerResolver over SSH: `docker ps` on the task's inventory host (host keys verified by the
+ * runner). A host that is not in the inventory is not connected to: the container stays unknown and
+ * the sink says so in the thread.
+ */
+export function createInventoryContainerResolver(
+  directory: HostDirectory,
+  connect: (target: SshTarget) => Promise<CommandRunner>,
+  logger?: AlertLogger,
+): ContainerResolver {
+  const inner = createDockerPsContainerResolver({
+    connect: async (name) => {
+      const host = hostNamed(directory, name);
+      if (!host) throw new InputError('host_unknown', `${name} is not in the inventory of this intake.`);
+      return connect(host.ssh);
+    },
+    ...(logger ? { logger } : {}),
+  });
+  return {
+    async resolve(task) {
+      return hostNamed(directory, task.host) ? inner.resolve(task) : undefined;
     },
   };
 }

@@ -9,6 +9,7 @@ export * from './ports.js';
 export * from './storm.js';
 export * from './rate.js';
 export * from './container-resolver.js';
+export * from './incident-sink.js';
 export * from './sse-parser.js';
 export * from './marathon-sse.js';
 export * from './mesos-poller.js';

@@ -1,6 +1,6 @@
 /**
- * What alerts/ hands out: the IncidentSink port (implemented over the queue and the Slack notifier in
- * app/, and by an in-memory recorder in tests) and the ContainerResolver port (docker ps over SSH).
+ * What alerts/ hands out: the IncidentSink port (implemented over the queue and the Notifier in
+ * incident-sink.ts, and by an in-memory recorder in tests) and the ContainerResolver port (docker ps over SSH).
  */
 import type { FailedTask } from './failed-task.schema.js';
 

@@ -9,7 +9,7 @@ import type { FailedTask } from './failed-task.schema.js';
 import { rateHeadline } from './headline.js';
 import { appSlug } from './normalise.js';
 import type { RateAlert } from './ports.js';
-import { RedisScript } from './redis-script.js';
+import { RedisScript } from '../shared/index.js';
 
 export interface RateOptions {
   /** Sliding window the rate is counted over. @defaultValue 600000 (10 min) */

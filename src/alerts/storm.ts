@@ -12,7 +12,7 @@ import { FailedTaskSchema, type FailedTask } from './failed-task.schema.js';
 import { groupHeadline } from './headline.js';
 import { appSlug } from './normalise.js';
 import type { IncidentGroup } from './ports.js';
-import { RedisScript } from './redis-script.js';
+import { RedisScript } from '../shared/index.js';
 
 export interface StormOptions {
   /** Failures of one app less than this apart share one group. @defaultValue 600000 (10 min) */

@@ -1,19 +1,16 @@
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
-import type { Clock } from '../domain/index.js';
+import { groupsInAccessPolicy, loadHostAccess } from '../diagnosis/index.js';
+import { hostNamed, type Clock } from '../domain/index.js';
 import { createMetrics } from '../metrics/index.js';
-import { DiagnoseQueues, diagnoseQueueName } from '../queue/index.js';
+import { DiagnoseQueues, diagnoseQueueName, producerConnection, RemediateQueue } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
-import { createSlackApp, createSlackNotifier } from '../slack/index.js';
-import { createLogger } from './logger.js';
-import { producerConnection } from './redis.js';
-import { loadHostAccess } from './host-access.js';
-import { startBotRemediation } from './remediation.js';
-import { createSlackWebClient } from './slack-client.js';
+import { createRemediationStack, groupsInPolicy, loadRemediationPolicy, startExpirySweep } from '../remediation/index.js';
+import { createLogger } from '../shared/index.js';
+import { createSlackApp, createSlackNotifier, createSlackWebClient, slackGroupResolver, type SlackApp } from '../slack/index.js';
 
 export interface BotStartOptions {
   /** The environment to read (process.env in production). */
@@ -27,7 +24,7 @@ export interface BotStartOptions {
 }
 
 export interface BotHandle {
-  app: App;
+  app: SlackApp;
   /** The HTTP port (Slack requests and /metrics). */
   port: number;
   logger: Logger;
@@ -53,6 +50,20 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
       ),
   });
   const metricsRoute = { path: '/metrics', method: ['GET'], handler: metrics.handler };
+  // One Web API client for everything the bot says and looks up: rate limits are waited out and counted on /metrics.
+  const client = createSlackWebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, logger, (method) => metrics.slackApiError(method, 'ratelimited'));
+  const notifier = createSlackNotifier(client, { logger, onApiError: (m, c) => metrics.slackApiError(m, c) });
+  const access = config.access?.access ?? null;
+  const remediationPolicy = loadRemediationPolicy(env.SICKBAY_REMEDIATION_POLICY_FILE);
+  const remediation = createRemediationStack({
+    env,
+    redis,
+    redactor,
+    policy: remediationPolicy,
+    groups: slackGroupResolver(client, groupsInPolicy(remediationPolicy)),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const remediateQueue = new RemediateQueue({ connection: redis, prefix: env.QUEUE_PREFIX });
   const socketMode = Boolean(env.SLACK_APP_TOKEN);
   const app = createSlackApp(
     {
@@ -64,20 +75,30 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
       ...(socketMode ? {} : { customRoutes: [metricsRoute] }),
     },
     {
-      queues,
-      directory,
-      playbooks: options.playbooks ?? hostAccess.playbooks,
-      defaultPlaybook: env.SICKBAY_DEFAULT_PLAYBOOK,
-      access: config.access?.access ?? null,
-      logger,
-      // The bot posts each parent message itself: a client whose rate limits are counted on /metrics.
-      notifier: createSlackNotifier(createSlackWebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, logger, metrics), {
+      diag: {
+        queues,
+        directory,
+        playbooks: options.playbooks ?? hostAccess.playbooks,
+        defaultPlaybook: env.SICKBAY_DEFAULT_PLAYBOOK,
+        access,
+        groups: slackGroupResolver(client, groupsInAccessPolicy(access)),
         logger,
-        onApiError: (m, c) => metrics.slackApiError(m, c),
-      }),
+        // The bot posts each parent message itself, before queueing.
+        notifier,
+      },
+      remediation: {
+        desk: remediation.desk,
+        service: remediation.service,
+        messages: remediation.offers,
+        policy: remediationPolicy,
+        queue: remediateQueue,
+        zoneOf: (host) => hostNamed(directory, host)?.zone,
+        notifier,
+        logger,
+      },
     },
   );
-  const remediation = startBotRemediation(app, { env, redis, logger, directory, redactor, ...(options.clock ? { clock: options.clock } : {}) });
+  const stopExpirySweep = startExpirySweep(remediation, notifier, logger, env.SICKBAY_REMEDIATION_SWEEP_MS);
   let server: Server;
   if (socketMode) {
     await app.start();
@@ -95,7 +116,9 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
     async stop() {
       await app.stop();
       if (socketMode) await new Promise<void>((resolve) => server.close(() => resolve()));
-      await remediation.stop();
+      await stopExpirySweep();
+      await remediateQueue.close();
+      await remediation.close();
       await queues.close();
       redis.disconnect();
     },

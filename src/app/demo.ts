@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createDiagnoser } from '../diagnosis/index.js';
+import { createDiagnoser, sshConnector } from '../diagnosis/index.js';
 import { BotError, systemClock, type DiagnosisView } from '../domain/index.js';
 import { loadInventory } from '../inventory/index.js';
 import { startLab } from '../lab/index.js';
@@ -13,7 +13,7 @@ import { loadPlaybooks } from '../playbooks/index.js';
 import { createDiagnoseProcessor, createFleetProcessor, DiagnoseQueues, startDiagnoseWorkers } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
 import { createStatusLine, createTerminalNotifier, renderTerminal } from '../report/index.js';
-import { createSshRunner } from '../ssh/index.js';
+import { formatDuration } from '../shared/index.js';
 
 export interface DemoOptions {
   bundlesDir: string;
@@ -75,7 +75,8 @@ export async function runDemo(options: DemoOptions): Promise<{ hosts: number; fa
         if (view.phase === 'failed') failed++;
       },
     });
-    const diagnoser = createDiagnoser({ playbooks, connect: (target) => createSshRunner(target), clock: systemClock });
+    // lab hosts have identity files: no agent is needed
+    const diagnoser = createDiagnoser({ playbooks, connect: sshConnector({}), clock: systemClock });
     const redactor = createRedactor();
     const workers = startDiagnoseWorkers(
       { connection, prefix, zone: 'lab', concurrency: 8, name: 'sickbay-demo' },
@@ -105,7 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<{ hosts: number; fa
     await done;
     status.clear();
     options.err(
-      `demo: ${total} hosts diagnosed through the queue and SSH in ${((performance.now() - started) / 1000).toFixed(1)} s` +
+      `demo: ${total} hosts diagnosed through the queue and SSH in ${formatDuration(performance.now() - started)}` +
         `${failed ? `, ${failed} failed` : ''}\n`,
     );
     return { hosts: total, failed };

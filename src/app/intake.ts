@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   createAlertIntake,
+  createIncidentSink,
+  createInventoryContainerResolver,
   createFailureRateMonitor,
   createMarathonEventStream,
   createMesosPoller,
@@ -17,17 +19,14 @@ import {
   type TaskState,
 } from '../alerts/index.js';
 import { ConfigError, loadConfig } from '../config/index.js';
+import { sshConnector } from '../diagnosis/index.js';
 import { systemClock, type Clock, type CommandRunner, type SshTarget } from '../domain/index.js';
 import { loadInventory } from '../inventory/index.js';
 import { createMetrics } from '../metrics/index.js';
-import { DiagnoseQueues } from '../queue/index.js';
+import { DiagnoseQueues, producerConnection } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
-import { createSlackNotifier } from '../slack/index.js';
-import { sshConnector } from './host-access.js';
-import { createIncidentSink, createInventoryContainerResolver } from './incident-sink.js';
-import { createLogger } from './logger.js';
-import { producerConnection } from './redis.js';
-import { createSlackWebClient } from './slack-client.js';
+import { createLogger } from '../shared/index.js';
+import { createSlackNotifier, createSlackWebClient } from '../slack/index.js';
 
 export interface IntakeStartOptions {
   /** The environment to read (process.env in production). */
@@ -36,7 +35,7 @@ export interface IntakeStartOptions {
   inventory: string;
   /** Storm windows and rate use this clock. @defaultValue the system clock */
   clock?: Clock;
-  /** Opens a connection to a host for `docker ps`. @defaultValue createSshRunner */
+  /** Opens a connection to a host for `docker ps`. @defaultValue sshConnector(env), as every process connects */
   connect?: (target: SshTarget) => Promise<CommandRunner>;
   /** Marathon reconnect backoff. */
   marathonBackoff?: BackoffOptions;
@@ -78,7 +77,7 @@ export async function startIntake(options: IntakeStartOptions): Promise<IntakeHa
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'sickbay-intake', redactor, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const directory = await loadInventory(options.inventory);
   const metrics = createMetrics();
-  const notifier = createSlackNotifier(createSlackWebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, logger, metrics), {
+  const notifier = createSlackNotifier(createSlackWebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, logger, (method) => metrics.slackApiError(method, 'ratelimited')), {
     logger,
     onApiError: (m, c) => metrics.slackApiError(m, c),
   });

@@ -2,17 +2,32 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
-import { systemClock, type Clock } from '../domain/index.js';
+import { loadHostAccess, sshConnector, type Analyse } from '../diagnosis/index.js';
+import { systemClock, type Clock, type CommandRunner, type HostDirectory, type HostRef } from '../domain/index.js';
 import { createMetrics } from '../metrics/index.js';
-import { createDiagnoseProcessor, createFleetProcessor, diagnoseQueueName, startDiagnoseWorkers, type DiagnoseWorkers } from '../queue/index.js';
+import {
+  createDiagnoseProcessor,
+  createFleetProcessor,
+  createRemediateProcessor,
+  diagnoseQueueName,
+  startDiagnoseWorkers,
+  startRemediateWorker,
+  workerConnection,
+  type DiagnoseWorkers,
+} from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
-import { createSlackNotifier } from '../slack/index.js';
-import { createLogger } from './logger.js';
-import { workerConnection } from './redis.js';
-import { loadHostAccess } from './host-access.js';
-import { startWorkerRemediation, type WorkerRemediationOptions } from './remediation.js';
-import type { Analyse } from './replay.js';
-import { createSlackWebClient } from './slack-client.js';
+import { createRemediationStack } from '../remediation/index.js';
+import { createLogger } from '../shared/index.js';
+import { createSlackNotifier, createSlackWebClient } from '../slack/index.js';
+
+export interface WorkerRemediationOptions {
+  /** Hosts a fix may run on. @defaultValue the worker's own directory */
+  directory?: HostDirectory;
+  /** Opens a runner on a host. @defaultValue an SSH runner on the host's inventory target (host keys verified) */
+  connect?: (host: HostRef) => Promise<CommandRunner>;
+  /** Run fixes through sudo -n. @defaultValue true */
+  sudo?: boolean;
+}
 
 export interface WorkerStartOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -27,7 +42,7 @@ export interface WorkerStartOptions {
   clock?: Clock;
   progressIntervalMs?: number;
   logDestination?: { write(line: string): unknown };
-  /** Where approved fixes run and how to connect (app/remediation.ts). */
+  /** Where approved fixes run and how to connect. */
   remediation?: WorkerRemediationOptions;
 }
 
@@ -53,21 +68,27 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
   });
   const directory = hostAccess.directory;
   const metrics = createMetrics();
-  const client = createSlackWebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, logger, metrics);
+  const client = createSlackWebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, logger, (method) => metrics.slackApiError(method, 'ratelimited'));
   const notifier = createSlackNotifier(client, { logger, onApiError: (m, c) => metrics.slackApiError(m, c) });
   const diagnoser = hostAccess.diagnoser(options.clock ?? systemClock);
   const connection = workerConnection(env.REDIS_URL);
   connection.on('error', (err) => logger.warn({ code: (err as NodeJS.ErrnoException).code }, 'Redis unreachable, reconnecting'));
-  const remediation = startWorkerRemediation({
-    env,
-    connection,
-    zone,
-    directory,
-    notifier,
-    redactor,
-    logger,
-    ...options.remediation,
-  });
+  // The worker's share of remediation: the offers under its findings, and the fixes of its zone's hosts.
+  const remediation = createRemediationStack({ env, redis: connection, redactor });
+  const connectHost = sshConnector(env);
+  const remediateWorker = startRemediateWorker(
+    { connection, prefix: env.QUEUE_PREFIX, zone, name: `sickbay-remediate-${process.pid}` },
+    createRemediateProcessor({
+      service: remediation.service,
+      directory: options.remediation?.directory ?? directory,
+      connect: options.remediation?.connect ?? ((host) => connectHost(host.ssh)),
+      notifier,
+      redactor,
+      logger,
+      ...(options.remediation?.sudo !== undefined ? { sudo: options.remediation.sudo } : {}),
+    }),
+  );
+  remediateWorker.on('error', (err) => logger.warn({ err }, 'remediate worker error'));
   const workers = startDiagnoseWorkers(
     {
       connection,
@@ -108,7 +129,8 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
     ...(metricsPort !== undefined ? { metricsPort } : {}),
     async stop() {
       await workers.close();
-      await remediation.stop();
+      await remediateWorker.close();
+      await remediation.close();
       if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));
       connection.disconnect();
     },

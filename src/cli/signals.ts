@@ -15,3 +15,12 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 export function stopOnSignals(stop: () => Promise<void>): Promise<void> {
   return untilSignal().then(() => stop());
 }
+
+/**
+ * What `sickbay bot|worker|intake` do: start a composition root, then stop it cleanly on SIGTERM or
+ * SIGINT. `start` imports the root itself, lazily, so that other commands never load it.
+ */
+export async function runUntilSignal(start: () => Promise<{ stop(): Promise<void> }>): Promise<void> {
+  const running = await start();
+  await stopOnSignals(() => running.stop());
+}

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-const slackId = z.string().regex(/^[A-Z0-9]{2,32}$/, 'a Slack user or group id, like U024BE7LH or S0614TZR7');
+import { SlackIdSchema } from '../domain/index.js';
 
 /**
  * Who may run /diag on which hosts. A rule grants its users and user groups the hosts that carry
@@ -11,8 +10,8 @@ export const AccessRuleSchema = z
     name: z.string().min(1).optional(),
     tags: z.array(z.string().min(1)).default([]),
     hosts: z.array(z.string().min(1)).default([]),
-    users: z.array(slackId).default([]),
-    groups: z.array(slackId).default([]),
+    users: z.array(SlackIdSchema).default([]),
+    groups: z.array(SlackIdSchema).default([]),
   })
   .refine((r) => r.tags.length + r.hosts.length > 0, 'a rule names tags or hosts')
   .refine((r) => r.users.length + r.groups.length > 0, 'a rule names users or groups');

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { PlaybookNameSchema, ZoneNameSchema } from '../domain/index.js';
+import { PlaybookNameSchema, SlackChannelIdSchema, ZoneNameSchema } from '../domain/index.js';
 
-const slackId = /^[A-Z0-9]{2,32}$/;
 const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /**
@@ -60,7 +59,7 @@ export const EnvSchema = z.object({
   SSH_AUTH_SOCK: z.string().min(1).optional(),
   // --- alerts (`sickbay intake`, docs/alerts.md) ---
   /** Slack channel id where Mesos/Marathon incident threads are posted; `sickbay intake` needs it. */
-  SICKBAY_ALERTS_CHANNEL: z.string().regex(slackId, 'a channel id looks like C0123ABCD').optional(),
+  SICKBAY_ALERTS_CHANNEL: SlackChannelIdSchema.optional(),
   /** Marathon base URL: the intake subscribes to its /v2/events stream. */
   MARATHON_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Marathon's event stream silent (not even a heartbeat) this long is dropped and made again (ms). @defaultValue 60000 */
@@ -89,5 +88,3 @@ export const EnvSchema = z.object({
   MESOS_POLL_MS: intFromEnv(1000, 3_600_000).default(15_000),
 });
 export type Env = z.infer<typeof EnvSchema>;
-
-export const SLACK_ID_PATTERN = slackId;

@@ -62,6 +62,37 @@ export interface HostDirectory {
   list(): readonly import('./target.js').HostRef[];
 }
 
+/**
+ * The host of exactly this name, case and all; no tags and no nearest names. Jobs, alerts and
+ * approvals name hosts exactly: what a person typed goes through `resolve` instead.
+ */
+export function hostNamed(directory: Pick<HostDirectory, 'list'>, name: string): import('./target.js').HostRef | undefined {
+  return directory.list().find((h) => h.name === name);
+}
+
+/** Who acts (runs /diag, clicks a button): a chat user and the user groups they belong to. */
+export interface Actor {
+  userId: string;
+  groups: readonly string[];
+}
+
+/** Where an actor's user-group membership comes from (Slack's usergroups.users.list in production). */
+export interface GroupResolver {
+  groupsOf(userId: string): Promise<readonly string[]>;
+}
+
+/** A fixed membership table (group -> users): for tests and for groups defined in config. */
+export function staticGroupResolver(members: Readonly<Record<string, readonly string[]>>): GroupResolver {
+  return {
+    groupsOf: (userId) =>
+      Promise.resolve(
+        Object.entries(members)
+          .filter(([, users]) => users.includes(userId))
+          .map(([group]) => group),
+      ),
+  };
+}
+
 /** Progress of one diagnosis, for live updates. */
 export type DiagnosisProgress =
   | { kind: 'connected'; host: string }
@@ -137,10 +168,12 @@ export interface IncidentView {
 /** What the core asks a chat platform to show; the adapter renders it (Block Kit for Slack). */
 export type OutboundMessage =
   | { kind: 'diagnosis'; view: DiagnosisView }
-  | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; evidenceInFile: boolean; offers?: readonly RemediationOfferView[] }
+  /** One finding in the thread; the adapter decides how its evidence is shown (inline or as a file). */
+  | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; offers?: readonly RemediationOfferView[] }
   | { kind: 'fleet'; view: FleetView }
   | { kind: 'host-findings'; host: string; report: import('./finding.js').AnalysisReport }
-  | { kind: 'text'; text: string }
+  /** A note in a thread; `tone` lets the adapter mark it (Slack: an emoji), the text itself is plain. */
+  | { kind: 'text'; text: string; tone?: 'question' | 'warning' }
   | { kind: 'remediation-request'; view: RemediationRequestView }
   | { kind: 'remediation-output'; view: RemediationOutputView }
   | { kind: 'remediation-result'; view: RemediationResultView }
@@ -190,7 +223,7 @@ export interface RemediationResultView {
   title: string;
   host: string;
   status: 'fixed' | 'still_present' | 'unverified' | 'failed' | 'not_run';
-  remaining: readonly { code: string; title: string; evidence: readonly string[] }[];
+  remaining: readonly { code: string; title: string; evidence: readonly import('./finding.js').Evidence[] }[];
   problems: readonly string[];
   /** Why it failed or did not run. */
   reason?: string;
@@ -201,7 +234,6 @@ export interface Notifier {
   post(channel: string, message: OutboundMessage): Promise<MessageRef>;
   update(ref: MessageRef, message: OutboundMessage): Promise<void>;
   reply(parent: MessageRef, message: OutboundMessage): Promise<MessageRef>;
-  uploadFile(parent: MessageRef, file: { filename: string; title: string; content: string }): Promise<void>;
   ephemeral(channel: string, user: string, text: string): Promise<void>;
   /** Deletes a message the bot posted (a parent that lost the race to an identical request). */
   remove(ref: MessageRef): Promise<void>;

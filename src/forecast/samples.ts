@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { buildFacts, capacityFacts, type CapacityFacts } from '../analysis/index.js';
-import { HostNameSchema, type Bundle } from '../domain/index.js';
+import { ContainerIdSchema, HostNameSchema, type Bundle } from '../domain/index.js';
 import { ForecastError } from './forecast-errors.js';
 
 /**
@@ -22,7 +22,6 @@ export type GaugeKind = z.infer<typeof GaugeKindSchema>;
 export type ResourceKind = z.infer<typeof ResourceKindSchema>;
 
 const MountSchema = z.string().regex(/^\/[^\n]{0,4095}$/, 'a mount point is an absolute path on one line');
-const ContainerIdSchema = z.string().regex(/^[0-9a-f]{12,64}$/, 'a container id is 12-64 lowercase hex digits');
 const PoolNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:+-]{0,254}$/, 'a thin pool name is letters, digits and _.:+-');
 /**
  * 2^24 s, 1970-07-14: no sample is older, so a stored record's first byte is never 0x00, which

@@ -1,4 +1,5 @@
 import type { Bundle, Clock, CommandResult, CommandRunner, DiagnosisProgress, StepMeta } from '../domain/index.js';
+import { Semaphore } from '../shared/index.js';
 import { parseDuration } from './duration.js';
 import { checkParams, ownValue } from './params.js';
 import type { Playbook, Step } from './playbook.schema.js';
@@ -44,7 +45,7 @@ export async function collectBundle(options: CollectOptions): Promise<Bundle> {
   const limit = Math.max(1, options.channelLimit ?? runner.parallelism ?? DEFAULT_CHANNEL_LIMIT);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const collectedAt = clock.now().toISOString();
-  const acquire = semaphore(limit);
+  const slots = new Semaphore(limit);
   const files = new Map<string, string>();
   const steps: Record<string, StepMeta> = {};
   const outcomes = new Map<string, Promise<StepOutcome>>();
@@ -61,7 +62,7 @@ export async function collectBundle(options: CollectOptions): Promise<Bundle> {
     let result: CommandResult;
     try {
       command = renderTemplate(step.command, values);
-      const release = await acquire();
+      const release = await slots.acquire();
       try {
         result = await runner.run(command, {
           timeoutMs: parseDuration(step.timeout),
@@ -145,21 +146,4 @@ function ordered(steps: Record<string, StepMeta>, playbook: Playbook): Record<st
     if (meta) out[step.spec] = meta;
   }
   return out;
-}
-
-/** A counting semaphore: `await acquire()` returns the release function. */
-function semaphore(limit: number): () => Promise<() => void> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  const release = () => {
-    const next = waiting.shift();
-    // Hand the slot straight to the next waiter, so a newcomer cannot take it in between.
-    if (next) next();
-    else active -= 1;
-  };
-  return async () => {
-    if (active < limit) active += 1;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    return release;
-  };
 }

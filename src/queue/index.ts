@@ -3,10 +3,10 @@ export * from './job-ids.js';
 export { DiagnoseQueues, isRedisConnectionError, type DiagnoseQueuesOptions, type DiagnoseRequestInput, type EnqueueOutcome, type ZoneStatus } from './diagnose-queues.js';
 export { QueueDownError, BadJobDataError } from './queue-errors.js';
 export { createThrottle, type Throttle } from './throttle.js';
+export { producerConnection, workerConnection } from './redis-connections.js';
 export {
   createDiagnoseProcessor,
   postThread,
-  EVIDENCE_INLINE_CHARS,
   type DiagnoseObserver,
   type DiagnoseProcessorDeps,
   type OfferPort,

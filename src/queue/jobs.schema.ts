@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { AnalysisReportSchema, HostNameSchema, IdentifierSchema, PlaybookNameSchema, TagNameSchema, ZoneNameSchema } from '../domain/index.js';
-
-/** Slack user and channel ids, or `alert` when an alert asked. */
-export const ChatIdSchema = z.string().regex(/^[A-Za-z0-9]{1,32}$/);
+import { AnalysisReportSchema, ChatIdSchema, HostNameSchema, IdentifierSchema, PlaybookNameSchema, TagNameSchema, ZoneNameSchema } from '../domain/index.js';
 
 export const MessageRefSchema = z.object({ channel: ChatIdSchema, ts: z.string().regex(/^\d+\.\d+$/) });
 

@@ -2,7 +2,8 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { z } from 'zod';
 import { HostNameSchema, ZoneNameSchema } from '../domain/index.js';
 import { REQUEST_ID_PATTERN } from '../remediation/index.js';
-import { ChatIdSchema, MessageRefSchema } from './jobs.schema.js';
+import { ChatIdSchema } from '../domain/index.js';
+import { MessageRefSchema } from './jobs.schema.js';
 
 /** Approved remediations wait in their host's zone, for a worker that can reach the host. */
 export const REMEDIATE_QUEUE = 'remediate';

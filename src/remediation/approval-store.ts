@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Clock } from '../domain/index.js';
+import { RedisScript } from '../shared/index.js';
 import { planDigest, RemediationPlanSchema, type RemediationPlan } from './plan.schema.js';
 
 /** 16 random bytes, base64url: what a Slack button carries, and nothing else. */
@@ -47,7 +48,7 @@ export function newRequestId(): string {
  * self_approval | duplicate | recorded | approved. `expired` and `plan_changed` are returned once,
  * on the transition; later clicks see not_pending:expired / not_pending:void.
  */
-const APPROVE_LUA = `
+const APPROVE = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown', 0} end
 local state = redis.call('HGET', KEYS[1], 'state')
 local count = tonumber(redis.call('HGET', KEYS[1], 'approvalCount') or '0')
@@ -71,13 +72,13 @@ if count >= tonumber(ARGV[5]) then
   return {'approved', count}
 end
 return {'recorded', count}
-`;
+`);
 
 /*
  * reject: KEYS[1] request hash, KEYS[2] pending index. ARGV: user id, now ms, request id.
  * Returns unknown | not_pending:<state> | expired | rejected.
  */
-const REJECT_LUA = `
+const REJECT = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'pending' then return 'not_pending:' .. state end
@@ -88,13 +89,13 @@ if tonumber(ARGV[2]) >= tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then
 end
 redis.call('HSET', KEYS[1], 'state', 'rejected', 'rejectedBy', ARGV[1], 'rejectedAt', ARGV[2])
 return 'rejected'
-`;
+`);
 
 /*
  * claim: KEYS[1] request hash. ARGV: now ms, current plan digest, claim token.
  * Moves approved -> running exactly once. Returns unknown | not_claimable:<state> | expired | plan_changed | claimed.
  */
-const CLAIM_LUA = `
+const CLAIM = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'approved' then return 'not_claimable:' .. state end
@@ -108,13 +109,13 @@ if redis.call('HGET', KEYS[1], 'digest') ~= ARGV[2] then
 end
 redis.call('HSET', KEYS[1], 'state', 'running', 'claimedAt', ARGV[1], 'claimToken', ARGV[3])
 return 'claimed'
-`;
+`);
 
 /*
  * finish: KEYS[1] request hash. ARGV: claim token, outcome, now ms, retention ms.
  * running -> done, only for the holder of the claim. Returns unknown | not_running | done.
  */
-const FINISH_LUA = `
+const FINISH = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
 if redis.call('HGET', KEYS[1], 'state') ~= 'running' or redis.call('HGET', KEYS[1], 'claimToken') ~= ARGV[1] then
   return 'not_running'
@@ -122,13 +123,13 @@ end
 redis.call('HSET', KEYS[1], 'state', 'done', 'outcome', ARGV[2], 'finishedAt', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 'done'
-`;
+`);
 
 /*
  * expire due: KEYS[1] pending index. ARGV: now ms, request key prefix, max ids.
  * Moves every pending request whose time is up to expired; returns their ids (each once).
  */
-const EXPIRE_DUE_LUA = `
+const EXPIRE_DUE = new RedisScript(`
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local expired = {}
 for _, id in ipairs(ids) do
@@ -140,7 +141,7 @@ for _, id in ipairs(ids) do
   end
 end
 return expired
-`;
+`);
 
 export type ApproveStatus =
   | 'unknown'
@@ -251,17 +252,10 @@ export class ApprovalStore {
   ): Promise<ApproveResult> {
     if (!isRequestId(id)) return { status: 'unknown', approvals: 0 };
     const now = this.clock.now().getTime();
-    const [raw, count] = (await this.redis.eval(
-      APPROVE_LUA,
-      2,
-      this.key(id),
-      this.pendingKey,
-      userId,
-      String(now),
-      check.currentDigest,
-      check.allowSelfApproval ? '1' : '0',
-      String(check.approvalsRequired),
-      id,
+    const [raw, count] = (await APPROVE.run(
+      this.redis,
+      [this.key(id), this.pendingKey],
+      [userId, String(now), check.currentDigest, check.allowSelfApproval ? '1' : '0', String(check.approvalsRequired), id],
     )) as [string, number];
     return { ...splitStatus<ApproveStatus>(raw), approvals: count };
   }
@@ -269,7 +263,7 @@ export class ApprovalStore {
   async reject(id: string, userId: string): Promise<{ status: RejectStatus; state?: RequestState }> {
     if (!isRequestId(id)) return { status: 'unknown' };
     const now = this.clock.now().getTime();
-    const raw = (await this.redis.eval(REJECT_LUA, 2, this.key(id), this.pendingKey, userId, String(now), id)) as string;
+    const raw = (await REJECT.run(this.redis, [this.key(id), this.pendingKey], [userId, String(now), id])) as string;
     return splitStatus<RejectStatus>(raw);
   }
 
@@ -280,20 +274,20 @@ export class ApprovalStore {
   async claim(id: string, currentDigest: string, token: string): Promise<{ status: ClaimStatus; state?: RequestState }> {
     if (!isRequestId(id)) return { status: 'unknown' };
     const now = this.clock.now().getTime();
-    const raw = (await this.redis.eval(CLAIM_LUA, 1, this.key(id), String(now), currentDigest, token)) as string;
+    const raw = (await CLAIM.run(this.redis, [this.key(id)], [String(now), currentDigest, token])) as string;
     return splitStatus<ClaimStatus>(raw);
   }
 
   /** Records the outcome of a claimed request; false when the claim is not (or no longer) this token's. */
   async finish(id: string, token: string, outcome: string): Promise<boolean> {
     const now = this.clock.now().getTime();
-    const raw = (await this.redis.eval(FINISH_LUA, 1, this.key(id), token, outcome, String(now), String(this.retentionMs))) as string;
+    const raw = (await FINISH.run(this.redis, [this.key(id)], [token, outcome, String(now), String(this.retentionMs)])) as string;
     return raw === 'done';
   }
 
   /** Expires every pending request whose time is up; returns their ids, each exactly once. */
   async expireDue(limit = 100): Promise<string[]> {
     const now = this.clock.now().getTime();
-    return (await this.redis.eval(EXPIRE_DUE_LUA, 1, this.pendingKey, String(now), `${this.prefix}:req:`, String(limit))) as string[];
+    return (await EXPIRE_DUE.run(this.redis, [this.pendingKey], [String(now), `${this.prefix}:req:`, String(limit)])) as string[];
   }
 }

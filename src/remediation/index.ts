@@ -8,3 +8,5 @@ export * from './remediation-errors.js';
 export * from './plan-from-playbook.js';
 export * from './offers.js';
 export * from './views.js';
+export * from './remediation-stack.js';
+export * from './expiry-sweep.js';

@@ -1,11 +1,10 @@
 import { z } from 'zod';
+import { SlackGroupIdSchema, SlackUserIdSchema, userRef, type Actor } from '../domain/index.js';
 import type { Risk } from './plan.schema.js';
 
 /** Default lifetime of an approval request. */
 export const DEFAULT_APPROVAL_TTL_MS = 15 * 60 * 1000;
 
-const SlackUserIdSchema = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id looks like U024BE7LH');
-const SlackGroupIdSchema = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user-group id looks like S0614TZR7');
 
 /** Slack users and user groups. */
 export const PrincipalsSchema = z.object({
@@ -47,29 +46,6 @@ export interface EffectivePolicy {
   ttlMs: number;
 }
 
-/** Who clicked: a Slack user and the user groups they belong to (resolved by the caller, see GroupResolver). */
-export interface Actor {
-  userId: string;
-  groups: readonly string[];
-}
-
-/** Where an actor's user-group membership comes from (Slack's usergroups.users.list in production). */
-export interface GroupResolver {
-  groupsOf(userId: string): Promise<readonly string[]>;
-}
-
-/** A fixed membership table: for tests and for config-defined groups. */
-export function staticGroupResolver(members: Readonly<Record<string, readonly string[]>>): GroupResolver {
-  return {
-    groupsOf: (userId) =>
-      Promise.resolve(
-        Object.entries(members)
-          .filter(([, users]) => users.includes(userId))
-          .map(([group]) => group),
-      ),
-  };
-}
-
 export const REFUSAL_CODES = [
   'not_a_requester',
   'no_approvers_configured',
@@ -86,15 +62,25 @@ export const REFUSAL_CODES = [
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
-/** A policy or state decision; `reason` is written for an ephemeral Slack reply. */
-export type Decision = { allowed: true; reason: string } | { allowed: false; code: RefusalCode; reason: string };
+/**
+ * A policy or state decision. `reason` is plain text for the person who acted (an ephemeral reply)
+ * and the audit log; the people it names are written with userRef() and listed in `mentions`.
+ */
+export type Decision = ({ allowed: true } | { allowed: false; code: RefusalCode }) & { reason: string; mentions?: readonly string[] };
 
-export function allow(reason: string): Decision {
-  return { allowed: true, reason };
+export function allow(reason: string, mentions?: readonly string[]): Decision {
+  return { allowed: true, reason, ...(mentions?.length ? { mentions } : {}) };
 }
 
-export function refuse(code: RefusalCode, reason: string): Decision {
-  return { allowed: false, code, reason };
+export function refuse(code: RefusalCode, reason: string, mentions?: readonly string[]): Decision {
+  return { allowed: false, code, reason, ...(mentions?.length ? { mentions } : {}) };
+}
+
+/** Every user group a remediation policy names: only those need looking up. */
+export function groupsInPolicy(policy: PolicyConfig): string[] {
+  const rules = [policy.defaults, policy.byRisk.low, policy.byRisk.high, ...Object.values(policy.byRemediation)];
+  const principals = rules.flatMap((r): (Principals | undefined)[] => [r?.requesters, r?.approvers]);
+  return [...new Set(principals.flatMap((p) => p?.groups ?? []))];
 }
 
 export function parsePolicyConfig(input: unknown): PolicyConfig {
@@ -126,16 +112,12 @@ function isEmpty(principals: Principals): boolean {
   return principals.users.length === 0 && principals.groups.length === 0;
 }
 
-function mention(userId: string): string {
-  return `<@${userId}>`;
-}
-
 /** May this person ask for the remediation? */
 export function canRequest(policy: EffectivePolicy, actor: Actor, title: string): Decision {
   if (policy.requesters && !isIn(policy.requesters, actor)) {
     return refuse('not_a_requester', `You are not on the list of people who may request "${title}". Ask someone on call who is.`);
   }
-  return allow(`${mention(actor.userId)} may request "${title}"`);
+  return allow(`${userRef(actor.userId)} may request "${title}"`, [actor.userId]);
 }
 
 /**
@@ -155,13 +137,13 @@ export function canApprove(policy: EffectivePolicy, actor: Actor, request: { req
   if (actor.userId === request.requestedBy && !policy.allowSelfApproval) {
     return refuse('self_approval', `You requested "${request.title}" yourself; someone else has to approve it.`);
   }
-  return allow(`${mention(actor.userId)} may approve "${request.title}"`);
+  return allow(`${userRef(actor.userId)} may approve "${request.title}"`, [actor.userId]);
 }
 
 /** The requester may withdraw their request; an approver may reject it. */
 export function canReject(policy: EffectivePolicy, actor: Actor, request: { requestedBy: string; title: string }): Decision {
   if (actor.userId === request.requestedBy || isIn(policy.approvers, actor)) {
-    return allow(`${mention(actor.userId)} may reject "${request.title}"`);
+    return allow(`${userRef(actor.userId)} may reject "${request.title}"`, [actor.userId]);
   }
   return refuse('not_allowed_to_reject', `Only the requester or an approver may reject "${request.title}".`);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, CommandRunner } from '../domain/index.js';
+import { userRef, type Actor, type Clock, type CommandRunner, type GroupResolver } from '../domain/index.js';
 import { isRequestId, type ApprovalRequest, type ApprovalStore, type RequestState } from './approval-store.js';
 import type { AuditLog } from './audit.js';
 import { executePlan, type BundleAnalyzer, type ExecutionProgress, type ExecutionReport } from './executor.js';
@@ -11,9 +11,7 @@ import {
   canRequest,
   refuse,
   resolvePolicy,
-  type Actor,
   type Decision,
-  type GroupResolver,
   type PolicyConfig,
 } from './policy.js';
 
@@ -84,7 +82,9 @@ function stateRefusal(state: RequestState | undefined, request: ApprovalRequest 
     case 'void':
       return refuse('plan_changed', `The commands or host of ${title} changed after it was requested, so approvals no longer hold. Request it again.`);
     case 'rejected':
-      return refuse('not_pending', `The request for ${title} was rejected${request?.rejectedBy ? ` by <@${request.rejectedBy}>` : ''}.`);
+      return request?.rejectedBy
+        ? refuse('not_pending', `The request for ${title} was rejected by ${userRef(request.rejectedBy)}.`, [request.rejectedBy])
+        : refuse('not_pending', `The request for ${title} was rejected.`);
     case 'approved':
     case 'running':
       return refuse('not_pending', `The request for ${title} is already approved and is being carried out.`);
@@ -193,11 +193,9 @@ export class RemediationService {
       case 'recorded': {
         const complete = result.status === 'approved';
         await this.deps.audit.append({ event: 'approved', ...where, approvals: result.approvals, required: policy.approvalsRequired, complete });
-        decision = allow(
-          complete
-            ? `Approved by <@${userId}>: running "${request.plan.title}" on ${request.plan.host}.`
-            : `Approval ${result.approvals} of ${policy.approvalsRequired} recorded; another approver is needed.`,
-        );
+        decision = complete
+          ? allow(`Approved by ${userRef(userId)}: running "${request.plan.title}" on ${request.plan.host}.`, [userId])
+          : allow(`Approval ${result.approvals} of ${policy.approvalsRequired} recorded; another approver is needed.`);
         return { ...answer(decision, result.approvals, after), readyToRun: complete };
       }
       case 'expired':
@@ -243,7 +241,7 @@ export class RemediationService {
     const after = await this.deps.store.get(id);
     if (result.status === 'rejected') {
       await this.deps.audit.append({ event: 'rejected', ...where });
-      return { decision: allow(`Rejected by <@${userId}>: "${request.plan.title}" will not run.`), request: after };
+      return { decision: allow(`Rejected by ${userRef(userId)}: "${request.plan.title}" will not run.`, [userId]), request: after };
     }
     if (result.status === 'expired') await this.deps.audit.append({ event: 'expired', ...this.about(request) });
     const decision = result.status === 'unknown' ? UNKNOWN_REQUEST : stateRefusal(result.status === 'expired' ? 'expired' : result.state, after);

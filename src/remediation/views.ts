@@ -34,7 +34,7 @@ export function resultView(request: ApprovalRequest, outcome: ExecuteOutcome): R
   return {
     ...base,
     status: v.status,
-    remaining: v.remaining.map((f) => ({ code: f.code, title: f.title, evidence: f.evidence.map((e) => `${e.spec}${e.line ? `:${e.line}` : ''}: ${e.text}`) })),
+    remaining: v.remaining.map((f) => ({ code: f.code, title: f.title, evidence: f.evidence })),
     problems: v.problems,
   };
 }

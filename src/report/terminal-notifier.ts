@@ -43,7 +43,6 @@ export function createTerminalNotifier(options: TerminalNotifierOptions): Notifi
     async reply(parent) {
       return { channel: parent.channel, ts: `${parent.ts}.${++next}` };
     },
-    async uploadFile() {},
     async remove() {},
     async ephemeral(_channel, _user, text) {
       options.out(`${printable(text, { newlines: true })}\n`);

@@ -1,6 +1,8 @@
-import { App, LogLevel, type CustomRoute, type Logger as BoltLogger } from '@slack/bolt';
+import { App, type CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { createDiagCommandHandler, type DiagCommandDeps } from './listeners/diag-command.js';
+import { boltLogger } from './bolt-logger.js';
+import * as remediationActions from './listeners/actions/remediation.js';
+import * as diagCommand from './listeners/commands/diag.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -14,25 +16,20 @@ export interface SlackAppOptions {
   customRoutes?: CustomRoute[];
 }
 
-/** Bolt's logger interface on top of pino, so that Bolt's own lines are structured too. */
-export function boltLogger(logger: Logger): BoltLogger {
-  let level = LogLevel.INFO;
-  const child = logger.child({ component: 'bolt' });
-  return {
-    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
-    info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
-    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
-    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => undefined,
-  };
+/** The Bolt app, for the composition root that starts it (app/ imports no Slack SDK itself). */
+export type SlackApp = App;
+
+/** What the listeners need, one entry per listener module. */
+export interface SlackAppDeps {
+  diag: diagCommand.DiagCommandDeps;
+  remediation: remediationActions.RemediationActionDeps;
 }
 
-/** The Bolt app with its listeners; app/bot.ts starts it. Nothing here reads env or listens. */
-export function createSlackApp(options: SlackAppOptions, deps: DiagCommandDeps): App {
+/**
+ * The Bolt app with every listener registered, here and nowhere else (`/diag`, the remediation
+ * buttons); app/bot.ts starts it. Nothing here reads env or listens.
+ */
+export function createSlackApp(options: SlackAppOptions, deps: SlackAppDeps): App {
   const socketMode = Boolean(options.appToken);
   const app = new App({
     token: options.botToken,
@@ -42,7 +39,8 @@ export function createSlackApp(options: SlackAppOptions, deps: DiagCommandDeps):
     clientOptions: { slackApiUrl: options.apiUrl },
     logger: boltLogger(options.logger),
   });
-  app.command('/diag', createDiagCommandHandler(deps));
+  diagCommand.register(app, deps.diag);
+  remediationActions.register(app, deps.remediation);
   app.error(async (err) => {
     options.logger.error({ err }, 'unhandled error in a Slack listener');
   });

@@ -1,14 +1,10 @@
 import type { webApi } from '@slack/bolt';
-import type { GroupResolver, PolicyConfig, Principals } from '../remediation/index.js';
+import type { GroupResolver } from '../domain/index.js';
 
-/** Every user group a remediation policy names: only those are looked up in Slack. */
-export function groupsInRemediationPolicy(policy: PolicyConfig): string[] {
-  const rules = [policy.defaults, policy.byRisk.low, policy.byRisk.high, ...Object.values(policy.byRemediation)];
-  const principals = rules.flatMap((r): (Principals | undefined)[] => [r?.requesters, r?.approvers]);
-  return [...new Set(principals.flatMap((p) => p?.groups ?? []))];
-}
-
-/** Group membership from Slack's usergroups.users.list, cached per group for `cacheMs`. */
+/**
+ * Group membership from Slack's usergroups.users.list, cached per group for `cacheMs`: the one
+ * resolver of both policies (who may diagnose, who may request and approve a fix).
+ */
 export function slackGroupResolver(client: webApi.WebClient, groups: readonly string[], cacheMs = 300_000): GroupResolver {
   const cache = new Map<string, { at: number; members: Set<string> }>();
   return {

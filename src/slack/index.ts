@@ -1,10 +1,11 @@
-export { createSlackApp, boltLogger, type SlackAppOptions } from './create-slack-app.js';
+export { createSlackApp, type SlackApp, type SlackAppDeps, type SlackAppOptions } from './create-slack-app.js';
+export { boltLogger } from './bolt-logger.js';
+export { createSlackWebClient } from './web-client.js';
 export { createSlackNotifier, type SlackNotifierOptions } from './slack-notifier.js';
-export { createDiagCommandHandler, formatStatus, type DiagCommandDeps } from './listeners/diag-command.js';
+export { accessRefusalText, createDiagCommandHandler, formatStatus, type DiagCommandDeps } from './listeners/commands/diag.js';
+export { type RemediationActionDeps } from './listeners/actions/remediation.js';
 export { parseDiagCommand, DIAG_USAGE, type DiagCommand } from './parse-diag-command.js';
-export { decideAccess, groupsInPolicy, type AccessDecision, type AccessRuleLike } from './access-policy.js';
 export { userTextForError } from './error-handler.js';
 export { AccessDeniedError, CommandSyntaxError } from './slack-errors.js';
 export * as blocks from './blocks/index.js';
-export { registerRemediationActions, type RemediationActionDeps } from './listeners/remediation-actions.js';
-export { groupsInRemediationPolicy, slackGroupResolver } from './group-resolver.js';
+export { slackGroupResolver } from './group-resolver.js';

@@ -41,14 +41,16 @@ export function createSlackNotifier(client: webApi.WebClient, options: SlackNoti
       await call('chat.update', () => client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks }));
     },
     async reply(parent, msg) {
-      const { text, blocks } = renderMessage(msg);
-      return tsOf(parent.channel, await call('chat.postMessage', () => client.chat.postMessage({ channel: parent.channel, thread_ts: parent.ts, text, blocks, unfurl_links: false })));
-    },
-    async uploadFile(parent, file) {
-      await call('files.uploadV2', () =>
-        // the evidence file is shown in Slack's viewer: host text made visible, lines kept, as in messages
-        client.filesUploadV2({ channel_id: parent.channel, thread_ts: parent.ts, filename: file.filename, title: printable(file.title), content: printable(file.content, { newlines: true }) }),
-      );
+      const { text, blocks, file } = renderMessage(msg);
+      const ref = tsOf(parent.channel, await call('chat.postMessage', () => client.chat.postMessage({ channel: parent.channel, thread_ts: parent.ts, text, blocks, unfurl_links: false })));
+      // Evidence too long to quote goes up as a file, right under the reply that says so; shown in
+      // Slack's viewer, so host text is made visible there too, lines kept
+      if (file) {
+        await call('files.uploadV2', () =>
+          client.filesUploadV2({ channel_id: parent.channel, thread_ts: parent.ts, filename: file.filename, title: printable(file.title), content: printable(file.content, { newlines: true }) }),
+        );
+      }
+      return ref;
     },
     async ephemeral(channel, user, text) {
       await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text: printable(text, { newlines: true }) }));

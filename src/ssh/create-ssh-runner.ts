@@ -1,7 +1,8 @@
 import type { Client, ClientChannel } from 'ssh2';
 import type { CommandResult, CommandRunner, CommandTransport, RunOptions, SshTarget } from '../domain/index.js';
 import { connectOnce, forwardThrough, type ConnectSettings } from './connect.js';
-import { sharedConnectLimiter, Semaphore, type ConnectLimiter } from './limiter.js';
+import { Semaphore } from '../shared/index.js';
+import { sharedConnectLimiter, type ConnectLimiter } from './limiter.js';
 import { isSudoPasswordPrompt, wrapRemoteCommand } from './remote-command.js';
 import { ShellSession, ShellSessionUnavailable, type ShellSessionOptions } from './shell-session.js';
 import { SshUnreachableError, SudoPasswordRequiredError } from './ssh-errors.js';

@@ -1,5 +1,5 @@
 export { createSshRunner, MAX_CHANNELS_PER_CONNECTION, type SshRunner, type SshRunnerOptions } from './create-ssh-runner.js';
-export { ConnectLimiter, configureConnectLimits, sharedConnectLimiter, Semaphore, type ConnectLimiterOptions } from './limiter.js';
+export { ConnectLimiter, configureConnectLimits, sharedConnectLimiter, type ConnectLimiterOptions } from './limiter.js';
 export {
   KnownHosts,
   fingerprintOf,

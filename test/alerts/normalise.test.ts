@@ -9,7 +9,7 @@ import {
   pickMesosContainer,
   groupHeadline,
 } from '../../src/alerts/index.js';
-import { fixtureJson, fixtureText } from './helpers.js';
+import { fixtureJson, fixtureText } from '../helpers/alerts.js';
 
 const SEED_TASK = 'deploy-to-docker-business-product-rpc-test.a22e5797-897e-11e7-9837-f2f3c189fa2c';
 

@@ -1,11 +1,29 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
 import { readBundle } from '../../src/bundles/index.js';
-import { AnalysisReportSchema, FINDING_CODES } from '../../src/domain/index.js';
+import { AnalysisReportSchema, FINDING_CODES, type AnalysisReport } from '../../src/domain/index.js';
 import { incidentBundles } from '../helpers/fixtures.js';
 
 const NOW = new Date('2026-11-21T00:00:00Z');
 const bundles = incidentBundles();
+const GOLDEN_FILE = 'expected-findings.json';
+/** `npm run golden:update` (SICKBAY_UPDATE_GOLDEN=1) rewrites every fixture's golden file from today's analysis. */
+const UPDATE_GOLDEN = process.env['SICKBAY_UPDATE_GOLDEN'] === '1';
+const HOW_TO_UPDATE = 'if the change is intended, run `npm run golden:update` and review the diff of the expected-findings.json files';
+
+/**
+ * What a fixture's report must keep finding, finding by finding and in the report's order (root
+ * cause first): code, severity and subject, and the root cause with the chain it explains. Titles
+ * are left out on purpose: their wording may improve while the diagnosis stays the same.
+ */
+function golden(report: AnalysisReport) {
+  return {
+    root_cause: report.root_cause ? { code: report.root_cause.code, explains: report.root_cause.explains } : null,
+    findings: report.findings.map((f) => ({ code: f.code, severity: f.severity, ...(f.subject !== undefined ? { subject: f.subject } : {}) })),
+  };
+}
 
 describe('incident replay', () => {
   it('has fixture bundles to replay', () => {
@@ -24,6 +42,16 @@ describe('incident replay', () => {
         expect(finding.evidence.length, `${finding.code} has evidence`).toBeGreaterThan(0);
         expect(finding.fixes.length, `${finding.code} has fixes`).toBeGreaterThan(0);
       }
+    });
+  }
+
+  for (const { name, dir } of bundles) {
+    it(`finds in ${name} exactly the findings of its ${GOLDEN_FILE}`, async () => {
+      const actual = golden(analyze(await readBundle(dir), { now: NOW }));
+      const file = join(dir, GOLDEN_FILE);
+      if (UPDATE_GOLDEN) writeFileSync(file, `${JSON.stringify(actual, null, 2)}\n`);
+      expect(existsSync(file), `${name} has no ${GOLDEN_FILE}: ${HOW_TO_UPDATE}`).toBe(true);
+      expect(actual, `${name} drifted from its ${GOLDEN_FILE}; ${HOW_TO_UPDATE}`).toEqual(JSON.parse(readFileSync(file, 'utf8')));
     });
   }
 

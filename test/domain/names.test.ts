@@ -1,13 +1,11 @@
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
-import { replayHost } from '../../src/app/replay.js';
-import { EnvSchema } from '../../src/config/index.js';
-import { HOST_NAME, PLAYBOOK_NAME, TAG_NAME, ZONE_NAME, ZoneNameSchema } from '../../src/domain/index.js';
+import { describe, expect, it } from 'vitest';
+import { AccessRuleSchema, EnvSchema } from '../../src/config/index.js';
+import { HOST_NAME, PLAYBOOK_NAME, SLACK_CHANNEL_ID, SLACK_ID, SLACK_USER_ID, TAG_NAME, ZONE_NAME, ZoneNameSchema } from '../../src/domain/index.js';
+import { PolicyConfigSchema } from '../../src/remediation/index.js';
 import { InventorySchema } from '../../src/inventory/index.js';
-import { DiagnoseJobDataSchema, DiagnoseQueues, diagnoseQueueName } from '../../src/queue/index.js';
+import { DiagnoseJobDataSchema } from '../../src/queue/index.js';
 import { parseDiagCommand } from '../../src/slack/parse-diag-command.js';
 import { HOSTILE_INPUTS } from '../helpers/hostile-inputs.js';
-import { deleteUnder, REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 
 const ZONE = 'eu-west.az_1';
 
@@ -36,25 +34,15 @@ describe('identifier rules, defined once', () => {
     expect(refused.success ? '' : refused.error.issues[0]?.message).toBe(ZONE_NAME.message);
   });
 
+  it('reads Slack ids by the same rules in the access file, the environment and the remediation policy', () => {
+    const messageOf = (result: { success: boolean; error?: { issues: { message: string }[] } }) => result.error?.issues[0]?.message;
+    expect(messageOf(AccessRuleSchema.safeParse({ tags: ['mesos'], users: ['u0alice'] }))).toBe(SLACK_ID.message);
+    expect(messageOf(EnvSchema.safeParse({ SLACK_BOT_TOKEN: 'xoxb-1-2', SICKBAY_ALERTS_CHANNEL: 'alerts' }))).toBe(SLACK_CHANNEL_ID.message);
+    expect(messageOf(PolicyConfigSchema.safeParse({ defaults: { approvers: { users: ['S0SRE'] } } }))).toBe(SLACK_USER_ID.message);
+    expect(AccessRuleSchema.safeParse({ tags: ['mesos'], users: ['U0ALICE'], groups: ['S0SRE'] }).success).toBe(true);
+  });
+
   it('reads a tag typed in capitals as the lower-case tag', () => {
     expect(parseDiagCommand('tag:Mesos')).toEqual({ kind: 'tag', tag: 'mesos' });
-  });
-});
-
-describe('a zone with "." and "_" in the queue', () => {
-  const prefix = uniquePrefix();
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queues = new DiagnoseQueues({ connection, prefix });
-
-  afterAll(async () => {
-    await queues.close();
-    await deleteUnder(prefix);
-    connection.disconnect();
-  });
-
-  it('queues a diagnosis in that zone\'s queue', async () => {
-    const outcome = await queues.request({ host: replayHost('host-1', ZONE, []), playbook: 'docker-host', requestedBy: 'U0X', channel: 'C0Q' });
-    expect(outcome.status).toBe('queued');
-    expect(await queues.queue(diagnoseQueueName(ZONE)).getJobCounts('waiting')).toMatchObject({ waiting: 1 });
   });
 });

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PLAYBOOKS_DIR } from '../../src/cli/paths.js';
+import { PLAYBOOKS_DIR } from '../../src/config/index.js';
 import { startLab, type Lab, type LabOptions } from '../../src/lab/index.js';
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { HostRef } from '../../src/domain/index.js';
+import { hostNamed, type HostRef } from '../../src/domain/index.js';
 import { InvalidTargetError, loadInventory, UnknownHostError } from '../../src/inventory/index.js';
 import { HOSTILE_INPUTS } from '../helpers/hostile-inputs.js';
 
@@ -76,5 +76,12 @@ describe('resolving what people type to hosts', () => {
     const err = thrown(() => inventory.resolve('$(id)')) as InvalidTargetError;
     expect(err.code).toBe('target_invalid');
     expect(err.userMessage).toBe('"$(id)" is not a host name or tag: expected a name like host-a3-60-17 (letters, digits, ".", "_", "-"), or tag:NAME, or zone:NAME');
+  });
+});
+
+describe('looking a host up by the exact name a job or an alert gives', () => {
+  it('finds the host of exactly that name, and nothing for another case, a tag or a near miss', () => {
+    expect(hostNamed(inventory, 'host-a3-60-17')?.name).toBe('host-a3-60-17');
+    for (const name of ['HOST-A3-60-17', 'tag:mesos', 'host-a3-60-1']) expect(hostNamed(inventory, name), name).toBeUndefined();
   });
 });

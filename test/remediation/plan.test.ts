@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRemediationPlan, planDigest, RemediationPlanError, type RemediationPlan } from '../../src/remediation/index.js';
-import { stuckContainerPlan } from './support.js';
+import { stuckContainerPlan } from '../helpers/remediation-world.js';
 
 describe('remediation plan', () => {
   const plan = stuckContainerPlan('/srv/lab');

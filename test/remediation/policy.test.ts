@@ -6,8 +6,8 @@ import {
   DEFAULT_APPROVAL_TTL_MS,
   parsePolicyConfig,
   resolvePolicy,
-  staticGroupResolver,
 } from '../../src/remediation/index.js';
+import { staticGroupResolver } from '../../src/domain/index.js';
 
 const config = parsePolicyConfig({
   defaults: { approvers: { users: ['UOPS1'], groups: ['SONCALL'] } },

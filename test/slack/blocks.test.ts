@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisReport, DiagnosisView, Finding } from '../../src/domain/index.js';
 import { blocks } from '../../src/slack/index.js';
 
-const { diagnosisMessage, findingMessage, fleetMessage, MAX_BLOCKS, MAX_SECTION_TEXT, MAX_FALLBACK_TEXT } = blocks;
+const { diagnosisMessage, EVIDENCE_INLINE_CHARS, findingMessage, fleetMessage, MAX_BLOCKS, MAX_SECTION_TEXT, MAX_FALLBACK_TEXT } = blocks;
 
 const poolFull: Finding = {
   code: 'DM_POOL_DATA_FULL',
@@ -41,7 +41,7 @@ describe('Block Kit builders', () => {
   });
 
   it('render a finding reply with quoted evidence, escaped detail and fixes', async () => {
-    await expect(JSON.stringify(findingMessage('host-a3-60-17', hung, false), null, 2)).toMatchFileSnapshot('golden/finding.json');
+    await expect(JSON.stringify(findingMessage('host-a3-60-17', hung), null, 2)).toMatchFileSnapshot('golden/finding.json');
   });
 
   it('render a fleet summary as "N of M hosts: CODE"', async () => {
@@ -57,7 +57,18 @@ describe('Block Kit builders', () => {
     expect(msg.blocks.length).toBeLessThanOrEqual(MAX_BLOCKS);
     expect(msg.text.length).toBeLessThanOrEqual(MAX_FALLBACK_TEXT);
     for (const b of msg.blocks) if (b.type === 'section') expect(b.text.text.length).toBeLessThanOrEqual(MAX_SECTION_TEXT);
-    const long = findingMessage('h', { ...hung, evidence: Array.from({ length: 500 }, () => ({ spec: 'dmesg' as const, text: 'y'.repeat(100) })) }, false);
+    const long = findingMessage('h', { ...hung, evidence: Array.from({ length: 500 }, () => ({ spec: 'dmesg' as const, text: 'y'.repeat(100) })) });
     for (const b of long.blocks) if (b.type === 'section') expect(b.text.text.length).toBeLessThanOrEqual(MAX_SECTION_TEXT);
+  });
+
+  it('attach evidence longer than EVIDENCE_INLINE_CHARS as a file, and quote shorter evidence inline', () => {
+    const lines = (n: number) => Array.from({ length: n }, (_, i) => ({ spec: 'dmesg' as const, line: i + 1, text: 'y'.repeat(100) }));
+    const long = findingMessage('h', { ...hung, evidence: lines(30) });
+    expect(long.file).toEqual({ filename: 'h-HUNG_TASK.txt', title: 'HUNG_TASK evidence from h', content: expect.stringMatching(/^dmesg:1 {2}y{100}\ndmesg:2 {2}/) });
+    expect((long.file?.content.length ?? 0) > EVIDENCE_INLINE_CHARS).toBe(true);
+    expect(JSON.stringify(long.blocks)).toContain('Evidence: 30 lines, attached below as a file.');
+    const short = findingMessage('h', { ...hung, evidence: lines(20) });
+    expect(short.file).toBeUndefined();
+    expect(JSON.stringify(short.blocks)).toContain('dmesg:20  y');
   });
 });

@@ -33,7 +33,7 @@ const pending: RemediationRequestView = {
 
 describe('remediation Block Kit builders', () => {
   it('puts one button per offer under a finding, carrying only the offer id, with a confirmation of host and commands', () => {
-    const msg = findingMessage('host-a3-60-17', stuck, false, [low, long]);
+    const msg = findingMessage('host-a3-60-17', stuck, [low, long]);
     const [first, second] = buttons(msg);
     expect(first).toMatchObject({ action_id: 'remediation_offer_0', value: low.offerId });
     expect(first?.style).toBeUndefined();
@@ -45,7 +45,7 @@ describe('remediation Block Kit builders', () => {
   });
 
   it('shows no buttons for a finding without offers', () => {
-    expect(buttons(findingMessage('h', stuck, false))).toEqual([]);
+    expect(buttons(findingMessage('h', stuck))).toEqual([]);
   });
 
   it('gives a pending request Approve and Reject buttons whose value is the request id', () => {
@@ -79,7 +79,7 @@ describe('remediation Block Kit builders', () => {
       title: 'Remove the stuck container',
       host: 'h',
       status: 'still_present',
-      remaining: [{ code: 'CONTAINER_STOP_TIMEOUT', title: 'still listed', evidence: ['journal_docker: failed to exit within 10 seconds'] }],
+      remaining: [{ code: 'CONTAINER_STOP_TIMEOUT', title: 'still listed', evidence: [{ spec: 'journal_docker', text: 'failed to exit within 10 seconds' }] }],
       problems: [],
     });
     expect(msg.text).toBe('h: Remove the stuck container: still present');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,7 +15,8 @@ import {
 } from '../../src/ssh/shell-driver.js';
 import { pgrep, until } from '../helpers/processes.js';
 
-const NONCE = '0123456789abcdef0123';
+// A nonce of this run's own: its /dev/shm directory is the machine's, shared with any other run of this file.
+const NONCE = randomBytes(10).toString('hex');
 
 
 function frameBytes(id: number, exit: string, out: Buffer, err: Buffer, cut = '0 0'): Buffer {

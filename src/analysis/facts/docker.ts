@@ -7,7 +7,7 @@ import { parseDockerVersion } from '../parsers/docker-version.js';
 import { parseDockerdCommand, type DockerdCommand } from '../parsers/dockerd-command.js';
 import { parseDockerdStartup } from '../parsers/dockerd-startup.js';
 import { specLines } from '../parsers/text-lines.js';
-import type { LogLine } from './log-line.js';
+import type { LogLine } from '../parsers/log-line.js';
 
 export type { DataRootLine, DockerInfo };
 

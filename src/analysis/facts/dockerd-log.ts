@@ -1,6 +1,6 @@
 import type { Bundle } from '../../domain/index.js';
 import { parseDockerdLog, type DockerdLog } from '../parsers/dockerd-log.js';
-import type { LogLine } from './log-line.js';
+import type { LogLine } from '../parsers/log-line.js';
 
 export type { StopFailure, ThinPoolLowSpace } from '../parsers/dockerd-log.js';
 

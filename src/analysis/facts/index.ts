@@ -5,7 +5,7 @@ import { buildDockerdLogFacts, type DockerdLogFacts } from './dockerd-log.js';
 import { buildKernelFacts, type KernelFacts } from './kernel.js';
 import { buildSystemFacts, type SystemFacts } from './system.js';
 
-export * from './log-line.js';
+export * from '../parsers/log-line.js';
 export type * from './system.js';
 export type * from './kernel.js';
 export type * from './dockerd-log.js';

@@ -4,7 +4,7 @@ import { parseNproc } from '../parsers/nproc.js';
 import { parsePs } from '../parsers/ps.js';
 import { parseUname } from '../parsers/uname.js';
 import { parseUptime } from '../parsers/uptime.js';
-import type { LogLine } from './log-line.js';
+import type { LogLine } from '../parsers/log-line.js';
 
 export interface ProcessInfo {
   pid: number;

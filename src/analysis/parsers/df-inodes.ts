@@ -1,4 +1,4 @@
-import type { LogLine } from '../facts/log-line.js';
+import type { LogLine } from './log-line.js';
 import { parseDfTable } from './df-table.js';
 
 /** One row of df -i, sizes in bytes. */

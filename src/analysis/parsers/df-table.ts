@@ -1,5 +1,5 @@
 import type { SpecName } from '../../domain/index.js';
-import type { LogLine } from '../facts/log-line.js';
+import type { LogLine } from './log-line.js';
 import { parseSize } from './sizes.js';
 import { specLines } from './text-lines.js';
 

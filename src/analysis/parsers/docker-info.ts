@@ -1,4 +1,4 @@
-import type { LogLine } from '../facts/log-line.js';
+import type { LogLine } from './log-line.js';
 import { parseSize } from './sizes.js';
 import { specLines } from './text-lines.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LogLine } from '../facts/log-line.js';
+import type { LogLine } from './log-line.js';
 import { optional } from './optional.js';
 import { lineLocator } from './text-lines.js';
 

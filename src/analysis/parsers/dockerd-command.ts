@@ -1,4 +1,4 @@
-import type { LogLine } from '../facts/log-line.js';
+import type { LogLine } from './log-line.js';
 
 /** What the Docker daemon's own command line says about storage (from `ps`). */
 export interface DockerdCommand {

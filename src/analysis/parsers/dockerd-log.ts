@@ -1,5 +1,5 @@
 import type { SpecName } from '../../domain/index.js';
-import type { LogLine } from '../facts/log-line.js';
+import type { LogLine } from './log-line.js';
 import { isDockerdProgram, splitLogPrefix } from './log-prefix.js';
 import { lineBefore, scanMatchingLines, type TextLine } from './line-scanner.js';
 

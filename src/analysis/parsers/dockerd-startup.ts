@@ -1,5 +1,5 @@
 import type { SpecName } from '../../domain/index.js';
-import type { LogLine } from '../facts/log-line.js';
+import type { LogLine } from './log-line.js';
 import { scanMatchingLines } from './line-scanner.js';
 
 /** What dockerd says about itself in its log when it starts. */

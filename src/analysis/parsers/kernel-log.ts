@@ -1,5 +1,5 @@
 import type { SpecName } from '../../domain/index.js';
-import type { LogLine } from '../facts/log-line.js';
+import type { LogLine } from './log-line.js';
 import { isKernelLine, splitLogPrefix } from './log-prefix.js';
 import { linesAfter, scanMatchingLines, type TextLine } from './line-scanner.js';
 

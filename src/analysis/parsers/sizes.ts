@@ -44,17 +44,35 @@ export function parseRamSize(text: string): number | undefined {
   return Number(m[1]) * 1024 ** exp;
 }
 
-/** Decimal, the way `docker info` prints sizes: 1677000000000 -> "1.677 TB". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
+/**
+ * How a title quotes a size, after the tool the figure comes from:
+ * - `decimal`: as `docker info` and df print them, four significant digits: 1677000000000 -> "1.677 TB"
+ * - `binary`: as the kernel counts memory (KiB and up), one decimal: 4294967296 -> "4.0 GiB"
+ * - `binary-whole`: the largest binary unit that holds the size whole, for limits set in MiB:
+ *   4294967296 -> "4 GiB", 1610612736 -> "1536 MiB"
+ */
+export type ByteStyle = 'decimal' | 'binary' | 'binary-whole';
+
+const UNITS: Readonly<Record<ByteStyle, { base: number; units: readonly string[] }>> = {
+  decimal: { base: 1000, units: ['B', 'kB', 'MB', 'GB', 'TB', 'PB'] },
+  binary: { base: 1024, units: ['KiB', 'MiB', 'GiB', 'TiB'] },
+  'binary-whole': { base: 1024, units: ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] },
+};
+
+/** Bytes in words for a finding's title: the one formatter every rule uses (see ByteStyle). */
+export function formatBytes(bytes: number, style: ByteStyle = 'decimal'): string {
+  const { base, units } = UNITS[style];
+  // the kernel's figures start at KiB: "0.5 KiB", never "512 B"
+  let value = style === 'binary' ? bytes / base : bytes;
   let i = 0;
-  while (Math.abs(value) >= 1000 && i < units.length - 1) {
-    value /= 1000;
+  const larger =
+    style === 'binary-whole' ? (v: number) => v !== 0 && v % base === 0 : style === 'binary' ? (v: number) => v >= base : (v: number) => Math.abs(v) >= base;
+  while (larger(value) && i < units.length - 1) {
+    value /= base;
     i += 1;
   }
-  const digits = i === 0 ? String(Math.round(value)) : String(Number(value.toPrecision(4)));
-  return `${digits} ${units[i] ?? 'B'}`;
+  const digits = style === 'binary' ? value.toFixed(1) : i === 0 || style === 'binary-whole' ? String(Math.round(value)) : String(Number(value.toPrecision(4)));
+  return `${digits} ${units[i] ?? units[0]}`;
 }
 
 /** Whole percent for titles: 99.96 -> "100 %", 4.2 -> "4 %". */

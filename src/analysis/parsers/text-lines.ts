@@ -1,5 +1,5 @@
 import type { SpecName } from '../../domain/index.js';
-import type { LogLine } from '../facts/log-line.js';
+import type { LogLine } from './log-line.js';
 
 /** A spec file cut into lines, each quotable as evidence with its 1-based number. */
 export function specLines(spec: SpecName, text: string): LogLine[] {

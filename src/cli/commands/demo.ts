@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEMO_BUNDLES_DIR, PLAYBOOKS_DIR } from '../paths.js';
+import { DEMO_BUNDLES_DIR, PLAYBOOKS_DIR } from '../../config/index.js';
 import type { CliIo } from '../io.js';
 
 export function registerDemo(program: Command, io: CliIo): void {

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
-import { createDiagnoser } from '../../diagnosis/index.js';
+import { createDiagnoser, sshConnector } from '../../diagnosis/index.js';
 import {
   HOST_NAME,
   IDENTIFIER,
@@ -16,9 +16,9 @@ import {
 import { loadInventory, pathExpander } from '../../inventory/index.js';
 import { loadPlaybooks } from '../../playbooks/index.js';
 import { createStatusLine, renderTerminal } from '../../report/index.js';
-import { createSshRunner } from '../../ssh/index.js';
+import { mapLimit } from '../../shared/index.js';
 import { CommandFailed, type CliIo } from '../io.js';
-import { PLAYBOOKS_DIR } from '../paths.js';
+import { PLAYBOOKS_DIR } from '../../config/index.js';
 
 interface DiagOptions {
   playbook: string;
@@ -67,7 +67,8 @@ export function registerDiag(program: Command, io: CliIo): void {
       for (const err of playbooks.errors) io.err(`sickbay: skipped a broken playbook: ${printable(err.userMessage, { newlines: true })}\n`);
       const diagnoser = createDiagnoser({
         playbooks,
-        connect: (target) => createSshRunner(target),
+        // the agent (SSH_AUTH_SOCK) for hosts without an identity file, as --identity's help promises
+        connect: sshConnector({ SSH_AUTH_SOCK: process.env['SSH_AUTH_SOCK'] }),
         clock: systemClock,
         ...(opts.keepBundles ? { bundlesRoot: opts.keepBundles } : {}),
       });
@@ -148,20 +149,6 @@ function adHocHost(text: string, opts: DiagOptions): HostRef {
       ...(opts.identity ? { identityFile: expand(opts.identity) } : {}),
     },
   };
-}
-
-/** Runs `fn` over items with at most `limit` in flight; results keep the input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
 }
 
 /** The status line of a diag run on a TTY: "3/20 hosts done · host-a: 9/15 steps"; nothing otherwise. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../domain/index.js';
 import { startLab } from '../../lab/index.js';
-import { DEMO_BUNDLES_DIR } from '../paths.js';
+import { DEMO_BUNDLES_DIR } from '../../config/index.js';
 import type { CliIo } from '../io.js';
 import { untilSignal } from '../signals.js';
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { InputError } from '../../domain/index.js';
 import { formatIssue, isPlaybookFile, loadPlaybookFile, PlaybookError, playbookJsonSchema } from '../../playbooks/index.js';
 import type { CliIo } from '../io.js';
-import { PLAYBOOKS_DIR } from '../paths.js';
+import { PLAYBOOKS_DIR } from '../../config/index.js';
 
 /** Playbook files named by the arguments: files as given, directories expanded to their *.yml. */
 async function playbookFiles(paths: readonly string[]): Promise<string[]> {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { stopOnSignals } from '../signals.js';
+import { runUntilSignal } from '../signals.js';
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -15,15 +15,15 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'jobs at once (default: WORKER_CONCURRENCY or 4)', positiveInt)
     .option('--replay-bundles <dir>', 'demo: replay the evidence bundles in this directory instead of connecting to SICKBAY_INVENTORY hosts over SSH')
     .option('--replay-delay-ms <ms>', 'pause per replayed step, to look like a live collection', positiveInt, 0)
-    .action(async (opts: { zone?: string; concurrency?: number; replayBundles?: string; replayDelayMs: number }) => {
-      const { startWorker } = await import('../../app/worker.js');
-      const worker = await startWorker({
-        env: process.env,
-        ...(opts.replayBundles ? { replayBundles: opts.replayBundles } : {}),
-        stepDelayMs: opts.replayDelayMs,
-        ...(opts.zone ? { zone: opts.zone } : {}),
-        ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
-      });
-      await stopOnSignals(() => worker.stop());
-    });
+    .action((opts: { zone?: string; concurrency?: number; replayBundles?: string; replayDelayMs: number }) =>
+      runUntilSignal(async () =>
+        (await import('../../app/worker.js')).startWorker({
+          env: process.env,
+          ...(opts.replayBundles ? { replayBundles: opts.replayBundles } : {}),
+          stepDelayMs: opts.replayDelayMs,
+          ...(opts.zone ? { zone: opts.zone } : {}),
+          ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+        }),
+      ),
+    );
 }

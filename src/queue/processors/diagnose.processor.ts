@@ -1,6 +1,9 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import {
+  describeError,
+  errorText,
+  hostNamed,
   isBotError,
   type AnalysisReport,
   type Diagnoser,
@@ -14,12 +17,10 @@ import {
   type Notifier,
 } from '../../domain/index.js';
 import { InputError } from '../../domain/index.js';
+import type { Redactor } from '../../redaction/index.js';
 import { DiagnoseJobDataSchema, type DiagnoseJobData, type DiagnoseJobResult } from '../jobs.schema.js';
 import { BadJobDataError } from '../queue-errors.js';
 import { createThrottle } from '../throttle.js';
-
-/** Evidence longer than this (characters, all lines of one finding) goes up as a file, not inline. */
-export const EVIDENCE_INLINE_CHARS = 2500;
 
 /** What the processor reports to metrics; implemented in metrics/, absent in most tests. */
 export interface DiagnoseObserver {
@@ -27,11 +28,8 @@ export interface DiagnoseObserver {
   stepTimedOut(step: string): void;
 }
 
-/** Only what the processor needs from a redactor (redaction/): text and deep copies. */
-export interface RedactPort {
-  text(input: string): string;
-  deep<T>(value: T): T;
-}
+/** What the processors need from the process's redactor (redaction/): text and deep copies. */
+export type RedactPort = Pick<Redactor, 'text' | 'deep'>;
 
 export interface DiagnoseProcessorDeps {
   diagnoser: Diagnoser;
@@ -110,10 +108,15 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
     } catch (err) {
       await progress.close();
       const final = !isRetryable(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const message = redactor.text(isBotError(err) ? err.userMessage : `internal error, ref ${job.id ?? '?'}`);
+      // What the thread says (and, for an internal error, the reference the log line carries).
+      const report = describeError(err);
+      const message = redactor.text(errorText(report));
       const durationMs = Date.now() - started;
       deps.observer?.finished(final ? 'failed' : 'retrying', durationMs);
-      log[final ? 'error' : 'warn']({ err: redactor.deep(serializeError(err)) }, final ? 'diagnosis failed' : 'diagnosis failed, will retry');
+      log[final ? 'error' : 'warn'](
+        { err: redactor.deep(serializeError(err)), ...('ref' in report ? { ref: report.ref } : {}) },
+        final ? 'diagnosis failed' : 'diagnosis failed, will retry',
+      );
       if (target) await notifier.update(target, { kind: 'diagnosis', view: { ...view, phase: final ? 'failed' : 'retrying', error: message, durationMs } });
       if (quiet && final) return { host: data.host, error: message, durationMs };
       if (!isRetryable(err)) throw new UnrecoverableError(message);
@@ -137,23 +140,18 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
   };
 }
 
-/** Each finding in the thread: title, quoted evidence and fixes; long evidence as a file. */
+/** Each finding in the thread, with its remediation buttons; the Notifier decides how evidence is shown. */
 export async function postThread(notifier: Notifier, parent: MessageRef, host: string, report: AnalysisReport, offers?: OfferPort): Promise<void> {
   // Offers first, so that the replies go out back to back.
   const offered = offers ? await Promise.all(report.findings.map((f) => offers.offersFor(host, f))) : [];
   for (const [index, finding] of report.findings.entries()) {
-    const evidence = finding.evidence.map((e) => `${e.spec}${e.line ? `:${e.line}` : ''}: ${e.text}`).join('\n');
-    const inFile = evidence.length > EVIDENCE_INLINE_CHARS;
     const buttons = offered[index] ?? [];
-    await notifier.reply(parent, { kind: 'finding', host, finding, evidenceInFile: inFile, ...(buttons.length ? { offers: buttons } : {}) });
-    if (inFile) {
-      await notifier.uploadFile(parent, { filename: `${host}-${finding.code}.txt`, title: `${finding.code} evidence from ${host}`, content: evidence });
-    }
+    await notifier.reply(parent, { kind: 'finding', host, finding, ...(buttons.length ? { offers: buttons } : {}) });
   }
 }
 
 function resolveExactly(directory: HostDirectory, name: string): HostRef {
-  const host = directory.resolve(name).find((h) => h.name === name);
+  const host = hostNamed(directory, name);
   if (!host) throw new InputError('host_unknown', `${name} is not in the inventory of this worker.`);
   return host;
 }

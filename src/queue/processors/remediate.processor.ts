@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { isBotError, type CommandRunner, type HostDirectory, type HostRef, type MessageRef, type Notifier, type OutboundMessage } from '../../domain/index.js';
+import { errorText, hostNamed, presentError, type CommandRunner, type HostDirectory, type HostRef, type MessageRef, type Notifier, type OutboundMessage } from '../../domain/index.js';
 import { requestView, resultView, type ExecutionProgress, type RemediationService } from '../../remediation/index.js';
 import { BadJobDataError } from '../queue-errors.js';
 import { RemediateJobDataSchema } from '../remediate-queue.js';
@@ -52,14 +52,14 @@ export function createRemediateProcessor(deps: RemediateProcessorDeps) {
       return { status: 'not_run' };
     };
 
-    const host = deps.directory.list().find((h) => h.name === request.plan.host);
+    const host = hostNamed(deps.directory, request.plan.host);
     if (!host) return notRun(`${request.plan.host} is not in the inventory of this worker, so nothing ran.`);
     let runner: CommandRunner;
     try {
       runner = await deps.connect(host);
     } catch (err) {
-      log.warn({ code: isBotError(err) ? err.code : undefined }, 'cannot connect for a remediation');
-      return notRun(`Could not connect to ${host.name}: ${isBotError(err) ? err.userMessage : 'internal error'}. Nothing ran; the approval still holds until it expires.`);
+      const report = presentError(err, log, {}, 'cannot connect for a remediation');
+      return notRun(`Could not connect to ${host.name}: ${errorText(report).replace(/\.$/, '')}. Nothing ran; the approval still holds until it expires.`);
     }
     // Each command's output goes to the thread in order, while the next one runs.
     let posts: Promise<unknown> = Promise.resolve();

@@ -1,4 +1,4 @@
-import { printableDeep, type Severity } from '../../domain/index.js';
+import { printableDeep, SLACK_USER_ID, userRef, type Evidence, type Severity } from '../../domain/index.js';
 import { clip, MAX_BLOCKS, MAX_CONTEXT_TEXT, MAX_FALLBACK_TEXT, MAX_HEADER_TEXT, MAX_SECTION_TEXT } from './limits.js';
 import type { Block, SlackMessage } from './types.js';
 
@@ -26,7 +26,17 @@ export function message(text: string, blocks: Block[]): SlackMessage {
   return printableDeep({ text: clip(text, MAX_FALLBACK_TEXT), blocks: kept }, { newlines: true });
 }
 
-export const mention = (user: string): string => (/^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : user);
+/** A Slack user id becomes a mention; anything else (`alert`, `demo`) is shown as it is. */
+export const mention = (user: string): string => (SLACK_USER_ID.pattern.test(user) ? `<@${user}>` : user);
+
+/** Core text (a policy decision's reason) with each person it names (userRef) as a Slack mention. */
+export function withMentions(text: { reason: string; mentions?: readonly string[] | undefined }): string {
+  const escape = (id: string) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return (text.mentions ?? []).reduce((t, user) => t.replace(new RegExp(`${escape(userRef(user))}(?![A-Za-z0-9])`, 'g'), () => mention(user)), text.reason);
+}
+
+/** A Slack user group, as a mention of the group. */
+export const groupMention = (group: string): string => `<!subteam^${group}>`;
 
 /** Joins lines into sections of at most MAX_SECTION_TEXT characters each. */
 export function sectionsOf(lines: readonly string[]): Block[] {
@@ -42,4 +52,9 @@ export function sectionsOf(lines: readonly string[]): Block[] {
   }
   if (current) blocks.push(section(current));
   return blocks;
+}
+
+/** Quoted lines as Slack shows them, inline or in the evidence file: `spec:line  text`. */
+export function evidenceText(evidence: readonly Evidence[]): string {
+  return evidence.map((e) => `${e.spec}${e.line ? `:${e.line}` : ''}  ${e.text}`).join('\n');
 }

@@ -1,4 +1,5 @@
 import { SEVERITY_RANK, type AnalysisReport, type DiagnosisView, type Finding, type Severity } from '../../domain/index.js';
+import { formatDuration } from '../../shared/index.js';
 import { context, escapeMrkdwn, mention, message, section, sectionsOf, SEVERITY_ICON } from './common.js';
 import type { Block, SlackMessage } from './types.js';
 
@@ -57,7 +58,7 @@ export function diagnosisMessage(view: DiagnosisView): SlackMessage {
       const report = view.report;
       const count = report?.findings.length ?? 0;
       const lead = report?.root_cause ? `root cause ${report.root_cause.code}` : `${count} finding${count === 1 ? '' : 's'}`;
-      const seconds = view.durationMs !== undefined ? ` · ${(view.durationMs / 1000).toFixed(1)} s` : '';
+      const seconds = view.durationMs !== undefined ? ` · ${formatDuration(view.durationMs)}` : '';
       return message(`${view.host}: ${lead}`, [
         section(`${count ? ':rotating_light:' : ':white_check_mark:'} ${headline(view)}${seconds}`),
         ...(report ? reportBlocks(report) : []),

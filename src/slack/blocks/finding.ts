@@ -1,14 +1,16 @@
 import type { AnalysisReport, Finding, RemediationOfferView } from '../../domain/index.js';
 import { clip, MAX_SECTION_TEXT } from './limits.js';
-import { context, escapeMrkdwn, message, section, sectionsOf } from './common.js';
+import { context, escapeMrkdwn, evidenceText, message, section, sectionsOf } from './common.js';
 import { findingLine, reportBlocks } from './diagnosis.js';
 import { offerBlocks } from './remediation.js';
 import type { Block, SlackMessage } from './types.js';
 
-function evidenceBlock(finding: Finding): Block {
-  const lines = finding.evidence.map((e) => `${e.spec}${e.line ? `:${e.line}` : ''}  ${e.text}`);
+/** Evidence longer than this (characters, all lines of one finding) goes up as a file, not inline. */
+export const EVIDENCE_INLINE_CHARS = 2500;
+
+function evidenceBlock(text: string): Block {
   // Quoted lines in a code block: host text never becomes markup.
-  const body = clip(lines.join('\n').replace(/```/g, "'''"), MAX_SECTION_TEXT - 20);
+  const body = clip(text.replace(/```/g, "'''"), MAX_SECTION_TEXT - 20);
   return section(`*Evidence*\n\`\`\`${body}\`\`\``);
 }
 
@@ -20,14 +22,20 @@ function fixBlocks(finding: Finding): Block[] {
   });
 }
 
-/** A thread reply for one finding: the line, its evidence (or a pointer to the file) and its fixes. */
-export function findingMessage(host: string, finding: Finding, evidenceInFile: boolean, offers: readonly RemediationOfferView[] = []): SlackMessage {
-  return message(`${host}: ${finding.code} ${finding.title}`, [
+/**
+ * A thread reply for one finding: the line, its evidence and its fixes. Evidence longer than
+ * EVIDENCE_INLINE_CHARS is said to be attached and goes up as a file in the thread.
+ */
+export function findingMessage(host: string, finding: Finding, offers: readonly RemediationOfferView[] = []): SlackMessage {
+  const evidence = evidenceText(finding.evidence);
+  const inFile = evidence.length > EVIDENCE_INLINE_CHARS;
+  const msg = message(`${host}: ${finding.code} ${finding.title}`, [
     section(findingLine(finding)),
-    evidenceInFile ? context(`Evidence: ${finding.evidence.length} lines, attached below as a file.`) : evidenceBlock(finding),
+    inFile ? context(`Evidence: ${finding.evidence.length} lines, attached below as a file.`) : evidenceBlock(evidence),
     ...fixBlocks(finding),
     ...offerBlocks(offers),
   ]);
+  return inFile ? { ...msg, file: { filename: `${host}-${finding.code}.txt`, title: `${finding.code} evidence from ${host}`, content: evidence } } : msg;
 }
 
 /** A fleet thread reply: one host's findings in short. */
@@ -35,6 +43,10 @@ export function hostFindingsMessage(host: string, report: AnalysisReport): Slack
   return message(`${host}: ${report.findings.map((f) => f.code).join(', ')}`, [section(`*${escapeMrkdwn(host)}*`), ...reportBlocks(report)]);
 }
 
-export function textMessage(text: string): SlackMessage {
-  return message(text, sectionsOf(text.split('\n')));
+const TONE_ICON = { question: ':grey_question:', warning: ':warning:' } as const;
+
+/** A plain note, marked with its tone's emoji. */
+export function textMessage(text: string, tone?: keyof typeof TONE_ICON): SlackMessage {
+  const shown = tone ? `${TONE_ICON[tone]} ${text}` : text;
+  return message(shown, sectionsOf(shown.split('\n')));
 }

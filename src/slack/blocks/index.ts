@@ -7,9 +7,10 @@ import { incidentMessage } from './incident.js';
 import type { SlackMessage } from './types.js';
 
 export * from './limits.js';
+export { escapeMrkdwn, evidenceText, groupMention, mention, withMentions } from './common.js';
 export type * from './types.js';
 export { diagnosisMessage, reportBlocks, findingLine } from './diagnosis.js';
-export { findingMessage, hostFindingsMessage, textMessage } from './finding.js';
+export { EVIDENCE_INLINE_CHARS, findingMessage, hostFindingsMessage, textMessage } from './finding.js';
 export { fleetMessage, fleetLines } from './fleet.js';
 export { offerBlocks, remediationOutputMessage, remediationRequestMessage, remediationResultMessage, REMEDIATION_ACTIONS } from './remediation.js';
 export { incidentMessage, INCIDENT_HOSTS_SHOWN } from './incident.js';
@@ -20,13 +21,13 @@ export function renderMessage(msg: OutboundMessage): SlackMessage {
     case 'diagnosis':
       return diagnosisMessage(msg.view);
     case 'finding':
-      return findingMessage(msg.host, msg.finding, msg.evidenceInFile, msg.offers);
+      return findingMessage(msg.host, msg.finding, msg.offers);
     case 'fleet':
       return fleetMessage(msg.view);
     case 'host-findings':
       return hostFindingsMessage(msg.host, msg.report);
     case 'text':
-      return textMessage(msg.text);
+      return textMessage(msg.text, msg.tone);
     case 'remediation-request':
       return remediationRequestMessage(msg.view);
     case 'remediation-output':

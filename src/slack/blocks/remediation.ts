@@ -1,9 +1,9 @@
 import type { RemediationOfferView, RemediationOutputView, RemediationRequestView, RemediationResultView } from '../../domain/index.js';
-import { context, escapeMrkdwn, mention, message, section } from './common.js';
+import { context, escapeMrkdwn, evidenceText, mention, message, section } from './common.js';
 import { clip, MAX_ACTIONS, MAX_BUTTON_TEXT, MAX_CONFIRM_TEXT, MAX_CONFIRM_TITLE, MAX_SECTION_TEXT } from './limits.js';
 import type { Block, ButtonElement, SlackMessage } from './types.js';
 
-/** Action ids the listeners route on (slack/listeners/remediation-actions.ts). */
+/** Action ids the listeners route on (slack/listeners/actions/remediation.ts). */
 export const REMEDIATION_ACTIONS = {
   /** A remediation button under a finding; action ids are `remediation_offer_<n>` (unique per message). */
   offerPrefix: 'remediation_offer_',
@@ -118,7 +118,7 @@ export function remediationResultMessage(view: RemediationResultView): SlackMess
   const head = `${RESULT_HEAD[view.status]}: *${escapeMrkdwn(view.title)}* on *${escapeMrkdwn(view.host)}*`;
   const blocks: Block[] = [section(view.reason ? `${head}\n${escapeMrkdwn(view.reason)}` : head)];
   for (const f of view.remaining) {
-    blocks.push(section(`\`${f.code}\` ${escapeMrkdwn(f.title)}\n${codeBlock(f.evidence)}`));
+    blocks.push(section(`\`${f.code}\` ${escapeMrkdwn(f.title)}\n${codeBlock([evidenceText(f.evidence)])}`));
   }
   if (view.problems.length) blocks.push(context(`Verification problems: ${view.problems.map(escapeMrkdwn).join('; ')}`));
   return message(`${view.host}: ${view.title}: ${RESULT_HEAD[view.status].replace(/^:[a-z_]+: /, '').toLowerCase()}`, blocks);

@@ -30,4 +30,6 @@ export type Block =
 export interface SlackMessage {
   text: string;
   blocks: Block[];
+  /** Uploaded into the thread after the message: evidence too long to quote inline. */
+  file?: { filename: string; title: string; content: string };
 }

@@ -21,7 +21,7 @@ export const containerLogsHugeRule: Rule = {
       findings.push({
         code: 'CONTAINER_LOGS_HUGE',
         severity: 'warning',
-        title: `Container ${containerLabel(container)} json log${log.directory ? ' directory' : ''} is ${formatBytes(log.bytes)}${share}`,
+        title: `Container ${containerLabel(container.id, container, 'parenthesised')} json log${log.directory ? ' directory' : ''} is ${formatBytes(log.bytes)}${share}`,
         evidence: [toEvidence(log.line), ...(fs ? [toEvidence(fs.line)] : [])],
         fixes: [
           {

@@ -16,7 +16,7 @@ export const containerRestartLoopRule: Rule = {
       findings.push({
         code: 'CONTAINER_RESTART_LOOP',
         severity: 'warning',
-        title: `Container ${containerLabel(c)} ${what}${exit}${c.statusText ? ` (${c.statusText})` : ''}`,
+        title: `Container ${containerLabel(c.id, c, 'parenthesised')} ${what}${exit}${c.statusText ? ` (${c.statusText})` : ''}`,
         evidence: containerEvidence(c, 'RestartCount', 'ExitCode', 'OOMKilled'),
         fixes: [
           {

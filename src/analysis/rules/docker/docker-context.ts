@@ -63,10 +63,16 @@ function lineOpt(line: LogLine | undefined): { line?: LogLine } {
   return line ? { line } : {};
 }
 
-/** "app-15 (7ee2ab85e511)" or the short id alone. */
-export function containerLabel(c: Pick<ContainerRecord, 'id' | 'name'>): string {
-  const short = c.id.slice(0, 12);
-  return c.name ? `${c.name} (${short})` : short;
+/**
+ * How a title names a container: "app-15 7ee2ab85e511" where the kernel's wording is followed ("in
+ * container NAME ID"), "app-15 (7ee2ab85e511)" in Docker's, or the short id alone when the name is
+ * unknown. `id` is the id as logged (12 or 64 hex), `container` the record it was matched to.
+ */
+export function containerLabel(id: string, container?: Pick<ContainerRecord, 'name'>, style: 'plain' | 'parenthesised' = 'plain'): string {
+  const name = container?.name?.replace(/^\//, '');
+  const short = id.slice(0, 12);
+  if (!name) return short;
+  return style === 'parenthesised' ? `${name} (${short})` : `${name} ${short}`;
 }
 
 /** The lines that prove what a rule says about a container: the given inspect keys, else its first line. */

@@ -1,5 +1,6 @@
 import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/index.js';
+import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
 
@@ -31,16 +32,17 @@ export const jvmHeapUnboundedRule: Rule = {
       if (aware) continue;
       const limitMiB = Math.floor(limit / 2 ** 20);
       const xmx = Math.floor((limitMiB * 3) / 4);
+      const limitText = formatBytes(limitMiB * 2 ** 20, 'binary-whole');
       const jvmText = jvm ? `Java ${jvm.major}${jvm.update !== undefined ? `u${jvm.update}` : ''} (${jvm.from}) does not size its heap from the cgroup` : 'JVM version unknown, assumed not container-aware';
       findings.push({
         code: 'JVM_HEAP_UNBOUNDED',
         severity: 'warning',
-        title: `Container ${containerLabel(c)} runs java with a ${formatMiB(limitMiB)} memory limit and no -Xmx; ${jvmText}`,
+        title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${limitText} memory limit and no -Xmx; ${jvmText}`,
         evidence: containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled'),
         fixes: [
           {
-            title: `Bound the heap to about 3/4 of the limit: -Xmx${xmx}m for a ${formatMiB(limitMiB)} limit`,
-            detail: `Without -Xmx the JVM sizes its heap from the host's memory, grows past the container's ${formatMiB(limitMiB)} and the kernel OOM-kills it (exit 137). Leave the last quarter for metaspace, threads and native memory. Set it in the command or in JAVA_OPTS / JAVA_TOOL_OPTIONS.`,
+            title: `Bound the heap to about 3/4 of the limit: -Xmx${xmx}m for a ${limitText} limit`,
+            detail: `Without -Xmx the JVM sizes its heap from the host's memory, grows past the container's ${limitText} and the kernel OOM-kills it (exit 137). Leave the last quarter for metaspace, threads and native memory. Set it in the command or in JAVA_OPTS / JAVA_TOOL_OPTIONS.`,
             commands: [`-Xmx${xmx}m`, `JAVA_TOOL_OPTIONS=-Xmx${xmx}m`],
           },
           {
@@ -113,6 +115,3 @@ export function isContainerAware(v: Omit<JvmVersion, 'from'>): boolean {
   return v.major === 8 && v.update !== undefined && v.update >= 191;
 }
 
-function formatMiB(mib: number): string {
-  return mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
-}

@@ -1,9 +1,11 @@
 import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/index.js';
 import type { OomKill } from '../../facts/kernel.js';
+import { formatBytes } from '../../parsers/sizes.js';
 import { runsJava } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
-import { containerLabel, findContainer, formatKb, quote } from './support.js';
+import { containerLabel } from '../docker/docker-context.js';
+import { findContainer, quote } from './support.js';
 
 const JVM_FIX: Finding['fixes'][number] = {
   title: 'Cap the JVM heap below the container limit (about 3/4 of it), or use a container-aware JVM',
@@ -57,7 +59,7 @@ export const containerOomKilledRule: Rule = {
       const last = kills[kills.length - 1] as OomKill;
       const who = `${last.process ?? 'a process'}${last.pid !== undefined ? ` (pid ${last.pid})` : ''}`;
       const figures =
-        last.limitKb !== undefined && last.usageKb !== undefined ? `: ${formatKb(last.usageKb)} of ${formatKb(last.limitKb)} limit` : '';
+        last.limitKb !== undefined && last.usageKb !== undefined ? `: ${formatBytes(last.usageKb * 1024, 'binary')} of ${formatBytes(last.limitKb * 1024, 'binary')} limit` : '';
       findings.push({
         code: 'CONTAINER_OOM_KILLED',
         severity: 'critical',
@@ -78,7 +80,7 @@ export const containerOomKilledRule: Rule = {
     }
     for (const container of facts.docker.containers) {
       if (container.oomKilled !== true || [...byContainer.keys()].some((id) => findContainer([container], id))) continue;
-      const limit = container.memoryLimitBytes ? ` (limit ${formatKb(container.memoryLimitBytes / 1024)})` : '';
+      const limit = container.memoryLimitBytes ? ` (limit ${formatBytes(container.memoryLimitBytes, 'binary')})` : '';
       findings.push({
         code: 'CONTAINER_OOM_KILLED',
         severity: 'critical',

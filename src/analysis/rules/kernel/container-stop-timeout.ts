@@ -1,7 +1,8 @@
 import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
 import type { Rule } from '../rule.js';
-import { containerLabel, findContainer, plural, quote } from './support.js';
+import { containerLabel } from '../docker/docker-context.js';
+import { findContainer, plural, quote } from './support.js';
 
 const GONE = new Set(['exited', 'dead', 'removing']);
 

@@ -1,5 +1,6 @@
+import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
-import { formatKb, listSome, plural, quote } from './support.js';
+import { listSome, plural, quote } from './support.js';
 
 /** KERNEL_OOM_KILL: the whole machine ran out of memory (a global, not cgroup, OOM kill). */
 export const kernelOomKillRule: Rule = {
@@ -16,7 +17,7 @@ export const kernelOomKillRule: Rule = {
         title:
           `the kernel ran out of memory and killed ${listSome(victims, 3)}` +
           (kills.length > 1 ? ` (${plural(kills.length, 'global OOM kill')})` : '') +
-          (mem ? ` on a host with ${formatKb(mem)} RAM` : ''),
+          (mem ? ` on a host with ${formatBytes(mem * 1024, 'binary')} RAM` : ''),
         evidence: quote(kills.flatMap((k) => k.evidence), 8),
         fixes: [
           {

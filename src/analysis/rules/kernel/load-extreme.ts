@@ -1,4 +1,4 @@
-import { toEvidence } from '../../facts/log-line.js';
+import { toEvidence } from '../../parsers/log-line.js';
 import { isDState } from '../../facts/system.js';
 import type { Rule } from '../rule.js';
 

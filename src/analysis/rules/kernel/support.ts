@@ -1,18 +1,6 @@
 import type { Evidence } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
-import { toEvidence, type LogLine } from '../../facts/log-line.js';
-
-/** Binary units, one decimal: 4194304 kB -> "4.0 GiB". */
-export function formatKb(kb: number): string {
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = kb;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
+import { toEvidence, type LogLine } from '../../parsers/log-line.js';
 
 /** The container a logged id (12-hex short or 64-hex full) refers to. */
 export function findContainer(containers: readonly ContainerRecord[], id: string): ContainerRecord | undefined {
@@ -21,13 +9,6 @@ export function findContainer(containers: readonly ContainerRecord[], id: string
     const cid = c.id.toLowerCase();
     return cid.length >= 12 && lower.length >= 12 && (cid.startsWith(lower) || lower.startsWith(cid));
   });
-}
-
-/** "business-product-rpc 812c82c5a7a5", or just the short id when the name is unknown. */
-export function containerLabel(id: string, container?: ContainerRecord): string {
-  const name = container?.name?.replace(/^\//, '');
-  const short = id.slice(0, 12);
-  return name ? `${name} ${short}` : short;
 }
 
 /** Evidence from log lines, at most `max` of them, the first ones and the last one. */

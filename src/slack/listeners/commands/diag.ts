@@ -1,0 +1,175 @@
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { AccessRule } from '../../../config/index.js';
+import { decideAccess, type AccessDecision } from '../../../diagnosis/index.js';
+import { InputError, type DiagnosisView, type GroupResolver, type HostDirectory, type HostRef, type Notifier } from '../../../domain/index.js';
+import type { DiagnoseQueues, EnqueueOutcome, ZoneStatus } from '../../../queue/index.js';
+import { createAckFirstGate } from '../../ack-first.js';
+import { groupMention, mention } from '../../blocks/index.js';
+import { userTextForError } from '../../error-handler.js';
+import { DIAG_USAGE, parseDiagCommand, type DiagCommand } from '../../parse-diag-command.js';
+import { AccessDeniedError } from '../../slack-errors.js';
+import { createSlackNotifier } from '../../slack-notifier.js';
+
+export interface DiagCommandDeps {
+  queues: Pick<DiagnoseQueues, 'request' | 'requestFleet' | 'status' | 'live'>;
+  directory: HostDirectory;
+  /** Playbooks that may be named; the first is not special, `defaultPlaybook` is used when none is. */
+  playbooks: readonly string[];
+  defaultPlaybook: string;
+  /** Who may diagnose which hosts (SICKBAY_ACCESS_FILE); null: everyone, everywhere. */
+  access: readonly AccessRule[] | null;
+  /** The user groups the access rules name, and who is in them. */
+  groups: GroupResolver;
+  logger: Logger;
+  /** Posts the parent message before queueing. @defaultValue a notifier over the listener's Web API client */
+  notifier?: Notifier;
+}
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, text });
+
+/** An error already presented (and logged) once: the reply repeats its words instead of presenting it again. */
+class AnsweredError extends Error {
+  constructor(
+    readonly text: string,
+    cause: unknown,
+  ) {
+    super(text, { cause });
+  }
+}
+
+export function formatStatus(zones: readonly ZoneStatus[]): string {
+  if (!zones.length) return 'No zones in the inventory.';
+  return zones
+    .map(
+      (z) =>
+        `*${z.zone}*: ${z.waiting} waiting · ${z.active} running · ${z.delayed} delayed · ${z.failed} failed · ${z.workers} worker connection${z.workers === 1 ? '' : 's'}` +
+        (z.running.length ? `\n  running: ${z.running.join(', ')}` : ''),
+    )
+    .join('\n');
+}
+
+/** Why /diag was refused, and who may: the rules that cover the host, with their people as mentions. */
+export function accessRefusalText(decision: Extract<AccessDecision, { allowed: false }>): string {
+  const { host, covering } = decision;
+  if (!covering.length) {
+    return `No access rule covers ${host.name} (tags: ${host.tags.join(', ') || 'none'}), so nobody may diagnose it from Slack. Ask an admin to add one.`;
+  }
+  const who = covering
+    .map((r) => {
+      const names = [...r.users.map(mention), ...r.groups.map(groupMention)].join(', ');
+      return `${r.name ?? `rule for ${[...r.tags.map((t) => `tag:${t}`), ...r.hosts].join(', ')}`}: ${names}`;
+    })
+    .join('; ');
+  return `You may not diagnose ${host.name}: it is allowed only for ${who}.`;
+}
+
+function outcomeText(outcome: EnqueueOutcome, what: string, channel: string): string {
+  if (outcome.status === 'queued') return `Queued: diagnosing ${what}. The results will appear in <#${channel}>.`;
+  const where = outcome.parent ? `the thread of message ${outcome.parent.ts} in <#${outcome.parent.channel}>` : `<#${outcome.channel}> (the thread starts when a worker picks it up)`;
+  return `${what} is already being diagnosed (asked by <@${outcome.requestedBy}>): your request joins it. Follow ${where}.`;
+}
+
+/**
+ * /diag: acknowledged at once. Syntax errors, unknown hosts and help go back in the ack (ephemeral);
+ * access checks and queueing follow through response_url.
+ */
+export function createDiagCommandHandler(deps: DiagCommandDeps) {
+  const afterAcks = createAckFirstGate();
+
+  async function checkAccess(userId: string, hosts: readonly HostRef[]): Promise<void> {
+    if (!deps.access) return;
+    const actor = { userId, groups: await deps.groups.groupsOf(userId) };
+    for (const host of hosts) {
+      const decision = decideAccess(deps.access, actor, host);
+      if (!decision.allowed) throw new AccessDeniedError(accessRefusalText(decision));
+    }
+  }
+
+  function playbookOf(cmd: { playbook?: string }): string {
+    const playbook = cmd.playbook ?? deps.defaultPlaybook;
+    if (!deps.playbooks.includes(playbook)) {
+      throw new InputError('playbook_unknown', `There is no playbook \`${playbook}\`. Playbooks: ${deps.playbooks.map((p) => `\`${p}\``).join(', ')}.`);
+    }
+    return playbook;
+  }
+
+  /**
+   * Posts the parent message ("Diagnosing HOST · queued") before queueing, so the channel hears at
+   * once even while every worker is busy; the job carries it and the worker continues it. A request
+   * that loses the race to an identical one deletes its parent and joins the other. When queueing
+   * fails, the parent says so in the words the person is told (the same reference, if any).
+   */
+  async function queueWithParent(
+    host: HostRef,
+    base: { playbook: string; requestedBy: string; channel: string },
+    client: Args['client'],
+    log: Logger,
+    context: Record<string, unknown>,
+  ): Promise<EnqueueOutcome> {
+    const notifier = deps.notifier ?? createSlackNotifier(client, { logger: log });
+    const view: DiagnosisView = { host: host.name, playbook: base.playbook, requestedBy: base.requestedBy, phase: 'queued', stepsDone: 0, stepsTotal: 0 };
+    const parent = await notifier.post(base.channel, { kind: 'diagnosis', view });
+    let outcome: EnqueueOutcome;
+    try {
+      outcome = await deps.queues.request({ ...base, host, parent });
+    } catch (err) {
+      const text = userTextForError(err, log, context);
+      await notifier.update(parent, { kind: 'diagnosis', view: { ...view, phase: 'failed', error: text } }).catch(() => undefined);
+      throw new AnsweredError(text, err);
+    }
+    if (outcome.status === 'joined') await notifier.remove(parent).catch((err: unknown) => log.warn({ err }, 'cannot delete a duplicate parent'));
+    return outcome;
+  }
+
+  return async function onDiag({ command, ack, respond, client }: Args): Promise<void> {
+    const log = deps.logger.child({ user: command.user_id, channel: command.channel_id });
+    let cmd: DiagCommand;
+    let hosts: readonly HostRef[] = [];
+    let playbook = deps.defaultPlaybook;
+    try {
+      cmd = parseDiagCommand(command.text);
+      if (cmd.kind === 'host' || cmd.kind === 'tag') {
+        playbook = playbookOf(cmd);
+        hosts = deps.directory.resolve(cmd.kind === 'tag' ? `tag:${cmd.tag}` : cmd.host);
+      }
+    } catch (err) {
+      await ack(ephemeral(userTextForError(err, log, { text: command.text })));
+      return;
+    }
+    if (cmd.kind === 'help') {
+      await ack(ephemeral(`*sickbay* diagnoses Docker hosts.\n${DIAG_USAGE}\nPlaybooks: ${deps.playbooks.join(', ')}`));
+      return;
+    }
+    await ack();
+    await afterAcks();
+    try {
+      if (cmd.kind === 'status') {
+        const zones = [...new Set(deps.directory.list().map((h) => h.zone))];
+        await respond(ephemeral(formatStatus(await deps.queues.status(zones))));
+        return;
+      }
+      await checkAccess(command.user_id, hosts);
+      const base = { playbook, requestedBy: command.user_id, channel: command.channel_id };
+      if (cmd.kind === 'tag') {
+        const outcome = await deps.queues.requestFleet({ ...base, tag: cmd.tag, hosts });
+        await respond(ephemeral(outcomeText(outcome, `${hosts.length} hosts tagged ${cmd.tag}`, command.channel_id)));
+      } else {
+        const host = hosts.find((h) => h.name === cmd.host) ?? hosts[0];
+        if (!host) throw new InputError('host_unknown', `${cmd.host} is not in the inventory.`);
+        const outcome = (await deps.queues.live(host, playbook)) ?? (await queueWithParent(host, base, client, log, { text: command.text }));
+        log.info({ host: host.name, playbook, outcome: outcome.status, jobId: outcome.jobId }, '/diag');
+        await respond(ephemeral(outcomeText(outcome, host.name, command.channel_id)));
+      }
+    } catch (err) {
+      await respond(ephemeral(err instanceof AnsweredError ? err.text : userTextForError(err, log, { text: command.text })));
+    }
+  };
+}
+
+/** Registers `/diag` on the app. */
+export function register(app: App, deps: DiagCommandDeps): void {
+  app.command('/diag', createDiagCommandHandler(deps));
+}

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LAB_BUNDLE_ENV, LAB_FIXES_ENV, LAB_FIXES_NOOP_FILE, LAB_STATE_ENV, prepareReplay, replayPath, writeShims } from '../../../src/lab/index.js';
+import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
+
+const run = promisify(execFile);
+const BUNDLE = 'mesos-container-stop-timeout';
+const STUCK = '8f8020e79b13';
+const OTHER = 'b3ceef33f21e';
+
+describe('lab fixes: docker rm -f and docker restart change what the replay shows', () => {
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+  let state: string;
+
+  const sh = async (command: string, extra: NodeJS.ProcessEnv = {}) => {
+    try {
+      const { stdout, stderr } = await run('sh', ['-c', command], { env: { ...env, ...extra } });
+      return { stdout, stderr, exit: 0 };
+    } catch (err) {
+      const e = err as { stdout: string; stderr: string; code: number };
+      return { stdout: e.stdout, stderr: e.stderr, exit: e.code };
+    }
+  };
+  const ids = (psOutput: string) => [...psOutput.matchAll(/"ID":"([0-9a-f]{12})/g)].map((m) => m[1]);
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'sickbay-lab-fixes-'));
+    const shims = await writeShims(join(work, 'shims'));
+    const replay = await prepareReplay(join(INCIDENTS_DIR, BUNDLE), join(work, 'replay'), { durationScale: 0 });
+    state = join(work, 'state');
+    env = { PATH: replayPath(shims), [LAB_BUNDLE_ENV]: replay, [LAB_STATE_ENV]: state, LANG: 'C' };
+  });
+
+  beforeEach(async () => {
+    await rm(state, { recursive: true, force: true });
+    await mkdir(state);
+  });
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('drops a removed container from later docker ps output, long and quiet, and keeps the others', async () => {
+    const before = await sh(`docker ps -a --no-trunc --format '{{json .}}'`);
+    expect(ids(before.stdout)).toContain(STUCK);
+    const removal = await sh(`sudo -n docker rm -f '${STUCK}'`);
+    expect(removal).toMatchObject({ exit: 0, stdout: `${STUCK}\n` });
+    const after = await sh(`docker ps -a --no-trunc --format '{{json .}}'`);
+    expect(ids(after.stdout)).not.toContain(STUCK);
+    expect(ids(after.stdout)).toEqual(ids(before.stdout).filter((id) => id !== STUCK));
+    const quiet = await sh('docker ps -aq');
+    expect(quiet.stdout.split('\n')).not.toContain(STUCK);
+    expect(quiet.stdout.split('\n')).toContain(OTHER);
+  });
+
+  it('lists only the container named by --filter id=, by prefix, and nothing for a removed one', async () => {
+    const one = await sh(`docker ps -a --no-trunc --filter id='${STUCK}' --format '{{json .}}'`);
+    expect(ids(one.stdout)).toEqual([STUCK]);
+    await sh(`docker rm -f ${STUCK}`);
+    const gone = await sh(`docker ps -a --no-trunc --filter id='${STUCK}' --format '{{json .}}'`);
+    expect(gone).toMatchObject({ exit: 0, stdout: '' });
+  });
+
+  it('records docker restart without dropping the container', async () => {
+    const restart = await sh(`docker restart -t 10 ${OTHER}`);
+    expect(restart).toMatchObject({ exit: 0, stdout: `${OTHER}\n` });
+    expect(await readFile(join(state, 'restarted'), 'utf8')).toBe(`${OTHER}\n`);
+    expect(ids((await sh('docker ps -a --no-trunc')).stdout)).toContain(OTHER);
+  });
+
+  it('makes fixes succeed and change nothing when the host is marked noop, by env or by marker file', async () => {
+    expect(await sh(`docker rm -f ${STUCK}`, { [LAB_FIXES_ENV]: 'noop' })).toMatchObject({ exit: 0, stdout: `${STUCK}\n` });
+    expect(ids((await sh('docker ps -a --no-trunc')).stdout)).toContain(STUCK);
+    await writeFile(join(state, LAB_FIXES_NOOP_FILE), '');
+    expect((await sh(`docker rm -f ${STUCK}`)).exit).toBe(0);
+    expect(ids((await sh('docker ps -a --no-trunc')).stdout)).toContain(STUCK);
+  });
+
+  it('refuses a container id that is not hex, as docker would, and records nothing', async () => {
+    const bad = await sh(`docker rm -f 'zz;rm'`);
+    expect(bad.exit).toBe(1);
+    expect(bad.stderr).toContain('No such container');
+    expect(ids((await sh('docker ps -a --no-trunc')).stdout)).toContain(STUCK);
+  });
+
+  it('answers docker inspect ID with that container alone, and "No such object" once it is removed', async () => {
+    const one = await sh(`docker inspect '${STUCK}'`);
+    expect(one.exit).toBe(0);
+    const parsed = JSON.parse(one.stdout) as { Id: string }[];
+    expect(parsed.map((c) => c.Id.slice(0, 12))).toEqual([STUCK]);
+    const all = JSON.parse((await sh(`docker inspect ${STUCK} ${OTHER}`)).stdout) as { Id: string }[];
+    expect(all.length).toBeGreaterThan(1);
+    await sh(`docker rm -f ${STUCK}`);
+    const gone = await sh(`docker inspect ${STUCK}`);
+    expect(gone.exit).toBe(1);
+    expect(gone.stderr).toContain(`No such object: ${STUCK}`);
+    expect((await sh(`docker inspect ${'0'.repeat(12)}`)).exit).toBe(1);
+  });
+});
