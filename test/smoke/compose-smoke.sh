@@ -125,8 +125,17 @@ else
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$dir/usr/local/bin/npx"
   # as in the official image: user and group `node`, uid and gid 1000
   chroot "$dir" groupadd -g 1000 node && chroot "$dir" useradd -u 1000 -g node -m -s /bin/bash node
+  # the CA bundle this machine's Node.js trusts for the npm registry (a TLS-inspecting egress), so that
+  # `npm ci` in the build reaches the registry as it does here
+  ca_env=()
+  host_ca=${NODE_EXTRA_CA_CERTS:-$(npm config get cafile 2>/dev/null || true)}
+  if [ -n "$host_ca" ] && [ "$host_ca" != null ] && [ -f "$host_ca" ]; then
+    mkdir -p "$dir/etc/ssl/certs" && cp "$host_ca" "$dir/etc/ssl/certs/smoke-host-ca.crt"
+    ca_env=(--change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/smoke-host-ca.crt')
+    say "the stand-in trusts this machine's CA bundle $host_ca (NODE_EXTRA_CA_CERTS)"
+  fi
   tar -C "$dir" -c . | "$DOCKER" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'CMD ["node"]' - node:20-bookworm-slim >/dev/null
+    "${ca_env[@]}" --change 'CMD ["node"]' - node:20-bookworm-slim >/dev/null
   rm -rf "$dir"
 fi
 
