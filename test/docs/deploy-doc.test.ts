@@ -25,7 +25,7 @@ describe('docs/deploy.md walks through docker-compose.yml as it is', () => {
     for (const name of Object.keys(compose.volumes)) expect(quoted, name).toContain(`  ${name}:\n`);
   });
 
-  it('gives the steps the compose file's header gives', () => {
+  it("gives the steps the compose file's header gives", () => {
     const header = composeText.split('\n').filter((l) => l.startsWith('#   ')).map((l) => l.slice(4).split(/\s{2,}/)[0]?.trim() as string);
     const steps = /### The steps\n\n```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
     const commands = steps.split('\n').map((l) => l.split('#')[0]?.trim()).filter(Boolean);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sendBlockAction, sendSlashCommand, SlackStandIn, type RecordedCall } from '../helpers/slack-standin.js';
 
 /**
@@ -63,7 +63,8 @@ async function untilHealthy(what: string): Promise<ContainerState[]> {
     if (all.length >= 5 && all.every((c) => c.status === 'running' && c.health === 'healthy')) return all;
     if (Date.now() > deadline) {
       const logs = compose('logs', '--no-color', '--tail', '20');
-      throw new Error(`${what}: not all healthy after 150 s: ${JSON.stringify(all)}\n${logs}`);
+      const probes = all.filter((c) => c.health !== 'healthy').map((c) => `${c.name}: ${docker('inspect', '--format', '{{json .State.Health.Log}}', c.name)}`);
+      throw new Error(`${what}: not all healthy after 150 s: ${JSON.stringify(all)}\n${probes.join('\n')}\n${logs}`);
     }
     await new Promise((r) => setTimeout(r, 1_000));
   }
@@ -94,6 +95,11 @@ beforeAll(async () => {
   await standin.start();
   compose('up', '-d', '--scale', 'worker=2');
   await untilHealthy('after up');
+});
+
+afterEach((context) => {
+  // what the services said, for a failed step
+  if (context.task.result?.state === 'fail') console.error(compose('logs', '--no-color', '--tail', '40'));
 });
 
 afterAll(async () => {
@@ -152,12 +158,12 @@ describe('docker compose up, for real: a working, fixable system', () => {
     expect(audit.filter((e) => e.requestId === id).map((e) => e.event)).toEqual(['requested', 'approved', 'executed', 'verified']);
   });
 
-  it('still answers /diag after the lab and a worker are restarted', async () => {
+  it('still answers /diag after the lab and a worker are restarted, at once and without waiting for them', async () => {
     compose('restart', 'lab');
     const worker = containers().find((c) => c.service === 'worker') as ContainerState;
     docker('restart', worker.name.replace(/^\//, ''));
-    await untilHealthy('after restarting the lab and a worker');
     const { summary } = await diag('mesos-java-oom-137', 'C0SMOKE2');
     expect(textOf(summary)).toMatch(/: \d+ findings?|root cause/);
+    await untilHealthy('after restarting the lab and a worker');
   });
 });

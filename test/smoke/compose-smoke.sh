@@ -80,6 +80,9 @@ trap 'exit 130' INT TERM
 # --- 1. dockerd ------------------------------------------------------------------------------
 say "starting dockerd in $WORK (${COMPOSE[*]}: $("${COMPOSE[@]}" version --short 2>/dev/null || "${COMPOSE[@]}" version | head -n 1))"
 mkdir -p "$WORK/data" "$WORK/exec"
+# The data root on a tmpfs (memory is only used as written, about 2 GB at the peak): the image
+# layers' many small files are written fast and go with one umount, not a long rm -rf.
+mount -t tmpfs -o size=8g,mode=0711 sickbay-smoke "$WORK/data"
 echo '{}' >"$WORK/daemon.json"
 dockerd --data-root="$WORK/data" --exec-root="$WORK/exec" --pidfile="$WORK/dockerd.pid" -H "$DOCKER_HOST" \
   --config-file="$WORK/daemon.json" --storage-driver=overlay2 --bridge=none --iptables=false --ip-masq=false \
@@ -93,15 +96,17 @@ MIRROR=$(grep -hoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt
   awk '{print $2}' | grep -m1 -E '/debian/?$' || true)
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
-# A Debian bookworm root filesystem as a tarball in the cache, made by debootstrap when missing.
-rootfs_tar() { # name, extra packages (comma-separated)
-  local tar="$CACHE/bookworm-$1.tar"
+# One Debian bookworm root filesystem (minbase, plus Redis for the redis stand-in) as a tarball in the
+# cache, made by debootstrap when missing: one debootstrap serves both stand-ins.
+ROOTFS_PACKAGES=redis-server,redis-tools
+rootfs_tar() {
+  local tar="$CACHE/bookworm-minbase-redis.tar"
   if [ ! -s "$tar" ]; then
-    say "debootstrap bookworm ($1) from $MIRROR into the cache $CACHE"
+    say "debootstrap bookworm (minbase, $ROOTFS_PACKAGES) from $MIRROR into the cache $CACHE"
     mkdir -p "$CACHE/debs"
-    local dir="$WORK/rootfs-$1"
-    debootstrap --variant=minbase --cache-dir="$CACHE/debs" ${2:+--include="$2"} bookworm "$dir" "$MIRROR" >"$WORK/debootstrap-$1.log" 2>&1 ||
-      { tail -n 20 "$WORK/debootstrap-$1.log" >&2; die "debootstrap failed"; }
+    local dir="$WORK/rootfs"
+    debootstrap --variant=minbase --cache-dir="$CACHE/debs" --include="$ROOTFS_PACKAGES" bookworm "$dir" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
+      { tail -n 20 "$WORK/debootstrap.log" >&2; die "debootstrap failed"; }
     rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin
     tar -C "$dir" -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
     rm -rf "$dir"
@@ -118,7 +123,8 @@ else
   npm_dir=$(dirname "$(readlink -f "$(command -v npm)")")/..
   say "no registry: node:20-bookworm-slim is a LOCAL STAND-IN (Debian bookworm minbase + this machine's $node_bin $(node --version) and npm $(npm --version))"
   dir="$WORK/node-rootfs"
-  mkdir -p "$dir" && tar -C "$dir" -xf "$(rootfs_tar minbase)"
+  mkdir -p "$dir" && tar -C "$dir" -xf "$(rootfs_tar)"
+  chroot "$dir" dpkg --purge redis-server redis-tools >/dev/null 2>&1 || die "cannot remove Redis from the node stand-in"
   install -m 0755 "$node_bin" "$dir/usr/local/bin/node"
   mkdir -p "$dir/usr/local/lib/node_modules" && cp -a "$(readlink -f "$npm_dir")" "$dir/usr/local/lib/node_modules/npm"
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$dir/usr/local/bin/npm"
@@ -144,7 +150,7 @@ if pulled redis:7-alpine; then
 else
   say "no registry: redis:7-alpine is a LOCAL STAND-IN (Debian bookworm's redis-server 7 and redis-tools)"
   dir="$WORK/redis-rootfs"
-  mkdir -p "$dir" && tar -C "$dir" -xf "$(rootfs_tar redis redis-server,redis-tools)"
+  mkdir -p "$dir" && tar -C "$dir" -xf "$(rootfs_tar)"
   # as the official image: protected mode off (Docker's network is the boundary), data in /data
   cat >"$dir/usr/local/bin/docker-entrypoint.sh" <<'EOS'
 #!/bin/sh
