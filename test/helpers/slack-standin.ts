@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** One Web API call as the stand-in received it. */
@@ -250,13 +250,41 @@ export async function sendSlashCommand(
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = options.signature ?? `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
   const started = performance.now();
-  const res = await fetch(`http://127.0.0.1:${botPort}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
-    body,
+  const res = await postToBot(botPort, body, timestamp, signature);
+  return { ...res, ms: performance.now() - started };
+}
+
+/**
+ * POSTs a signed form body to the bot's /slack/events on a connection of its own, as Slack does: a
+ * pooled keep-alive connection races the server closing it when idle (Node's 5 s keepAliveTimeout),
+ * which shows as "other side closed" once a test has paused longer than that (through docker-proxy).
+ */
+function postToBot(botPort: number, body: string, timestamp: number, signature: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: botPort,
+        path: '/slack/events',
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          'x-slack-request-timestamp': String(timestamp),
+          'x-slack-signature': signature,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  const text = await res.text();
-  return { status: res.status, body: text, ms: performance.now() - started };
 }
 
 /** The environment of a bot and worker wired to this stand-in, a Redis and a queue prefix of the test's own. */
@@ -310,10 +338,5 @@ export async function sendBlockAction(botPort: number, signingSecret: string, cl
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const timestamp = Math.floor(Date.now() / 1000);
   const signature = `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  const res = await fetch(`http://127.0.0.1:${botPort}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
-    body,
-  });
-  return { status: res.status, body: await res.text() };
+  return postToBot(botPort, body, timestamp, signature);
 }
