@@ -15,6 +15,8 @@ export interface HungTask {
   evidence: LogLine[];
   /** How many times the kernel reported this task (name and pid). */
   occurrences: number;
+  /** The latest report's line, when reported more than once: when it was last seen. */
+  lastLine?: LogLine;
 }
 
 export interface OomKill {
@@ -37,12 +39,15 @@ export interface IoError {
   line: LogLine;
   /** Identical messages folded into this one. */
   occurrences: number;
+  /** The latest of them, when folded. */
+  lastLine?: LogLine;
 }
 
 export interface ReadOnlyRemount {
   device?: string;
   line: LogLine;
   occurrences: number;
+  lastLine?: LogLine;
 }
 
 export interface VethLeak {
@@ -189,6 +194,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const seen = hung.get(key);
       if (seen) {
         seen.occurrences++;
+        seen.lastLine = at(line);
         if (seen.frames.length === 0) {
           const stack = readStack(text, line, prefix.syslog);
           seen.frames = stack.frames.map((f) => f.name);
@@ -298,8 +304,10 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const device = m[1];
       const key = device ?? msg;
       const seen = remounts.get(key);
-      if (seen) seen.occurrences++;
-      else remounts.set(key, { ...(device ? { device } : {}), line: at(line), occurrences: 1 });
+      if (seen) {
+        seen.occurrences++;
+        seen.lastLine = at(line);
+      } else remounts.set(key, { ...(device ? { device } : {}), line: at(line), occurrences: 1 });
       return;
     }
 
@@ -319,6 +327,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const seen = io.get(msg);
       if (seen) {
         seen.occurrences++;
+        seen.lastLine = at(line);
         return;
       }
       if (io.size >= MAX_DISTINCT_IO_ERRORS) return;

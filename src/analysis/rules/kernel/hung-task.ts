@@ -1,5 +1,6 @@
 import type { Finding } from '../../../domain/index.js';
 import type { HungTask } from '../../facts/kernel.js';
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { listSome, quote } from './support.js';
 
@@ -39,6 +40,7 @@ export const hungTaskRule: Rule = {
           (reports > 1 ? ` (${reports} kernel reports)` : ''),
         evidence: quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6),
         fixes: fixesFor(first.frames),
+        seen: seenOf(facts.clock, tasks.flatMap((t) => [...t.evidence.slice(0, 1), ...(t.lastLine ? [t.lastLine] : [])]), reports),
         data: { task: name, pids: pids.join(','), blocked_seconds: longest, reports, frames: first.frames.join(',') },
       });
     }
