@@ -152,3 +152,48 @@ export function seenText(seen: Seen | undefined): string | undefined {
   if (seen.count > 1) parts.push(`${seen.count} times${seen.last_hour ? `, ${seen.last_hour} in the last hour` : ''}`);
   return parts.length ? parts.join('; ') : undefined;
 }
+
+/**
+ * Every finding of one code, current or earlier: what one Slack reply and one terminal block
+ * show. The instances (containers, mounts, tasks) in report order; the fixes once, each title
+ * kept once with the commands of every instance.
+ */
+export interface FindingGroup {
+  code: FindingCode;
+  severity: Severity;
+  /** True when every instance is history ("Earlier on this host"). */
+  earlier: boolean;
+  instances: readonly Finding[];
+  fixes: readonly Fix[];
+}
+
+export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const key = `${f.code}|${f.earlier === undefined ? 'current' : 'earlier'}`;
+    const group = groups.get(key) ?? [];
+    group.push(f);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((instances) => {
+    const lead = instances[0] as Finding;
+    const severity = instances.reduce<Severity>((s, f) => (SEVERITY_RANK[f.severity] < SEVERITY_RANK[s] ? f.severity : s), lead.severity);
+    return { code: lead.code, severity, earlier: lead.earlier !== undefined, instances, fixes: mergeFixes(instances.flatMap((f) => f.fixes)) };
+  });
+}
+
+/** Fixes with the same title once, their commands joined without repeats. */
+export function mergeFixes(fixes: readonly Fix[]): Fix[] {
+  const byTitle = new Map<string, Fix>();
+  for (const fix of fixes) {
+    const seen = byTitle.get(fix.title);
+    if (!seen) {
+      byTitle.set(fix.title, { ...fix, ...(fix.commands ? { commands: [...fix.commands] } : {}) });
+      continue;
+    }
+    const commands = [...(seen.commands ?? [])];
+    for (const c of fix.commands ?? []) if (!commands.includes(c)) commands.push(c);
+    if (commands.length) seen.commands = commands;
+  }
+  return [...byTitle.values()];
+}
