@@ -97,6 +97,11 @@ export const FindingSchema = z.object({
   subject: z.string().optional(),
   /** Key figures, machine-readable (limit_bytes, used_pct, container_name ...). */
   data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  /**
+   * Commands this finding's own analysis says cannot work here (`systemctl restart docker` for a
+   * daemon stuck in the kernel): no remediation that runs one is offered for it.
+   */
+  will_not_help: z.array(z.string()).optional(),
   /** When an event finding happened and how often (docs/findings.md#time). */
   seen: SeenSchema.optional(),
   /**

@@ -81,11 +81,22 @@ export interface KernelLog {
   readOnlyRemounts: ReadOnlyRemount[];
   vethLeaks: VethLeak[];
   thinPool: ThinPoolEvent[];
+  /** `nfs: server X not responding, still trying` (and `... OK` when it came back), latest last. */
+  nfsServers: NfsServerEvent[];
+}
+
+export interface NfsServerEvent {
+  server: string;
+  responding: boolean;
+  line: LogLine;
 }
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical medium error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting/g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical medium error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting|nfs: server /g;
+
+const NFS_SERVER = /^nfs: server (\S+) (not responding|OK)\b/;
+const MAX_NFS_EVENTS = 50;
 
 const HUNG = /^INFO: task (.+):(\d+) blocked for more than (\d+) seconds/;
 const OOM_START = /invoked oom-killer/;
@@ -146,7 +157,7 @@ interface PendingOom {
  * throws. Reads only the lines that match the prefilter (and a hung task's stack that follows).
  */
 export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLog {
-  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [] };
+  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [], nfsServers: [] };
   const hung = new Map<string, HungTask>();
   const io = new Map<string, IoError>();
   const remounts = new Map<string, ReadOnlyRemount>();
@@ -283,6 +294,11 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       o.process = m[2];
       o.evidence.push(at(line));
       flushOom();
+      return;
+    }
+
+    if ((m = NFS_SERVER.exec(msg))) {
+      if (out.nfsServers.length < MAX_NFS_EVENTS) out.nfsServers.push({ server: m[1] ?? '', responding: m[2] === 'OK', line: at(line) });
       return;
     }
 
