@@ -17,14 +17,15 @@ export const dStatePileupRule: Rule = {
     const top = [...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => (n > 1 ? `${name} ×${n}` : name));
     const wchans = [...new Set(stuck.map((p) => p.wchan).filter((w): w is string => !!w && w !== '-'))];
     // What they wait for: their wait channels, else the stacks of the hung tasks the kernel reported.
-    const byWchan = dominantClass(stuck.map((p) => (p.wchan ? classifyFrames([p.wchan]) : 'unknown')));
+    // A kernel thread's name is its own wait channel: jbd2/dm-17-8 commits the ext4 journal, xfsaild pushes the XFS log.
+    const byWchan = dominantClass(stuck.map((p) => classifyFrames([p.wchan ?? '', commandName(p.command).split('/')[0] ?? ''])));
     const cls = byWchan !== 'unknown' ? byWchan : dominantClass(facts.kernel.hungTasks.map((t) => classifyFrames(t.frames)));
     const pids = stuck.map((p) => String(p.pid));
     return [
       {
         code: 'D_STATE_PILEUP',
         severity: 'warning',
-        title: `${stuck.length} processes in uninterruptible sleep (D), ${CLASS_LABEL[cls]}: ${listSome(top, 4)}`,
+        title: `${stuck.length} processes in uninterruptible sleep (D)${cls === 'unknown' ? '' : `, ${CLASS_LABEL[cls]}`}: ${listSome(top, 4)}`,
         evidence: quote(stuck.map((p) => p.line), 8),
         fixes: [
           {
