@@ -60,7 +60,7 @@ export const containerStopTimeoutRule: Rule = {
             commands: [`docker rm -f ${stop.containerId.slice(0, 12)}`],
           },
           {
-            title: 'Upgrade Docker: stuck stops like this were fixed in later releases (the seed moved to docker-ce 17.x)',
+            title: 'Upgrade Docker: later releases fixed several causes of stops that never complete',
           },
           {
             title: 'Give slow-stopping apps more time instead of relying on the kill path',
