@@ -5,7 +5,7 @@ import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { isContainerAware, jvmVersion, runsJava } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
-import { containerLabel } from '../docker/docker-context.js';
+import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { findContainer, quote } from './support.js';
 
 const MIB = 2 ** 20;
@@ -112,7 +112,8 @@ export const containerOomKilledRule: Rule = {
         severity: 'critical',
         subject: id,
         title: `${who} in container ${containerLabel(id, container)} killed by the memory cgroup${figures}` + (kills.length > 1 ? ` (${kills.length} kills)` : ''),
-        evidence: quote(kills.flatMap((k) => k.evidence), 8),
+        // the kernel's report, and the container's id and name from docker inspect/ps that the title names
+        evidence: [...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : [])],
         fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined),
         seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: {
@@ -134,11 +135,9 @@ export const containerOomKilledRule: Rule = {
         severity: 'critical',
         subject: container.id,
         title: `container ${containerLabel(container.id, container)} was killed for running out of memory${limit}`,
-        evidence: [
-          container.line
-            ? { spec: container.line.spec, text: container.line.text, line: container.line.line }
-            : { spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` },
-        ],
+        evidence: container.line
+          ? containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt')
+          : [{ spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` }],
         fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined),
         seen: seenOf(facts.clock, container.finishedAt ? [container.finishedAt] : [], 1),
         data: {

@@ -2,7 +2,7 @@ import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
-import { containerLabel } from '../docker/docker-context.js';
+import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { findContainer, plural, quote } from './support.js';
 
 const GONE = new Set(['exited', 'dead', 'removing']);
@@ -50,7 +50,7 @@ export const containerStopTimeoutRule: Rule = {
           (timeout ? ` within ${timeout} s of SIGTERM` : '') +
           (killFailed ? ' and the kill failed' : sigkillIgnored ? ' and SIGKILL did not end it' : '') +
           (c ? `, yet docker ps still lists it${c.statusText ? ` (${c.statusText})` : ''}` : ' (docker ps was not there to check whether it is still listed)'),
-        evidence: quote(stop.lines, 6),
+        evidence: [...quote(stop.lines, 6), ...(c ? containerEvidence(c) : [])],
         fixes: [
           {
             title: 'Remove the half-dead container: `docker rm -f` works where stop, kill and exec fail',

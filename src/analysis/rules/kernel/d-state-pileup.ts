@@ -1,7 +1,7 @@
 import { isDState } from '../../facts/system.js';
 import type { Rule } from '../rule.js';
 import { blockedIoFixes, classifyFrames, CLASS_LABEL, dominantClass } from './blocked-io.js';
-import { listSome, quote } from './support.js';
+import { byNamedFirst, listSome, quote } from './support.js';
 
 /** D_STATE_PILEUP: at least dStateMinProcesses processes in uninterruptible sleep. */
 export const dStatePileupRule: Rule = {
@@ -26,7 +26,8 @@ export const dStatePileupRule: Rule = {
         code: 'D_STATE_PILEUP',
         severity: 'warning',
         title: `${stuck.length} processes in uninterruptible sleep (D)${cls === 'unknown' ? '' : `, ${CLASS_LABEL[cls]}`}: ${listSome(top, 4)}`,
-        evidence: quote(stuck.map((p) => p.line), 8),
+        // a line for each name the title lists first, then the rest
+        evidence: quote(byNamedFirst(stuck, [...counts.keys()].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0)).slice(0, 4), (p) => commandName(p.command)).map((p) => p.line), 8),
         fixes: [
           {
             title: 'Processes in D state cannot be killed, not even with kill -9: free what they wait for',
