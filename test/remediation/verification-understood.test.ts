@@ -49,6 +49,7 @@ function answering(stdout: string): CommandRunner {
   return {
     host: 'h',
     run: async (): Promise<CommandResult> => ({ stdout, stderr: '', exit: 0, timedOut: false, durationMs: 1, truncated: false }),
+    close: async () => {},
   };
 }
 
