@@ -5,7 +5,7 @@
  * restarted intake keeps editing the threads its storm groups (also in Redis) belong to.
  */
 import type { Redis } from 'ioredis';
-import { errorText, hostNamed, presentError, type HostDirectory, type IncidentView, type MessageRef, type Notifier } from '../domain/index.js';
+import { errorText, hostNamed, presentError, type HostDirectory, type HostRef, type IncidentView, type MessageRef, type Notifier } from '../domain/index.js';
 import { MessageRefSchema, type DiagnoseQueues } from '../queue/index.js';
 import { silentLogger, type AlertDiagnosisRequest, type AlertLogger, type IncidentGroup, type IncidentSink, type RateAlert } from './ports.js';
 
@@ -24,6 +24,11 @@ export interface IncidentSinkDeps {
   /** How long a thread ref is kept (at least the storm window). @defaultValue 2 h */
   threadTtlMs?: number;
   logger?: AlertLogger;
+  /**
+   * Whether an alert may start a diagnosis of this host (the access file's `alerts: true` rules);
+   * a refusal is said in the thread. @defaultValue every inventory host
+   */
+  mayDiagnose?: (host: HostRef) => boolean;
 }
 
 const MEMORY_REFS = 1000;
@@ -126,6 +131,11 @@ export function createIncidentSink(deps: IncidentSinkDeps): IncidentSink {
         if (!host) {
           logger.warn({ host: request.host, appId: request.task.appId }, 'alert names a host that is not in the inventory');
           await say(ref, `${request.host} is not in sickbay's inventory, so it was not diagnosed. Add it to the inventory to have its failures diagnosed.`, 'question');
+          return;
+        }
+        if (deps.mayDiagnose && !deps.mayDiagnose(host)) {
+          logger.warn({ host: host.name, appId: request.task.appId }, 'alert diagnosis refused by the access rules');
+          await say(ref, `${host.name} was not diagnosed: no access rule with alerts: true covers it. Diagnose it by hand with /diag, or add such a rule to the access file.`, 'warning');
           return;
         }
         try {

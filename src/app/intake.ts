@@ -19,7 +19,7 @@ import {
   type TaskState,
 } from '../alerts/index.js';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { sshConnector } from '../diagnosis/index.js';
+import { decideAlertAccess, sshConnector } from '../diagnosis/index.js';
 import { systemClock, type Clock, type CommandRunner, type SshTarget } from '../domain/index.js';
 import { loadInventory } from '../inventory/index.js';
 import { createMetrics } from '../metrics/index.js';
@@ -70,7 +70,7 @@ function taskStates(list: string): TaskState[] {
  * and queues `container` diagnoses whose findings go into those threads (run by `sickbay worker`).
  */
 export async function startIntake(options: IntakeStartOptions): Promise<IntakeHandle> {
-  const { env } = loadConfig(options.env, 'intake');
+  const { env, access } = loadConfig(options.env, 'intake');
   const states = taskStates(env.ALERT_TASK_STATES);
   const clock = options.clock ?? systemClock;
   const redactor = createRedactor(options.env);
@@ -107,6 +107,7 @@ export async function startIntake(options: IntakeStartOptions): Promise<IntakeHa
       prefix,
       threadTtlMs: Math.max(2 * windowMs, 3_600_000),
       logger,
+      mayDiagnose: (host) => decideAlertAccess(access?.access ?? null, host).allowed,
     }),
     resolver: createInventoryContainerResolver(directory, options.connect ?? sshConnector(env), logger),
     logger,

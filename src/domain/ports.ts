@@ -55,10 +55,18 @@ export function fixedClock(at: Date | string): Clock {
   return { now: () => new Date(date.getTime()) };
 }
 
+export interface ResolveOptions {
+  visible?: (host: import('./target.js').HostRef) => boolean;
+}
+
 /** Resolves what a person typed (`host-a3-60-17`, `tag:mesos`) to inventory hosts. */
 export interface HostDirectory {
-  /** Throws an InputError (unknown host: with the nearest names; unknown tag) when nothing matches. */
-  resolve(target: string): readonly import('./target.js').HostRef[];
+  /**
+   * Throws an InputError (unknown host: with the nearest names; unknown tag) when nothing matches.
+   * `visible` limits the names offered as "did you mean": a person is never shown hosts, tags or
+   * zones the access rules keep from them.
+   */
+  resolve(target: string, options?: ResolveOptions): readonly import('./target.js').HostRef[];
   list(): readonly import('./target.js').HostRef[];
 }
 

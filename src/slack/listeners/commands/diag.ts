@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AccessRule } from '../../../config/index.js';
-import { decideAccess, type AccessDecision } from '../../../diagnosis/index.js';
-import { InputError, type DiagnosisView, type GroupResolver, type HostDirectory, type HostRef, type Notifier } from '../../../domain/index.js';
+import { decideAccess, hostsVisibleTo, type AccessDecision } from '../../../diagnosis/index.js';
+import { InputError, type Actor, type DiagnosisView, type GroupResolver, type HostDirectory, type HostRef, type Notifier } from '../../../domain/index.js';
 import type { DiagnoseQueues, EnqueueOutcome, ZoneStatus } from '../../../queue/index.js';
 import { createAckFirstGate } from '../../ack-first.js';
 import { groupMention, mention } from '../../blocks/index.js';
@@ -79,13 +79,36 @@ function outcomeText(outcome: EnqueueOutcome, what: string, channel: string): st
 export function createDiagCommandHandler(deps: DiagCommandDeps) {
   const afterAcks = createAckFirstGate();
 
-  async function checkAccess(userId: string, hosts: readonly HostRef[]): Promise<void> {
-    if (!deps.access) return;
-    const actor = { userId, groups: await deps.groups.groupsOf(userId) };
+  async function actorOf(userId: string): Promise<Actor> {
+    return { userId, groups: deps.access ? await deps.groups.groupsOf(userId) : [] };
+  }
+
+  function checkAccess(actor: Actor, hosts: readonly HostRef[]): void {
     for (const host of hosts) {
       const decision = decideAccess(deps.access, actor, host);
       if (!decision.allowed) throw new AccessDeniedError(accessRefusalText(decision));
     }
+  }
+
+  /** Hosts, tags and zones named to this person (hints, status): only those the access rules let them diagnose. */
+  function visibleTo(actor: Actor): ((host: HostRef) => boolean) | undefined {
+    return deps.access ? hostsVisibleTo(deps.access, actor) : undefined;
+  }
+
+  function resolveHosts(cmd: DiagCommand, actor?: Actor): readonly HostRef[] {
+    if (cmd.kind !== 'host' && cmd.kind !== 'tag') return [];
+    const visible = actor ? visibleTo(actor) : undefined;
+    return deps.directory.resolve(cmd.kind === 'tag' ? `tag:${cmd.tag}` : cmd.host, visible ? { visible } : {});
+  }
+
+  function statusText(zones: readonly ZoneStatus[], actor: Actor): string {
+    const visible = visibleTo(actor);
+    if (!visible) return formatStatus(zones);
+    const seen = deps.directory.list().filter(visible);
+    const names = new Set(seen.map((h) => h.name));
+    const mine = new Set(seen.map((h) => h.zone));
+    if (!seen.length) return 'The access rules let you diagnose no host, so there is no queue to show.';
+    return formatStatus(zones.filter((z) => mine.has(z.zone)).map((z) => ({ ...z, running: z.running.filter((r) => names.has(r)) })));
   }
 
   function playbookOf(cmd: { playbook?: string }): string {
@@ -131,10 +154,11 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
     let playbook = deps.defaultPlaybook;
     try {
       cmd = parseDiagCommand(command.text);
-      if (cmd.kind === 'host' || cmd.kind === 'tag') {
-        playbook = playbookOf(cmd);
-        hosts = deps.directory.resolve(cmd.kind === 'tag' ? `tag:${cmd.tag}` : cmd.host);
-      }
+      if (cmd.kind === 'host' || cmd.kind === 'tag') playbook = playbookOf(cmd);
+      // Without access rules every name may be hinted at once, in the ack. With them, the hints
+      // wait for the person's groups (a Slack call, after the ack) so that they name only what
+      // this person may diagnose.
+      if (!deps.access) hosts = resolveHosts(cmd);
     } catch (err) {
       await ack(ephemeral(userTextForError(err, log, { text: command.text })));
       return;
@@ -146,12 +170,14 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
     await ack();
     await afterAcks();
     try {
+      const actor = await actorOf(command.user_id);
       if (cmd.kind === 'status') {
-        const zones = [...new Set(deps.directory.list().map((h) => h.zone))];
-        await respond(ephemeral(formatStatus(await deps.queues.status(zones))));
+        const zones = [...new Set(deps.directory.list().filter(visibleTo(actor) ?? (() => true)).map((h) => h.zone))];
+        await respond(ephemeral(statusText(await deps.queues.status(zones), actor)));
         return;
       }
-      await checkAccess(command.user_id, hosts);
+      if (deps.access) hosts = resolveHosts(cmd, actor);
+      checkAccess(actor, hosts);
       const base = { playbook, requestedBy: command.user_id, channel: command.channel_id };
       if (cmd.kind === 'tag') {
         const outcome = await deps.queues.requestFleet({ ...base, tag: cmd.tag, hosts });
