@@ -10,6 +10,11 @@ import { refuse, type Decision } from './policy.js';
 import { RemediationPlanError } from './remediation-errors.js';
 import type { RemediationService, RequestOutcome } from './remediation-service.js';
 
+/** A full and a short Docker id name the same container when one starts the other. */
+function sameContainer(a: string, b: string): boolean {
+  return a.startsWith(b) || b.startsWith(a);
+}
+
 /** How long a remediation button under a finding keeps working. @defaultValue 24 hours */
 export const DEFAULT_OFFER_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -92,11 +97,15 @@ export interface OfferRequestOutcome extends RequestOutcome {
 export class RemediationDesk {
   constructor(private readonly deps: RemediationDeskDeps) {}
 
-  /** One offer per remediation that answers the finding and renders with the params it implies. */
-  async offersFor(host: string, finding: Finding): Promise<RemediationOfferView[]> {
+  /**
+   * One offer per remediation that answers the finding and renders with the params it implies.
+   * `containers` (an alert's failed task): a fix that acts on a container is offered only for these.
+   */
+  async offersFor(host: string, finding: Finding, scope: { containers?: readonly string[] } = {}): Promise<RemediationOfferView[]> {
     const playbooks = await this.deps.playbooks();
     const views: RemediationOfferView[] = [];
     for (const candidate of remediationsFor(finding, playbooks)) {
+      if (candidate.container !== undefined && scope.containers && !scope.containers.some((id) => sameContainer(id, candidate.container as string))) continue;
       let plan: RemediationPlan;
       try {
         const playbook = findPlaybook(playbooks, candidate.playbook);

@@ -46,7 +46,7 @@ export interface DiagnoseProcessorDeps {
 
 /** Makes the remediation offers shown under a finding (RemediationDesk.offersFor). */
 export interface OfferPort {
-  offersFor(host: string, finding: Finding): Promise<RemediationOfferView[]>;
+  offersFor(host: string, finding: Finding, scope?: { containers?: readonly string[] }): Promise<RemediationOfferView[]>;
 }
 
 /**
@@ -132,7 +132,7 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
       await notifier.update(target, { kind: 'diagnosis', view: { ...view, phase: 'done', report, durationMs } });
       if (!data.threadPosted) {
         // Slack threads have one level: replies go under the thread's parent, not under a reply.
-        await postThread(notifier, data.thread ?? target, data.host, report, deps.offers);
+        await postThread(notifier, data.thread ?? target, data.host, report, deps.offers, data.containerFixesFor);
         await save({ threadPosted: true });
       }
     }
@@ -141,9 +141,18 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
 }
 
 /** Each finding in the thread, with its remediation buttons; the Notifier decides how evidence is shown. */
-export async function postThread(notifier: Notifier, parent: MessageRef, host: string, report: AnalysisReport, offers?: OfferPort): Promise<void> {
+export async function postThread(
+  notifier: Notifier,
+  parent: MessageRef,
+  host: string,
+  report: AnalysisReport,
+  offers?: OfferPort,
+  /** An alert's failed task: container-level fixes only for these containers. */
+  containerFixesFor?: readonly string[],
+): Promise<void> {
   // Offers first, so that the replies go out back to back.
-  const offered = offers ? await Promise.all(report.findings.map((f) => offers.offersFor(host, f))) : [];
+  const scope = containerFixesFor ? { containers: containerFixesFor } : {};
+  const offered = offers ? await Promise.all(report.findings.map((f) => offers.offersFor(host, f, scope))) : [];
   for (const [index, finding] of report.findings.entries()) {
     const buttons = offered[index] ?? [];
     await notifier.reply(parent, { kind: 'finding', host, finding, ...(buttons.length ? { offers: buttons } : {}) });
