@@ -34,8 +34,9 @@ export function groupHeadline(group: HeadlineInput): string {
   const where = group.hosts.length === 0 ? 'on a host sickbay could not map' : group.hosts.length === 1 ? `on ${group.hosts[0]}` : `on ${group.hosts.length} hosts`;
   if (group.alertName !== undefined) {
     const what = `${group.alertName}${app ? ` (${app})` : ''}`;
-    const line = group.count === 1 ? `${what} firing ${where}${exitSuffix}` : `${what}: ${group.count} alerts in ${minutes(span)} ${where}${exitSuffix}`;
-    return (group.resolved ?? 0) >= group.count ? `resolved: ${line}` : line;
+    const resolved = (group.resolved ?? 0) >= group.count;
+    if (group.count > 1) return `${resolved ? 'resolved: ' : ''}${what}: ${group.count} alerts in ${minutes(span)} ${where}${exitSuffix}`;
+    return resolved ? `resolved: ${what} ${where}${exitSuffix}` : `${what} firing ${where}${exitSuffix}`;
   }
   const name = app ?? 'a task';
   if (group.count === 1) return `${name} task failed ${group.hosts.length ? `on ${group.hosts[0]}` : 'on an unknown host'}${exitSuffix}`;

@@ -3,17 +3,13 @@ import { z } from 'zod';
 import { FindingCodeSchema, HostNameSchema, type Finding, type MessageRef, type RemediationOfferView } from '../domain/index.js';
 import { describeValue, findPlaybook, MAX_PARAM_LENGTH, ParamError, PlaybookNotFoundError, type LoadedPlaybooks } from '../playbooks/index.js';
 import { isRequestId, newRequestId, REQUEST_ID_PATTERN } from './approval-store.js';
+import { sameSubject } from './executor.js';
 import type { AuditLog } from './audit.js';
 import { planFromPlaybook, remediationsFor } from './plan-from-playbook.js';
 import type { RemediationPlan } from './plan.schema.js';
 import { refuse, type Decision } from './policy.js';
 import { RemediationPlanError } from './remediation-errors.js';
 import type { RemediationService, RequestOutcome } from './remediation-service.js';
-
-/** A full and a short Docker id name the same container when one starts the other. */
-function sameContainer(a: string, b: string): boolean {
-  return a.startsWith(b) || b.startsWith(a);
-}
 
 /** How long a remediation button under a finding keeps working. @defaultValue 24 hours */
 export const DEFAULT_OFFER_TTL_MS = 24 * 60 * 60 * 1000;
@@ -105,7 +101,7 @@ export class RemediationDesk {
     const playbooks = await this.deps.playbooks();
     const views: RemediationOfferView[] = [];
     for (const candidate of remediationsFor(finding, playbooks)) {
-      if (candidate.container !== undefined && scope.containers && !scope.containers.some((id) => sameContainer(id, candidate.container as string))) continue;
+      if (candidate.container !== undefined && scope.containers && !scope.containers.some((id) => sameSubject(id, candidate.container as string))) continue;
       let plan: RemediationPlan;
       try {
         const playbook = findPlaybook(playbooks, candidate.playbook);
