@@ -15,7 +15,7 @@ import { AlertSourceError, AlertStreamError } from './alerts-errors.js';
 import type { FailedTask, TaskState } from './failed-task.schema.js';
 import { backoffDelay, type BackoffOptions } from './marathon-sse.js';
 import { MesosV1EventSchema, MesosV1ResponseSchema, type MesosV1Event, type MesosV1GetAgents, type MesosV1Task } from './mesos.schema.js';
-import { fromMesosV1Status, type MesosV1TaskFacts } from './normalise.js';
+import { appIdFromTaskId, fromMesosV1Status, type MesosV1TaskFacts } from './normalise.js';
 import { silentLogger, type AlertLogger } from './ports.js';
 import { RecordIoParser } from './recordio.js';
 
@@ -169,8 +169,8 @@ export function createMesosSubscriber(deps: MesosSubscriberDeps): MesosSubscribe
     const receivedAt = deps.clock.now();
     enqueue(async () => {
       if (facts.agentId && !agents.has(facts.agentId)) await refresh('GET_AGENTS');
-      const known = tasks.get(facts.taskId);
-      if (!known) await refresh('GET_TASKS');
+      // the task's name is needed only when its id does not say the app (Marathon's ids do)
+      if (!tasks.has(facts.taskId) && !appIdFromTaskId(facts.taskId)) await refresh('GET_TASKS');
       const task = tasks.get(facts.taskId);
       const full: MesosV1TaskFacts = {
         ...facts,
