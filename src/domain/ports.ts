@@ -176,8 +176,12 @@ export interface IncidentView {
 /** What the core asks a chat platform to show; the adapter renders it (Block Kit for Slack). */
 export type OutboundMessage =
   | { kind: 'diagnosis'; view: DiagnosisView }
-  /** One finding in the thread; the adapter decides how its evidence is shown (inline or as a file). */
-  | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; offers?: readonly RemediationOfferView[] }
+  /**
+   * One finding code in the thread: `finding` is its lead, `instances` every finding of that code
+   * (the lead first) when there are several, shown in one reply with the fixes once. The adapter
+   * decides how the evidence is shown (inline or as a file).
+   */
+  | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; instances?: readonly import('./finding.js').Finding[]; offers?: readonly RemediationOfferView[] }
   | { kind: 'fleet'; view: FleetView }
   | { kind: 'host-findings'; host: string; report: import('./finding.js').AnalysisReport }
   /** A note in a thread; `tone` lets the adapter mark it (Slack: an emoji), the text itself is plain. */
