@@ -63,6 +63,10 @@ export const EnvSchema = z.object({
   SICKBAY_BUNDLES_DIR: z.string().min(1).optional(),
   /** Kept bundles older than this are deleted when a new one is written (days). @defaultValue 14 */
   SICKBAY_BUNDLE_RETENTION_DAYS: intFromEnv(1, 3650).default(14),
+  /** YAML file of capacity sweeps (docs/forecast.md): the bot keeps one BullMQ job scheduler per sweep and zone. Unset: no sweeps. */
+  SICKBAY_SWEEPS_FILE: z.string().min(1).optional(),
+  /** Capacity samples one worker process takes at once (the sweeps file caps each zone as a whole). @defaultValue 50 */
+  SICKBAY_SWEEP_CONCURRENCY: intFromEnv(1, 1000).default(50),
   /** SSH agent socket, for inventory hosts with `agent: true` (no identity file). */
   SSH_AUTH_SOCK: z.string().min(1).optional(),
   // --- alerts (`sickbay intake`, docs/alerts.md) ---

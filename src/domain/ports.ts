@@ -121,12 +121,16 @@ export interface DiagnoseRequest {
   host: import('./target.js').HostRef;
   playbook: string;
   params?: Readonly<Record<string, string>>;
+  /** False: do not keep the evidence bundle even when bundles are kept (a capacity sweep every 15 minutes). @defaultValue true */
+  keepBundle?: boolean;
 }
 
 export interface DiagnosisResult {
   report: import('./finding.js').AnalysisReport;
   /** Where the evidence bundle was written, when it was kept. */
   bundleDir?: string;
+  /** The evidence itself, for callers that read more than findings from it (capacity samples). */
+  bundle?: import('./bundle.js').Bundle;
   durationMs: number;
 }
 
@@ -218,8 +222,12 @@ export interface IncidentView {
 /** What the core asks a chat platform to show; the adapter renders it (Block Kit for Slack). */
 export type OutboundMessage =
   | { kind: 'diagnosis'; view: DiagnosisView }
-  /** One finding in the thread; the adapter decides how its evidence is shown (inline or as a file). */
-  | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; offers?: readonly RemediationOfferView[] }
+  /**
+   * One finding code in the thread: `finding` is its lead, `instances` every finding of that code
+   * (the lead first) when there are several, shown in one reply with the fixes once. The adapter
+   * decides how the evidence is shown (inline or as a file).
+   */
+  | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; instances?: readonly import('./finding.js').Finding[]; offers?: readonly RemediationOfferView[] }
   | { kind: 'fleet'; view: FleetView }
   | { kind: 'host-findings'; host: string; report: import('./finding.js').AnalysisReport }
   /** A note in a thread; `tone` lets the adapter mark it (Slack: an emoji), the text itself is plain. */
@@ -227,7 +235,59 @@ export type OutboundMessage =
   | { kind: 'remediation-request'; view: RemediationRequestView }
   | { kind: 'remediation-output'; view: RemediationOutputView }
   | { kind: 'remediation-result'; view: RemediationResultView }
-  | { kind: 'incident'; view: IncidentView };
+  | { kind: 'incident'; view: IncidentView }
+  /** The parent of a (host, resource) capacity thread: where it stands now. */
+  | { kind: 'capacity'; view: CapacityThreadView }
+  /** A reply in that thread: what changed in this sweep. */
+  | { kind: 'capacity-change'; view: CapacityThreadView };
+
+/** A resource's forecast as the channel, /diag forecast and the terminal show it (plain numbers). */
+export interface ForecastRowView {
+  /** `kind:id`, e.g. `thinpool_data:docker-pool`, `fs:/var/lib/docker`. */
+  resource: string;
+  kind: string;
+  id: string;
+  /** Natural units: bytes for fs, thin pools and logs; inodes for inodes. */
+  used: number | null;
+  total: number | null;
+  ratio: number | null;
+  status: 'growing' | 'not_growing' | 'unknown' | 'full';
+  /** Why unknown: too few samples or too short a window since the last reset. */
+  reason?: string;
+  /** Seconds to 100 % at the fitted pace, and the soonest and latest the data allows (null: never / not known). */
+  secondsToFull: number | null;
+  earliest: number | null;
+  latest: number | null;
+  /** Units per hour at the fitted pace. */
+  perHour: number | null;
+  /** Unix seconds of the last sample. */
+  asOf: number | null;
+  samples: number;
+}
+
+/** What changed for one (host, resource) in a sweep: a horizon crossed, a finding new or gone. */
+export type CapacityEvent =
+  | { kind: 'within' | 'full' | 'eased' | 'recovered' | 'vanished' | 'appeared'; fromSeconds: number | 'none' | 'full'; toSeconds: number | 'none' | 'full' }
+  | { kind: 'finding_new' | 'finding_gone'; code: string; title: string; severity: 'critical' | 'warning' | 'info' };
+
+/** One (host, resource) thread of the quiet channel. */
+export interface CapacityThreadView {
+  host: string;
+  sweep: string;
+  resource: string;
+  /** The tightest horizon the resource is within (seconds), 'full', or 'none'. */
+  band: number | 'none' | 'full';
+  forecast?: ForecastRowView;
+  /** Findings about this resource in the last sweep. */
+  findings: readonly { code: string; title: string; severity: 'critical' | 'warning' | 'info' }[];
+  /** What changed in this sweep (empty in a parent that only restates). */
+  events: readonly CapacityEvent[];
+}
+
+/** The answer to `/diag forecast` and `sickbay forecast`: every resource of each host, soonest full first. */
+export interface ForecastTableView {
+  hosts: readonly { host: string; rows: readonly ForecastRowView[]; error?: string }[];
+}
 
 
 /** A remediation button under a finding: only the opaque offer id goes in the button; the rest is shown. */
@@ -287,4 +347,6 @@ export interface Notifier {
   ephemeral(channel: string, user: string, text: string): Promise<void>;
   /** Deletes a message the bot posted (a parent that lost the race to an identical request). */
   remove(ref: MessageRef): Promise<void>;
+  /** Uploads a file (a PNG chart) into a thread; platforms without files leave it out. */
+  upload?(parent: MessageRef, file: { filename: string; title: string; bytes: Uint8Array }): Promise<void>;
 }

@@ -123,6 +123,8 @@ export function remediationsFor(finding: Finding, playbooks: LoadedPlaybooks): R
   for (const { playbook } of playbooks.playbooks.values()) {
     for (const remediation of playbook.remediations ?? []) {
       if (!remediation.answers.includes(finding.code)) continue;
+      // The finding says this cannot work here (a restart of a daemon stuck in the kernel): no button for it.
+      if (finding.will_not_help?.some((futile) => remediation.commands.some((c) => c.includes(futile)))) continue;
       const scope = paramScope(playbook, remediation);
       const params: Record<string, string> = {};
       for (const [name, decl] of Object.entries(scope)) {

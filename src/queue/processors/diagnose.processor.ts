@@ -16,7 +16,7 @@ import {
   type MessageRef,
   type Notifier,
 } from '../../domain/index.js';
-import { InputError } from '../../domain/index.js';
+import { groupFindings, InputError } from '../../domain/index.js';
 import type { Redactor } from '../../redaction/index.js';
 import { DiagnoseJobDataSchema, type DiagnoseJobData, type DiagnoseJobResult } from '../jobs.schema.js';
 import { BadJobDataError } from '../queue-errors.js';
@@ -140,7 +140,10 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
   };
 }
 
-/** Each finding in the thread, with its remediation buttons; the Notifier decides how evidence is shown. */
+/**
+ * One reply per finding code (every instance of it, with the fixes once) and its remediation
+ * buttons; history ("earlier") gets no buttons. The Notifier decides how evidence is shown.
+ */
 export async function postThread(
   notifier: Notifier,
   parent: MessageRef,
@@ -150,12 +153,24 @@ export async function postThread(
   /** An alert's failed task: container-level fixes only for these containers. */
   containerFixesFor?: readonly string[],
 ): Promise<void> {
-  // Offers first, so that the replies go out back to back.
+  const groups = groupFindings(report.findings);
   const scope = containerFixesFor ? { containers: containerFixesFor } : {};
-  const offered = offers ? await Promise.all(report.findings.map((f) => offers.offersFor(host, f, scope))) : [];
-  for (const [index, finding] of report.findings.entries()) {
-    const buttons = offered[index] ?? [];
-    await notifier.reply(parent, { kind: 'finding', host, finding, ...(buttons.length ? { offers: buttons } : {}) });
+  // Offers first, so that the replies go out back to back.
+  const offered = offers
+    ? await Promise.all(groups.map(async (g) => (g.earlier ? [] : (await Promise.all(g.instances.map((f) => offers.offersFor(host, f, scope)))).flat())))
+    : [];
+  for (const [index, group] of groups.entries()) {
+    // The same fix for two instances (a prune for two full filesystems) is one button.
+    const buttons = (offered[index] ?? []).filter((o, i, all) => all.findIndex((p) => p.title === o.title && p.commands.join('\n') === o.commands.join('\n')) === i);
+    const [finding] = group.instances;
+    if (!finding) continue;
+    await notifier.reply(parent, {
+      kind: 'finding',
+      host,
+      finding,
+      ...(group.instances.length > 1 ? { instances: group.instances } : {}),
+      ...(buttons.length ? { offers: buttons } : {}),
+    });
   }
 }
 

@@ -2,10 +2,10 @@ import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/
 import type { Logger } from 'pino';
 import type { AccessRule } from '../../../config/index.js';
 import { decideAccess, hostsVisibleTo, type AccessDecision } from '../../../diagnosis/index.js';
-import { InputError, type Actor, type DiagnosisView, type GroupResolver, type HostDirectory, type HostRef, type Notifier } from '../../../domain/index.js';
+import { InputError, type Actor, type DiagnosisView, type ForecastRowView, type GroupResolver, type HostDirectory, type HostRef, type Notifier } from '../../../domain/index.js';
 import type { DiagnoseQueues, EnqueueOutcome, ZoneStatus } from '../../../queue/index.js';
 import { createAckFirstGate } from '../../ack-first.js';
-import { groupMention, mention } from '../../blocks/index.js';
+import { forecastTableText, groupMention, mention } from '../../blocks/index.js';
 import { userTextForError } from '../../error-handler.js';
 import { DIAG_USAGE, parseDiagCommand, type DiagCommand } from '../../parse-diag-command.js';
 import { AccessDeniedError } from '../../slack-errors.js';
@@ -24,7 +24,12 @@ export interface DiagCommandDeps {
   logger: Logger;
   /** Posts the parent message before queueing. @defaultValue a notifier over the listener's Web API client */
   notifier?: Notifier;
+  /** A host's forecasts from its capacity history (`/diag forecast`); absent: the bot has no sweeps to read. */
+  forecasts?: (host: string) => Promise<readonly ForecastRowView[]>;
 }
+
+/** Hosts one `/diag forecast tag:X` answers for: the answer is one ephemeral message. */
+export const FORECAST_MAX_HOSTS = 20;
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -96,9 +101,14 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
   }
 
   function resolveHosts(cmd: DiagCommand, actor?: Actor): readonly HostRef[] {
-    if (cmd.kind !== 'host' && cmd.kind !== 'tag') return [];
     const visible = actor ? visibleTo(actor) : undefined;
-    return deps.directory.resolve(cmd.kind === 'tag' ? `tag:${cmd.tag}` : cmd.host, visible ? { visible } : {});
+    const options = visible ? { visible } : {};
+    if (cmd.kind === 'forecast') {
+      const hosts = deps.directory.resolve(cmd.target, options);
+      return cmd.target.startsWith('tag:') ? hosts : hosts.filter((h) => h.name === cmd.target).slice(0, 1);
+    }
+    if (cmd.kind !== 'host' && cmd.kind !== 'tag') return [];
+    return deps.directory.resolve(cmd.kind === 'tag' ? `tag:${cmd.tag}` : cmd.host, options);
   }
 
   function statusText(zones: readonly ZoneStatus[], actor: Actor): string {
@@ -147,6 +157,24 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
     return outcome;
   }
 
+  /** The forecast table of each host (the first FORECAST_MAX_HOSTS of a tag), read from the capacity history. */
+  async function forecastAnswer(hosts: readonly HostRef[], log: Logger): Promise<string> {
+    const read = deps.forecasts;
+    if (!read) return 'No capacity sweeps are read by this bot (SICKBAY_SWEEPS_FILE is not set), so there is no forecast to show.';
+    const shown = hosts.slice(0, FORECAST_MAX_HOSTS);
+    const answered = await Promise.all(
+      shown.map(async (h) => {
+        try {
+          return { host: h.name, rows: await read(h.name) };
+        } catch (err) {
+          return { host: h.name, rows: [], error: userTextForError(err, log, { host: h.name }) };
+        }
+      }),
+    );
+    const more = hosts.length > shown.length ? `\n${hosts.length - shown.length} more hosts not shown: ask for them one by one.` : '';
+    return forecastTableText({ hosts: answered }) + more;
+  }
+
   return async function onDiag({ command, ack, respond, client }: Args): Promise<void> {
     const log = deps.logger.child({ user: command.user_id, channel: command.channel_id });
     let cmd: DiagCommand;
@@ -178,6 +206,10 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
       }
       if (deps.access) hosts = resolveHosts(cmd, actor);
       checkAccess(actor, hosts);
+      if (cmd.kind === 'forecast') {
+        await respond(ephemeral(await forecastAnswer(hosts, log)));
+        return;
+      }
       const base = { playbook, requestedBy: command.user_id, channel: command.channel_id };
       if (cmd.kind === 'tag') {
         const outcome = await deps.queues.requestFleet({ ...base, tag: cmd.tag, hosts });
