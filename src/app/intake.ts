@@ -24,7 +24,7 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import { decideAlertAccess, sshConnector } from '../diagnosis/index.js';
 import { systemClock, type Clock, type CommandRunner, type SshTarget } from '../domain/index.js';
 import { loadInventory } from '../inventory/index.js';
-import { createMetrics } from '../metrics/index.js';
+import { createMetrics, opsRoute, redisProblem } from '../metrics/index.js';
 import { DiagnoseQueues, producerConnection } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
 import { createLogger } from '../shared/index.js';
@@ -140,9 +140,10 @@ export async function startIntake(options: IntakeStartOptions): Promise<IntakeHa
           logger,
         })
       : undefined;
+  const ops = opsRoute(metrics, () => [...redisProblem('alerts', redis), ...redisProblem('queue', queueRedis)]);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/metrics') return metrics.handler(req, res);
+    if (ops(req, res)) return;
     if (webhooks && path.startsWith('/alerts/')) return webhooks(req, res);
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
   });
