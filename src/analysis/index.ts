@@ -4,3 +4,4 @@ export { capacityFacts, type CapacityFacts, type FilesystemCapacity } from './ca
 export { ALL_RULES, type Rule, type RuleContext } from './rules/index.js';
 export * from './thresholds.js';
 export { containerPresence, outputUnderstood } from './understood.js';
+export { formatBytes } from './parsers/sizes.js';

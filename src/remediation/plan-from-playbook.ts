@@ -34,6 +34,8 @@ export interface RemediationOffer {
   playbook: string;
   remediation: Remediation;
   params: Record<string, string>;
+  /** The container (short id) the fix acts on, when it takes one. */
+  container?: string;
 }
 
 /** The params a remediation can use: the playbook's, then its own (which win). */
@@ -129,7 +131,8 @@ export function remediationsFor(finding: Finding, playbooks: LoadedPlaybooks): R
         if (decl.type === 'container_id' && container !== undefined) params[name] = container;
       }
       if (Object.entries(scope).some(([name, decl]) => decl.required && params[name] === undefined)) continue;
-      offers.push({ playbook: playbook.name, remediation, params });
+      const acts = Object.values(scope).some((decl) => decl.type === 'container_id') && container !== undefined;
+      offers.push({ playbook: playbook.name, remediation, params, ...(acts ? { container } : {}) });
     }
   }
   return offers;
