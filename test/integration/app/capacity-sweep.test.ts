@@ -9,6 +9,8 @@ import { startWorker, type WorkerHandle } from '../../../src/app/worker.js';
 import type { Clock } from '../../../src/domain/index.js';
 import { PNG_SIGNATURE } from '../../../src/forecast/index.js';
 import { sweepQueueName } from '../../../src/queue/index.js';
+import { runCli } from '../../../src/cli/program.js';
+import { captureIo } from '../../helpers/capture-io.js';
 import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
 import { startLabWorkspace, type LabWorkspace } from '../../helpers/lab-workspace.js';
 import { dockerInfoAt, poolFilling, SERIES_STEP_MINUTES } from '../../helpers/pool-series.js';
@@ -163,6 +165,19 @@ describe('capacity sweeps on the lab: a thin pool filling sample by sample', () 
     expect(rows[0]).toMatch(/^RESOURCE\s+USED\s+OF\s+USE\s+PACE\s+TIME TO FULL$/);
     expect(rows[1]).toMatch(new RegExp(`^${POOL}\\s.*full in [0-9.]+ h`));
     expect(text).toContain(`soonest full: \`${POOL}\``);
+  });
+
+  it('prints the same table in the terminal with sickbay forecast, for a tag from the inventory too', async () => {
+    const io = captureIo();
+    expect(await runCli(['forecast', 'tag:lab', '--inventory', ws.inventory, '--redis', REDIS_URL, '--prefix', prefix], io)).toBe(0);
+    const tables = io.stdout.split('\n\n');
+    const filling = tables.find((t) => t.startsWith(`${FILLING}:`));
+    const steady = tables.find((t) => t.startsWith(`${STEADY}:`));
+    expect(filling).toMatch(new RegExp(`^${FILLING}: last sample 2026-03-02T22:30:00.000Z, soonest full: ${POOL} in [0-9.]+ h\nRESOURCE`));
+    expect(filling?.split('\n')[2]).toMatch(new RegExp(`^${POOL}\\s+[0-9.]+ TB\\s+1.677 TB\\s+[0-9.]+ %\\s+\\+[0-9.]+ GB/h\\s+full in [0-9.]+ h \\(`));
+    // the steady host: its resources are flat, nothing is on its way to full
+    expect(steady).toMatch(new RegExp(`^${STEADY}: last sample`));
+    expect(steady).not.toMatch(/full in/);
   });
 
   it('exports the time to full of the growing pool on the worker\'s /metrics', async () => {
