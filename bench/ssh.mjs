@@ -19,7 +19,7 @@ import { createDiagnoser } from '../dist/diagnosis/index.js';
 import { mapLimit } from '../dist/shared/index.js';
 import { loadInventory } from '../dist/inventory/index.js';
 import { LAB_BUNDLE_ENV, prepareReplay, replayPath, startSshd, writeShims } from '../dist/lab/index.js';
-import { loadPlaybooks } from '../dist/playbooks/index.js';
+import { loadPlaybooks, renderTemplate } from '../dist/playbooks/index.js';
 import { createSshRunner, wrapRemoteCommand } from '../dist/ssh/index.js';
 import { systemClock } from '../dist/domain/index.js';
 import { startLabProcess as startLab } from './lib/lab.mjs';
@@ -77,11 +77,14 @@ if (runA) {
 
   // the slowest step, each run alone through a session (docker_log_sizes asks docker info for the
   // data root before du, so it replays two recorded waits, not one)
+  // commands as a diagnosis runs them: placeholders and snippets (the data-root lookup) rendered
+  const rendered = dockerHost.steps.map((st) => ({ id: st.id, command: renderTemplate(st.command, {}) }));
   const alone = await createSshRunner(ssh);
   const stepTimes = [];
-  for (const step of dockerHost.steps) {
+  for (const step of rendered) {
     const t = performance.now();
-    await alone.run(step.command, { timeoutMs: 15_000, maxBytes: 8 << 20 });
+    const res = await alone.run(step.command, { timeoutMs: 15_000, maxBytes: 8 << 20 });
+    if (res.exit !== 0) throw new Error(`bench A: step ${step.id} alone exited ${res.exit}: ${res.stderr}`);
     stepTimes.push({ id: step.id, ms: performance.now() - t });
   }
   await alone.close();
@@ -89,7 +92,7 @@ if (runA) {
   // the host's own floor: the 15 steps at once under a plain sh on this machine, no SSH at all
   // (on 2 cores, 15 replays at once cost more than the slowest one alone)
   const floorScript = join(work, 'floor.sh');
-  writeFileSync(floorScript, `${dockerHost.steps.map((st) => `(${wrapRemoteCommand(st.command, { timeoutMs: 15_000 })}) >/dev/null 2>&1 &`).join('\n')}\nwait\n`);
+  writeFileSync(floorScript, `${rendered.map((st) => `(${wrapRemoteCommand(st.command, { timeoutMs: 15_000 })}) >/dev/null 2>&1 &`).join('\n')}\nwait\n`);
   const floors = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();

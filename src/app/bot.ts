@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
 import { groupsInAccessPolicy, loadHostAccess } from '../diagnosis/index.js';
 import { hostNamed, type Clock } from '../domain/index.js';
-import { createMetrics } from '../metrics/index.js';
+import { createMetrics, HEALTH_PATH, healthHandler, METRICS_PATH, opsHandler, redisProblem } from '../metrics/index.js';
 import { DiagnoseQueues, diagnoseQueueName, producerConnection, RemediateQueue, SweepScheduler } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
 import { createRemediationStack, groupsInPolicy, loadRemediationPolicy, startExpirySweep } from '../remediation/index.js';
@@ -52,7 +52,11 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
         await Promise.all(zones.map(async (z) => [diagnoseQueueName(z), await queues.queue(diagnoseQueueName(z)).getJobCounts()] as const)),
       ),
   });
-  const metricsRoute = { path: '/metrics', method: ['GET'], handler: metrics.handler };
+  const health = () => redisProblem('queue', redis);
+  const opsRoutes = [
+    { path: METRICS_PATH, method: ['GET'], handler: metrics.handler },
+    { path: HEALTH_PATH, method: ['GET'], handler: healthHandler(health) },
+  ];
   // One Web API client for everything the bot says and looks up: rate limits are waited out and counted on /metrics.
   const client = createSlackWebClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL, logger, (method) => metrics.slackApiError(method, 'ratelimited'));
   const notifier = createSlackNotifier(client, { logger, onApiError: (m, c) => metrics.slackApiError(m, c) });
@@ -84,7 +88,7 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
       ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
       apiUrl: env.SLACK_API_URL,
       logger,
-      ...(socketMode ? {} : { customRoutes: [metricsRoute] }),
+      ...(socketMode ? {} : { customRoutes: opsRoutes }),
     },
     {
       diag: {
@@ -115,7 +119,7 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
   let server: Server;
   if (socketMode) {
     await app.start();
-    server = createServer(metrics.handler);
+    server = createServer(opsHandler(metrics, health));
     await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
   } else {
     server = (await app.start(env.PORT)) as Server;

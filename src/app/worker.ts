@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
 import { loadHostAccess, sshConnector, type Analyse } from '../diagnosis/index.js';
 import { systemClock, type Clock, type CommandRunner, type HostDirectory, type HostRef } from '../domain/index.js';
-import { createMetrics } from '../metrics/index.js';
+import { createMetrics, opsHandler, redisProblem } from '../metrics/index.js';
 import {
   createDiagnoseProcessor,
   createFleetProcessor,
@@ -140,7 +140,8 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
   sweepWorker.on('error', (err) => logger.warn({ err }, 'sweep worker error'));
   let server: Server | undefined;
   if (env.METRICS_PORT !== undefined) {
-    const s = createServer(metrics.handler);
+    const health = () => [...redisProblem('queue', connection), ...(workers.workers.every((w) => w.isRunning()) ? [] : ['a diagnose worker is not running'])];
+    const s = createServer(opsHandler(metrics, health));
     server = s;
     await new Promise<void>((resolve) => s.listen(env.METRICS_PORT, resolve));
   }

@@ -7,6 +7,7 @@ import { registerDiag } from './commands/diag.js';
 import { registerForecast } from './commands/forecast.js';
 import { registerPlaybook } from './commands/playbook.js';
 import { registerLab } from './commands/lab.js';
+import { registerHealth } from './commands/health.js';
 import { CommandFailed, type CliIo } from './io.js';
 import { registerBot } from './commands/bot.js';
 import { registerWorker } from './commands/worker.js';
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIo): Command {
   registerAudit(program, io);
   registerPlaybook(program, io);
   registerLab(program, io);
+  registerHealth(program, io);
   registerBot(program);
   registerWorker(program);
   registerIntake(program);

@@ -4,7 +4,7 @@ import { InputError } from '../domain/index.js';
 export class ConfigError extends InputError {
   readonly problems: readonly string[];
   constructor(problems: readonly string[], options: { cause?: unknown } = {}) {
-    super('config_invalid', `sickbay cannot start, fix the configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
+    super('config_invalid', `cannot start, fix the configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, options);
     this.problems = problems;
   }
 }

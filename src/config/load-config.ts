@@ -28,7 +28,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>,
   const parsed = EnvSchema.safeParse(cleaned);
   const problems = parsed.success ? [] : problemsOf(parsed.error, cleaned);
   if (parsed.success && role === 'bot' && !parsed.data.SLACK_APP_TOKEN && !parsed.data.SLACK_SIGNING_SECRET) {
-    problems.push('SLACK_SIGNING_SECRET is not set (needed for the HTTP receiver; or set SLACK_APP_TOKEN for Socket Mode)');
+    problems.push('SLACK_APP_TOKEN is not set: the app manifest uses Socket Mode, which needs the app-level token (xapp-...); for the HTTP receiver set SLACK_SIGNING_SECRET instead');
   }
   if (parsed.success && role === 'intake') problems.push(...intakeProblems(parsed.data));
   let access: AccessPolicy | null = null;

@@ -65,24 +65,28 @@ export interface SshdOptions {
 const SHELL_STARTS_FILE = 'shell-starts';
 
 
+/** Whether something on host:port answers with an SSH banner within timeoutMs (one attempt). */
+export function answersSshBanner(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(port, host);
+    socket.setTimeout(timeoutMs);
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString('latin1').startsWith('SSH-'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
 /** Resolves once something on the port answers with an SSH banner. */
 export async function waitForSshBanner(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.setTimeout(1_000);
-      socket.once('data', (data) => {
-        socket.destroy();
-        resolve(data.toString('latin1').startsWith('SSH-'));
-      });
-      socket.once('error', () => resolve(false));
-      socket.once('timeout', () => {
-        socket.destroy();
-        resolve(false);
-      });
-    });
-    if (ok) return;
+    if (await answersSshBanner(port)) return;
     if (Date.now() > deadline) throw new Error(`nothing answered SSH on 127.0.0.1:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -35,6 +35,20 @@ export interface LabOptions {
    * @defaultValue free ports picked by the system
    */
   portBase?: number;
+  /** The address every host listens on (an IP address; 0.0.0.0 for all). @defaultValue 127.0.0.1 */
+  listen?: string;
+  /**
+   * The name clients reach the hosts by, written into the inventory and known_hosts (a compose
+   * service name, a DNS name). @defaultValue the listen address, or 127.0.0.1 when that is 0.0.0.0 or ::
+   */
+  advertise?: string;
+  /** The host key every host presents (an unencrypted OpenSSH private key). @defaultValue a new ed25519 key */
+  hostKey?: string;
+  /**
+   * The public keys the hosts accept (authorized_keys lines without options). @defaultValue a new
+   * client key, given in `clientKey` and written beside the inventory
+   */
+  authorizedKeys?: string;
 }
 
 export interface LabHost {
@@ -46,12 +60,15 @@ export interface LabHost {
 
 export interface Lab {
   readonly hosts: readonly LabHost[];
-  /** `[127.0.0.1]:PORT key` lines for every host. */
+  /** The name the hosts are reached by (LabOptions.advertise). */
+  readonly address: string;
+  /** `[ADDRESS]:PORT key` lines for every host. */
   readonly knownHosts: string;
-  /** The client private key (OpenSSH format) every host accepts. */
-  readonly clientKey: string;
+  /** The client private key (OpenSSH format) every host accepts; none when authorizedKeys were given. */
+  readonly clientKey?: string;
   /**
-   * Writes the inventory YAML to `file`, with `known_hosts` and `lab_client_key` beside it (mode 0600).
+   * Writes the inventory YAML to `file`, with `known_hosts` and `lab_client_key` (when the lab made
+   * the client key) beside it (mode 0600).
    */
   writeInventory(file: string): Promise<void>;
   /** The host's state directory: `removed` and `restarted` list what fixes did there. */
@@ -66,11 +83,13 @@ export interface Lab {
 }
 
 interface HostKeys {
-  host: ParsedKey;
   hostPrivate: string;
+  /** `TYPE BASE64`, as in known_hosts. */
   hostPublic: string;
-  client: ParsedKey;
-  clientPrivate: string;
+  /** The public keys a client may log in with. */
+  clients: readonly ParsedKey[];
+  /** The private half of the single client key the lab made itself. */
+  clientPrivate?: string;
 }
 
 /**
@@ -87,11 +106,46 @@ function generateParsablePair(): { private: string; public: string; parsedPrivat
   return undefined;
 }
 
-function generateKeys(): HostKeys {
-  const host = generateParsablePair();
-  const client = generateParsablePair();
-  if (!host || !client) throw new LabError('lab_keys_failed', 'the lab could not generate its SSH keys');
-  return { host: host.parsedPrivate, hostPrivate: host.private, hostPublic: host.public, client: client.parsedPublic, clientPrivate: client.private };
+function generatePair(): NonNullable<ReturnType<typeof generateParsablePair>> {
+  const pair = generateParsablePair();
+  if (!pair) throw new LabError('lab_keys_failed', 'the lab could not generate its SSH keys');
+  return pair;
+}
+
+/** The host key given (its public half derived from it) or a new one. */
+function hostKeyOf(given: string | undefined): Pick<HostKeys, 'hostPrivate' | 'hostPublic'> {
+  if (given === undefined) {
+    const pair = generatePair();
+    return { hostPrivate: pair.private, hostPublic: pair.public };
+  }
+  const parsed = utils.parseKey(given);
+  if (parsed instanceof Error || parsed.isPrivateKey() !== true) {
+    throw new LabError('lab_host_key_invalid', `the lab's host key is not an unencrypted OpenSSH private key${parsed instanceof Error ? ` (${parsed.message})` : ''}`);
+  }
+  return { hostPrivate: given, hostPublic: `${parsed.type} ${parsed.getPublicSSH().toString('base64')}` };
+}
+
+/** authorized_keys text: one `TYPE BASE64 [comment]` per line; blank lines and # comments skipped. */
+export function parseAuthorizedKeys(text: string): ParsedKey[] {
+  const keys: ParsedKey[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const parsed = utils.parseKey(line);
+    if (parsed instanceof Error) {
+      throw new LabError('lab_authorized_keys_invalid', `line ${index + 1} of the lab's authorized keys is not a public key (key options are not supported): ${parsed.message}`);
+    }
+    keys.push(parsed);
+  });
+  if (keys.length === 0) throw new LabError('lab_authorized_keys_invalid', "the lab's authorized keys hold no key: no client could log in");
+  return keys;
+}
+
+function labKeys(options: Pick<LabOptions, 'hostKey' | 'authorizedKeys'>): HostKeys {
+  const host = hostKeyOf(options.hostKey);
+  if (options.authorizedKeys !== undefined) return { ...host, clients: parseAuthorizedKeys(options.authorizedKeys) };
+  const client = generatePair();
+  return { ...host, clients: [client.parsedPublic], clientPrivate: client.private };
 }
 
 /** What stop() must end: live client connections and the process trees of running commands. */
@@ -144,14 +198,15 @@ function runExec(channel: ServerChannel, command: string, env: NodeJS.ProcessEnv
 /** How long a command may outlive its closed channel (a driver removing its tmpfs directory). */
 const HANG_UP_GRACE_MS = 3_000;
 
-/** Accepts the lab's client key (checked by signature) and nothing else. */
+/** Accepts the lab's client keys (checked by signature) and nothing else. */
 function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv, live: LabLive): void {
-  const allowed = keys.client.getPublicSSH();
   live.connections.add(client);
   client.on('close', () => live.connections.delete(client));
   client.on('error', () => undefined);
   client.on('authentication', (ctx) => {
-    if (ctx.method !== 'publickey' || ctx.key.algo !== keys.client.type || !ctx.key.data.equals(allowed)) {
+    const key = ctx.method === 'publickey' ? ctx.key : undefined;
+    const allowed = key && keys.clients.find((k) => k.type === key.algo && k.getPublicSSH().equals(key.data));
+    if (ctx.method !== 'publickey' || !allowed) {
       ctx.reject(['publickey']);
       return;
     }
@@ -159,7 +214,7 @@ function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv
       ctx.accept(); // the client only asks whether this key would do
       return;
     }
-    if (keys.client.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) ctx.accept();
+    if (allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) ctx.accept();
     else ctx.reject(['publickey']);
   });
   client.on('ready', () => {
@@ -179,12 +234,18 @@ function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv
   });
 }
 
-function listen(server: Server, port = 0): Promise<number> {
+function listen(server: Server, address: string, port = 0): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const refused = (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new LabError('lab_port_taken', `the lab cannot listen on 127.0.0.1:${port} (${err.code}): pick another --port-base`, err) : err);
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES'
+          ? new LabError('lab_port_taken', `the lab cannot listen on ${address}:${port} (${err.code}): pick another --port-base`, err)
+          : err.code === 'EADDRNOTAVAIL'
+            ? new LabError('lab_address_unavailable', `the lab cannot listen on ${address}: no interface of this machine has that address`, err)
+            : err,
+      );
     server.once('error', refused);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, address, () => {
       server.off('error', refused);
       const address = server.address();
       resolvePort(typeof address === 'object' && address ? address.port : 0);
@@ -197,9 +258,14 @@ function tagsOf(bundle: string): string[] {
   return first && first !== bundle ? ['lab', first] : ['lab'];
 }
 
+/** The name written into the inventory when none is given: the listen address, unless it is a wildcard. */
+function defaultAdvertise(listenAddress: string): string {
+  return listenAddress === '0.0.0.0' || listenAddress === '::' ? '127.0.0.1' : listenAddress;
+}
+
 /**
- * Starts SSH hosts on 127.0.0.1 that replay evidence bundles: one ssh2 Server per host, on its own
- * port, all sharing one host key (recorded per `[127.0.0.1]:port`). Each exec runs `sh -c` with the
+ * Starts SSH hosts that replay evidence bundles (on 127.0.0.1 unless told otherwise): one ssh2
+ * Server per host, on its own port, all sharing one host key (recorded per `[address]:port`). Each exec runs `sh -c` with the
  * replay shims first on PATH and SICKBAY_LAB_BUNDLE set to that host's prepared bundle.
  */
 export async function startLab(options: LabOptions): Promise<Lab> {
@@ -226,7 +292,9 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     for (const name of names) {
       replayDirs.set(name, await prepareReplay(join(bundlesDir, name), join(work, 'replay', name), options));
     }
-    const keys = generateKeys();
+    const keys = labKeys(options);
+    const listenAddress = options.listen ?? '127.0.0.1';
+    const address = options.advertise ?? defaultAdvertise(listenAddress);
     const plan =
       options.hosts === undefined
         ? names.map((bundle) => ({ name: bundle, bundle }))
@@ -250,9 +318,9 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       };
       const server = new Server({ hostKeys: [keys.hostPrivate] }, (client) => onConnection(client, keys, env, live));
       servers.push(server);
-      hosts.push({ name, bundle, port: await listen(server, options.portBase === undefined ? 0 : options.portBase + hosts.length) });
+      hosts.push({ name, bundle, port: await listen(server, listenAddress, options.portBase === undefined ? 0 : options.portBase + hosts.length) });
     }
-    const knownHosts = hosts.map((h) => `[127.0.0.1]:${h.port} ${keys.hostPublic}\n`).join('');
+    const knownHosts = hosts.map((h) => `[${address}]:${h.port} ${keys.hostPublic}\n`).join('');
     let stopped: Promise<void> | undefined;
     const stateDir = (host: string): string => {
       const dir = stateDirs.get(host);
@@ -261,17 +329,18 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     };
     return {
       hosts,
+      address,
       knownHosts,
-      clientKey: keys.clientPrivate,
+      ...(keys.clientPrivate === undefined ? {} : { clientKey: keys.clientPrivate }),
       async writeInventory(file: string) {
         const dir = dirname(resolve(file));
         await mkdir(dir, { recursive: true });
         const inventory = {
-          defaults: { user: 'root', identity_file: 'lab_client_key', known_hosts: 'known_hosts' },
-          hosts: Object.fromEntries(hosts.map((h) => [h.name, { address: '127.0.0.1', port: h.port, tags: tagsOf(h.bundle), zone: 'lab' }])),
+          defaults: { user: 'root', ...(keys.clientPrivate === undefined ? {} : { identity_file: 'lab_client_key' }), known_hosts: 'known_hosts' },
+          hosts: Object.fromEntries(hosts.map((h) => [h.name, { address, port: h.port, tags: tagsOf(h.bundle), zone: 'lab' }])),
         };
         const files: [string, string][] = [
-          [join(dir, 'lab_client_key'), keys.clientPrivate],
+          ...(keys.clientPrivate === undefined ? [] : [[join(dir, 'lab_client_key'), keys.clientPrivate] as [string, string]]),
           [join(dir, 'known_hosts'), knownHosts],
           [file, stringify(inventory)],
         ];

@@ -17,9 +17,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({}, 'worker')).toThrow(/SLACK_BOT_TOKEN is not set/);
   });
 
-  it('asks the bot for a signing secret unless Socket Mode is configured', () => {
-    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2' }, 'bot')).toThrow(/SLACK_SIGNING_SECRET is not set/);
+  it('asks a bot with only a bot token for the app token of Socket Mode (what the manifest sets up), or a signing secret', () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2' }, 'bot')).toThrow(/SLACK_APP_TOKEN is not set: the app manifest uses Socket Mode.*SLACK_SIGNING_SECRET/);
+    // Socket Mode needs no signing secret, the HTTP receiver no app token
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2', SLACK_APP_TOKEN: 'xapp-1-A-2' }, 'bot').env.SLACK_APP_TOKEN).toBe('xapp-1-A-2');
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2', SLACK_SIGNING_SECRET: 'secret-of-the-app' }, 'bot').env.SLACK_SIGNING_SECRET).toBe('secret-of-the-app');
+  });
+
+  it('says "cannot start" once: the CLI puts "sickbay:" before it', () => {
+    expect(() => loadConfig({}, 'worker')).toThrow(/^cannot start, fix the configuration:/);
   });
 
   it('fills defaults and freezes the result', () => {

@@ -42,12 +42,23 @@ export class SlackStandIn {
   private wss: WebSocketServer | undefined;
   private readonly rateLimits = new Map<string, { count: number; retryAfterSec: number; only?: (body: Record<string, unknown>) => boolean }>();
 
+  /**
+   * `listen`: the address to listen on (0.0.0.0 for containers of a Docker network to reach it);
+   * `publicHost`: the address the URLs it hands out name (the API URL, upload and socket URLs).
+   * Both 127.0.0.1 unless given; `port`: a fixed port (default: a free one).
+   */
+  constructor(private readonly options: { listen?: string; publicHost?: string; port?: number } = {}) {}
+
+  private get base(): string {
+    return `http://${this.options.publicHost ?? '127.0.0.1'}:${this.port}`;
+  }
+
   get apiUrl(): string {
-    return `http://127.0.0.1:${this.port}/api/`;
+    return `${this.base}/api/`;
   }
 
   responseUrl(id: string): string {
-    return `http://127.0.0.1:${this.port}/response/${id}`;
+    return `${this.base}/response/${id}`;
   }
 
   /** The next `count` calls of `method` (those `only` picks, when given) get HTTP 429 with Retry-After. */
@@ -58,7 +69,7 @@ export class SlackStandIn {
   async start(): Promise<this> {
     const server = createServer((req, res) => void this.handle(req, res));
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(this.options.port ?? 0, this.options.listen ?? '127.0.0.1', resolve));
     this.port = (server.address() as AddressInfo).port;
     // Socket Mode: apps.connections.open hands out this URL; the bot connects, hears "hello",
     // then receives envelopes and acks each by its envelope_id.
@@ -169,14 +180,14 @@ export class SlackStandIn {
       case 'chat.update':
         return { ok: true, channel: body.channel, ts: body.ts, text: body.text };
       case 'apps.connections.open':
-        return { ok: true, url: `ws://127.0.0.1:${this.port}/socket` };
+        return { ok: true, url: `${this.base.replace(/^http/, 'ws')}/socket` };
       case 'chat.delete':
         return { ok: true, channel: body.channel, ts: body.ts };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: ts() };
       case 'files.getUploadURLExternal': {
         const id = `F${++this.seq}`;
-        return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${id}`, file_id: id };
+        return { ok: true, upload_url: `${this.base}/upload/${id}`, file_id: id };
       }
       case 'files.completeUploadExternal':
         return { ok: true, files: [{ id: 'F0', title: 'file' }] };

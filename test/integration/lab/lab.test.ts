@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { runLab } from '../../../src/cli/commands/lab.js';
 import { PLAYBOOKS_DIR } from '../../../src/config/index.js';
 import type { SshTarget } from '../../../src/domain/index.js';
-import { processTree, startLab, type Lab } from '../../../src/lab/index.js';
+import { LabError, parseAuthorizedKeys, processTree, startLab, type Lab } from '../../../src/lab/index.js';
 import { loadPlaybooks, renderTemplate } from '../../../src/playbooks/index.js';
 import { createSshRunner, type SshRunner } from '../../../src/ssh/index.js';
 import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
@@ -17,7 +17,7 @@ const HUNG = 'docker-06-containerd-eof';
 const FAILING = 'centos-dm-loop-pool-full';
 
 interface Inventory {
-  defaults: { user: string; identity_file: string; known_hosts: string };
+  defaults: { user: string; identity_file?: string; known_hosts: string };
   hosts: Record<string, { address: string; port: number; tags: string[]; zone: string }>;
 }
 
@@ -55,7 +55,7 @@ describe('the lab', () => {
       address: host.address,
       port: host.port,
       user: inventory.defaults.user,
-      identityFile: join(work, inventory.defaults.identity_file),
+      identityFile: join(work, inventory.defaults.identity_file ?? "lab_client_key"),
       knownHostsFile: join(work, inventory.defaults.known_hosts),
     };
   };
@@ -202,6 +202,64 @@ describe('sickbay lab', () => {
     } finally {
       await lab.stop();
     }
+  });
+
+  it('is reached like any other host with --listen, --advertise, --host-key and --authorized-keys: the keys it was given, the name it was told', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'sickbay-lab-keys-'));
+    const { execFileSync } = await import('node:child_process');
+    const keygen = (name: string) => {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(work, name)], { stdio: 'ignore' });
+      return readFileSync(join(work, `${name}.pub`), 'utf8').split(' ').slice(0, 2).join(' ');
+    };
+    const hostPublic = keygen('host_key');
+    keygen('worker_key');
+    keygen('stranger_key');
+    let out = '';
+    const io = { colour: false, out: (t: string) => void (out += t), err: (t: string) => void (out += t) };
+    let stop: () => void = () => undefined;
+    const signal = new Promise<void>((resolve) => (stop = resolve));
+    const base = 20_000 + randomInt(0, 40_000);
+    const options = {
+      bundles: INCIDENTS_DIR,
+      hosts: '2',
+      durationScale: '0',
+      portBase: String(base),
+      listen: '127.0.0.1',
+      advertise: 'lab.internal',
+      hostKey: join(work, 'host_key'),
+      authorizedKeys: join(work, 'worker_key.pub'),
+      writeInventory: join(work, 'inv.yaml'),
+    };
+    const running = runLab(options, io, signal);
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!out.includes('hosts up') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(out).toContain(`\tlab.internal:${base}\t`);
+      const inventory = parse(readFileSync(join(work, 'inv.yaml'), 'utf8')) as Inventory;
+      expect(Object.values(inventory.hosts).map((h) => `${h.address}:${h.port}`)).toEqual([`lab.internal:${base}`, `lab.internal:${base + 1}`]);
+      // no client key of its own: the inventory names none, and none is written
+      expect(inventory.defaults.identity_file).toBeUndefined();
+      expect(() => statSync(join(work, 'lab_client_key'))).toThrow();
+      expect(readFileSync(join(work, 'known_hosts'), 'utf8')).toBe(`[lab.internal]:${base} ${hostPublic}\n[lab.internal]:${base + 1} ${hostPublic}\n`);
+      // what a deployment writes once: one wildcard known_hosts line for every port of the lab
+      writeFileSync(join(work, 'deploy_known_hosts'), `[127.0.0.1]:* ${hostPublic}\n`);
+      const target = { name: 'lab-1', address: '127.0.0.1', port: base + 1, user: 'root', identityFile: join(work, 'worker_key'), knownHostsFile: join(work, 'deploy_known_hosts') };
+      const runner = await createSshRunner(target);
+      expect((await runner.run('nproc', RUN)).exit).toBe(0);
+      await runner.close();
+      await expect(createSshRunner({ ...target, identityFile: join(work, 'stranger_key') })).rejects.toMatchObject({ code: 'ssh_auth_failed' });
+    } finally {
+      stop();
+      await running;
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a --listen that is not an IP address and an authorized keys file that holds no key', async () => {
+    const io = { colour: false, out: () => undefined, err: () => undefined };
+    await expect(runLab({ bundles: INCIDENTS_DIR, listen: 'lab' }, io, Promise.resolve())).rejects.toMatchObject({ code: 'cli_bad_option' });
+    expect(() => parseAuthorizedKeys('# nobody\n')).toThrow(LabError);
+    expect(() => parseAuthorizedKeys('command="x" ssh-ed25519 AAAA\n')).toThrow(/line 1/);
   });
 
   it('rejects a --hosts value that is not a whole number', async () => {

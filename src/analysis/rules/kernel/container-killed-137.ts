@@ -1,5 +1,6 @@
 import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { containerLabel } from '../docker/docker-context.js';
 import { findContainer } from './support.js';
@@ -54,6 +55,7 @@ export const containerKilled137Rule: Rule = {
             commands: ['docker stop -t 60 <container>', 'docker run --stop-timeout 60 ...'],
           },
         ],
+        seen: seenOf(facts.clock, c.finishedAt ? [c.finishedAt] : [], 1),
         data: { container_id: c.id, container_name: c.name?.replace(/^\//, '') ?? null, exit_code: 137 },
       });
     }

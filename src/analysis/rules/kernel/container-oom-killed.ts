@@ -1,6 +1,7 @@
 import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/index.js';
 import type { OomKill } from '../../facts/kernel.js';
+import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { runsJava } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
@@ -67,6 +68,7 @@ export const containerOomKilledRule: Rule = {
         title: `${who} in container ${containerLabel(id, container)} killed by the memory cgroup${figures}` + (kills.length > 1 ? ` (${kills.length} kills)` : ''),
         evidence: quote(kills.flatMap((k) => k.evidence), 8),
         fixes: fixesFor(id, last.process, container),
+        seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: {
           container_id: id,
           container_name: container?.name?.replace(/^\//, '') ?? null,
@@ -92,6 +94,7 @@ export const containerOomKilledRule: Rule = {
             : { spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` },
         ],
         fixes: fixesFor(container.id, undefined, container),
+        seen: seenOf(facts.clock, container.finishedAt ? [container.finishedAt] : [], 1),
         data: {
           container_id: container.id,
           container_name: container.name?.replace(/^\//, '') ?? null,

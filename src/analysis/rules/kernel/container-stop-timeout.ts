@@ -1,5 +1,6 @@
 import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { containerLabel } from '../docker/docker-context.js';
 import { findContainer, plural, quote } from './support.js';
@@ -66,6 +67,7 @@ export const containerStopTimeoutRule: Rule = {
             commands: ['docker stop -t 120 <container>'],
           },
         ],
+        seen: seenOf(facts.clock, stop.lines, 1),
         data: { container_id: c?.id ?? stop.containerId, container_name: c?.name?.replace(/^\//, '') ?? null, kill_failed: killFailed },
       });
     }

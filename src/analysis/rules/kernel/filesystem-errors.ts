@@ -1,3 +1,4 @@
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { listSome, plural, quote } from './support.js';
 
@@ -33,6 +34,7 @@ export const fsIoErrorRule: Rule = {
             commands: ['smartctl -a /dev/sdX', 'dmesg | grep -iE "I/O error|medium error"'],
           },
         ],
+        seen: seenOf(facts.clock, errors.flatMap((e) => [e.line, ...(e.lastLine ? [e.lastLine] : [])]), lines),
         data: { devices: devices.join(','), error_lines: lines },
       },
     ];
@@ -60,6 +62,7 @@ export const fsReadOnlyRemountRule: Rule = {
             commands: ['docker restart <container>', 'fsck -y /dev/<device>  (unmounted)'],
           },
         ],
+        seen: seenOf(facts.clock, remounts.flatMap((r) => [r.line, ...(r.lastLine ? [r.lastLine] : [])]), remounts.reduce((n, r) => n + r.occurrences, 0)),
         data: { devices: devices.join(',') },
       },
     ];

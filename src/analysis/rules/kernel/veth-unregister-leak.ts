@@ -1,3 +1,4 @@
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { quote } from './support.js';
 
@@ -24,6 +25,7 @@ export const vethUnregisterLeakRule: Rule = {
           commands: ['systemctl reboot'],
         },
       ],
+      seen: seenOf(facts.clock, leak.lines, leak.occurrences),
       data: { device: leak.device, usage_count: leak.usageCount, occurrences: leak.occurrences },
     }));
   },
