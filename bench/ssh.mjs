@@ -10,7 +10,7 @@
 //     concurrency of 100. Goals: 100 in < 30 s, 500 in < 90 s, peak RSS < 2 MB per host in flight.
 // The lab runs in a child process so that its memory is not counted against the diagnosing process.
 // Usage: node bench/ssh.mjs [a] [hostsB...]   (default: A, then B with 100 and 500; `a` alone: only A; numbers alone: only B)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { LAB_BUNDLE_ENV, prepareReplay, replayPath, startSshd, writeShims } from
 import { loadPlaybooks, renderTemplate } from '../dist/playbooks/index.js';
 import { createSshRunner, wrapRemoteCommand } from '../dist/ssh/index.js';
 import { systemClock } from '../dist/domain/index.js';
+import { startLabProcess as startLab } from './lib/lab.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
@@ -30,24 +31,7 @@ const playbooksDir = join(root, 'playbooks');
 const work = mkdtempSync(join(tmpdir(), 'sickbay-bench-ssh-'));
 const STEP_MS = 200;
 
-async function startLabProcess(bundlesDir, hosts, durationScale) {
-  const inventory = join(work, `inventory-${hosts ?? 'x'}-${Date.now()}.yml`);
-  const args = [cli, 'lab', '--bundles', bundlesDir, '--write-inventory', inventory, '--duration-scale', String(durationScale)];
-  if (hosts) args.push('--hosts', String(hosts));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  const t0 = performance.now();
-  while (!existsSync(inventory) || !/hosts up/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`lab exited: ${out}`);
-    if (performance.now() - t0 > 120_000) throw new Error('lab did not start in 120 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    inventory,
-    stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }),
-  };
-}
+const startLabProcess = (bundlesDir, hosts, durationScale) => startLab({ cli, work, bundlesDir, hosts, durationScale });
 
 const playbooks = await loadPlaybooks(playbooksDir);
 const dockerHost = playbooks.playbooks.get('docker-host').playbook;

@@ -73,7 +73,13 @@ export function resourceOfFinding(f: Pick<Finding, 'code' | 'subject'>, sampled:
   return resource ?? `finding:${findingKey(f)}`;
 }
 
-export function planChannel(prev: ReadonlyMap<string, ResourceChannelState>, seen: SweepObservation, horizon: HorizonOptions): ChannelPlan {
+/**
+ * `baseline`: the host's first sweep. Its findings are recorded as known and not announced, so
+ * that turning sweeps on for a fleet does not post every standing finding of every host (`/diag`
+ * shows those); from the next sweep on, a finding that appears or goes is news. Forecasts are not
+ * baselined: a resource first seen within a horizon speaks (horizon.ts).
+ */
+export function planChannel(prev: ReadonlyMap<string, ResourceChannelState>, seen: SweepObservation, horizon: HorizonOptions, baseline = false): ChannelPlan {
   const findingsOn = new Map<string, Finding[]>();
   for (const f of seen.findings) {
     const r = resourceOfFinding(f, seen.sampled);
@@ -98,7 +104,7 @@ export function planChannel(prev: ReadonlyMap<string, ResourceChannelState>, see
 
     const keys = findings.map(findingKey);
     const announced = new Set(before?.findings ?? []);
-    for (const f of findings) if (!announced.has(findingKey(f))) events.push({ kind: 'finding_new', code: f.code, title: f.title, severity: f.severity });
+    for (const f of findings) if (!baseline && !announced.has(findingKey(f))) events.push({ kind: 'finding_new', code: f.code, title: f.title, severity: f.severity });
     for (const key of announced) {
       if (!keys.includes(key)) events.push({ kind: 'finding_gone', code: key.split(':')[0] ?? key, title: key, severity: 'info' });
     }

@@ -85,7 +85,7 @@ export async function sweepHost(deps: SweepHostDeps, host: HostRef, sweep: Sweep
   }
 
   const store = new ChannelStateStore(deps.redis, deps.prefix, host.name);
-  const prev = await store.load();
+  const { states: prev, seen: sweptBefore } = await store.load();
   // Resources whose source step failed this time are left as they were: not seen is not gone.
   const failed = failedKinds(bundle);
   const held = new Map([...prev].filter(([r]) => !r.startsWith('finding:') && failed.has(parseResourceKey(r).kind)));
@@ -94,6 +94,7 @@ export async function sweepHost(deps: SweepHostDeps, host: HostRef, sweep: Sweep
     considered,
     { forecasts, sampled: new Set(samples.map(resourceKey)), findings: result.report.findings },
     { horizonsSeconds: sweep.horizonsSeconds },
+    !sweptBefore,
   );
   for (const [r, state] of plan.next) if (state === null && prev.get(r)?.horizon) deps.observer?.timeToFull(host.name, r, null);
 
@@ -159,6 +160,9 @@ function failedKinds(bundle: Bundle): Set<ResourceKind> {
   return out;
 }
 
+/** The field that marks a host as swept before (its first sweep is the findings' baseline). */
+const SEEN_FIELD = '@seen';
+
 /** The channel's memory of one host: a hash, resource key → ResourceChannelState (JSON), expiring with the retention. */
 export class ChannelStateStore {
   private readonly key: string;
@@ -171,10 +175,11 @@ export class ChannelStateStore {
     this.key = `${prefix}:sweep:${host}:channel`;
   }
 
-  async load(): Promise<Map<string, ResourceChannelState>> {
+  async load(): Promise<{ states: Map<string, ResourceChannelState>; seen: boolean }> {
     const raw = await this.redis.hgetall(this.key);
     const out = new Map<string, ResourceChannelState>();
     for (const [resource, text] of Object.entries(raw)) {
+      if (resource === SEEN_FIELD) continue;
       try {
         const parsed = ResourceChannelStateSchema.safeParse(JSON.parse(text));
         if (parsed.success) out.set(resource, parsed.data);
@@ -182,7 +187,7 @@ export class ChannelStateStore {
         // written by something else: forgotten, as if never seen
       }
     }
-    return out;
+    return { states: out, seen: SEEN_FIELD in raw };
   }
 
   async save(next: ReadonlyMap<string, ResourceChannelState | null>, retentionDays: number): Promise<void> {
@@ -191,6 +196,7 @@ export class ChannelStateStore {
       if (state) pipe.hset(this.key, resource, JSON.stringify(state));
       else pipe.hdel(this.key, resource);
     }
+    pipe.hset(this.key, SEEN_FIELD, '1');
     pipe.expire(this.key, retentionDays * 86_400);
     await pipe.exec();
   }
