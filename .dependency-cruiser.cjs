@@ -67,6 +67,7 @@ module.exports = {
     forbid('alerts', '^src/(slack|ssh|app|cli)/', 'alerts/ enqueue; they never talk to Slack or hosts'),
     forbid('slack', '^src/(ssh|app|cli)/', 'slack/ never reaches hosts'),
     forbid('diagnosis', '^src/(slack|queue|alerts|remediation|app|cli)/', 'diagnosis/ diagnoses a host; queues and chat call it through the Diagnoser port'),
+    forbid('sweeps', '^src/(slack|queue|ssh|alerts|remediation|report|app|cli)/', 'sweeps/ samples, stores and decides; the queue runs it and it speaks through the Notifier port'),
     forbid('report', '^src/(slack|queue|ssh|app|cli)/', 'report/ only renders'),
     forbid('bundles', '^src/(slack|queue|ssh|app|cli|analysis)/', 'bundles/ reads and writes bundle directories'),
     forbid('metrics', '^src/(?!metrics/|domain/)', 'metrics/ is the prom-client registry; what it counts is handed to it'),
@@ -75,7 +76,7 @@ module.exports = {
       comment:
         'core modules return data and typed errors; only slack/ (and report/ for the terminal) turn them into chat syntax. test/architecture/chat-syntax.test.ts checks their text',
       severity: 'error',
-      from: { path: '^src/(domain|analysis|forecast|redaction|playbooks|inventory|remediation|alerts|queue|diagnosis)/' },
+      from: { path: '^src/(domain|analysis|forecast|redaction|playbooks|inventory|remediation|alerts|queue|diagnosis|sweeps)/' },
       to: { path: ['^src/(slack|report)/'] },
     },
     {

@@ -1,7 +1,8 @@
 // Alert intake benchmark: alert-to-thread latency (p50/p99) through the webhook and the Marathon event
 // stream, against a baseline plain HTTP round trip in the same process, and storm throughput; then the
 // same through `sickbay intake` (startIntake: real sink, Slack notifier) up to a Slack stand-in's
-// chat.postMessage, and the storm case counted in Slack calls.
+// chat.postMessage, the storm case counted in Slack calls, and a Mesos v1 TASK_UPDATED streamed by a
+// master over HTTP up to the thread's parent (p99 goal < 50 ms, printed with its ratio to the baseline).
 // Needs `npm run build` and Redis on 127.0.0.1:6379. Run: node bench/alerts.mjs
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -189,10 +190,69 @@ console.log(`  sickbay intake storm 500 failures/1 app/50 hosts (hosts outside t
   `Slack calls in 4 s: ${slackCalls.post - callsBefore.post} chat.postMessage (the thread, plus "not in the inventory" notes while the 30/min diagnosis bucket lasts; ` +
   `the latency run above emptied it), ${slackCalls.update - callsBefore.update} chat.update (digest edits, at most 20/min)`);
 
-for (const server of [noop, webhook, marathon, slack]) {
+// Mesos v1: a master over HTTP streams TASK_UPDATED (RecordIO) to `sickbay intake`; time from writing
+// the event to the thread's parent reaching the Slack stand-in, against the plain HTTP round trip above.
+let mesosClient;
+const agentId = '5f8c2f2e-9a41-4b7a-8f0e-2b1d3c4e5f60-S7';
+const frameworkId = '5f8c2f2e-9a41-4b7a-8f0e-2b1d3c4e5f60-0000';
+const record = (event) => {
+  const json = JSON.stringify(event);
+  return `${Buffer.byteLength(json)}\n${json}`;
+};
+const master = await listen((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c)).on('end', () => {
+    const type = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}').type;
+    if (type !== 'SUBSCRIBE') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ type, get_agents: { agents: [] }, get_tasks: { tasks: [] } }));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.socket.setNoDelay(true);
+    res.write(record({ type: 'SUBSCRIBED', subscribed: { heartbeat_interval_seconds: 15, get_state: { get_agents: { agents: [{ agent_info: { hostname: 'test-a3-60-17', id: { value: agentId } } }] } } } }));
+    mesosClient = res;
+  });
+});
+const mesosWork = mkdtempSync(join(tmpdir(), 'sickbay-bench-mesos-'));
+writeFileSync(join(mesosWork, 'inventory.yml'), 'hosts: {}\n');
+const mesosPrefix = `bench-mesos-${randomUUID()}`;
+const mesosIntake = await startIntake({
+  env: {
+    SLACK_BOT_TOKEN: 'xoxb-0000-bench', SLACK_API_URL: `http://127.0.0.1:${slack.address().port}/api/`, QUEUE_PREFIX: mesosPrefix,
+    SICKBAY_ALERTS_CHANNEL: 'C0ALERTS', MESOS_MASTER_URL: `http://127.0.0.1:${master.address().port}`, ALERT_PORT: '0', LOG_LEVEL: 'silent',
+    ALERT_MAX_DIAGNOSES_PER_MINUTE: '10000',
+  },
+  inventory: join(mesosWork, 'inventory.yml'),
+});
+while (!mesosClient) await new Promise((r) => setTimeout(r, 5));
+const viaMesos = [];
+for (let i = 0; i < N; i += 1) {
+  const app = `bench-mesos-${i}`;
+  const taskId = `${app}.${randomUUID()}`;
+  const opened = new Promise((resolve) => posted.set(app, resolve));
+  const event = record({
+    type: 'TASK_UPDATED',
+    task_updated: {
+      framework_id: { value: frameworkId },
+      state: 'TASK_FAILED',
+      status: {
+        task_id: { value: taskId }, state: 'TASK_FAILED', message: 'Container exited with status 137', source: 'SOURCE_EXECUTOR',
+        reason: 'REASON_COMMAND_EXECUTOR_FAILED', agent_id: { value: agentId }, executor_id: { value: taskId }, timestamp: Date.now() / 1000,
+      },
+    },
+  });
+  const t0 = performance.now();
+  mesosClient.write(event);
+  viaMesos.push((await opened) - t0);
+}
+await mesosIntake.stop();
+rmSync(mesosWork, { recursive: true, force: true });
+const mesosP99 = pct(viaMesos, 99);
+console.log(`  Mesos v1 TASK_UPDATED -> parent chat.postMessage at the Slack stand-in  p50 ${ms(pct(viaMesos, 50))}  p99 ${ms(mesosP99)}  ` +
+  `(${(mesosP99 / pct(baseline, 99)).toFixed(2)}x baseline p99; goal p99 < 50 ms: ${mesosP99 < 50 ? 'met' : 'NOT met'})`);
+
+for (const server of [noop, webhook, marathon, slack, master]) {
   server.closeAllConnections();
   server.close();
 }
 await deleteKeysUnder(redis, prefix);
 await deleteKeysUnder(redis, queuePrefix);
+await deleteKeysUnder(redis, mesosPrefix);
 await redis.quit();

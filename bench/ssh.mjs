@@ -10,7 +10,7 @@
 //     concurrency of 100. Goals: 100 in < 30 s, 500 in < 90 s, peak RSS < 2 MB per host in flight.
 // The lab runs in a child process so that its memory is not counted against the diagnosing process.
 // Usage: node bench/ssh.mjs [a] [hostsB...]   (default: A, then B with 100 and 500; `a` alone: only A; numbers alone: only B)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +19,10 @@ import { createDiagnoser } from '../dist/diagnosis/index.js';
 import { mapLimit } from '../dist/shared/index.js';
 import { loadInventory } from '../dist/inventory/index.js';
 import { LAB_BUNDLE_ENV, prepareReplay, replayPath, startSshd, writeShims } from '../dist/lab/index.js';
-import { loadPlaybooks } from '../dist/playbooks/index.js';
+import { loadPlaybooks, renderTemplate } from '../dist/playbooks/index.js';
 import { createSshRunner, wrapRemoteCommand } from '../dist/ssh/index.js';
 import { systemClock } from '../dist/domain/index.js';
+import { startLabProcess as startLab } from './lib/lab.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
@@ -30,24 +31,7 @@ const playbooksDir = join(root, 'playbooks');
 const work = mkdtempSync(join(tmpdir(), 'sickbay-bench-ssh-'));
 const STEP_MS = 200;
 
-async function startLabProcess(bundlesDir, hosts, durationScale) {
-  const inventory = join(work, `inventory-${hosts ?? 'x'}-${Date.now()}.yml`);
-  const args = [cli, 'lab', '--bundles', bundlesDir, '--write-inventory', inventory, '--duration-scale', String(durationScale)];
-  if (hosts) args.push('--hosts', String(hosts));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  const t0 = performance.now();
-  while (!existsSync(inventory) || !/hosts up/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`lab exited: ${out}`);
-    if (performance.now() - t0 > 120_000) throw new Error('lab did not start in 120 s');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    inventory,
-    stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }),
-  };
-}
+const startLabProcess = (bundlesDir, hosts, durationScale) => startLab({ cli, work, bundlesDir, hosts, durationScale });
 
 const playbooks = await loadPlaybooks(playbooksDir);
 const dockerHost = playbooks.playbooks.get('docker-host').playbook;
@@ -93,11 +77,14 @@ if (runA) {
 
   // the slowest step, each run alone through a session (docker_log_sizes asks docker info for the
   // data root before du, so it replays two recorded waits, not one)
+  // commands as a diagnosis runs them: placeholders and snippets (the data-root lookup) rendered
+  const rendered = dockerHost.steps.map((st) => ({ id: st.id, command: renderTemplate(st.command, {}) }));
   const alone = await createSshRunner(ssh);
   const stepTimes = [];
-  for (const step of dockerHost.steps) {
+  for (const step of rendered) {
     const t = performance.now();
-    await alone.run(step.command, { timeoutMs: 15_000, maxBytes: 8 << 20 });
+    const res = await alone.run(step.command, { timeoutMs: 15_000, maxBytes: 8 << 20 });
+    if (res.exit !== 0) throw new Error(`bench A: step ${step.id} alone exited ${res.exit}: ${res.stderr}`);
     stepTimes.push({ id: step.id, ms: performance.now() - t });
   }
   await alone.close();
@@ -105,7 +92,7 @@ if (runA) {
   // the host's own floor: the 15 steps at once under a plain sh on this machine, no SSH at all
   // (on 2 cores, 15 replays at once cost more than the slowest one alone)
   const floorScript = join(work, 'floor.sh');
-  writeFileSync(floorScript, `${dockerHost.steps.map((st) => `(${wrapRemoteCommand(st.command, { timeoutMs: 15_000 })}) >/dev/null 2>&1 &`).join('\n')}\nwait\n`);
+  writeFileSync(floorScript, `${rendered.map((st) => `(${wrapRemoteCommand(st.command, { timeoutMs: 15_000 })}) >/dev/null 2>&1 &`).join('\n')}\nwait\n`);
   const floors = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();

@@ -15,19 +15,31 @@ interface PsLine {
   Mounts?: unknown;
 }
 
+/** What identifies the report's container, as said in the thread when it is not on the host. */
+export function containerClues(task: Pick<FailedTask, 'taskId' | 'mesosContainerId' | 'agentId' | 'container'>): string[] {
+  const clues: string[] = [];
+  if (task.container?.id) clues.push(`id ${task.container.id.slice(0, 12)}`);
+  if (task.container?.name) clues.push(`name ${task.container.name}`);
+  if (task.mesosContainerId) clues.push(`name mesos-${task.agentId ? `${task.agentId}.` : ''}${task.mesosContainerId}`);
+  if (task.taskId) clues.push(`a mesos-* container with sandbox .../executors/${task.taskId}/runs/`);
+  return clues;
+}
+
 /**
- * PURE: the Docker id of the task's container in `docker ps --format '{{json .}}'` output. Mesos
- * names it `mesos-<agent id>.<container uuid>` (older agents) or `mesos-<container uuid>`, and mounts
- * the sandbox `.../executors/<task id>/runs/<container uuid>`, which identifies it when an event (as
- * Marathon's do) carries no container id.
+ * PURE: the Docker id of the report's container in `docker ps --format '{{json .}}'` output: by the
+ * Docker id or name an alert carries, else by Mesos' name `mesos-<agent id>.<container uuid>` (older
+ * agents) or `mesos-<container uuid>`, else by the sandbox Mesos mounts, `.../executors/<task id>/runs/<uuid>`,
+ * which identifies it when an event (as Marathon's do) carries no container id.
  */
-export function pickMesosContainer(psOutput: string, task: Pick<FailedTask, 'taskId' | 'mesosContainerId' | 'agentId'>): string | undefined {
+export function pickMesosContainer(psOutput: string, task: Pick<FailedTask, 'taskId' | 'mesosContainerId' | 'agentId' | 'container'>): string | undefined {
   const names = new Set<string>();
+  if (task.container?.name) names.add(task.container.name);
   if (task.mesosContainerId) {
     names.add(`mesos-${task.mesosContainerId}`);
     if (task.agentId) names.add(`mesos-${task.agentId}.${task.mesosContainerId}`);
   }
-  const sandbox = `/executors/${task.taskId}/runs/`;
+  const wantedId = task.container?.id;
+  const sandbox = task.taskId ? `/executors/${task.taskId}/runs/` : undefined;
   for (const line of psOutput.split('\n')) {
     if (!line.trim().startsWith('{')) continue;
     let row: PsLine;
@@ -38,9 +50,11 @@ export function pickMesosContainer(psOutput: string, task: Pick<FailedTask, 'tas
     }
     if (typeof row.ID !== 'string' || !CONTAINER_ID.pattern.test(row.ID)) continue;
     const rowNames = typeof row.Names === 'string' ? row.Names.split(',') : [];
+    const byId = wantedId !== undefined && row.ID.startsWith(wantedId);
     const byName = rowNames.some((name) => names.has(name));
-    const bySandbox = typeof row.Mounts === 'string' && rowNames.some((n) => n.startsWith('mesos-')) && row.Mounts.split(',').some((m) => m.includes(sandbox));
-    if (byName || bySandbox) return row.ID;
+    const bySandbox =
+      sandbox !== undefined && typeof row.Mounts === 'string' && rowNames.some((n) => n.startsWith('mesos-')) && row.Mounts.split(',').some((m) => m.includes(sandbox));
+    if (byId || byName || bySandbox) return row.ID;
   }
   return undefined;
 }
@@ -58,14 +72,17 @@ export function createDockerPsContainerResolver(deps: DockerPsResolverDeps): Con
   const logger = deps.logger ?? silentLogger;
   return {
     async resolve(task) {
-      const runner = await deps.connect(task.host);
+      const lookedFor = containerClues(task);
+      if (lookedFor.length === 0) return { kind: 'not_applicable' };
+      const runner = await deps.connect(task.host ?? '');
       try {
         const result = await runner.run(DOCKER_PS_COMMAND, { timeoutMs: deps.timeoutMs ?? 15_000, maxBytes: 4 * 1024 * 1024 });
         if (result.exit !== 0) {
           logger.warn({ host: task.host, exit: result.exit, error: result.error, stderr: result.stderr.slice(0, 200) }, 'docker ps failed while resolving a Mesos container');
-          return undefined;
+          return { kind: 'unavailable', reason: `docker ps failed on the host (exit ${result.exit ?? 'none'})` };
         }
-        return pickMesosContainer(result.stdout, task);
+        const id = pickMesosContainer(result.stdout, task);
+        return id ? { kind: 'found', id } : { kind: 'absent', lookedFor };
       } finally {
         await runner.close();
       }
@@ -93,7 +110,8 @@ export function createInventoryContainerResolver(
   });
   return {
     async resolve(task) {
-      return hostNamed(directory, task.host) ? inner.resolve(task) : undefined;
+      if (containerClues(task).length === 0) return { kind: 'not_applicable' };
+      return task.host && hostNamed(directory, task.host) ? inner.resolve(task) : { kind: 'unavailable', reason: 'the host is not in the inventory' };
     },
   };
 }

@@ -5,9 +5,10 @@
  * restarted intake keeps editing the threads its storm groups (also in Redis) belong to.
  */
 import type { Redis } from 'ioredis';
-import { errorText, hostNamed, presentError, type HostDirectory, type IncidentView, type MessageRef, type Notifier } from '../domain/index.js';
+import { errorText, hostNamed, presentError, type HostDirectory, type HostRef, type IncidentDetail, type IncidentView, type MessageRef, type Notifier } from '../domain/index.js';
 import { MessageRefSchema, type DiagnoseQueues } from '../queue/index.js';
-import { silentLogger, type AlertDiagnosisRequest, type AlertLogger, type IncidentGroup, type IncidentSink, type RateAlert } from './ports.js';
+import type { FailedTask } from './failed-task.schema.js';
+import { silentLogger, type AlertDiagnosisRequest, type AlertLogger, type ContainerLookup, type IncidentGroup, type IncidentSink, type RateAlert } from './ports.js';
 
 /** Who a diagnosis started by an alert is "requested by" in job data and messages. */
 export const ALERT_REQUESTER = 'alert';
@@ -24,22 +25,90 @@ export interface IncidentSinkDeps {
   /** How long a thread ref is kept (at least the storm window). @defaultValue 2 h */
   threadTtlMs?: number;
   logger?: AlertLogger;
+  /**
+   * Whether an alert may start a diagnosis of this host (the access file's `alerts: true` rules);
+   * a refusal is said in the thread. @defaultValue every inventory host
+   */
+  mayDiagnose?: (host: HostRef) => boolean;
+  /** Base URLs of the Marathon and Mesos web UIs: the parent links to the app and to the task's sandbox. */
+  links?: IncidentLinkBases;
+}
+
+export interface IncidentLinkBases {
+  /** e.g. `http://marathon.example:8080`: links `/ui/#/apps/<app id>`. */
+  marathon?: string;
+  /** e.g. `http://mesos.example:5050`: links the agent's sandbox of the task's executor. */
+  mesos?: string;
+}
+
+function joinUrl(base: string, rest: string): string {
+  return `${base.replace(/\/+$/, '')}${rest}`;
+}
+
+/** Links to the Marathon app and to the Mesos sandbox of the task, where the bases and the ids allow. */
+export function incidentLinks(task: FailedTask, bases: IncidentLinkBases = {}): { label: string; url: string }[] {
+  const links: { label: string; url: string }[] = [];
+  if (bases.marathon && task.appId) links.push({ label: 'Marathon app', url: joinUrl(bases.marathon, `/ui/#/apps/${encodeURIComponent(task.appId)}`) });
+  if (bases.mesos && task.agentId) {
+    const executor = task.executorId ?? task.taskId;
+    const sandbox = task.frameworkId && executor ? `/frameworks/${task.frameworkId}/executors/${encodeURIComponent(executor)}/browse` : '';
+    links.push({ label: sandbox ? 'Mesos sandbox' : 'Mesos agent', url: joinUrl(bases.mesos, `/#/agents/${task.agentId}${sandbox}`) });
+  }
+  return links;
+}
+
+/** What the parent shows of the latest report. */
+function detailOf(task: FailedTask): IncidentDetail {
+  const container = task.container?.name ?? task.container?.id?.slice(0, 12) ?? (task.mesosContainerId ? `mesos-${task.mesosContainerId}` : undefined);
+  return {
+    ...(task.alert ? { alertName: task.alert.name, ...(task.alert.severity ? { severity: task.alert.severity } : {}) } : {}),
+    ...(task.taskId ? { taskId: task.taskId } : {}),
+    ...(task.status ? { state: task.status } : {}),
+    ...(task.reason ? { reason: task.reason } : {}),
+    ...(task.statusSource ? { statusSource: task.statusSource } : {}),
+    ...(task.message ? { message: task.message } : {}),
+    ...(task.exitStatus !== undefined ? { exitStatus: task.exitStatus } : {}),
+    ...(task.host ? { host: task.host } : {}),
+    ...(task.agentId ? { agentId: task.agentId } : {}),
+    ...(container ? { container } : {}),
+    at: task.at,
+  };
+}
+
+/** The note a diagnosis starts with when the report's container is not what gets diagnosed. */
+export function containerNote(host: string, task: FailedTask, lookup: ContainerLookup): string | undefined {
+  const whose = task.taskId ? `task ${task.taskId}` : 'the alert';
+  if (lookup.kind === 'absent') {
+    return (
+      `The container of ${whose} is not on ${host} (docker ps -a; looked for ${lookup.lookedFor.join('; ')}): it may have been removed already. ` +
+      `Diagnosing the host instead; the findings below are about ${host}, not about that container, and no fix is offered for containers that belong to other tasks.`
+    );
+  }
+  if (lookup.kind === 'unavailable') {
+    return `The container of ${whose} could not be looked up on ${host} (${lookup.reason}). Diagnosing the host instead; no fix is offered for containers that may belong to other tasks.`;
+  }
+  return undefined;
 }
 
 const MEMORY_REFS = 1000;
 
-function groupView(group: IncidentGroup): IncidentView {
+function groupView(group: IncidentGroup, bases: IncidentLinkBases | undefined): IncidentView {
+  const links = incidentLinks(group.latest, bases);
   return {
     headline: group.headline,
-    kind: 'failures',
-    appId: group.appId,
+    kind: group.latest.alert ? 'alert' : 'failures',
+    ...(group.appId ? { appId: group.appId } : {}),
     count: group.count,
     hosts: group.hosts,
     exitCodes: group.exitCodes,
     firstAt: group.firstAt,
     lastAt: group.lastAt,
-    latestTaskId: group.latest.taskId,
+    ...(group.latest.taskId ? { latestTaskId: group.latest.taskId } : {}),
     source: group.latest.source,
+    latest: detailOf(group.latest),
+    ...(group.latest.missing?.length ? { missing: group.latest.missing } : {}),
+    ...(group.resolved > 0 && group.resolvedAt ? { resolved: { count: group.resolved, at: group.resolvedAt } } : {}),
+    ...(links.length ? { links } : {}),
   };
 }
 
@@ -105,12 +174,12 @@ export function createIncidentSink(deps: IncidentSinkDeps): IncidentSink {
   return {
     openOrUpdateThread(group) {
       return inOrder(group.incidentId, async () => {
-        const view = groupView(group);
+        const view = groupView(group, deps.links);
         const ref = group.update === 'opened' ? undefined : await lookup(group.incidentId);
         if (ref) await deps.notifier.update(ref, { kind: 'incident', view });
         else {
           await postThread(group.incidentId, view);
-          await deps.redis.set(appKey(group.appId), group.incidentId, 'PX', ttl);
+          if (group.appId) await deps.redis.set(appKey(group.appId), group.incidentId, 'PX', ttl);
         }
       });
     },
@@ -124,10 +193,17 @@ export function createIncidentSink(deps: IncidentSinkDeps): IncidentSink {
         }
         const host = hostNamed(deps.directory, request.host);
         if (!host) {
-          logger.warn({ host: request.host, appId: request.task.appId }, 'alert names a host that is not in the inventory');
+          logger.warn({ host: request.host, group: request.task.group ?? request.task.appId }, 'alert names a host that is not in the inventory');
           await say(ref, `${request.host} is not in sickbay's inventory, so it was not diagnosed. Add it to the inventory to have its failures diagnosed.`, 'question');
           return;
         }
+        if (deps.mayDiagnose && !deps.mayDiagnose(host)) {
+          logger.warn({ host: host.name, appId: request.task.appId }, 'alert diagnosis refused by the access rules');
+          await say(ref, `${host.name} was not diagnosed: no access rule with alerts: true covers it. Diagnose it by hand with /diag, or add such a rule to the access file.`, 'warning');
+          return;
+        }
+        const note = containerNote(host.name, request.task, request.container);
+        if (note) await say(ref, note, 'warning');
         try {
           const outcome = await deps.queues.request({
             host,
@@ -136,6 +212,7 @@ export function createIncidentSink(deps: IncidentSinkDeps): IncidentSink {
             requestedBy: ALERT_REQUESTER,
             channel: ref.channel,
             thread: ref,
+            ...(request.containerFixesFor ? { containerFixesFor: request.containerFixesFor } : {}),
           });
           logger.info({ incidentId: request.incidentId, host: host.name, playbook: request.playbook, status: outcome.status, jobId: outcome.jobId }, 'alert diagnosis requested');
           if (outcome.status === 'joined') {

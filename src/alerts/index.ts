@@ -15,3 +15,5 @@ export * from './marathon-sse.js';
 export * from './mesos-poller.js';
 export * from './webhook.js';
 export * from './intake.js';
+export * from './recordio.js';
+export * from './mesos-v1.js';

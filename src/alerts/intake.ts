@@ -3,9 +3,10 @@
  * start at most the allowed diagnoses, count the failure rate. Transport-free: marathon-sse.ts,
  * mesos-poller.ts and webhook.ts only move bytes into `accept`.
  */
+import { hostNamedOrAt, type HostDirectory } from '../domain/index.js';
 import type { FailedTask } from './failed-task.schema.js';
 import type { NormalisedBatch } from './normalise.js';
-import { silentLogger, type AlertLogger, type ContainerResolver, type IncidentSink } from './ports.js';
+import { silentLogger, type AlertLogger, type ContainerLookup, type ContainerResolver, type IncidentSink } from './ports.js';
 import type { FailureRateMonitor } from './rate.js';
 import type { StormGrouper } from './storm.js';
 
@@ -19,11 +20,33 @@ export interface AlertIntakeDeps {
   containerPlaybook?: string;
   /** Playbook when the container cannot be resolved. @defaultValue 'docker-host' */
   hostPlaybook?: string;
+  /**
+   * The inventory an alert's host labels are mapped onto (first label, in the configured order, that
+   * names an inventory host by name or address). Without it, the first host label is taken as is.
+   */
+  directory?: Pick<HostDirectory, 'list'>;
   logger?: AlertLogger;
 }
 
-/** What happened to one accepted failure. */
-export type IntakeOutcome = 'duplicate' | 'opened' | 'updated' | 'coalesced';
+/** What happened to one accepted failure; `resolved` edited a thread, `unmatched` was a resolved alert without one. */
+export type IntakeOutcome = 'duplicate' | 'opened' | 'updated' | 'coalesced' | 'resolved' | 'unmatched';
+
+/**
+ * PURE: an alert's host, from its host labels in order: the first that names an inventory host. When
+ * none does, the report keeps no host (nothing is connected to) and says in `missing` which were tried.
+ */
+export function mapAlertHost(task: FailedTask, directory?: Pick<HostDirectory, 'list'>): FailedTask {
+  const candidates = task.hostCandidates;
+  if (task.host !== undefined || !candidates?.length) return task;
+  if (!directory) return { ...task, host: candidates[0]?.value };
+  for (const candidate of candidates) {
+    const host = hostNamedOrAt(directory, candidate.value);
+    if (host) return { ...task, host: host.name };
+  }
+  const tried = candidates.map((c) => `${c.label}=${c.value}`).join(', ');
+  const note = `host: ${tried} ${candidates.length === 1 ? 'is not a host' : 'are not hosts'} of sickbay's inventory (by name or address)`;
+  return { ...task, missing: [...(task.missing ?? []), note].slice(0, 8) };
+}
 
 export interface IntakeSummary {
   accepted: number;
@@ -49,37 +72,53 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
 
-  async function resolveContainer(task: FailedTask): Promise<string | undefined> {
-    if (!deps.resolver) return undefined;
+  async function lookUpContainer(task: FailedTask): Promise<ContainerLookup> {
+    if (!deps.resolver) return { kind: 'unavailable', reason: 'this intake does not look containers up' };
     try {
       return await deps.resolver.resolve(task);
     } catch (err) {
       logger.warn({ err, host: task.host, taskId: task.taskId }, 'could not resolve the task container; diagnosing the host instead');
-      return undefined;
+      return { kind: 'unavailable', reason: `docker ps could not be run on the host (${err instanceof Error ? err.message : String(err)})`.slice(0, 300) };
     }
   }
 
-  async function diagnose(task: FailedTask, incidentId: string): Promise<void> {
-    const container = await resolveContainer(task);
+  async function diagnose(task: FailedTask & { host: string }, incidentId: string): Promise<void> {
+    const container = await lookUpContainer(task);
+    const found = container.kind === 'found';
     await deps.sink.requestDiagnosis({
       incidentId,
       host: task.host,
-      playbook: container ? containerPlaybook : hostPlaybook,
-      params: container ? { container } : {},
+      playbook: found ? containerPlaybook : hostPlaybook,
+      params: found ? { container: container.id } : {},
       task,
+      container,
+      // A report about a task or container: fixes only for that container, none when it is not found.
+      ...(container.kind === 'not_applicable' ? {} : { containerFixesFor: found ? [container.id] : [] }),
     });
   }
 
   const intake: AlertIntake = {
-    async accept(task) {
+    async accept(reported) {
+      const task = mapAlertHost(reported, deps.directory);
+      if (task.alert?.resolved) {
+        const outcome = await deps.storm.resolve(task);
+        if (outcome.kind === 'duplicate') return 'duplicate';
+        if (!outcome.group) {
+          logger.info({ group: task.group, alert: task.alert.name }, 'resolved alert without a thread still kept; nothing to update');
+          return 'unmatched';
+        }
+        await deps.sink.openOrUpdateThread(outcome.group);
+        return 'resolved';
+      }
       const decision = await deps.storm.handle(task);
       if (decision.kind === 'duplicate') return 'duplicate';
-      await deps.rate?.record(task);
+      // The rate counts failed tasks of an app, not alerts about hosts.
+      if (task.appId !== undefined && task.taskId !== undefined) await deps.rate?.record({ ...task, appId: task.appId, taskId: task.taskId });
       const { group } = decision;
       if (decision.thread !== 'coalesced') await deps.sink.openOrUpdateThread(group);
-      if (decision.diagnosis === 'diagnose') await diagnose(task, group.incidentId);
+      if (decision.diagnosis === 'diagnose' && task.host !== undefined) await diagnose({ ...task, host: task.host }, group.incidentId);
       else if (decision.diagnosis === 'throttled') {
-        logger.warn({ appId: task.appId, host: task.host }, 'diagnosis skipped: global diagnoses-per-minute limit reached');
+        logger.warn({ group: group.group, host: task.host }, 'diagnosis skipped: global diagnoses-per-minute limit reached');
       }
       return decision.thread === 'open' ? 'opened' : decision.thread === 'update' ? 'updated' : 'coalesced';
     },

@@ -2,10 +2,22 @@
  * PURE: turns each source's payload into FailedTask records, refusing anything whose fields do not
  * match their anchored patterns. No I/O, no clock: time comes in the payload.
  */
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { FailedTaskSchema, TaskStateSchema, type FailedTask, type TaskState } from './failed-task.schema.js';
+import { HostNameSchema } from '../domain/index.js';
+import {
+  APP_ID_PATTERN,
+  DOCKER_NAME_PATTERN,
+  FailedTaskSchema,
+  MESOS_CONTAINER_ID_PATTERN,
+  TASK_ID_PATTERN,
+  TaskStateSchema,
+  type FailedTask,
+  type HostCandidate,
+  type TaskState,
+} from './failed-task.schema.js';
 import { MarathonStatusUpdateEventSchema } from './marathon.schema.js';
-import { MesosMasterStateSchema, type MesosTask } from './mesos.schema.js';
+import { MesosMasterStateSchema, type MesosTask, type MesosV1TaskStatus } from './mesos.schema.js';
 import { AlertmanagerWebhookSchema, SimpleWebhookSchema, type SimpleFailedTask } from './webhook.schema.js';
 
 export type Normalised = { ok: true; task: FailedTask } | { ok: false; reason: string };
@@ -181,42 +193,163 @@ function label(labels: Readonly<Record<string, string>>, names: readonly string[
   return undefined;
 }
 
+/** Which alert labels name the host, the container, the Mesos task and the app, each list in order of preference. */
+export interface AlertLabelNames {
+  host: readonly string[];
+  container: readonly string[];
+  task: readonly string[];
+  app: readonly string[];
+}
+
 /**
- * Firing alerts of an Alertmanager webhook (v4) to FailedTasks. Labels read: `app`/`app_id`/
- * `marathon_app_id`, `task_id`/`task`, `host`/`hostname`/`instance` (port dropped), `exit_status`,
- * `mesos_container_id`; the message is the `message`, `summary` or `description` annotation.
+ * Prometheus' own labels first (`instance` is every scraped target's), then node-exporter and
+ * kube-state-metrics (`node`); cAdvisor names the container in `id` (its cgroup) and `name`, and
+ * copies Docker labels as `container_label_*`, which is where Mesos and Marathon put the task and app.
  */
-export function fromAlertmanager(payload: unknown): NormalisedBatch {
+export const DEFAULT_ALERT_LABELS: AlertLabelNames = {
+  host: ['instance', 'host', 'hostname', 'node'],
+  container: ['id', 'container_id', 'name'],
+  task: ['container_label_MESOS_TASK_ID', 'task_id', 'task'],
+  app: ['app', 'marathon_app', 'container_label_MARATHON_APP_ID', 'app_id', 'marathon_app_id', 'job'],
+};
+
+/** `10.1.60.17:9100` → `10.1.60.17`, `[fe80::1]:9100` → `fe80::1`, `host-a3` stays. */
+export function hostOfInstance(value: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(value);
+  if (bracketed?.[1]) return bracketed[1];
+  return /^[^:]+:\d+$/.test(value) ? value.replace(/:\d+$/, '') : value;
+}
+
+const DOCKER_CGROUP = [
+  /^\/system\.slice\/docker-([0-9a-f]{64})\.scope$/, // systemd cgroup driver (cAdvisor's `id`)
+  /^\/docker\/([0-9a-f]{64})$/, // cgroupfs driver
+  /^docker:\/\/([0-9a-f]{64})$/, // kube-state-metrics' container_id
+  /^([0-9a-f]{12}|[0-9a-f]{64})$/, // a bare id
+];
+
+/** The Docker container a label value names: an id from a cgroup path, or a name; undefined for `/` and other cgroups. */
+export function containerOfLabel(name: string, value: string): { id?: string; name?: string } | undefined {
+  for (const pattern of DOCKER_CGROUP) {
+    const m = pattern.exec(value);
+    if (m?.[1]) return { id: m[1] };
+  }
+  // `id` and `container_id` hold cgroups and runtime ids; only `name`-like labels hold Docker names.
+  if (name === 'id' || name === 'container_id' || value.includes('/')) return undefined;
+  return DOCKER_NAME_PATTERN.test(value) ? { name: value } : undefined;
+}
+
+/** One alert across its reports: Alertmanager's fingerprint, else a hash of its labels. */
+function alertKey(fingerprint: string | undefined, labels: Readonly<Record<string, string>>): string {
+  return fingerprint && /^[0-9a-f]{1,64}$/.test(fingerprint) ? fingerprint : createHash('sha256').update(JSON.stringify(Object.entries(labels).sort())).digest('hex').slice(0, 16);
+}
+
+function alertEventId(key: string, startsAt: string, resolved: boolean): string {
+  const start = Date.parse(startsAt);
+  return `am-${key}-${Number.isNaN(start) ? '0' : start.toString(36)}${resolved ? '-resolved' : ''}`;
+}
+
+/** `am-<hash>`: Alertmanager's groupKey as a storm group (the key itself can be long and holds any character). */
+export function alertGroup(groupKey: string): string {
+  return `am-${createHash('sha256').update(groupKey).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * Every alert of an Alertmanager webhook (v4), firing or resolved, to a report. Nothing an alert may
+ * lack refuses it: a host, container, task or app that no label names (or that a label names in a form
+ * sickbay cannot use) is left out and said in `missing`, so that the thread tells what was missing.
+ * Only a payload that is not an Alertmanager webhook is refused.
+ */
+export function fromAlertmanager(payload: unknown, names: AlertLabelNames = DEFAULT_ALERT_LABELS): NormalisedBatch {
   const parsed = AlertmanagerWebhookSchema.safeParse(payload);
   if (!parsed.success) {
     return { tasks: [], refused: [`not an Alertmanager webhook (version 4): ${describeIssues(parsed.error, payload)}`] };
   }
+  const webhook = parsed.data;
   const out: NormalisedBatch = { tasks: [], refused: [] };
-  for (const alert of parsed.data.alerts) {
-    if (alert.status !== 'firing') continue;
-    const labels = { ...parsed.data.commonLabels, ...alert.labels };
-    const annotations = { ...parsed.data.commonAnnotations, ...alert.annotations };
-    const app = label(labels, ['app', 'app_id', 'marathon_app_id']);
-    const taskId = label(labels, ['task_id', 'task']);
-    const host = label(labels, ['host', 'hostname', 'instance'])?.replace(/:\d+$/, '');
-    if (!app || !taskId || !host) {
-      out.refused.push(`alert ${excerpt(labels['alertname'] ?? alert.fingerprint ?? '?')} refused: labels app, task_id and host are required`);
-      continue;
+  for (const alert of webhook.alerts) {
+    const labels = { ...webhook.commonLabels, ...alert.labels };
+    const annotations = { ...webhook.commonAnnotations, ...alert.annotations };
+    const resolved = alert.status === 'resolved';
+    const missing: string[] = [];
+
+    const hostCandidates: HostCandidate[] = [];
+    const unusableHosts: string[] = [];
+    for (const name of names.host) {
+      const value = labels[name];
+      if (!value) continue;
+      const host = name === 'instance' ? hostOfInstance(value) : value;
+      if (HostNameSchema.safeParse(host).success) hostCandidates.push({ label: name, value: host });
+      else unusableHosts.push(`${name}=${excerpt(value)}`);
     }
+    if (hostCandidates.length === 0) {
+      missing.push(
+        unusableHosts.length > 0
+          ? `host: ${unusableHosts.join(', ')} is not a host name`
+          : `host: no label ${names.host.join(', ')}`,
+      );
+    }
+
+    let container: { id?: string; name?: string } | undefined;
+    for (const name of names.container) {
+      const value = labels[name];
+      if (value) container = { ...containerOfLabel(name, value), ...container };
+    }
+    const rawTask = label(labels, names.task);
+    const taskId = rawTask !== undefined && TASK_ID_PATTERN.test(rawTask) ? rawTask : undefined;
+    if (rawTask !== undefined && taskId === undefined) missing.push(`task: ${excerpt(rawTask)} is not a task id`);
+
+    // `job` names the scrape job (`cadvisor`, `node`): the app only when nothing better does.
+    const appLabel = names.app.find((name) => labels[name]);
+    const fromTask = taskId ? appIdFromTaskId(taskId) : undefined;
+    const rawApp = appLabel === undefined || (appLabel === 'job' && fromTask) ? undefined : labels[appLabel];
+    const appCandidate = rawApp === undefined ? fromTask : normaliseAppId(rawApp.toLowerCase());
+    const appId = appCandidate !== undefined && APP_ID_PATTERN.test(appCandidate) ? appCandidate : undefined;
+    if (rawApp !== undefined && appId === undefined) missing.push(`app: ${excerpt(rawApp)} is not an app id`);
+
     const message = label(annotations, ['message', 'summary', 'description']);
     const exitLabel = label(labels, ['exit_status', 'exit_code']);
+    const status = TaskStateSchema.safeParse(label(labels, ['task_status', 'state']));
+    const mesosContainerId = label(labels, ['mesos_container_id']);
+    const alertName = label(labels, ['alertname']) ?? 'alert';
+    const key = alertKey(alert.fingerprint, alert.labels);
     const result = validate({
       source: 'alertmanager',
-      appId: normaliseAppId(app),
-      taskId,
-      status: label(labels, ['task_status', 'state']) ?? 'TASK_FAILED',
-      host,
-      exitStatus: exitLabel !== undefined && /^\d{1,3}$/.test(exitLabel) ? Number(exitLabel) : parseExitStatus(message),
+      group: alertGroup(webhook.groupKey),
+      eventId: alertEventId(key, alert.startsAt, resolved),
+      ...(appId ? { appId } : {}),
+      ...(taskId ? { taskId } : {}),
+      ...(status.success ? { status: status.data } : {}),
+      ...(hostCandidates.length ? { hostCandidates: hostCandidates.slice(0, 16) } : {}),
+      ...(container && (container.id || container.name) ? { container } : {}),
+      exitStatus: exitLabel !== undefined && /^\d{1,3}$/.test(exitLabel) && Number(exitLabel) <= 255 ? Number(exitLabel) : parseExitStatus(message),
       message: trimMessage(message),
-      mesosContainerId: label(labels, ['mesos_container_id']),
-      at: toIso(alert.startsAt) ?? alert.startsAt,
+      ...(mesosContainerId && MESOS_CONTAINER_ID_PATTERN.test(mesosContainerId) ? { mesosContainerId } : {}),
+      alert: {
+        name: alertName.slice(0, 200),
+        ...(labels['severity'] ? { severity: labels['severity'].slice(0, 64) } : {}),
+        groupKey: webhook.groupKey.slice(0, 2000),
+        ...(alert.fingerprint ? { fingerprint: alert.fingerprint.slice(0, 64) } : {}),
+        key,
+        resolved,
+        labels: Object.fromEntries(Object.entries(labels).slice(0, 40).map(([k, v]) => [k.slice(0, 128), v.slice(0, 300)])),
+      },
+      ...(missing.length ? { missing } : {}),
+      at: toIso(resolved && alert.endsAt ? alert.endsAt : alert.startsAt) ?? new Date(0).toISOString(),
     });
-    if (result.ok) out.tasks.push(result.task);
+    if (result.ok) {
+      out.tasks.push(result.task);
+      continue;
+    }
+    // Still a thread, with what could not be read: Alertmanager does not resend a refused alert.
+    const core = validate({
+      source: 'alertmanager',
+      group: alertGroup(webhook.groupKey),
+      eventId: alertEventId(key, alert.startsAt, resolved),
+      alert: { name: alertName.slice(0, 200), groupKey: webhook.groupKey.slice(0, 2000), key, resolved, labels: {} },
+      missing: [...missing, result.reason.slice(0, 300)].slice(0, 8),
+      at: toIso(alert.startsAt) ?? new Date(0).toISOString(),
+    });
+    if (core.ok) out.tasks.push(core.task);
     else out.refused.push(result.reason);
   }
   return out;
@@ -249,4 +382,47 @@ export function fromSimpleWebhook(payload: unknown, now: Date): NormalisedBatch 
     else out.refused.push(result.reason);
   }
   return out;
+}
+
+/** What the v1 subscriber knows of a task when its status changes. */
+export interface MesosV1TaskFacts {
+  taskId: string;
+  /** The task's name (Marathon names it after the app), when the master told it. */
+  name?: string;
+  frameworkId?: string;
+  agentId?: string;
+  executorId?: string;
+  /** The agent's host name (GET_AGENTS / AGENT_ADDED). */
+  hostname?: string;
+}
+
+/**
+ * A Mesos v1 `TaskStatus` of a failed task (TASK_UPDATED, or the SUBSCRIBED snapshot) to a report:
+ * state, reason, source and message as the agent said them, the exit status from the message, the
+ * status's own timestamp, the agent's id and host name.
+ */
+export function fromMesosV1Status(facts: MesosV1TaskFacts, state: string, status: MesosV1TaskStatus | undefined, receivedAt: Date): Normalised {
+  if (facts.hostname === undefined) {
+    return { ok: false, reason: `task ${excerpt(facts.taskId)} refused: agent ${excerpt(facts.agentId ?? '?')} is not in the master's agent list` };
+  }
+  const same = status?.state === state ? status : undefined;
+  const reason = same?.reason;
+  const source = same?.source;
+  return validate({
+    source: 'mesos',
+    appId: appIdFromTaskId(facts.taskId) ?? (facts.name ? normaliseAppId(facts.name.toLowerCase()) : undefined),
+    taskId: facts.taskId,
+    status: state,
+    host: facts.hostname,
+    ...(facts.agentId ? { agentId: facts.agentId } : {}),
+    ...(facts.frameworkId ? { frameworkId: facts.frameworkId } : {}),
+    ...(facts.executorId ? { executorId: facts.executorId } : {}),
+    exitStatus: parseExitStatus(same?.message),
+    message: trimMessage(same?.message),
+    ...(reason && /^REASON_[A-Z_]{1,60}$/.test(reason) ? { reason } : {}),
+    ...(source && /^SOURCE_[A-Z_]{1,30}$/.test(source) ? { statusSource: source } : {}),
+    mesosContainerId: same?.container_status?.container_id?.value,
+    // the status's own time (Mesos always sets it); receipt only for a status without one
+    at: toIso(same?.timestamp ?? status?.timestamp) ?? receivedAt.toISOString(),
+  });
 }

@@ -4,13 +4,21 @@
  */
 import type { FailedTask } from './failed-task.schema.js';
 
-/** One app's failures inside a storm window: one thread in the alerts channel. */
+/** One app's failures (or one Alertmanager group's alerts) inside a storm window: one thread in the alerts channel. */
 export interface IncidentGroup {
   /** Stable for the life of the group; safe in BullMQ job ids (`[a-z0-9.-]`, no ":"). */
   incidentId: string;
   /** `opened` for the first failure of a window (post the thread), `updated` for a digest edit. */
   update: 'opened' | 'updated';
-  appId: string;
+  /** The storm group: the app id, or `am-<hash>` of an Alertmanager groupKey. */
+  group: string;
+  /** The app, when the reports name one. */
+  appId?: string;
+  /** The Alertmanager alert's name, for alert groups. */
+  alertName?: string;
+  /** Alerts of the group Alertmanager has reported resolved, and when the last one was. */
+  resolved: number;
+  resolvedAt?: string;
   /** Failures counted in this group so far (duplicates excluded). */
   count: number;
   /** Distinct agent hosts, sorted. */
@@ -25,6 +33,16 @@ export interface IncidentGroup {
   headline: string;
 }
 
+/**
+ * Where the reported task's (or alert's) container was looked for on its host, and what came of it.
+ * `not_applicable`: the report names no task and no container (a disk alert); the host is diagnosed.
+ */
+export type ContainerLookup =
+  | { kind: 'found'; id: string }
+  | { kind: 'absent'; lookedFor: readonly string[] }
+  | { kind: 'unavailable'; reason: string }
+  | { kind: 'not_applicable' };
+
 /** A diagnosis for one app on one host, at most once per app+host per window. */
 export interface AlertDiagnosisRequest {
   incidentId: string;
@@ -34,6 +52,14 @@ export interface AlertDiagnosisRequest {
   params: Readonly<Record<string, string>>;
   /** The failure that triggered it. */
   task: FailedTask;
+  /** What the container lookup found; the thread says so when the task's container is not there. */
+  container: ContainerLookup;
+  /**
+   * The containers a fix may be offered for: only the task's own. Empty when it was not found (a host
+   * diagnosis then offers no container-level fix: any container it finds belongs to something else).
+   * Absent when the report is about no task or container.
+   */
+  containerFixesFor?: readonly string[];
 }
 
 /** An app whose failed-task rate crossed the threshold (raised once per window). */
@@ -57,10 +83,9 @@ export interface IncidentSink {
   raiseRateAlert(alert: RateAlert): Promise<void>;
 }
 
-/** Finds the Docker container of a failed Mesos task on its host. */
+/** Finds the Docker container of a failed Mesos task (or of an alert that names one) on its host. */
 export interface ContainerResolver {
-  /** The full Docker container id, or undefined when the host has no such container. */
-  resolve(task: FailedTask): Promise<string | undefined>;
+  resolve(task: FailedTask): Promise<ContainerLookup>;
 }
 
 /** The log calls alerts/ makes; pino's Logger satisfies it. */

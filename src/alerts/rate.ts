@@ -43,8 +43,8 @@ return count
 `);
 
 export interface FailureRateMonitor {
-  /** Counts one (already de-duplicated) failure. */
-  record(task: FailedTask): Promise<void>;
+  /** Counts one (already de-duplicated) failed task of an app. */
+  record(task: FailedTask & { appId: string; taskId: string }): Promise<void>;
   /** Apps over the threshold that have not raised an alert in this window (call periodically). */
   check(): Promise<RateAlert[]>;
 }

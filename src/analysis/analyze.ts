@@ -1,6 +1,8 @@
-import { SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding } from '../domain/index.js';
+import { agoText, SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding } from '../domain/index.js';
 import { correlate } from './correlate.js';
-import { buildFacts } from './facts/index.js';
+import { buildFacts, type Facts } from './facts/index.js';
+import { findContainer } from './rules/kernel/support.js';
+import type { Thresholds } from './thresholds.js';
 import { ALL_RULES, type Rule } from './rules/index.js';
 import { resolveThresholds, type ThresholdOverrides } from './thresholds.js';
 
@@ -21,12 +23,19 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
   const facts = buildFacts(bundle);
   const ctx = { now: options.now, thresholds: resolveThresholds(options.thresholds) };
   const findings: Finding[] = [];
-  for (const rule of options.rules ?? ALL_RULES) findings.push(...rule.run(facts, ctx));
-  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
-  const rootCause = correlate(findings, facts);
-  // The report leads with the root cause, then the rest by severity.
-  if (rootCause) {
-    const lead = findings.findIndex((f) => f.code === rootCause.code);
+  for (const rule of options.rules ?? ALL_RULES) {
+    for (const finding of rule.run(facts, ctx)) {
+      const earlier = whyEarlier(finding, facts, ctx.thresholds);
+      findings.push(earlier ? { ...finding, earlier } : finding);
+    }
+  }
+  // Current problems by severity, then history.
+  findings.sort((a, b) => Number(a.earlier !== undefined) - Number(b.earlier !== undefined) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  const problems = correlate(findings.filter((f) => f.earlier === undefined), facts);
+  const rootCause = problems[0] ?? null;
+  // The report leads with the problems' causes, in their order, then the rest.
+  for (const problem of [...problems].reverse()) {
+    const lead = findings.findIndex((f) => f.code === problem.code && f.earlier === undefined);
     if (lead > 0) findings.unshift(...findings.splice(lead, 1));
   }
   const gaps = Object.entries(facts.steps)
@@ -49,6 +58,38 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
     ...(bundle.meta.collected_at ? { collected_at: bundle.meta.collected_at } : {}),
     findings,
     root_cause: rootCause,
+    ...(problems.length > 1 ? { problems } : {}),
     ...(gaps.length ? { gaps } : {}),
   };
 }
+
+/**
+ * Why a finding is history rather than a current problem: its events were last seen before the
+ * event window, or the container it is about no longer exists (docker ps/inspect answered without it).
+ */
+function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): string | undefined {
+  const ago = finding.seen?.last?.ago_seconds;
+  if (ago !== undefined && ago > thresholds.eventWindowHours * 3600) {
+    return `last seen ${agoText(ago)} before collection, outside the ${thresholds.eventWindowHours} h window`;
+  }
+  const container = finding.data?.['container_id'];
+  if (typeof container === 'string') {
+    if (facts.docker.containersListed) return findContainer(facts.docker.containers, container) ? undefined : 'the container no longer exists';
+    // The daemon did not list its containers (it hangs): the container directories under its data root still tell.
+    if (dataRootListed(facts) && !facts.docker.logSizes.some((l) => sameId(l.containerId, container))) {
+      return 'the container no longer exists: it has no directory under Docker\'s data root';
+    }
+  }
+  return undefined;
+}
+
+/** The docker_log_sizes step listed the container logs under the data root, one at least. */
+function dataRootListed(facts: Facts): boolean {
+  const step = facts.steps['docker_log_sizes'];
+  return facts.docker.logSizes.length > 0 && (step === undefined || (step.exit === 0 && step.timed_out !== true));
+}
+
+function sameId(a: string, b: string): boolean {
+  return a.length >= 12 && b.length >= 12 && (a.startsWith(b) || b.startsWith(a));
+}
+

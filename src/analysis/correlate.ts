@@ -4,7 +4,7 @@ import type { Facts } from './facts/index.js';
 
 /**
  * A causal edge: when both findings are present (and `applies` holds), the cause explains the effect.
- * Edges come from the seeds: a full pool or disk makes writes fail (I/O errors, read-only remounts),
+ * Edges come from incident write-ups: a full pool or disk makes writes fail (I/O errors, read-only remounts),
  * failing writes leave tasks hung in D state, hung tasks pile up load and hang dockerd.
  */
 interface CausalEdge {
@@ -74,7 +74,7 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'KERNEL_OOM_KILL', effects: ['CONTAINER_KILLED_137', 'CONTAINER_RESTART_LOOP'] },
 ];
 
-/** How the cause leads to what was seen, in the seeds' words. */
+/** How the cause leads to what was seen. */
 const NARRATIVE: Partial<Record<FindingCode, string>> = {
   DM_POOL_DATA_FULL:
     'The devicemapper thin pool has run out of data space, so container writes block or fail: the kernel reports I/O errors, filesystems go read-only, tasks hang in D state and dockerd stops answering.',
@@ -98,11 +98,14 @@ const NARRATIVE: Partial<Record<FindingCode, string>> = {
 };
 
 /**
- * Picks the finding that explains the most others and returns it with the chain it explains.
- * A host with only risks and no critical finding has no root cause.
+ * The independent problems of a host, each with its cause and the chain it explains: first the
+ * finding that explains the most others, then the next among what it left unexplained, and so on;
+ * a critical finding on no causal edge with the rest is a problem of its own. Only causal edges
+ * join findings: unrelated problems are never folded into one root cause. A host with only risks
+ * and no critical finding has none.
  */
-export function correlate(findings: readonly Finding[], facts: Facts): RootCause | null {
-  if (findings.length === 0) return null;
+export function correlate(findings: readonly Finding[], facts: Facts): RootCause[] {
+  if (findings.length === 0) return [];
   const explained = new Map<Finding, Set<Finding>>();
   const explainedBy = new Set<Finding>();
   for (const cause of findings) {
@@ -144,18 +147,36 @@ export function correlate(findings: readonly Finding[], facts: Facts): RootCause
         findings.indexOf(a.finding) - findings.indexOf(b.finding),
     );
 
-  const best = candidates[0] ?? pickLoneCritical(findings);
-  if (!best) return null;
-  const codes = [...new Set(best.chain.map((f) => f.code))];
-  const effects = best.chain.slice(1);
-  const narrative = NARRATIVE[best.finding.code] ?? best.finding.title;
-  const seen = effects.length
-    ? ` Seen here: ${[...new Set(effects.map((f) => f.code))].join(', ')}.`
-    : '';
-  return { code: best.finding.code, title: best.finding.title, summary: `${narrative}${seen}`, explains: codes };
+  const covered = new Set<Finding>();
+  const problems: RootCause[] = [];
+  const take = (finding: Finding, chain: readonly Finding[]): void => {
+    const fresh = chain.filter((f) => f === finding || !covered.has(f));
+    for (const f of chain) covered.add(f);
+    // Two instances of one code (two containers OOM-killed) are one problem, not two.
+    if (problems.some((p) => p.code === finding.code)) return;
+    problems.push(problemOf(finding, fresh));
+  };
+  for (const c of candidates) {
+    if (!covered.has(c.finding) && c.chain.some((f) => f !== c.finding && !covered.has(f))) take(c.finding, c.chain);
+  }
+  // Lone critical findings: a daemon that does not answer first (nothing on the host can be run or
+  // stopped), then the rest of the host (a full disk), then single containers.
+  const lone = findings.filter((f) => f.severity === 'critical' && !covered.has(f) && !explainedBy.has(f));
+  for (const f of [...lone].sort((a, b) => scopeRank(a) - scopeRank(b))) take(f, [f]);
+  return problems;
 }
 
-function pickLoneCritical(findings: readonly Finding[]): { finding: Finding; chain: Finding[] } | undefined {
-  const critical = findings.find((f) => f.severity === 'critical');
-  return critical ? { finding: critical, chain: [critical] } : undefined;
+const DAEMON_WIDE: readonly FindingCode[] = ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'];
+
+function scopeRank(f: Finding): number {
+  if (DAEMON_WIDE.includes(f.code)) return 0;
+  return typeof f.data?.['container_id'] === 'string' ? 2 : 1;
+}
+
+function problemOf(cause: Finding, chain: readonly Finding[]): RootCause {
+  const codes = [...new Set(chain.map((f) => f.code))];
+  const effects = chain.filter((f) => f !== cause);
+  const narrative = NARRATIVE[cause.code] ?? cause.title;
+  const seen = effects.length ? ` Seen here: ${[...new Set(effects.map((f) => f.code))].join(', ')}.` : '';
+  return { code: cause.code, title: cause.title, summary: `${narrative}${seen}`, explains: codes };
 }

@@ -3,3 +3,5 @@ export { buildFacts, type Facts } from './facts/index.js';
 export { capacityFacts, type CapacityFacts, type FilesystemCapacity } from './capacity.js';
 export { ALL_RULES, type Rule, type RuleContext } from './rules/index.js';
 export * from './thresholds.js';
+export { containerPresence, outputUnderstood } from './understood.js';
+export { formatBytes } from './parsers/sizes.js';

@@ -18,6 +18,8 @@ export const ThresholdsSchema = z.object({
   loadPerCpu: z.number().positive().default(4),
   dStateMinProcesses: z.number().int().positive().default(5),
   restartLoopMin: z.number().int().positive().default(3),
+  /** Events last seen longer ago than this (hours before collection) are history: "Earlier on this host". */
+  eventWindowHours: z.number().positive().default(24),
 });
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 export const ThresholdOverridesSchema = ThresholdsSchema.partial().strict();

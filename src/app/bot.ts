@@ -6,10 +6,11 @@ import { loadConfig } from '../config/index.js';
 import { groupsInAccessPolicy, loadHostAccess } from '../diagnosis/index.js';
 import { hostNamed, type Clock } from '../domain/index.js';
 import { createMetrics, HEALTH_PATH, healthHandler, METRICS_PATH, opsHandler, redisProblem } from '../metrics/index.js';
-import { DiagnoseQueues, diagnoseQueueName, producerConnection, RemediateQueue } from '../queue/index.js';
+import { DiagnoseQueues, diagnoseQueueName, producerConnection, RemediateQueue, SweepScheduler } from '../queue/index.js';
 import { createRedactor } from '../redaction/index.js';
 import { createRemediationStack, groupsInPolicy, loadRemediationPolicy, startExpirySweep } from '../remediation/index.js';
 import { createLogger } from '../shared/index.js';
+import { loadSweeps, readHostForecasts, type SweepsConfig } from '../sweeps/index.js';
 import { createSlackApp, createSlackNotifier, createSlackWebClient, slackGroupResolver, type SlackApp } from '../slack/index.js';
 
 export interface BotStartOptions {
@@ -28,6 +29,8 @@ export interface BotHandle {
   /** The HTTP port (Slack requests and /metrics). */
   port: number;
   logger: Logger;
+  /** The capacity sweeps of SICKBAY_SWEEPS_FILE, scheduled at start; absent when it is not set. */
+  sweeps?: { config: SweepsConfig; scheduler: SweepScheduler; runNow(name: string): Promise<number> };
   stop(): Promise<void>;
 }
 
@@ -68,6 +71,15 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const remediateQueue = new RemediateQueue({ connection: redis, prefix: env.QUEUE_PREFIX });
+  // Capacity sweeps: every bot syncs the same schedulers (idempotent), so one runs however many bots do.
+  let sweeps: BotHandle['sweeps'];
+  if (env.SICKBAY_SWEEPS_FILE) {
+    const sweepsConfig = await loadSweeps(env.SICKBAY_SWEEPS_FILE);
+    const scheduler = new SweepScheduler({ connection: redis, prefix: env.QUEUE_PREFIX });
+    const synced = await scheduler.sync(sweepsConfig, directory);
+    logger.info({ sweeps: sweepsConfig.sweeps.map((s) => s.name), schedulers: synced.schedulers, zones: synced.zones }, 'capacity sweeps scheduled');
+    sweeps = { config: sweepsConfig, scheduler, runNow: (name) => scheduler.runNow(sweepsConfig, directory, name) };
+  }
   const socketMode = Boolean(env.SLACK_APP_TOKEN);
   const app = createSlackApp(
     {
@@ -89,6 +101,7 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
         logger,
         // The bot posts each parent message itself, before queueing.
         notifier,
+        ...(sweeps ? { forecasts: (host: string) => readHostForecasts(redis, env.QUEUE_PREFIX, host) } : {}),
       },
       remediation: {
         desk: remediation.desk,
@@ -117,11 +130,13 @@ export async function startBot(options: BotStartOptions): Promise<BotHandle> {
     app,
     port,
     logger,
+    ...(sweeps ? { sweeps } : {}),
     async stop() {
       await app.stop();
       if (socketMode) await new Promise<void>((resolve) => server.close(() => resolve()));
       await stopExpirySweep();
       await remediateQueue.close();
+      await sweeps?.scheduler.close();
       await remediation.close();
       await queues.close();
       redis.disconnect();

@@ -9,6 +9,8 @@ import {
   createFailureRateMonitor,
   createMarathonEventStream,
   createMesosPoller,
+  createMesosSource,
+  createRedisReplayGuard,
   createStormGrouper,
   createWebhookHandler,
   TaskStateSchema,
@@ -19,7 +21,7 @@ import {
   type TaskState,
 } from '../alerts/index.js';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { sshConnector } from '../diagnosis/index.js';
+import { decideAlertAccess, sshConnector } from '../diagnosis/index.js';
 import { systemClock, type Clock, type CommandRunner, type SshTarget } from '../domain/index.js';
 import { loadInventory } from '../inventory/index.js';
 import { createMetrics, opsRoute, redisProblem } from '../metrics/index.js';
@@ -39,6 +41,8 @@ export interface IntakeStartOptions {
   connect?: (target: SshTarget) => Promise<CommandRunner>;
   /** Marathon reconnect backoff. */
   marathonBackoff?: BackoffOptions;
+  /** Mesos resubscribe backoff. */
+  mesosBackoff?: BackoffOptions;
   /** How often coalesced digest updates and rate alerts are posted (ms). @defaultValue 3000 */
   tickIntervalMs?: number;
   logDestination?: { write(line: string): unknown };
@@ -50,6 +54,8 @@ export interface IntakeHandle {
   intake: AlertIntake;
   marathon?: MarathonEventStream;
   mesos?: MesosPoller;
+  /** The Mesos source: v1 SUBSCRIBE, or polling for a master without it (`mode()`). */
+  mesosSource?: ReturnType<typeof createMesosSource>;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -70,7 +76,7 @@ function taskStates(list: string): TaskState[] {
  * and queues `container` diagnoses whose findings go into those threads (run by `sickbay worker`).
  */
 export async function startIntake(options: IntakeStartOptions): Promise<IntakeHandle> {
-  const { env } = loadConfig(options.env, 'intake');
+  const { env, access } = loadConfig(options.env, 'intake');
   const states = taskStates(env.ALERT_TASK_STATES);
   const clock = options.clock ?? systemClock;
   const redactor = createRedactor(options.env);
@@ -105,10 +111,17 @@ export async function startIntake(options: IntakeStartOptions): Promise<IntakeHa
       channel: env.SICKBAY_ALERTS_CHANNEL as string,
       redis,
       prefix,
-      threadTtlMs: Math.max(2 * windowMs, 3_600_000),
+      // resolved alerts edit their thread for as long as a firing alert is remembered (a day)
+      threadTtlMs: Math.max(2 * windowMs, 86_400_000),
       logger,
+      mayDiagnose: (host) => decideAlertAccess(access?.access ?? null, host).allowed,
+      links: {
+        ...(env.ALERT_MARATHON_UI_URL ? { marathon: env.ALERT_MARATHON_UI_URL } : {}),
+        ...(env.ALERT_MESOS_UI_URL ? { mesos: env.ALERT_MESOS_UI_URL } : {}),
+      },
     }),
     resolver: createInventoryContainerResolver(directory, options.connect ?? sshConnector(env), logger),
+    directory,
     logger,
   });
 
@@ -121,6 +134,9 @@ export async function startIntake(options: IntakeStartOptions): Promise<IntakeHa
           },
           clock,
           onBatch: (batch) => intake.acceptBatch(batch),
+          alertLabels: { host: env.ALERT_HOST_LABELS, container: env.ALERT_CONTAINER_LABELS, task: env.ALERT_TASK_LABELS, app: env.ALERT_APP_LABELS },
+          replayGuard: createRedisReplayGuard(redis, prefix),
+          signatureToleranceMs: env.ALERT_SIGNATURE_TOLERANCE_MS,
           logger,
         })
       : undefined;
@@ -147,9 +163,10 @@ export async function startIntake(options: IntakeStartOptions): Promise<IntakeHa
         logger,
       })
     : undefined;
-  const mesos = env.MESOS_MASTER_URL
+  const masters = env.MESOS_MASTER_URL;
+  const mesos = masters?.[0]
     ? createMesosPoller({
-        url: env.MESOS_MASTER_URL,
+        url: masters[0],
         states,
         intervalMs: env.MESOS_POLL_MS,
         maxAgeMs: windowMs,
@@ -158,9 +175,24 @@ export async function startIntake(options: IntakeStartOptions): Promise<IntakeHa
         logger,
       })
     : undefined;
+  const mesosSource =
+    masters && mesos
+      ? createMesosSource({
+          api: env.MESOS_API,
+          masters,
+          states,
+          maxAgeMs: windowMs,
+          idleTimeoutMs: env.MESOS_IDLE_TIMEOUT_MS,
+          clock,
+          onTask: (task) => intake.accept(task),
+          startPolling: () => mesos.start(),
+          ...(options.mesosBackoff ? { backoff: options.mesosBackoff } : {}),
+          logger,
+        })
+      : undefined;
   intake.start(options.tickIntervalMs ?? 3_000);
   marathon?.start();
-  mesos?.start();
+  mesosSource?.start();
   const port = (server.address() as AddressInfo).port;
   logger.info(
     { port, channel: env.SICKBAY_ALERTS_CHANNEL, marathon: Boolean(marathon), mesos: Boolean(mesos), webhooks: Boolean(webhooks), hosts: directory.list().length, states },
@@ -171,9 +203,11 @@ export async function startIntake(options: IntakeStartOptions): Promise<IntakeHa
     intake,
     ...(marathon ? { marathon } : {}),
     ...(mesos ? { mesos } : {}),
+    ...(mesosSource ? { mesosSource } : {}),
     logger,
     async stop() {
       await marathon?.stop();
+      await mesosSource?.stop();
       await mesos?.stop();
       await intake.stop();
       server.closeAllConnections();

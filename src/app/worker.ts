@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Queue, type Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.js';
 import { loadHostAccess, sshConnector, type Analyse } from '../diagnosis/index.js';
@@ -9,7 +10,10 @@ import {
   createDiagnoseProcessor,
   createFleetProcessor,
   createRemediateProcessor,
+  createSweepProcessor,
   diagnoseQueueName,
+  startSweepWorker,
+  sweepQueueName,
   startDiagnoseWorkers,
   startRemediateWorker,
   workerConnection,
@@ -48,6 +52,8 @@ export interface WorkerStartOptions {
 
 export interface WorkerHandle {
   workers: DiagnoseWorkers;
+  /** Takes the zone's capacity samples (ticks of the sweeps' schedulers, then one job per host). */
+  sweepWorker: Worker;
   logger: Logger;
   metricsPort?: number;
   stop(): Promise<void>;
@@ -114,6 +120,24 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
     },
   );
   for (const w of workers.workers) w.on('error', (err) => logger.warn({ err }, 'worker error'));
+  // Capacity sweeps of the zone: the same diagnoser (one SSH connection per host), its own queue.
+  const sweepQueue = new Queue(sweepQueueName(zone), { connection, prefix: env.QUEUE_PREFIX });
+  sweepQueue.on('error', () => undefined);
+  const sweepWorker = startSweepWorker(
+    { connection, prefix: env.QUEUE_PREFIX, zone, concurrency: env.SICKBAY_SWEEP_CONCURRENCY, name: `sickbay-sweep-${process.pid}` },
+    createSweepProcessor({
+      diagnoser,
+      directory,
+      redis: connection,
+      prefix: env.QUEUE_PREFIX,
+      notifier,
+      clock: options.clock ?? systemClock,
+      logger,
+      queue: sweepQueue,
+      observer: { timeToFull: (h, r, s) => metrics.timeToFull(h, r, s) },
+    }),
+  );
+  sweepWorker.on('error', (err) => logger.warn({ err }, 'sweep worker error'));
   let server: Server | undefined;
   if (env.METRICS_PORT !== undefined) {
     const health = () => [...redisProblem('queue', connection), ...(workers.workers.every((w) => w.isRunning()) ? [] : ['a diagnose worker is not running'])];
@@ -121,15 +145,18 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerHa
     server = s;
     await new Promise<void>((resolve) => s.listen(env.METRICS_PORT, resolve));
   }
-  await Promise.all(workers.workers.map((w) => w.waitUntilReady()));
+  await Promise.all([...workers.workers, sweepWorker].map((w) => w.waitUntilReady()));
   const metricsPort = server ? (server.address() as AddressInfo).port : undefined;
   logger.info({ zone, hosts_from: hostAccess.mode, hosts: directory.list().length, queue: diagnoseQueueName(zone), concurrency: options.concurrency ?? env.WORKER_CONCURRENCY, metricsPort }, 'sickbay worker started');
   return {
     workers,
+    sweepWorker,
     logger,
     ...(metricsPort !== undefined ? { metricsPort } : {}),
     async stop() {
       await workers.close();
+      await sweepWorker.close();
+      await sweepQueue.close();
       await remediateWorker.close();
       await remediation.close();
       if (server) await new Promise<void>((resolve) => server?.close(() => resolve()));

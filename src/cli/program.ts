@@ -4,6 +4,7 @@ import { registerAnalyze } from './commands/analyze.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiag } from './commands/diag.js';
+import { registerForecast } from './commands/forecast.js';
 import { registerPlaybook } from './commands/playbook.js';
 import { registerLab } from './commands/lab.js';
 import { registerHealth } from './commands/health.js';
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
   registerAnalyze(program, io);
   registerDemo(program, io);
   registerDiag(program, io);
+  registerForecast(program, io);
   registerAudit(program, io);
   registerPlaybook(program, io);
   registerLab(program, io);

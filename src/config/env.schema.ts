@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { PlaybookNameSchema, SlackChannelIdSchema, ZoneNameSchema } from '../domain/index.js';
 
 const intFromEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A comma-separated list of Prometheus label names, in order of preference. */
+const labelList = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,127}(?:,[a-zA-Z_][a-zA-Z0-9_]{0,127}){0,15}$/, 'a comma-separated list of label names like instance,host')
+    .default(fallback)
+    .transform((list) => list.split(','));
+const httpUrl = z.url({ protocol: /^https?$/ });
 
 /**
  * Every environment variable sickbay reads (docs/deploy.md). Parsed once at start-up by loadConfig();
@@ -55,6 +63,10 @@ export const EnvSchema = z.object({
   SICKBAY_BUNDLES_DIR: z.string().min(1).optional(),
   /** Kept bundles older than this are deleted when a new one is written (days). @defaultValue 14 */
   SICKBAY_BUNDLE_RETENTION_DAYS: intFromEnv(1, 3650).default(14),
+  /** YAML file of capacity sweeps (docs/forecast.md): the bot keeps one BullMQ job scheduler per sweep and zone. Unset: no sweeps. */
+  SICKBAY_SWEEPS_FILE: z.string().min(1).optional(),
+  /** Capacity samples one worker process takes at once (the sweeps file caps each zone as a whole). @defaultValue 50 */
+  SICKBAY_SWEEP_CONCURRENCY: intFromEnv(1, 1000).default(50),
   /** SSH agent socket, for inventory hosts with `agent: true` (no identity file). */
   SSH_AUTH_SOCK: z.string().min(1).optional(),
   // --- alerts (`sickbay intake`, docs/alerts.md) ---
@@ -66,13 +78,42 @@ export const EnvSchema = z.object({
   MARATHON_IDLE_TIMEOUT_MS: intFromEnv(1000, 3_600_000).default(60_000),
   /** An event (or a line) of Marathon's stream longer than this drops the connection (bytes). @defaultValue 8388608 */
   MARATHON_MAX_EVENT_BYTES: intFromEnv(64 * 1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
-  /** Mesos master base URL: the intake polls /master/state. */
-  MESOS_MASTER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * Mesos masters, comma-separated (one is enough: any master redirects to the leader). The intake
+   * subscribes to the leader's v1 operator API (SUBSCRIBE), or polls /master/state of a master without it.
+   */
+  MESOS_MASTER_URL: z
+    .string()
+    .transform((list, ctx) => {
+      const urls = list.split(',').map((u) => u.trim()).filter(Boolean);
+      for (const url of urls) {
+        if (!httpUrl.safeParse(url).success) ctx.addIssue({ code: 'custom', message: `not an http(s) URL: ${url.slice(0, 80)}` });
+      }
+      if (urls.length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one master URL' });
+      return urls;
+    })
+    .optional(),
+  /** Mesos API to use: auto (v1 SUBSCRIBE when the master has it, else /master/state polling), v1, or state. @defaultValue auto */
+  MESOS_API: z.enum(['auto', 'v1', 'state']).default('auto'),
+  /** A v1 event stream silent this long (no event, no heartbeat) is dropped and subscribed again (ms). @defaultValue 75000 */
+  MESOS_IDLE_TIMEOUT_MS: intFromEnv(1000, 3_600_000).default(75_000),
+  /** Marathon web UI base URL: the thread links to the app (e.g. http://marathon.example:8080). */
+  ALERT_MARATHON_UI_URL: httpUrl.optional(),
+  /** Mesos web UI base URL (a master): the thread links to the task's sandbox on its agent. */
+  ALERT_MESOS_UI_URL: httpUrl.optional(),
+  /** Alertmanager labels that name the host, first that is an inventory host (by name or address) wins. */
+  ALERT_HOST_LABELS: labelList('instance,host,hostname,node'),
+  /** Alertmanager labels that name the Docker container (a cgroup path such as cAdvisor's id, a container id, or a name). */
+  ALERT_CONTAINER_LABELS: labelList('id,container_id,name'),
+  /** Alertmanager labels that name the Mesos task (its container is the one whose sandbox is the task's). */
+  ALERT_TASK_LABELS: labelList('container_label_MESOS_TASK_ID,task_id,task'),
+  /** Alertmanager labels that name the app; `job` (the scrape job) only when nothing else does. */
+  ALERT_APP_LABELS: labelList('app,marathon_app,container_label_MARATHON_APP_ID,app_id,marathon_app_id,job'),
   /** Task states that count as failures, comma-separated. @defaultValue TASK_FAILED */
   ALERT_TASK_STATES: z.string().regex(/^TASK_[A-Z_]+(?:,TASK_[A-Z_]+)*$/, 'a comma-separated list like TASK_FAILED,TASK_LOST').default('TASK_FAILED'),
   /** Shared secret for the alert webhooks (Authorization: Bearer ...). */
   ALERT_WEBHOOK_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
-  /** HMAC-SHA256 key for the alert webhooks (X-Sickbay-Signature: sha256=...). */
+  /** HMAC-SHA256 key for the alert webhooks (X-Sickbay-Timestamp and X-Sickbay-Signature, docs/alerts.md). */
   ALERT_WEBHOOK_HMAC_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
   /** HTTP port of the alert webhooks (/alerts/...) and the intake's /metrics; 0 picks a free one. @defaultValue 3100 */
   ALERT_PORT: intFromEnv(0, 65535).default(3100),
@@ -84,7 +125,9 @@ export const EnvSchema = z.object({
   ALERT_MAX_DIAGNOSES_PER_MINUTE: intFromEnv(1, 10_000).default(30),
   /** Failed tasks of one app within the window that raise a rate alert. @defaultValue 20 */
   ALERT_RATE_THRESHOLD: intFromEnv(1, 1_000_000).default(20),
-  /** How often the Mesos master is polled (ms). @defaultValue 15000 */
+  /** How long a signed webhook timestamp is accepted either side of the intake's clock (ms). @defaultValue 300000 */
+  ALERT_SIGNATURE_TOLERANCE_MS: intFromEnv(10_000, 3_600_000).default(300_000),
+  /** How often the Mesos master is polled, when it is polled (ms). @defaultValue 15000 */
   MESOS_POLL_MS: intFromEnv(1000, 3_600_000).default(15_000),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -22,6 +22,22 @@ export function decideAccess(policy: readonly AccessRule[] | null, actor: Actor,
   return { allowed: false, host, covering };
 }
 
+/**
+ * PURE: may an alert (no person behind it) start a diagnosis of `host`? null policy: yes. With an
+ * access file, only hosts covered by a rule with `alerts: true`: the file is the one place that says
+ * who, or what, may open an SSH session to a host.
+ */
+export function decideAlertAccess(policy: readonly AccessRule[] | null, host: HostRef): AccessDecision {
+  if (!policy) return { allowed: true };
+  const covering = policy.filter((r) => covers(r, host));
+  return covering.some((r) => r.alerts) ? { allowed: true } : { allowed: false, host, covering };
+}
+
+/** A predicate for "did you mean" and status: the hosts this actor may diagnose (all, without a policy). */
+export function hostsVisibleTo(policy: readonly AccessRule[] | null, actor: Actor): (host: HostRef) => boolean {
+  return (host) => decideAccess(policy, actor, host).allowed;
+}
+
 /** Every user group the access rules name: only those need looking up. */
 export function groupsInAccessPolicy(policy: readonly AccessRule[] | null): string[] {
   return [...new Set((policy ?? []).flatMap((r) => r.groups))];

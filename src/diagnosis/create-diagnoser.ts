@@ -53,7 +53,7 @@ export function createDiagnoser(deps: DiagnoserDeps): Diagnoser {
         await runner.close();
       }
       let bundleDir: string | undefined;
-      if (deps.bundlesRoot) {
+      if (deps.bundlesRoot && request.keepBundle !== false) {
         const stamp = deps.clock.now().toISOString().replace(/[:.]/g, '-');
         const written = await writeBundle(join(deps.bundlesRoot, request.host.name, `${stamp}-${playbook.name}`), bundle, {
           retentionDays: deps.retentionDays ?? 14,
@@ -62,7 +62,7 @@ export function createDiagnoser(deps: DiagnoserDeps): Diagnoser {
         bundleDir = written.dir;
       }
       const report = analyze(bundle, { now: deps.clock.now(), ...(playbook.thresholds ? { thresholds: playbook.thresholds } : {}) });
-      return { report, durationMs: deps.clock.now().getTime() - started, ...(bundleDir ? { bundleDir } : {}) };
+      return { report, bundle, durationMs: deps.clock.now().getTime() - started, ...(bundleDir ? { bundleDir } : {}) };
     },
   };
 }

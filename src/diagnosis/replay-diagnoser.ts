@@ -53,6 +53,6 @@ export class ReplayDiagnoser implements Diagnoser {
     }
     const now = (this.options.clock ?? systemClock).now();
     const report = (this.options.analyse ?? ((b, at) => analyze(b, { now: at })))(bundle, now);
-    return { report, bundleDir: dir, durationMs: Date.now() - started };
+    return { report, bundle, bundleDir: dir, durationMs: Date.now() - started };
   }
 }

@@ -58,6 +58,34 @@ export const FixSchema = z.object({
 });
 export type Fix = z.infer<typeof FixSchema>;
 
+/** One moment of an event, as the host's clock showed it and in UTC. */
+export const MomentSchema = z.object({
+  /** ISO 8601 in UTC: "2017-08-25T10:21:35Z". */
+  utc: z.string(),
+  /** The host's wall-clock time with its UTC offset, "2017-08-25 18:21:35 +08:00"; "(offset unknown)" when read as UTC. */
+  host: z.string(),
+  /** Seconds before the bundle's collection time (negative: after it, a clock that drifted); absent without a collection time. */
+  ago_seconds: z.number().optional(),
+});
+export type Moment = z.infer<typeof MomentSchema>;
+
+/**
+ * When an event finding happened and how often: from the clock its lines carry (raw dmesg seconds
+ * since boot with the bundle's uptime, `dmesg -T`, syslog, journald or Docker's RFC 3339 times).
+ * Times are absent when the lines carry no clock the analysis can place; the count never is.
+ */
+export const SeenSchema = z.object({
+  /** How many events (kills, reports, failures) the finding stands for. */
+  count: z.number().int().nonnegative(),
+  first: MomentSchema.optional(),
+  last: MomentSchema.optional(),
+  /** Events in the hour before collection, when the times are known. */
+  last_hour: z.number().int().nonnegative().optional(),
+  /** Which clock the times come from. */
+  clock: z.enum(['dmesg-uptime', 'dmesg-T', 'syslog', 'journal', 'docker']).optional(),
+});
+export type Seen = z.infer<typeof SeenSchema>;
+
 export const FindingSchema = z.object({
   code: FindingCodeSchema,
   severity: SeveritySchema,
@@ -69,6 +97,19 @@ export const FindingSchema = z.object({
   subject: z.string().optional(),
   /** Key figures, machine-readable (limit_bytes, used_pct, container_name ...). */
   data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  /**
+   * Commands this finding's own analysis says cannot work here (`systemctl restart docker` for a
+   * daemon stuck in the kernel): no remediation that runs one is offered for it.
+   */
+  will_not_help: z.array(z.string()).optional(),
+  /** When an event finding happened and how often (docs/findings.md#time). */
+  seen: SeenSchema.optional(),
+  /**
+   * Set when the finding is history, not a current problem: why ("last seen 3 days before
+   * collection", "container no longer exists"). Such findings are listed under "Earlier on this
+   * host" and are never a root cause.
+   */
+  earlier: z.string().optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 
@@ -88,7 +129,76 @@ export const AnalysisReportSchema = z.object({
   collected_at: z.string().optional(),
   findings: z.array(FindingSchema),
   root_cause: RootCauseSchema.nullable(),
+  /**
+   * Every independent current problem, each with its own cause and the chain it explains; the
+   * first is `root_cause`. Findings on no causal edge between them are separate problems.
+   */
+  problems: z.array(RootCauseSchema).optional(),
   /** Specs that were not collected, failed or timed out: what the analysis could not see. */
   gaps: z.array(z.object({ spec: z.string(), reason: z.string() })).optional(),
 });
 export type AnalysisReport = z.infer<typeof AnalysisReportSchema>;
+
+/** "3 days", "5 h", "40 min", "12 s": how long ago an event was, for people (titles, renderers). */
+export function agoText(seconds: number): string {
+  if (seconds >= 2 * 86_400) return `${Math.floor(seconds / 86_400)} days`;
+  if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h`;
+  if (seconds >= 60) return `${Math.floor(seconds / 60)} min`;
+  return `${Math.max(0, Math.round(seconds))} s`;
+}
+
+/** "first seen …, last seen … (5 h ago); 3 times, 2 in the last hour": a finding's time line, or undefined. */
+export function seenText(seen: Seen | undefined): string | undefined {
+  if (!seen) return undefined;
+  const parts: string[] = [];
+  const at = (m: Moment): string => `${m.host} (${m.utc} UTC${m.ago_seconds !== undefined ? `, ${agoText(m.ago_seconds)} ago` : ''})`;
+  if (seen.first && seen.last && seen.first.utc !== seen.last.utc) parts.push(`first seen ${at(seen.first)}, last seen ${at(seen.last)}`);
+  else if (seen.last) parts.push(`seen ${at(seen.last)}`);
+  if (seen.count > 1) parts.push(`${seen.count} times${seen.last_hour ? `, ${seen.last_hour} in the last hour` : ''}`);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+/**
+ * Every finding of one code, current or earlier: what one Slack reply and one terminal block
+ * show. The instances (containers, mounts, tasks) in report order; the fixes once, each title
+ * kept once with the commands of every instance.
+ */
+export interface FindingGroup {
+  code: FindingCode;
+  severity: Severity;
+  /** True when every instance is history ("Earlier on this host"). */
+  earlier: boolean;
+  instances: readonly Finding[];
+  fixes: readonly Fix[];
+}
+
+export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const key = `${f.code}|${f.earlier === undefined ? 'current' : 'earlier'}`;
+    const group = groups.get(key) ?? [];
+    group.push(f);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((instances) => {
+    const lead = instances[0] as Finding;
+    const severity = instances.reduce<Severity>((s, f) => (SEVERITY_RANK[f.severity] < SEVERITY_RANK[s] ? f.severity : s), lead.severity);
+    return { code: lead.code, severity, earlier: lead.earlier !== undefined, instances, fixes: mergeFixes(instances.flatMap((f) => f.fixes)) };
+  });
+}
+
+/** Fixes with the same title once, their commands joined without repeats. */
+export function mergeFixes(fixes: readonly Fix[]): Fix[] {
+  const byTitle = new Map<string, Fix>();
+  for (const fix of fixes) {
+    const seen = byTitle.get(fix.title);
+    if (!seen) {
+      byTitle.set(fix.title, { ...fix, ...(fix.commands ? { commands: [...fix.commands] } : {}) });
+      continue;
+    }
+    const commands = [...(seen.commands ?? [])];
+    for (const c of fix.commands ?? []) if (!commands.includes(c)) commands.push(c);
+    if (commands.length) seen.commands = commands;
+  }
+  return [...byTitle.values()];
+}

@@ -6,3 +6,4 @@ export * from './forecast.js';
 export * from './horizon.js';
 export * from './png.js';
 export * from './chart.js';
+export * from './table.js';

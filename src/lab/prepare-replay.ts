@@ -85,10 +85,12 @@ export async function prepareReplay(bundleDir: string, outDir: string, options: 
   }
   await mkdir(outDir, { recursive: true });
   const present = new Set(names);
-  const specs = SPEC_NAMES.filter((spec) => present.has(spec) || steps[spec] !== undefined);
+  const specs = SPEC_NAMES.filter((spec) => present.has(spec) || present.has(`${spec}.series`) || steps[spec] !== undefined);
   await Promise.all(
     specs.map(async (spec) => {
       if (present.has(spec)) await symlink(join(dir, spec), join(outDir, spec));
+      // A series (one output per sample, replayed at the host's series index): see shims.ts
+      if (present.has(`${spec}.series`)) await symlink(join(dir, `${spec}.series`), join(outDir, `${spec}.series`));
       await writeFile(join(outDir, `${spec}.step`), `${stepLine(steps[spec], options)}\n`);
     }),
   );

@@ -20,6 +20,11 @@ export const LAB_SUDO_ENV = 'SICKBAY_LAB_SUDO';
 export const LAB_STATE_ENV = 'SICKBAY_LAB_STATE';
 /** Set to `noop` (or create `$SICKBAY_LAB_STATE/fixes-noop`) to make fixes succeed and change nothing. */
 export const LAB_FIXES_ENV = 'SICKBAY_LAB_FIXES';
+/**
+ * A host's position in the series its bundle holds (`SPEC.series/`: one output per sample, e.g. a
+ * thin pool filling): a number in this file of its state directory, 0 when absent.
+ */
+export const LAB_SERIES_INDEX_FILE = 'series-index';
 /** The marker file in a host's state directory that makes its fixes no-ops. */
 export const LAB_FIXES_NOOP_FILE = 'fixes-noop';
 
@@ -49,10 +54,25 @@ wait_as() {
   if [ "$hang" = 1 ]; then exec ${sleep} 2147483647; fi
   [ "$delay" = 0 ] || ${sleep} "$delay"
 }
+# output_of SPEC: the file SPEC prints: its recorded output, or, when the bundle holds a series
+# (SPEC.series/, one file per sample), the one at the host's series index (the last past the end)
+output_of() {
+  o="$b/$1"
+  [ -d "$b/$1.series" ] || return 0
+  s=\${${LAB_STATE_ENV}:-}; n=0; i=0
+  if [ -n "$s" ] && [ -f "$s/${LAB_SERIES_INDEX_FILE}" ]; then read -r n < "$s/${LAB_SERIES_INDEX_FILE}"; fi
+  for f in "$b/$1.series"/*; do
+    [ -f "$f" ] || continue
+    o=$f
+    [ "$i" = "$n" ] && return 0
+    i=$((i + 1))
+  done
+}
 replay() {
   wait_as "$1"
-  if [ -f "$b/$1" ]; then
-    if [ -n "\${2:-}\${3:-}" ]; then show "$b/$1" "\${2:-}" "\${3:-}"; else ${cat} "$b/$1"; fi
+  output_of "$1"
+  if [ -f "$o" ]; then
+    if [ -n "\${2:-}\${3:-}" ]; then show "$o" "\${2:-}" "\${3:-}"; else ${cat} "$o"; fi
   fi
   exit "$code"
 }
@@ -66,7 +86,8 @@ replay_as() {
 replay_through() {
   spec=$1; shift
   wait_as "$spec"
-  if [ -f "$b/$spec" ]; then "$@" < "$b/$spec"; fi
+  output_of "$spec"
+  if [ -f "$o" ]; then "$@" < "$o"; fi
   exit "$code"
 }
 # show FILE REMOVED_PATTERNS ONLY_ID: the lines of FILE without removed containers, only ONLY_ID's if set

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { killProcessTree, processTree } from './kill-tree.js';
 import { LabError } from './lab-errors.js';
 import { prepareReplay } from './prepare-replay.js';
-import { LAB_BUNDLE_ENV, LAB_FIXES_NOOP_FILE, LAB_STATE_ENV, replayPath, writeShims } from './shims.js';
+import { LAB_BUNDLE_ENV, LAB_FIXES_NOOP_FILE, LAB_SERIES_INDEX_FILE, LAB_STATE_ENV, replayPath, writeShims } from './shims.js';
 
 // ssh2 is CommonJS: Node's ESM loader only gives its default export
 const { Server, utils } = ssh2;
@@ -75,6 +75,8 @@ export interface Lab {
   stateDir(host: string): string;
   /** Makes the host's fixes no-ops (true) or real again (false). */
   setFixesNoop(host: string, noop: boolean): Promise<void>;
+  /** Moves the host to sample `index` of the series its bundle holds (`SPEC.series/`); past the end, the last. */
+  setSeriesIndex(host: string, index: number): Promise<void>;
   /** Forgets every fix made on the host: removed containers are listed again. */
   resetState(host: string): Promise<void>;
   stop(): Promise<void>;
@@ -352,6 +354,10 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         const marker = join(stateDir(host), LAB_FIXES_NOOP_FILE);
         if (noop) await writeFile(marker, '');
         else await rm(marker, { force: true });
+      },
+      async setSeriesIndex(host: string, index: number) {
+        if (!Number.isInteger(index) || index < 0) throw new LabError('lab_series_index_invalid', `a series index is a whole number from 0, not ${index}`);
+        await writeFile(join(stateDir(host), LAB_SERIES_INDEX_FILE), `${index}\n`);
       },
       async resetState(host: string) {
         const dir = stateDir(host);

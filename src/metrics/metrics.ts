@@ -9,6 +9,8 @@ export interface SickbayMetrics {
   diagnosisFinished(outcome: 'done' | 'failed' | 'retrying', durationMs: number, report?: AnalysisReport): void;
   stepTimedOut(step: string): void;
   slackApiError(method: string, code: string): void;
+  /** A capacity forecast's time to 100 % (sickbay_time_to_full_seconds); null drops the series (not growing, gone). */
+  timeToFull(host: string, resource: string, seconds: number | null): void;
   /** Serves the registry in Prometheus text format (GET /metrics). */
   handler(req: IncomingMessage, res: ServerResponse): void;
 }
@@ -53,8 +55,19 @@ export function createMetrics(options: MetricsOptions = {}): SickbayMetrics {
   const findings = new Counter({ name: 'sickbay_findings_total', help: 'Findings reported, by code and severity', labelNames: ['code', 'severity'], registers: [registry] });
   const slackErrors = new Counter({ name: 'sickbay_slack_api_errors_total', help: 'Failed Slack Web API calls, by method and error', labelNames: ['method', 'code'], registers: [registry] });
 
+  const timeToFull = new Gauge({
+    name: 'sickbay_time_to_full_seconds',
+    help: 'Forecast time until a resource (filesystem, inodes, thin pool, container log) is 100 % full, from the capacity sweeps; absent when not growing',
+    labelNames: ['host', 'resource'],
+    registers: [registry],
+  });
+
   return {
     registry,
+    timeToFull(host, resource, seconds) {
+      if (seconds === null) timeToFull.remove({ host, resource });
+      else timeToFull.set({ host, resource }, seconds);
+    },
     diagnosisFinished(outcome, durationMs, report) {
       duration.observe({ outcome }, durationMs / 1000);
       for (const f of report?.findings ?? []) findings.inc({ code: f.code, severity: f.severity });

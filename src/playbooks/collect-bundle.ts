@@ -92,7 +92,12 @@ export async function collectBundle(options: CollectOptions): Promise<Bundle> {
     return { ran: true, ok };
   };
 
-  for (const step of playbook.steps) outcomes.set(step.id, runStep(step));
+  // Longest-allowed steps are sent first: the last request reaches a busy host's driver (or a free
+  // channel) later than the first, so the step the author expects to be slowest should not be it.
+  // Every outcome is registered before any step starts, so `when: { step }` always finds its step.
+  const launch = new Map<string, () => void>();
+  for (const step of playbook.steps) outcomes.set(step.id, new Promise<void>((start) => launch.set(step.id, start)).then(() => runStep(step)));
+  for (const step of launchOrder(playbook.steps)) launch.get(step.id)?.();
   await Promise.all(outcomes.values());
   return {
     meta: {
@@ -112,6 +117,14 @@ export async function collectBundle(options: CollectOptions): Promise<Bundle> {
  */
 export function checkPlaybookParams(playbook: Playbook, params: Readonly<Record<string, string>>): Record<string, string> {
   return checkParams(playbook.params ?? {}, params, `playbook ${playbook.name}`);
+}
+
+/** Steps by their timeout, longest first; playbook order among equals. */
+function launchOrder(steps: readonly Step[]): Step[] {
+  return steps
+    .map((step, index) => ({ step, index, ms: parseDuration(step.timeout) }))
+    .sort((a, b) => b.ms - a.ms || a.index - b.index)
+    .map((s) => s.step);
 }
 
 async function shouldRun(step: Step, values: Readonly<Record<string, string>>, outcomes: ReadonlyMap<string, Promise<StepOutcome>>): Promise<boolean> {

@@ -16,6 +16,8 @@ export interface DiagnoseRequestInput {
   params?: Readonly<Record<string, string>>;
   /** Reply under this existing message (an alert incident thread) instead of posting a new parent. */
   thread?: MessageRef;
+  /** Container-level fixes are offered only for these containers (an alert's failed task); none when empty. */
+  containerFixesFor?: readonly string[];
 }
 
 export type EnqueueOutcome =
@@ -83,6 +85,7 @@ export class DiagnoseQueues {
       ...(input.params && Object.keys(input.params).length ? { params: { ...input.params } } : {}),
       ...(input.thread ? { thread: input.thread } : {}),
       ...(input.parent ? { parent: input.parent } : {}),
+      ...(input.containerFixesFor ? { containerFixesFor: [...input.containerFixesFor] } : {}),
     });
     const jobId = diagnoseJobId(input.host.name, input.playbook, input.params);
     const queue = this.queue(diagnoseQueueName(input.host.zone));

@@ -27,3 +27,20 @@ export {
   type RemediateWorkerOptions,
 } from './remediate-queue.js';
 export { createRemediateProcessor, type RemediateProcessorDeps } from './processors/remediate.processor.js';
+export {
+  queueSamples,
+  SWEEP_SAMPLE_JOB,
+  SWEEP_TICK_JOB,
+  SweepSampleJobDataSchema,
+  sweepQueueName,
+  sweepSampleJobId,
+  SweepScheduler,
+  sweepSchedulerId,
+  SweepTickJobDataSchema,
+  startSweepWorker,
+  type SweepSampleJobData,
+  type SweepSchedulerOptions,
+  type SweepTickJobData,
+  type SweepWorkerOptions,
+} from './sweep-queue.js';
+export { createSweepProcessor, type SweepProcessorDeps } from './processors/sweep.processor.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AnalysisReportSchema, ChatIdSchema, HostNameSchema, IdentifierSchema, PlaybookNameSchema, TagNameSchema, ZoneNameSchema } from '../domain/index.js';
+import { AnalysisReportSchema, ChatIdSchema, ContainerIdSchema, HostNameSchema, IdentifierSchema, PlaybookNameSchema, TagNameSchema, ZoneNameSchema } from '../domain/index.js';
 
 export const MessageRefSchema = z.object({ channel: ChatIdSchema, ts: z.string().regex(/^\d+\.\d+$/) });
 
@@ -23,6 +23,11 @@ export const DiagnoseJobDataSchema = z.object({
   params: z.record(IdentifierSchema, z.string().regex(/^[\x20-\x7e]{1,256}$/)).optional(),
   /** An existing thread (an alert incident): the job replies under it instead of posting a parent of its own. */
   thread: MessageRefSchema.optional(),
+  /**
+   * Set by alerts: container-level fixes are offered only for these Docker ids (the failed task's
+   * container), none when empty, so that a host diagnosis never offers to restart someone else's container.
+   */
+  containerFixesFor: z.array(ContainerIdSchema).max(8).optional(),
 });
 export type DiagnoseJobData = z.infer<typeof DiagnoseJobDataSchema>;
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { analyze } from '../analysis/index.js';
+import { analyze, containerPresence, outputUnderstood } from '../analysis/index.js';
 import { CONTAINER_ID, type AnalysisReport, type Bundle, type Clock, type CommandResult, type CommandRunner, type Finding, type FindingCode, type StepMeta } from '../domain/index.js';
 import type { RemediationPlan } from './plan.schema.js';
 
@@ -143,10 +143,21 @@ export async function verifyPlan(
     meta: { host: plan.host, collected_at: now.toISOString(), playbook: `remediation:${plan.id}`, steps },
     files: new Map(Object.entries(files)),
   };
+  // Absence of findings proves nothing about output the analysis did not understand.
+  for (const { step, result } of results) {
+    if (!result.timedOut && result.error === undefined && result.exit === 0 && !outputUnderstood(step.spec, result.stdout)) {
+      problems.push(`${step.id}: its output was not understood, so it proves nothing`);
+    }
+  }
+  const subjectId = plan.verify.subject;
+  if (subjectId !== undefined && CONTAINER_ID.pattern.test(subjectId) && (files['docker_ps'] !== undefined || files['docker_inspect'] !== undefined)) {
+    if (containerPresence(bundle, subjectId) === 'unknown') problems.push(`neither docker ps nor docker inspect said whether container ${subjectId} is there`);
+  }
   const report = (options.analyzer ?? defaultAnalyzer)(bundle, now);
   const gone = new Set<FindingCode>(plan.verify.gone);
   const subject = plan.verify.subject;
-  const remaining = report.findings.filter((f) => gone.has(f.code) && (subject === undefined || f.subject === undefined || sameSubject(f.subject, subject)));
+  // History (an OOM kill the kernel log still holds from before the fix) is not "still present".
+  const remaining = report.findings.filter((f) => f.earlier === undefined && gone.has(f.code) && (subject === undefined || f.subject === undefined || sameSubject(f.subject, subject)));
   const status: VerificationStatus = remaining.length > 0 ? 'still_present' : problems.length > 0 ? 'unverified' : 'fixed';
   return { status, remaining, problems, bundle };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FindingCodeSchema, HostNameSchema, type Finding, type MessageRef, type RemediationOfferView } from '../domain/index.js';
 import { describeValue, findPlaybook, MAX_PARAM_LENGTH, ParamError, PlaybookNotFoundError, type LoadedPlaybooks } from '../playbooks/index.js';
 import { isRequestId, newRequestId, REQUEST_ID_PATTERN } from './approval-store.js';
+import { sameSubject } from './executor.js';
 import type { AuditLog } from './audit.js';
 import { planFromPlaybook, remediationsFor } from './plan-from-playbook.js';
 import type { RemediationPlan } from './plan.schema.js';
@@ -92,11 +93,15 @@ export interface OfferRequestOutcome extends RequestOutcome {
 export class RemediationDesk {
   constructor(private readonly deps: RemediationDeskDeps) {}
 
-  /** One offer per remediation that answers the finding and renders with the params it implies. */
-  async offersFor(host: string, finding: Finding): Promise<RemediationOfferView[]> {
+  /**
+   * One offer per remediation that answers the finding and renders with the params it implies.
+   * `containers` (an alert's failed task): a fix that acts on a container is offered only for these.
+   */
+  async offersFor(host: string, finding: Finding, scope: { containers?: readonly string[] } = {}): Promise<RemediationOfferView[]> {
     const playbooks = await this.deps.playbooks();
     const views: RemediationOfferView[] = [];
     for (const candidate of remediationsFor(finding, playbooks)) {
+      if (candidate.container !== undefined && scope.containers && !scope.containers.some((id) => sameSubject(id, candidate.container as string))) continue;
       let plan: RemediationPlan;
       try {
         const playbook = findPlaybook(playbooks, candidate.playbook);

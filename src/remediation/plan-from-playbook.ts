@@ -34,6 +34,8 @@ export interface RemediationOffer {
   playbook: string;
   remediation: Remediation;
   params: Record<string, string>;
+  /** The container (short id) the fix acts on, when it takes one. */
+  container?: string;
 }
 
 /** The params a remediation can use: the playbook's, then its own (which win). */
@@ -121,13 +123,16 @@ export function remediationsFor(finding: Finding, playbooks: LoadedPlaybooks): R
   for (const { playbook } of playbooks.playbooks.values()) {
     for (const remediation of playbook.remediations ?? []) {
       if (!remediation.answers.includes(finding.code)) continue;
+      // The finding says this cannot work here (a restart of a daemon stuck in the kernel): no button for it.
+      if (finding.will_not_help?.some((futile) => remediation.commands.some((c) => c.includes(futile)))) continue;
       const scope = paramScope(playbook, remediation);
       const params: Record<string, string> = {};
       for (const [name, decl] of Object.entries(scope)) {
         if (decl.type === 'container_id' && container !== undefined) params[name] = container;
       }
       if (Object.entries(scope).some(([name, decl]) => decl.required && params[name] === undefined)) continue;
-      offers.push({ playbook: playbook.name, remediation, params });
+      const acts = Object.values(scope).some((decl) => decl.type === 'container_id') && container !== undefined;
+      offers.push({ playbook: playbook.name, remediation, params, ...(acts ? { container } : {}) });
     }
   }
   return offers;

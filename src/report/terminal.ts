@@ -1,4 +1,4 @@
-import { printableDeep, type AnalysisReport, type Finding, type Severity } from '../domain/index.js';
+import { groupFindings, printableDeep, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
 
 export interface TerminalOptions {
   /** ANSI colour; on when printing to a TTY. */
@@ -13,48 +13,71 @@ const SEVERITY_STYLE: Record<Severity, [label: string, ansi: string]> = {
   info: ['INFO', '\x1b[36m'],
 };
 
-/** Renders one host's report for a terminal: root cause first, then findings with proof and fixes. */
+type Paint = (ansi: string, text: string) => string;
+
+/**
+ * Renders one host's report for a terminal: the root cause (and every other independent problem
+ * with its own cause) first, then one block per finding code with each instance, its time, proof
+ * and the fixes once, then what happened earlier on this host.
+ */
 export function renderTerminal(hostReport: AnalysisReport, options: TerminalOptions): string {
   // every field is host text (evidence, names, titles built from them): shown, never obeyed, one line each
   const report = printableDeep(hostReport);
-  const paint = (ansi: string, text: string) => (options.colour ? `${ansi}${text}\x1b[0m` : text);
+  const paint: Paint = (ansi, text) => (options.colour ? `${ansi}${text}\x1b[0m` : text);
   const bold = (text: string) => paint('\x1b[1m', text);
   const dim = (text: string) => paint('\x1b[2m', text);
   const maxEvidence = options.maxEvidence ?? 4;
   const out: string[] = [];
 
-  const counts = countBySeverity(report.findings);
+  const current = report.findings.filter((f) => f.earlier === undefined);
+  const counts = countBySeverity(current);
   out.push(bold(`== ${report.host}`) + dim(`  ${counts}${report.collected_at ? ` · collected ${report.collected_at}` : ''}`));
-  if (report.root_cause) {
-    out.push(`${bold('Root cause:')} ${report.root_cause.title}`);
-    out.push(`  ${report.root_cause.summary}`);
-    if (report.root_cause.explains.length > 1) out.push(dim(`  explains: ${report.root_cause.explains.join(' -> ')}`));
-  } else if (report.findings.length === 0) {
-    out.push('No problems found in the evidence collected.');
+  const problems = report.problems ?? (report.root_cause ? [report.root_cause] : []);
+  for (const [i, problem] of problems.entries()) {
+    out.push(`${bold(i === 0 ? 'Root cause:' : 'Separate problem, its own cause:')} ${problem.title}`);
+    out.push(`  ${problem.summary}`);
+    if (problem.explains.length > 1) out.push(dim(`  explains: ${problem.explains.join(' -> ')}`));
   }
-  for (const finding of report.findings) out.push('', ...renderFinding(finding, maxEvidence, paint, dim));
+  if (current.length === 0) out.push('No current problems found in the evidence collected.');
+  const groups = groupFindings(report.findings);
+  for (const group of groups.filter((g) => !g.earlier)) out.push('', ...renderGroup(group, maxEvidence, paint, dim));
+  const earlier = groups.filter((g) => g.earlier);
+  if (earlier.length) {
+    out.push('', bold('Earlier on this host') + dim('  (history, not a current problem)'));
+    for (const group of earlier) out.push('', ...renderGroup(group, maxEvidence, paint, dim));
+  }
   if (report.gaps?.length) {
     out.push('', dim(`Not seen: ${report.gaps.map((g) => `${g.spec} (${g.reason})`).join(', ')}`));
   }
   return out.join('\n') + '\n';
 }
 
-function renderFinding(
-  finding: Finding,
-  maxEvidence: number,
-  paint: (ansi: string, text: string) => string,
-  dim: (text: string) => string,
-): string[] {
-  const [label, ansi] = SEVERITY_STYLE[finding.severity];
-  const lines = [`${paint(ansi, label)} ${finding.code}  ${finding.title}`];
-  for (const ev of finding.evidence.slice(0, maxEvidence)) {
-    lines.push(dim(`    ${ev.spec}${ev.line ? `:${ev.line}` : ''}  `) + truncate(ev.text.trimEnd(), 200));
+function renderGroup(group: FindingGroup, maxEvidence: number, paint: Paint, dim: (text: string) => string): string[] {
+  const [label, ansi] = SEVERITY_STYLE[group.severity];
+  const [lead] = group.instances;
+  if (!lead) return [];
+  const lines: string[] = [];
+  if (group.instances.length === 1) lines.push(`${paint(ansi, label)} ${group.code}  ${lead.title}`, ...instanceLines(lead, '    ', maxEvidence, dim));
+  else {
+    lines.push(`${paint(ansi, label)} ${group.code}  ${group.instances.length} instances`);
+    for (const f of group.instances) lines.push(`  - ${f.title}`, ...instanceLines(f, '      ', maxEvidence, dim));
   }
-  if (finding.evidence.length > maxEvidence) lines.push(dim(`    (+${finding.evidence.length - maxEvidence} more lines)`));
-  for (const fix of finding.fixes) {
+  for (const fix of group.fixes) {
     lines.push(`    fix: ${fix.title}${fix.remediation ? dim(` [remediation ${fix.remediation}]`) : ''}`);
     for (const cmd of fix.commands ?? []) lines.push(dim(`         $ ${cmd}`));
   }
+  return lines;
+}
+
+function instanceLines(finding: Finding, indent: string, maxEvidence: number, dim: (text: string) => string): string[] {
+  const lines: string[] = [];
+  const when = seenText(finding.seen);
+  if (when) lines.push(dim(`${indent}when: ${when}`));
+  if (finding.earlier) lines.push(dim(`${indent}earlier: ${finding.earlier}`));
+  for (const ev of finding.evidence.slice(0, maxEvidence)) {
+    lines.push(dim(`${indent}${ev.spec}${ev.line ? `:${ev.line}` : ''}  `) + truncate(ev.text.trimEnd(), 200));
+  }
+  if (finding.evidence.length > maxEvidence) lines.push(dim(`${indent}(+${finding.evidence.length - maxEvidence} more lines)`));
   return lines;
 }
 

@@ -52,6 +52,12 @@ export function createSlackNotifier(client: webApi.WebClient, options: SlackNoti
       }
       return ref;
     },
+    async upload(parent, file) {
+      // files.uploadV2: getUploadURLExternal, the bytes to the upload URL, completeUploadExternal into the thread
+      await call('files.uploadV2', () =>
+        client.filesUploadV2({ channel_id: parent.channel, thread_ts: parent.ts, filename: file.filename, title: printable(file.title), file: Buffer.from(file.bytes) }),
+      );
+    },
     async ephemeral(channel, user, text) {
       await call('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text: printable(text, { newlines: true }) }));
     },

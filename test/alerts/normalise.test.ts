@@ -71,19 +71,46 @@ describe('normalising alert payloads', () => {
     expect(batch.tasks.map((t) => t.status).sort()).toEqual(['TASK_FAILED', 'TASK_FAILED', 'TASK_KILLED']);
   });
 
-  it('takes firing Alertmanager alerts and skips resolved ones', () => {
+  it('takes firing and resolved Alertmanager alerts, grouped by groupKey, with every host label as a candidate', () => {
     const batch = fromAlertmanager(fixtureJson('alertmanager-webhook-v4.json'));
     expect(batch.refused).toEqual([]);
-    expect(batch.tasks).toHaveLength(1);
-    expect(batch.tasks[0]).toMatchObject({ source: 'alertmanager', appId: '/deploy-to-docker-business-product-rpc-test', taskId: SEED_TASK, host: 'test-a3-60-17', exitStatus: 137 });
+    expect(batch.tasks).toHaveLength(2);
+    const [firing, resolved] = batch.tasks;
+    expect(firing).toMatchObject({ source: 'alertmanager', appId: '/deploy-to-docker-business-product-rpc-test', taskId: SEED_TASK, exitStatus: 137 });
+    expect(firing?.hostCandidates).toEqual([
+      { label: 'instance', value: '192.168.60.17' },
+      { label: 'host', value: 'test-a3-60-17' },
+    ]);
+    expect(firing?.alert).toMatchObject({ name: 'MarathonTaskFailed', resolved: false, groupKey: '{}:{alertname="MarathonTaskFailed"}' });
+    expect(resolved?.alert?.resolved).toBe(true);
+    expect(resolved?.group).toBe(firing?.group);
+    expect(resolved?.eventId).not.toBe(firing?.eventId);
   });
 
-  it('refuses an Alertmanager alert without a task id label, saying which labels are needed', () => {
+  it('accepts an alert without a task id label and says nothing is missing that it does not need', () => {
     const payload = fixtureJson('alertmanager-webhook-v4.json') as { alerts: { labels: Record<string, string> }[] };
     delete payload.alerts[0]?.labels['task_id'];
     const batch = fromAlertmanager(payload);
-    expect(batch.tasks).toEqual([]);
-    expect(batch.refused).toEqual(['alert MarathonTaskFailed refused: labels app, task_id and host are required']);
+    expect(batch.refused).toEqual([]);
+    expect(batch.tasks[0]).toMatchObject({ appId: '/deploy-to-docker-business-product-rpc-test' });
+    expect(batch.tasks[0]?.taskId).toBeUndefined();
+    expect(batch.tasks[0]?.missing).toBeUndefined();
+  });
+
+  it('keeps an alert whose labels are unusable, saying what was missing, and refuses only what is no webhook', () => {
+    const payload = fixtureJson('alertmanager-webhook-v4.json') as { alerts: { labels: Record<string, string> }[] };
+    const labels = payload.alerts[0]?.labels as Record<string, string>;
+    labels['instance'] = 'h1 && reboot:9100';
+    labels['host'] = '$(reboot)';
+    labels['app'] = 'My_App!';
+    const batch = fromAlertmanager(payload);
+    expect(batch.refused).toEqual([]);
+    expect(batch.tasks[0]?.hostCandidates).toBeUndefined();
+    expect(batch.tasks[0]?.missing).toEqual([
+      'host: instance=h1 && reboot:9100, host=$(reboot) is not a host name',
+      'app: My_App! is not an app id',
+    ]);
+    expect(fromAlertmanager({ alerts: [] }).refused[0]).toMatch(/^not an Alertmanager webhook/);
   });
 
   it('reads the small JSON form and stamps missing times with now', () => {

@@ -11,11 +11,11 @@ function finding(code: FindingCode, severity: Severity = 'critical', subject?: s
 
 describe('correlate', () => {
   it('returns no root cause when there are no findings', () => {
-    expect(correlate([], facts)).toBeNull();
+    expect(correlate([], facts)[0]).toBeUndefined();
   });
 
   it('returns no root cause for a host with only risks and nothing critical', () => {
-    expect(correlate([finding('DM_LOOP_LVM', 'warning'), finding('STORAGE_DRIVER_RISK', 'warning')], facts)).toBeNull();
+    expect(correlate([finding('DM_LOOP_LVM', 'warning'), finding('STORAGE_DRIVER_RISK', 'warning')], facts)[0]).toBeUndefined();
   });
 
   it('blames the full thin pool for hung tasks, the D-state pile-up and the load', () => {
@@ -26,7 +26,7 @@ describe('correlate', () => {
       finding('DM_POOL_DATA_FULL'),
       finding('DM_OVERCOMMIT', 'warning'),
     ];
-    const root = correlate(findings, facts);
+    const root = correlate(findings, facts)[0];
     expect(root?.code).toBe('DM_POOL_DATA_FULL');
     expect(root?.explains[0]).toBe('DM_POOL_DATA_FULL');
     expect(root?.explains).toEqual(expect.arrayContaining(['HUNG_TASK', 'D_STATE_PILEUP', 'LOAD_EXTREME']));
@@ -34,14 +34,14 @@ describe('correlate', () => {
   });
 
   it('blames the containerd restore failure for an unresponsive daemon', () => {
-    const root = correlate([finding('DOCKERD_UNRESPONSIVE'), finding('CONTAINERD_RESTORE_FAILED')], facts);
+    const root = correlate([finding('DOCKERD_UNRESPONSIVE'), finding('CONTAINERD_RESTORE_FAILED')], facts)[0];
     expect(root).toMatchObject({ code: 'CONTAINERD_RESTORE_FAILED', explains: ['CONTAINERD_RESTORE_FAILED', 'DOCKERD_UNRESPONSIVE'] });
   });
 
   it('ties an unbounded JVM heap to the OOM kill of the same container only', () => {
-    const same = correlate([finding('CONTAINER_OOM_KILLED', 'critical', '812c82c5a7a5'), finding('JVM_HEAP_UNBOUNDED', 'warning', '812c82c5a7a5ae05')], facts);
+    const same = correlate([finding('CONTAINER_OOM_KILLED', 'critical', '812c82c5a7a5'), finding('JVM_HEAP_UNBOUNDED', 'warning', '812c82c5a7a5ae05')], facts)[0];
     expect(same?.code).toBe('JVM_HEAP_UNBOUNDED');
-    const other = correlate([finding('CONTAINER_OOM_KILLED', 'critical', '812c82c5a7a5'), finding('JVM_HEAP_UNBOUNDED', 'warning', 'aaaaaaaaaaaa')], facts);
+    const other = correlate([finding('CONTAINER_OOM_KILLED', 'critical', '812c82c5a7a5'), finding('JVM_HEAP_UNBOUNDED', 'warning', 'aaaaaaaaaaaa')], facts)[0];
     expect(other?.code).toBe('CONTAINER_OOM_KILLED');
     expect(other?.explains).toEqual(['CONTAINER_OOM_KILLED']);
   });
@@ -50,28 +50,43 @@ describe('correlate', () => {
     const findings = [finding('FS_FULL'), finding('DM_POOL_DATA_FULL'), finding('FS_IO_ERROR')];
     const onLoop = buildFacts(bundleFromRecord({}, { host: 'h' }));
     onLoop.docker.info = { dataFile: '/dev/loop0', lines: new Map() };
-    expect(correlate(findings, onLoop)?.code).toBe('FS_FULL');
+    expect(correlate(findings, onLoop)[0]?.code).toBe('FS_FULL');
     const direct = buildFacts(bundleFromRecord({}, { host: 'h' }));
     direct.docker.info = { dataFile: '/dev/sda3', lines: new Map() };
-    expect(correlate(findings, direct)?.explains).not.toContain('DM_POOL_DATA_FULL');
+    expect(correlate(findings, direct)[0]?.explains).not.toContain('DM_POOL_DATA_FULL');
   });
 
   it('blames a huge log for a full filesystem only when it lives there and takes a third of what is used', () => {
     const disk = buildFacts(bundleFromRecord({ df: 'Filesystem Type 1024-blocks Used Available Capacity Mounted on\n/dev/sdb1 ext4 100000000 98000000 2000000 98% /data\n' }, { host: 'h' }));
     const full: Finding = { ...finding('FS_FULL'), subject: '/data', data: { mount: '/data', size_bytes: 100e9 * 1.024, available_bytes: 2e9 * 1.024, docker_root: '/data/docker' } };
     const log = (bytes: number, path = '/data/docker/containers/abc/abc-json.log'): Finding => ({ ...finding('CONTAINER_LOGS_HUGE', 'warning'), data: { log_path: path, log_bytes: bytes } });
-    expect(correlate([full, log(80e9)], disk)?.code).toBe('CONTAINER_LOGS_HUGE');
-    expect(correlate([full, log(12e9)], disk)?.code).toBe('FS_FULL');
-    expect(correlate([full, log(80e9, '/var/lib/docker/containers/abc/abc-json.log')], disk)?.code).toBe('FS_FULL');
+    expect(correlate([full, log(80e9)], disk)[0]?.code).toBe('CONTAINER_LOGS_HUGE');
+    expect(correlate([full, log(12e9)], disk)[0]?.code).toBe('FS_FULL');
+    expect(correlate([full, log(80e9, '/var/lib/docker/containers/abc/abc-json.log')], disk)[0]?.code).toBe('FS_FULL');
   });
 
   it('ties an unresponsive daemon to a full filesystem only when that filesystem holds its data root, and never to a stopped one', () => {
     const full = (root: string | null): Finding => ({ ...finding('FS_FULL'), subject: '/data', data: { mount: '/data', docker_root: root } });
     const hung: Finding = { ...finding('DOCKERD_UNRESPONSIVE'), data: {} };
-    expect(correlate([full('/data/docker'), hung], facts)?.explains).toEqual(['FS_FULL', 'DOCKERD_UNRESPONSIVE']);
-    expect(correlate([full(null), hung], facts)?.explains).toEqual(['FS_FULL']);
+    expect(correlate([full('/data/docker'), hung], facts)[0]?.explains).toEqual(['FS_FULL', 'DOCKERD_UNRESPONSIVE']);
+    expect(correlate([full(null), hung], facts).map((p) => p.explains)).toEqual([['DOCKERD_UNRESPONSIVE'], ['FS_FULL']]);
     const stopped: Finding = { ...finding('DOCKERD_UNRESPONSIVE'), data: { dockerd_state: 'stopped' } };
-    expect(correlate([full('/data/docker'), stopped], facts)?.explains).toEqual(['FS_FULL']);
-    expect(correlate([finding('HUNG_TASK'), stopped], facts)?.explains).toEqual(['HUNG_TASK']);
+    expect(correlate([full('/data/docker'), stopped], facts).map((p) => p.explains)).toEqual([['DOCKERD_UNRESPONSIVE'], ['FS_FULL']]);
+    expect(correlate([finding('HUNG_TASK'), stopped], facts).map((p) => p.explains)).toEqual([['DOCKERD_UNRESPONSIVE'], ['HUNG_TASK']]);
+  });
+});
+
+describe('correlate: separate problems', () => {
+  it('reports unrelated current problems each with its own cause, never one forced root cause', () => {
+    const problems = correlate([finding('DOCKERD_UNRESPONSIVE'), finding('CONTAINERD_RESTORE_FAILED'), finding('KERNEL_OOM_KILL'), finding('CONTAINER_KILLED_137', 'warning')], facts);
+    expect(problems.map((p) => ({ code: p.code, explains: p.explains }))).toEqual([
+      { code: 'CONTAINERD_RESTORE_FAILED', explains: ['CONTAINERD_RESTORE_FAILED', 'DOCKERD_UNRESPONSIVE'] },
+      { code: 'KERNEL_OOM_KILL', explains: ['KERNEL_OOM_KILL', 'CONTAINER_KILLED_137'] },
+    ]);
+  });
+
+  it('makes a lone critical finding its own problem beside a chain', () => {
+    const problems = correlate([finding('HUNG_TASK'), finding('LOAD_EXTREME'), finding('VETH_UNREGISTER_LEAK')], facts);
+    expect(problems.map((p) => p.code)).toEqual(['HUNG_TASK', 'VETH_UNREGISTER_LEAK']);
   });
 });

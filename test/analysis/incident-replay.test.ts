@@ -15,13 +15,22 @@ const HOW_TO_UPDATE = 'if the change is intended, run `npm run golden:update` an
 
 /**
  * What a fixture's report must keep finding, finding by finding and in the report's order (root
- * cause first): code, severity and subject, and the root cause with the chain it explains. Titles
- * are left out on purpose: their wording may improve while the diagnosis stays the same.
+ * causes first, history last): code, severity and subject, when an event was first and last seen
+ * (UTC) and how often, why a finding is history ("earlier"), and every independent problem's cause
+ * with the chain it explains. Titles are left out on purpose: their wording may improve while the
+ * diagnosis stays the same.
  */
 function golden(report: AnalysisReport) {
+  const problems = report.problems ?? (report.root_cause ? [report.root_cause] : []);
   return {
-    root_cause: report.root_cause ? { code: report.root_cause.code, explains: report.root_cause.explains } : null,
-    findings: report.findings.map((f) => ({ code: f.code, severity: f.severity, ...(f.subject !== undefined ? { subject: f.subject } : {}) })),
+    root_causes: problems.map((p) => ({ code: p.code, explains: p.explains })),
+    findings: report.findings.map((f) => ({
+      code: f.code,
+      severity: f.severity,
+      ...(f.subject !== undefined ? { subject: f.subject } : {}),
+      ...(f.seen ? { seen: { count: f.seen.count, ...(f.seen.first ? { first: f.seen.first.utc, last: f.seen.last?.utc } : {}) } } : {}),
+      ...(f.earlier !== undefined ? { earlier: f.earlier } : {}),
+    })),
   };
 }
 

@@ -49,8 +49,10 @@ describe('debian12-docker20-moved-root-full (a live daemon)', () => {
 
   it('does not blame a log of 12 % for a filesystem that something else filled', async () => {
     const report = analyze(await load('debian12-docker20-moved-root-full'), { now: NOW });
-    expect(report.root_cause?.code).not.toBe('CONTAINER_LOGS_HUGE');
-    expect(report.root_cause?.explains ?? []).not.toContain('FS_FULL');
+    const problems = report.problems ?? (report.root_cause ? [report.root_cause] : []);
+    expect(problems.map((p) => p.code)).not.toContain('CONTAINER_LOGS_HUGE');
+    // the full filesystem is a problem of its own, explained by nothing else
+    expect(problems.filter((p) => p.code !== 'FS_FULL').flatMap((p) => p.explains)).not.toContain('FS_FULL');
   });
 });
 
@@ -62,7 +64,10 @@ describe('debian12-docker20-dockerd-sigstop (the same host, dockerd stopped)', (
     expect(hung?.fixes[0]?.commands).toEqual(['kill -CONT 3395']);
     expect(hung?.data).toMatchObject({ dockerd_pid: 3395, dockerd_state: 'stopped' });
     // a stopped daemon hangs for that reason alone: neither the full disk nor anything else explains it
-    expect(report.root_cause?.explains ?? []).not.toContain('DOCKERD_UNRESPONSIVE');
+    const problems = report.problems ?? (report.root_cause ? [report.root_cause] : []);
+    expect(problems.filter((p) => p.code !== 'DOCKERD_UNRESPONSIVE').flatMap((p) => p.explains)).not.toContain('DOCKERD_UNRESPONSIVE');
+    // and it leads: nothing on the host can be run or stopped until it answers
+    expect(report.root_cause?.code).toBe('DOCKERD_UNRESPONSIVE');
   });
 
   it("still finds the data root without the daemon, from dockerd's command line, and the log and OOM kill under it", async () => {

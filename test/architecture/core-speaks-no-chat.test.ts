@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 /** The core: it returns data and typed errors. slack/ (and report/ for the terminal) give them their syntax. */
-const CORE = ['domain', 'analysis', 'forecast', 'redaction', 'playbooks', 'inventory', 'remediation', 'alerts', 'queue', 'diagnosis'];
+const CORE = ['domain', 'analysis', 'forecast', 'redaction', 'playbooks', 'inventory', 'remediation', 'alerts', 'queue', 'diagnosis', 'sweeps'];
 
 /**
  * Slack's syntax in source text: a mention or channel link (`<@U…>`, `<#C…>`, `<@${id}>`), a special

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { AccessRule } from '../../src/config/index.js';
-import { decideAccess, replayHost } from '../../src/diagnosis/index.js';
+import { AccessRuleSchema, type AccessRule } from '../../src/config/index.js';
+import { decideAccess, decideAlertAccess, replayHost } from '../../src/diagnosis/index.js';
 import { accessRefusalText } from '../../src/slack/index.js';
 
 const policy: AccessRule[] = [
-  { name: 'mesos on-call', tags: ['mesos'], hosts: [], users: ['U0ALICE'], groups: ['S0SRE'] },
-  { tags: [], hosts: ['db-1'], users: ['U0BOB'], groups: [] },
+  { name: 'mesos on-call', tags: ['mesos'], hosts: [], users: ['U0ALICE'], groups: ['S0SRE'], alerts: true },
+  { tags: [], hosts: ['db-1'], users: ['U0BOB'], groups: [], alerts: false },
 ];
 const mesos = replayHost('mesos-1', 'default', ['mesos']);
 const actor = (userId: string, groups: string[] = []) => ({ userId, groups });
@@ -29,5 +29,24 @@ describe('decideAccess', () => {
 
   it('lets everyone in when no policy is configured', () => {
     expect(decideAccess(null, actor('U0ANY'), mesos)).toEqual({ allowed: true });
+  });
+});
+
+describe('decideAlertAccess', () => {
+  it('lets alerts diagnose only hosts covered by a rule with alerts: true', () => {
+    expect(decideAlertAccess(policy, mesos)).toEqual({ allowed: true });
+    const db = decideAlertAccess(policy, replayHost('db-1', 'default', []));
+    expect(db.allowed).toBe(false);
+    expect(!db.allowed && db.covering).toHaveLength(1);
+    expect(decideAlertAccess(policy, replayHost('web-1', 'default', ['web'])).allowed).toBe(false);
+  });
+
+  it('lets alerts diagnose every host when no access file is configured', () => {
+    expect(decideAlertAccess(null, replayHost('web-1', 'default', ['web']))).toEqual({ allowed: true });
+  });
+
+  it('accepts a rule for alerts alone, and still refuses a rule that grants nobody', () => {
+    expect(AccessRuleSchema.parse({ tags: ['mesos'], alerts: true })).toMatchObject({ users: [], groups: [], alerts: true });
+    expect(() => AccessRuleSchema.parse({ tags: ['mesos'] })).toThrow(/users or groups, or sets alerts: true/);
   });
 });

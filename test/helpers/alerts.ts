@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Clock } from '../../src/domain/index.js';
+import type { Clock, HostDirectory, HostRef } from '../../src/domain/index.js';
 import type { AlertDiagnosisRequest, FailedTask, IncidentGroup, IncidentSink, RateAlert } from '../../src/alerts/index.js';
 
 export const ALERT_FIXTURES = new URL('../fixtures/alerts/', import.meta.url);
@@ -126,4 +126,15 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 10
 /** A fixed clock at the seed's failure time. */
 export function seedClock(): Clock {
   return new ManualClock(Date.parse('2017-08-25T10:21:40Z'));
+}
+
+/** A HostDirectory of these hosts (name and SSH address), for mapping alert labels onto the inventory. */
+export function inventoryOf(hosts: readonly { name: string; address: string }[]): Pick<HostDirectory, 'list'> {
+  const refs: HostRef[] = hosts.map((h) => ({
+    name: h.name,
+    zone: 'default',
+    tags: [],
+    ssh: { name: h.name, address: h.address, port: 22, user: 'root', knownHostsFile: '/dev/null' },
+  }));
+  return { list: () => refs };
 }

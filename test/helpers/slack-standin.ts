@@ -18,6 +18,8 @@ export interface RecordedCall {
 export interface RecordedPost {
   path: string;
   body: string;
+  /** The body as sent (a PNG chart is binary). */
+  bytes?: Buffer;
 }
 
 /**
@@ -145,7 +147,7 @@ export class SlackStandIn {
       return this.send(res, 200, { ok: true });
     }
     if (path.startsWith('/upload/')) {
-      this.uploads.push({ path, body: raw });
+      this.uploads.push({ path, body: raw, bytes: Buffer.concat(chunks) });
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('OK - ' + raw.length);
       return;

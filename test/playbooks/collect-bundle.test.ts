@@ -43,6 +43,23 @@ describe('collecting a bundle', () => {
     expect(Object.keys(bundle.meta.steps ?? {})).toEqual(['uname', 'docker_info', 'df']);
   });
 
+  it('sends the steps with the longest timeouts first, playbook order among equals, and keeps meta in playbook order', async () => {
+    const pb = playbook(
+      [
+        '  - { id: uname, spec: uname, command: "echo a", timeout: 5s }',
+        '  - { id: df, spec: df, command: "echo b", timeout: 10s }',
+        '  - { id: docker_log_sizes, spec: docker_log_sizes, command: "echo c", timeout: 15s }',
+        '  - { id: ps, spec: ps, command: "echo d", timeout: 10s }',
+        '  - { id: dmesg, spec: dmesg, command: "echo e", timeout: 5s, when: { step: docker_log_sizes, succeeded: true } }',
+        '',
+      ].join('\n'),
+    );
+    const runner = new LocalRunner();
+    const bundle = await collectBundle({ runner, host: 'h', playbook: pb, clock });
+    expect(runner.commands).toEqual(['echo c', 'echo b', 'echo d', 'echo a', 'echo e']);
+    expect(Object.keys(bundle.meta.steps ?? {})).toEqual(['uname', 'df', 'docker_log_sizes', 'ps', 'dmesg']);
+  });
+
   it('never runs more steps at once than the channel limit', async () => {
     const runner = new LocalRunner();
     const bundle = await collectBundle({ runner, host: 'h', playbook: sleepers(6, 'sleep 0.2; echo done'), channelLimit: 2, clock });

@@ -16,13 +16,20 @@ const dockerHost = shipped.playbooks.get('docker-host')?.playbook;
 describe('shipped playbooks', () => {
   it('all load without errors', () => {
     expect(shipped.errors.map((e) => e.userMessage)).toEqual([]);
-    expect([...shipped.playbooks.keys()].sort()).toEqual(['container', 'docker-daemon-hung', 'docker-host']);
+    expect([...shipped.playbooks.keys()].sort()).toEqual(['capacity', 'container', 'docker-daemon-hung', 'docker-host']);
   });
 
   it('docker-host collects every spec with its canonical command', () => {
     const bySpec = Object.fromEntries((dockerHost?.steps ?? []).map((s) => [s.spec, s.command]));
     expect(Object.keys(bySpec).sort()).toEqual([...SPEC_NAMES].sort());
     expect(bySpec).toEqual(CANONICAL_COMMANDS);
+  });
+
+  it('capacity collects only what capacity samples read, each with its canonical command', () => {
+    const capacity = shipped.playbooks.get('capacity')?.playbook;
+    const bySpec = Object.fromEntries((capacity?.steps ?? []).map((s) => [s.spec, s.command]));
+    expect(Object.keys(bySpec).sort()).toEqual(['df', 'df_inodes', 'docker_info', 'docker_log_sizes', 'ps', 'uptime']);
+    for (const [spec, command] of Object.entries(bySpec)) expect(command, spec).toBe(CANONICAL_COMMANDS[spec as keyof typeof CANONICAL_COMMANDS]);
   });
 
   it('every command template has a header comment saying its inputs, what it reads and its output', () => {
@@ -45,7 +52,7 @@ describe('shipped playbooks', () => {
   it('finds a playbook by name and names the shipped ones when asked for another', () => {
     expect(findPlaybook(shipped, 'container').name).toBe('container');
     expect(() => findPlaybook(shipped, 'rm -rf /')).toThrow(PlaybookNotFoundError);
-    expect(() => findPlaybook(shipped, 'rm -rf /')).toThrow('no playbook named "rm -rf /"; there are: container, docker-daemon-hung, docker-host');
+    expect(() => findPlaybook(shipped, 'rm -rf /')).toThrow('no playbook named "rm -rf /"; there are: capacity, container, docker-daemon-hung, docker-host');
   });
 
   it('refuses every hostile container id before a runner is even created', () => {

@@ -114,6 +114,11 @@ describe('shipped remediations', () => {
     expect(sameSubject('/var', '/')).toBe(false);
   });
 
+  it('says which container a fix acts on, so that an alert can keep fixes to its own task', () => {
+    expect(remediationsFor(finding('CONTAINER_OOM_KILLED', { subject: ID }), shipped).map((o) => o.container)).toEqual([ID.slice(0, 12)]);
+    expect(remediationsFor(finding('FS_FULL'), shipped).map((o) => o.container)).toEqual([undefined]);
+  });
+
   it('offers no container fix when the finding names no well-formed container id', () => {
     for (const [, value] of HOSTILE_INPUTS) {
       const hostile = finding('CONTAINER_STOP_TIMEOUT', { subject: value, data: { container_id: value, id: `${ID.slice(0, 12)};id` } });

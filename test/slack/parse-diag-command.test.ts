@@ -12,6 +12,12 @@ describe('parseDiagCommand', () => {
     expect(parseDiagCommand('status')).toEqual({ kind: 'status' });
   });
 
+  it('reads /diag forecast of a host or a tag, and refuses it without one or with a bad one', () => {
+    expect(parseDiagCommand('forecast host-a3-60-17')).toEqual({ kind: 'forecast', target: 'host-a3-60-17' });
+    expect(parseDiagCommand('forecast tag:Mesos')).toEqual({ kind: 'forecast', target: 'tag:mesos' });
+    for (const text of ['forecast', 'forecast host;id', 'forecast tag:x;y', 'forecast a b']) expect(() => parseDiagCommand(text), text).toThrow(InputError);
+  });
+
   it('refuses anything that could reach a shell line, saying what a host name is', () => {
     for (const text of ['host;id', '$(reboot)', '-oProxyCommand=x', 'a/../b', 'tag:x;y', 'host `id`', 'host-1 ../etc']) {
       expect(() => parseDiagCommand(text), text).toThrow(InputError);

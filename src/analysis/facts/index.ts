@@ -1,4 +1,5 @@
 import type { Bundle, StepMeta } from '../../domain/index.js';
+import { buildClock, type HostClock } from './clock.js';
 import { buildDiskFacts, type DiskFacts } from './disks.js';
 import { buildDockerFacts, type DockerFacts } from './docker.js';
 import { buildDockerdLogFacts, type DockerdLogFacts } from './dockerd-log.js';
@@ -11,6 +12,7 @@ export type * from './kernel.js';
 export type * from './dockerd-log.js';
 export type * from './docker.js';
 export type * from './disks.js';
+export type { HostClock } from './clock.js';
 
 /** Everything the rules may look at: parsed once per bundle, plain data. */
 export interface Facts {
@@ -23,6 +25,8 @@ export interface Facts {
   dockerd: DockerdLogFacts;
   docker: DockerFacts;
   disks: DiskFacts;
+  /** The host's clock: collection time, UTC offset, boot time (what places log lines in time). */
+  clock: HostClock;
 }
 
 export function buildFacts(bundle: Bundle): Facts {
@@ -35,5 +39,6 @@ export function buildFacts(bundle: Bundle): Facts {
     dockerd: buildDockerdLogFacts(bundle),
     docker: buildDockerFacts(bundle),
     disks: buildDiskFacts(bundle),
+    clock: buildClock(bundle),
   };
 }

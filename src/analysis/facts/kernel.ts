@@ -1,7 +1,7 @@
 import type { Bundle, SpecName } from '../../domain/index.js';
 import { parseKernelLog, type KernelLog } from '../parsers/kernel-log.js';
 
-export type { HungTask, IoError, OomKill, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
+export type { HungTask, IoError, NfsServerEvent, OomKill, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
 
 /** Kernel events from dmesg and the kernel lines of messages (deduplicated across both). */
 export type KernelFacts = KernelLog;
@@ -20,7 +20,8 @@ export function buildKernelFacts(bundle: Bundle): KernelFacts {
 
 /** The same event in dmesg and messages counts once: the first log that reports it wins. */
 export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
-  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [] };
+  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [], nfsServers: [] };
+  const nfs = new Set<string>();
   const thin = new Set<string>();
   const hung = new Map<string, KernelFacts['hungTasks'][number]>();
   const oom = new Map<string, number>();
@@ -70,6 +71,12 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       if (thin.has(key)) continue;
       thin.add(key);
       out.thinPool.push(event);
+    }
+    for (const event of log.nfsServers) {
+      const key = messageKey(event.line.text);
+      if (nfs.has(key)) continue;
+      nfs.add(key);
+      out.nfsServers.push(event);
     }
     for (const leak of log.vethLeaks) {
       const seen = veths.get(leak.device);

@@ -31,8 +31,8 @@ export interface InspectContainer {
   lines: Partial<Record<InspectKey, LogLine>>;
 }
 
-export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name';
-const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name'];
+export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'JAVA_VERSION';
+const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'JAVA_VERSION'];
 
 const strings = z.array(z.string()).nullish().catch(null);
 const num = z.number().nullish().catch(null);
@@ -133,6 +133,9 @@ const KEY_NEEDLES: Readonly<Record<InspectKey, string>> = {
   Memory: '"Memory"',
   // RestartPolicy also has a "Name"; the container's own starts with a slash.
   Name: '"Name": "/',
+  FinishedAt: '"FinishedAt"',
+  // The Env entry the JVM's version is read from.
+  JAVA_VERSION: '"JAVA_VERSION=',
 };
 
 function toContainer(raw: RawInspect, text: string, start: number, end: number, locate: (offset: number) => LogLine): InspectContainer {

@@ -49,9 +49,31 @@ export function parseDockerPs(text: string): PsContainer[] {
     if (columns) {
       const row = parseTableRow(line, columns);
       if (row) out.push(row);
+      continue;
     }
+    // No header: `docker ps -q`, `--format '{{.ID}}\t{{.Status}}'` or a table row quoted alone.
+    const row = parseHeaderlessRow(line);
+    if (row) out.push(row);
   }
   return out;
+}
+
+/**
+ * A row without a header, as `--format` without `table` prints it: the id first, then whatever
+ * cells the template asked for, separated by tabs, runs of spaces or single spaces. The status is
+ * the part that reads like one; the name, a last cell that is neither the status nor a port.
+ */
+function parseHeaderlessRow(line: LogLine): PsContainer | null {
+  const text = line.text.trim();
+  const id = /^([0-9a-f]{12}|[0-9a-f]{64})(?=\s|$)/.exec(text)?.[1];
+  if (!id) return null;
+  const rest = text.slice(id.length).trim();
+  const cells = rest ? rest.split(/\t|\s{2,}/).map((c) => c.trim()).filter(Boolean) : [];
+  const statusAt = /(?:^|\s)((?:Up|Exited \(-?\d+\)|Restarting \(-?\d+\)|Created|Dead|Removal In Progress|Paused)\b.*?)(?=\t|\s{2,}|$)/.exec(rest);
+  const status = cells.find((c) => STATUS_START.test(c)) ?? statusAt?.[1]?.trim();
+  const last = cells[cells.length - 1];
+  const name = cells.length > 1 && last && last !== status && !/->|\/(?:tcp|udp)\b/.test(last) && !STATUS_START.test(last) ? last : undefined;
+  return withStatus({ id, ...optional('name', firstName(name)), ...optional('statusText', status), line });
 }
 
 function parseJsonRow(text: string, line: LogLine): PsContainer | null {

@@ -15,6 +15,8 @@ export interface HungTask {
   evidence: LogLine[];
   /** How many times the kernel reported this task (name and pid). */
   occurrences: number;
+  /** The latest report's line, when reported more than once: when it was last seen. */
+  lastLine?: LogLine;
 }
 
 export interface OomKill {
@@ -37,12 +39,15 @@ export interface IoError {
   line: LogLine;
   /** Identical messages folded into this one. */
   occurrences: number;
+  /** The latest of them, when folded. */
+  lastLine?: LogLine;
 }
 
 export interface ReadOnlyRemount {
   device?: string;
   line: LogLine;
   occurrences: number;
+  lastLine?: LogLine;
 }
 
 export interface VethLeak {
@@ -76,11 +81,22 @@ export interface KernelLog {
   readOnlyRemounts: ReadOnlyRemount[];
   vethLeaks: VethLeak[];
   thinPool: ThinPoolEvent[];
+  /** `nfs: server X not responding, still trying` (and `... OK` when it came back), latest last. */
+  nfsServers: NfsServerEvent[];
+}
+
+export interface NfsServerEvent {
+  server: string;
+  responding: boolean;
+  line: LogLine;
 }
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical medium error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting/g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical medium error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting|nfs: server /g;
+
+const NFS_SERVER = /^nfs: server (\S+) (not responding|OK)\b/;
+const MAX_NFS_EVENTS = 50;
 
 const HUNG = /^INFO: task (.+):(\d+) blocked for more than (\d+) seconds/;
 const OOM_START = /invoked oom-killer/;
@@ -141,7 +157,7 @@ interface PendingOom {
  * throws. Reads only the lines that match the prefilter (and a hung task's stack that follows).
  */
 export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLog {
-  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [] };
+  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [], nfsServers: [] };
   const hung = new Map<string, HungTask>();
   const io = new Map<string, IoError>();
   const remounts = new Map<string, ReadOnlyRemount>();
@@ -189,6 +205,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const seen = hung.get(key);
       if (seen) {
         seen.occurrences++;
+        seen.lastLine = at(line);
         if (seen.frames.length === 0) {
           const stack = readStack(text, line, prefix.syslog);
           seen.frames = stack.frames.map((f) => f.name);
@@ -280,6 +297,11 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       return;
     }
 
+    if ((m = NFS_SERVER.exec(msg))) {
+      if (out.nfsServers.length < MAX_NFS_EVENTS) out.nfsServers.push({ server: m[1] ?? '', responding: m[2] === 'OK', line: at(line) });
+      return;
+    }
+
     if ((m = VETH.exec(msg))) {
       const device = m[1] ?? '';
       const leak = veths.get(device);
@@ -298,8 +320,10 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const device = m[1];
       const key = device ?? msg;
       const seen = remounts.get(key);
-      if (seen) seen.occurrences++;
-      else remounts.set(key, { ...(device ? { device } : {}), line: at(line), occurrences: 1 });
+      if (seen) {
+        seen.occurrences++;
+        seen.lastLine = at(line);
+      } else remounts.set(key, { ...(device ? { device } : {}), line: at(line), occurrences: 1 });
       return;
     }
 
@@ -319,6 +343,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const seen = io.get(msg);
       if (seen) {
         seen.occurrences++;
+        seen.lastLine = at(line);
         return;
       }
       if (io.size >= MAX_DISTINCT_IO_ERRORS) return;

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
 import { InputError, isBotError, jsonText, printable, systemClock } from '../../domain/index.js';
 import { EnvSchema } from '../../config/index.js';
 import { auditStreamKey, readAuditFile, readAuditStream, type AuditEvent, type AuditFilter } from '../../remediation/index.js';
 import type { CliIo } from '../io.js';
+import { redisLabel, withRedis } from '../redis.js';
 
 const RELATIVE = /^(\d+)([smhd])$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -47,27 +47,8 @@ export function renderAuditTable(events: readonly AuditEvent[]): string {
   return rows.map((r) => r.map((cell, col) => (col === last ? cell : cell.padEnd(widths[col] ?? 0))).join('  ')).join('\n') + '\n';
 }
 
-/** A Redis URL without its password, for messages. */
-function redisLabel(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = '';
-    parsed.username = '';
-    return parsed.toString();
-  } catch {
-    return 'the Redis URL';
-  }
-}
-
 async function readFromRedis(url: string, stream: string, filter: AuditFilter): Promise<AuditEvent[]> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return await readAuditStream(redis, stream, filter);
-  } finally {
-    redis.disconnect();
-  }
+  return withRedis(url, (redis) => readAuditStream(redis, stream, filter));
 }
 
 interface AuditOptions {

@@ -16,7 +16,7 @@ import {
   type MessageRef,
   type Notifier,
 } from '../../domain/index.js';
-import { InputError } from '../../domain/index.js';
+import { groupFindings, InputError } from '../../domain/index.js';
 import type { Redactor } from '../../redaction/index.js';
 import { DiagnoseJobDataSchema, type DiagnoseJobData, type DiagnoseJobResult } from '../jobs.schema.js';
 import { BadJobDataError } from '../queue-errors.js';
@@ -46,7 +46,7 @@ export interface DiagnoseProcessorDeps {
 
 /** Makes the remediation offers shown under a finding (RemediationDesk.offersFor). */
 export interface OfferPort {
-  offersFor(host: string, finding: Finding): Promise<RemediationOfferView[]>;
+  offersFor(host: string, finding: Finding, scope?: { containers?: readonly string[] }): Promise<RemediationOfferView[]>;
 }
 
 /**
@@ -132,7 +132,7 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
       await notifier.update(target, { kind: 'diagnosis', view: { ...view, phase: 'done', report, durationMs } });
       if (!data.threadPosted) {
         // Slack threads have one level: replies go under the thread's parent, not under a reply.
-        await postThread(notifier, data.thread ?? target, data.host, report, deps.offers);
+        await postThread(notifier, data.thread ?? target, data.host, report, deps.offers, data.containerFixesFor);
         await save({ threadPosted: true });
       }
     }
@@ -140,13 +140,37 @@ export function createDiagnoseProcessor(deps: DiagnoseProcessorDeps) {
   };
 }
 
-/** Each finding in the thread, with its remediation buttons; the Notifier decides how evidence is shown. */
-export async function postThread(notifier: Notifier, parent: MessageRef, host: string, report: AnalysisReport, offers?: OfferPort): Promise<void> {
+/**
+ * One reply per finding code (every instance of it, with the fixes once) and its remediation
+ * buttons; history ("earlier") gets no buttons. The Notifier decides how evidence is shown.
+ */
+export async function postThread(
+  notifier: Notifier,
+  parent: MessageRef,
+  host: string,
+  report: AnalysisReport,
+  offers?: OfferPort,
+  /** An alert's failed task: container-level fixes only for these containers. */
+  containerFixesFor?: readonly string[],
+): Promise<void> {
+  const groups = groupFindings(report.findings);
+  const scope = containerFixesFor ? { containers: containerFixesFor } : {};
   // Offers first, so that the replies go out back to back.
-  const offered = offers ? await Promise.all(report.findings.map((f) => offers.offersFor(host, f))) : [];
-  for (const [index, finding] of report.findings.entries()) {
-    const buttons = offered[index] ?? [];
-    await notifier.reply(parent, { kind: 'finding', host, finding, ...(buttons.length ? { offers: buttons } : {}) });
+  const offered = offers
+    ? await Promise.all(groups.map(async (g) => (g.earlier ? [] : (await Promise.all(g.instances.map((f) => offers.offersFor(host, f, scope)))).flat())))
+    : [];
+  for (const [index, group] of groups.entries()) {
+    // The same fix for two instances (a prune for two full filesystems) is one button.
+    const buttons = (offered[index] ?? []).filter((o, i, all) => all.findIndex((p) => p.title === o.title && p.commands.join('\n') === o.commands.join('\n')) === i);
+    const [finding] = group.instances;
+    if (!finding) continue;
+    await notifier.reply(parent, {
+      kind: 'finding',
+      host,
+      finding,
+      ...(group.instances.length > 1 ? { instances: group.instances } : {}),
+      ...(buttons.length ? { offers: buttons } : {}),
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { SEVERITY_RANK, type AnalysisReport, type DiagnosisView, type Finding, type Severity } from '../../domain/index.js';
+import { agoText, groupFindings, SEVERITY_RANK, type AnalysisReport, type DiagnosisView, type Finding, type FindingGroup, type Severity } from '../../domain/index.js';
 import { formatDuration } from '../../shared/index.js';
 import { context, escapeMrkdwn, mention, message, section, sectionsOf, SEVERITY_ICON } from './common.js';
 import type { Block, SlackMessage } from './types.js';
@@ -19,20 +19,38 @@ export function findingLine(finding: Finding): string {
   return `${SEVERITY_ICON[finding.severity]} \`${finding.code}\` ${escapeMrkdwn(finding.title)}${finding.subject ? ` (${escapeMrkdwn(finding.subject)})` : ''}`;
 }
 
-/** The summary of one report: root cause first, then findings by severity. */
+/**
+ * The summary of one report: the root cause and every other independent problem with its own
+ * cause, then one line per finding code by severity, then what happened earlier on this host.
+ */
 export function reportBlocks(report: AnalysisReport): Block[] {
   const blocks: Block[] = [];
-  if (report.root_cause) {
-    blocks.push(section(`*Root cause:* \`${report.root_cause.code}\` ${escapeMrkdwn(report.root_cause.title)}\n${escapeMrkdwn(report.root_cause.summary)}`));
+  const problems = report.problems ?? (report.root_cause ? [report.root_cause] : []);
+  for (const [i, problem] of problems.entries()) {
+    const label = i === 0 ? 'Root cause' : 'Separate problem, its own cause';
+    blocks.push(section(`*${label}:* \`${problem.code}\` ${escapeMrkdwn(problem.title)}\n${escapeMrkdwn(problem.summary)}`));
   }
-  if (report.findings.length === 0) blocks.push(section(':white_check_mark: No findings: nothing in the evidence matches a known problem.'));
-  const sorted = [...report.findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  const groups = groupFindings(report.findings);
+  const current = groups.filter((g) => !g.earlier);
+  if (current.length === 0) blocks.push(section(':white_check_mark: No current findings: nothing in the evidence matches a known problem now.'));
+  const sorted = [...current].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
   for (const severity of SEVERITIES) {
-    const lines = sorted.filter((f) => f.severity === severity).map(findingLine);
+    const lines = sorted.filter((g) => g.severity === severity).map(groupLine);
     if (lines.length) blocks.push(...sectionsOf([`*${severity}* (${lines.length})`, ...lines]));
   }
+  const earlier = groups.filter((g) => g.earlier);
+  if (earlier.length) blocks.push(...sectionsOf(['*Earlier on this host* (history, not a current problem)', ...earlier.map(groupLine)]));
   if (report.gaps?.length) blocks.push(context(`Not seen: ${report.gaps.map((g) => `${g.spec} (${g.reason})`).join(', ')}`));
   return blocks;
+}
+
+/** One line per finding code: the lead's line, and how many more instances there are. */
+function groupLine(group: FindingGroup): string {
+  const [lead] = group.instances;
+  if (!lead) return '';
+  const more = group.instances.length > 1 ? ` _(+${group.instances.length - 1} more)_` : '';
+  const when = lead.seen?.last?.ago_seconds !== undefined ? ` · ${agoText(lead.seen.last.ago_seconds)} ago` : '';
+  return `${findingLine(lead)}${escapeMrkdwn(when)}${more}`;
 }
 
 /** The parent message of a diagnosis, from "Diagnosing …" through progress to the summary. */

@@ -1,6 +1,6 @@
-import type { AnalysisReport, Finding, RemediationOfferView } from '../../domain/index.js';
+import { mergeFixes, seenText, type AnalysisReport, type Finding, type Fix, type RemediationOfferView } from '../../domain/index.js';
 import { clip, MAX_SECTION_TEXT } from './limits.js';
-import { context, escapeMrkdwn, evidenceText, message, section, sectionsOf } from './common.js';
+import { context, escapeMrkdwn, evidenceText, message, section, sectionsOf, SEVERITY_ICON } from './common.js';
 import { findingLine, reportBlocks } from './diagnosis.js';
 import { offerBlocks } from './remediation.js';
 import type { Block, SlackMessage } from './types.js';
@@ -14,25 +14,41 @@ function evidenceBlock(text: string): Block {
   return section(`*Evidence*\n\`\`\`${body}\`\`\``);
 }
 
-function fixBlocks(finding: Finding): Block[] {
-  return finding.fixes.flatMap((fix, i) => {
+function fixBlocks(fixes: readonly Fix[]): Block[] {
+  return fixes.flatMap((fix, i) => {
     const commands = fix.commands?.length ? `\n\`\`\`${fix.commands.join('\n').replace(/```/g, "'''")}\`\`\`` : '';
     const detail = fix.detail ? `\n${escapeMrkdwn(fix.detail)}` : '';
     return [section(`*Fix ${i + 1}:* ${escapeMrkdwn(fix.title)}${detail}${commands}`)];
   });
 }
 
+/** When an instance happened and, for history, why it is history. */
+function timeLine(finding: Finding): string | undefined {
+  const when = seenText(finding.seen);
+  const parts = [when ? `When: ${when}` : undefined, finding.earlier ? `Earlier on this host: ${finding.earlier}` : undefined].filter((p) => p !== undefined);
+  return parts.length ? escapeMrkdwn(parts.join(' · ')) : undefined;
+}
+
 /**
- * A thread reply for one finding: the line, its evidence and its fixes. Evidence longer than
- * EVIDENCE_INLINE_CHARS is said to be attached and goes up as a file in the thread.
+ * A thread reply for one finding code: every instance (container, mount, task) with its time,
+ * the evidence of all of them and the fixes once. Evidence longer than EVIDENCE_INLINE_CHARS is
+ * said to be attached and goes up as a file in the thread.
  */
-export function findingMessage(host: string, finding: Finding, offers: readonly RemediationOfferView[] = []): SlackMessage {
-  const evidence = evidenceText(finding.evidence);
+export function findingMessage(host: string, finding: Finding, offers: readonly RemediationOfferView[] = [], instances: readonly Finding[] = [finding]): SlackMessage {
+  const all = instances.length ? instances : [finding];
+  const evidence = all.length === 1 ? evidenceText(finding.evidence) : all.map((f) => `# ${f.subject ?? f.title}\n${evidenceText(f.evidence)}`).join('\n');
   const inFile = evidence.length > EVIDENCE_INLINE_CHARS;
-  const msg = message(`${host}: ${finding.code} ${finding.title}`, [
-    section(findingLine(finding)),
-    inFile ? context(`Evidence: ${finding.evidence.length} lines, attached below as a file.`) : evidenceBlock(evidence),
-    ...fixBlocks(finding),
+  const lines = all.length === 1
+    ? [section([findingLine(finding), timeLine(finding)].filter((l) => l !== undefined).join('\n'))]
+    : sectionsOf([
+        `${SEVERITY_ICON[finding.severity]} \`${finding.code}\` ${all.length} instances`,
+        ...all.flatMap((f) => [`• ${escapeMrkdwn(f.title)}`, ...[timeLine(f)].filter((l) => l !== undefined).map((l) => `   ${l}`)]),
+      ]);
+  const title = all.length === 1 ? `${host}: ${finding.code} ${finding.title}` : `${host}: ${finding.code} (${all.length}) ${finding.title}`;
+  const msg = message(title, [
+    ...lines,
+    inFile ? context(`Evidence: ${all.reduce((n, f) => n + f.evidence.length, 0)} lines, attached below as a file.`) : evidenceBlock(evidence),
+    ...fixBlocks(mergeFixes(all.flatMap((f) => f.fixes))),
     ...offerBlocks(offers),
   ]);
   return inFile ? { ...msg, file: { filename: `${host}-${finding.code}.txt`, title: `${finding.code} evidence from ${host}`, content: evidence } } : msg;

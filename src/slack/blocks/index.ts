@@ -4,6 +4,7 @@ import { findingMessage, hostFindingsMessage, textMessage } from './finding.js';
 import { fleetMessage } from './fleet.js';
 import { remediationOutputMessage, remediationRequestMessage, remediationResultMessage } from './remediation.js';
 import { incidentMessage } from './incident.js';
+import { capacityChangeMessage, capacityMessage } from './capacity.js';
 import type { SlackMessage } from './types.js';
 
 export * from './limits.js';
@@ -14,6 +15,7 @@ export { EVIDENCE_INLINE_CHARS, findingMessage, hostFindingsMessage, textMessage
 export { fleetMessage, fleetLines } from './fleet.js';
 export { offerBlocks, remediationOutputMessage, remediationRequestMessage, remediationResultMessage, REMEDIATION_ACTIONS } from './remediation.js';
 export { incidentMessage, INCIDENT_HOSTS_SHOWN } from './incident.js';
+export { capacityChangeMessage, capacityMessage, forecastTableText } from './capacity.js';
 
 /** Renders what the core asks to show as a Block Kit message. */
 export function renderMessage(msg: OutboundMessage): SlackMessage {
@@ -21,7 +23,7 @@ export function renderMessage(msg: OutboundMessage): SlackMessage {
     case 'diagnosis':
       return diagnosisMessage(msg.view);
     case 'finding':
-      return findingMessage(msg.host, msg.finding, msg.offers);
+      return findingMessage(msg.host, msg.finding, msg.offers, msg.instances);
     case 'fleet':
       return fleetMessage(msg.view);
     case 'host-findings':
@@ -36,5 +38,9 @@ export function renderMessage(msg: OutboundMessage): SlackMessage {
       return remediationResultMessage(msg.view);
     case 'incident':
       return incidentMessage(msg.view);
+    case 'capacity':
+      return capacityMessage(msg.view);
+    case 'capacity-change':
+      return capacityChangeMessage(msg.view);
   }
 }

@@ -71,5 +71,7 @@ describe('sickbay intake polling a Mesos master', () => {
       ":grey_question: test-a3-60-17 is not in sickbay's inventory, so it was not diagnosed. Add it to the inventory to have its failures diagnosed.",
     ]);
     expect(standin.ok('chat.update')).toEqual([]);
+    // this master has no /api/v1 (404): the intake chose polling on its own
+    expect(intake.mesosSource?.mode()).toBe('state');
   });
 });

@@ -95,6 +95,8 @@ describe('storm grouping and triage against a real Redis', () => {
         playbook: 'container',
         params: { container: '812c82c5a7a5ae054e6f242215bdc4415a2d9b690768962a7bcd8d4676b16f60' },
         task: normalised.task,
+        container: { kind: 'found', id: '812c82c5a7a5ae054e6f242215bdc4415a2d9b690768962a7bcd8d4676b16f60' },
+        containerFixesFor: ['812c82c5a7a5ae054e6f242215bdc4415a2d9b690768962a7bcd8d4676b16f60'],
       },
     ]);
     expect(sink.threads[0]?.incidentId).toMatch(/^alert-deploy-to-docker-business-product-rpc-test-[a-z0-9]+$/);
@@ -111,7 +113,7 @@ describe('storm grouping and triage against a real Redis', () => {
 
   it('falls back to the docker-host playbook when the container is not on the host', async () => {
     await intake.accept(failedTask({ host: 'test-a1-60-36' }));
-    expect(sink.diagnoses.map((d) => [d.host, d.playbook, d.params])).toEqual([['test-a1-60-36', 'docker-host', {}]]);
+    expect(sink.diagnoses.map((d) => [d.host, d.playbook, d.params, d.container.kind, d.containerFixesFor])).toEqual([['test-a1-60-36', 'docker-host', {}, 'absent', []]]);
   });
 
   it('keeps a crash loop of 10 instances at Marathon default backoff in one thread with one diagnosis per host', async () => {
@@ -120,7 +122,7 @@ describe('storm grouping and triage against a real Redis', () => {
     for (let instance = 0; instance < 10; instance += 1) {
       let at = T0 + instance * 700;
       for (let n = 0; at < T0 + 300_000; n += 1) {
-        failures.push({ atMs: at, task: failedTask({ host: `test-a3-60-${20 + instance}` }) });
+        failures.push({ atMs: at, task: failedTask({ host: `test-a3-60-${20 + instance}`, at: new Date(at).toISOString() }) });
         at += Math.round(1_000 * 1.15 ** n) + 150;
       }
     }

@@ -3,8 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { AlertAuthError, createAlertIntake, createStormGrouper, createWebhookHandler } from '../../../src/alerts/index.js';
-import { seedClock, fixtureText, RecordingSink, redisForTest } from '../../helpers/alerts.js';
+import { AlertAuthError, createAlertIntake, createRedisReplayGuard, createStormGrouper, createWebhookHandler } from '../../../src/alerts/index.js';
+import { inventoryOf, seedClock, fixtureText, RecordingSink, redisForTest } from '../../helpers/alerts.js';
+
+/** The signature headers docs/alerts.md documents: HMAC-SHA256 of "<timestamp>.<body>". */
+function signed(body: string, timestamp: number, key = HMAC_KEY): Record<string, string> {
+  const signature = createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex');
+  return { 'X-Sickbay-Timestamp': String(timestamp), 'X-Sickbay-Signature': `sha256=${signature}` };
+}
 
 const TOKEN = 'test-webhook-token-9f8e7d';
 const HMAC_KEY = 'test-hmac-key-1a2b3c';
@@ -16,18 +22,23 @@ describe('alert webhook', () => {
   let prefix: string;
   let cleanup: () => Promise<void>;
   let sink: RecordingSink;
+  let now: number;
 
   beforeEach(async () => {
     ({ redis, prefix, cleanup } = await redisForTest());
     sink = new RecordingSink();
     const clock = seedClock();
-    const intake = createAlertIntake({ storm: createStormGrouper({ redis, prefix, clock }), sink });
+    // the seed's agent, whose node-exporter is scraped at its address (instance 192.168.60.17:9100)
+    const directory = inventoryOf([{ name: 'test-a3-60-17', address: '192.168.60.17' }]);
+    const intake = createAlertIntake({ storm: createStormGrouper({ redis, prefix, clock }), sink, directory });
     const handler = createWebhookHandler({
       auth: { bearerToken: TOKEN, hmacSecret: HMAC_KEY },
       maxBodyBytes: 64 * 1024,
       clock,
       onBatch: (batch) => intake.acceptBatch(batch),
+      replayGuard: createRedisReplayGuard(redis, prefix),
     });
+    now = Math.floor(clock.now().getTime() / 1000);
     server = createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -46,26 +57,54 @@ describe('alert webhook', () => {
 
   it('accepts an Alertmanager v4 webhook with a bearer token and opens the thread', async () => {
     const res = await post('/alerts/alertmanager', fixtureText('alertmanager-webhook-v4.json'));
-    expect(res).toEqual({ status: 202, json: { accepted: 1, duplicates: 0, refused: [] } });
-    expect(sink.threads.map((t) => t.headline)).toEqual(['deploy-to-docker-business-product-rpc-test task failed on test-a3-60-17 (exit 137)']);
+    // the firing alert opens the thread (its host mapped from instance by address); the resolved one
+    // of the same group never fired here, so it changes nothing
+    expect(res).toEqual({ status: 202, json: { accepted: 2, duplicates: 0, refused: [] } });
+    expect(sink.threads.map((t) => t.headline)).toEqual(['MarathonTaskFailed (deploy-to-docker-business-product-rpc-test) firing on test-a3-60-17 (exit 137)']);
   });
 
-  it('accepts the small JSON form signed with HMAC-SHA256 and answers a resend as a duplicate', async () => {
+  it('accepts the small JSON form signed with HMAC-SHA256 of a timestamp and the body, and refuses the same signature twice', async () => {
     const body = fixtureText('simple-webhook.json');
-    const signature = `sha256=${createHmac('sha256', HMAC_KEY).update(body).digest('hex')}`;
-    expect((await post('/alerts/failed-task', body, { 'X-Sickbay-Signature': signature })).json).toMatchObject({ accepted: 1 });
-    expect((await post('/alerts/failed-task', body, { 'X-Sickbay-Signature': signature })).json).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect((await post('/alerts/failed-task', body, signed(body, now))).json).toMatchObject({ accepted: 1 });
+    const replay = await post('/alerts/failed-task', body, signed(body, now));
+    expect(replay).toEqual({ status: 401, json: { error: 'this signature was already used: a signed call is accepted once' } });
+    // a resend signed afresh is a new call: the task itself is then a duplicate
+    expect((await post('/alerts/failed-task', body, signed(body, now + 1))).json).toMatchObject({ accepted: 0, duplicates: 1 });
     expect(sink.diagnoses).toHaveLength(1);
   });
 
-  it('answers 401 for a wrong token, a wrong signature and no credentials, without touching the intake', async () => {
+  it('refuses a signed call whose timestamp is old or in the future, or missing, or signed without it', async () => {
     const body = fixtureText('simple-webhook.json');
-    const wrongToken = await post('/alerts/failed-task', body, { Authorization: 'Bearer nope' });
-    const wrongSignature = await post('/alerts/failed-task', body, { 'X-Sickbay-Signature': `sha256=${'0'.repeat(64)}` });
-    const none = await post('/alerts/failed-task', body, {});
-    expect([wrongToken.status, wrongSignature.status, none.status]).toEqual([401, 401, 401]);
-    expect(wrongSignature.json['error']).toMatch(/does not match the body/);
+    const old = await post('/alerts/failed-task', body, signed(body, now - 301));
+    const future = await post('/alerts/failed-task', body, signed(body, now + 301));
+    const bodyOnly = `sha256=${createHmac('sha256', HMAC_KEY).update(body).digest('hex')}`;
+    const noTimestamp = await post('/alerts/failed-task', body, { 'X-Sickbay-Signature': bodyOnly });
+    const unsignedTimestamp = await post('/alerts/failed-task', body, { 'X-Sickbay-Timestamp': String(now), 'X-Sickbay-Signature': bodyOnly });
+    expect([old.status, future.status, noTimestamp.status, unsignedTimestamp.status]).toEqual([401, 401, 401, 401]);
+    expect(old.json['error']).toMatch(/^the signed timestamp is 301 s away from this intake's clock/);
+    expect(noTimestamp.json['error']).toMatch(/needs x-sickbay-timestamp/);
+    expect(unsignedTimestamp.json['error']).toMatch(/does not match the timestamp and body/);
     expect(sink.threads).toEqual([]);
+  });
+
+  it('answers 400, not 503, for a deeply nested body, and keeps serving', async () => {
+    const deep = `{"alerts":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const big = createServer(
+      createWebhookHandler({ auth: { bearerToken: TOKEN }, maxBodyBytes: 1024 * 1024, clock: seedClock(), onBatch: async () => ({ accepted: 0, duplicates: 0, refused: [] }) }),
+    );
+    await new Promise<void>((resolve) => big.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(big.address() as AddressInfo).port}`;
+      for (const path of ['/alerts/alertmanager', '/alerts/failed-task']) {
+        const res = await fetch(`${url}${path}`, { method: 'POST', body: deep, headers: { Authorization: `Bearer ${TOKEN}` } });
+        expect(res.status).toBe(400);
+        expect(await res.json()).toEqual({ error: 'the alert body nests JSON deeper than 32 levels; an alert is a few levels deep' });
+      }
+    } finally {
+      big.closeAllConnections();
+      await new Promise<void>((resolve) => big.close(() => resolve()));
+    }
+    expect((await post('/alerts/failed-task', fixtureText('simple-webhook.json'))).status).toBe(202);
   });
 
   it('answers 400 with the reason for a body that is not JSON', async () => {
@@ -117,7 +156,9 @@ describe('alert webhook', () => {
     }
   });
 
-  it('refuses to start without any secret', () => {
-    expect(() => createWebhookHandler({ auth: {}, clock: seedClock(), onBatch: async () => ({ accepted: 0, duplicates: 0, refused: [] }) })).toThrow(AlertAuthError);
+  it('refuses to start without any secret, or with an HMAC secret and nowhere to remember signatures', () => {
+    const onBatch = async () => ({ accepted: 0, duplicates: 0, refused: [] });
+    expect(() => createWebhookHandler({ auth: {}, clock: seedClock(), onBatch })).toThrow(AlertAuthError);
+    expect(() => createWebhookHandler({ auth: { hmacSecret: HMAC_KEY }, clock: seedClock(), onBatch })).toThrow(/replay guard/);
   });
 });

@@ -6,7 +6,7 @@ import { analyze } from '../../../src/analysis/index.js';
 import { readBundle } from '../../../src/bundles/index.js';
 import { staticGroupResolver, type Bundle, type CommandResult, type CommandRunner, type Finding } from '../../../src/domain/index.js';
 import { findPlaybook, loadPlaybooks } from '../../../src/playbooks/index.js';
-import { planFromPlaybook, PlaybookPlanSource, RemediationService, remediationsFor } from '../../../src/remediation/index.js';
+import { OfferStore, planFromPlaybook, PlaybookPlanSource, RemediationDesk, RemediationService, remediationsFor } from '../../../src/remediation/index.js';
 import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
 import { makeRemediationWorld, POLICY } from '../../helpers/remediation-world.js';
 
@@ -160,5 +160,23 @@ describe('remove a stuck container, from the real analysis to a verified fix', (
     const host = new StuckContainerHost(plan.host, bundle, true);
     expect(await service.execute(id, host)).toMatchObject({ ran: false, decision: { code: 'plan_changed' } });
     expect(host.ran).toEqual([]);
+  });
+
+  it("offers the container fix under an alert's thread only when the container is the failed task's own", async () => {
+    const desk = new RemediationDesk({
+      offers: new OfferStore({ redis: world.redis, prefix: `${world.prefix}:offers` }),
+      service,
+      audit: world.audit,
+      playbooks: () => loadPlaybooks(playbooksDir),
+    });
+    const host = bundle.meta.host ?? 'h';
+    const id = stuck.subject!;
+    expect((await desk.offersFor(host, stuck)).map((o) => o.commands)).toEqual([[`docker rm -f '${id.slice(0, 12)}'`]]);
+    // the failed task's container, by its short or its full id: offered
+    expect(await desk.offersFor(host, stuck, { containers: [id.slice(0, 12)] })).toHaveLength(1);
+    expect(await desk.offersFor(host, stuck, { containers: [id] })).toHaveLength(1);
+    // another container, or none found for the task: nothing to click
+    expect(await desk.offersFor(host, stuck, { containers: ['0123456789ab'] })).toEqual([]);
+    expect(await desk.offersFor(host, stuck, { containers: [] })).toEqual([]);
   });
 });

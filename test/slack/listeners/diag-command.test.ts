@@ -12,7 +12,7 @@ type Handler = ReturnType<typeof createDiagCommandHandler>;
 type Answer = { response_type?: string; text?: string } | undefined;
 
 const HOSTS = [replayHost('mesos-java-oom-137', 'dc1', ['mesos']), replayHost('db-1', 'dc1', ['db'])];
-const ACCESS: AccessRule[] = [{ name: 'mesos on-call', tags: ['mesos'], hosts: [], users: ['U0ALICE'], groups: ['S0SRE'] }];
+const ACCESS: AccessRule[] = [{ name: 'mesos on-call', tags: ['mesos'], hosts: [], users: ['U0ALICE'], groups: ['S0SRE'], alerts: false }];
 
 /** The queue seam: records what was asked, answers what the test says. */
 function fakeQueues(answer: (input: DiagnoseRequestInput) => Promise<EnqueueOutcome> = async () => ({ status: 'queued', jobId: 'diag-1' })) {
@@ -167,5 +167,30 @@ describe('the /diag listener (fake ack, respond and queue)', () => {
     const { handler } = setup();
     const answer = await diag(handler, 'status');
     expect(answer.respond[0]?.text).toBe('*dc1*: 2 waiting · 1 running · 0 delayed · 0 failed · 1 worker connection\n  running: db-1');
+  });
+
+  it('offers as "did you mean" only the hosts and tags the person may diagnose', async () => {
+    const { handler, requests } = setup({ access: ACCESS });
+    // Alice may diagnose the mesos host only: a typo of db-1 gets no hint naming it
+    const typo = await diag(handler, 'db-2', 'U0ALICE');
+    expect(typo.ack).toEqual([undefined]);
+    expect(typo.respond[0]?.text).toBe('no host db-2 in the inventory');
+    const near = await diag(handler, 'mesos-java-oom-13', 'U0ALICE');
+    expect(near.respond[0]?.text).toMatch(/did you mean mesos-java-oom-137/);
+    // Bob may diagnose nothing: no name of the inventory reaches him
+    const bob = await diag(handler, 'mesos-java-oom-13', 'U0BOB');
+    expect(bob.respond[0]?.text).toBe('no host mesos-java-oom-13 in the inventory');
+    const tag = await diag(handler, 'tag:mesoss', 'U0BOB');
+    expect(tag.respond[0]?.text).not.toContain('tag:mesos');
+    expect(requests).toEqual([]);
+  });
+
+  it('shows /diag status only for the zones and running hosts the person may diagnose', async () => {
+    const { handler } = setup({ access: ACCESS });
+    const alice = await diag(handler, 'status', 'U0ALICE');
+    // db-1 is running, but Alice may not diagnose it: the zone is shown, the host is not
+    expect(alice.respond[0]?.text).toBe('*dc1*: 2 waiting · 1 running · 0 delayed · 0 failed · 1 worker connection');
+    const bob = await diag(handler, 'status', 'U0BOB');
+    expect(bob.respond[0]?.text).toBe('The access rules let you diagnose no host, so there is no queue to show.');
   });
 });

@@ -78,7 +78,8 @@ export function containerLabel(id: string, container?: Pick<ContainerRecord, 'na
 /** The lines that prove what a rule says about a container: the given inspect keys, else its first line. */
 export function containerEvidence(c: ContainerRecord, ...keys: (keyof NonNullable<ContainerRecord['lines']>)[]): Evidence[] {
   const picked = keys.map((k) => c.lines?.[k]).filter((l): l is LogLine => l !== undefined);
-  const lines = picked.length > 0 ? [c.lines?.Name ?? c.line, ...picked] : [c.line, c.psLine];
+  // Its id and name (which titles name), the keys asked for, and its docker ps row (the status titles quote).
+  const lines = picked.length > 0 ? [c.line, c.lines?.Name, ...picked, c.psLine] : [c.line, c.lines?.Name, c.psLine];
   const seen = new Set<string>();
   return lines
     .filter((l): l is LogLine => l !== undefined)

@@ -1,6 +1,9 @@
 import type { Evidence, Finding } from '../../../domain/index.js';
 import { toEvidence, type Facts, type ProcessInfo } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
+import { isDState } from '../../facts/system.js';
+import type { HungTask } from '../../facts/kernel.js';
+import { blockedIoFixes, classifyFrames, CLASS_LABEL, dominantClass, RESTART_DOCKER } from '../kernel/blocked-io.js';
 
 /**
  * dockerd's own process when ps shows it stopped (STAT T: by a signal; t: by a tracer). Such a
@@ -11,6 +14,15 @@ export function stoppedDaemon(facts: Facts): ProcessInfo | undefined {
   if (!line) return undefined;
   const proc = facts.system.processes?.find((p) => p.line.line === line.line);
   return proc && /^[Tt]/.test(proc.state) ? proc : undefined;
+}
+
+/** dockerd blocked in the kernel: its process in D state, or the kernel's hung-task reports for it. */
+function stuckInKernel(facts: Facts): { proc?: ProcessInfo; hung?: HungTask[] } | undefined {
+  const line = facts.docker.daemon.command?.line;
+  const proc = line ? facts.system.processes?.find((p) => p.line.line === line.line && isDState(p.state)) : undefined;
+  const hung = facts.kernel.hungTasks.filter((t) => /^dockerd(?:-current)?$/.test(t.name));
+  if (!proc && hung.length === 0) return undefined;
+  return { ...(proc ? { proc } : {}), ...(hung.length ? { hung } : {}) };
 }
 
 /** The client calls that only the daemon can answer; a timeout on these means it hangs. */
@@ -73,6 +85,34 @@ export const dockerdAvailabilityRule: Rule = {
         });
         return findings;
       }
+      const stuck = stuckInKernel(facts);
+      if (stuck) {
+        const { proc, hung } = stuck;
+        const cls = hung ? dominantClass(hung.map((t) => classifyFrames(t.frames))) : proc?.wchan ? classifyFrames([proc.wchan]) : 'unknown';
+        const pid = proc?.pid ?? hung?.[0]?.pid;
+        findings.push({
+          code: 'DOCKERD_UNRESPONSIVE',
+          severity: 'critical',
+          title:
+            `Docker daemon does not answer: ${calls} timed out, and dockerd${pid !== undefined ? ` (pid ${pid})` : ''} is blocked in the kernel` +
+            (proc ? ` (state ${proc.state}${proc.wchan && proc.wchan !== '-' ? ` in ${proc.wchan}` : ''})` : ' (hung task)') +
+            `, ${CLASS_LABEL[cls]}`,
+          evidence: [...evidence, ...(proc ? [toEvidence(proc.line)] : []), ...(hung?.[0]?.evidence.slice(0, 1).map(toEvidence) ?? [])],
+          fixes: [
+            {
+              title: 'Free what dockerd waits for in the kernel; restarting it will not help',
+              detail:
+                'A process blocked in the kernel (D state) ignores every signal, SIGKILL included: `systemctl restart docker` hangs with it. ' +
+                'It resumes by itself once its I/O completes; if that cannot happen, only a reboot frees it.',
+              commands: [`cat /proc/${pid ?? '<dockerd pid>'}/stack`, 'dmesg -T | grep -A20 "blocked for more than"'],
+            },
+            ...blockedIoFixes(cls, facts, pid !== undefined ? [String(pid)] : []),
+          ],
+          will_not_help: [RESTART_DOCKER],
+          data: { timed_out: timedOut.join(','), ...(pid !== undefined ? { dockerd_pid: pid } : {}), dockerd_state: 'blocked', io_class: cls },
+        });
+        return findings;
+      }
       findings.push({
         code: 'DOCKERD_UNRESPONSIVE',
         severity: 'critical',
@@ -87,7 +127,7 @@ export const dockerdAvailabilityRule: Rule = {
           {
             title: 'Restart Docker once the cause is cleared',
             detail: 'If dockerd is in D state a reboot may be the only way out.',
-            commands: ['systemctl restart docker'],
+            commands: [RESTART_DOCKER],
           },
         ],
         data: { timed_out: timedOut.join(',') },

@@ -20,7 +20,7 @@ export const filesystemInodesRule: Rule = {
       seen.add(key);
       if (fs.usePct < ctx.thresholds.inodesFullPct) continue;
       const holdsDocker = fs === rootFs;
-      const docker = holdsDocker ? `; it holds Docker's data root ${root.path}` : '';
+      const docker = holdsDocker ? `; it holds Docker's ${root.from === 'default' ? 'default data root' : 'data root'} ${root.path}` : '';
       findings.push({
         code: 'FS_INODES_FULL',
         severity: 'critical',

@@ -33,7 +33,7 @@ export const filesystemUsageRule: Rule = {
 function usageFinding(facts: Facts, fs: Filesystem, full: boolean, root: DockerRoot | undefined): Finding {
   const dockerRootHere = root?.path;
   const what = `${fs.mount} (${fs.source}${fs.type ? `, ${fs.type}` : ''})`;
-  const docker = dockerRootHere ? `; it holds Docker's data root ${dockerRootHere}` : '';
+  const docker = dockerRootHere ? `; it holds Docker's ${root?.from === 'default' ? 'default data root' : 'data root'} ${dockerRootHere}` : '';
   const loop = dockerRootHere && storageDriverOf(facts)?.driver === 'devicemapper' && facts.docker.info?.dataLoopFile;
   const fixes: Finding['fixes'] = [
     {

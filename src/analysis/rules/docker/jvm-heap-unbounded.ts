@@ -38,7 +38,7 @@ export const jvmHeapUnboundedRule: Rule = {
         code: 'JVM_HEAP_UNBOUNDED',
         severity: 'warning',
         title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${limitText} memory limit and no -Xmx; ${jvmText}`,
-        evidence: containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled'),
+        evidence: containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'JAVA_VERSION'),
         fixes: [
           {
             title: `Bound the heap to about 3/4 of the limit: -Xmx${xmx}m for a ${limitText} limit`,

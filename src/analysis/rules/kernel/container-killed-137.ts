@@ -1,7 +1,8 @@
 import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
-import { containerLabel } from '../docker/docker-context.js';
+import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { findContainer } from './support.js';
 
 function escapeRegExp(s: string): string {
@@ -35,9 +36,7 @@ export const containerKilled137Rule: Rule = {
         subject: c.id,
         title: `container ${containerLabel(c.id, c)} exited with 137 (SIGKILL) and no memory-cgroup OOM kill for it` + (c.finishedAt ? ` at ${c.finishedAt}` : ''),
         evidence: [
-          c.line
-            ? { spec: c.line.spec, text: c.line.text, line: c.line.line }
-            : { spec: 'docker_inspect', text: `"ExitCode": 137, "OOMKilled": false (container ${containerLabel(c.id, c)})` },
+          ...(c.line ? containerEvidence(c, 'ExitCode', 'OOMKilled', 'FinishedAt') : [{ spec: 'docker_inspect' as const, text: `"ExitCode": 137, "OOMKilled": false (container ${containerLabel(c.id, c)})` }]),
           ...(stop?.lines[0] ? [{ spec: stop.lines[0].spec, text: stop.lines[0].text, line: stop.lines[0].line }] : []),
         ],
         fixes: [
@@ -54,6 +53,7 @@ export const containerKilled137Rule: Rule = {
             commands: ['docker stop -t 60 <container>', 'docker run --stop-timeout 60 ...'],
           },
         ],
+        seen: seenOf(facts.clock, c.finishedAt ? [c.finishedAt] : [], 1),
         data: { container_id: c.id, container_name: c.name?.replace(/^\//, '') ?? null, exit_code: 137 },
       });
     }

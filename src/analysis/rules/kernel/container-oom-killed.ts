@@ -1,42 +1,89 @@
 import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/index.js';
 import type { OomKill } from '../../facts/kernel.js';
+import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { runsJava } from '../docker/jvm-heap-unbounded.js';
+import { isContainerAware, jvmVersion, runsJava } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
-import { containerLabel } from '../docker/docker-context.js';
+import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { findContainer, quote } from './support.js';
 
-const JVM_FIX: Finding['fixes'][number] = {
-  title: 'Cap the JVM heap below the container limit (about 3/4 of it), or use a container-aware JVM',
-  detail:
-    'A JVM that does not know it runs in a container sizes its heap from the host\'s memory, grows past the cgroup ' +
-    'limit and is killed (exit 137) again and again. Raising the limit alone does not help.',
-  commands: ['-Xmx3g  (for a 4 GiB limit)', '-XX:+UseContainerSupport -XX:MaxRAMPercentage=75.0  (JDK 8u191+, 10+)'],
-};
-const LIMIT_FIX: Finding['fixes'][number] = {
-  title: 'If the process really needs more, raise the container\'s memory limit (Marathon "mem", docker --memory)',
-  commands: ['docker update --memory 6g --memory-swap 6g <container>'],
-};
+const MIB = 2 ** 20;
+
+/** What runs in the container, as far as the kill report and docker inspect tell. */
+type Runtime = { kind: 'jvm'; aware: boolean; version?: string } | { kind: 'node' } | { kind: 'other' };
+
+function runtimeOf(process: string | undefined, container: ContainerRecord | undefined): Runtime {
+  if (process === 'java' || (container !== undefined && runsJava(container))) {
+    const jvm = container ? jvmVersion(container) : undefined;
+    return { kind: 'jvm', aware: jvm ? isContainerAware(jvm) : false, ...(jvm ? { version: `${jvm.major}${jvm.update !== undefined ? `u${jvm.update}` : ''}` } : {}) };
+  }
+  const words = `${container?.entrypoint ?? ''} ${container?.command ?? ''}`.split(/[\s;&|'"]+/).map((w) => w.slice(w.lastIndexOf('/') + 1));
+  if (process === 'node' || process === 'nodejs' || words.some((w) => w === 'node' || w === 'nodejs')) return { kind: 'node' };
+  return { kind: 'other' };
+}
+
+/** Rounded up to 64 MiB: what `docker update --memory` is given. */
+function roundMiB(bytes: number): number {
+  return Math.ceil(bytes / MIB / 64) * 64;
+}
 
 /**
- * The JVM's heap advice when java is what was killed (or nothing says what was); for anything else,
- * where the memory went first: heap flags mean nothing to `tail` or nginx.
+ * Fixes from what is known of this kill: a heap flag for the runtime that was killed (the JVM's
+ * flag for its version, node's old-space size), a limit suggested from the usage at the kill, and
+ * "set a limit" when the container has none.
  */
-function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined): Finding['fixes'] {
-  const java = process === 'java' || (container !== undefined && runsJava(container));
-  const nothingKnown = process === undefined && container === undefined;
-  if (java || nothingKnown) return [JVM_FIX, LIMIT_FIX];
-  return [
-    {
+function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined, limitBytes: number | undefined, usageBytes: number | undefined): Finding['fixes'] {
+  const short = id.slice(0, 12);
+  const runtime = runtimeOf(process, container);
+  const fixes: Finding['fixes'] = [];
+  const heapMiB = limitBytes ? Math.floor((limitBytes / MIB) * 0.75) : undefined;
+  const limitText = limitBytes ? formatBytes(limitBytes, 'binary') : undefined;
+  if (runtime.kind === 'jvm') {
+    const version = runtime.version ? `Java ${runtime.version}` : 'a JVM of unknown version';
+    fixes.push(
+      runtime.aware
+        ? {
+            title: `Size the heap as a share of the container limit: ${version} reads the cgroup limit`,
+            detail: 'MaxRAMPercentage leaves the rest of the limit for metaspace, threads and native memory.',
+            commands: ['-XX:MaxRAMPercentage=75.0', 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0'],
+          }
+        : {
+            title: `Cap the heap below the container limit: ${version} does not size its heap from the cgroup` + (heapMiB ? ` (-Xmx${heapMiB}m for ${limitText})` : ''),
+            detail: 'Without a bound the heap grows past the limit and the kernel kills the process again. Or move to a container-aware JVM (8u191+, 11, 17) and use -XX:MaxRAMPercentage=75.0.',
+            commands: heapMiB ? [`-Xmx${heapMiB}m`, `JAVA_TOOL_OPTIONS=-Xmx${heapMiB}m`] : ['-Xmx<3/4 of the container limit>'],
+          },
+    );
+  } else if (runtime.kind === 'node') {
+    fixes.push({
+      title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}` : ''),
+      detail: "node sizes its old space from the host's memory, not the cgroup limit, on releases before 20.",
+      commands: heapMiB ? [`NODE_OPTIONS=--max-old-space-size=${heapMiB}`] : ['NODE_OPTIONS=--max-old-space-size=<3/4 of the limit in MiB>'],
+    });
+  } else {
+    fixes.push({
       title: 'Find what grew in the container before raising its limit',
       detail:
         "The kernel's OOM report lists each process in the container's cgroup with its resident memory (rss, in pages). " +
         'A leak or an unbounded buffer is killed again at any limit.',
-      commands: [`docker stats --no-stream ${id.slice(0, 12)}`, `docker top ${id.slice(0, 12)} -o pid,rss,args`],
-    },
-    LIMIT_FIX,
-  ];
+      commands: [`docker stats --no-stream ${short}`, `docker top ${short} -o pid,rss,args`],
+    });
+  }
+  const noLimit = container?.source === 'inspect' && !container.memoryLimitBytes && !limitBytes;
+  if (noLimit) {
+    fixes.push({
+      title: 'Set a memory limit on the container, so that it is killed in its own cgroup rather than the host running out',
+      commands: [`docker update --memory <size> --memory-swap <size> ${short}`],
+    });
+  } else {
+    const observed = usageBytes ?? limitBytes;
+    const suggested = observed ? roundMiB(observed * 1.5) : undefined;
+    fixes.push({
+      title: 'If the process really needs more, raise the memory limit' + (suggested && observed ? `: ${suggested} MiB is half again the ${formatBytes(observed, 'binary')} it used when killed` : ''),
+      commands: [suggested ? `docker update --memory ${suggested}m --memory-swap ${suggested}m ${short}` : `docker update --memory <size> --memory-swap <size> ${short}`],
+    });
+  }
+  return fixes;
 }
 
 /**
@@ -65,8 +112,10 @@ export const containerOomKilledRule: Rule = {
         severity: 'critical',
         subject: id,
         title: `${who} in container ${containerLabel(id, container)} killed by the memory cgroup${figures}` + (kills.length > 1 ? ` (${kills.length} kills)` : ''),
-        evidence: quote(kills.flatMap((k) => k.evidence), 8),
-        fixes: fixesFor(id, last.process, container),
+        // the kernel's report, and the container's id and name from docker inspect/ps that the title names
+        evidence: [...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : [])],
+        fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined),
+        seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: {
           container_id: id,
           container_name: container?.name?.replace(/^\//, '') ?? null,
@@ -86,12 +135,11 @@ export const containerOomKilledRule: Rule = {
         severity: 'critical',
         subject: container.id,
         title: `container ${containerLabel(container.id, container)} was killed for running out of memory${limit}`,
-        evidence: [
-          container.line
-            ? { spec: container.line.spec, text: container.line.text, line: container.line.line }
-            : { spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` },
-        ],
-        fixes: fixesFor(container.id, undefined, container),
+        evidence: container.line
+          ? containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt')
+          : [{ spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` }],
+        fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined),
+        seen: seenOf(facts.clock, container.finishedAt ? [container.finishedAt] : [], 1),
         data: {
           container_id: container.id,
           container_name: container.name?.replace(/^\//, '') ?? null,

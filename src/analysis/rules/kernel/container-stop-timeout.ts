@@ -1,7 +1,8 @@
 import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
-import { containerLabel } from '../docker/docker-context.js';
+import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { findContainer, plural, quote } from './support.js';
 
 const GONE = new Set(['exited', 'dead', 'removing']);
@@ -49,7 +50,7 @@ export const containerStopTimeoutRule: Rule = {
           (timeout ? ` within ${timeout} s of SIGTERM` : '') +
           (killFailed ? ' and the kill failed' : sigkillIgnored ? ' and SIGKILL did not end it' : '') +
           (c ? `, yet docker ps still lists it${c.statusText ? ` (${c.statusText})` : ''}` : ' (docker ps was not there to check whether it is still listed)'),
-        evidence: quote(stop.lines, 6),
+        evidence: [...quote(stop.lines, 6), ...(c ? containerEvidence(c) : [])],
         fixes: [
           {
             title: 'Remove the half-dead container: `docker rm -f` works where stop, kill and exec fail',
@@ -59,13 +60,14 @@ export const containerStopTimeoutRule: Rule = {
             commands: [`docker rm -f ${stop.containerId.slice(0, 12)}`],
           },
           {
-            title: 'Upgrade Docker: stuck stops like this were fixed in later releases (the seed moved to docker-ce 17.x)',
+            title: 'Upgrade Docker: later releases fixed several causes of stops that never complete',
           },
           {
             title: 'Give slow-stopping apps more time instead of relying on the kill path',
             commands: ['docker stop -t 120 <container>'],
           },
         ],
+        seen: seenOf(facts.clock, stop.lines, 1),
         data: { container_id: c?.id ?? stop.containerId, container_name: c?.name?.replace(/^\//, '') ?? null, kill_failed: killFailed },
       });
     }

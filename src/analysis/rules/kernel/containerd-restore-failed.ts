@@ -1,3 +1,4 @@
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { quote } from './support.js';
 
@@ -35,6 +36,7 @@ export const containerdRestoreFailedRule: Rule = {
             title: 'Upgrade Docker: the containerd supervisor was reworked after 1.12.x',
           },
         ],
+        seen: seenOf(facts.clock, lines, Math.max(times, 1)),
         data: { failures: times },
       },
     ];

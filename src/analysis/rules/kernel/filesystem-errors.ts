@@ -1,5 +1,6 @@
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
-import { listSome, plural, quote } from './support.js';
+import { byNamedFirst, listSome, plural, quote } from './support.js';
 
 const THIN_POOL_FIXES = {
   title: 'If these are devicemapper thin devices (dm-N), the pool is probably full: free or grow it',
@@ -25,7 +26,8 @@ export const fsIoErrorRule: Rule = {
         title:
           `kernel I/O errors${devices.length ? ` on ${plural(devices.length, 'device')} (${listSome(devices, 4)})` : ''}` +
           `${fs.length ? ` [${fs.join(', ')}]` : ''}: ${plural(lines, 'error line')}`,
-        evidence: quote(errors.map((e) => e.line), 6),
+        // a line for each device the title names first, then the rest
+        evidence: quote(byNamedFirst(byNamedFirst(errors, devices.slice(0, 4), (e) => e.device), fs, (e) => e.filesystem).map((e) => e.line), 6),
         fixes: [
           THIN_POOL_FIXES,
           {
@@ -33,6 +35,7 @@ export const fsIoErrorRule: Rule = {
             commands: ['smartctl -a /dev/sdX', 'dmesg | grep -iE "I/O error|medium error"'],
           },
         ],
+        seen: seenOf(facts.clock, errors.flatMap((e) => [e.line, ...(e.lastLine ? [e.lastLine] : [])]), lines),
         data: { devices: devices.join(','), error_lines: lines },
       },
     ];
@@ -60,6 +63,7 @@ export const fsReadOnlyRemountRule: Rule = {
             commands: ['docker restart <container>', 'fsck -y /dev/<device>  (unmounted)'],
           },
         ],
+        seen: seenOf(facts.clock, remounts.flatMap((r) => [r.line, ...(r.lastLine ? [r.lastLine] : [])]), remounts.reduce((n, r) => n + r.occurrences, 0)),
         data: { devices: devices.join(',') },
       },
     ];

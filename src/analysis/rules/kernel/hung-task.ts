@@ -1,6 +1,10 @@
 import type { Finding } from '../../../domain/index.js';
 import type { HungTask } from '../../facts/kernel.js';
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
+import { storageDriverOf } from '../docker/docker-context.js';
+import { blockedIoFixes, classifyFrames, CLASS_LABEL, dominantClass, nfsContext, type BlockedIoClass } from './blocked-io.js';
+import type { Facts } from '../../facts/index.js';
 import { listSome, quote } from './support.js';
 
 /** Frames that say only "waiting": the interesting ones are the callers. */
@@ -11,7 +15,11 @@ export function keyFrames(frames: readonly string[], max = 3): string[] {
   return frames.filter((f) => !GENERIC_FRAMES.test(f)).slice(0, max);
 }
 
-/** HUNG_TASK: the kernel reported a task blocked for more than N seconds (one finding per task name). */
+/**
+ * HUNG_TASK: the kernel reported a task blocked for more than N seconds (one finding per task
+ * name), classified by its stack: NFS, the ext4 journal, the XFS log, a thin pool, a block device,
+ * the cgroup freezer, or honestly unknown. Title and fixes follow the class.
+ */
 export const hungTaskRule: Rule = {
   codes: ['HUNG_TASK'],
   run(facts) {
@@ -29,6 +37,9 @@ export const hungTaskRule: Rule = {
       const pids = tasks.map((t) => String(t.pid));
       const reports = tasks.reduce((n, t) => n + t.occurrences, 0);
       const longest = Math.max(...tasks.map((t) => t.blockedSeconds));
+      const cls = dominantClass(tasks.map((t) => classifyFrames(t.frames)));
+      const nfs = cls === 'nfs' ? nfsContext(facts) : undefined;
+      const waitsOn = nfs?.servers.length ? `waiting on NFS server ${listSome(nfs.servers, 2)} (sunrpc)` : CLASS_LABEL[cls];
       findings.push({
         code: 'HUNG_TASK',
         severity: 'critical',
@@ -36,42 +47,27 @@ export const hungTaskRule: Rule = {
         title:
           `${name} (pid ${listSome(pids, 3)}) blocked for more than ${longest} s` +
           (frames.length ? ` in ${frames.join(' < ')}` : '') +
+          `, ${waitsOn}` +
           (reports > 1 ? ` (${reports} kernel reports)` : ''),
-        evidence: quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6),
-        fixes: fixesFor(first.frames),
-        data: { task: name, pids: pids.join(','), blocked_seconds: longest, reports, frames: first.frames.join(',') },
+        evidence: [...quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6), ...(nfs?.evidence ?? [])],
+        fixes: fixesFor(cls, facts, pids),
+        seen: seenOf(facts.clock, tasks.flatMap((t) => [...t.evidence.slice(0, 1), ...(t.lastLine ? [t.lastLine] : [])]), reports),
+        data: { task: name, pids: pids.join(','), blocked_seconds: longest, reports, frames: first.frames.join(','), io_class: cls },
       });
     }
     return findings;
   },
 };
 
-function fixesFor(frames: readonly string[]): Finding['fixes'] {
-  const xfs = frames.some((f) => f.startsWith('xfs_'));
-  const jbd2 = frames.some((f) => f.startsWith('jbd2_') || f.startsWith('ext4_'));
-  const fixes: Finding['fixes'] = [];
-  if (xfs) {
+function fixesFor(cls: BlockedIoClass, facts: Facts, pids: readonly string[]): Finding['fixes'] {
+  const fixes = blockedIoFixes(cls, facts, pids);
+  // Heavy writers fill a thin pool only where Docker writes through one.
+  if (storageDriverOf(facts)?.driver === 'devicemapper' && (cls === 'xfs' || cls === 'jbd2' || cls === 'dm-thin')) {
     fixes.push({
-      title: 'Stop XFS from retrying writes forever on a full devicemapper pool',
-      detail:
-        'When the thin pool runs out of space XFS gets ENOSPC and retries the I/O without end, which hangs dockerd. ' +
-        'Docker 1.12.6 added dm.xfs_nospace_max_retries; on older Docker, format the pool with ext4 instead and give it more room.',
-      commands: ['--storage-opt dm.xfs_nospace_max_retries=0', '--storage-opt dm.fs=ext4 --storage-opt dm.loopdatasize=300G --storage-opt dm.loopmetadatasize=50G'],
+      title: 'Move heavy writers (Redis AOF, databases) to a mounted volume instead of the container filesystem',
+      detail: 'Writes through devicemapper thin devices fill the pool; a volume on the host filesystem does not.',
+      commands: ['docker run -v /data/redis:/data ...'],
     });
   }
-  if (jbd2 || !xfs) {
-    fixes.push({
-      title: 'Find what the blocked I/O waits for: usually a full devicemapper thin pool or a failing disk',
-      detail:
-        'Tasks stuck in the journal (jbd2) or in fsync wait on a block device that no longer completes writes. ' +
-        'Check `docker info` Data Space Used/Available and the disk; free or grow the pool before restarting anything.',
-      commands: ['docker info | grep -i "space"', 'dmsetup status', 'dmesg | grep -iE "I/O error|no free space"'],
-    });
-  }
-  fixes.push({
-    title: 'Move heavy writers (Redis AOF, databases) to a mounted volume instead of the container filesystem',
-    detail: 'Writes through devicemapper thin devices are what filled the pool in the seed incidents.',
-    commands: ['docker run -v /data/redis:/data ...'],
-  });
   return fixes;
 }

@@ -1,3 +1,4 @@
+import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { listSome, plural, quote } from './support.js';
@@ -29,6 +30,7 @@ export const kernelOomKillRule: Rule = {
             commands: ['dmesg | grep -A40 "invoked oom-killer"', 'docker stats --no-stream', 'ps aux --sort=-rss | head'],
           },
         ],
+        seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: { kills: kills.length, ...(mem ? { mem_total_kb: mem } : {}) },
       },
     ];

@@ -26,3 +26,9 @@ export function listSome(items: readonly string[], max = 5): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** Items reordered so that the first one for each of `names` (in that order) leads, then the rest as they were. */
+export function byNamedFirst<T>(items: readonly T[], names: readonly string[], nameOf: (item: T) => string | undefined): T[] {
+  const lead = names.map((n) => items.find((i) => nameOf(i) === n)).filter((i): i is T => i !== undefined);
+  return [...lead, ...items.filter((i) => !lead.includes(i))];
+}

@@ -1,3 +1,4 @@
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { quote } from './support.js';
 
@@ -16,14 +17,15 @@ export const vethUnregisterLeakRule: Rule = {
           title: 'Upgrade the kernel: this is a kernel network-namespace refcount leak',
           detail:
             'While the kernel waits for the device, anything that touches network namespaces blocks: dockerd stops ' +
-            'answering, containers cannot be removed and `systemctl stop docker` hangs. The seed host was fixed by ' +
-            'upgrading the kernel to 4.14.5 or later (moby/moby#35068).',
+            'answering, containers cannot be removed and `systemctl stop docker` hangs. Kernels 4.14.5 and later carry ' +
+            'the fix for the common cause (moby/moby#35068).',
         },
         {
           title: 'Until then, reboot the host to clear the stuck device; killing dockerd will not release it',
           commands: ['systemctl reboot'],
         },
       ],
+      seen: seenOf(facts.clock, leak.lines, leak.occurrences),
       data: { device: leak.device, usage_count: leak.usageCount, occurrences: leak.occurrences },
     }));
   },

@@ -1,11 +1,11 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AccessRule } from '../../../config/index.js';
-import { decideAccess, type AccessDecision } from '../../../diagnosis/index.js';
-import { InputError, type DiagnosisView, type GroupResolver, type HostDirectory, type HostRef, type Notifier } from '../../../domain/index.js';
+import { decideAccess, hostsVisibleTo, type AccessDecision } from '../../../diagnosis/index.js';
+import { InputError, type Actor, type DiagnosisView, type ForecastRowView, type GroupResolver, type HostDirectory, type HostRef, type Notifier } from '../../../domain/index.js';
 import type { DiagnoseQueues, EnqueueOutcome, ZoneStatus } from '../../../queue/index.js';
 import { createAckFirstGate } from '../../ack-first.js';
-import { groupMention, mention } from '../../blocks/index.js';
+import { forecastTableText, groupMention, mention } from '../../blocks/index.js';
 import { userTextForError } from '../../error-handler.js';
 import { DIAG_USAGE, parseDiagCommand, type DiagCommand } from '../../parse-diag-command.js';
 import { AccessDeniedError } from '../../slack-errors.js';
@@ -24,7 +24,12 @@ export interface DiagCommandDeps {
   logger: Logger;
   /** Posts the parent message before queueing. @defaultValue a notifier over the listener's Web API client */
   notifier?: Notifier;
+  /** A host's forecasts from its capacity history (`/diag forecast`); absent: the bot has no sweeps to read. */
+  forecasts?: (host: string) => Promise<readonly ForecastRowView[]>;
 }
+
+/** Hosts one `/diag forecast tag:X` answers for: the answer is one ephemeral message. */
+export const FORECAST_MAX_HOSTS = 20;
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -79,13 +84,41 @@ function outcomeText(outcome: EnqueueOutcome, what: string, channel: string): st
 export function createDiagCommandHandler(deps: DiagCommandDeps) {
   const afterAcks = createAckFirstGate();
 
-  async function checkAccess(userId: string, hosts: readonly HostRef[]): Promise<void> {
-    if (!deps.access) return;
-    const actor = { userId, groups: await deps.groups.groupsOf(userId) };
+  async function actorOf(userId: string): Promise<Actor> {
+    return { userId, groups: deps.access ? await deps.groups.groupsOf(userId) : [] };
+  }
+
+  function checkAccess(actor: Actor, hosts: readonly HostRef[]): void {
     for (const host of hosts) {
       const decision = decideAccess(deps.access, actor, host);
       if (!decision.allowed) throw new AccessDeniedError(accessRefusalText(decision));
     }
+  }
+
+  /** Hosts, tags and zones named to this person (hints, status): only those the access rules let them diagnose. */
+  function visibleTo(actor: Actor): ((host: HostRef) => boolean) | undefined {
+    return deps.access ? hostsVisibleTo(deps.access, actor) : undefined;
+  }
+
+  function resolveHosts(cmd: DiagCommand, actor?: Actor): readonly HostRef[] {
+    const visible = actor ? visibleTo(actor) : undefined;
+    const options = visible ? { visible } : {};
+    if (cmd.kind === 'forecast') {
+      const hosts = deps.directory.resolve(cmd.target, options);
+      return cmd.target.startsWith('tag:') ? hosts : hosts.filter((h) => h.name === cmd.target).slice(0, 1);
+    }
+    if (cmd.kind !== 'host' && cmd.kind !== 'tag') return [];
+    return deps.directory.resolve(cmd.kind === 'tag' ? `tag:${cmd.tag}` : cmd.host, options);
+  }
+
+  function statusText(zones: readonly ZoneStatus[], actor: Actor): string {
+    const visible = visibleTo(actor);
+    if (!visible) return formatStatus(zones);
+    const seen = deps.directory.list().filter(visible);
+    const names = new Set(seen.map((h) => h.name));
+    const mine = new Set(seen.map((h) => h.zone));
+    if (!seen.length) return 'The access rules let you diagnose no host, so there is no queue to show.';
+    return formatStatus(zones.filter((z) => mine.has(z.zone)).map((z) => ({ ...z, running: z.running.filter((r) => names.has(r)) })));
   }
 
   function playbookOf(cmd: { playbook?: string }): string {
@@ -124,6 +157,24 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
     return outcome;
   }
 
+  /** The forecast table of each host (the first FORECAST_MAX_HOSTS of a tag), read from the capacity history. */
+  async function forecastAnswer(hosts: readonly HostRef[], log: Logger): Promise<string> {
+    const read = deps.forecasts;
+    if (!read) return 'No capacity sweeps are read by this bot (SICKBAY_SWEEPS_FILE is not set), so there is no forecast to show.';
+    const shown = hosts.slice(0, FORECAST_MAX_HOSTS);
+    const answered = await Promise.all(
+      shown.map(async (h) => {
+        try {
+          return { host: h.name, rows: await read(h.name) };
+        } catch (err) {
+          return { host: h.name, rows: [], error: userTextForError(err, log, { host: h.name }) };
+        }
+      }),
+    );
+    const more = hosts.length > shown.length ? `\n${hosts.length - shown.length} more hosts not shown: ask for them one by one.` : '';
+    return forecastTableText({ hosts: answered }) + more;
+  }
+
   return async function onDiag({ command, ack, respond, client }: Args): Promise<void> {
     const log = deps.logger.child({ user: command.user_id, channel: command.channel_id });
     let cmd: DiagCommand;
@@ -131,10 +182,11 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
     let playbook = deps.defaultPlaybook;
     try {
       cmd = parseDiagCommand(command.text);
-      if (cmd.kind === 'host' || cmd.kind === 'tag') {
-        playbook = playbookOf(cmd);
-        hosts = deps.directory.resolve(cmd.kind === 'tag' ? `tag:${cmd.tag}` : cmd.host);
-      }
+      if (cmd.kind === 'host' || cmd.kind === 'tag') playbook = playbookOf(cmd);
+      // Without access rules every name may be hinted at once, in the ack. With them, the hints
+      // wait for the person's groups (a Slack call, after the ack) so that they name only what
+      // this person may diagnose.
+      if (!deps.access) hosts = resolveHosts(cmd);
     } catch (err) {
       await ack(ephemeral(userTextForError(err, log, { text: command.text })));
       return;
@@ -146,12 +198,18 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
     await ack();
     await afterAcks();
     try {
+      const actor = await actorOf(command.user_id);
       if (cmd.kind === 'status') {
-        const zones = [...new Set(deps.directory.list().map((h) => h.zone))];
-        await respond(ephemeral(formatStatus(await deps.queues.status(zones))));
+        const zones = [...new Set(deps.directory.list().filter(visibleTo(actor) ?? (() => true)).map((h) => h.zone))];
+        await respond(ephemeral(statusText(await deps.queues.status(zones), actor)));
         return;
       }
-      await checkAccess(command.user_id, hosts);
+      if (deps.access) hosts = resolveHosts(cmd, actor);
+      checkAccess(actor, hosts);
+      if (cmd.kind === 'forecast') {
+        await respond(ephemeral(await forecastAnswer(hosts, log)));
+        return;
+      }
       const base = { playbook, requestedBy: command.user_id, channel: command.channel_id };
       if (cmd.kind === 'tag') {
         const outcome = await deps.queues.requestFleet({ ...base, tag: cmd.tag, hosts });

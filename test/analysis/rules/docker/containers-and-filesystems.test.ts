@@ -20,7 +20,7 @@ describe('filesystems', () => {
       ['FS_FULL', '/'],
       ['FS_HIGH', '/var/lib/docker'],
     ]);
-    expect(found[1]?.title).toContain("it holds Docker's data root /var/lib/docker");
+    expect(found[1]?.title).toContain("it holds Docker's default data root /var/lib/docker");
     expect(found[0]?.evidence).toEqual([{ spec: 'df', line: 2, text: '/dev/sda1      ext4    20000000 19200000    800000      96% /' }]);
   });
 });

@@ -144,10 +144,10 @@ describe('LOAD_EXTREME and D_STATE_PILEUP', () => {
       }),
     );
     expect(loadExtremeRule.run(base, ctx).map((f) => f.title)).toEqual(['load average 8 on 2 CPUs (4.0 per CPU, limit 4)']);
-    expect(dStatePileupRule.run(base, ctx).map((f) => f.title)).toEqual(['5 processes in uninterruptible sleep (D): redis-server ×5']);
+    expect(dStatePileupRule.run(base, ctx).map((f) => f.title)).toEqual(['5 processes in uninterruptible sleep (D), waiting on the ext4 journal (jbd2): redis-server ×5']);
     const stricter = { now: ctx.now, thresholds: resolveThresholds({ loadPerCpu: 5, dStateMinProcesses: 6 }) };
     const comm = buildFacts(bundleFromRecord({ ps: ['S   PID COMMAND', ...[1, 2, 3, 4, 5].map((i) => `D ${i} jbd2/dm-17-8`)].join('\n') }));
-    expect(dStatePileupRule.run(comm, ctx).map((f) => f.title)).toEqual(['5 processes in uninterruptible sleep (D): jbd2/dm-17-8 ×5']);
+    expect(dStatePileupRule.run(comm, ctx).map((f) => f.title)).toEqual(['5 processes in uninterruptible sleep (D), waiting on the ext4 journal (jbd2): jbd2/dm-17-8 ×5']);
     expect([...loadExtremeRule.run(base, stricter), ...dStatePileupRule.run(base, stricter)]).toEqual([]);
   });
 });

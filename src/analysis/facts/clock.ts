@@ -1,0 +1,129 @@
+import type { Bundle, Moment, Seen } from '../../domain/index.js';
+import type { LogLine } from '../parsers/log-line.js';
+import { parseLineTime, parseUptimeClock, parseUptimeSeconds, type LineTime } from '../parsers/log-time.js';
+
+/**
+ * The host's clock as the bundle shows it: when it was collected (meta.json), the host's UTC offset
+ * (an ISO zone in its logs, else `uptime`'s wall-clock time against the collection time) and when
+ * it booted (collection time less the uptime), which turns dmesg's seconds since boot into times.
+ */
+export interface HostClock {
+  collectedAt?: Date;
+  /** Minutes east of UTC; undefined when nothing in the bundle tells (times are then read as UTC). */
+  offsetMinutes?: number;
+  bootAt?: Date;
+}
+
+const LOG_SPECS = ['journal_docker', 'messages', 'dmesg'] as const;
+
+export function buildClock(bundle: Bundle): HostClock {
+  const clock: HostClock = {};
+  const collected = bundle.meta.collected_at ? Date.parse(bundle.meta.collected_at) : NaN;
+  if (Number.isFinite(collected)) clock.collectedAt = new Date(collected);
+  const uptime = bundle.files.get('uptime');
+  const offset = zoneOfLogs(bundle) ?? (uptime && clock.collectedAt ? offsetFromUptime(uptime, clock.collectedAt) : undefined);
+  if (offset !== undefined) clock.offsetMinutes = offset;
+  const up = uptime === undefined ? undefined : parseUptimeSeconds(uptime);
+  if (up !== undefined && clock.collectedAt) clock.bootAt = new Date(clock.collectedAt.getTime() - up * 1000);
+  return clock;
+}
+
+/** The first ISO 8601 zone in the host's own logs (journalctl -o short-iso, rsyslog's RFC 3339). */
+function zoneOfLogs(bundle: Bundle): number | undefined {
+  for (const spec of LOG_SPECS) {
+    const text = bundle.files.get(spec);
+    if (!text) continue;
+    for (const line of text.split('\n', 200)) {
+      const t = parseLineTime(line);
+      if (t?.kind === 'instant' && t.format === 'iso') return t.offsetMinutes;
+    }
+  }
+  return undefined;
+}
+
+/** `uptime` ran as the bundle was collected: its wall-clock time less the UTC time, to the quarter hour. */
+function offsetFromUptime(text: string, collectedAt: Date): number | undefined {
+  const local = parseUptimeClock(text);
+  if (local === undefined) return undefined;
+  const utc = collectedAt.getUTCHours() * 3600 + collectedAt.getUTCMinutes() * 60 + collectedAt.getUTCSeconds();
+  let diff = local - utc;
+  if (diff > 14 * 3600) diff -= 86_400;
+  if (diff < -12 * 3600) diff += 86_400;
+  return Math.round(diff / 900) * 15;
+}
+
+export type ClockKind = NonNullable<Seen['clock']>;
+
+/** The UTC instant of a log line, and which clock said so; undefined when the line has no placeable time. */
+export function lineInstant(line: LogLine, clock: HostClock): { ms: number; clock: ClockKind } | undefined {
+  const t = parseLineTime(line.text);
+  if (!t) return undefined;
+  const ms = instantOf(t, clock);
+  if (ms === undefined) return undefined;
+  return { ms, clock: clockKind(t, line) };
+}
+
+function clockKind(t: LineTime, line: LogLine): ClockKind {
+  if (t.kind === 'boot') return 'dmesg-uptime';
+  if (t.format === 'dmesg-T') return 'dmesg-T';
+  if (t.format === 'docker') return 'docker';
+  return line.spec === 'journal_docker' ? 'journal' : 'syslog';
+}
+
+function instantOf(t: LineTime, clock: HostClock): number | undefined {
+  if (t.kind === 'instant') return t.ms;
+  if (t.kind === 'boot') return clock.bootAt ? clock.bootAt.getTime() + t.seconds * 1000 : undefined;
+  const offset = (clock.offsetMinutes ?? 0) * 60_000;
+  const at = (year: number): number => Date.UTC(year, t.month - 1, t.day, t.hour, t.minute, t.second) - offset;
+  if (t.year !== undefined) return at(t.year);
+  // syslog writes no year: the collection's year, or the one before for a December line read in January.
+  if (!clock.collectedAt) return undefined;
+  const year = new Date(clock.collectedAt.getTime() + offset).getUTCFullYear();
+  const guess = at(year);
+  return guess > clock.collectedAt.getTime() + 2 * 86_400_000 ? at(year - 1) : guess;
+}
+
+/** A moment in UTC and in the host's time; `ago` against the collection time when it is known. */
+export function momentOf(ms: number, clock: HostClock): Moment {
+  const utc = new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+  const offset = clock.offsetMinutes;
+  const local = new Date(ms + (offset ?? 0) * 60_000).toISOString().slice(0, 19).replace('T', ' ');
+  const host = offset === undefined ? `${local} (host offset unknown, read as UTC)` : `${local} ${offsetText(offset)}`;
+  return { utc, host, ...(clock.collectedAt ? { ago_seconds: Math.round((clock.collectedAt.getTime() - ms) / 1000) } : {}) };
+}
+
+function offsetText(minutes: number): string {
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/**
+ * When a finding's events happened: one line per event (its first line), or Docker's RFC 3339
+ * times (docker inspect's FinishedAt). `count` defaults to the number of events given.
+ */
+export function seenOf(clock: HostClock, events: readonly (LogLine | string)[], count = events.length): Seen {
+  const times: { ms: number; clock: ClockKind }[] = [];
+  for (const e of events) {
+    if (typeof e === 'string') {
+      const ms = Date.parse(e);
+      // Docker writes 0001-01-01T00:00:00Z for "never".
+      if (Number.isFinite(ms) && ms > 0) times.push({ ms, clock: 'docker' });
+    } else {
+      const at = lineInstant(e, clock);
+      if (at) times.push(at);
+    }
+  }
+  const seen: Seen = { count };
+  if (times.length === 0) return seen;
+  const sorted = [...times].sort((a, b) => a.ms - b.ms);
+  const first = sorted[0] as (typeof sorted)[number];
+  const last = sorted[sorted.length - 1] as (typeof sorted)[number];
+  seen.first = momentOf(first.ms, clock);
+  seen.last = momentOf(last.ms, clock);
+  seen.clock = last.clock;
+  if (clock.collectedAt) {
+    const end = clock.collectedAt.getTime();
+    seen.last_hour = sorted.filter((t) => t.ms <= end && end - t.ms <= 3_600_000).length;
+  }
+  return seen;
+}

@@ -1,0 +1,146 @@
+import type { Evidence, Fix } from '../../../domain/index.js';
+import { toEvidence, type Facts } from '../../facts/index.js';
+import { storageDriverOf } from '../docker/docker-context.js';
+
+/**
+ * What blocked I/O waits for, read from the kernel stack of a hung task (or the wait channel of a
+ * D-state process): an NFS server (sunrpc), the ext4 journal (jbd2), the XFS log, a devicemapper
+ * thin pool, a plain block device or multipath path, the cgroup freezer, or nothing the stack says.
+ */
+export type BlockedIoClass = 'nfs' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'unknown';
+
+/** Most telling first: an NFS wait under ext4 code is still NFS; a freezer wait is never I/O. */
+const CLASS_FRAMES: readonly [BlockedIoClass, RegExp][] = [
+  ['freezer', /^(?:__refrigerator|refrigerator|freezer_\w+|do_freezer_trap|try_to_freeze\w*)$/],
+  ['nfs', /^(?:rpc_\w+|__rpc_\w+|nfs_\w+|nfs[34]_\w+|nfs[34]?_?file_\w+|xprt_\w+|call_\w*transmit\w*)$/],
+  ['dm-thin', /^(?:dm_thin_\w+|thin_\w+|pool_\w+|dm_pool_\w+|process_\w*prepared\w*|alloc_data_block)$/],
+  ['xfs', /^(?:xfs\w*|_xfs_\w+|xlog_\w+|xfsaild\w*)$/],
+  ['jbd2', /^(?:jbd2\w*|__jbd2_\w+|ext4_\w+|ext3_\w+|start_this_handle|journal_\w+|log_wait_commit)$/],
+  ['block', /^(?:blk_\w+|blkdev_\w+|submit_bio\w*|bio_\w+|generic_make_request|dm_mpath\w*|multipath_\w+|scsi_\w+|io_schedule\w*|wait_on_page_bit\w*|__lock_page\w*|wait_on_page_writeback|__filemap_fdatawait\w*|filemap_\w*wait\w*)$/],
+];
+
+/** The class of one stack (frames innermost first) or of one wait channel. */
+export function classifyFrames(frames: readonly string[]): BlockedIoClass {
+  // nfsd serves NFS: its frames (nfsd4_*, svc_process) say nothing about a server this host waits for.
+  const serving = frames.some((f) => /^(?:nfsd\w*|svc_\w+)$/.test(f));
+  for (const [cls, re] of CLASS_FRAMES) if (!(serving && cls === 'nfs') && frames.some((f) => re.test(f))) return cls;
+  return 'unknown';
+}
+
+/** The class most of them share; 'unknown' only when none says more. */
+export function dominantClass(classes: readonly BlockedIoClass[]): BlockedIoClass {
+  const counts = new Map<BlockedIoClass, number>();
+  for (const c of classes) if (c !== 'unknown') counts.set(c, (counts.get(c) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown';
+}
+
+/** What the class says in a title. */
+export const CLASS_LABEL: Readonly<Record<BlockedIoClass, string>> = {
+  nfs: 'waiting on an NFS server (sunrpc)',
+  jbd2: 'waiting on the ext4 journal (jbd2)',
+  xfs: 'waiting on XFS (its log or writeback)',
+  'dm-thin': 'waiting on a devicemapper thin pool',
+  block: 'waiting on a block device',
+  freezer: 'frozen by the cgroup freezer',
+  unknown: 'waiting on something the kernel stack does not name',
+};
+
+/** The NFS servers the kernel says stopped answering (and have not come back since), with their mounts from df. */
+export function nfsContext(facts: Facts): { servers: string[]; mounts: { mount: string; source: string }[]; evidence: Evidence[] } {
+  const latest = new Map<string, (typeof facts.kernel.nfsServers)[number]>();
+  for (const e of facts.kernel.nfsServers) latest.set(e.server, e);
+  const down = [...latest.values()].filter((e) => !e.responding);
+  const servers = down.map((e) => e.server);
+  const mounts = facts.disks.filesystems
+    .filter((fs) => (fs.type?.startsWith('nfs') ?? false) || servers.some((s) => fs.source.startsWith(`${s}:`)))
+    .map((fs) => ({ mount: fs.mount, source: fs.source }));
+  return { servers, mounts, evidence: down.slice(0, 3).map((e) => toEvidence(e.line)) };
+}
+
+export const RESTART_DOCKER = 'systemctl restart docker';
+
+/**
+ * The fixes for blocked I/O of one class. Each names what it waits for and what to do about it;
+ * the devicemapper advice only where Docker's storage driver is devicemapper.
+ */
+export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly string[]): Fix[] {
+  const devicemapper = storageDriverOf(facts)?.driver === 'devicemapper';
+  const stack = pids[0] ? `cat /proc/${pids[0]}/stack` : 'cat /proc/<pid>/stack';
+  switch (cls) {
+    case 'nfs': {
+      const nfs = nfsContext(facts);
+      const where = nfs.mounts.length ? ` (${nfs.mounts.map((m) => `${m.mount} from ${m.source}`).join(', ')})` : nfs.servers.length ? ` (server ${nfs.servers.join(', ')})` : '';
+      return [
+        {
+          title: `Bring the NFS server back or make the mount give up${where}`,
+          detail:
+            'The tasks wait in sunrpc for an NFS server that does not answer. On a `hard` mount (the default) they wait for ever and cannot be killed; ' +
+            'they resume when the server does. Check the server and the network to it. For mounts that may fail, use `soft` with a bounded `timeo`/`retrans` ' +
+            'so that I/O errors out instead of hanging. Restarting dockerd will not help: its tasks stay blocked in the kernel.',
+          commands: ['grep -w nfs /proc/mounts', ...nfs.servers.slice(0, 2).map((s) => `rpcinfo -t ${s} nfs`), 'mount -o remount,soft,timeo=100,retrans=3 <mount>', 'umount -f -l <mount>'],
+        },
+      ];
+    }
+    case 'jbd2':
+      return [
+        {
+          title: 'The ext4 journal cannot commit: find the device under it that no longer completes writes',
+          detail:
+            'Tasks wait for the jbd2 journal, which waits for its block device. ' +
+            (devicemapper ? "Docker's storage driver is devicemapper: a full thin pool stops every write, check its Data Space Available. " : '') +
+            'Check the disk or volume and the kernel log for I/O errors before restarting anything.',
+          commands: [stack, 'iostat -x 5 2', 'dmesg | grep -iE "I/O error|jbd2"', ...(devicemapper ? ['docker info | grep -i "space"', 'dmsetup status'] : [])],
+        },
+      ];
+    case 'xfs':
+      return devicemapper
+        ? [
+            {
+              title: 'Stop XFS from retrying writes for ever on a full devicemapper pool',
+              detail:
+                'When the thin pool runs out of space XFS gets ENOSPC and retries the I/O without end, which hangs dockerd. ' +
+                'Docker 1.12.6 added dm.xfs_nospace_max_retries; on older Docker, format the pool with ext4 instead and give it more room.',
+              commands: ['--storage-opt dm.xfs_nospace_max_retries=0', '--storage-opt dm.fs=ext4 --storage-opt dm.loopdatasize=300G --storage-opt dm.loopmetadatasize=50G'],
+            },
+          ]
+        : [
+            {
+              title: 'The XFS log cannot be written: find the device under it that no longer completes writes',
+              detail: 'Tasks wait for the XFS log (xlog), which waits for its block device. Check the disk or volume and the kernel log for I/O errors.',
+              commands: [stack, 'iostat -x 5 2', 'dmesg | grep -iE "I/O error|xfs"'],
+            },
+          ];
+    case 'dm-thin':
+      return [
+        {
+          title: 'Free or grow the devicemapper thin pool the writes wait for',
+          detail: 'A thin pool out of data or metadata space queues (or fails) every write to its thin devices.',
+          commands: ['dmsetup status', 'lvs -a', ...(devicemapper ? ['docker info | grep -i "space"'] : [])],
+        },
+      ];
+    case 'block':
+      return [
+        {
+          title: 'A block device (or a multipath path) does not complete I/O: check the disk and its paths',
+          detail: 'The tasks wait in the block layer. A dead path in multipath with queue_if_no_path, a failing disk or a stuck controller look like this.',
+          commands: [stack, 'multipath -ll', 'iostat -x 5 2', 'smartctl -a /dev/sdX'],
+        },
+      ];
+    case 'freezer':
+      return [
+        {
+          title: 'The tasks are frozen by the cgroup freezer: thaw their cgroup (a paused container)',
+          detail: 'Nothing waits for I/O: `docker pause` (or another freezer user) froze the cgroup. `docker unpause` or writing THAWED to its freezer.state resumes it.',
+          commands: ['docker ps --filter status=paused', 'docker unpause <container>'],
+        },
+      ];
+    case 'unknown':
+      return [
+        {
+          title: 'Read the blocked task\'s kernel stack to see what it waits for',
+          detail: 'The reported frames do not name a filesystem, NFS, the block layer or the freezer. The full stack and the wait channel usually do.',
+          commands: [stack, "ps -eo pid,stat,wchan:32,args | awk '$2 ~ /^D/'", 'dmesg | grep -A30 "blocked for more than"'],
+        },
+      ];
+  }
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analysis/index.js';
+import { buildClock, seenOf } from '../../src/analysis/facts/clock.js';
+import { parseLineTime, parseUptimeSeconds } from '../../src/analysis/parsers/log-time.js';
+import { bundleFromRecord } from '../../src/domain/index.js';
+
+const NOW = new Date('2026-11-21T00:00:00Z');
+
+describe('line times', () => {
+  it('reads every clock a log line carries', () => {
+    expect(parseLineTime('[3701835.390022] XFS (dm-8): Mounting V5 Filesystem')).toEqual({ kind: 'boot', seconds: 3701835.390022 });
+    expect(parseLineTime('[Sat Aug 26 10:21:35 2017] INFO: task')).toMatchObject({ kind: 'wall', year: 2017, month: 8, day: 26, hour: 10, format: 'dmesg-T' });
+    expect(parseLineTime('[So Nov 15 16:05:41 2020] mysqld')).toMatchObject({ kind: 'wall', year: 2020, month: 11, day: 15 });
+    expect(parseLineTime('Aug 25 18:21:35 host kernel: x')).toMatchObject({ kind: 'wall', month: 8, day: 25, hour: 18, format: 'syslog' });
+    expect(parseLineTime('2017-08-25T18:21:35+0800 host dockerd[1]: x')).toEqual({ kind: 'instant', ms: Date.parse('2017-08-25T10:21:35Z'), offsetMinutes: 480, format: 'iso' });
+    // dockerd's own RFC 3339 time wins over the syslog header's second
+    expect(parseLineTime('Jun  3 10:38:24 h dockerd[9]: time="2017-06-03T02:38:24.167Z" level=fatal msg=EOF')).toMatchObject({ kind: 'instant', ms: Date.parse('2017-06-03T02:38:24.167Z'), format: 'docker' });
+    expect(parseLineTime('no time here')).toBeUndefined();
+  });
+
+  it('reads the uptime of /proc/uptime and of uptime', () => {
+    expect(parseUptimeSeconds('5729465.12 11212.34\n')).toBe(5729465.12);
+    expect(parseUptimeSeconds(' 18:40:12 up 66 days,  3:27,  1 user,  load average: 2.31, 2.12, 2.05')).toBe(66 * 86400 + 3 * 3600 + 27 * 60);
+    expect(parseUptimeSeconds(' 10:01:02 up 5 min,  0 users,  load average: 0.1, 0.2, 0.3')).toBe(300);
+  });
+});
+
+describe('the host clock', () => {
+  const bundle = bundleFromRecord(
+    { uptime: ' 18:40:12 up 1 day,  2:00,  1 user,  load average: 0.1, 0.1, 0.1\n' },
+    { host: 'h', collected_at: '2017-08-25T10:40:12Z' },
+  );
+  const clock = buildClock(bundle);
+
+  it("takes the host's offset from uptime and its boot time from the uptime", () => {
+    expect(clock.offsetMinutes).toBe(480);
+    expect(clock.bootAt?.toISOString()).toBe('2017-08-24T08:40:12.000Z');
+  });
+
+  it('places dmesg seconds, syslog and dmesg -T lines on one UTC axis, with ago and the last hour', () => {
+    const seen = seenOf(clock, [
+      { spec: 'dmesg', line: 1, text: '[3600.5] Memory cgroup out of memory: Kill process 1 (java)' },
+      { spec: 'messages', line: 2, text: 'Aug 25 18:20:12 h kernel: Memory cgroup out of memory: Kill process 2 (java)' },
+    ]);
+    expect(seen).toMatchObject({
+      count: 2,
+      first: { utc: '2017-08-24T09:40:12.500Z', host: '2017-08-24 17:40:12 +08:00' },
+      last: { utc: '2017-08-25T10:20:12Z', host: '2017-08-25 18:20:12 +08:00', ago_seconds: 1200 },
+      last_hour: 1,
+      clock: 'syslog',
+    });
+  });
+});
+
+describe('earlier on this host', () => {
+  const oomFor = (id: string) =>
+    [
+      `Aug 22 10:00:00 h kernel: Task in /docker/${id} killed as a result of limit of /docker/${id}`,
+      'Aug 22 10:00:00 h kernel: memory: usage 32768kB, limit 32768kB, failcnt 5',
+      'Aug 22 10:00:00 h kernel: Memory cgroup out of memory: Kill process 4242 (java) score 1000 or sacrifice child',
+    ].join('\n');
+  const id = 'bb8efa844fd039b8d6be4235fb503abe6a818c073ab6e71019bcae6bf5ecf302';
+
+  it('puts an OOM kill from days before collection under earlier, never as the root cause', () => {
+    const report = analyze(bundleFromRecord({ messages: oomFor(id) }, { host: 'h', collected_at: '2017-08-25T10:40:12Z' }), { now: NOW });
+    const oom = report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED');
+    expect(oom?.earlier).toMatch(/^last seen 3 days before collection, outside the 24 h window$/);
+    expect(report.root_cause).toBeNull();
+  });
+
+  it('follows a configured window', () => {
+    const report = analyze(bundleFromRecord({ messages: oomFor(id) }, { host: 'h', collected_at: '2017-08-25T10:40:12Z' }), { now: NOW, thresholds: { eventWindowHours: 96 } });
+    expect(report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.earlier).toBeUndefined();
+    expect(report.root_cause?.code).toBe('CONTAINER_OOM_KILLED');
+  });
+
+  it('puts a kill of a container docker ps no longer lists under earlier', () => {
+    const ps = 'CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES\n0123456789ab   busybox   "sh"   1 h ago   Up 1 h      other\n';
+    const report = analyze(bundleFromRecord({ messages: oomFor(id), docker_ps: ps }, { host: 'h', collected_at: '2017-08-22T10:10:00Z' }), { now: NOW });
+    expect(report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.earlier).toBe('the container no longer exists');
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../../../src/analysis/index.js';
+import { classifyFrames } from '../../../../src/analysis/rules/kernel/blocked-io.js';
+import { remediationsFor } from '../../../../src/remediation/plan-from-playbook.js';
+import { loadPlaybooks } from '../../../../src/playbooks/index.js';
+import { bundleFromRecord } from '../../../../src/domain/index.js';
+
+const NOW = new Date('2026-11-21T00:00:00Z');
+
+describe('blocked I/O by its kernel stack', () => {
+  // Frame names as the kernel prints them in hung-task traces of public reports: NFS clients
+  // (raspberrypi/linux#2482: nfs_file_fsync), jbd2 (logrotate#232), XFS (nixpkgs#144787), nfsd (openzfs/zfs#2828).
+  it.each([
+    [['rpc_wait_bit_killable', '__rpc_execute', 'rpc_run_task', 'nfs4_call_sync_sequence'], 'nfs'],
+    [['io_schedule', 'wait_on_page_bit', '__filemap_fdatawait_range', 'filemap_write_and_wait_range', 'nfs_file_fsync'], 'nfs'],
+    [['jbd2_log_wait_commit', 'jbd2_complete_transaction', 'ext4_sync_file'], 'jbd2'],
+    [['__wait_for_common', 'flush_work', 'xlog_cil_force_lsn'], 'xfs'],
+    [['dm_thin_find_block', 'thin_map'], 'dm-thin'],
+    [['io_schedule', 'blk_mq_get_tag', 'submit_bio'], 'block'],
+    [['__refrigerator', 'get_signal'], 'freezer'],
+    [['__mutex_lock_slowpath', 'mutex_lock', 'nfs4_lock_state', 'nfsd4_renew', 'svc_process'], 'unknown'],
+    [['__flush_work', 'rollback_registered_many', 'unregister_netdevice_many'], 'unknown'],
+    [[], 'unknown'],
+  ])('%j is %s', (frames, cls) => {
+    expect(classifyFrames(frames)).toBe(cls);
+  });
+
+  // Kernel message formats: hung_task.c ("INFO: task %s:%d blocked for more than %ld seconds."),
+  // fs/nfs ("nfs: server %s not responding, still trying"), df -PT.
+  const nfsHost = bundleFromRecord(
+    {
+      dmesg: [
+        '[ 6066.656127] nfs: server files.example.org not responding, still trying',
+        '[ 6120.052092] INFO: task dockerd:2138 blocked for more than 120 seconds.',
+        '[ 6120.052228] Call Trace:',
+        '[ 6120.052258]  [<ffffffff81531ddf>] schedule+0x2f/0x70',
+        '[ 6120.052259]  [<ffffffff8153483a>] rpc_wait_bit_killable+0x24/0xb0 [sunrpc]',
+        '[ 6120.052260]  [<ffffffff8153483b>] __rpc_execute+0x1ab/0x430 [sunrpc]',
+        '[ 6120.052261]  [<ffffffff8153483c>] nfs4_proc_getattr+0x70/0x90 [nfsv4]',
+        '',
+      ].join('\n'),
+      df: 'Filesystem Type 1024-blocks Used Available Capacity Mounted on\nfiles.example.org:/export nfs4 1000000 10 999990 1% /mnt/shared\n',
+      ps: '  PID STAT ELAPSED WCHAN                            COMMAND\n 2138 Dsl     900 rpc_wait_bit_killable            /usr/bin/dockerd -H fd://\n',
+    },
+    { host: 'h', steps: { docker_info: { exit: null, timed_out: true, duration_ms: 10000 }, docker_ps: { exit: null, timed_out: true, duration_ms: 10000 } } },
+  );
+
+  it('names the NFS server and mount, the soft/timeo options, and that restarting dockerd will not help', () => {
+    const report = analyze(nfsHost, { now: NOW });
+    const hung = report.findings.find((f) => f.code === 'HUNG_TASK');
+    expect(hung?.title).toContain('waiting on NFS server files.example.org (sunrpc)');
+    const fix = hung?.fixes.map((f) => `${f.title} ${f.detail ?? ''}`).join(' ') ?? '';
+    expect(fix).toContain('/mnt/shared from files.example.org:/export');
+    expect(fix).toMatch(/soft.*timeo/);
+    expect(fix).toContain('Restarting dockerd will not help');
+    expect(fix).not.toMatch(/thin pool|Redis|devicemapper/);
+    const daemon = report.findings.find((f) => f.code === 'DOCKERD_UNRESPONSIVE');
+    expect(daemon?.title).toContain('blocked in the kernel');
+    expect(daemon?.fixes.flatMap((f) => f.commands ?? [])).not.toContain('systemctl restart docker');
+    expect(daemon?.will_not_help).toEqual(['systemctl restart docker']);
+  });
+
+  it('offers no restart of a daemon its own finding says is stuck in the kernel', async () => {
+    const playbooks = await loadPlaybooks(new URL('../../../../playbooks/', import.meta.url).pathname);
+    const daemon = analyze(nfsHost, { now: NOW }).findings.find((f) => f.code === 'DOCKERD_UNRESPONSIVE');
+    if (!daemon) throw new Error('no DOCKERD_UNRESPONSIVE');
+    expect(remediationsFor(daemon, playbooks).map((o) => o.remediation.id)).not.toContain('restart_docker');
+    const { will_not_help: _, ...plain } = daemon;
+    expect(remediationsFor(plain, playbooks).map((o) => o.remediation.id)).toContain('restart_docker');
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analysis/index.js';
+import { readBundle } from '../../src/bundles/index.js';
+import { groupFindings, type Finding } from '../../src/domain/index.js';
+import { renderTerminal } from '../../src/report/index.js';
+import { blocks } from '../../src/slack/index.js';
+import { INCIDENTS_DIR } from '../helpers/fixtures.js';
+
+const NOW = new Date('2026-11-21T00:00:00Z');
+
+const oom = (id: string, earlier?: string): Finding => ({
+  code: 'CONTAINER_OOM_KILLED',
+  severity: 'critical',
+  subject: id,
+  title: `java (pid 1) in container ${id} killed by the memory cgroup`,
+  evidence: [{ spec: 'dmesg', text: `Task in /docker/${id} killed` }],
+  fixes: [
+    { title: 'Cap the heap', commands: [`-Xmx3072m`] },
+    { title: 'Restart it', commands: [`docker restart ${id}`] },
+  ],
+  seen: { count: 1, last: { utc: '2017-08-25T10:21:54Z', host: '2017-08-25 18:21:54 +08:00', ago_seconds: 1098 } },
+  ...(earlier ? { earlier } : {}),
+});
+
+describe('one entry per finding code', () => {
+  it('groups the instances of a code, current apart from earlier, with each fix title once and every command', () => {
+    const groups = groupFindings([oom('aaaaaaaaaaaa'), oom('bbbbbbbbbbbb'), oom('cccccccccccc', 'the container no longer exists')]);
+    expect(groups.map((g) => [g.code, g.earlier, g.instances.length])).toEqual([
+      ['CONTAINER_OOM_KILLED', false, 2],
+      ['CONTAINER_OOM_KILLED', true, 1],
+    ]);
+    expect(groups[0]?.fixes).toEqual([
+      { title: 'Cap the heap', commands: ['-Xmx3072m'] },
+      { title: 'Restart it', commands: ['docker restart aaaaaaaaaaaa', 'docker restart bbbbbbbbbbbb'] },
+    ]);
+  });
+
+  it('renders one terminal block per code, with each instance and its time, and the fixes once', async () => {
+    const report = analyze(await readBundle(`${INCIDENTS_DIR}/mesos-java-oom-137`), { now: NOW });
+    const text = renderTerminal(report, { colour: false });
+    expect(text.match(/^CRIT CONTAINER_OOM_KILLED/gm)).toHaveLength(1);
+    expect(text.match(/^WARN JVM_HEAP_UNBOUNDED/gm)).toHaveLength(1);
+    expect(text).toContain('when: seen 2017-08-25 18:21:54 +08:00 (2017-08-25T10:21:54.102Z UTC, 18 min ago)');
+    const block = text.slice(text.indexOf('CRIT CONTAINER_OOM_KILLED'), text.indexOf('WARN STORAGE_DRIVER_RISK'));
+    for (const fix of new Set(report.findings.filter((f) => f.code === 'CONTAINER_OOM_KILLED').flatMap((f) => f.fixes.map((x) => x.title)))) {
+      expect(block.split(`fix: ${fix}`).length - 1, fix).toBe(1);
+    }
+  });
+
+  it('puts history under "Earlier on this host" in the terminal and in Slack, after the current problems', () => {
+    const report = { host: 'h', findings: [oom('aaaaaaaaaaaa'), oom('cccccccccccc', 'the container no longer exists')], root_cause: null };
+    const text = renderTerminal(report, { colour: false });
+    expect(text.indexOf('Earlier on this host')).toBeGreaterThan(text.indexOf('aaaaaaaaaaaa'));
+    expect(text.slice(text.indexOf('Earlier on this host'))).toContain('earlier: the container no longer exists');
+    const summary = JSON.stringify(blocks.reportBlocks(report));
+    expect(summary.indexOf('Earlier on this host')).toBeGreaterThan(summary.indexOf('aaaaaaaaaaaa'));
+    expect(summary.slice(summary.indexOf('Earlier on this host'))).toContain('cccccccccccc');
+  });
+
+  it('makes one Slack reply for all instances of a code, with every instance and the fixes once', () => {
+    const instances = [oom('aaaaaaaaaaaa'), oom('bbbbbbbbbbbb')];
+    const msg = blocks.findingMessage('h', instances[0] as Finding, [], instances);
+    const text = JSON.stringify(msg.blocks);
+    expect(text).toContain('2 instances');
+    expect(text).toContain('container aaaaaaaaaaaa');
+    expect(text).toContain('container bbbbbbbbbbbb');
+    expect(text.split('Cap the heap').length - 1).toBe(1);
+    expect(text).toContain('18 min ago');
+  });
+
+  it('names every independent problem with its own cause', () => {
+    const report = {
+      host: 'h',
+      findings: [oom('aaaaaaaaaaaa')],
+      root_cause: { code: 'DOCKERD_UNRESPONSIVE' as const, title: 'dockerd frozen', summary: 'a', explains: ['DOCKERD_UNRESPONSIVE' as const] },
+      problems: [
+        { code: 'DOCKERD_UNRESPONSIVE' as const, title: 'dockerd frozen', summary: 'a', explains: ['DOCKERD_UNRESPONSIVE' as const] },
+        { code: 'CONTAINER_OOM_KILLED' as const, title: 'java killed', summary: 'b', explains: ['CONTAINER_OOM_KILLED' as const] },
+      ],
+    };
+    expect(renderTerminal(report, { colour: false })).toMatch(/Root cause: dockerd frozen[\s\S]*Separate problem, its own cause: java killed/);
+    expect(JSON.stringify(blocks.reportBlocks(report))).toMatch(/Root cause:.*dockerd frozen.*Separate problem, its own cause:.*java killed/);
+  });
+});
