@@ -21,7 +21,10 @@ const METRICS_PORT = Number(required('SMOKE_METRICS_PORT'));
 const SECRET = 'smoke-signing-secret-0123456789'; // as in the script's .env
 const ONCALL = 'U0ONCALL';
 const APPROVER = 'U0APPROVER';
-const STUCK_HOST = 'mesos-container-stop-timeout';
+// A host whose finding is current (not only in the logs of long ago) and has a low-risk fix: the
+// OOM-killed container, restarted and then seen running. The lab replays old bundles, so a finding
+// known only from old log lines is shown under "Earlier", with no fix to offer.
+const FIX_HOST = 'mesos-java-oom-137';
 
 const standin = new SlackStandIn({ listen: '0.0.0.0', publicHost: required('SMOKE_GATEWAY'), port: Number(required('SMOKE_STANDIN_PORT')) });
 
@@ -125,10 +128,13 @@ describe('docker compose up, for real: a working, fixable system', () => {
 
   let thread: { parentTs: string; findingTs: string; offer: string };
   it('answers a signed /diag of a lab host over SSH with a thread of findings and a fix button', async () => {
-    const { summary, replies } = await diag(STUCK_HOST, 'C0SMOKE1');
+    const { summary } = await diag(FIX_HOST, 'C0SMOKE1');
     expect(textOf(summary)).toMatch(/: \d+ findings?|root cause/);
-    const finding = replies.find((r) => buttonsOf(r).some((b) => b.action_id.startsWith('remediation_offer_')));
-    expect(finding, `a finding with a fix button among: ${replies.map(textOf).join(' | ')}`).toBeDefined();
+    // the replies go up one by one after the summary: wait for the one with a fix
+    const replies = () => standin.ok('chat.postMessage').filter((c) => c.body.channel === 'C0SMOKE1' && c.body.thread_ts === summary.body.ts);
+    const withFix = (r: RecordedCall) => buttonsOf(r).some((b) => b.action_id.startsWith('remediation_offer_'));
+    const finding = await standin.waitFor(() => replies().find(withFix), 'a finding with a fix button').catch(() => undefined);
+    expect(finding, `a finding with a fix button among: ${replies().map(textOf).join(' | ')}`).toBeDefined();
     const offer = buttonsOf(finding as RecordedCall).find((b) => b.action_id.startsWith('remediation_offer_')) as Button;
     thread = { parentTs: String(summary.body.ts), findingTs: String(finding?.result?.ts), offer: `${offer.action_id}\n${offer.value}` };
   });
@@ -162,7 +168,7 @@ describe('docker compose up, for real: a working, fixable system', () => {
     compose('restart', 'lab');
     const worker = containers().find((c) => c.service === 'worker') as ContainerState;
     docker('restart', worker.name.replace(/^\//, ''));
-    const { summary } = await diag('mesos-java-oom-137', 'C0SMOKE2');
+    const { summary } = await diag('centos-global-oom-kill', 'C0SMOKE2');
     expect(textOf(summary)).toMatch(/: \d+ findings?|root cause/);
     await untilHealthy('after restarting the lab and a worker');
   });
