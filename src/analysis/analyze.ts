@@ -69,7 +69,7 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
  */
 function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): string | undefined {
   const ago = finding.seen?.last?.ago_seconds;
-  if (ago !== undefined && ago > thresholds.eventWindowHours * 3600) {
+  if (ago !== undefined && ago > thresholds.eventWindowHours * 3600 && !stillStuck(finding, facts)) {
     return `last seen ${agoText(ago)} before collection, outside the ${thresholds.eventWindowHours} h window`;
   }
   const container = finding.data?.['container_id'];
@@ -81,6 +81,17 @@ function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): str
     }
   }
   return undefined;
+}
+
+/**
+ * A container that failed to stop and is still listed is stuck now, however long ago dockerd gave
+ * up on it: its age says when it started, not that it is over.
+ */
+const PERSISTS_WHILE_LISTED: ReadonlySet<string> = new Set(['CONTAINER_STOP_TIMEOUT']);
+
+function stillStuck(finding: Finding, facts: Facts): boolean {
+  const container = finding.data?.['container_id'];
+  return PERSISTS_WHILE_LISTED.has(finding.code) && typeof container === 'string' && facts.docker.containersListed && findContainer(facts.docker.containers, container) !== undefined;
 }
 
 /** The docker_log_sizes step listed the container logs under the data root, one at least. */
