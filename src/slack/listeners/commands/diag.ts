@@ -111,14 +111,15 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
     return deps.directory.resolve(cmd.kind === 'tag' ? `tag:${cmd.tag}` : cmd.host, options);
   }
 
-  function statusText(zones: readonly ZoneStatus[], actor: Actor): string {
+  /** /diag status for this person: only the zones and running hosts the access rules let them diagnose. */
+  async function statusText(actor: Actor): Promise<string> {
     const visible = visibleTo(actor);
+    const seen = visible ? deps.directory.list().filter(visible) : deps.directory.list();
+    if (visible && !seen.length) return 'The access rules let you diagnose no host, so there is no queue to show.';
+    const zones = await deps.queues.status([...new Set(seen.map((h) => h.zone))]);
     if (!visible) return formatStatus(zones);
-    const seen = deps.directory.list().filter(visible);
     const names = new Set(seen.map((h) => h.name));
-    const mine = new Set(seen.map((h) => h.zone));
-    if (!seen.length) return 'The access rules let you diagnose no host, so there is no queue to show.';
-    return formatStatus(zones.filter((z) => mine.has(z.zone)).map((z) => ({ ...z, running: z.running.filter((r) => names.has(r)) })));
+    return formatStatus(zones.map((z) => ({ ...z, running: z.running.filter((r) => names.has(r)) })));
   }
 
   function playbookOf(cmd: { playbook?: string }): string {
@@ -200,8 +201,7 @@ export function createDiagCommandHandler(deps: DiagCommandDeps) {
     try {
       const actor = await actorOf(command.user_id);
       if (cmd.kind === 'status') {
-        const zones = [...new Set(deps.directory.list().filter(visibleTo(actor) ?? (() => true)).map((h) => h.zone))];
-        await respond(ephemeral(statusText(await deps.queues.status(zones), actor)));
+        await respond(ephemeral(await statusText(actor)));
         return;
       }
       if (deps.access) hosts = resolveHosts(cmd, actor);
