@@ -302,6 +302,23 @@ export function sickbayEnv(standin: SlackStandIn, options: { secret: string; red
   };
 }
 
+/**
+ * The environment of `sickbay intake` under test: the stand-in's Web API, a channel for the alert
+ * threads, a free port, quiet logs; `extra` adds the sources and settings a test is about.
+ */
+export function intakeEnv(standin: SlackStandIn, options: { redisUrl: string; prefix: string; channel: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: 'xoxb-0000-test-token',
+    SLACK_API_URL: standin.apiUrl,
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: options.prefix,
+    SICKBAY_ALERTS_CHANNEL: options.channel,
+    ALERT_PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
 export interface BlockActionClick {
   actionId: string;
   /** The button's value, as Slack sends it back (a test may tamper with it). */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIntake, type IntakeHandle } from '../../../src/app/intake.js';
 import { diagnoseQueueName } from '../../../src/queue/job-ids.js';
 import { deleteUnder, REDIS_URL, uniquePrefix } from '../../helpers/redis.js';
-import { SlackStandIn, type RecordedCall } from '../../helpers/slack-standin.js';
+import { intakeEnv, SlackStandIn, type RecordedCall } from '../../helpers/slack-standin.js';
 
 /**
  * The access file applies to alerts too: an alert-triggered diagnosis opens an SSH session as much
@@ -46,17 +46,7 @@ beforeAll(async () => {
   );
   await standin.start();
   intake = await startIntake({
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-0000-test-token',
-      SLACK_API_URL: standin.apiUrl,
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      SICKBAY_ALERTS_CHANNEL: CHANNEL,
-      SICKBAY_ACCESS_FILE: join(work, 'access.yml'),
-      ALERT_WEBHOOK_TOKEN: TOKEN,
-      ALERT_PORT: '0',
-      LOG_LEVEL: 'silent',
-    },
+    env: intakeEnv(standin, { redisUrl: REDIS_URL, prefix, channel: CHANNEL }, { SICKBAY_ACCESS_FILE: join(work, 'access.yml'), ALERT_WEBHOOK_TOKEN: TOKEN }),
     inventory: join(work, 'inventory.yml'),
     tickIntervalMs: 3_600_000,
   });

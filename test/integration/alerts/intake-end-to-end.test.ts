@@ -6,7 +6,7 @@ import { startIntake, type IntakeHandle } from '../../../src/app/intake.js';
 import { startLab, type Lab } from '../../../src/lab/index.js';
 import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
 import { deleteUnder, REDIS_URL, uniquePrefix } from '../../helpers/redis.js';
-import { SlackStandIn, type RecordedCall } from '../../helpers/slack-standin.js';
+import { intakeEnv, SlackStandIn, type RecordedCall } from '../../helpers/slack-standin.js';
 import { FakeMarathon } from '../../helpers/fake-marathon.js';
 import { fixtureJson, ManualClock, maxPerMinute } from '../../helpers/alerts.js';
 import { shortTimeoutPlaybooks, startLiveWorker } from '../../helpers/live-worker.js';
@@ -98,17 +98,7 @@ beforeAll(async () => {
   await standin.start();
   const marathonUrl = await marathon.listen();
   intake = await startIntake({
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-0000-test-token',
-      SLACK_API_URL: standin.apiUrl,
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      SICKBAY_ALERTS_CHANNEL: CHANNEL,
-      MARATHON_URL: marathonUrl,
-      ALERT_WEBHOOK_TOKEN: TOKEN,
-      ALERT_PORT: '0',
-      LOG_LEVEL: 'silent',
-    },
+    env: intakeEnv(standin, { redisUrl: REDIS_URL, prefix, channel: CHANNEL }, { MARATHON_URL: marathonUrl, ALERT_WEBHOOK_TOKEN: TOKEN }),
     inventory,
     clock,
     marathonBackoff: { initialMs: 20, maxMs: 200 },

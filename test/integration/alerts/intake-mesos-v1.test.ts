@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIntake, type IntakeHandle } from '../../../src/app/intake.js';
 import { deleteUnder, REDIS_URL, uniquePrefix } from '../../helpers/redis.js';
-import { SlackStandIn } from '../../helpers/slack-standin.js';
+import { intakeEnv, SlackStandIn } from '../../helpers/slack-standin.js';
 import { FakeMesosMaster } from '../../helpers/fake-mesos-master.js';
 import { fixtureJson, ManualClock, waitFor } from '../../helpers/alerts.js';
 
@@ -38,18 +38,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'sickbay-intake-mesos-v1-'));
   writeFileSync(join(work, 'inventory.yml'), 'hosts:\n  other-agent-01:\n    address: 127.0.0.1\n    port: 1\n');
   intake = await startIntake({
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-0000-test-token',
-      SLACK_API_URL: standin.apiUrl,
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      SICKBAY_ALERTS_CHANNEL: 'C0ALERTS',
-      MESOS_MASTER_URL: second.url,
-      ALERT_MARATHON_UI_URL: 'http://marathon.test.local:8080',
-      ALERT_MESOS_UI_URL: 'http://mesos.test.local:5050',
-      ALERT_PORT: '0',
-      LOG_LEVEL: 'info',
-    },
+    env: intakeEnv(standin, { redisUrl: REDIS_URL, prefix, channel: 'C0ALERTS' }, { MESOS_MASTER_URL: second.url, ALERT_MARATHON_UI_URL: 'http://marathon.test.local:8080', ALERT_MESOS_UI_URL: 'http://mesos.test.local:5050', LOG_LEVEL: 'info' }),
     inventory: join(work, 'inventory.yml'),
     // four minutes after the seed's failure: its failures are news, the snapshot's older one is history
     clock: new ManualClock(Date.parse('2017-08-25T10:25:00Z')),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIntake, type IntakeHandle } from '../../../src/app/intake.js';
 import { deleteUnder, REDIS_URL, uniquePrefix } from '../../helpers/redis.js';
-import { SlackStandIn } from '../../helpers/slack-standin.js';
+import { intakeEnv, SlackStandIn } from '../../helpers/slack-standin.js';
 import { fixtureText, ManualClock } from '../../helpers/alerts.js';
 
 const standin = new SlackStandIn();
@@ -28,17 +28,7 @@ beforeAll(async () => {
   // an inventory without the seed's agent: the intake must not connect to it
   writeFileSync(join(work, 'inventory.yml'), 'hosts:\n  other-agent-01:\n    address: 127.0.0.1\n    port: 1\n');
   intake = await startIntake({
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-0000-test-token',
-      SLACK_API_URL: standin.apiUrl,
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      SICKBAY_ALERTS_CHANNEL: 'C0ALERTS',
-      MESOS_MASTER_URL: `http://127.0.0.1:${(master.address() as AddressInfo).port}`,
-      MESOS_POLL_MS: '1000',
-      ALERT_PORT: '0',
-      LOG_LEVEL: 'silent',
-    },
+    env: intakeEnv(standin, { redisUrl: REDIS_URL, prefix, channel: 'C0ALERTS' }, { MESOS_MASTER_URL: `http://127.0.0.1:${(master.address() as AddressInfo).port}`, MESOS_POLL_MS: '1000' }),
     inventory: join(work, 'inventory.yml'),
     // four minutes after the seed's failure: the TASK_FAILED is news, the older one is history
     clock: new ManualClock(Date.parse('2017-08-25T10:25:00Z')),
