@@ -4,6 +4,7 @@ import type { HostRef, MessageRef } from '../domain/index.js';
 import { DIAGNOSE_JOB, diagnoseJobId, diagnoseQueueName, FLEET_JOB, FLEET_QUEUE, fleetJobId } from './job-ids.js';
 import { DiagnoseJobDataSchema, FleetJobDataSchema, type DiagnoseJobData, type FleetJobData } from './jobs.schema.js';
 import { QueueDownError } from './queue-errors.js';
+import { QueueSet } from './queue-set.js';
 
 export interface DiagnoseRequestInput {
   host: HostRef;
@@ -48,11 +49,12 @@ const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'wai
 
 /** The producer side of the diagnose queues: enqueue with join-on-duplicate, fleet runs, status. */
 export class DiagnoseQueues {
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: QueueSet;
   private flow: FlowProducer | undefined;
   private readonly jobOptions: JobsOptions;
 
   constructor(private readonly options: DiagnoseQueuesOptions) {
+    this.queues = new QueueSet(options);
     this.jobOptions = {
       attempts: options.attempts ?? 3,
       backoff: { type: 'exponential', delay: 2000 },
@@ -62,14 +64,7 @@ export class DiagnoseQueues {
   }
 
   queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = new Queue(name, { connection: this.options.connection, prefix: this.options.prefix });
-      // Errors surface on the calls that fail; the event only keeps Node from treating them as unhandled.
-      queue.on('error', () => undefined);
-      this.queues.set(name, queue);
-    }
-    return queue;
+    return this.queues.get(name);
   }
 
   /** Queues a diagnosis, or joins the one already queued or running for the same host and playbook. */
@@ -208,7 +203,7 @@ export class DiagnoseQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.queues.close();
     await this.flow?.close();
   }
 }

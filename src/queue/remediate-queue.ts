@@ -4,6 +4,7 @@ import { HostNameSchema, ZoneNameSchema } from '../domain/index.js';
 import { REQUEST_ID_PATTERN } from '../remediation/index.js';
 import { ChatIdSchema } from '../domain/index.js';
 import { MessageRefSchema } from './jobs.schema.js';
+import { QueueSet } from './queue-set.js';
 
 /** Approved remediations wait in their host's zone, for a worker that can reach the host. */
 export const REMEDIATE_QUEUE = 'remediate';
@@ -42,19 +43,15 @@ export interface RemediateQueueOptions {
 
 /** The producer side: the bot enqueues an approved request. */
 export class RemediateQueue {
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: QueueSet;
 
-  constructor(private readonly options: RemediateQueueOptions) {}
+  constructor(options: RemediateQueueOptions) {
+    this.queues = new QueueSet(options);
+  }
 
   /** The queue of one zone, made on first use. */
   queue(zone: string): Queue {
-    let queue = this.queues.get(zone);
-    if (!queue) {
-      queue = new Queue(remediateQueueName(zone), { connection: this.options.connection, prefix: this.options.prefix });
-      queue.on('error', () => undefined);
-      this.queues.set(zone, queue);
-    }
-    return queue;
+    return this.queues.get(remediateQueueName(zone));
   }
 
   /** Adds the job; a job with the request's id already there is left as it is (BullMQ adds nothing). */
@@ -68,7 +65,7 @@ export class RemediateQueue {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.queues.close();
   }
 }
 

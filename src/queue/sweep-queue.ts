@@ -2,6 +2,7 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { z } from 'zod';
 import { HostNameSchema, ZoneNameSchema, type HostDirectory, type HostRef } from '../domain/index.js';
 import { SweepSchema, type SweepsConfig } from '../sweeps/index.js';
+import { QueueSet } from './queue-set.js';
 
 /** Capacity sweeps wait in their hosts' zone, like diagnoses: a worker there can reach them. */
 export function sweepQueueName(zone: string): string {
@@ -40,18 +41,14 @@ export interface SweepSchedulerOptions {
  * scheduler, and one tick per cron time, however many run.
  */
 export class SweepScheduler {
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues: QueueSet;
 
-  constructor(private readonly options: SweepSchedulerOptions) {}
+  constructor(options: SweepSchedulerOptions) {
+    this.queues = new QueueSet(options);
+  }
 
   queue(zone: string): Queue {
-    let queue = this.queues.get(zone);
-    if (!queue) {
-      queue = new Queue(sweepQueueName(zone), { connection: this.options.connection, prefix: this.options.prefix });
-      queue.on('error', () => undefined);
-      this.queues.set(zone, queue);
-    }
-    return queue;
+    return this.queues.get(sweepQueueName(zone));
   }
 
   /**
@@ -104,7 +101,7 @@ export class SweepScheduler {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.queues.close();
   }
 }
 
