@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { HostRef, SshTarget } from '../domain/index.js';
-import { issuesFromZod, ownValue, parseYamlSource, type SourceIssue, type YamlSource } from '../playbooks/index.js';
+import { ownValue, parseSourceWith, readSourceText, type SourceFailure, type SourceIssue, type YamlSource } from '../playbooks/index.js';
 import { InventoryError } from './inventory-errors.js';
 import { InventorySchema, type HostEntry, type InventoryFile } from './inventory.schema.js';
 import { createHostDirectory, type InventoryDirectory } from './host-directory.js';
@@ -20,23 +19,16 @@ export const DEFAULT_KNOWN_HOSTS = '~/.ssh/known_hosts';
 
 /** Reads and checks an inventory.yml; throws InventoryError with every `file:line:col` problem. */
 export async function loadInventory(file: string, options: InventoryOptions = {}): Promise<InventoryDirectory> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new InventoryError(file, [{ file, line: 1, col: 1, path: '', message: `cannot be read (${code})` }], { cause: err });
-  }
-  return parseInventory(text, file, options);
+  return parseInventory(await readSourceText(file, inventoryFailure(file)), file, options);
+}
+
+function inventoryFailure(file: string): SourceFailure {
+  return (issues, options) => new InventoryError(file, issues, options);
 }
 
 /** Parses inventory text; relative key and known_hosts paths are taken from `file`'s directory. */
 export function parseInventory(text: string, file: string, options: InventoryOptions = {}): InventoryDirectory {
-  const source = parseYamlSource(text, file);
-  if (source.issues.length) throw new InventoryError(file, source.issues);
-  const parsed = InventorySchema.safeParse(source.value);
-  if (!parsed.success) throw new InventoryError(file, issuesFromZod(source, parsed.error, source.value));
-  const inventory = parsed.data;
+  const { source, value: inventory } = parseSourceWith(text, file, InventorySchema, inventoryFailure(file));
   const issues = checkReferences(inventory, source);
   if (issues.length) throw new InventoryError(file, issues);
   const expand = pathExpander(dirname(resolve(file)), options.homeDir ?? homedir());

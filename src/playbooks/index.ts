@@ -8,5 +8,5 @@ export { playbookJsonSchema } from './playbook-json-schema.js';
 export * from './playbook.schema.js';
 export { insideQuotes, placeholders, renderTemplate, shellQuote } from './template.js';
 export { DATA_ROOT_HEADER, expandSnippets, SHELL_SNIPPETS, snippetRefs, type SnippetRef } from './snippets.js';
-export { formatIssue, formatPath, parseYamlSource, issuesFromZod, type SourceIssue, type YamlSource, type YamlPath } from './yaml-source.js';
+export { formatIssue, formatPath, parseYamlSource, parseSourceWith, readSourceText, issuesFromZod, type SourceFailure, type SourceIssue, type YamlSource, type YamlPath } from './yaml-source.js';
 export { issuesMessage, SourceFileError } from './source-error.js';

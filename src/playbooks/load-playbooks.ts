@@ -1,9 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { lintPlaybook } from './lint-playbook.js';
 import { PlaybookError, playbookNotFound } from './playbook-errors.js';
 import { PlaybookSchema, type Playbook } from './playbook.schema.js';
-import { issuesFromZod, parseYamlSource, type SourceIssue } from './yaml-source.js';
+import { parseSourceWith, readSourceText, type SourceFailure, type SourceIssue } from './yaml-source.js';
 
 /** A playbook that passed the schema and the linter, with the file it came from. */
 export interface LoadedPlaybook {
@@ -17,16 +17,17 @@ export interface LoadedPlaybook {
  * Throws PlaybookError listing every problem found.
  */
 export function parsePlaybook(text: string, file: string, expectName?: string): Playbook {
-  const source = parseYamlSource(text, file);
-  if (source.issues.length) throw new PlaybookError(file, source.issues);
-  const parsed = PlaybookSchema.safeParse(source.value);
-  if (!parsed.success) throw new PlaybookError(file, issuesFromZod(source, parsed.error, source.value));
-  const issues: SourceIssue[] = lintPlaybook(parsed.data).map((p) => source.issueAt(p.path, p.message));
-  if (expectName !== undefined && parsed.data.name !== expectName) {
-    issues.unshift(source.issueAt(['name'], `name "${parsed.data.name}" must match the file name "${expectName}"`));
+  const { source, value: playbook } = parseSourceWith(text, file, PlaybookSchema, playbookFailure(file));
+  const issues: SourceIssue[] = lintPlaybook(playbook).map((p) => source.issueAt(p.path, p.message));
+  if (expectName !== undefined && playbook.name !== expectName) {
+    issues.unshift(source.issueAt(['name'], `name "${playbook.name}" must match the file name "${expectName}"`));
   }
   if (issues.length) throw new PlaybookError(file, issues);
-  return parsed.data;
+  return playbook;
+}
+
+function playbookFailure(file: string): SourceFailure {
+  return (issues, options) => new PlaybookError(file, issues, options);
 }
 
 export function isPlaybookFile(name: string): boolean {
@@ -34,12 +35,7 @@ export function isPlaybookFile(name: string): boolean {
 }
 
 export async function loadPlaybookFile(file: string): Promise<LoadedPlaybook> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new PlaybookError(file, [{ file, line: 1, col: 1, path: '', message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` }], { cause: err });
-  }
+  const text = await readSourceText(file, playbookFailure(file));
   return { file, playbook: parsePlaybook(text, file, basename(file, extname(file))) };
 }
 

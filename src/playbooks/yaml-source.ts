@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 
@@ -134,4 +135,25 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
     cur = (cur as Record<PropertyKey, unknown>)[key];
   }
   return cur;
+}
+
+/** Turns a file's issues into the error of the kind of file it is (PlaybookError, InventoryError, ...). */
+export type SourceFailure = (issues: SourceIssue[], options?: { cause?: unknown }) => Error;
+
+/** A YAML file's text; a file that cannot be read is one issue at 1:1, reported like any other. */
+export async function readSourceText(file: string, fail: SourceFailure): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw fail([{ file, line: 1, col: 1, path: '', message: `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` }], { cause: err });
+  }
+}
+
+/** YAML text checked against `schema`: the value and its source (for later issues at a path), or every problem with its line. */
+export function parseSourceWith<T>(text: string, file: string, schema: z.ZodType<T>, fail: SourceFailure): { source: YamlSource; value: T } {
+  const source = parseYamlSource(text, file);
+  if (source.issues.length) throw fail([...source.issues]);
+  const parsed = schema.safeParse(source.value);
+  if (!parsed.success) throw fail(issuesFromZod(source, parsed.error, source.value));
+  return { source, value: parsed.data };
 }

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { issuesFromZod, parseYamlSource, SourceFileError, type SourceIssue } from '../playbooks/index.js';
+import { parseSourceWith, readSourceText, SourceFileError, type SourceFailure, type SourceIssue } from '../playbooks/index.js';
 import { resolveSweeps, SweepsFileSchema, type SweepsConfig } from './sweeps.schema.js';
 
 /** A sweeps file that cannot be used; `issues` hold every `file:line:col: path: what` found. */
@@ -11,20 +10,13 @@ export class SweepsFileError extends SourceFileError {
 
 /** Reads and checks SICKBAY_SWEEPS_FILE; throws SweepsFileError with every problem and its line. */
 export async function loadSweeps(file: string): Promise<SweepsConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new SweepsFileError(file, [{ file, line: 1, col: 1, path: '', message: `cannot be read (${code})` }], { cause: err });
-  }
-  return parseSweeps(text, file);
+  return parseSweeps(await readSourceText(file, sweepsFailure(file)), file);
 }
 
 export function parseSweeps(text: string, file: string): SweepsConfig {
-  const source = parseYamlSource(text, file);
-  if (source.issues.length) throw new SweepsFileError(file, source.issues);
-  const parsed = SweepsFileSchema.safeParse(source.value);
-  if (!parsed.success) throw new SweepsFileError(file, issuesFromZod(source, parsed.error, source.value));
-  return resolveSweeps(parsed.data);
+  return resolveSweeps(parseSourceWith(text, file, SweepsFileSchema, sweepsFailure(file)).value);
+}
+
+function sweepsFailure(file: string): SourceFailure {
+  return (issues, options) => new SweepsFileError(file, issues, options);
 }
