@@ -6,6 +6,9 @@
 //     Goal < 60 s. Compared in the same run: the capacity playbook without the queue, and the
 //     baseline, the full docker-host playbook (what /diag collects) on the same 500 hosts, both at
 //     a concurrency of 100.
+//     The lab answers the shell sessions itself (each step line runs once per bundle, then replays
+//     with its recorded wait): 500 hosts' process start-ups on this machine's 2 cores would measure
+//     the lab, not the sweep; a real fleet has a CPU per host.
 //  B. Redis bytes per host per day: each distinct lab host's real resources (one sweep's samples),
 //     written for 2 days at a 15-minute cadence (96 samples a day, usage moving) through the
 //     history store; MEMORY USAGE of the open day (appended records) and of the closed day
@@ -42,7 +45,7 @@ const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
 
 const playbooks = await loadPlaybooks(join(root, 'playbooks'));
 const diagnoser = createDiagnoser({ playbooks, connect: (t) => createSshRunner(t), clock: systemClock });
-const lab = await startLabProcess({ cli, work, bundlesDir: incidents, hosts: N, durationScale: 1 });
+const lab = await startLabProcess({ cli, work, bundlesDir: incidents, hosts: N, durationScale: 1, sessionsInProcess: true });
 const directory = await loadInventory(lab.inventory);
 const hosts = directory.list();
 

@@ -3,11 +3,17 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Lab hosts replaying the bundles of `bundlesDir`; resolves once the inventory is written and the hosts are up. */
-export async function startLabProcess({ cli, work, bundlesDir, hosts, durationScale }) {
+/**
+ * Lab hosts replaying the bundles of `bundlesDir`; resolves once the inventory is written and the hosts are up.
+ * `sessionsInProcess`: the lab answers shell sessions itself (each step line runs once per bundle, then
+ * replays with its recorded wait), so that hundreds of hosts' process start-ups are not squeezed onto
+ * this machine's cores: a real fleet has a CPU per host.
+ */
+export async function startLabProcess({ cli, work, bundlesDir, hosts, durationScale, sessionsInProcess = false }) {
   const inventory = join(work, `inventory-${hosts ?? 'x'}-${Date.now()}.yml`);
   const args = [cli, 'lab', '--bundles', bundlesDir, '--write-inventory', inventory, '--duration-scale', String(durationScale)];
   if (hosts) args.push('--hosts', String(hosts));
+  if (sessionsInProcess) args.push('--sessions-in-process');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));

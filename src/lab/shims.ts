@@ -25,6 +25,13 @@ export const LAB_FIXES_ENV = 'SICKBAY_LAB_FIXES';
  * thin pool filling): a number in this file of its state directory, 0 when absent.
  */
 export const LAB_SERIES_INDEX_FILE = 'series-index';
+/**
+ * Record mode, for a lab that replays steps in process (driver-emulator.ts): a file where each shim
+ * appends `wait DELAY HANG` instead of waiting out DELAY (a hang still hangs, so that what the line
+ * does about it, such as an inner timeout, happens for real), and `fix` when it changed the host's
+ * state: one quick run gives a line's output and the wait to replay it with.
+ */
+export const LAB_WAITS_ENV = 'SICKBAY_LAB_WAITS';
 /** The marker file in a host's state directory that makes its fixes no-ops. */
 export const LAB_FIXES_NOOP_FILE = 'fixes-noop';
 
@@ -49,9 +56,14 @@ function header(): string {
 # wait_as SPEC: waits as SPEC did (its delay, or for ever when it hung) and sets $code to its exit code
 wait_as() {
   b=\${${LAB_BUNDLE_ENV}:?${LAB_BUNDLE_ENV} is not set: not a sickbay lab session}
-  if [ ! -f "$b/$1.step" ]; then echo "lab: $1 was not collected in this bundle" >&2; exit 1; fi
+  if [ ! -f "$b/$1.step" ]; then
+    [ -z "\${${LAB_WAITS_ENV}:-}" ] || echo "wait 0 0" >> "$${LAB_WAITS_ENV}"
+    echo "lab: $1 was not collected in this bundle" >&2; exit 1
+  fi
   read -r code delay hang < "$b/$1.step"
+  [ -z "\${${LAB_WAITS_ENV}:-}" ] || echo "wait $delay $hang" >> "$${LAB_WAITS_ENV}"
   if [ "$hang" = 1 ]; then exec ${sleep} 2147483647; fi
+  [ -z "\${${LAB_WAITS_ENV}:-}" ] || return 0
   [ "$delay" = 0 ] || ${sleep} "$delay"
 }
 # output_of SPEC: the file SPEC prints: its recorded output, or, when the bundle holds a series
@@ -103,6 +115,7 @@ removed() {
 # fix ACTION ARGS...: records each container id (docker rm -f / docker restart) and prints it
 fix() {
   action=$1; shift
+  if [ -n "\${${LAB_WAITS_ENV}:-}" ]; then echo fix >> "$${LAB_WAITS_ENV}"; fi
   s=\${${LAB_STATE_ENV}:-}
   noop=
   if [ "\${${LAB_FIXES_ENV}:-}" = noop ] || { [ -n "$s" ] && [ -e "$s/${LAB_FIXES_NOOP_FILE}" ]; }; then noop=1; fi

@@ -5,7 +5,10 @@ import { dirname, join, resolve } from 'node:path';
 import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import { stringify } from 'yaml';
 import { killProcessTree, processTree } from './kill-tree.js';
+import { parseDriverCommand } from '../ssh/shell-driver.js';
+import { serveDriverSession, type StepReplayer } from './driver-emulator.js';
 import { LabError } from './lab-errors.js';
+import { recordedSteps, type RecordedStepCache } from './recorded-steps.js';
 import { prepareReplay } from './prepare-replay.js';
 import { LAB_BUNDLE_ENV, LAB_FIXES_NOOP_FILE, LAB_SERIES_INDEX_FILE, LAB_STATE_ENV, replayPath, writeShims } from './shims.js';
 
@@ -35,6 +38,14 @@ export interface LabOptions {
    * @defaultValue free ports picked by the system
    */
   portBase?: number;
+  /**
+   * Answer sickbay's shell-session driver in this process instead of running it: each step line is
+   * run once per bundle through the shims (in record mode) and replayed to every other host with its
+   * recorded wait and no process. For fleets of hundreds of hosts on one small machine, where the
+   * hosts' process start-ups would otherwise be squeezed onto its cores; a channel per command still
+   * runs for real. @defaultValue false
+   */
+  sessionsInProcess?: boolean;
   /** The address every host listens on (an IP address; 0.0.0.0 for all). @defaultValue 127.0.0.1 */
   listen?: string;
   /**
@@ -77,6 +88,8 @@ export interface Lab {
   setFixesNoop(host: string, noop: boolean): Promise<void>;
   /** Moves the host to sample `index` of the series its bundle holds (`SPEC.series/`); past the end, the last. */
   setSeriesIndex(host: string, index: number): Promise<void>;
+  /** How many commands the lab has started as processes (with sessionsInProcess, a replayed line starts none). */
+  readonly processesStarted: number;
   /** Forgets every fix made on the host: removed containers are listed again. */
   resetState(host: string): Promise<void>;
   stop(): Promise<void>;
@@ -152,6 +165,8 @@ function labKeys(options: Pick<LabOptions, 'hostKey' | 'authorizedKeys'>): HostK
 interface LabLive {
   connections: Set<Connection>;
   children: Set<number>;
+  /** Commands started as processes so far (a channel each, or a line recorded for in-process replay). */
+  started: number;
 }
 
 /** Runs one exec request; returns what kills its process tree (a no-op once it has exited). */
@@ -160,6 +175,7 @@ function runExec(channel: ServerChannel, command: string, env: NodeJS.ProcessEnv
   const child = spawn('sh', ['-c', command], { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   let exited = false;
   const pid = child.pid;
+  live.started++;
   if (pid !== undefined) live.children.add(pid);
   // as sshd does: what the client sends is the command's stdin, and the client's EOF closes it
   // (a shell session's driver reads its requests there and treats EOF as the client leaving)
@@ -199,7 +215,7 @@ function runExec(channel: ServerChannel, command: string, env: NodeJS.ProcessEnv
 const HANG_UP_GRACE_MS = 3_000;
 
 /** Accepts the lab's client keys (checked by signature) and nothing else. */
-function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv, live: LabLive): void {
+function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv, live: LabLive, replayer: StepReplayer | undefined): void {
   live.connections.add(client);
   client.on('close', () => live.connections.delete(client));
   client.on('error', () => undefined);
@@ -222,7 +238,9 @@ function onConnection(client: Connection, keys: HostKeys, env: NodeJS.ProcessEnv
       const session = accept();
       let exec = { kill: () => undefined as void, hangUp: () => undefined as void };
       session.on('exec', (acceptExec, _reject, info) => {
-        exec = runExec(acceptExec(), info.command, env, live);
+        const driver = replayer && parseDriverCommand(info.command);
+        if (driver && replayer) serveDriverSession(acceptExec(), driver, replayer);
+        else exec = runExec(acceptExec(), info.command, env, live);
       });
       // the runner sends TERM then closes the channel on a local timeout: the whole tree dies at once
       session.on('signal', () => exec.kill());
@@ -285,7 +303,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
 
   const work = await mkdtemp(join(tmpdir(), 'sickbay-lab-'));
   const servers: Server[] = [];
-  const live: LabLive = { connections: new Set(), children: new Set() };
+  const live: LabLive = { connections: new Set(), children: new Set(), started: 0 };
   try {
     const shimDir = await writeShims(join(work, 'shims'));
     const replayDirs = new Map<string, string>();
@@ -304,6 +322,9 @@ export async function startLab(options: LabOptions): Promise<Lab> {
           });
     const hosts: LabHost[] = [];
     const stateDirs = new Map<string, string>();
+    const recorded: RecordedStepCache = new Map();
+    const scratchDir = join(work, 'scratch');
+    await mkdir(scratchDir);
     for (const { name, bundle } of plan) {
       const stateDir = join(work, 'state', name);
       await mkdir(stateDir, { recursive: true });
@@ -316,7 +337,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         HOME: work,
         LANG: 'C',
       };
-      const server = new Server({ hostKeys: [keys.hostPrivate] }, (client) => onConnection(client, keys, env, live));
+      const replayer = options.sessionsInProcess ? recordedSteps({ env, stateDir, scratchDir, cache: recorded, bundle, live }) : undefined;
+      const server = new Server({ hostKeys: [keys.hostPrivate] }, (client) => onConnection(client, keys, env, live, replayer));
       servers.push(server);
       hosts.push({ name, bundle, port: await listen(server, listenAddress, options.portBase === undefined ? 0 : options.portBase + hosts.length) });
     }
@@ -350,6 +372,9 @@ export async function startLab(options: LabOptions): Promise<Lab> {
         }
       },
       stateDir,
+      get processesStarted() {
+        return live.started;
+      },
       async setFixesNoop(host: string, noop: boolean) {
         const marker = join(stateDir(host), LAB_FIXES_NOOP_FILE);
         if (noop) await writeFile(marker, '');

@@ -129,6 +129,65 @@ export function killRequest(id: number): string {
 export const PING_REQUEST = 'P\n';
 export const QUIT_REQUEST = 'Q\n';
 
+/**
+ * The options `driverCommand` was built from, when `command` is exactly a driver command of this
+ * version (a lab host that answers the driver itself recognises it by this); otherwise undefined.
+ */
+export function parseDriverCommand(command: string): DriverOptions | undefined {
+  const match = /^exec sh -c 'umask 077; n=([0-9a-f]{16,64}); W=(\d+); /.exec(command);
+  if (!match) return undefined;
+  const options = { nonce: match[1] as string, watchdogSeconds: Number(match[2]) };
+  return command === driverCommand(options) ? options : undefined;
+}
+
+/** A request line as the driver reads it (see the header comment). */
+export type DriverRequest =
+  | { kind: 'run'; id: number; cap: number; sudo: boolean; line: string }
+  | { kind: 'kill'; id: number }
+  | { kind: 'ping' }
+  | { kind: 'quit' };
+
+/** Undoes encodeLine: `\\`, `\n` and `\r` (the only escapes it writes). */
+function decodeLine(encoded: string): string {
+  return encoded.replace(/\\([\\nr])/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : '\\'));
+}
+
+/** Parses one request line (without its newline); undefined for a line the driver would ignore. */
+export function parseDriverRequest(text: string): DriverRequest | undefined {
+  const run = /^R (\d+) (\d+) ([01]) ([01]) (.*)$/s.exec(text);
+  if (run) {
+    const [, id = '', cap = '', sudo = '', escaped = '', line = ''] = run;
+    return { kind: 'run', id: Number(id), cap: Number(cap), sudo: sudo === '1', line: escaped === '1' ? decodeLine(line) : line };
+  }
+  const kill = /^K (\d+)$/.exec(text);
+  if (kill) return { kind: 'kill', id: Number(kill[1]) };
+  if (text === 'P') return { kind: 'ping' };
+  if (text === 'Q') return { kind: 'quit' };
+  return undefined;
+}
+
+/** The driver's greeting. */
+export function helloFrame(nonce: string): Buffer {
+  return Buffer.from(`@@${nonce} hello\n`);
+}
+
+/**
+ * One step's result framed as the driver frames it: each output cut at `cap` bytes (and marked so);
+ * `startedAt`/`endedAt` are the host's uptime in seconds.
+ */
+export function stepFrame(
+  nonce: string,
+  step: { id: number; exit: number | null; startedAt: number; endedAt: number; stdout: Buffer; stderr: Buffer; cap: number },
+): Buffer {
+  const out = step.stdout.subarray(0, step.cap);
+  const err = step.stderr.subarray(0, step.cap);
+  const cut = (full: Buffer, kept: Buffer) => (full.length > kept.length ? 1 : 0);
+  const header =
+    `@@${nonce} done ${step.id} ${step.exit ?? '-'} ${step.startedAt.toFixed(2)} ${step.endedAt.toFixed(2)} ` +
+    `${out.length} ${err.length} ${cut(step.stdout, out)} ${cut(step.stderr, err)}\n`;
+  return Buffer.concat([Buffer.from(header), out, err]);
+}
+
 /** One step's result as the driver framed it. */
 export interface StepFrame {
   id: number;

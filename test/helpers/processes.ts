@@ -1,7 +1,8 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processTree } from '../../src/lab/kill-tree.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -12,6 +13,17 @@ export function pgrep(pattern: string): number[] {
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
+}
+
+/** Processes of this test process's tree still running a lab hang shim (its endless sleep). */
+export function hangingShims(): number[] {
+  return processTree(process.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('2147483647');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Polls `check` every 50 ms until it holds; throws naming `what` after `timeoutMs`. */

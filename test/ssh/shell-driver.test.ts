@@ -5,6 +5,11 @@ import { describe, expect, it } from 'vitest';
 import {
   DriverFrameParser,
   driverCommand,
+  helloFrame,
+  parseDriverCommand,
+  parseDriverRequest,
+  PING_REQUEST,
+  stepFrame,
   driverScript,
   encodeLine,
   killRequest,
@@ -131,6 +136,41 @@ function drive(shell: readonly string[], requests: (send: (text: string) => void
 function shmDirs(): string[] {
   return readdirSync('/dev/shm').filter((name) => name === `.sickbay-${NONCE}`);
 }
+
+describe('the host side of the protocol (for a host that answers the driver itself)', () => {
+  it('recognises exactly a driver command of this version', () => {
+    const command = driverCommand({ nonce: NONCE, watchdogSeconds: 7 });
+    expect(parseDriverCommand(command)).toEqual({ nonce: NONCE, watchdogSeconds: 7 });
+    expect(parseDriverCommand(command.replace('umask 077; ', 'umask 077;  '))).toBeUndefined();
+    expect(parseDriverCommand(`${command}; rm -rf /`)).toBeUndefined();
+    expect(parseDriverCommand('uname -a')).toBeUndefined();
+  });
+
+  it('reads back every request the client writes, lines with backslashes and line breaks too', () => {
+    const line = `printf 'a\\tb\nc'; echo "x\\y"
+uname -r`;
+    expect(parseDriverRequest(runRequest(12, 4096, true, line).slice(0, -1))).toEqual({ kind: 'run', id: 12, cap: 4096, sudo: true, line });
+    expect(parseDriverRequest(runRequest(3, 10, false, 'uname -a').slice(0, -1))).toEqual({ kind: 'run', id: 3, cap: 10, sudo: false, line: 'uname -a' });
+    expect(parseDriverRequest(killRequest(9).slice(0, -1))).toEqual({ kind: 'kill', id: 9 });
+    expect(parseDriverRequest(PING_REQUEST.slice(0, -1))).toEqual({ kind: 'ping' });
+    expect(parseDriverRequest(QUIT_REQUEST.slice(0, -1))).toEqual({ kind: 'quit' });
+    expect(parseDriverRequest('R x 1 0 0 uname')).toBeUndefined();
+  });
+
+  it('frames a result so that the client parser reads it back, outputs cut at the cap and marked', () => {
+    const parser = new DriverFrameParser(NONCE);
+    const bytes = Buffer.concat([
+      helloFrame(NONCE),
+      stepFrame(NONCE, { id: 4, exit: 0, startedAt: 10, endedAt: 10.25, stdout: Buffer.from('0123456789'), stderr: Buffer.from('e'), cap: 4 }),
+      stepFrame(NONCE, { id: 5, exit: null, startedAt: 11, endedAt: 11, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), cap: 4 }),
+    ]);
+    const frames = framesOf(parser.push(bytes));
+    expect(frames[0]).toMatchObject({ id: 4, exit: 0, hostDurationMs: 250, stdoutCut: true, stderrCut: false });
+    expect(frames[0]?.stdout.toString()).toBe('0123');
+    expect(frames[0]?.stderr.toString()).toBe('e');
+    expect(frames[1]).toMatchObject({ id: 5, exit: null, hostDurationMs: 0, stdoutCut: false });
+  });
+});
 
 describe.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))('the driver under %s', (_name, shell) => {
   it('runs steps at once, frames each as it ends with its exit status and capped output, and cleans up on Q', async () => {

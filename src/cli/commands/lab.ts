@@ -18,6 +18,7 @@ export interface LabCommandOptions {
   advertise?: string;
   hostKey?: string;
   authorizedKeys?: string;
+  sessionsInProcess?: boolean;
 }
 
 function positiveNumber(flag: string, value: string | undefined, integer: boolean, max: number): number | undefined {
@@ -52,6 +53,7 @@ export async function runLab(opts: LabCommandOptions, io: CliIo, until: Promise<
     ...(opts.advertise === undefined ? {} : { advertise: opts.advertise }),
     ...(hostKey === undefined ? {} : { hostKey }),
     ...(authorizedKeys === undefined ? {} : { authorizedKeys }),
+    sessionsInProcess: opts.sessionsInProcess === true,
   });
   try {
     if (opts.writeInventory) await lab.writeInventory(opts.writeInventory);
@@ -79,5 +81,9 @@ export function registerLab(program: Command, io: CliIo): void {
     .option('--advertise <name>', 'name clients reach the hosts by, in the inventory and known_hosts (default: the --listen address)')
     .option('--host-key <file>', 'OpenSSH private key every host presents, so known_hosts stays valid across restarts (default: a new key)')
     .option('--authorized-keys <file>', 'public keys the hosts accept, one per line (default: a new client key written beside the inventory)')
+    .option(
+      '--sessions-in-process',
+      "answer sickbay's shell sessions in the lab process: each step runs once per bundle, then replays with its recorded wait (fleets of hundreds of hosts on one machine)",
+    )
     .action((opts: LabCommandOptions) => runLab(opts, io, untilSignal()));
 }

@@ -7,7 +7,8 @@ import { parse } from 'yaml';
 import { runLab } from '../../../src/cli/commands/lab.js';
 import { PLAYBOOKS_DIR } from '../../../src/config/index.js';
 import type { SshTarget } from '../../../src/domain/index.js';
-import { LabError, parseAuthorizedKeys, processTree, startLab, type Lab } from '../../../src/lab/index.js';
+import { LabError, parseAuthorizedKeys, startLab, type Lab } from '../../../src/lab/index.js';
+import { hangingShims } from '../../helpers/processes.js';
 import { loadPlaybooks, renderTemplate } from '../../../src/playbooks/index.js';
 import { createSshRunner, type SshRunner } from '../../../src/ssh/index.js';
 import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
@@ -28,17 +29,6 @@ function fixture(bundle: string, spec: string): string {
 function recordedExit(bundle: string, spec: string): number {
   const meta = JSON.parse(fixture(bundle, 'meta.json')) as { steps: Record<string, { exit: number }> };
   return meta.steps[spec]?.exit as number;
-}
-
-/** Processes of this test process's tree still running the hang shim. */
-function hangingShims(): number[] {
-  return processTree(process.pid).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('2147483647');
-    } catch {
-      return false;
-    }
-  });
 }
 
 describe('the lab', () => {

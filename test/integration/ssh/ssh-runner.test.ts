@@ -87,7 +87,7 @@ describe('createSshRunner against a real OpenSSH sshd', () => {
     // when other steps run beside it
     const [result, quick, uname] = await Promise.all([hung, runner.run('echo quick', RUN), runner.run('uname -a', RUN)]);
     // then only the hung one timed out, and no process of it survives
-    expect(result).toMatchObject({ timedOut: true, exit: null, stdout: '' });
+    expect(result, JSON.stringify(result)).toMatchObject({ timedOut: true, exit: null, stdout: '' });
     expect(quick).toMatchObject({ stdout: 'quick\n', exit: 0, timedOut: false });
     expect(uname.exit).toBe(0);
     await until(() => pgrep(marker).length === 0, `every process matching "${marker}" to be gone`);
