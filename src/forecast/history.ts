@@ -19,11 +19,14 @@ import { MIN_SAMPLE_TIME, type CapacitySample, type ResourceKind } from './sampl
  * (historyKey) with an expiry of the retention: at a 15-minute cadence a resource costs
  * 96 × 16 = 1,536 bytes of records a day.
  *
- * A closed day: compactSeries rewrites it once as deltas in zigzag varints after a two-byte
- * header (0x00 0x01; a fixed-width record cannot start with 0x00, as times before 1970-07-14 are
- * refused): 4 to 7 bytes a sample instead of 16 (see test/forecast/history.test.ts for measured
- * sizes), and a SET of the exact size also drops the slack Redis keeps after APPENDs.
- * decodeSeries reads both forms. Sizes in Redis: docs/forecast.md.
+ * A closed day: compactSeries rewrites it once as a two-byte header (0x00 0x02; a fixed-width
+ * record cannot start with 0x00, as times before 1970-07-14 are refused), the number of points as a
+ * varint, then deltas in zigzag varints: 4 to 7 bytes a sample instead of 16 (see
+ * test/forecast/history.test.ts for measured sizes), and a SET of the exact size also drops the
+ * slack Redis keeps after APPENDs. A record appended to a day after it was compacted (a sweep that
+ * sampled before midnight and wrote after) follows the compact points as a fixed-width record, read
+ * like any other and folded in by the next compaction. Version 1 (no count, no records after) is
+ * still read. decodeSeries reads every form. Sizes in Redis: docs/forecast.md.
  */
 export const RECORD_BYTES = 16;
 
@@ -35,7 +38,9 @@ export interface SeriesPoint {
 }
 
 const MAX_U48 = 2 ** 48 - 1;
-const COMPACT_HEADER = [0x00, 0x01] as const;
+const COMPACT_HEADER = [0x00, 0x02] as const;
+/** The first compact form: points to the end, nothing after them. */
+const COMPACT_V1 = 0x01;
 const BYTE_KINDS: ReadonlySet<ResourceKind> = new Set(['fs', 'thinpool_data', 'thinpool_metadata', 'container_log']);
 
 /** How many natural units one stored unit is, for a kind. */
@@ -90,17 +95,26 @@ export function decodeSeries(kind: ResourceKind, data: Uint8Array): SeriesPoint[
   const put = (at: number, used: number, total: number): void => {
     byTime.set(at, { at, used: scale(used, unit), total: scale(total, unit) });
   };
-  if (buf[0] === COMPACT_HEADER[0]) readCompact(kind, buf, put);
-  else {
-    if (buf.length % RECORD_BYTES !== 0) {
-      throw new ForecastError(
-        'history_corrupt',
-        `the stored ${kind} history is ${buf.length} bytes, not a whole number of ${RECORD_BYTES}-byte records: it was not written by this version`,
-      );
-    }
-    for (let off = 0; off < buf.length; off += RECORD_BYTES) put(buf.readUInt32BE(off), buf.readUIntBE(off + 4, 6), buf.readUIntBE(off + 10, 6));
+  const records = buf[0] === COMPACT_HEADER[0] ? readCompact(kind, buf, put) : 0;
+  if ((buf.length - records) % RECORD_BYTES !== 0) {
+    throw new ForecastError(
+      'history_corrupt',
+      `the stored ${kind} history is ${buf.length} bytes, not a whole number of ${RECORD_BYTES}-byte records${records ? ` after ${records} bytes of compact points` : ''}: it was not written by this version`,
+    );
   }
+  for (let off = records; off < buf.length; off += RECORD_BYTES) put(buf.readUInt32BE(off), buf.readUIntBE(off + 4, 6), buf.readUIntBE(off + 10, 6));
   return [...byTime.values()].sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Whether a stored day is worth rewriting with compactSeries: it is in the fixed-width form, or
+ * records were appended after its compact points. A clean compact day is left as it is.
+ */
+export function needsCompaction(kind: ResourceKind, data: Uint8Array): boolean {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.length);
+  if (buf.length === 0) return false;
+  if (buf[0] !== COMPACT_HEADER[0]) return true;
+  return readCompact(kind, buf, () => undefined) < buf.length;
 }
 
 /**
@@ -112,6 +126,7 @@ export function compactSeries(kind: ResourceKind, points: readonly SeriesPoint[]
   const bytes: number[] = [...COMPACT_HEADER];
   let prev = [0, 0, 0];
   const sorted = [...new Map(points.map((p) => [p.at, p])).values()].sort((a, b) => a.at - b.at);
+  writeVarint(bytes, sorted.length);
   for (const p of sorted) {
     checkTime(kind, p.at);
     const now = [p.at, stored(kind, 'used', p.used, p.at), stored(kind, 'total', p.total, p.at)];
@@ -121,12 +136,21 @@ export function compactSeries(kind: ResourceKind, points: readonly SeriesPoint[]
   return Buffer.from(bytes);
 }
 
-function readCompact(kind: ResourceKind, buf: Buffer, put: (at: number, used: number, total: number) => void): void {
+/** Reads the compact points at the start of `buf`; returns where they end (fixed-width records may follow). */
+function readCompact(kind: ResourceKind, buf: Buffer, put: (at: number, used: number, total: number) => void): number {
   const corrupt = (why: string) => new ForecastError('history_corrupt', `the stored ${kind} history (compact form, ${buf.length} bytes) ${why}: it was not written by this version`);
-  if (buf[1] !== COMPACT_HEADER[1]) throw corrupt(`has version ${buf[1] ?? 'none'}`);
+  const version = buf[1];
+  if (version !== COMPACT_HEADER[1] && version !== COMPACT_V1) throw corrupt(`has version ${version ?? 'none'}`);
   let off: number = COMPACT_HEADER.length;
+  let count = Infinity;
+  if (version === COMPACT_HEADER[1]) {
+    const read = readVarint(buf, off);
+    if (!read) throw corrupt('ends inside its point count');
+    count = read.value;
+    off = read.next;
+  }
   let values = [0, 0, 0];
-  while (off < buf.length) {
+  for (let n = 0; n < count && (version === COMPACT_HEADER[1] || off < buf.length); n++) {
     const next: number[] = [];
     for (let i = 0; i < 3; i++) {
       const read = readVarint(buf, off);
@@ -139,6 +163,7 @@ function readCompact(kind: ResourceKind, buf: Buffer, put: (at: number, used: nu
     put(at, used, total);
     values = next;
   }
+  return off;
 }
 
 /** Zigzag keeps small negative changes small; arithmetic, not bit operators, as values pass 2^32. */

@@ -6,6 +6,7 @@ import {
   encodeSeries,
   historyDay,
   historyKey,
+  needsCompaction,
   RECORD_BYTES,
   recordBytesPerDay,
   RESOURCE_KINDS,
@@ -135,10 +136,34 @@ describe('compact history', () => {
     expect(load).toBeLessThanOrEqual(5);
   });
 
+  it('reads records appended after the compact points, and says such a day needs compacting again', () => {
+    const points = day((i) => i * GiB, 1024 * GiB);
+    const compact = compactSeries('fs', points);
+    expect(needsCompaction('fs', compact)).toBe(false);
+    expect(needsCompaction('fs', encodeSeries('fs', points))).toBe(true);
+    // a sweep that sampled at 23:59 and wrote after midnight, and the same record retried
+    const late = { at: (points.at(-1) as SeriesPoint).at + 60, used: 777 * GiB, total: 1024 * GiB };
+    const withLate = Buffer.concat([compact, encodePoint('fs', late), encodePoint('fs', late)]);
+    expect(decodeSeries('fs', withLate)).toEqual([...points, late]);
+    expect(needsCompaction('fs', withLate)).toBe(true);
+    expect(decodeSeries('fs', compactSeries('fs', decodeSeries('fs', withLate)))).toEqual([...points, late]);
+  });
+
+  it('still reads days in the first compact form (no point count)', () => {
+    const points = day((i) => 100 * GiB + i * 37 * KiB, 2 * 1024 * GiB, 30);
+    const v2 = compactSeries('fs', points);
+    // version 1: the same deltas straight after a 0x00 0x01 header (96 points: a one-byte count)
+    const v1 = Buffer.concat([Buffer.from([0x00, 0x01]), v2.subarray(3)]);
+    expect(decodeSeries('fs', v1)).toEqual(points);
+    expect(needsCompaction('fs', v1)).toBe(false);
+  });
+
   it('refuses a compact form cut short, of another version, or with values out of range', () => {
     const data = compactSeries('fs', day((i) => i * GiB, 1024 * GiB));
     expect(() => decodeSeries('fs', data.subarray(0, data.length - 1))).toThrow(expect.objectContaining({ code: 'history_corrupt' }));
-    expect(() => decodeSeries('fs', Buffer.from([0x00, 0x02, 0x01, 0x01, 0x01]))).toThrow(/has version 2/);
+    expect(() => decodeSeries('fs', Buffer.from([0x00, 0x03, 0x01, 0x01, 0x01]))).toThrow(/has version 3/);
+    expect(() => decodeSeries('fs', Buffer.from([0x00, 0x02]))).toThrow(/ends inside its point count/);
+    expect(() => decodeSeries('fs', Buffer.concat([data, Buffer.alloc(5, 1)]))).toThrow(/not a whole number of 16-byte records after/);
     expect(() => decodeSeries('fs', Buffer.from([0x00, 0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))).toThrow(/ends inside a record/);
     // A first time of 2 (zigzag 4): 1970, not a sample time.
     expect(() => decodeSeries('fs', Buffer.from([0x00, 0x01, 0x04, 0x00, 0x00]))).toThrow(/out of range/);
