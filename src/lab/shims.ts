@@ -198,8 +198,9 @@ ${fallThrough('journalctl')}`,
     // Under any data root: the snippet prints its own data-root header, so a recorded one is left out.
     du: `for a in "$@"; do case "$a" in */containers/*-json.log) replay_through docker_log_sizes ${sed} '/^# data-root /d' ;; esac; done
 ${fallThrough('du')}`,
-    // A lab host has no daemon.json of its own: the machine's must not leak into a replay.
-    cat: `for a in "$@"; do case "$a" in /proc/meminfo) replay meminfo ;; */daemon.json) echo "cat: $a: No such file or directory" >&2; exit 1 ;; esac; done
+    // A lab host has no daemon.json or /proc/uptime of its own: the machine's must not leak into a
+    // replay (a bundle's seconds since boot, when it has them, are in its uptime spec)
+    cat: `for a in "$@"; do case "$a" in /proc/meminfo) replay meminfo ;; */daemon.json|/proc/uptime) echo "cat: $a: No such file or directory" >&2; exit 1 ;; esac; done
 ${fallThrough('cat')}`,
     tail: `for a in "$@"; do last=$a; done
 case "\${last:-}" in /var/log/messages|/var/log/syslog|/var/log/kern.log) replay messages ;; esac

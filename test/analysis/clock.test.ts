@@ -37,6 +37,21 @@ describe('the host clock', () => {
     expect(clock.bootAt?.toISOString()).toBe('2017-08-24T08:40:12.000Z');
   });
 
+  it('takes the boot time to the hundredth from /proc/uptime before the uptime line, and the offset from that line', () => {
+    // the canonical uptime step: `cat /proc/uptime 2>/dev/null; uptime` (uptime alone says "2:00", to the minute)
+    const exact = buildClock(
+      bundleFromRecord(
+        { uptime: '93641.37 180000.12\n 18:40:12 up 1 day,  2:00,  1 user,  load average: 0.1, 0.1, 0.1\n' },
+        { host: 'h', collected_at: '2017-08-25T10:40:12Z' },
+      ),
+    );
+    expect(exact.offsetMinutes).toBe(480);
+    expect(exact.bootAt?.toISOString()).toBe('2017-08-24T08:39:30.630Z');
+    // an OOM kill 5 s before the collection: 5 s ago, where the minute-wide boot time would put it 36 s in the future
+    const seen = seenOf(exact, [{ spec: 'dmesg', line: 1, text: '[93636.37] Memory cgroup out of memory: Killed process 1 (java)' }]);
+    expect(seen.last?.ago_seconds).toBe(5);
+  });
+
   it('places dmesg seconds, syslog and dmesg -T lines on one UTC axis, with ago and the last hour', () => {
     const seen = seenOf(clock, [
       { spec: 'dmesg', line: 1, text: '[3600.5] Memory cgroup out of memory: Kill process 1 (java)' },

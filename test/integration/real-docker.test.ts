@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { startSshd, type SshdHandle } from '../helpers/sshd.js';
  * recorded hosts; this is the live thing): a memory-cgroup OOM kill, a restart loop, a json-file
  * log over 10 % of its filesystem and the data root's filesystem over 95 % full are made for real,
  * then the daemon is frozen with SIGSTOP. Root's login shell sleeps 0.3 s, as on many real hosts.
+ * With SICKBAY_REAL_DOCKER_KEEP=DIR the bundles it collected are copied there (how the
+ * debian12-docker20-* incident fixtures were captured).
  */
 
 interface JsonFinding {
@@ -80,6 +82,8 @@ async function diag(label: string): Promise<{ report: JsonReport; ms: number; sh
   const ms = Math.round(performance.now() - started);
   expect(code, `sickbay diag exited ${code}:\n${stderr}`).toBe(0);
   const report = JSON.parse(stdout) as JsonReport;
+  const keep = process.env.SICKBAY_REAL_DOCKER_KEEP;
+  if (keep) cpSync(join(work, `bundles-${label}`), join(keep, label), { recursive: true });
   const shellStarts = sshd.shellStarts() - before;
   console.log(`real-docker: sickbay diag (${label}) took ${ms} ms wall, ${shellStarts} login shell start-ups; findings:\n${report.findings.map((f) => `  ${f.code}  ${f.title}`).join('\n')}`);
   return { report, ms, shellStarts };
