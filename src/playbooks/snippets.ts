@@ -12,7 +12,7 @@ export const DATA_ROOT_HEADER = '# data-root';
  * the step; ps is bounded too, as reading a stuck process's command line can block), then read from daemon.json (the file dockerd's `--config-file` names, else
  * /etc/docker/daemon.json: `data-root`, old `graph`), then from dockerd's own command line in `ps`
  * (`--data-root`, `--graph`, `-g`, as `--x=y` or `--x y`; with several daemons, the one listening on
- * $DOCKER_HOST), and only then /var/lib/docker. A value is taken only when it is a plain absolute
+ * $DOCKER_HOST, or without it the one on the default socket, as the client would reach), and only then /var/lib/docker. A value is taken only when it is a plain absolute
  * path (letters, digits and `._/+@:=,-`, no `..`): it goes into later shell lines, quoted.
  */
 const DOCKER_DATA_ROOT = `# Docker's data root: sets $docker_root and prints "${DATA_ROOT_HEADER} PATH (from SOURCE)",
@@ -45,9 +45,10 @@ if ! sickbay_root_ok "$docker_root"; then
         else if (a == "-H" || a == "--host") hosts = hosts v " "
       }
       if (first == "") first = root "|" conf
+      if (dflt == "" && (hosts == " " || hosts ~ " (unix://)?/(var/)?run/docker[.]sock ")) dflt = root "|" conf
       if (ENVIRON["DOCKER_HOST"] != "" && index(hosts, " " ENVIRON["DOCKER_HOST"] " ")) { print root "|" conf; picked = 1; exit }
     }
-    END { if (!picked && first != "") print first }')
+    END { if (!picked) { if (ENVIRON["DOCKER_HOST"] == "" && dflt != "") print dflt; else if (first != "") print first } }')
   sickbay_conf=\${sickbay_dockerd#*|}
   sickbay_json=$(cat -- "\${sickbay_conf:-/etc/docker/daemon.json}" 2>/dev/null | tr -d '\\n\\r\\t')
   docker_root_from=daemon.json

@@ -78,4 +78,19 @@ describe('debian12-docker20-dockerd-sigstop (the same host, dockerd stopped)', (
     expect(report.findings.find((f) => f.code === 'CONTAINER_LOGS_HUGE')?.subject).toBe(CHATTY);
     expect(report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.subject).toBe(MEMHOG);
   });
+
+  it('with a second daemon listed first in ps, picks the one the collection spoke to (its data root), not the first', async () => {
+    const bundle = await load('debian12-docker20-dockerd-sigstop');
+    const [header, ...rows] = (bundle.files.get('ps') ?? '').split('\n');
+    // another daemon, running, on its own socket and data root (a CI daemon beside the system one)
+    const other = ' 2001 Ssl      900 futex_do_wait                    /usr/sbin/dockerd -H unix:///run/ci-docker.sock --data-root=/srv/ci-docker --exec-root=/run/ci-docker';
+    const files = new Map(bundle.files);
+    files.set('ps', [header, other, ...rows].join('\n'));
+    const facts = buildFacts({ meta: bundle.meta, files });
+    expect(facts.docker.daemon.command?.dataRoot).toBe(ROOT);
+    expect(facts.docker.daemon.others.map((c) => c.dataRoot)).toEqual(['/srv/ci-docker']);
+    const report = analyze({ meta: bundle.meta, files }, { now: NOW });
+    expect(report.findings.find((f) => f.code === 'DOCKERD_UNRESPONSIVE')?.data).toMatchObject({ dockerd_pid: 3395, dockerd_state: 'stopped' });
+    expect(report.findings.find((f) => f.code === 'FS_FULL')?.data).toMatchObject({ docker_root: ROOT, docker_root_from: 'dockerd-cmdline' });
+  });
 });

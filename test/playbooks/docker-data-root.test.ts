@@ -101,6 +101,13 @@ describe('the docker_data_root snippet', () => {
     expect(header((await runSnippet({ docker: 'down', ps })).stdout)?.path).toBe('/first');
   });
 
+  it('without $DOCKER_HOST picks the daemon on the default socket, as the client would, even when another is listed first', async () => {
+    const ci = dockerd('-H unix:///run/ci-docker.sock --data-root /srv/ci');
+    for (const system of [dockerd('--data-root /srv/system'), dockerd('-H fd:// -H unix:///var/run/docker.sock --data-root /srv/system'), dockerd('--host=unix:///run/docker.sock --data-root=/srv/system')]) {
+      expect(header((await runSnippet({ docker: 'down', ps: [ci, system] })).stdout)?.path).toBe('/srv/system');
+    }
+  });
+
   it('falls back to /var/lib/docker when nothing says otherwise', async () => {
     const out = await runSnippet({ docker: 'down', ps: [dockerd('-H fd://', 'empty.json')], configs: { 'empty.json': '{}' } });
     expect(out.stdout).toBe('# data-root /var/lib/docker (from default)\nroot=/var/lib/docker\n');

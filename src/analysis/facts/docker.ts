@@ -4,7 +4,7 @@ import { parseDockerInspect, type InspectContainer, type InspectKey } from '../p
 import { duUnitFromCommand, parseDataRootHeader, parseDockerLogSizes, type DataRootLine } from '../parsers/docker-log-sizes.js';
 import { parseDockerPs, type PsContainer } from '../parsers/docker-ps.js';
 import { parseDockerVersion } from '../parsers/docker-version.js';
-import { parseDockerdCommand, type DockerdCommand } from '../parsers/dockerd-command.js';
+import { parseDockerdCommands, type DockerdCommand } from '../parsers/dockerd-command.js';
 import { parseDockerdStartup } from '../parsers/dockerd-startup.js';
 import { specLines } from '../parsers/text-lines.js';
 import type { LogLine } from '../parsers/log-line.js';
@@ -39,8 +39,14 @@ export interface DockerDaemonFacts {
   storageDriverLine?: LogLine;
   /** devmapper warned at start that the pool sits on loop devices. */
   loopWarning?: LogLine;
-  /** dockerd's command line in ps, with its storage options. */
+  /**
+   * dockerd's command line in ps, with its storage options: with several daemons, the one the
+   * docker client answered from (its data root in docker info), else the one the data-root step
+   * picked from the command lines, else the one on the default socket.
+   */
   command?: DockerdCommand;
+  /** The other daemons ps lists, when there are several. */
+  others: DockerdCommand[];
 }
 
 export interface DockerFacts {
@@ -117,7 +123,7 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     logSizes,
     ...(dataRoot ? { dataRoot } : {}),
     daemonUnreachable,
-    daemon: daemonFacts(bundle),
+    daemon: daemonFacts(bundle, info?.dockerRootDir, dataRoot),
   };
 }
 
@@ -143,13 +149,30 @@ function mergeContainers(inspected: readonly InspectContainer[], ps: readonly Ps
   return ps.map((row) => ({ ...row, source: 'ps' as const, psLine: row.line }));
 }
 
-function daemonFacts(bundle: Bundle): DockerDaemonFacts {
+const DEFAULT_DATA_ROOT = '/var/lib/docker';
+const DEFAULT_SOCKET = /^(?:unix:\/\/)?\/(?:var\/)?run\/docker\.sock$/;
+
+/** Which of several daemons the collection spoke to (see DockerDaemonFacts.command). */
+function chooseDaemon(commands: readonly DockerdCommand[], infoRoot: string | undefined, dataRoot: DataRootLine | undefined): DockerdCommand | undefined {
+  if (commands.length < 2) return commands[0];
+  const rootOf = (c: DockerdCommand) => (c.dataRoot ?? DEFAULT_DATA_ROOT).replace(/\/+$/, '');
+  const byRoot = (root: string | undefined) => (root === undefined ? undefined : commands.find((c) => rootOf(c) === root.replace(/\/+$/, '')));
+  return (
+    byRoot(infoRoot) ??
+    byRoot(dataRoot && dataRoot.source !== 'default' ? dataRoot.path : undefined) ??
+    commands.find((c) => c.hosts.length === 0 || c.hosts.some((h) => DEFAULT_SOCKET.test(h))) ??
+    commands[0]
+  );
+}
+
+function daemonFacts(bundle: Bundle, infoRoot: string | undefined, dataRoot: DataRootLine | undefined): DockerDaemonFacts {
   // journal_docker is dockerd's own log; messages is the fallback. Where both speak, the journal wins.
   const [fromMessages, fromJournal] = (['messages', 'journal_docker'] as const).map((spec) => {
     const text = bundle.files.get(spec);
     return text ? parseDockerdStartup(spec, text) : {};
   });
   const psText = bundle.files.get('ps');
-  const command = psText ? parseDockerdCommand(specLines('ps', psText)) : undefined;
-  return { ...fromMessages, ...fromJournal, ...(command ? { command } : {}) };
+  const commands = psText ? parseDockerdCommands(specLines('ps', psText)) : [];
+  const command = chooseDaemon(commands, infoRoot, dataRoot);
+  return { ...fromMessages, ...fromJournal, ...(command ? { command } : {}), others: commands.filter((c) => c !== command) };
 }
