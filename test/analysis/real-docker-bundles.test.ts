@@ -94,3 +94,17 @@ describe('debian12-docker20-dockerd-sigstop (the same host, dockerd stopped)', (
     expect(report.findings.find((f) => f.code === 'FS_FULL')?.data).toMatchObject({ docker_root: ROOT, docker_root_from: 'dockerd-cmdline' });
   });
 });
+
+describe('debian12-docker20-paused-container (a container paused while its processes slept)', () => {
+  it('reads the D state at an interruptible sleep as the cgroup freezer, and tells to unpause that container, not to free I/O', async () => {
+    const report = analyze(await load('debian12-docker20-paused-container'), { now: NOW });
+    const frozen = report.findings.find((f) => f.code === 'D_STATE_PILEUP');
+    expect(frozen?.title).toBe('6 processes in uninterruptible sleep (D), frozen by the cgroup freezer: sleep ×6');
+    expect(frozen?.data).toMatchObject({ io_class: 'freezer', d_state_processes: 6 });
+    expect(frozen?.fixes.map((f) => f.title)).toEqual(['The tasks are frozen by the cgroup freezer: thaw their cgroup (paused container sleepers)']);
+    expect(frozen?.fixes[0]?.commands).toEqual(['docker unpause 514a788fcce1']);
+    // not the daemon's trouble, nor an explanation for anything else
+    const problems = report.problems ?? [];
+    expect(problems.flatMap((p) => p.explains).filter((c) => c === 'DOCKERD_UNRESPONSIVE')).toEqual([]);
+  });
+});

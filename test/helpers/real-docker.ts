@@ -171,6 +171,9 @@ export function teardown(dir: string): void {
       process.kill(dockerd, 'SIGCONT');
       // containers first, so that dockerd does not wait out their stop timeouts at shutdown
       const socket = `unix://${join(dir, 'docker.sock')}`;
+      // a paused container's processes are frozen (cgroup v1 delivers no signal to them): thaw first
+      const paused = spawnSync(DOCKER_CLIENT, ['-H', socket, 'ps', '-q', '--filter', 'status=paused'], { encoding: 'utf8', timeout: 10_000 }).stdout?.split('\n').filter(Boolean) ?? [];
+      if (paused.length) spawnSync(DOCKER_CLIENT, ['-H', socket, 'unpause', ...paused], { timeout: 20_000 });
       const ids = spawnSync(DOCKER_CLIENT, ['-H', socket, 'ps', '-aq'], { encoding: 'utf8', timeout: 10_000 }).stdout?.split('\n').filter(Boolean) ?? [];
       if (ids.length) spawnSync(DOCKER_CLIENT, ['-H', socket, 'rm', '-f', ...ids], { timeout: 20_000 });
       process.kill(dockerd, 'SIGTERM');

@@ -11,7 +11,8 @@ import { startSshd, type SshdHandle } from '../helpers/sshd.js';
  * `sickbay diag` over a real OpenSSH sshd against a REAL dockerd on this machine (the lab replays
  * recorded hosts; this is the live thing): a memory-cgroup OOM kill, a restart loop, a json-file
  * log over 10 % of its filesystem and the data root's filesystem over 95 % full are made for real,
- * then the daemon is frozen with SIGSTOP. Root's login shell sleeps 0.3 s, as on many real hosts.
+ * and a paused container (its six processes frozen by the cgroup freezer, in D state), then the
+ * daemon is frozen with SIGSTOP. Root's login shell sleeps 0.3 s, as on many real hosts.
  * With SICKBAY_REAL_DOCKER_KEEP=DIR the bundles it collected are copied there (how the
  * debian12-docker20-* incident fixtures were captured).
  */
@@ -19,6 +20,7 @@ import { startSshd, type SshdHandle } from '../helpers/sshd.js';
 interface JsonFinding {
   code: string;
   title: string;
+  fixes: { title: string; commands?: string[] }[];
   subject?: string;
   data?: Record<string, unknown>;
   earlier?: string;
@@ -41,7 +43,7 @@ const work = mkdtempSync(join(tmpdir(), 'sickbay-real-docker-test-'));
 let docker: RealDocker;
 let sshd: SshdHandle;
 let knownHosts: string;
-const ids = { memhog: '', flapper: '', chatty: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '' };
 
 function inspect(name: string): Inspect {
   const [found] = JSON.parse(docker.docker('inspect', name)) as Inspect[];
@@ -106,10 +108,15 @@ beforeAll(async () => {
   const logBytes = Math.ceil(fsBytes * 0.12);
   ids.chatty = run('--name', 'chatty', BUSYBOX_IMAGE, 'sh', '-c', `head -c ${logBytes} /dev/zero | tr '\\0' x | fold -w 4000; exec sleep 3600`);
 
+  // a paused container: docker pause freezes its cgroup, and its six processes sit in D state
+  ids.sleepers = run('--name', 'sleepers', BUSYBOX_IMAGE, 'sh', '-c', 'for i in 1 2 3 4 5; do sleep 3600 & done; exec sleep 3600');
   await waitFor('memhog to be killed', () => inspect('memhog').State.Status === 'exited');
   await waitFor('flapper to restart 3 times', () => inspect('flapper').RestartCount >= 3);
   const logPath = inspect('chatty').LogPath;
   await waitFor("chatty's log to pass 12 % of its filesystem", () => existsSync(logPath) && statSync(logPath).size >= logBytes);
+
+  await waitFor('sleepers to start its six processes', () => docker.docker('top', 'sleepers').trim().split('\n').length >= 7);
+  docker.docker('pause', 'sleepers');
 
   // the data root's filesystem over 95 % full: a filler next to Docker's data root
   const now = statfsSync(docker.mount);
@@ -131,7 +138,8 @@ afterAll(async () => {
 
 describe('a real dockerd with real incidents', () => {
   it('has made each incident for real: exit 137 with OOMKilled and the kernel line, restarts, a big log, a full disk', async () => {
-    expect(inspect('memhog').State).toMatchObject({ ExitCode: 137, OOMKilled: true });
+    const state = inspect('memhog').State;
+    expect(state, `memhog ended ${JSON.stringify(state)}; docker logs: ${docker.docker('logs', 'memhog').slice(-500)}`).toMatchObject({ ExitCode: 137, OOMKilled: true });
     // the kernel's own word: a memory-cgroup kill in the container's cgroup (printk may lag a little)
     const kernelLine = new RegExp(`oom-kill:constraint=CONSTRAINT_MEMCG,.*task_memcg=/docker/${ids.memhog},task=tail`);
     await waitFor('the memory-cgroup OOM line in dmesg', () => kernelLine.test(execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 })));
@@ -166,6 +174,14 @@ describe('a real dockerd with real incidents', () => {
     const full = about(report, 'FS_FULL', docker.mount);
     expect(full?.title).toContain(`it holds Docker's data root ${docker.dataRoot}`);
     expect(full?.data).toMatchObject({ docker_root: docker.dataRoot, docker_root_from: 'docker-info' });
+
+    // the paused container's processes: D state, told apart from I/O by their wait channel, and the
+    // fix names the container to unpause
+    const frozen = report.findings.find((f) => f.code === 'D_STATE_PILEUP');
+    expect(frozen?.title).toMatch(/^6 processes in uninterruptible sleep \(D\), frozen by the cgroup freezer: sleep ×6/);
+    expect(frozen?.data).toMatchObject({ io_class: 'freezer' });
+    expect(frozen?.fixes.map((f) => f.title)).toContain('The tasks are frozen by the cgroup freezer: thaw their cgroup (paused container sleepers)');
+    expect(frozen?.fixes.flatMap((f) => f.commands ?? [])).toContain(`docker unpause ${ids.sleepers.slice(0, 12)}`);
   });
 
   it('sickbay diag reports a daemon frozen with SIGSTOP as unresponsive, and still finds its data root, log and OOM kill', async () => {

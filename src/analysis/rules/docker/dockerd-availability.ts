@@ -3,7 +3,7 @@ import { toEvidence, type Facts, type ProcessInfo } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
 import { isDState } from '../../facts/system.js';
 import type { HungTask } from '../../facts/kernel.js';
-import { blockedIoFixes, classifyFrames, CLASS_LABEL, dominantClass, RESTART_DOCKER } from '../kernel/blocked-io.js';
+import { blockedIoFixes, classifyFrames, classifyWaitChannel, CLASS_LABEL, dominantClass, RESTART_DOCKER } from '../kernel/blocked-io.js';
 
 /**
  * dockerd's own process when ps shows it stopped (STAT T: by a signal; t: by a tracer). Such a
@@ -88,7 +88,7 @@ export const dockerdAvailabilityRule: Rule = {
       const stuck = stuckInKernel(facts);
       if (stuck) {
         const { proc, hung } = stuck;
-        const cls = hung ? dominantClass(hung.map((t) => classifyFrames(t.frames))) : proc?.wchan ? classifyFrames([proc.wchan]) : 'unknown';
+        const cls = hung ? dominantClass(hung.map((t) => classifyFrames(t.frames))) : classifyWaitChannel(proc?.wchan);
         const pid = proc?.pid ?? hung?.[0]?.pid;
         findings.push({
           code: 'DOCKERD_UNRESPONSIVE',

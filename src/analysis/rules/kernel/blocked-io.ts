@@ -1,4 +1,4 @@
-import type { Evidence, Fix } from '../../../domain/index.js';
+import { CONTAINER_ID, type Evidence, type Fix } from '../../../domain/index.js';
 import { toEvidence, type Facts } from '../../facts/index.js';
 import { storageDriverOf } from '../docker/docker-context.js';
 
@@ -25,6 +25,21 @@ export function classifyFrames(frames: readonly string[]): BlockedIoClass {
   const serving = frames.some((f) => /^(?:nfsd\w*|svc_\w+)$/.test(f));
   for (const [cls, re] of CLASS_FRAMES) if (!(serving && cls === 'nfs') && frames.some((f) => re.test(f))) return cls;
   return 'unknown';
+}
+
+/**
+ * Where a task sleeps interruptibly (nanosleep, poll and select, futexes, pipe and socket reads,
+ * wait4, sigsuspend). A task in D state at one of these was not blocked there by I/O: it was frozen
+ * while sleeping, and kernels since 6.1 report a frozen task as D with the wait channel it had
+ * (a paused container's `sleep` shows D in hrtimer_nanosleep), not __refrigerator.
+ */
+const INTERRUPTIBLE_WAIT =
+  /^(?:hrtimer_nanosleep|do_nanosleep|futex_\w*wait\w*|ep_poll|do_epoll_wait|do_select|core_sys_select|do_sys_poll|pipe_read|anon_pipe_read|pipe_wait\w*|wait_woken|unix_stream_read_generic|sk_wait_data|inet_csk_accept|do_wait|sigsuspend\S*|sys_pause|do_sigtimedwait|n_tty_read|wait_for_completion_interruptible\w*)$/;
+
+/** The class of a D-state process's wait channel (see INTERRUPTIBLE_WAIT), else of it as a frame. */
+export function classifyWaitChannel(wchan: string | undefined): BlockedIoClass {
+  if (!wchan || wchan === '-') return 'unknown';
+  return INTERRUPTIBLE_WAIT.test(wchan) ? 'freezer' : classifyFrames([wchan]);
 }
 
 /** The class most of them share; 'unknown' only when none says more. */
@@ -126,14 +141,23 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
           commands: [stack, 'multipath -ll', 'iostat -x 5 2', 'smartctl -a /dev/sdX'],
         },
       ];
-    case 'freezer':
+    case 'freezer': {
+      // the paused containers docker ps or inspect listed: the likely freezer users, named (an id
+      // goes into a command line only when it is one)
+      const paused = facts.docker.containers.filter((c) => (c.status === 'paused' || /\(Paused\)/.test(c.statusText ?? '')) && CONTAINER_ID.pattern.test(c.id));
+      const named = paused.slice(0, 3).map((c) => c.name?.replace(/^\//, '') ?? c.id.slice(0, 12));
       return [
         {
-          title: 'The tasks are frozen by the cgroup freezer: thaw their cgroup (a paused container)',
-          detail: 'Nothing waits for I/O: `docker pause` (or another freezer user) froze the cgroup. `docker unpause` or writing THAWED to its freezer.state resumes it.',
-          commands: ['docker ps --filter status=paused', 'docker unpause <container>'],
+          title: `The tasks are frozen by the cgroup freezer: thaw their cgroup (${named.length ? `paused container${named.length > 1 ? 's' : ''} ${named.join(', ')}` : 'a paused container'})`,
+          detail:
+            'Nothing waits for I/O: `docker pause` (or another freezer user) froze the cgroup, and its tasks stay in D state until it is thawed. ' +
+            '`docker unpause` or writing THAWED to its freezer.state resumes it.',
+          commands: paused.length
+            ? paused.slice(0, 3).map((c) => `docker unpause ${c.id.slice(0, 12)}`)
+            : ['docker ps --filter status=paused', 'docker unpause <container>'],
         },
       ];
+    }
     case 'unknown':
       return [
         {

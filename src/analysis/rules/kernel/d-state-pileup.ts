@@ -1,6 +1,6 @@
 import { isDState } from '../../facts/system.js';
 import type { Rule } from '../rule.js';
-import { blockedIoFixes, classifyFrames, CLASS_LABEL, dominantClass } from './blocked-io.js';
+import { blockedIoFixes, classifyFrames, classifyWaitChannel, CLASS_LABEL, dominantClass } from './blocked-io.js';
 import { byNamedFirst, listSome, quote } from './support.js';
 
 /** D_STATE_PILEUP: at least dStateMinProcesses processes in uninterruptible sleep. */
@@ -18,7 +18,12 @@ export const dStatePileupRule: Rule = {
     const wchans = [...new Set(stuck.map((p) => p.wchan).filter((w): w is string => !!w && w !== '-'))];
     // What they wait for: their wait channels, else the stacks of the hung tasks the kernel reported.
     // A kernel thread's name is its own wait channel: jbd2/dm-17-8 commits the ext4 journal, xfsaild pushes the XFS log.
-    const byWchan = dominantClass(stuck.map((p) => classifyFrames([p.wchan ?? '', commandName(p.command).split('/')[0] ?? ''])));
+    const byWchan = dominantClass(
+      stuck.map((p) => {
+        const byChannel = classifyWaitChannel(p.wchan);
+        return byChannel !== 'unknown' ? byChannel : classifyFrames([commandName(p.command).split('/')[0] ?? '']);
+      }),
+    );
     const cls = byWchan !== 'unknown' ? byWchan : dominantClass(facts.kernel.hungTasks.map((t) => classifyFrames(t.frames)));
     const pids = stuck.map((p) => String(p.pid));
     return [
@@ -28,12 +33,13 @@ export const dStatePileupRule: Rule = {
         title: `${stuck.length} processes in uninterruptible sleep (D)${cls === 'unknown' ? '' : `, ${CLASS_LABEL[cls]}`}: ${listSome(top, 4)}`,
         // a line for each name the title lists first, then the rest
         evidence: quote(byNamedFirst(stuck, [...counts.keys()].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0)).slice(0, 4), (p) => commandName(p.command)).map((p) => p.line), 8),
+        // frozen tasks wait for nobody but whoever froze them: thawing is the whole fix
         fixes: [
-          {
+          ...(cls === 'freezer' ? [] : [{
             title: 'Processes in D state cannot be killed, not even with kill -9: free what they wait for',
             detail: wchans.length ? `They wait in ${listSome(wchans, 3)}.` : 'ps shows no wait channel; the kernel stacks of the processes do.',
             commands: ["ps -eo pid,stat,wchan:32,args | awk '$2 ~ /^D/'", 'dmesg | grep -E "blocked for more than|I/O error"'],
-          },
+          }]),
           ...blockedIoFixes(cls, facts, pids),
         ],
         data: { d_state_processes: stuck.length, io_class: cls },

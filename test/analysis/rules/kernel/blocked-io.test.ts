@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../../../src/analysis/index.js';
-import { classifyFrames } from '../../../../src/analysis/rules/kernel/blocked-io.js';
+import { classifyFrames, classifyWaitChannel } from '../../../../src/analysis/rules/kernel/blocked-io.js';
 import { remediationsFor } from '../../../../src/remediation/plan-from-playbook.js';
 import { loadPlaybooks } from '../../../../src/playbooks/index.js';
 import { bundleFromRecord } from '../../../../src/domain/index.js';
@@ -23,6 +23,25 @@ describe('blocked I/O by its kernel stack', () => {
     [[], 'unknown'],
   ])('%j is %s', (frames, cls) => {
     expect(classifyFrames(frames)).toBe(cls);
+  });
+
+  // A D-state process's wait channel. A frozen task on kernel 6.x shows D where it slept
+  // interruptibly (a paused container's sleep in hrtimer_nanosleep, captured in
+  // test/fixtures/incidents/debian12-docker20-paused-container); an I/O wait names its layer.
+  it.each([
+    ['hrtimer_nanosleep', 'freezer'],
+    ['futex_wait_queue', 'freezer'],
+    ['ep_poll', 'freezer'],
+    ['anon_pipe_read', 'freezer'],
+    ['__refrigerator', 'freezer'],
+    ['rpc_wait_bit_killable', 'nfs'],
+    ['jbd2_log_wait_commit', 'jbd2'],
+    ['io_schedule', 'block'],
+    ['msleep', 'unknown'],
+    ['-', 'unknown'],
+    [undefined, 'unknown'],
+  ])('a D-state process waiting in %s is %s', (wchan, cls) => {
+    expect(classifyWaitChannel(wchan)).toBe(cls);
   });
 
   // Kernel message formats: hung_task.c ("INFO: task %s:%d blocked for more than %ld seconds."),
