@@ -17,8 +17,6 @@ const MIN_VARIANTS = 3;
 const SHORT_OF_PUBLIC_OUTPUTS: Readonly<Record<string, string>> = {
   DM_POOL_DATA_HIGH: 'docker info pasted in reports is either healthy or already full; only two pools between 80 and 95 % found',
   LOAD_EXTREME: 'reports quote load averages without the CPU count (nproc) on the same host',
-  D_STATE_PILEUP: 'ps output is nearly always posted through grep or awk, which drops the header the parser needs',
-  CONTAINER_LOGS_HUGE: 'huge json logs are described in prose or ls output; one du listing found',
   JVM_HEAP_UNBOUNDED: 'no public docker inspect of a memory-limited java container without -Xmx found',
 };
 const bundles = variantBundles();

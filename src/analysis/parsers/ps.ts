@@ -12,12 +12,15 @@ export interface PsProcess {
 }
 
 const COMMAND_COLUMNS = new Set(['COMMAND', 'CMD', 'ARGS']);
+/** The process tree `ps f` (`ps axf`, `ps auxf`) draws before a command: `|` and `\_` steps. */
+const FOREST = /^(?:(?:\||\\_)\s+)+/;
 
 /**
  * Reads ps output by its header, whatever the column order. The command column (COMMAND/CMD/ARGS)
  * takes the rest of the line when it comes last; when other columns follow it (`ps -eLo
- * pid,tid,comm,state,wchan`), the words beyond the column count are its own. Total: returns null
- * when there is no recognisable header.
+ * pid,tid,comm,state,wchan`), the words beyond the column count are its own. The tree `ps f` draws
+ * in front of a command is not part of it; `top -b`'s task list (PID ... S ... COMMAND) reads the same
+ * way. Total: returns null when there is no recognisable header.
  */
 export function parsePs(text: string): PsProcess[] | null {
   const lines = text.split('\n');
@@ -40,7 +43,7 @@ export function parsePs(text: string): PsProcess[] | null {
     const pid = Number(fields[pidAt]);
     const state = fields[statAt] ?? '';
     if (!Number.isInteger(pid) || pid < 0 || !/^[A-Za-z<>+|]+$/.test(state)) continue;
-    const proc: PsProcess = { pid, state, command: fields[commandAt] ?? '', lineNumber: i + 1, text };
+    const proc: PsProcess = { pid, state, command: (fields[commandAt] ?? '').replace(FOREST, ''), lineNumber: i + 1, text };
     if (elapsedAt !== -1) {
       const elapsed = parseElapsed(fields[elapsedAt] ?? '');
       if (elapsed !== undefined) proc.elapsedSeconds = elapsed;

@@ -80,6 +80,37 @@ describe('parsePs', () => {
     ]);
   });
 
+  it('reads ps axf without the process tree it draws in front of each command', () => {
+    // rows of concourse/concourse#1285
+    const text = [
+      '  PID TTY      STAT   TIME COMMAND',
+      ' 2726 ?        D      4:38  \\_ [btrfs-transacti]',
+      '  381 pts/0    D+     0:00      |       |   |           \\_ cp web/bundles/hyspafrontend/css/picons.css web/bundles/hyspafrontend/css/picons.css.tmp',
+      '  457 ?        D      0:00      |       |   |       \\_ /bin/bash /opt/resource/check',
+    ].join('\n');
+    expect(parsePs(text)?.map((p) => [p.pid, p.state, p.command])).toEqual([
+      [2726, 'D', '[btrfs-transacti]'],
+      [381, 'D+', 'cp web/bundles/hyspafrontend/css/picons.css web/bundles/hyspafrontend/css/picons.css.tmp'],
+      [457, 'D', '/bin/bash /opt/resource/check'],
+    ]);
+  });
+
+  it("reads top -b's task list below its summary lines", () => {
+    // concourse/concourse#1035
+    const text = [
+      'top - 18:25:22 up 13 days, 15:17,  1 user,  load average: 170.00, 170.00, 168.03',
+      'Tasks: 294 total,   1 running, 285 sleeping,   0 stopped,   8 zombie',
+      '',
+      '    PID USER      PR  NI    VIRT    RES    SHR S  %CPU %MEM     TIME+ COMMAND',
+      '   5689 root      10 -10 5224752  32920   3900 D   0.0  0.1 177:23.03 baggageclaim',
+      '  18947 root      10 -10       0      0      0 D   0.0  0.0   0:00.15 runc:[2:INIT]',
+    ].join('\n');
+    expect(parsePs(text)?.map((p) => [p.pid, p.state, p.command, p.lineNumber])).toEqual([
+      [5689, 'D', 'baggageclaim', 5],
+      [18947, 'D', 'runc:[2:INIT]', 6],
+    ]);
+  });
+
   it('returns null without a ps header', () => {
     expect(parsePs('bash: ps: command not found')).toBeNull();
   });
