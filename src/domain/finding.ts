@@ -139,6 +139,11 @@ export const AnalysisReportSchema = z.object({
 });
 export type AnalysisReport = z.infer<typeof AnalysisReportSchema>;
 
+/** Every independent problem of a report, first the root cause; reports from before `problems` carry only `root_cause`. */
+export function reportProblems(report: AnalysisReport): RootCause[] {
+  return report.problems ?? (report.root_cause ? [report.root_cause] : []);
+}
+
 /** "3 days", "5 h", "40 min", "12 s": how long ago an event was, for people (titles, renderers). */
 export function agoText(seconds: number): string {
   if (seconds >= 2 * 86_400) return `${Math.floor(seconds / 86_400)} days`;

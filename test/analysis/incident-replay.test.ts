@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
 import { readBundle } from '../../src/bundles/index.js';
-import { AnalysisReportSchema, FINDING_CODES, type AnalysisReport } from '../../src/domain/index.js';
+import { AnalysisReportSchema, FINDING_CODES, reportProblems, type AnalysisReport } from '../../src/domain/index.js';
 import { incidentBundles } from '../helpers/fixtures.js';
 
 const NOW = new Date('2026-11-21T00:00:00Z');
@@ -21,7 +21,7 @@ const HOW_TO_UPDATE = 'if the change is intended, run `npm run golden:update` an
  * diagnosis stays the same.
  */
 function golden(report: AnalysisReport) {
-  const problems = report.problems ?? (report.root_cause ? [report.root_cause] : []);
+  const problems = reportProblems(report);
   return {
     root_causes: problems.map((p) => ({ code: p.code, explains: p.explains })),
     findings: report.findings.map((f) => ({

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, buildFacts } from '../../src/analysis/index.js';
 import { readBundle } from '../../src/bundles/index.js';
+import { reportProblems } from '../../src/domain/index.js';
 import { INCIDENTS_DIR } from '../helpers/fixtures.js';
 
 /**
@@ -49,7 +50,7 @@ describe('debian12-docker20-moved-root-full (a live daemon)', () => {
 
   it('does not blame a log of 12 % for a filesystem that something else filled', async () => {
     const report = analyze(await load('debian12-docker20-moved-root-full'), { now: NOW });
-    const problems = report.problems ?? (report.root_cause ? [report.root_cause] : []);
+    const problems = reportProblems(report);
     expect(problems.map((p) => p.code)).not.toContain('CONTAINER_LOGS_HUGE');
     // the full filesystem is a problem of its own, explained by nothing else
     expect(problems.filter((p) => p.code !== 'FS_FULL').flatMap((p) => p.explains)).not.toContain('FS_FULL');
@@ -64,7 +65,7 @@ describe('debian12-docker20-dockerd-sigstop (the same host, dockerd stopped)', (
     expect(hung?.fixes[0]?.commands).toEqual(['kill -CONT 3395']);
     expect(hung?.data).toMatchObject({ dockerd_pid: 3395, dockerd_state: 'stopped' });
     // a stopped daemon hangs for that reason alone: neither the full disk nor anything else explains it
-    const problems = report.problems ?? (report.root_cause ? [report.root_cause] : []);
+    const problems = reportProblems(report);
     expect(problems.filter((p) => p.code !== 'DOCKERD_UNRESPONSIVE').flatMap((p) => p.explains)).not.toContain('DOCKERD_UNRESPONSIVE');
     // and it leads: nothing on the host can be run or stopped until it answers
     expect(report.root_cause?.code).toBe('DOCKERD_UNRESPONSIVE');

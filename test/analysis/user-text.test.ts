@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
 import { readBundle } from '../../src/bundles/index.js';
-import { FINDING_CODES, type AnalysisReport, type Finding } from '../../src/domain/index.js';
+import { FINDING_CODES, reportProblems, type AnalysisReport, type Finding } from '../../src/domain/index.js';
 import { incidentBundles, variantBundles } from '../helpers/fixtures.js';
 
 const NOW = new Date('2026-11-21T00:00:00Z');
@@ -19,7 +19,7 @@ const INSIDER_WORDS = /\bseeds?\b|种子|\bliubei\b|wangyapu|dianping|点评|red
 
 /** Every text a user reads of a report but the quoted evidence (which is the host's own). */
 function userText(report: AnalysisReport): string[] {
-  const problems = report.problems ?? (report.root_cause ? [report.root_cause] : []);
+  const problems = reportProblems(report);
   return [
     ...problems.flatMap((p) => [p.title, p.summary]),
     ...report.findings.flatMap((f) => [f.title, f.earlier ?? '', ...f.fixes.flatMap((x) => [x.title, x.detail ?? '', ...(x.commands ?? [])])]),

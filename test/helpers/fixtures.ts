@@ -8,6 +8,13 @@ export const VARIANTS_DIR = fileURLToPath(new URL('../fixtures/variants/', impor
 export interface Expected {
   must: string[];
   must_not: string[];
+  /**
+   * When given, the codes of the report's problems, root cause first (`root_cause` and `problems`
+   * of the report): what the analysis names as the cause of each independent problem.
+   */
+  root_causes?: string[];
+  /** When given, the codes of the findings reported as history ("Earlier on this host"), in report order. */
+  earlier?: string[];
 }
 
 export interface FixtureBundle {

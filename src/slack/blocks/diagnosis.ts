@@ -1,4 +1,4 @@
-import { agoText, groupFindings, SEVERITY_RANK, type AnalysisReport, type DiagnosisView, type Finding, type FindingGroup, type Severity } from '../../domain/index.js';
+import { agoText, groupFindings, reportProblems, SEVERITY_RANK, type AnalysisReport, type DiagnosisView, type Finding, type FindingGroup, type Severity } from '../../domain/index.js';
 import { formatDuration } from '../../shared/index.js';
 import { context, escapeMrkdwn, mention, message, section, sectionsOf, SEVERITY_ICON } from './common.js';
 import type { Block, SlackMessage } from './types.js';
@@ -25,7 +25,7 @@ export function findingLine(finding: Finding): string {
  */
 export function reportBlocks(report: AnalysisReport): Block[] {
   const blocks: Block[] = [];
-  const problems = report.problems ?? (report.root_cause ? [report.root_cause] : []);
+  const problems = reportProblems(report);
   for (const [i, problem] of problems.entries()) {
     const label = i === 0 ? 'Root cause' : 'Separate problem, its own cause';
     blocks.push(section(`*${label}:* \`${problem.code}\` ${escapeMrkdwn(problem.title)}\n${escapeMrkdwn(problem.summary)}`));
