@@ -34,6 +34,6 @@ CMD ["bot"]
 FROM production AS lab
 # The incident bundles the lab replays (DEMO_BUNDLES_DIR), without their expected answers (.dockerignore).
 COPY test/fixtures/incidents ./test/fixtures/incidents
-EXPOSE 2201-2215
+EXPOSE 2201-2230
 ENTRYPOINT ["node", "bin/sickbay", "lab"]
 CMD ["--listen", "0.0.0.0"]
