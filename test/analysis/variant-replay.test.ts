@@ -16,7 +16,7 @@ const MIN_VARIANTS = 3;
  */
 const SHORT_OF_PUBLIC_OUTPUTS: Readonly<Record<string, string>> = {
   LOAD_EXTREME:
-    'searched moby, docker/for-linux, concourse, garden-runc, openzfs and kubernetes issues, Q&A and blog pages and repository docs for uptime, top, w or /proc/loadavg beside nproc, lscpu, a /proc/cpuinfo count or docker info CPUs of the same host: the extreme loads found (garden-runc#141 282, concourse#1035 170, openzfs#6230 253, a 3446 in a blog) name the CPU count only in prose or by VM type, and the outputs that print both show under 4 per CPU',
+    'searched moby, docker/for-linux, concourse, garden-runc, openzfs and kubernetes issues, Q&A and blog pages and repository docs for uptime, top, w or /proc/loadavg beside nproc, lscpu, a /proc/cpuinfo count or docker info CPUs of the same host: the extreme loads found (garden-runc#141 282, concourse#1035 170, openzfs#6230 253, 3446 and 159 in two blogs) name the CPU count only in prose or by VM type, and the outputs that print both show under 4 per CPU',
   JVM_HEAP_UNBOUNDED:
     'searched issues (moby, jenkinsci/docker, docker-library/tomcat, openshift/jenkins, kubernetes) and repository docs for docker inspect of java, catalina.sh or jenkins.sh containers: the whole inspect dumps found have HostConfig.Memory 0 or an -Xmx in Args, and memory-limited JVMs killed by the cgroup are told in prose, docker stats or pod specs, not docker inspect',
 };
