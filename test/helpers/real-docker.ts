@@ -150,6 +150,26 @@ function loopsBackedBy(file: string): string[] {
   return out.split('\n').flatMap((l) => (/^(\/dev\/loop\d+):/.exec(l)?.[1] ? [/^(\/dev\/loop\d+):/.exec(l)?.[1] as string] : []));
 }
 
+function backingOf(loop: string): string {
+  return spawnSync('losetup', ['-n', '-O', 'BACK-FILE', loop], { encoding: 'utf8', env: { ...process.env, PATH: SYSTEM_PATH } }).stdout?.trim() ?? '';
+}
+
+/** Processes whose mount namespace still mounts the loop device (`pid (comm)`), for the error. */
+function holdersOf(loop: string): string[] {
+  const minor = /(\d+)$/.exec(loop)?.[1];
+  if (!minor) return [];
+  const device = ` 7:${minor} `;
+  return readdirSync('/proc').flatMap((pid) => {
+    if (!/^\d+$/.test(pid)) return [];
+    try {
+      if (!readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes(device)) return [];
+      return [`${pid} (${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()})`];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /**
  * Takes down what a start left in `dir`, from what is on disk and in /proc (so it also serves for a
  * run that was killed): the daemon gently first, then any process still in `dir`, every mount under
@@ -204,10 +224,21 @@ export function teardown(dir: string): void {
   }
   const loops = new Set([...(state?.loop ? [state.loop] : []), ...loopsBackedBy(join(dir, 'disk.img'))]);
   for (const loop of loops) {
-    const backing = spawnSync('losetup', ['-n', '-O', 'BACK-FILE', loop], { encoding: 'utf8', env: { ...process.env, PATH: SYSTEM_PATH } }).stdout?.trim() ?? '';
+    const backing = backingOf(loop);
     // only a device still backed by this run's image: the number may have been reused since
     if (!backing.startsWith(dir)) continue;
-    if (spawnSync('losetup', ['-d', loop], { env: { ...process.env, PATH: SYSTEM_PATH } }).status !== 0) problems.push(`${loop} could not be detached`);
+    if (spawnSync('losetup', ['-d', loop], { env: { ...process.env, PATH: SYSTEM_PATH } }).status !== 0) {
+      problems.push(`${loop} could not be detached`);
+      continue;
+    }
+    // A device still held (its ext4 alive in a mount namespace of a container that is only now
+    // going away) is marked autoclear and released by the kernel later: wait for that, bounded.
+    let released = false;
+    for (let i = 0; i < 100 && !released; i++) {
+      released = !backingOf(loop).startsWith(dir);
+      if (!released) sleepSync(100);
+    }
+    if (!released) problems.push(`${loop} is still attached 10 s after losetup -d; its filesystem is mounted by ${holdersOf(loop).join(', ') || 'no process (a kernel reference)'}`);
   }
   if (!problems.length || !mountsUnder(dir).length) rmSync(dir, { recursive: true, force: true });
   if (problems.length) throw new Error(`could not clean up ${dir}: ${problems.join('; ')}`);

@@ -126,10 +126,12 @@ describe('failed Mesos tasks open diagnosis threads (Marathon stand-in, real Red
     const headline = `deploy-to-docker-business-product-rpc-test task failed on ${SEED_HOST} (exit 137)`;
     const parent = await standin.waitFor(() => parents(headline)[0], 'the incident thread');
     const ts = tsOf(parent);
+    // replies go out one after another, the root cause (the JVM) before its effect: wait for both
     const findings = await standin.waitFor(() => {
       const replies = findingReplies(ts);
-      return replies.some((c) => textOf(c).includes('JVM_HEAP_UNBOUNDED')) && replies;
-    }, 'the findings in the incident thread');
+      const has = (code: string): boolean => replies.some((c) => textOf(c).includes(code));
+      return has('JVM_HEAP_UNBOUNDED') && has('CONTAINER_OOM_KILLED') && replies;
+    }, 'the CONTAINER_OOM_KILLED and JVM_HEAP_UNBOUNDED replies in the incident thread');
 
     expect(parents(headline)).toHaveLength(1);
     // the task's own container, resolved on the agent from Marathon's task id (its sandbox mount)
