@@ -1,4 +1,4 @@
-import { filesystemOf } from './facts/disks.js';
+import { filesystemOf, thinPoolName } from './facts/disks.js';
 import type { Facts } from './facts/index.js';
 import { isDState } from './facts/system.js';
 import { dockerRootOf } from './rules/docker/docker-context.js';
@@ -13,6 +13,14 @@ export interface FilesystemCapacity {
   capacityBytes: number;
 }
 
+export interface PoolCapacity {
+  name?: string;
+  dataUsedBytes?: number;
+  dataTotalBytes?: number;
+  metadataUsedBytes?: number;
+  metadataTotalBytes?: number;
+}
+
 /**
  * How full a host is, in plain numbers: what a capacity sweep samples. Only what was collected
  * and could be read is here; a missing spec gives an empty list or null, never a zero.
@@ -21,8 +29,11 @@ export interface CapacityFacts {
   /** Real filesystems, one per mount; the containers' own mounts under Docker's data root are left out. */
   filesystems: FilesystemCapacity[];
   inodes: { mount: string; type?: string; used: number; total: number }[];
-  /** devicemapper thin pool usage from docker info, when the daemon uses one. */
-  pool: { name?: string; dataUsedBytes?: number; dataTotalBytes?: number; metadataUsedBytes?: number; metadataTotalBytes?: number } | null;
+  /**
+   * Thin pools, once each: Docker's from docker info first (named by its Pool Name), then every
+   * other pool, or the same one when the daemon did not answer, from dmsetup status and lvs.
+   */
+  pools: PoolCapacity[];
   /** json-file logs with the filesystem they live on, when df has it. */
   containerLogs: { containerId: string; bytes: number; path: string; filesystem?: FilesystemCapacity }[];
   /** Processes in uninterruptible sleep; null when ps was not collected. */
@@ -60,15 +71,31 @@ export function capacityFacts(facts: Facts): CapacityFacts {
 
   const info = facts.docker.info;
   const hasPool = info && (info.dataTotalBytes !== undefined || info.metadataTotalBytes !== undefined);
-  const pool = hasPool
-    ? {
-        ...(info.poolName ? { name: info.poolName } : {}),
-        ...(info.dataUsedBytes !== undefined ? { dataUsedBytes: info.dataUsedBytes } : {}),
-        ...(info.dataTotalBytes !== undefined ? { dataTotalBytes: info.dataTotalBytes } : {}),
-        ...(info.metadataUsedBytes !== undefined ? { metadataUsedBytes: info.metadataUsedBytes } : {}),
-        ...(info.metadataTotalBytes !== undefined ? { metadataTotalBytes: info.metadataTotalBytes } : {}),
-      }
-    : null;
+  const others = facts.disks.thinPools;
+  // docker info before 1.7 names no pool: when the kernel lists exactly one, it is that one
+  const dockerPoolName = info?.poolName ?? (others.length === 1 ? others[0]?.name : undefined);
+  const pools: PoolCapacity[] = hasPool
+    ? [
+        {
+          ...(dockerPoolName ? { name: thinPoolName(dockerPoolName) } : {}),
+          ...(info.dataUsedBytes !== undefined ? { dataUsedBytes: info.dataUsedBytes } : {}),
+          ...(info.dataTotalBytes !== undefined ? { dataTotalBytes: info.dataTotalBytes } : {}),
+          ...(info.metadataUsedBytes !== undefined ? { metadataUsedBytes: info.metadataUsedBytes } : {}),
+          ...(info.metadataTotalBytes !== undefined ? { metadataTotalBytes: info.metadataTotalBytes } : {}),
+        },
+      ]
+    : [];
+  for (const p of others) {
+    if (pools.some((q) => q.name === p.name)) continue;
+    const { name, dataUsedBytes, dataTotalBytes, metadataUsedBytes, metadataTotalBytes } = p;
+    pools.push({
+      name,
+      ...(dataUsedBytes !== undefined ? { dataUsedBytes } : {}),
+      ...(dataTotalBytes !== undefined ? { dataTotalBytes } : {}),
+      ...(metadataUsedBytes !== undefined ? { metadataUsedBytes } : {}),
+      ...(metadataTotalBytes !== undefined ? { metadataTotalBytes } : {}),
+    });
+  }
 
   const containerLogs = facts.docker.logSizes.map((log) => {
     const filesystem = filesystemOf(log.path, filesystems);
@@ -79,7 +106,7 @@ export function capacityFacts(facts: Facts): CapacityFacts {
   return {
     filesystems,
     inodes,
-    pool,
+    pools,
     containerLogs,
     dStateProcesses: processes ? processes.filter((p) => isDState(p.state)).length : null,
     load1: facts.system.load?.one ?? null,

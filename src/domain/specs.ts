@@ -17,6 +17,8 @@ export const SPEC_NAMES = [
   'docker_ps',
   'docker_inspect',
   'docker_log_sizes',
+  'dmsetup_status',
+  'lvs',
 ] as const;
 
 export const SpecNameSchema = z.enum(SPEC_NAMES);

@@ -77,14 +77,13 @@ export function isCapacitySample(sample: CapacitySample): sample is CapacityReso
 /**
  * The samples a capacity sweep takes from one host's facts at one time. A container log whose
  * filesystem df did not list is left out (there is nothing to fill), as are thin-pool figures
- * docker info did not print; a missing ps or uptime gives no gauge rather than a zero.
+ * neither docker info, dmsetup status nor lvs printed; a missing ps or uptime gives no gauge rather than a zero.
  */
 export function samplesFromCapacity(host: string, at: number, cap: CapacityFacts): CapacitySample[] {
   const out: CapacitySample[] = [];
   for (const fs of cap.filesystems) out.push({ host, at, kind: 'fs', id: fs.mount, used: fs.usedBytes, total: fs.capacityBytes });
   for (const fs of cap.inodes) out.push({ host, at, kind: 'inodes', id: fs.mount, used: fs.used, total: fs.total });
-  const pool = cap.pool;
-  if (pool) {
+  for (const pool of cap.pools) {
     const id = pool.name ?? DEFAULT_POOL_ID;
     if (pool.dataUsedBytes !== undefined && pool.dataTotalBytes) out.push({ host, at, kind: 'thinpool_data', id, used: pool.dataUsedBytes, total: pool.dataTotalBytes });
     if (pool.metadataUsedBytes !== undefined && pool.metadataTotalBytes) {

@@ -180,6 +180,9 @@ function bodies(): Record<string, string> {
   *) echo "lab: docker $1 is not replayed" >&2; exit 1 ;;
 esac`,
     dmesg: 'replay dmesg',
+    dmsetup: `case "$1" in status) replay dmsetup_status ;; esac
+${fallThrough('dmsetup')}`,
+    lvs: 'replay lvs',
     uname: 'replay uname',
     nproc: 'replay nproc',
     uptime: 'replay uptime',

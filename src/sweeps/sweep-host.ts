@@ -10,6 +10,7 @@ import {
   type HostRef,
   type MessageRef,
   type Notifier,
+  type SpecName,
 } from '../domain/index.js';
 import {
   capacitySamples,
@@ -51,16 +52,18 @@ export interface SweepHostResult {
   updated: number;
 }
 
-/** The specs each kind of resource is read from: when one failed, its resources are not "missing". */
-const SOURCES: Readonly<Record<ResourceKind, string>> = {
-  fs: 'df',
-  inodes: 'df_inodes',
-  thinpool_data: 'docker_info',
-  thinpool_metadata: 'docker_info',
-  container_log: 'docker_log_sizes',
-  dstate: 'ps',
-  load1: 'uptime',
+/** The specs each kind of resource is read from: when one of them failed, its resources are not "missing". */
+const SOURCES: Readonly<Record<ResourceKind, readonly SpecName[]>> = {
+  fs: ['df'],
+  inodes: ['df_inodes'],
+  thinpool_data: ['docker_info', 'dmsetup_status', 'lvs'],
+  thinpool_metadata: ['docker_info', 'dmsetup_status', 'lvs'],
+  container_log: ['docker_log_sizes'],
+  dstate: ['ps'],
+  load1: ['uptime'],
 };
+/** The shell's "command not found": a host without LVM never lists a pool through lvs, so that is no failure. */
+const NOT_INSTALLED = 127;
 
 /**
  * One host's share of a sweep: collect the capacity playbook, store each sample, forecast every
@@ -86,13 +89,16 @@ export async function sweepHost(deps: SweepHostDeps, host: HostRef, sweep: Sweep
 
   const store = new ChannelStateStore(deps.redis, deps.prefix, host.name);
   const { states: prev, seen: sweptBefore } = await store.load();
-  // Resources whose source step failed this time are left as they were: not seen is not gone.
+  // Resources not sampled because one of their source steps failed are left as they were: not
+  // seen is not gone. One that another source still sampled (a pool docker info listed while
+  // dmsetup was refused) goes on as usual.
   const failed = failedKinds(bundle);
-  const held = new Map([...prev].filter(([r]) => !r.startsWith('finding:') && failed.has(parseResourceKey(r).kind)));
+  const sampled = new Set(samples.map(resourceKey));
+  const held = new Map([...prev].filter(([r]) => !r.startsWith('finding:') && !sampled.has(r) && failed.has(parseResourceKey(r).kind)));
   const considered = new Map([...prev].filter(([r]) => !held.has(r)));
   const plan = planChannel(
     considered,
-    { forecasts, sampled: new Set(samples.map(resourceKey)), findings: result.report.findings },
+    { forecasts, sampled, findings: result.report.findings },
     { horizonsSeconds: sweep.horizonsSeconds },
     !sweptBefore,
   );
@@ -152,10 +158,13 @@ async function tell(
 function failedKinds(bundle: Bundle): Set<ResourceKind> {
   const steps = bundle.meta.steps ?? {};
   const out = new Set<ResourceKind>();
-  for (const [kind, spec] of Object.entries(SOURCES) as [ResourceKind, string][]) {
-    const step = steps[spec];
-    // A spec the playbook does not collect cannot fail; one that timed out or did not run did.
-    if (step && (step.timed_out || step.error !== undefined || (step.exit !== 0 && !bundle.files.get(spec)))) out.add(kind);
+  for (const [kind, specs] of Object.entries(SOURCES) as [ResourceKind, readonly SpecName[]][]) {
+    const failed = specs.some((spec) => {
+      const step = steps[spec];
+      // A spec the playbook does not collect cannot fail; one that timed out or did not run did.
+      return step && (step.timed_out || step.error !== undefined || (step.exit !== 0 && step.exit !== NOT_INSTALLED && !bundle.files.get(spec)));
+    });
+    if (failed) out.add(kind);
   }
   return out;
 }

@@ -59,15 +59,43 @@ describe('capacitySamples', () => {
     expect(samples.has('inodes:/dev')).toBe(false);
   });
 
-  it('gives valid samples for every incident bundle, and a thin pool only where docker info has one', async () => {
+  it('gives valid samples for every incident bundle, and a thin pool only where docker info, dmsetup or lvs has one', async () => {
     for (const { name, dir } of incidentBundles()) {
       const bundle = await readBundle(dir);
       const samples = capacitySamples(bundle);
       for (const s of samples) expect(CapacitySampleSchema.safeParse(s).success, `${name}: ${resourceKey(s)}`).toBe(true);
-      const pool = capacityFacts(buildFacts(bundle)).pool;
-      expect(samples.some((s) => s.kind === 'thinpool_data'), name).toBe(pool?.dataTotalBytes !== undefined);
+      const pools = capacityFacts(buildFacts(bundle)).pools;
+      expect(samples.filter((s) => s.kind === 'thinpool_data').length, name).toBe(pools.filter((p) => p.dataTotalBytes !== undefined).length);
       expect(new Set(samples.map(resourceKey)).size, `${name}: one sample per resource`).toBe(samples.length);
     }
+  });
+
+  it("samples thin pools from dmsetup status and lvs when docker info did not answer, each pool once under docker info's name", () => {
+    const at = { host: 'dm-1', at: 1_700_000_000 };
+    // kernel lines of a direct-lvm pool with thin volumes (LVM's -tpool layer) and of a VM pool; lvs lists both again
+    const dmsetup_status = [
+      'docker-thinpool-tpool: 0 209715200 thin-pool 1 179/524288 4664/1638400 - rw discard_passdown queue_if_no_space - 1024',
+      'vms-pool: 0 104857600 thin-pool 441 697/2048 20663/102400 - rw no_discard_passdown queue_if_no_space -',
+    ].join('\n');
+    const lvs = '  docker/thinpool|twi-aot---|107374182400|0.28|0.03|2147483648\n  vms/pool|twi-aot---|53687091200|20.18|34.03|8388608\n  data/lv0|-wi-ao----|1073741824|||\n';
+    const hung = capacitySamples(bundleFromRecord({ dmsetup_status, lvs }), at).filter((s) => s.kind.startsWith('thinpool'));
+    expect(hung.map(resourceKey)).toEqual(['thinpool_data:docker-thinpool', 'thinpool_metadata:docker-thinpool', 'thinpool_data:vms-pool', 'thinpool_metadata:vms-pool']);
+    // the kernel's exact counts, not lvs's rounded percentages
+    expect(hung[0]).toMatchObject({ used: 4664 * 65536, total: 107374182400 });
+    expect(hung[2]).toMatchObject({ used: 20663 * 524288, total: 104857600 * 512 });
+    // the same host with its daemon answering: docker info's pool is the same resource, not a third one
+    const info = 'Storage Driver: devicemapper\n Pool Name: docker-thinpool\n Data Space Used: 305.7 MB\n Data Space Total: 107.4 GB\n Metadata Space Used: 733.2 kB\n Metadata Space Total: 2.147 GB\n';
+    const answered = capacitySamples(bundleFromRecord({ docker_info: info, dmsetup_status, lvs }), at).filter((s) => s.kind === 'thinpool_data');
+    expect(answered.map((s) => [s.id, 'used' in s ? s.used : undefined])).toEqual([
+      ['docker-thinpool', 305.7e6],
+      ['vms-pool', 20663 * 524288],
+    ]);
+    // lvs alone: its percentages of the sizes it prints
+    const lvsOnly = capacitySamples(bundleFromRecord({ lvs }), at).filter((s) => s.id === 'vms-pool');
+    expect(lvsOnly.map((s) => ('used' in s ? [s.kind, Math.round(s.used), s.total] : []))).toEqual([
+      ['thinpool_data', Math.round(53687091200 * 0.2018), 53687091200],
+      ['thinpool_metadata', Math.round(8388608 * 0.3403), 8388608],
+    ]);
   });
 
   it('gives no gauge for what was not collected, rather than a zero', () => {
@@ -82,7 +110,7 @@ describe('capacitySamples', () => {
     const cap = {
       filesystems: [],
       inodes: [],
-      pool: null,
+      pools: [],
       containerLogs: [{ containerId: 'a'.repeat(64), bytes: 10, path: `/var/lib/docker/containers/${'a'.repeat(64)}/${'a'.repeat(64)}-json.log` }],
       dStateProcesses: 0,
       load1: null,
@@ -94,7 +122,7 @@ describe('capacitySamples', () => {
     const cap = {
       filesystems: [{ mount: '/mnt/a\nb', source: '/dev/sdb', usedBytes: 1, capacityBytes: 2 }],
       inodes: [],
-      pool: null,
+      pools: [],
       containerLogs: [],
       dStateProcesses: null,
       load1: null,

@@ -28,7 +28,7 @@ describe('shipped playbooks', () => {
   it('capacity collects only what capacity samples read, each with its canonical command', () => {
     const capacity = shipped.playbooks.get('capacity')?.playbook;
     const bySpec = Object.fromEntries((capacity?.steps ?? []).map((s) => [s.spec, s.command]));
-    expect(Object.keys(bySpec).sort()).toEqual(['df', 'df_inodes', 'docker_info', 'docker_log_sizes', 'ps', 'uptime']);
+    expect(Object.keys(bySpec).sort()).toEqual(['df', 'df_inodes', 'dmsetup_status', 'docker_info', 'docker_log_sizes', 'lvs', 'ps', 'uptime']);
     for (const [spec, command] of Object.entries(bySpec)) expect(command, spec).toBe(CANONICAL_COMMANDS[spec as keyof typeof CANONICAL_COMMANDS]);
   });
 

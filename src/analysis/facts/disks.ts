@@ -1,18 +1,83 @@
 import type { Bundle } from '../../domain/index.js';
 import { parseDf, type Filesystem } from '../parsers/df.js';
 import { parseDfInodes, type InodeUsage } from '../parsers/df-inodes.js';
+import { parseDmsetupStatus, thinPoolBytes } from '../parsers/dmsetup-status.js';
+import type { LogLine } from '../parsers/log-line.js';
+import { parseLvs } from '../parsers/lvs.js';
 
 export type { Filesystem, InodeUsage };
+
+/** A device-mapper thin pool as the kernel (dmsetup status) or LVM (lvs) reports it. */
+export interface ThinPoolUsage {
+  /** The device-mapper name, as docker info's `Pool Name` prints it (LVM's `-tpool` layer left off). */
+  name: string;
+  source: 'dmsetup' | 'lvs';
+  dataUsedBytes?: number;
+  dataTotalBytes?: number;
+  metadataUsedBytes?: number;
+  metadataTotalBytes?: number;
+  /** lvs's Data% and Meta% as printed (dmsetup's from its block counts). */
+  dataUsedPct?: number;
+  metadataUsedPct?: number;
+  /** The kernel's mode: ro and out_of_data_space stop or queue writes; fail lost the pool. */
+  mode?: 'rw' | 'ro' | 'out_of_data_space' | 'fail' | 'unknown';
+  needsCheck?: boolean;
+  line: LogLine;
+}
 
 export interface DiskFacts {
   filesystems: Filesystem[];
   inodes: InodeUsage[];
+  /** Thin pools on the host, once each: dmsetup's exact block counts first, then pools only lvs listed. */
+  thinPools: ThinPoolUsage[];
 }
 
 export function buildDiskFacts(bundle: Bundle): DiskFacts {
   const df = bundle.files.get('df');
   const dfi = bundle.files.get('df_inodes');
-  return { filesystems: df ? parseDf(df) : [], inodes: dfi ? parseDfInodes(dfi) : [] };
+  return { filesystems: df ? parseDf(df) : [], inodes: dfi ? parseDfInodes(dfi) : [], thinPools: thinPoolsOf(bundle) };
+}
+
+/** LVM activates a pool that has thin volumes as `<vg>-<lv>-tpool` under a `<vg>-<lv>` layer: one pool. */
+export function thinPoolName(dmName: string): string {
+  return dmName.replace(/-tpool$/, '');
+}
+
+const pct = (used: number | undefined, total: number | undefined): number | undefined => (used !== undefined && total ? (used / total) * 100 : undefined);
+
+function thinPoolsOf(bundle: Bundle): ThinPoolUsage[] {
+  const pools: ThinPoolUsage[] = [];
+  const status = bundle.files.get('dmsetup_status');
+  for (const p of status ? parseDmsetupStatus(status) : []) {
+    const bytes = thinPoolBytes(p);
+    const dataUsedPct = pct(p.dataUsedBlocks, p.dataTotalBlocks);
+    const metadataUsedPct = pct(p.metadataUsedBlocks, p.metadataTotalBlocks);
+    pools.push({
+      name: thinPoolName(p.name),
+      source: 'dmsetup',
+      ...bytes,
+      ...(dataUsedPct !== undefined ? { dataUsedPct } : {}),
+      ...(metadataUsedPct !== undefined ? { metadataUsedPct } : {}),
+      mode: p.mode,
+      needsCheck: p.needsCheck,
+      line: p.line,
+    });
+  }
+  const lvs = bundle.files.get('lvs');
+  for (const p of lvs ? parseLvs(lvs) : []) {
+    if (pools.some((q) => q.name === p.dmName)) continue;
+    const { sizeBytes, dataPct, metadataPct, metadataSizeBytes } = p;
+    pools.push({
+      name: p.dmName,
+      source: 'lvs',
+      ...(sizeBytes !== undefined && dataPct !== undefined ? { dataUsedBytes: (sizeBytes * dataPct) / 100, dataTotalBytes: sizeBytes } : {}),
+      ...(metadataSizeBytes !== undefined && metadataPct !== undefined ? { metadataUsedBytes: (metadataSizeBytes * metadataPct) / 100, metadataTotalBytes: metadataSizeBytes } : {}),
+      ...(dataPct !== undefined ? { dataUsedPct: dataPct } : {}),
+      ...(metadataPct !== undefined ? { metadataUsedPct: metadataPct } : {}),
+      line: p.line,
+    });
+  }
+  return pools;
 }
 
 /** The filesystem that holds `path`: the longest mount point that is a prefix of it. */

@@ -1,5 +1,5 @@
 import type { Finding, Fix } from '../../../domain/index.js';
-import { toEvidence, type Facts } from '../../facts/index.js';
+import { toEvidence, type Facts, type ThinPoolUsage } from '../../facts/index.js';
 import { formatBytes, formatPct } from '../../parsers/sizes.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { infoEvidence, storageDriverOf } from './docker-context.js';
@@ -33,6 +33,45 @@ function kernelPoolEvents(facts: Facts, space: 'data' | 'metadata'): Facts['kern
   return facts.kernel.thinPool.filter((e) => e.space === space);
 }
 
+/**
+ * Docker's thin pool as the kernel or LVM lists it, for when docker info gave no figures (a hung
+ * daemon): the one docker info names, else the only pool, else the only `docker-` one. Not on a
+ * host whose driver is known to be another: its pools are some other LVM user's.
+ */
+function listedDockerPool(facts: Facts): ThinPoolUsage | undefined {
+  const driver = storageDriverOf(facts)?.driver;
+  if (driver !== undefined && driver !== 'devicemapper') return undefined;
+  const pools = facts.disks.thinPools;
+  const named = facts.docker.info?.poolName;
+  if (named) return pools.find((p) => p.name === named);
+  if (pools.length === 1) return pools[0];
+  const docker = pools.filter((p) => p.name.startsWith('docker-'));
+  return docker.length === 1 ? docker[0] : undefined;
+}
+
+/** "docker-thinpool data 85.9 GB of 85.9 GB used (100 %), from lvs": the figures a listed pool has. */
+function listedFigures(pool: ThinPoolUsage, space: 'data' | 'metadata'): string | undefined {
+  const [used, total, pct] =
+    space === 'data' ? [pool.dataUsedBytes, pool.dataTotalBytes, pool.dataUsedPct] : [pool.metadataUsedBytes, pool.metadataTotalBytes, pool.metadataUsedPct];
+  if (pct === undefined) return undefined;
+  const from = pool.source === 'dmsetup' ? 'dmsetup status' : 'lvs';
+  const amount = used !== undefined && total ? `${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct)})` : `${formatPct(pct)} used`;
+  return `devicemapper thin pool ${pool.name} ${space} ${amount}, from ${from}`;
+}
+
+function listedData(pool: ThinPoolUsage | undefined, space: 'data' | 'metadata'): Record<string, number | string> {
+  if (!pool) return {};
+  const [used, total, pct] =
+    space === 'data' ? [pool.dataUsedBytes, pool.dataTotalBytes, pool.dataUsedPct] : [pool.metadataUsedBytes, pool.metadataTotalBytes, pool.metadataUsedPct];
+  return {
+    pool: pool.name,
+    source: pool.source,
+    ...(used !== undefined ? { used_bytes: Math.round(used) } : {}),
+    ...(total !== undefined ? { total_bytes: Math.round(total) } : {}),
+    ...(pct !== undefined ? { used_pct: Math.round(pct * 10) / 10 } : {}),
+  };
+}
+
 function poolLabel(events: Facts['kernel']['thinPool']): string {
   const pool = events.find((e) => e.pool)?.pool;
   return pool ? ` ${pool}` : '';
@@ -62,7 +101,12 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
   const kernelData = kernelPoolEvents(facts, 'data');
   const kernelFull = kernelData.filter((e) => e.usedPct === undefined || e.usedPct >= t.dmPoolFullPct);
   const dmevent = kernelData.filter((e) => e.usedPct !== undefined).at(-1);
-  const full = (pct !== undefined && pct >= t.dmPoolFullPct) || lowAvailable || lowSpace.length > 0 || kernelFull.length > 0;
+  // without docker info's figures (a hung daemon), the pool as dmsetup status or lvs lists it
+  const listed = pct === undefined ? listedDockerPool(facts) : undefined;
+  const listedPct = listed?.dataUsedPct;
+  const listedOut = listed?.mode === 'out_of_data_space';
+  const listedFull = listed !== undefined && ((listedPct !== undefined && listedPct >= t.dmPoolFullPct) || listedOut);
+  const full = (pct !== undefined && pct >= t.dmPoolFullPct) || lowAvailable || lowSpace.length > 0 || kernelFull.length > 0 || listedFull;
 
   const figures = used !== undefined && total ? `${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct ?? 0)})` : undefined;
   const data = {
@@ -77,6 +121,9 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
       const left = lowAvailable && available !== undefined ? `, ${formatBytes(available)} available` : '';
       const refusing = belowMinFree && minFree !== undefined ? `, under the ${formatBytes(minFree)} minimum free space: dockerd refuses new containers and images` : '';
       title = `devicemapper pool ${figures}${left}${refusing}`;
+    } else if (listed && listedFull) {
+      const out = listedOut ? ': the kernel switched it to out-of-data-space mode' : '';
+      title = `${listedFigures(listed, 'data') ?? `devicemapper thin pool ${listed.name} out of data space`}${out}`;
     } else if (lowSpace.length === 0 && kernelFull.some((e) => e.usedPct === undefined)) {
       title = `devicemapper thin pool${poolLabel(kernelFull)} out of data space: the kernel switched it to out-of-data-space mode`;
     } else if (lowSpace.length === 0) {
@@ -95,10 +142,11 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
           ...infoEvidence(facts, 'Data Space Used', 'Data Space Total', 'Data Space Available'),
           ...lowSpace.slice(-3).map((l) => toEvidence(l.line)),
           ...kernelFull.slice(0, 2).map((e) => toEvidence(e.line)),
+          ...(listedFull && listed ? [toEvidence(listed.line)] : []),
         ],
         fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
-        ...(info?.poolName ? { subject: info.poolName } : {}),
-        data,
+        ...(info?.poolName ? { subject: info.poolName } : listed ? { subject: listed.name } : {}),
+        data: { ...listedData(listed, 'data'), ...data },
       },
     ];
   }
@@ -112,6 +160,20 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
         ...(info?.poolName ? { subject: info.poolName } : {}),
         data,
+      },
+    ];
+  }
+  const listedTitle = listed ? listedFigures(listed, 'data') : undefined;
+  if (listed && listedTitle && listedPct !== undefined && listedPct >= t.dmPoolHighPct) {
+    return [
+      {
+        code: 'DM_POOL_DATA_HIGH',
+        severity: 'warning',
+        title: listedTitle,
+        evidence: [toEvidence(listed.line)],
+        fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
+        subject: listed.name,
+        data: listedData(listed, 'data'),
       },
     ];
   }
@@ -139,11 +201,16 @@ function metadataSpace(facts: Facts, ctx: RuleContext): Finding[] {
   const pct = used !== undefined && total ? (used / total) * 100 : undefined;
   const kernelFull = kernelPoolEvents(facts, 'metadata').filter((e) => e.usedPct === undefined || e.usedPct >= ctx.thresholds.dmMetadataFullPct);
   const byFigures = pct !== undefined && pct >= ctx.thresholds.dmMetadataFullPct;
-  if (!byFigures && kernelFull.length === 0) return [];
+  const listed = pct === undefined ? listedDockerPool(facts) : undefined;
+  const listedTitle = listed ? listedFigures(listed, 'metadata') : undefined;
+  const byListed = listed !== undefined && listedTitle !== undefined && (listed.metadataUsedPct ?? 0) >= ctx.thresholds.dmMetadataFullPct;
+  if (!byFigures && !byListed && kernelFull.length === 0) return [];
   const title =
     byFigures && used !== undefined && total
       ? `devicemapper pool metadata ${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct)})`
-      : kernelFull.some((e) => e.usedPct === undefined)
+      : byListed && listedTitle
+        ? listedTitle
+        : kernelFull.some((e) => e.usedPct === undefined)
         ? `devicemapper thin pool${poolLabel(kernelFull)} out of metadata space: the kernel could not allocate a metadata block`
         : `devicemapper thin pool${poolLabel(kernelFull)} metadata ${formatPct(kernelFull.at(-1)?.usedPct ?? 0)} full (LVM's dmeventd)`;
   return [
@@ -154,6 +221,7 @@ function metadataSpace(facts: Facts, ctx: RuleContext): Finding[] {
       evidence: [
         ...infoEvidence(facts, 'Metadata Space Used', 'Metadata Space Total', 'Metadata Space Available'),
         ...kernelFull.slice(0, 3).map((e) => toEvidence(e.line)),
+        ...(byListed && listed ? [toEvidence(listed.line)] : []),
       ],
       fixes: [
         {
@@ -164,8 +232,9 @@ function metadataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         },
         OVERLAY2,
       ],
-      ...(info?.poolName ? { subject: info.poolName } : {}),
+      ...(info?.poolName ? { subject: info.poolName } : byListed && listed ? { subject: listed.name } : {}),
       data: {
+        ...(byListed ? listedData(listed, 'metadata') : {}),
         ...(used !== undefined ? { used_bytes: used } : {}),
         ...(total !== undefined ? { total_bytes: total } : {}),
         ...(pct !== undefined ? { used_pct: Math.round(pct * 10) / 10 } : {}),

@@ -39,6 +39,57 @@ describe('devicemapper pool space', () => {
   });
 });
 
+describe('devicemapper pool space when docker info gives no figures: dmsetup status and lvs', () => {
+  // 64 KiB blocks: 100 GiB of data (1638400 blocks), 2 GiB of metadata (524288 blocks of 4 KiB)
+  const status = (dataUsed: number, metaUsed = 179, mode = 'rw'): string =>
+    `docker-253:0-278707-base: 0 20971520 thin 596992 20971519\ndocker-253:0-278707-pool: 0 209715200 thin-pool 1 ${metaUsed}/524288 ${dataUsed}/1638400 - ${mode} discard_passdown queue_if_no_space - 1024\n`;
+  const hung = { steps: { docker_info: { exit: null, timed_out: true, duration_ms: 10000 } } };
+
+  it("raises DM_POOL_DATA_FULL from the kernel's block counts while the daemon hangs, quoting the pool's line", () => {
+    const [f, ...rest] = run(dmPoolSpaceRule, factsFrom({ dmsetup_status: status(1572864) }, hung));
+    expect(rest).toEqual([]);
+    expect(f?.code).toBe('DM_POOL_DATA_FULL');
+    expect(f?.title).toBe('devicemapper thin pool docker-253:0-278707-pool data 103.1 GB of 107.4 GB used (96 %), from dmsetup status');
+    expect(f?.evidence).toEqual([{ spec: 'dmsetup_status', line: 2, text: status(1572864).split('\n')[1] }]);
+    expect(f?.subject).toBe('docker-253:0-278707-pool');
+    expect(f?.data).toMatchObject({ pool: 'docker-253:0-278707-pool', source: 'dmsetup', used_pct: 96 });
+  });
+
+  it('says when the kernel switched the pool to out-of-data-space mode, and warns at the high mark', () => {
+    expect(run(dmPoolSpaceRule, factsFrom({ dmsetup_status: status(1000000, 179, 'out_of_data_space') }))[0]?.title).toMatch(/\(61 %\), from dmsetup status: the kernel switched it to out-of-data-space mode$/);
+    const [high] = run(dmPoolSpaceRule, factsFrom({ dmsetup_status: status(1392640) }));
+    expect([high?.code, high?.title]).toEqual(['DM_POOL_DATA_HIGH', 'devicemapper thin pool docker-253:0-278707-pool data 91.27 GB of 107.4 GB used (85 %), from dmsetup status']);
+    expect(run(dmPoolSpaceRule, factsFrom({ dmsetup_status: status(4664) }))).toEqual([]);
+  });
+
+  it('raises DM_POOL_METADATA_FULL from the metadata blocks', () => {
+    const [f] = run(dmPoolSpaceRule, factsFrom({ dmsetup_status: status(4664, 520000) }));
+    expect(f?.code).toBe('DM_POOL_METADATA_FULL');
+    expect(f?.title).toBe('devicemapper thin pool docker-253:0-278707-pool metadata 2.13 GB of 2.147 GB used (99 %), from dmsetup status');
+  });
+
+  it("takes LVM's Data% when only lvs lists the pool (docker/for-linux#731)", () => {
+    const lvs = '  thinpool         vgpaas twi-aot-D- 80.00g             100.00 0.12                            \n';
+    const [f] = run(dmPoolSpaceRule, factsFrom({ lvs }));
+    expect(f?.code).toBe('DM_POOL_DATA_FULL');
+    expect(f?.title).toBe('devicemapper thin pool vgpaas-thinpool data 85.9 GB of 85.9 GB used (100 %), from lvs');
+    expect(f?.evidence.map((e) => e.spec)).toEqual(['lvs']);
+  });
+
+  it("keeps docker info's figures when the daemon answered, and leaves a pool alone on a host whose driver is another", () => {
+    const [f] = run(dmPoolSpaceRule, factsFrom({ docker_info: info('1.677 TB', '1.677 TB'), dmsetup_status: status(4664) }));
+    expect(f?.title).toBe('devicemapper pool 1.677 TB of 1.677 TB used (100 %)');
+    expect(run(dmPoolSpaceRule, factsFrom({ docker_info: 'Storage Driver: overlay2\n', dmsetup_status: status(1638400) }))).toEqual([]);
+  });
+
+  it('picks the pool docker info names, or the only docker- one among several', () => {
+    const two = `${status(1638400)}vms-pool: 0 104857600 thin-pool 441 697/2048 102400/102400 - rw no_discard_passdown queue_if_no_space -\n`;
+    expect(run(dmPoolSpaceRule, factsFrom({ dmsetup_status: two })).map((f) => f.subject)).toEqual(['docker-253:0-278707-pool']);
+    const named = 'Storage Driver: devicemapper\n Pool Name: vms-pool\n';
+    expect(run(dmPoolSpaceRule, factsFrom({ docker_info: named, dmsetup_status: two })).map((f) => f.subject)).toEqual(['vms-pool']);
+  });
+});
+
 describe('devicemapper over-commit', () => {
   it("falls back to Docker's 10 GB default base size and says so", () => {
     const facts = factsFrom({ docker_info: `Containers: 12\n${info('1 GB', '100 GB', '99 GB')}` });
