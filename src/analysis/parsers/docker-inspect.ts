@@ -72,7 +72,8 @@ type RawInspect = z.infer<typeof InspectSchema>;
 
 /**
  * Parses `docker inspect` output: a JSON array of containers (1.3's sorted keys or newer), several
- * arrays one after another, or an array cut short by a timeout. One pass finds each top-level
+ * arrays one after another, an array cut short by a timeout, or bare container objects as
+ * `docker inspect --format '{{json .}}'` and the Engine API's /containers/{id}/json print them. One pass finds each top-level
  * object; each is JSON.parsed once; key lines come from one indexOf per key inside the object.
  * Total: unreadable text gives [], unreadable or incomplete containers are skipped.
  */
@@ -94,12 +95,17 @@ export function parseDockerInspect(text: string): InspectContainer[] {
   return out;
 }
 
-/** [start, end) of every object directly inside a top-level JSON array, skipping string contents. */
+/**
+ * [start, end) of every object directly inside a top-level JSON array, and of every top-level
+ * object, skipping string contents.
+ */
 function topLevelObjects(text: string): [number, number][] {
   const spans: [number, number][] = [];
   let depth = 0;
   let inString = false;
   let objectStart = -1;
+  // The bracket that opened the current top-level value: containers sit one level inside an array, or are the object itself.
+  let top = 0;
   for (let i = 0; i < text.length; i += 1) {
     const ch = text.charCodeAt(i);
     if (inString) {
@@ -109,11 +115,12 @@ function topLevelObjects(text: string): [number, number][] {
     }
     if (ch === 34) inString = true;
     else if (ch === 91 /* [ */ || ch === 123 /* { */) {
-      if (ch === 123 && depth === 1) objectStart = i;
+      if (depth === 0) top = ch;
+      if (ch === 123 && depth === (top === 123 ? 0 : 1)) objectStart = i;
       depth += 1;
     } else if (ch === 93 /* ] */ || ch === 125 /* } */) {
       depth = Math.max(0, depth - 1);
-      if (ch === 125 && depth === 1 && objectStart !== -1) {
+      if (ch === 125 && depth === (top === 123 ? 0 : 1) && objectStart !== -1) {
         spans.push([objectStart, i + 1]);
         objectStart = -1;
       }

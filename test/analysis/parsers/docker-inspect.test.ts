@@ -33,4 +33,13 @@ describe('parseDockerInspect', () => {
     const two = '[{"Id":"' + 'b'.repeat(64) + '","Name":"/b","State":{"Running":false,"ExitCode":1,"StartedAt":"2020-01-01T00:00:00Z"}}]';
     expect(parseDockerInspect(`${one}\n${two}\n`).map((c) => [c.name, c.status])).toEqual([['a', 'running'], ['b', 'exited']]);
   });
+
+  it("reads bare container objects, as docker inspect --format '{{json .}}' and the Engine API print them", () => {
+    const one = '{"Id":"' + 'a'.repeat(64) + '","Path":"java","Args":["-jar","/app.jar"],"State":{"Running":true},"HostConfig":{"Memory":536870912}}';
+    const two = '{"Id":"' + 'b'.repeat(64) + '","Name":"/b","State":{"Running":false,"ExitCode":137}}';
+    const all = parseDockerInspect(`${one}\n${two}\n`);
+    expect(all.map((c) => c.id[0])).toEqual(['a', 'b']);
+    expect(all[0]).toMatchObject({ running: true, command: 'java -jar /app.jar', memoryLimitBytes: 536870912 });
+    expect(all[1]).toMatchObject({ name: 'b', exitCode: 137 });
+  });
 });
