@@ -21,6 +21,8 @@ export interface SystemFacts {
   kernelRelease?: string;
   hostname?: string;
   cpuCount?: number;
+  /** nproc's line, which proves the CPU count a title names. */
+  cpuCountLine?: LogLine;
   load?: { one: number; five: number; fifteen: number; line: LogLine };
   memTotalKb?: number;
   memAvailableKb?: number;
@@ -47,7 +49,10 @@ export function buildSystemFacts(bundle: Bundle): SystemFacts {
   }
   const nproc = bundle.files.get('nproc');
   const cpus = nproc === undefined ? undefined : parseNproc(nproc);
-  if (cpus !== undefined) facts.cpuCount = cpus;
+  if (cpus !== undefined) {
+    facts.cpuCount = cpus;
+    facts.cpuCountLine = { spec: 'nproc', line: 1, text: String(nproc).trim() };
+  }
   const uptime = bundle.files.get('uptime');
   const load = uptime === undefined ? undefined : parseUptime(uptime);
   if (load) {

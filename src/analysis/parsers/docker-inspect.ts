@@ -133,17 +133,23 @@ function topLevelObjects(text: string): [number, number][] {
 }
 
 /** Where to find each key's line: a unique needle within the container's object. */
-const KEY_NEEDLES: Readonly<Record<InspectKey, string>> = {
+const KEY_NEEDLES: Readonly<Record<InspectKey, string | RegExp>> = {
   RestartCount: '"RestartCount"',
   OOMKilled: '"OOMKilled"',
   ExitCode: '"ExitCode"',
   Memory: '"Memory"',
-  // RestartPolicy also has a "Name"; the container's own starts with a slash.
-  Name: '"Name": "/',
+  // RestartPolicy also has a "Name"; the container's own starts with a slash (indented or compact JSON).
+  Name: /"Name": ?"\//g,
   FinishedAt: '"FinishedAt"',
   // The Env entry the JVM's version is read from.
   JAVA_VERSION: '"JAVA_VERSION=',
 };
+
+function indexFrom(text: string, needle: string | RegExp, start: number): number {
+  if (typeof needle === 'string') return text.indexOf(needle, start);
+  needle.lastIndex = start;
+  return needle.exec(text)?.index ?? -1;
+}
 
 function toContainer(raw: RawInspect, text: string, start: number, end: number, locate: (offset: number) => LogLine): InspectContainer {
   const state = raw.State ?? null;
@@ -152,7 +158,7 @@ function toContainer(raw: RawInspect, text: string, start: number, end: number, 
   const command = [raw.Path ?? '', ...(raw.Args ?? [])].filter((p) => p !== '').join(' ');
   const lines: Partial<Record<InspectKey, LogLine>> = {};
   for (const key of INSPECT_KEYS) {
-    const at = text.indexOf(KEY_NEEDLES[key], start);
+    const at = indexFrom(text, KEY_NEEDLES[key], start);
     if (at !== -1 && at < end) lines[key] = locate(at);
   }
   const idAt = text.indexOf(`"${raw.Id}"`, start);

@@ -16,8 +16,8 @@ export const loadExtremeRule: Rule = {
       {
         code: 'LOAD_EXTREME',
         severity: 'critical',
-        title: `load average ${load.one} on ${cpuCount} CPUs (${perCpu.toFixed(1)} per CPU, limit ${ctx.thresholds.loadPerCpu})`,
-        evidence: [toEvidence(load.line)],
+        title: `load average ${load.one} on ${cpuCount} CPUs (${perCpu.toFixed(1)} per CPU, limit ${ctx.thresholds.loadPerCpu} per CPU)`,
+        evidence: [toEvidence(load.line), ...(facts.system.cpuCountLine ? [toEvidence(facts.system.cpuCountLine)] : [])],
         fixes: [
           {
             title: dState > 0 ? 'Look at the tasks in uninterruptible sleep: the load is I/O wait, not CPU' : 'Find what is running or waiting',

@@ -143,7 +143,7 @@ describe('LOAD_EXTREME and D_STATE_PILEUP', () => {
         ps: ['  PID STAT ELAPSED WCHAN COMMAND', ...[1, 2, 3, 4, 5].map((i) => `  ${i} D 10 jbd2_log_wait_commit redis-server *:70${i}`)].join('\n'),
       }),
     );
-    expect(loadExtremeRule.run(base, ctx).map((f) => f.title)).toEqual(['load average 8 on 2 CPUs (4.0 per CPU, limit 4)']);
+    expect(loadExtremeRule.run(base, ctx).map((f) => f.title)).toEqual(['load average 8 on 2 CPUs (4.0 per CPU, limit 4 per CPU)']);
     expect(dStatePileupRule.run(base, ctx).map((f) => f.title)).toEqual(['5 processes in uninterruptible sleep (D), waiting on the ext4 journal (jbd2): redis-server ×5']);
     const stricter = { now: ctx.now, thresholds: resolveThresholds({ loadPerCpu: 5, dStateMinProcesses: 6 }) };
     const comm = buildFacts(bundleFromRecord({ ps: ['S   PID COMMAND', ...[1, 2, 3, 4, 5].map((i) => `D ${i} jbd2/dm-17-8`)].join('\n') }));
