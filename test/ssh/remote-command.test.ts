@@ -9,10 +9,41 @@ describe('remote command lines', () => {
   });
 
   it('wraps a command in timeout -s KILL with a deadline past the local one, and sudo -n when asked', () => {
-    expect(wrapRemoteCommand(`docker ps -a --format '{{json .}}'`, { timeoutMs: 10_000 })).toBe(
-      `timeout -s KILL 11 sh -c 'docker ps -a --format '\\''{{json .}}'\\'''`,
-    );
-    expect(wrapRemoteCommand('dmesg', { timeoutMs: 1_500, sudo: true })).toBe(`sudo -n timeout -s KILL 3 sh -c 'dmesg'`);
+    expect(wrapRemoteCommand('docker inspect $(docker ps -aq)', { timeoutMs: 10_000 })).toBe(`timeout -s KILL 11 sh -c 'docker inspect $(docker ps -aq)'`);
+    expect(wrapRemoteCommand('dmesg', { timeoutMs: 1_500, sudo: true })).toBe('sudo -n timeout -s KILL 3 dmesg');
+  });
+
+  it('lets timeout start a plain program itself, and everything else through sh -c', () => {
+    const wrap = (command: string) => wrapRemoteCommand(command, { timeoutMs: 5_000 });
+    // plain words and single-quoted ones: one process start fewer on the host
+    expect(wrap(`docker ps -a --no-trunc --format '{{json .}}'`)).toBe(`timeout -s KILL 6 docker ps -a --no-trunc --format '{{json .}}'`);
+    expect(wrap('ps -eo pid,stat,etimes,wchan:32,args')).toBe('timeout -s KILL 6 ps -eo pid,stat,etimes,wchan:32,args');
+    // shell syntax, expansions, builtins, an assignment first, a line break, a ! (csh history) or a
+    // character a login shell other than sh could read differently: through sh -c, quoted
+    for (const command of [
+      'cat /proc/uptime 2>/dev/null; uptime',
+      'du -sb /var/lib/docker/containers/*/*-json.log',
+      'echo $HOME',
+      'cd /tmp',
+      'LC_ALL=C df -P',
+      'ls ~',
+      "printf 'a\nb'",
+      "echo 'x!y'",
+      "printf '%s\\\\n' a",
+      'echo {a,b}',
+      'echo %1',
+      'echo a#b',
+      'dmesg\nid',
+    ]) {
+      expect(wrap(command), command).toBe(`timeout -s KILL 6 sh -c ${shellQuote(command)}`);
+    }
+  });
+
+  // sshd hands a channel's line to the user's login shell: a plain command must mean the same to each
+  it.each(['sh', 'bash', 'zsh', 'tcsh', 'csh', 'fish'])('gives a plain command the same words through %s', (shell) => {
+    const line = wrapRemoteCommand(`printf '<%s>' a 'b  c' '{{json .}}' x:y,z=1 '$HOME' 'a;b|c&d' -o=pid,args`, { timeoutMs: 5_000 });
+    expect(line).not.toContain('sh -c');
+    expect(execFileSync(shell, ['-c', line], { encoding: 'utf8' })).toBe('<a><b  c><{{json .}}><x:y,z=1><$HOME><a;b|c&d><-o=pid,args>');
   });
 
   it('runs the wrapped line as the original command', () => {
