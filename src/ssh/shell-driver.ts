@@ -80,9 +80,12 @@ export function driverScript(options: DriverOptions): string {
     // kill whoever started us
     'g=; read -r _ _ _ _ g _ </proc/$$/stat 2>/dev/null; [ "$g" = "$$" ] || { say fail no-pgrp; exit 3; }',
     // the first tmpfs (or ramfs) among the candidates where we may create a directory; from then on
-    // a hang-up or a kill by an admin still cleans up (async children reset these traps)
-    'for b in /dev/shm "${XDG_RUNTIME_DIR:-}" /run/shm /tmp; do [ -n "$b" ] || continue; t=;' +
-      ' while read -r _ m f _; do [ "$m" = "$b" ] && t=$f; done </proc/mounts;' +
+    // a hang-up or a kill by an admin still cleans up (async children reset these traps). The type
+    // is the last mount's on that point (an overmount wins); grep finds it, since sh's `read` takes
+    // a syscall per byte and a Docker host's /proc/mounts holds thousands of lines.
+    'command -v grep >/dev/null 2>&1 || { say fail no-grep; exit 3; }',
+    'for b in /dev/shm "${XDG_RUNTIME_DIR:-}" /run/shm /tmp; do [ -n "$b" ] || continue;' +
+      ' l=$(grep -F -e " $b " /proc/mounts 2>/dev/null); t=${l##*" $b "}; t=${t%% *};' +
       ' case $t in tmpfs|ramfs) ;; *) continue ;; esac;' +
       ' mkdir "$b/.sickbay-$n" 2>/dev/null && { d=$b/.sickbay-$n; trap bye HUP INT TERM; break; }; done',
     '[ -n "$d" ] || { say fail no-tmpfs; exit 3; }',

@@ -40,6 +40,7 @@ const DRIVER_WHY: Readonly<Record<string, string>> = {
   'no-timeout': 'the host has no `timeout` command',
   'no-head': 'the host has no `head` command',
   'no-mkfifo': 'the host has no `mkfifo` command',
+  'no-grep': 'the host has no `grep` command (it finds a tmpfs for step outputs)',
   'no-fifo': 'the driver could not create its queue (mkfifo failed)',
   'no-ulimit': 'the shell cannot limit the size of step outputs (ulimit -f)',
   'no-pgrp': 'the login shell did not give the driver a process group of its own to clean up',

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   DriverFrameParser,
@@ -66,6 +67,51 @@ describe('the exec request under the login shells sshd may hand it to', () => {
     await new Promise((resolve) => child.once('close', resolve));
     expect({ events, err }).toEqual({ events: [{ kind: 'hello' }], err: '' });
     expect(shmDirs()).toEqual([]);
+  });
+});
+
+describe('where the driver keeps step outputs', () => {
+  // A private mount namespace (root, util-linux unshare): its mounts go with it when the driver exits.
+  it('skips a candidate whose last mount is on disk, finds the tmpfs among hundreds of mounts, and leaves nothing', async () => {
+    const base = mkdtempSync(join('/var/tmp', 'sickbay-driver-mounts-'));
+    try {
+      const disk = join(base, 'disk');
+      const runtime = join(base, 'runtime');
+      mkdirSync(disk);
+      mkdirSync(runtime);
+      // /dev/shm and /tmp overmounted by a disk directory (the last mount on a point is the one in
+      // use), 300 more tmpfs mounts as on a busy Docker host, and a tmpfs at $XDG_RUNTIME_DIR
+      const setup = [
+        `mount --bind ${disk} /dev/shm`,
+        `mount --bind ${disk} /tmp`,
+        `i=0; while [ $i -lt 300 ]; do mkdir -p ${base}/m/$i && mount -t tmpfs -o size=64k t ${base}/m/$i; i=$((i + 1)); done`,
+        `mount -t tmpfs -o size=1m t ${runtime}`,
+        'exec sh -c "$DRIVER"',
+      ].join(' && ');
+      const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', setup], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', XDG_RUNTIME_DIR: runtime, DRIVER: driverScript({ nonce: NONCE, watchdogSeconds: 3 }) },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
+      const parser = new DriverFrameParser(NONCE);
+      const events: DriverEvent[] = [];
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.stdout.on('data', (chunk: Buffer) => {
+        events.push(...parser.push(chunk));
+        if (events.some((e) => e.kind === 'hello') && events.length === 1) child.stdin.write(runRequest(1, 4096, false, `ls -a ${runtime} /dev/shm`));
+        if (framesOf(events).length === 1) child.stdin.end(QUIT_REQUEST);
+      });
+      await new Promise((resolve) => child.once('close', resolve));
+      expect(err).toBe('');
+      const [frame] = framesOf(events);
+      expect(frame?.stdout.toString()).toContain(`.sickbay-${NONCE}`);
+      // the step saw its directory under the runtime tmpfs, and nothing in the overmounted /dev/shm
+      expect(frame?.stdout.toString().split(`${runtime}:`)[1]?.split('/dev/shm:')[0]).toContain(`.sickbay-${NONCE}`);
+      expect(readdirSync(disk)).toEqual([]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 
@@ -148,7 +194,8 @@ describe('the host side of the protocol (for a host that answers the driver itse
 
   it('reads back every request the client writes, lines with backslashes and line breaks too', () => {
     const line = `printf 'a\\tb\nc'; echo "x\\y"
-uname -r`;
+uname -r
+`;
     expect(parseDriverRequest(runRequest(12, 4096, true, line).slice(0, -1))).toEqual({ kind: 'run', id: 12, cap: 4096, sudo: true, line });
     expect(parseDriverRequest(runRequest(3, 10, false, 'uname -a').slice(0, -1))).toEqual({ kind: 'run', id: 3, cap: 10, sudo: false, line: 'uname -a' });
     expect(parseDriverRequest(killRequest(9).slice(0, -1))).toEqual({ kind: 'kill', id: 9 });

@@ -157,7 +157,7 @@ describe('falling back to a channel per command', () => {
     // given a host whose PATH has no mkfifo (a minimal image)
     const bin = join(work, 'bin');
     mkdirSync(bin);
-    for (const tool of ['sh', 'cat', 'head', 'timeout', 'sleep', 'wc', 'rm', 'mkdir', 'uname', 'readlink', 'printf']) {
+    for (const tool of ['sh', 'cat', 'grep', 'head', 'timeout', 'sleep', 'wc', 'rm', 'mkdir', 'uname', 'readlink', 'printf']) {
       symlinkSync(`/usr/bin/${tool}`, join(bin, tool));
     }
     const target = await hostWith({ env: { PATH: bin } });
