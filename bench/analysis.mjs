@@ -80,7 +80,8 @@ function writeLog(path, kind) {
 }
 
 function toEre(re) {
-  return re.source.replace(/\\d/g, '[0-9]').replace(/\\\//g, '/');
+  // ERE has no non-capturing group: (?: is ( there (GNU grep would read the ? as a literal and warn)
+  return re.source.replace(/\\d/g, '[0-9]').replace(/\\\//g, '/').replace(/\(\?:/g, '(');
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sickbay-bench-'));
