@@ -20,6 +20,10 @@ const SOS_SOURCES: ReadonlyArray<[SpecName, readonly string[]]> = [
   ['docker_info', ['sos_commands/docker/docker_info']],
   ['docker_version', ['sos_commands/docker/docker_version']],
   ['docker_ps', ['sos_commands/docker/docker_ps_-a*', 'sos_commands/docker/docker_ps*']],
+  // the devicemapper plugin's `dmsetup status`; the lvm2 plugin's `lvs -a -o +lv_tags,devices,...`
+  // (the default table with columns appended, which parseLvs reads)
+  ['dmsetup_status', ['sos_commands/devicemapper/dmsetup_status']],
+  ['lvs', ['sos_commands/lvm2/lvs_-a_-o*', 'sos_commands/lvm2/lvs*']],
 ];
 
 export async function isSosreport(dir: string): Promise<boolean> {

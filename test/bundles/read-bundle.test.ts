@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readBundle } from '../../src/bundles/index.js';
 import { analyze } from '../../src/analysis/index.js';
 import { BundleError } from '../../src/domain/index.js';
+import { parseLvs } from '../../src/analysis/parsers/lvs.js';
 
 const made: string[] = [];
 const servers: Server[] = [];
@@ -175,6 +176,30 @@ describe('reading a sosreport refuses the same', () => {
     writeFileSync(join(root, 'hostname'), 'sos-host-1\n');
     return root;
   }
+
+  it("takes the thin pools from sos's devicemapper and lvm2 plugins", async () => {
+    const root = sosreport();
+    mkdirSync(join(root, 'sos_commands/devicemapper'), { recursive: true });
+    mkdirSync(join(root, 'sos_commands/lvm2'), { recursive: true });
+    const status = 'rootvg-docker--pool: 0 129548288 thin-pool 1 20/49152 38/126512 - rw no_discard_passdown queue_if_no_space -\n';
+    writeFileSync(join(root, 'sos_commands/devicemapper/dmsetup_status'), status);
+    // the lvm2 plugin's `lvs -a -o +lv_tags,devices --config="global{locking_type=0}"` (the default
+    // table with columns appended), from RedHatInsights/insights-core's LVM combiner tests; the
+    // file name as sos writes it
+    const lvs = [
+      '  WARNING: Locking disabled. Be careful! This could corrupt your metadata.',
+      '  LV            VG              Attr       LSize   Pool  Origin Data%  Meta%  Move Log Cpy%Sync Convert LV Tags Devices',
+      '  lv_brick1     data1           Vwi-aotz--   3.62t pool1        0.05',
+      '  pool1         data1           twi-aotz--   3.62t              0.10   0.11                                     pool1_tdata(0)',
+      '  [pool1_tdata] data1           Twi-ao----   3.62t                                                              /dev/sdb1(4096)',
+      '  [pool1_tmeta] data1           ewi-ao----  16.00g                                                              /dev/sdb1(0)',
+      '  home          rhel_ceehadoop1 -wi-ao---- 976.00g                                                              /dev/sda3(12800) ',
+    ].join('\n');
+    writeFileSync(join(root, 'sos_commands/lvm2/lvs_-a_-o_lv_tags_devices_--config_global_locking_type_0'), lvs);
+    const bundle = await readBundle(root);
+    expect(bundle.files.get('dmsetup_status')).toBe(status);
+    expect(parseLvs(bundle.files.get('lvs') ?? '')).toMatchObject([{ dmName: 'data1-pool1', sizeBytes: 3.62 * 2 ** 40, dataPct: 0.1, metadataPct: 0.11 }]);
+  });
 
   it('follows the links sos makes inside its own tree', async () => {
     const root = sosreport();
