@@ -1,6 +1,6 @@
 import { filesystemOf, thinPoolName } from './facts/disks.js';
 import type { Facts } from './facts/index.js';
-import { isDState } from './facts/system.js';
+import { isStuckInD } from './facts/system.js';
 import { dockerRootOf } from './rules/docker/docker-context.js';
 import { isReportableFilesystem } from './rules/docker/filesystem-scope.js';
 
@@ -108,7 +108,7 @@ export function capacityFacts(facts: Facts): CapacityFacts {
     inodes,
     pools,
     containerLogs,
-    dStateProcesses: processes ? processes.filter((p) => isDState(p.state)).length : null,
+    dStateProcesses: processes ? processes.filter(isStuckInD).length : null,
     load1: facts.system.load?.one ?? null,
   };
 }

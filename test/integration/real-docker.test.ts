@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,10 +175,19 @@ describe('a real dockerd with real incidents', () => {
     expect(full?.title).toContain(`it holds Docker's data root ${docker.dataRoot}`);
     expect(full?.data).toMatchObject({ docker_root: docker.dataRoot, docker_root_from: 'docker-info' });
 
+    // overlay2 on a kernel with or without device-mapper: dmsetup ran, answered at once, and no
+    // thin pool is claimed (without device-mapper its error is a failed step, not a finding)
+    const hostDir = join(work, 'bundles-answering', readdirSync(join(work, 'bundles-answering'))[0] ?? '');
+    const bundleDir = join(hostDir, readdirSync(hostDir)[0] ?? '');
+    const meta = JSON.parse(readFileSync(join(bundleDir, 'meta.json'), 'utf8')) as { steps: Record<string, { timed_out: boolean; exit: number | null }> };
+    expect(meta.steps['dmsetup_status']).toMatchObject({ timed_out: false });
+    expect(codes.filter((c) => c.startsWith('DM_'))).toEqual([]);
+
     // the paused container's processes: D state, told apart from I/O by their wait channel, and the
     // fix names the container to unpause
     const frozen = report.findings.find((f) => f.code === 'D_STATE_PILEUP');
-    expect(frozen?.title).toMatch(/^6 processes in uninterruptible sleep \(D\), frozen by the cgroup freezer: sleep ×6/);
+    // the six frozen sleeps; a shell of the collection caught in a vfork may be listed with them
+    expect(frozen?.title).toMatch(/^(?:6|7) processes in uninterruptible sleep \(D\), frozen by the cgroup freezer: sleep ×6/);
     expect(frozen?.data).toMatchObject({ io_class: 'freezer' });
     expect(frozen?.fixes.map((f) => f.title)).toContain('The tasks are frozen by the cgroup freezer: thaw their cgroup (paused container sleepers)');
     expect(frozen?.fixes.flatMap((f) => f.commands ?? [])).toContain(`docker unpause ${ids.sleepers.slice(0, 12)}`);

@@ -37,6 +37,18 @@ export function isDState(state: string): boolean {
   return state.startsWith('D');
 }
 
+/**
+ * A parent waiting for its vfork()ed child to exec (dash and posix_spawn do it for every command)
+ * shows D for that instant: a shell at work, never blocked I/O. Older kernels name the wait
+ * wait_for_vfork_done or _do_fork, newer ones kernel_clone.
+ */
+const VFORK_WAIT = /^(?:wait_for_vfork_done|kernel_clone|_?do_fork)$/;
+
+/** A process stuck in uninterruptible sleep: D, and not a moment's vfork wait. */
+export function isStuckInD(p: { state: string; wchan?: string }): boolean {
+  return isDState(p.state) && !(p.wchan !== undefined && VFORK_WAIT.test(p.wchan));
+}
+
 export function buildSystemFacts(bundle: Bundle): SystemFacts {
   const facts: SystemFacts = { processes: null };
   const uname = bundle.files.get('uname');

@@ -1,4 +1,4 @@
-import { isDState } from '../../facts/system.js';
+import { isStuckInD } from '../../facts/system.js';
 import type { Rule } from '../rule.js';
 import { blockedIoFixes, classifyFrames, classifyWaitChannel, CLASS_LABEL, dominantClass } from './blocked-io.js';
 import { byNamedFirst, listSome, quote } from './support.js';
@@ -7,7 +7,7 @@ import { byNamedFirst, listSome, quote } from './support.js';
 export const dStatePileupRule: Rule = {
   codes: ['D_STATE_PILEUP'],
   run(facts, ctx) {
-    const stuck = (facts.system.processes ?? []).filter((p) => isDState(p.state));
+    const stuck = (facts.system.processes ?? []).filter(isStuckInD);
     if (stuck.length < ctx.thresholds.dStateMinProcesses) return [];
     const counts = new Map<string, number>();
     for (const p of stuck) {

@@ -1,5 +1,5 @@
 import { toEvidence } from '../../parsers/log-line.js';
-import { isDState } from '../../facts/system.js';
+import { isStuckInD } from '../../facts/system.js';
 import type { Rule } from '../rule.js';
 
 /** LOAD_EXTREME: 1-minute load average at or above loadPerCpu × CPU count. */
@@ -11,7 +11,7 @@ export const loadExtremeRule: Rule = {
     const limit = ctx.thresholds.loadPerCpu * cpuCount;
     if (load.one < limit) return [];
     const perCpu = load.one / cpuCount;
-    const dState = facts.system.processes?.filter((p) => isDState(p.state)).length ?? 0;
+    const dState = facts.system.processes?.filter(isStuckInD).length ?? 0;
     return [
       {
         code: 'LOAD_EXTREME',

@@ -150,6 +150,22 @@ describe('LOAD_EXTREME and D_STATE_PILEUP', () => {
     expect(dStatePileupRule.run(comm, ctx).map((f) => f.title)).toEqual(['5 processes in uninterruptible sleep (D), waiting on the ext4 journal (jbd2): jbd2/dm-17-8 ×5']);
     expect([...loadExtremeRule.run(base, stricter), ...dStatePileupRule.run(base, stricter)]).toEqual([]);
   });
+
+  it("does not count a shell's moment of vfork wait (D in kernel_clone, as dash shows while starting a command) as stuck", () => {
+    // four redis-server stuck on the journal, and the shells the collection itself runs at that moment
+    const ps = [
+      '  PID STAT ELAPSED WCHAN                            COMMAND',
+      ...[1, 2, 3, 4].map((i) => `  ${i} D 10 jbd2_log_wait_commit redis-server *:70${i}`),
+      '  91 D 0 kernel_clone sh -c cat /proc/uptime 2>/dev/null; uptime',
+      '  92 D 0 wait_for_vfork_done sh -c docker inspect $(docker ps -aq)',
+    ].join('\n');
+    const facts = buildFacts(bundleFromRecord({ ps, nproc: '1\n', uptime: ' 10:00 up 1 day,  load average: 6.00, 5.00, 4.00\n' }));
+    expect(dStatePileupRule.run(facts, ctx)).toEqual([]);
+    expect(loadExtremeRule.run(facts, ctx)[0]?.data).toMatchObject({ d_state_processes: 4 });
+    // a fifth process really stuck makes the pile-up, which names only the stuck ones
+    const more = buildFacts(bundleFromRecord({ ps: `${ps}\n  5 D 10 jbd2_log_wait_commit redis-server *:7005` }));
+    expect(dStatePileupRule.run(more, ctx).map((f) => f.title)).toEqual(['5 processes in uninterruptible sleep (D), waiting on the ext4 journal (jbd2): redis-server ×5']);
+  });
 });
 
 describe('CONTAINER_KILLED_137 after a global OOM kill', () => {
