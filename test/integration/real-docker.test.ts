@@ -51,6 +51,15 @@ function inspect(name: string): Inspect {
   return found;
 }
 
+/** The state letter of /proc/PID/stat (R, S, D, T, ...), or "gone". */
+function processState(pid: number): string {
+  try {
+    return /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] ?? '?';
+  } catch {
+    return 'gone';
+  }
+}
+
 async function waitFor(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
@@ -139,7 +148,10 @@ afterAll(async () => {
 describe('a real dockerd with real incidents', () => {
   it('has made each incident for real: exit 137 with OOMKilled and the kernel line, restarts, a big log, a full disk', async () => {
     const state = inspect('memhog').State;
-    expect(state, `memhog ended ${JSON.stringify(state)}; docker logs: ${docker.docker('logs', 'memhog').slice(-500)}`).toMatchObject({ ExitCode: 137, OOMKilled: true });
+    // exit 137; OOMKilled is true unless dockerd missed the cgroup's OOM event (it races the exit
+    // event on cgroup v1 and is seen here now and then): then the kernel's line below is the proof,
+    // and the diagnoses must still call it an OOM kill
+    expect(state, `memhog ended ${JSON.stringify(state)}; docker logs: ${docker.docker('logs', 'memhog').slice(-500)}`).toMatchObject({ ExitCode: 137 });
     // the kernel's own word: a memory-cgroup kill in the container's cgroup (printk may lag a little)
     const kernelLine = new RegExp(`oom-kill:constraint=CONSTRAINT_MEMCG,.*task_memcg=/docker/${ids.memhog},task=tail`);
     await waitFor('the memory-cgroup OOM line in dmesg', () => kernelLine.test(execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 })));
@@ -197,16 +209,21 @@ describe('a real dockerd with real incidents', () => {
     // the OOM-killed container is removed first: its kill stays in the kernel log, as history
     docker.docker('rm', 'memhog');
     docker.freeze();
+    await waitFor('dockerd to be stopped', () => processState(docker.pid) === 'T', 5_000);
     let result: Awaited<ReturnType<typeof diag>>;
+    // the daemon's state when the diagnosis ended: a failure below says whether it stayed stopped
+    let stateAfter = '';
     try {
       result = await diag('frozen');
+      stateAfter = processState(docker.pid);
     } finally {
       docker.thaw();
     }
     const { report, shellStarts } = result;
     expect(shellStarts).toBe(1);
     const hung = report.findings.find((f) => f.code === 'DOCKERD_UNRESPONSIVE');
-    expect(hung?.data).toMatchObject({ dockerd_pid: docker.pid, dockerd_state: 'stopped' });
+    const seen = JSON.stringify({ stateAfter, ms: result.ms, codes: report.findings.map((f) => f.code), gaps: report.gaps });
+    expect(hung?.data, seen).toMatchObject({ dockerd_pid: docker.pid, dockerd_state: 'stopped' });
     expect(report.gaps).toEqual(expect.arrayContaining([{ spec: 'docker_info', reason: 'timed out' }]));
     // no docker info: the data root comes from dockerd's command line, the log from du under it
     const full = about(report, 'FS_FULL', docker.mount);
