@@ -1,4 +1,4 @@
-import { filesystemOf, thinPoolName } from './facts/disks.js';
+import { filesystemOf, thinPoolBytesOf, thinPoolName, type ThinPoolBytes } from './facts/disks.js';
 import type { Facts } from './facts/index.js';
 import { isStuckInD } from './facts/system.js';
 import { dockerRootOf } from './rules/docker/docker-context.js';
@@ -13,12 +13,8 @@ export interface FilesystemCapacity {
   capacityBytes: number;
 }
 
-export interface PoolCapacity {
+export interface PoolCapacity extends ThinPoolBytes {
   name?: string;
-  dataUsedBytes?: number;
-  dataTotalBytes?: number;
-  metadataUsedBytes?: number;
-  metadataTotalBytes?: number;
 }
 
 /**
@@ -74,27 +70,9 @@ export function capacityFacts(facts: Facts): CapacityFacts {
   const others = facts.disks.thinPools;
   // docker info before 1.7 names no pool: when the kernel lists exactly one, it is that one
   const dockerPoolName = info?.poolName ?? (others.length === 1 ? others[0]?.name : undefined);
-  const pools: PoolCapacity[] = hasPool
-    ? [
-        {
-          ...(dockerPoolName ? { name: thinPoolName(dockerPoolName) } : {}),
-          ...(info.dataUsedBytes !== undefined ? { dataUsedBytes: info.dataUsedBytes } : {}),
-          ...(info.dataTotalBytes !== undefined ? { dataTotalBytes: info.dataTotalBytes } : {}),
-          ...(info.metadataUsedBytes !== undefined ? { metadataUsedBytes: info.metadataUsedBytes } : {}),
-          ...(info.metadataTotalBytes !== undefined ? { metadataTotalBytes: info.metadataTotalBytes } : {}),
-        },
-      ]
-    : [];
+  const pools: PoolCapacity[] = hasPool ? [{ ...(dockerPoolName ? { name: thinPoolName(dockerPoolName) } : {}), ...thinPoolBytesOf(info) }] : [];
   for (const p of others) {
-    if (pools.some((q) => q.name === p.name)) continue;
-    const { name, dataUsedBytes, dataTotalBytes, metadataUsedBytes, metadataTotalBytes } = p;
-    pools.push({
-      name,
-      ...(dataUsedBytes !== undefined ? { dataUsedBytes } : {}),
-      ...(dataTotalBytes !== undefined ? { dataTotalBytes } : {}),
-      ...(metadataUsedBytes !== undefined ? { metadataUsedBytes } : {}),
-      ...(metadataTotalBytes !== undefined ? { metadataTotalBytes } : {}),
-    });
+    if (!pools.some((q) => q.name === p.name)) pools.push({ name: p.name, ...thinPoolBytesOf(p) });
   }
 
   const containerLogs = facts.docker.logSizes.map((log) => {

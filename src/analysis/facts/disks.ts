@@ -1,21 +1,17 @@
 import type { Bundle } from '../../domain/index.js';
 import { parseDf, type Filesystem } from '../parsers/df.js';
 import { parseDfInodes, type InodeUsage } from '../parsers/df-inodes.js';
-import { parseDmsetupStatus, thinPoolBytes } from '../parsers/dmsetup-status.js';
+import { parseDmsetupStatus, thinPoolBytes, type ThinPoolBytes } from '../parsers/dmsetup-status.js';
 import type { LogLine } from '../parsers/log-line.js';
 import { parseLvs } from '../parsers/lvs.js';
 
-export type { Filesystem, InodeUsage };
+export type { Filesystem, InodeUsage, ThinPoolBytes };
 
 /** A device-mapper thin pool as the kernel (dmsetup status) or LVM (lvs) reports it. */
-export interface ThinPoolUsage {
+export interface ThinPoolUsage extends ThinPoolBytes {
   /** The device-mapper name, as docker info's `Pool Name` prints it (LVM's `-tpool` layer left off). */
   name: string;
   source: 'dmsetup' | 'lvs';
-  dataUsedBytes?: number;
-  dataTotalBytes?: number;
-  metadataUsedBytes?: number;
-  metadataTotalBytes?: number;
   /** lvs's Data% and Meta% as printed (dmsetup's from its block counts). */
   dataUsedPct?: number;
   metadataUsedPct?: number;
@@ -36,6 +32,17 @@ export function buildDiskFacts(bundle: Bundle): DiskFacts {
   const df = bundle.files.get('df');
   const dfi = bundle.files.get('df_inodes');
   return { filesystems: df ? parseDf(df) : [], inodes: dfi ? parseDfInodes(dfi) : [], thinPools: thinPoolsOf(bundle) };
+}
+
+/** The byte figures `from` has, and only those (docker info's pool and a listed pool alike). */
+export function thinPoolBytesOf(from: ThinPoolBytes): ThinPoolBytes {
+  const { dataUsedBytes, dataTotalBytes, metadataUsedBytes, metadataTotalBytes } = from;
+  return {
+    ...(dataUsedBytes !== undefined ? { dataUsedBytes } : {}),
+    ...(dataTotalBytes !== undefined ? { dataTotalBytes } : {}),
+    ...(metadataUsedBytes !== undefined ? { metadataUsedBytes } : {}),
+    ...(metadataTotalBytes !== undefined ? { metadataTotalBytes } : {}),
+  };
 }
 
 /** LVM activates a pool that has thin volumes as `<vg>-<lv>-tpool` under a `<vg>-<lv>` layer: one pool. */

@@ -4,7 +4,15 @@ import { specLines } from './text-lines.js';
 /** The kernel's 512-byte sector, the unit of a device-mapper table's start and length. */
 const SECTOR_BYTES = 512;
 /** dm-thin counts pool metadata in 4 KiB blocks, whatever the data block size. */
-export const THIN_METADATA_BLOCK_BYTES = 4096;
+const THIN_METADATA_BLOCK_BYTES = 4096;
+
+/** A thin pool's data and metadata in bytes; a figure its source did not give is absent. */
+export interface ThinPoolBytes {
+  dataUsedBytes?: number;
+  dataTotalBytes?: number;
+  metadataUsedBytes?: number;
+  metadataTotalBytes?: number;
+}
 
 /** One thin-pool target as `dmsetup status` reports it (kernel docs, device-mapper/thin-provisioning). */
 export interface DmThinPoolStatus {
@@ -67,8 +75,8 @@ export function parseDmsetupStatus(text: string): DmThinPoolStatus[] {
  * block size is the length over the total data blocks (no `dmsetup table` needed); metadata
  * blocks are 4 KiB.
  */
-export function thinPoolBytes(pool: DmThinPoolStatus): { dataUsedBytes?: number; dataTotalBytes?: number; metadataUsedBytes?: number; metadataTotalBytes?: number } {
-  const out: { dataUsedBytes?: number; dataTotalBytes?: number; metadataUsedBytes?: number; metadataTotalBytes?: number } = {};
+export function thinPoolBytes(pool: DmThinPoolStatus): ThinPoolBytes {
+  const out: ThinPoolBytes = {};
   const { dataUsedBlocks: du, dataTotalBlocks: dt, metadataUsedBlocks: mu, metadataTotalBlocks: mt } = pool;
   if (du !== undefined && dt) {
     const blockBytes = (pool.lengthSectors * SECTOR_BYTES) / dt;

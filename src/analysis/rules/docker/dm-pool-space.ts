@@ -49,10 +49,14 @@ function listedDockerPool(facts: Facts): ThinPoolUsage | undefined {
   return docker.length === 1 ? docker[0] : undefined;
 }
 
+/** A listed pool's used and total bytes and used share of one space. */
+function spaceOf(pool: ThinPoolUsage, space: 'data' | 'metadata'): [used: number | undefined, total: number | undefined, pct: number | undefined] {
+  return space === 'data' ? [pool.dataUsedBytes, pool.dataTotalBytes, pool.dataUsedPct] : [pool.metadataUsedBytes, pool.metadataTotalBytes, pool.metadataUsedPct];
+}
+
 /** "docker-thinpool data 85.9 GB of 85.9 GB used (100 %), from lvs": the figures a listed pool has. */
 function listedFigures(pool: ThinPoolUsage, space: 'data' | 'metadata'): string | undefined {
-  const [used, total, pct] =
-    space === 'data' ? [pool.dataUsedBytes, pool.dataTotalBytes, pool.dataUsedPct] : [pool.metadataUsedBytes, pool.metadataTotalBytes, pool.metadataUsedPct];
+  const [used, total, pct] = spaceOf(pool, space);
   if (pct === undefined) return undefined;
   const from = pool.source === 'dmsetup' ? 'dmsetup status' : 'lvs';
   const amount = used !== undefined && total ? `${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct)})` : `${formatPct(pct)} used`;
@@ -61,8 +65,7 @@ function listedFigures(pool: ThinPoolUsage, space: 'data' | 'metadata'): string 
 
 function listedData(pool: ThinPoolUsage | undefined, space: 'data' | 'metadata'): Record<string, number | string> {
   if (!pool) return {};
-  const [used, total, pct] =
-    space === 'data' ? [pool.dataUsedBytes, pool.dataTotalBytes, pool.dataUsedPct] : [pool.metadataUsedBytes, pool.metadataTotalBytes, pool.metadataUsedPct];
+  const [used, total, pct] = spaceOf(pool, space);
   return {
     pool: pool.name,
     source: pool.source,
