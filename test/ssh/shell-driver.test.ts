@@ -97,9 +97,14 @@ describe('where the driver keeps step outputs', () => {
       const events: DriverEvent[] = [];
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      // one request: a second step with the same id would share (and truncate) the first one's files
+      let requested = false;
       child.stdout.on('data', (chunk: Buffer) => {
         events.push(...parser.push(chunk));
-        if (events.some((e) => e.kind === 'hello') && events.length === 1) child.stdin.write(runRequest(1, 4096, false, `ls -a ${runtime} /dev/shm`));
+        if (!requested && events.some((e) => e.kind === 'hello')) {
+          requested = true;
+          child.stdin.write(runRequest(1, 4096, false, `ls -a ${runtime} /dev/shm`));
+        }
         if (framesOf(events).length === 1) child.stdin.end(QUIT_REQUEST);
       });
       await new Promise((resolve) => child.once('close', resolve));
