@@ -1,5 +1,7 @@
 import { toEvidence } from '../../parsers/log-line.js';
 import { isStuckInD } from '../../facts/system.js';
+import { plural } from './support.js';
+import type { Fix } from '../../../domain/index.js';
 import type { Rule } from '../rule.js';
 
 /** LOAD_EXTREME: 1-minute load average at or above loadPerCpu × CPU count. */
@@ -11,24 +13,50 @@ export const loadExtremeRule: Rule = {
     const limit = ctx.thresholds.loadPerCpu * cpuCount;
     if (load.one < limit) return [];
     const perCpu = load.one / cpuCount;
-    const dState = facts.system.processes?.filter(isStuckInD).length ?? 0;
+    const listed = facts.system.processes;
+    const dState = listed?.filter(isStuckInD).length ?? 0;
     return [
       {
         code: 'LOAD_EXTREME',
         severity: 'critical',
         title: `load average ${load.one} on ${cpuCount} CPUs (${perCpu.toFixed(1)} per CPU, limit ${ctx.thresholds.loadPerCpu} per CPU)`,
         evidence: [toEvidence(load.line), ...(facts.system.cpuCountLine ? [toEvidence(facts.system.cpuCountLine)] : [])],
-        fixes: [
-          {
-            title: dState > 0 ? 'Look at the tasks in uninterruptible sleep: the load is I/O wait, not CPU' : 'Find what is running or waiting',
-            detail:
-              'Linux counts tasks blocked on I/O (state D) in the load average. A load of thousands with idle CPUs means ' +
-              'I/O that never completes, as with a full devicemapper pool; killing processes will not help, fixing the storage will.',
-            commands: ["ps -eo pid,stat,wchan:32,args | awk '$2 ~ /^D/'", 'top -b -n 1 | head -20'],
-          },
-        ],
+        fixes: [loadFix(listed === null ? 'unknown' : dState > 0 ? 'blocked' : 'runnable', dState)],
         data: { load_1m: load.one, load_5m: load.five, load_15m: load.fifteen, cpus: cpuCount, d_state_processes: dState },
       },
     ];
   },
 };
+
+/**
+ * What the load is made of decides where to look: Linux counts tasks in uninterruptible sleep (D)
+ * as well as runnable ones, and the process list (when collected) tells them apart.
+ */
+function loadFix(kind: 'blocked' | 'runnable' | 'unknown', dState: number): Fix {
+  const blocked = "ps -eo pid,stat,wchan:32,args | awk '$2 ~ /^D/'";
+  const busiest = 'ps -eo pid,stat,pcpu,args --sort=-pcpu | head -15';
+  if (kind === 'blocked') {
+    return {
+      title: `Look at the ${plural(dState, 'task')} in uninterruptible sleep: the load is I/O wait, not CPU`,
+      detail:
+        'Linux counts tasks blocked on I/O (state D) in the load average. A load far above the CPU count with idle CPUs ' +
+        'means I/O that does not complete (storage, a full thin pool, an unanswering network filesystem); killing ' +
+        'processes will not help, fixing what they wait on will. Their kernel wait channel (wchan) says what that is.',
+      commands: [blocked, 'top -b -n 1 | head -20'],
+    };
+  }
+  if (kind === 'runnable') {
+    return {
+      title: 'Find what is using the CPUs: no listed task is in uninterruptible sleep, so the load is runnable tasks',
+      detail: 'Every task counted is running or waiting for a CPU: a runaway process, a fork storm or too many workers for the CPUs.',
+      commands: [busiest, 'top -b -n 1 | head -20'],
+    };
+  }
+  return {
+    title: 'Find what is running or waiting',
+    detail:
+      'Linux counts both runnable tasks and tasks blocked on I/O (state D) in the load average; the process list was not ' +
+      'collected, so look at both: busy CPUs mean runnable tasks, idle CPUs with a high load mean I/O that does not complete.',
+    commands: [busiest, blocked],
+  };
+}

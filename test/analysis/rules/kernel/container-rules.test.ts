@@ -151,6 +151,20 @@ describe('LOAD_EXTREME and D_STATE_PILEUP', () => {
     expect([...loadExtremeRule.run(base, stricter), ...dStatePileupRule.run(base, stricter)]).toEqual([]);
   });
 
+  it('points the fix at what the load is made of: blocked tasks, runnable tasks, or both when no process list was collected', () => {
+    const uptime = ' 10:00 up 1 day,  load average: 12.00, 7.00, 6.00\n';
+    const fixOf = (record: Record<string, string>) => loadExtremeRule.run(buildFacts(bundleFromRecord({ nproc: '2\n', uptime, ...record })), ctx)[0]?.fixes[0];
+    const blocked = fixOf({ ps: ['  PID STAT ELAPSED WCHAN COMMAND', '  7 D 10 rpc_wait_bit_killable df -h', '  8 R 10 - gzip big.log'].join('\n') });
+    expect(blocked?.title).toBe('Look at the 1 task in uninterruptible sleep: the load is I/O wait, not CPU');
+    expect(blocked?.commands?.[0]).toContain('wchan');
+    const runnable = fixOf({ ps: ['  PID STAT ELAPSED WCHAN COMMAND', '  8 R 10 - gzip big.log', '  9 R 10 - gzip other.log'].join('\n') });
+    expect(runnable?.title).toMatch(/^Find what is using the CPUs/);
+    expect(runnable?.commands?.[0]).toContain('--sort=-pcpu');
+    const unknown = fixOf({});
+    expect(unknown?.title).toBe('Find what is running or waiting');
+    expect(unknown?.commands).toHaveLength(2);
+  });
+
   it("does not count a shell's moment of vfork wait (D in kernel_clone, as dash shows while starting a command) as stuck", () => {
     // four redis-server stuck on the journal, and the shells the collection itself runs at that moment
     const ps = [
