@@ -98,9 +98,10 @@ const NARRATIVE: Partial<Record<FindingCode, string>> = {
 };
 
 /**
- * The independent problems of a host, each with its cause and the chain it explains: first the
- * finding that explains the most others, then the next among what it left unexplained, and so on;
- * a critical finding on no causal edge with the rest is a problem of its own. Only causal edges
+ * The independent problems of a host, each with its cause and the chain it explains: first what
+ * keeps the Docker daemon from answering (its cause, or the daemon itself), then the finding that
+ * explains the most others, then the next among what it left unexplained, and so on; a critical
+ * finding on no causal edge with the rest is a problem of its own. Only causal edges
  * join findings: unrelated problems are never folded into one root cause. A host with only risks
  * and no critical finding has none.
  */
@@ -136,12 +137,16 @@ export function correlate(findings: readonly Finding[], facts: Facts): RootCause
     return order;
   };
 
-  const candidates = findings
+  // Roots: findings nothing else explains that explain something, and a daemon that does not
+  // answer even when it explains nothing (nothing on the host can be run or stopped until it does,
+  // so it leads whatever else is wrong). Then the chains that reach the daemon, then the longest.
+  const roots = findings
     .filter((f) => !explainedBy.has(f))
     .map((f) => ({ finding: f, chain: reach(f) }))
-    .filter((c) => c.chain.length > 1)
+    .filter((c) => c.chain.length > 1 || isDaemonWide(c.finding))
     .sort(
       (a, b) =>
+        Number(b.chain.some(isDaemonWide)) - Number(a.chain.some(isDaemonWide)) ||
         b.chain.length - a.chain.length ||
         SEVERITY_RANK[a.finding.severity] - SEVERITY_RANK[b.finding.severity] ||
         findings.indexOf(a.finding) - findings.indexOf(b.finding),
@@ -156,11 +161,10 @@ export function correlate(findings: readonly Finding[], facts: Facts): RootCause
     if (problems.some((p) => p.code === finding.code)) return;
     problems.push(problemOf(finding, fresh));
   };
-  for (const c of candidates) {
-    if (!covered.has(c.finding) && c.chain.some((f) => f !== c.finding && !covered.has(f))) take(c.finding, c.chain);
+  for (const c of roots) {
+    if (!covered.has(c.finding) && (c.chain.length === 1 || c.chain.some((f) => f !== c.finding && !covered.has(f)))) take(c.finding, c.chain);
   }
-  // Lone critical findings: a daemon that does not answer first (nothing on the host can be run or
-  // stopped), then the rest of the host (a full disk), then single containers.
+  // Lone critical findings: the rest of the host (a full disk) before single containers.
   const lone = findings.filter((f) => f.severity === 'critical' && !covered.has(f) && !explainedBy.has(f));
   for (const f of [...lone].sort((a, b) => scopeRank(a) - scopeRank(b))) take(f, [f]);
   return problems;
@@ -168,9 +172,12 @@ export function correlate(findings: readonly Finding[], facts: Facts): RootCause
 
 const DAEMON_WIDE: readonly FindingCode[] = ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'];
 
+function isDaemonWide(f: Finding): boolean {
+  return f.severity === 'critical' && DAEMON_WIDE.includes(f.code);
+}
+
 function scopeRank(f: Finding): number {
-  if (DAEMON_WIDE.includes(f.code)) return 0;
-  return typeof f.data?.['container_id'] === 'string' ? 2 : 1;
+  return typeof f.data?.['container_id'] === 'string' ? 1 : 0;
 }
 
 function problemOf(cause: Finding, chain: readonly Finding[]): RootCause {

@@ -85,6 +85,23 @@ describe('correlate: separate problems', () => {
     ]);
   });
 
+  it('puts a daemon that does not answer first, before a longer chain it is not part of', () => {
+    // a paused container's frozen tasks explain the load; dockerd, stopped by a signal, explains nothing but blocks every container operation
+    const stopped: Finding = { ...finding('DOCKERD_UNRESPONSIVE'), data: { dockerd_state: 'stopped' } };
+    const problems = correlate([finding('D_STATE_PILEUP', 'warning'), finding('LOAD_EXTREME'), stopped, finding('FS_FULL')], facts);
+    expect(problems.map((p) => ({ code: p.code, explains: p.explains }))).toEqual([
+      { code: 'DOCKERD_UNRESPONSIVE', explains: ['DOCKERD_UNRESPONSIVE'] },
+      { code: 'D_STATE_PILEUP', explains: ['D_STATE_PILEUP', 'LOAD_EXTREME'] },
+      { code: 'FS_FULL', explains: ['FS_FULL'] },
+    ]);
+    // a chain that reaches the daemon leads with its cause, before a longer one that does not
+    const chains = correlate([finding('KERNEL_OOM_KILL'), finding('CONTAINER_KILLED_137', 'warning'), finding('CONTAINER_RESTART_LOOP', 'warning'), finding('VETH_UNREGISTER_LEAK'), finding('DOCKERD_UNRESPONSIVE')], facts);
+    expect(chains.map((p) => p.explains)).toEqual([
+      ['VETH_UNREGISTER_LEAK', 'DOCKERD_UNRESPONSIVE'],
+      ['KERNEL_OOM_KILL', 'CONTAINER_KILLED_137', 'CONTAINER_RESTART_LOOP'],
+    ]);
+  });
+
   it('makes a lone critical finding its own problem beside a chain', () => {
     const problems = correlate([finding('HUNG_TASK'), finding('LOAD_EXTREME'), finding('VETH_UNREGISTER_LEAK')], facts);
     expect(problems.map((p) => p.code)).toEqual(['HUNG_TASK', 'VETH_UNREGISTER_LEAK']);
