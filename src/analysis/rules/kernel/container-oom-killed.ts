@@ -24,8 +24,11 @@ function runtimeOf(process: string | undefined, container: ContainerRecord | und
 }
 
 /** Rounded up to 64 MiB: what `docker update --memory` is given. */
+/** Whole MiB rounded up to a step that suits the size: 16 MiB under 256 MiB, 64 under 2 GiB, then 256. */
 function roundMiB(bytes: number): number {
-  return Math.ceil(bytes / MIB / 64) * 64;
+  const mib = bytes / MIB;
+  const step = mib < 256 ? 16 : mib < 2048 ? 64 : 256;
+  return Math.ceil(mib / step) * step;
 }
 
 /**
@@ -79,7 +82,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
     const observed = usageBytes ?? limitBytes;
     const suggested = observed ? roundMiB(observed * 1.5) : undefined;
     fixes.push({
-      title: 'If the process really needs more, raise the memory limit' + (suggested && observed ? `: ${suggested} MiB is half again the ${formatBytes(observed, 'binary')} it used when killed` : ''),
+      title: 'If the process really needs more, raise the memory limit' + (suggested && observed ? `: ${suggested} MiB, half again the ${formatBytes(observed, 'binary')} it used when killed (rounded up)` : ''),
       commands: [suggested ? `docker update --memory ${suggested}m --memory-swap ${suggested}m ${short}` : `docker update --memory <size> --memory-swap <size> ${short}`],
     });
   }

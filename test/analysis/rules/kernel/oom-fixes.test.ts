@@ -58,7 +58,11 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
   it('gives a shell no heap flag at all, and a limit suggested from the limit it hit', () => {
     const fixes = oomFixes(inspect({ path: 'sh', args: ['-c', 'cat /dev/zero | tail'], memory: 32 * 2 ** 20 }));
     expect(commands(fixes).join(' ')).not.toMatch(/-Xmx|MaxRAM|max-old-space/);
-    expect(commands(fixes)).toContain('docker update --memory 64m --memory-swap 64m 812c82c5a7a5');
+    expect(commands(fixes)).toContain('docker update --memory 48m --memory-swap 48m 812c82c5a7a5');
+    expect(fixes.map((f) => f.title)).toContain('If the process really needs more, raise the memory limit: 48 MiB, half again the 32.0 MiB it used when killed (rounded up)');
+    // larger limits round to coarser steps: 4 GiB used, 6 GiB suggested; 700 MiB used, 1088 MiB (1050 rounded up to 64)
+    expect(commands(oomFixes(inspect({ path: 'sh', args: ['-c', 'x'], memory: 4 * 2 ** 30 })))).toContain('docker update --memory 6144m --memory-swap 6144m 812c82c5a7a5');
+    expect(commands(oomFixes(inspect({ path: 'sh', args: ['-c', 'x'], memory: 700 * 2 ** 20 })))).toContain('docker update --memory 1088m --memory-swap 1088m 812c82c5a7a5');
   });
 
   it('tells a container without a limit to set one, not to raise it', () => {
