@@ -194,6 +194,7 @@ for a in "$@"; do
   case "$prev:$a" in
     -u:docker|-u:docker.service|*:--unit=docker|*:--unit=docker.service) replay journal_docker ;;
     *:-k|*:--dmesg) replay dmesg ;;
+    *:_TRANSPORT=kernel) replay messages ;;
   esac
   prev=$a
 done

@@ -14,7 +14,7 @@ export const CANONICAL_COMMANDS: Readonly<Record<string, string>> = {
   df_inodes: 'df -PTi',
   ps: 'ps -eo pid,stat,etimes,wchan:32,args',
   dmesg: 'dmesg',
-  messages: 'tail -n 20000 /var/log/messages',
+  messages: 'for f in /var/log/messages /var/log/syslog; do if [ -r "$f" ]; then tail -n 20000 "$f"; exit; fi; done; journalctl _TRANSPORT=kernel --no-pager -o short-iso -n 20000',
   journal_docker: 'journalctl -u docker --no-pager -n 5000',
   docker_version: 'docker version',
   docker_info: 'docker info',

@@ -88,7 +88,7 @@ describe('the lab', () => {
       meminfo: 'cat /proc/meminfo',
       df: 'df -PT',
       ps: 'ps -eo pid,stat,etimes,wchan:32,args',
-      messages: 'tail -n 20000 /var/log/messages',
+      messages: 'for f in /var/log/messages /var/log/syslog; do if [ -r "$f" ]; then tail -n 20000 "$f"; exit; fi; done; journalctl _TRANSPORT=kernel --no-pager -o short-iso -n 20000',
       journal_docker: 'journalctl -u docker --no-pager -n 5000',
       docker_ps: `docker ps -a --no-trunc --format '{{json .}}'`,
       docker_inspect: 'docker inspect $(docker ps -aq)',
