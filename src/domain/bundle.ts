@@ -13,6 +13,8 @@ export const StepMetaSchema = z
     error: z.string().optional(),
     /** The command that produced the output, for the record. */
     command: z.string().optional(),
+    /** What a failed step printed on stderr (its first bytes): why it failed, in the host's words. */
+    stderr: z.string().optional(),
   })
   .passthrough();
 export type StepMeta = z.infer<typeof StepMetaSchema>;

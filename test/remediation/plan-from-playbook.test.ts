@@ -66,7 +66,7 @@ describe('shipped remediations', () => {
     if (playbook.params?.container) expect(plan.verify.subject).toBe(ID);
   });
 
-  it('renders the seed commands exactly, the container id single-quoted', () => {
+  it('renders the shipped commands exactly, the container id single-quoted', () => {
     const container = findPlaybook(shipped, 'container');
     const host = findPlaybook(shipped, 'docker-host');
     const render = (p: Playbook, id: string) => planFromPlaybook(p, id, { host: HOST, params: paramsFor(p), requestedBy: 'UREQ1' }).commands;
@@ -74,10 +74,10 @@ describe('shipped remediations', () => {
     expect(render(container, 'restart_container')).toEqual([`docker restart '${ID}'`]);
     expect(render(container, 'truncate_container_log')[0]).toContain(`docker inspect --format '{{.LogPath}}' '${ID}'`);
     expect(render(host, 'prune_docker')).toEqual(['docker system prune -f']);
-    expect(render(findPlaybook(shipped, 'docker-daemon-hung'), 'restart_docker')).toEqual(['systemctl restart docker']);
+    expect(render(findPlaybook(shipped, 'docker-daemon-hung'), 'restart_docker')).toEqual(['if [ -d /run/systemd/system ]; then systemctl restart docker; else service docker restart; fi']);
     const recover = render(host, 'recover_containerd');
     expect(recover[0]).toBe('test -d /var/lib/docker/libcontainerd');
-    expect(recover.at(-1)).toBe('systemctl start docker');
+    expect(recover.at(-1)).toBe('if [ -d /run/systemd/system ]; then systemctl start docker; else service docker start; fi');
     expect(recover.some((c) => /^mv -T \/var\/lib\/docker\/libcontainerd \/var\/lib\/docker\/libcontainerd\.moved-\$\(date/.test(c))).toBe(true);
   });
 

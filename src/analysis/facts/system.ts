@@ -30,6 +30,15 @@ export interface SystemFacts {
   unameLine?: LogLine;
   /** null when ps was not collected. */
   processes: ProcessInfo[] | null;
+  /** What starts and stops services here, when the bundle says (see serviceManagerOf). */
+  serviceManager?: ServiceManager;
+}
+
+/** systemd, or SysV init / upstart (`service NAME start`), with what showed it. */
+export interface ServiceManager {
+  kind: 'systemd' | 'service';
+  /** Why we think so, fit to quote in a fix: "journalctl is not installed". */
+  because: string;
 }
 
 /** A ps STAT column of a process in uninterruptible sleep ("D", "D<", "Ds"). */
@@ -92,5 +101,25 @@ export function buildSystemFacts(bundle: Bundle): SystemFacts {
       }));
     }
   }
+  const manager = serviceManagerOf(bundle, facts);
+  if (manager) facts.serviceManager = manager;
   return facts;
+}
+
+/**
+ * systemd when PID 1 is systemd by name or its journal answered for the docker unit; `service`
+ * when journalctl is missing, journald keeps no journal (no systemd as PID 1), or the kernel is
+ * a 2.6 one (RHEL/CentOS 6 and their upstart). Undefined when the bundle does not say: a
+ * Debian PID 1 reads /sbin/init under either.
+ */
+function serviceManagerOf(bundle: Bundle, facts: SystemFacts): ServiceManager | undefined {
+  const init = facts.processes?.find((p) => p.pid === 1);
+  if (init && /(?:^|\/)systemd(?:\s|$)/.test(init.command)) return { kind: 'systemd', because: 'PID 1 is systemd' };
+  const journal = bundle.meta.steps?.['journal_docker'];
+  const journalText = bundle.files.get('journal_docker') ?? '';
+  if (journal?.exit === 127 || /journalctl: (?:command )?not found/.test(journal?.stderr ?? '')) return { kind: 'service', because: 'journalctl is not installed' };
+  if (/No journal files were found/.test(`${journal?.stderr ?? ''}\n${journalText}`)) return { kind: 'service', because: 'journald keeps no journal here' };
+  if (journal?.exit === 0 && /\bdockerd?(?:-current)?(?:\[\d+\])?:/.test(journalText)) return { kind: 'systemd', because: "the docker unit's journal answered" };
+  if (facts.kernelRelease?.startsWith('2.6.')) return { kind: 'service', because: `kernel ${facts.kernelRelease} predates systemd on its distribution` };
+  return undefined;
 }

@@ -91,3 +91,29 @@ export function containerEvidence(c: ContainerRecord, ...keys: (keyof NonNullabl
     })
     .map(toEvidence);
 }
+
+/**
+ * How to drive the docker service on this host: systemctl and the unit's journal, or, where the
+ * bundle shows no systemd (RHEL/CentOS 6, upstart), `service` and the log files those init
+ * scripts write. systemd when unknown: what nearly every host runs today.
+ */
+export function dockerService(facts: Facts): { status: string; start: string; stop: string; restart: string; log: string; note: string } {
+  if (facts.system.serviceManager?.kind === 'service') {
+    return {
+      status: 'service docker status',
+      start: 'service docker start',
+      stop: 'service docker stop',
+      restart: 'service docker restart',
+      log: 'tail -n 100 /var/log/docker 2>/dev/null || tail -n 100 /var/log/upstart/docker.log',
+      note: ` This host has no systemd (${facts.system.serviceManager.because}): its init script logs to /var/log/docker (upstart: /var/log/upstart/docker.log).`,
+    };
+  }
+  return {
+    status: 'systemctl status docker',
+    start: 'systemctl start docker',
+    stop: 'systemctl stop docker',
+    restart: 'systemctl restart docker',
+    log: 'journalctl -u docker --no-pager -n 100',
+    note: '',
+  };
+}

@@ -1,6 +1,7 @@
 import type { Evidence, Finding } from '../../../domain/index.js';
 import { toEvidence, type Facts, type ProcessInfo } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
+import { dockerService } from './docker-context.js';
 import { isDState } from '../../facts/system.js';
 import type { HungTask } from '../../facts/kernel.js';
 import { blockedIoFixes, classifyFrames, classifyWaitChannel, CLASS_LABEL, dominantClass, RESTART_DOCKER } from '../kernel/blocked-io.js';
@@ -35,6 +36,7 @@ export const dockerdAvailabilityRule: Rule = {
     const findings: Finding[] = [];
     const daemonLine = facts.docker.daemon.command?.line;
     const unreachable = facts.docker.daemonUnreachable;
+    const service = dockerService(facts);
     if (unreachable.length > 0) {
       findings.push({
         code: 'DOCKERD_DOWN',
@@ -44,8 +46,8 @@ export const dockerdAvailabilityRule: Rule = {
         fixes: [
           {
             title: 'See why it stopped, then start it',
-            detail: "The unit's last log lines usually say why (a bad daemon.json, a storage driver that will not mount, a full disk).",
-            commands: ['systemctl status docker', 'journalctl -u docker --no-pager -n 100', 'systemctl start docker'],
+            detail: `The daemon's last log lines usually say why (a bad daemon.json, a storage driver that will not mount, a full disk).${service.note}`,
+            commands: [service.status, service.log, service.start],
           },
           {
             title: 'After a package upgrade, check that the configuration still fits the new release',
@@ -102,7 +104,7 @@ export const dockerdAvailabilityRule: Rule = {
             {
               title: 'Free what dockerd waits for in the kernel; restarting it will not help',
               detail:
-                'A process blocked in the kernel (D state) ignores every signal, SIGKILL included: `systemctl restart docker` hangs with it. ' +
+                `A process blocked in the kernel (D state) ignores every signal, SIGKILL included: \`${service.restart}\` hangs with it. ` +
                 'It resumes by itself once its I/O completes; if that cannot happen, only a reboot frees it.',
               commands: [`cat /proc/${pid ?? '<dockerd pid>'}/stack`, 'dmesg -T | grep -A20 "blocked for more than"'],
             },
@@ -127,7 +129,7 @@ export const dockerdAvailabilityRule: Rule = {
           {
             title: 'Restart Docker once the cause is cleared',
             detail: 'If dockerd is in D state a reboot may be the only way out.',
-            commands: [RESTART_DOCKER],
+            commands: [service.restart],
           },
         ],
         data: { timed_out: timedOut.join(',') },

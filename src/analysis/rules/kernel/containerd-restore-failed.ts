@@ -1,6 +1,7 @@
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { quote } from './support.js';
+import { dockerService } from '../docker/docker-context.js';
 
 /** The fatal as dockerd said it, cut to fit a title. */
 function shorten(said: string): string {
@@ -14,6 +15,7 @@ export const containerdRestoreFailedRule: Rule = {
     const lines = facts.dockerd.containerdRestoreFailure;
     if (!lines || lines.length === 0) return [];
     const times = facts.dockerd.containerdRestoreFailures;
+    const service = dockerService(facts);
     return [
       {
         code: 'CONTAINERD_RESTORE_FAILED',
@@ -26,11 +28,7 @@ export const containerdRestoreFailedRule: Rule = {
             detail:
               'containerd replays its past events to restore containers and chokes on its own state; dockerd then exits ' +
               'with EOF before it can even dump its stacks. Moving the directory aside (rather than deleting it) keeps it for a bug report.',
-            commands: [
-              'systemctl stop docker',
-              'mv /var/lib/docker/libcontainerd /var/lib/docker/libcontainerd.broken-$(date +%s)',
-              'systemctl start docker',
-            ],
+            commands: [service.stop, 'mv /var/lib/docker/libcontainerd /var/lib/docker/libcontainerd.broken-$(date +%s)', service.start],
           },
           {
             title: 'Upgrade Docker: the containerd supervisor was reworked after 1.12.x',

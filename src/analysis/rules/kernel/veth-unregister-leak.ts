@@ -17,12 +17,12 @@ export const vethUnregisterLeakRule: Rule = {
           title: 'Upgrade the kernel: this is a kernel network-namespace refcount leak',
           detail:
             'While the kernel waits for the device, anything that touches network namespaces blocks: dockerd stops ' +
-            'answering, containers cannot be removed and `systemctl stop docker` hangs. Kernels 4.14.5 and later carry ' +
+            'answering, containers cannot be removed and stopping the docker service hangs. Kernels 4.14.5 and later carry ' +
             'the fix for the common cause (moby/moby#35068).',
         },
         {
           title: 'Until then, reboot the host to clear the stuck device; killing dockerd will not release it',
-          commands: ['systemctl reboot'],
+          commands: ['reboot'],
         },
       ],
       seen: seenOf(facts.clock, leak.lines, leak.occurrences),
