@@ -2,9 +2,9 @@ import type { Evidence, Finding, Fix } from '../../../domain/index.js';
 import { toEvidence, type Facts } from '../../facts/index.js';
 import { compareVersions, versionParts } from '../../parsers/version-compare.js';
 import type { Rule } from '../rule.js';
-import { dockerVersionOf, evidenceOf, infoEvidence, storageDriverOf } from './docker-context.js';
+import { dockerService, dockerVersionOf, evidenceOf, infoEvidence, storageDriverOf } from './docker-context.js';
 
-/** A Docker release range the seeds tie to a bug, and when it applies to this host. */
+/** A Docker release range with a bug that hangs or kills the daemon, and when it applies to this host. */
 interface KnownBug {
   id: string;
   /** Affected: from (inclusive) to (exclusive). */
@@ -13,7 +13,8 @@ interface KnownBug {
   /** Whether the bug bites here, with the extra evidence and words; undefined when it does not. */
   applies(facts: Facts): { why: string; evidence: Evidence[] } | undefined;
   title: string;
-  fixes: Fix[];
+  /** The fixes, in this host's terms (its service manager). */
+  fixes(facts: Facts): Fix[];
 }
 
 const KNOWN_BUGS: readonly KnownBug[] = [
@@ -28,7 +29,7 @@ const KNOWN_BUGS: readonly KnownBug[] = [
       if (fs.name && fs.name !== 'xfs') return undefined;
       return { why: fs.name ? `backing filesystem xfs (${fs.from})` : "backing filesystem not reported; xfs is devicemapper's default", evidence: fs.evidence };
     },
-    fixes: [
+    fixes: () => [
       {
         title: 'Upgrade Docker to 1.12.6 or later and stop XFS from retrying on a full pool',
         commands: ['--storage-opt dm.xfs_nospace_max_retries=0'],
@@ -49,16 +50,16 @@ const KNOWN_BUGS: readonly KnownBug[] = [
       const failure = facts.dockerd.containerdRestoreFailure;
       return failure && failure.length > 0 ? { why: 'dockerd logged the failure', evidence: failure.slice(-2).map(toEvidence) } : undefined;
     },
-    fixes: [
+    fixes: (facts) => [
       {
         title: 'Move the libcontainerd state aside to start again, then upgrade Docker (and containerd)',
-        commands: ['systemctl stop docker', 'mv /var/run/docker/libcontainerd /var/run/docker/libcontainerd.bak', 'systemctl start docker'],
+        commands: [dockerService(facts).stop, 'mv /var/run/docker/libcontainerd /var/run/docker/libcontainerd.bak', dockerService(facts).start],
       },
     ],
   },
 ];
 
-/** DOCKER_VERSION_KNOWN_BUG: the running Docker release has a bug the seeds ran into, and the conditions for it hold. */
+/** DOCKER_VERSION_KNOWN_BUG: the running Docker release has a known bug, and the conditions for it to bite hold. */
 export const dockerVersionKnownBugRule: Rule = {
   codes: ['DOCKER_VERSION_KNOWN_BUG'],
   run(facts) {
@@ -75,7 +76,7 @@ export const dockerVersionKnownBugRule: Rule = {
         severity: 'info',
         title: `Docker ${found.version}: ${bug.title}; ${hit.why}`,
         evidence: [...evidenceOf(found.line), ...hit.evidence],
-        fixes: bug.fixes,
+        fixes: bug.fixes(facts),
         subject: bug.id,
         data: { version: found.version, fixed_in: bug.below.join('.') },
       });
