@@ -59,6 +59,11 @@ export interface SshdOptions {
    * appends one line to a counter file, so that a test can count shell start-ups.
    */
   slowLoginShell?: { seconds: number };
+  /**
+   * Also let this non-root user log in with the same key: a throwaway account (no home of its own,
+   * /bin/sh) created now and deleted by stop(), for what only a non-root login shows (sudo).
+   */
+  extraUser?: string;
 }
 
 /** The counter file the slow `.bashrc` appends to, in the sshd's temp dir. */
@@ -112,6 +117,17 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
     if (!(seconds >= 0 && seconds < 60)) throw new Error(`slowLoginShell.seconds must be from 0 to 60, not ${seconds}`);
     writeFileSync(join(dir, '.bashrc'), `# a slow login shell, as on many real hosts; one line per start-up\nsleep ${seconds}\necho "$$" >> "$HOME/${SHELL_STARTS_FILE}"\n`);
   }
+  if (options.extraUser !== undefined) {
+    if (!/^sickbay-[a-z0-9-]{1,20}$/.test(options.extraUser)) throw new Error('extraUser must be sickbay-<lower-case letters, digits, dashes>');
+    // password '*': no password, yet not locked (sshd refuses key logins to a locked '!' account without PAM)
+    execFileSync('useradd', ['--no-create-home', '--home-dir', dir, '--shell', '/bin/sh', '--password', '*', options.extraUser]);
+    // the user reads authorized_keys itself (sshd drops to it to open the file)
+    execFileSync('chmod', ['0711', dir]);
+    execFileSync('chmod', ['0644', join(dir, 'authorized_keys')]);
+  }
+  const removeUser = () => {
+    if (options.extraUser !== undefined) execFileSync('userdel', [options.extraUser], { stdio: 'ignore' });
+  };
   const port = await freePort();
   // HOME in the temp dir: the login shell must not source root's dotfiles (a ~/.bashrc running
   // `pyenv init` takes a machine-wide lock, and killing a session mid-way leaves it stale)
@@ -153,6 +169,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
     ]);
   } catch (err) {
     killProcessTree(pid);
+    removeUser();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -182,6 +199,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
         // session processes setsid() away from the listener: kill the whole tree, not just the group
         if (child.exitCode === null) killProcessTree(pid);
         await exited;
+        removeUser();
         rmSync(dir, { recursive: true, force: true });
       })();
       return stopped;

@@ -100,6 +100,8 @@ class SshCommandRunner implements SshRunner {
     private readonly client: Client,
     private readonly bastion: Client | undefined,
     private readonly maxChannels: number,
+    /** Logged in as root: `sudo -n` adds nothing, and minimal hosts run without sudo installed. */
+    private readonly loginIsRoot = false,
   ) {
     this.channels = new Semaphore(maxChannels);
     const onLost = (why: string) => {
@@ -140,7 +142,8 @@ class SshCommandRunner implements SshRunner {
     }
   }
 
-  async run(command: string, options: RunOptions): Promise<CommandResult> {
+  async run(command: string, asked: RunOptions): Promise<CommandResult> {
+    const options = this.loginIsRoot && asked.sudo ? { ...asked, sudo: false } : asked;
     const started = Date.now();
     const failed = (error: string, errorCode: string): CommandResult => ({
       stdout: '',
@@ -323,12 +326,12 @@ export async function createSshRunner(target: SshTarget, options: SshRunnerOptio
 
 async function connectRunner(target: SshTarget, settings: ConnectSettings, maxChannels: number): Promise<SshCommandRunner> {
   if (!target.jump) {
-    return new SshCommandRunner(target.name, await connectOnce(target, settings), undefined, maxChannels);
+    return new SshCommandRunner(target.name, await connectOnce(target, settings), undefined, maxChannels, target.user === 'root');
   }
   const bastion = await connectOnce(target.jump, settings);
   try {
     const sock = await forwardThrough(bastion, target, settings);
-    return new SshCommandRunner(target.name, await connectOnce(target, settings, sock), bastion, maxChannels);
+    return new SshCommandRunner(target.name, await connectOnce(target, settings, sock), bastion, maxChannels, target.user === 'root');
   } catch (err) {
     bastion.end();
     throw err;

@@ -3,7 +3,12 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FindingSchema, staticGroupResolver } from '../../src/domain/index.js';
+import { findPlaybook, loadPlaybooks } from '../../src/playbooks/index.js';
+import { planFromPlaybook, PlaybookPlanSource, RemediationService, remediationsFor } from '../../src/remediation/index.js';
+import { createSshRunner } from '../../src/ssh/index.js';
 import { ensureBuilt, REPO } from '../helpers/processes.js';
+import { makeRemediationWorld, POLICY } from '../helpers/remediation-world.js';
 import { BUSYBOX_IMAGE, leftovers, startRealDocker, type RealDocker } from '../helpers/real-docker.js';
 import { startSshd, type SshdHandle } from '../helpers/sshd.js';
 
@@ -43,6 +48,8 @@ const work = mkdtempSync(join(tmpdir(), 'sickbay-real-docker-test-'));
 let docker: RealDocker;
 let sshd: SshdHandle;
 let knownHosts: string;
+/** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
+let answering: JsonReport | undefined;
 const ids = { memhog: '', flapper: '', chatty: '', sleepers: '' };
 
 function inspect(name: string): Inspect {
@@ -165,6 +172,7 @@ describe('a real dockerd with real incidents', () => {
 
   it('sickbay diag names each incident, its container and the data root, asked of the daemon', async () => {
     const { report, shellStarts } = await diag('answering');
+    answering = report;
     // every step went through one shell session: the slow login shell started once
     expect(shellStarts).toBe(1);
     const codes = report.findings.map((f) => f.code);
@@ -233,6 +241,43 @@ describe('a real dockerd with real incidents', () => {
     // the kill of a container that no longer exists is under "Earlier", and the frozen daemon is the cause
     expect(about(report, 'CONTAINER_OOM_KILLED', ids.memhog)?.earlier).toMatch(/no longer exists/);
     expect(report.root_cause?.code).toBe('DOCKERD_UNRESPONSIVE');
+  });
+
+  it("empties chatty's log for real once two other people approve, verifies it over SSH, and audits every step", async () => {
+    // the daemon answers again after SIGCONT; the finding is the one the first diagnosis reported
+    await waitFor('dockerd to answer again', () => processState(docker.pid) !== 'T', 5_000);
+    const finding = FindingSchema.parse(answering?.findings.find((f) => f.code === 'CONTAINER_LOGS_HUGE' && f.subject === ids.chatty));
+    const playbooks = await loadPlaybooks(join(REPO, 'playbooks'));
+    const offers = remediationsFor(finding, playbooks);
+    expect(offers.map((o) => `${o.playbook}/${o.remediation.id}`)).toEqual(['container/truncate_container_log']);
+    const offer = offers[0]!;
+    const world = await makeRemediationWorld();
+    const runner = await createSshRunner({ name: 'real-docker', address: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: knownHosts });
+    try {
+      const service = new RemediationService({ store: world.store, audit: world.audit, policy: POLICY, groups: staticGroupResolver({}), plans: new PlaybookPlanSource(join(REPO, 'playbooks')), clock: world.clock });
+      const plan = planFromPlaybook(findPlaybook(playbooks, offer.playbook), offer.remediation.id, { host: 'real-docker', params: offer.params, requestedBy: 'UREQ1', finding });
+      const { request } = await service.request(plan);
+      // the one who asked cannot approve it; a high-risk fix runs once two other authorised people have
+      expect((await service.approve(request!.id, 'UREQ1')).decision).toMatchObject({ allowed: false });
+      expect(await service.approve(request!.id, 'UAPP1')).toMatchObject({ readyToRun: false, approvals: 1, required: 2 });
+      expect((await service.approve(request!.id, 'UAPP2')).readyToRun).toBe(true);
+      const logPath = inspect('chatty').LogPath;
+      expect(statSync(logPath).size).toBeGreaterThan(0);
+      const outcome = await service.execute(request!.id, runner);
+      expect(outcome.report?.commands.map((c) => c.exit)).toEqual([0]);
+      // the log is empty on disk, chatty still runs, and the verdict came from a fresh du under the data root
+      expect(statSync(logPath).size).toBe(0);
+      expect(inspect('chatty').State.Status).toBe('running');
+      expect(outcome.report?.verification).toMatchObject({ status: 'fixed', remaining: [] });
+      expect(outcome.report?.verification?.bundle.files.get('docker_log_sizes')).toContain(`# data-root ${docker.dataRoot} (from docker-info)`);
+      await world.audit.close();
+      const events = readFileSync(world.auditFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { event: string; actor?: string; status?: string });
+      expect(events.map((e) => e.event)).toEqual(['requested', 'refused', 'approved', 'approved', 'executed', 'verified']);
+      expect(events.find((e) => e.event === 'verified')?.status).toBe('fixed');
+    } finally {
+      await runner.close();
+      await world.close();
+    }
   });
 
   it('takes down everything it started: no dockerd, mount, loop device or temp dir is left', async () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ function fingerprintOfFile(pubFile: string): string {
   return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile], { encoding: 'utf8' }).split(' ')[1] as string;
 }
 
+const SUDO_USER = `sickbay-sudo-${process.pid}`;
+
 describe('createSshRunner against a real OpenSSH sshd', () => {
   let work: string;
   let sshd: SshdHandle;
@@ -47,10 +49,14 @@ describe('createSshRunner against a real OpenSSH sshd', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'sickbay-ssh-test-'));
     const shimDir = await writeShims(join(work, 'shims'));
+    // the non-root account runs the shims too (its sudo is the shim that asks for a password)
+    chmodSync(work, 0o711);
+    chmodSync(shimDir, 0o755);
     const replay = await prepareReplay(join(INCIDENTS_DIR, BUNDLE), join(work, 'replay'), { durationScale: 0 });
     [sshd, other] = await Promise.all([
       startSshd({ shimDir, env: { [LAB_BUNDLE_ENV]: replay } }),
-      startSshd({ shimDir, env: { [LAB_BUNDLE_ENV]: replay, [LAB_SUDO_ENV]: 'password' } }),
+      // sudo there asks for a password; a non-root account logs in too, since root is never asked
+      startSshd({ shimDir, env: { [LAB_BUNDLE_ENV]: replay, [LAB_SUDO_ENV]: 'password' }, extraUser: SUDO_USER }),
     ]);
     const file = knownHosts('known_hosts', `${sshd.hostKeyLine}\n${other.hostKeyLine}\n`);
     target = { name: 'sshd-a', address: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: file };
@@ -147,8 +153,17 @@ describe('createSshRunner against a real OpenSSH sshd', () => {
     expect(result.error).toBeUndefined();
   });
 
-  it('reports a sudo password prompt as an error naming the host, not a hang', async () => {
-    const b = await createSshRunner(otherTarget);
+  it("runs root's commands without sudo: a host without sudo, or whose sudo would ask, still runs them", async () => {
+    const asRoot = await createSshRunner(otherTarget);
+    try {
+      expect(await asRoot.run('id -u', { ...RUN, sudo: true })).toMatchObject({ stdout: '0\n', exit: 0 });
+    } finally {
+      await asRoot.close();
+    }
+  });
+
+  it('reports a sudo password prompt to a non-root login as an error naming the host, not a hang', async () => {
+    const b = await createSshRunner({ ...otherTarget, user: SUDO_USER });
     try {
       const result = await b.run('echo as-root', { ...RUN, sudo: true });
       expect(result.errorCode).toBe('sudo_password_required');
