@@ -5,3 +5,4 @@ export { ALL_RULES, type Rule, type RuleContext } from './rules/index.js';
 export * from './thresholds.js';
 export { containerPresence, outputUnderstood } from './understood.js';
 export { formatBytes } from './parsers/sizes.js';
+export { ANALYSIS_LOG_FILTER } from './log-filter.js';

@@ -1,8 +1,9 @@
 import { constants, type Stats } from 'node:fs';
 import { open, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import type { BundleMeta } from '../domain/index.js';
+import type { BundleMeta, LogLineFilter } from '../domain/index.js';
 import { filesRefused } from './bundle-errors.js';
+import { readFilteredLog } from './filtered-log.js';
 
 /**
  * How much of one file a bundle reader keeps: the last 128 MiB of a longer file. Large enough
@@ -16,6 +17,8 @@ export const MAX_FILE_BYTES_LIMIT = 256 * 1024 * 1024;
 export interface BundleReadOptions {
   /** Per-file cap in bytes; a longer file is read from its tail. @defaultValue DEFAULT_MAX_FILE_BYTES */
   maxFileBytes?: number;
+  /** Read big logs keeping only the lines the analysis reads (see LogLineFilter): for analysis only. */
+  logFilter?: LogLineFilter;
 }
 
 export interface FileText {
@@ -53,6 +56,27 @@ async function readAt(handle: FileHandle, buf: Buffer, position: number): Promis
 }
 
 /**
+ * Where the last `cap` bytes of a file of `size` bytes start, at their first whole line: the byte
+ * before the window says whether it starts on a line boundary; a window without any newline is
+ * one long line, kept rather than nothing.
+ */
+async function tailStart(handle: FileHandle, size: number, cap: number): Promise<number> {
+  if (size <= cap) return 0;
+  const start = size - cap - 1;
+  const probe = Buffer.allocUnsafe(Math.min(64 * 1024, cap + 1));
+  for (let at = start; at < size; ) {
+    const got = await readAt(handle, probe, at);
+    if (got === 0) break;
+    const from = at === start ? 1 : 0;
+    if (at === start && probe[0] === 0x0a) return start + 1;
+    const newline = probe.subarray(0, got).indexOf(0x0a, from);
+    if (newline !== -1) return at + newline + 1;
+    at += got;
+  }
+  return start + 1;
+}
+
+/**
  * The last `cap` bytes of a file of `size` bytes, from its first whole line: one positioned read
  * of cap + 1 bytes (the byte before the window says whether it starts on a line boundary).
  */
@@ -83,6 +107,7 @@ async function readTail(handle: FileHandle, size: number, cap: number, scratch: 
  */
 export class BundleFiles {
   readonly maxFileBytes: number;
+  private readonly logFilter: LogLineFilter | undefined;
   private readonly refusals: string[] = [];
   /** One read buffer for every file, grown to the largest read: the peak is one cap plus the strings kept. */
   private buffer: Buffer | undefined;
@@ -93,6 +118,7 @@ export class BundleFiles {
     options: BundleReadOptions,
   ) {
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.logFilter = options.logFilter;
   }
 
   static async open(root: string, options: BundleReadOptions = {}): Promise<BundleFiles> {
@@ -105,9 +131,10 @@ export class BundleFiles {
 
   /**
    * The text of `rel` (its tail when over the cap; `whole` refuses such a file instead, for JSON
-   * and other files whose tail means nothing), or undefined when it is absent or refused.
+   * and other files whose tail means nothing), or undefined when it is absent or refused. The
+   * log of a `spec` the options' log filter covers is read through it.
    */
-  async read(rel: string, whole = false): Promise<FileText | undefined> {
+  async read(rel: string, whole = false, spec?: string): Promise<FileText | undefined> {
     const path = join(this.root, rel);
     let target: string;
     try {
@@ -127,6 +154,11 @@ export class BundleFiles {
       const info = await handle.stat();
       if (!info.isFile() || info.dev !== before.dev || info.ino !== before.ino) return this.refuse(path, 'it was replaced while being opened');
       if (whole && info.size > this.maxFileBytes) return this.refuse(path, `it is ${mib(info.size)}, over the ${mib(this.maxFileBytes)} read cap`);
+      const filter = this.logFilter;
+      if (spec !== undefined && filter?.specs.includes(spec) && info.size >= filter.minBytes) {
+        const start = await tailStart(handle, info.size, this.maxFileBytes);
+        return { text: await readFilteredLog(handle, start, info.size, filter), unreadBytes: start };
+      }
       return await readTail(handle, info.size, this.maxFileBytes, (bytes) => this.scratch(bytes));
     } catch (err) {
       return this.refuse(path, `it cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);

@@ -35,7 +35,7 @@ export async function readBundle(dir: string, options: BundleReadOptions = {}): 
   // One file at a time, decoded from one Buffer: readFile(path, 'utf8') builds a rope of chunks that
   // the first regex flattens into a second copy, and reading 100 MB logs in parallel doubles the peak.
   for (const name of names) {
-    const got = await reader.read(name);
+    const got = await reader.read(name, false, name);
     if (!got) continue;
     files.set(name, got.text);
     if (got.unreadBytes) unread.set(name, got.unreadBytes);

@@ -35,7 +35,7 @@ export async function isSosreport(dir: string): Promise<boolean> {
 }
 
 /** The text of a candidate, or undefined when it is absent or refused (reader.check() reports that). */
-async function readSource(reader: BundleFiles, candidate: string): Promise<FileText | undefined> {
+async function readSource(reader: BundleFiles, candidate: string, spec: string): Promise<FileText | undefined> {
   let rel = candidate;
   if (candidate.endsWith('*')) {
     const prefix = candidate.slice(0, -1);
@@ -45,7 +45,7 @@ async function readSource(reader: BundleFiles, candidate: string): Promise<FileT
     if (!name) return undefined;
     rel = `${folder}/${name}`;
   }
-  return reader.read(rel);
+  return reader.read(rel, false, spec);
 }
 
 /** Maps an extracted sosreport to a bundle. Specs sos does not capture stay "not collected". */
@@ -55,7 +55,7 @@ export async function readSosreport(root: string, options: BundleReadOptions = {
   const unread = new Map<string, number>();
   for (const [spec, candidates] of SOS_SOURCES) {
     for (const candidate of candidates) {
-      const got = await readSource(reader, candidate);
+      const got = await readSource(reader, candidate, spec);
       if (!got) continue;
       files.set(spec, got.text);
       if (got.unreadBytes) unread.set(spec, got.unreadBytes);

@@ -51,3 +51,26 @@ export interface Bundle {
 export function bundleFromRecord(files: Record<string, string>, meta: BundleMeta = {}): Bundle {
   return { meta, files: new Map(Object.entries(files)) };
 }
+
+/** A line of a big log that a reader keeps when it matches `pattern`: with `before` lines ahead of it (0 or 1) and `after` lines after it. */
+export interface LineKeepRule {
+  pattern: RegExp;
+  before: number;
+  after: number;
+}
+
+/**
+ * Which lines of a big log the analysis reads; a reader given this reads the others as empty
+ * lines (line numbers unchanged), for speed and memory. Only for analysis: such a text is not
+ * the file.
+ */
+export interface LogLineFilter {
+  /** The specs it applies to. */
+  specs: readonly string[];
+  rules: readonly LineKeepRule[];
+  /** The first lines are always kept (the host's time zone is read from them). */
+  headLines: number;
+  /** Smaller files are read whole. */
+  minBytes: number;
+}
+

@@ -52,3 +52,13 @@ export function variantBundles(): VariantBundle[] {
     .flatMap((d) => bundlesIn(join(VARIANTS_DIR, d.name), `${d.name}/`).map((b) => ({ ...b, code: d.name })))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** dockerd's containerd restore failure as syslog wrapped it: each header line's tail on the next line. */
+export const WRAPPED_CONTAINERD_RESTORE: readonly string[] = [
+  'Jun  3 10:38:24 docker-06 dockerd[19722]: time="2017-06-03T10:38:24.167081096+08:00" level=info  ',
+  'msg="libcontainerd: new containerd process, pid: 21057"  ',
+  'Jun  3 10:38:24 docker-06 dockerd[19722]: time="2017-06-03T10:38:24.186999855+08:00" level=debug  ',
+  'msg="containerd: read past events" count=0  ',
+  'Jun  3 10:38:24 docker-06 dockerd[19722]: time="2017-06-03T10:38:24.18737577+08:00"  ',
+  'level=fatal msg=EOF',
+];

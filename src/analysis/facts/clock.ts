@@ -15,6 +15,8 @@ export interface HostClock {
 }
 
 const LOG_SPECS = ['journal_docker', 'messages', 'dmesg'] as const;
+/** How many of a log's first lines are searched for the host's time zone. */
+export const ZONE_SCAN_LINES = 200;
 
 export function buildClock(bundle: Bundle): HostClock {
   const clock: HostClock = {};
@@ -33,7 +35,7 @@ function zoneOfLogs(bundle: Bundle): number | undefined {
   for (const spec of LOG_SPECS) {
     const text = bundle.files.get(spec);
     if (!text) continue;
-    for (const line of text.split('\n', 200)) {
+    for (const line of text.split('\n', ZONE_SCAN_LINES)) {
       const t = parseLineTime(line);
       if (t?.kind === 'instant' && t.format === 'iso') return t.offsetMinutes;
     }

@@ -116,7 +116,8 @@ function serviceManagerOf(bundle: Bundle, facts: SystemFacts): ServiceManager | 
   const init = facts.processes?.find((p) => p.pid === 1);
   if (init && /(?:^|\/)systemd(?:\s|$)/.test(init.command)) return { kind: 'systemd', because: 'PID 1 is systemd' };
   const journal = bundle.meta.steps?.['journal_docker'];
-  const journalText = bundle.files.get('journal_docker') ?? '';
+  // the journal's first lines say whether journald answers at all, and whose lines it holds
+  const journalText = (bundle.files.get('journal_docker') ?? '').split('\n', 50).join('\n');
   if (journal?.exit === 127 || /journalctl: (?:command )?not found/.test(journal?.stderr ?? '')) return { kind: 'service', because: 'journalctl is not installed' };
   if (/No journal files were found/.test(`${journal?.stderr ?? ''}\n${journalText}`)) return { kind: 'service', because: 'journald keeps no journal here' };
   if (journal?.exit === 0 && /\bdockerd?(?:-current)?(?:\[\d+\])?:/.test(journalText)) return { kind: 'systemd', because: "the docker unit's journal answered" };

@@ -19,7 +19,7 @@ const PRIOR_DRIVER = /using prior storage driver:?\s*\\?"?([a-z0-9]+)/;
 const LOOP_WARNING = /Usage of loopback devices is strongly discouraged/;
 
 /** The only lines worth a closer look; messages can be 100 MB, so nothing else is cut into lines. */
-const STARTUP_EVENTS = /msg="Docker daemon"|using prior storage driver|Usage of loopback devices/g;
+export const STARTUP_EVENTS = /msg="Docker daemon"|using prior storage driver|Usage of loopback devices/g;
 
 /** Scans dockerd's log (journal_docker, or dockerd lines in messages); the latest start wins. */
 export function parseDockerdStartup(spec: SpecName, text: string): DockerdStartup {

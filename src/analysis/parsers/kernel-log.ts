@@ -367,6 +367,9 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
   return out;
 }
 
+/** How far after a hung-task report its call trace is looked for. */
+export const STACK_LOOKAHEAD_LINES = 80;
+
 interface Frame {
   name: string;
   line: TextLine;
@@ -377,7 +380,7 @@ function readStack(text: string, head: TextLine, syslog: boolean): { frames: Fra
   const frames: Frame[] = [];
   let inTrace = false;
   let kernelLines = 0;
-  for (const line of linesAfter(text, head, 80)) {
+  for (const line of linesAfter(text, head, STACK_LOOKAHEAD_LINES)) {
     const prefix = splitLogPrefix(line.text);
     // In syslog, other programs' lines interleave with the kernel's: skip them.
     if (syslog && prefix.syslog && prefix.program !== 'kernel') continue;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { analyze } from '../../analysis/index.js';
+import { analyze, ANALYSIS_LOG_FILTER } from '../../analysis/index.js';
 import { DEFAULT_MAX_FILE_BYTES, MAX_FILE_BYTES_LIMIT, readBundle } from '../../bundles/index.js';
 import { renderTerminal } from '../../report/index.js';
 import { InputError, jsonText, systemClock } from '../../domain/index.js';
@@ -24,7 +24,8 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .option('--json', 'print JSON instead of the terminal report')
     .option('--max-file-mib <n>', 'read at most the last N MiB of each file (the report says which files were cut)', String(DEFAULT_MAX_FILE_BYTES / MiB))
     .action(async (dirs: string[], opts: { json?: boolean; maxFileMib: string }) => {
-      const options = { maxFileBytes: maxFileBytes(opts.maxFileMib) };
+      // the bundle is read for this analysis alone: big logs keep only the lines it reads
+      const options = { maxFileBytes: maxFileBytes(opts.maxFileMib), logFilter: ANALYSIS_LOG_FILTER };
       const reports = [];
       for (const dir of dirs) {
         const bundle = await readBundle(dir, options);

@@ -2,20 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { buildDockerdLogFacts } from '../../../src/analysis/facts/dockerd-log.js';
 import { parseDockerdLog } from '../../../src/analysis/parsers/dockerd-log.js';
 import { bundleFromRecord } from '../../../src/domain/index.js';
+import { WRAPPED_CONTAINERD_RESTORE } from '../../helpers/fixtures.js';
 
 const FULL = '8f8020e79b13bcbf40298d3c9680cd1a838e16dc810ef3b1357eb3e75f78ef99';
 
 describe('parseDockerdLog', () => {
   it('finds the containerd restore failure in messages wrapped across lines as in seed 001', () => {
-    const text = [
-      'Jun  3 10:38:23 docker-06 systemd[1]: Starting Docker Application Container Engine...',
-      'Jun  3 10:38:24 docker-06 dockerd[19722]: time="2017-06-03T10:38:24.167081096+08:00" level=info  ',
-      'msg="libcontainerd: new containerd process, pid: 21057"  ',
-      'Jun  3 10:38:24 docker-06 dockerd[19722]: time="2017-06-03T10:38:24.186999855+08:00" level=debug  ',
-      'msg="containerd: read past events" count=0  ',
-      'Jun  3 10:38:24 docker-06 dockerd[19722]: time="2017-06-03T10:38:24.18737577+08:00"  ',
-      'level=fatal msg=EOF',
-    ].join('\n');
+    const text = ['Jun  3 10:38:23 docker-06 systemd[1]: Starting Docker Application Container Engine...', ...WRAPPED_CONTAINERD_RESTORE].join('\n');
     const log = parseDockerdLog(text, 'messages');
     expect(log.containerdRestoreFailure?.map((l) => l.line)).toEqual([2, 4, 6]);
     expect(log.containerdRestoreFailure?.[2]?.text).toContain('level=fatal msg=EOF');
