@@ -10,8 +10,10 @@ import type { LogLineFilter } from '../domain/index.js';
  * file's size is ever made (on hosts where touching fresh memory is slow, that is most of the cost).
  */
 
-/** Bytes read per step: the latin1 copy of a step stays a small string, which V8 makes cheaply. */
-const CHUNK_BYTES = 64 * 1024;
+/** Bytes per read: few reads, each a trip through libuv's thread pool. */
+const READ_BYTES = 1024 * 1024;
+/** Bytes scanned at a time: the latin1 copy of a slice stays a small string, which V8 makes cheaply. */
+const SCAN_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 
 interface CompiledRule {
@@ -139,30 +141,45 @@ function scanLines(bytes: Buffer, compiled: { any: RegExp; rules: CompiledRule[]
 }
 
 /**
- * The filtered text of bytes [start, end) of an open file, with `start` at a line start; reads
- * CHUNK_BYTES at a time (a line longer than that is gathered whole first).
+ * The filtered text of bytes [start, end) of an open file, with `start` at a line start. Reads
+ * READ_BYTES at a time into one buffer and scans it SCAN_BYTES of whole lines at a time; the
+ * unfinished last line moves to the front for the next read (the buffer grows for a longer line).
  */
 export async function readFilteredLog(handle: FileHandle, start: number, end: number, filter: LogLineFilter): Promise<string> {
   const compiled = compile(filter);
   const out = new FilteredText(filter.headLines);
-  const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  let carry: Buffer = Buffer.alloc(0);
+  let buffer = Buffer.allocUnsafe(READ_BYTES);
+  let carry = 0;
   let position = start;
   let lastByte = -1;
   while (position < end) {
-    const { bytesRead } = await handle.read(chunk, 0, Math.min(CHUNK_BYTES, end - position), position);
+    if (carry === buffer.length) {
+      const grown = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(grown, 0, 0, carry);
+      buffer = grown;
+    }
+    const { bytesRead } = await handle.read(buffer, carry, Math.min(buffer.length - carry, end - position), position);
     if (bytesRead === 0) break;
     position += bytesRead;
-    lastByte = chunk[bytesRead - 1] ?? -1;
-    const data = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-    const cut = data.lastIndexOf(NEWLINE);
-    if (cut === -1) {
-      carry = Buffer.from(data);
+    const filled = carry + bytesRead;
+    lastByte = buffer[filled - 1] ?? -1;
+    const cut = buffer.lastIndexOf(NEWLINE, filled - 1);
+    if (cut < carry - 1 || cut === -1) {
+      carry = filled;
       continue;
     }
-    scanLines(data.subarray(0, cut + 1), compiled, out);
-    carry = Buffer.from(data.subarray(cut + 1));
+    for (let from = 0; from <= cut; ) {
+      let to = cut + 1;
+      if (to - from > SCAN_BYTES) {
+        const split = buffer.lastIndexOf(NEWLINE, from + SCAN_BYTES - 1);
+        to = split >= from ? split + 1 : buffer.indexOf(NEWLINE, from + SCAN_BYTES) + 1;
+      }
+      scanLines(buffer.subarray(from, to), compiled, out);
+      from = to;
+    }
+    carry = filled - (cut + 1);
+    buffer.copy(buffer, 0, cut + 1, filled);
   }
-  if (carry.length) scanLines(carry, compiled, out);
+  if (carry) scanLines(buffer.subarray(0, carry), compiled, out);
   return out.finish(lastByte === NEWLINE);
 }
