@@ -1,6 +1,6 @@
 import { agoText, SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding } from '../domain/index.js';
 import { correlate } from './correlate.js';
-import { buildFacts, type Facts } from './facts/index.js';
+import { buildFacts, type ContainerRecord, type Facts } from './facts/index.js';
 import { findContainer } from './rules/kernel/support.js';
 import type { Thresholds } from './thresholds.js';
 import { ALL_RULES, type Rule } from './rules/index.js';
@@ -74,13 +74,33 @@ function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): str
   }
   const container = finding.data?.['container_id'];
   if (typeof container === 'string') {
-    if (facts.docker.containersListed) return findContainer(facts.docker.containers, container) ? undefined : 'the container no longer exists';
+    if (facts.docker.containersListed) {
+      const record = findContainer(facts.docker.containers, container);
+      return record ? restartedSince(finding, record, thresholds) : 'the container no longer exists';
+    }
     // The daemon did not list its containers (it hangs): the container directories under its data root still tell.
     if (dataRootListed(facts) && !facts.docker.logSizes.some((l) => sameId(l.containerId, container))) {
       return 'the container no longer exists: it has no directory under Docker\'s data root';
     }
   }
   return undefined;
+}
+
+/** Findings about the end of a container's run: a later start of the same container begins a new one. */
+const ENDS_A_RUN: ReadonlySet<string> = new Set(['CONTAINER_OOM_KILLED', 'CONTAINER_KILLED_137']);
+
+/**
+ * A kill that ended a run of a container now running again, started after it, is a past run's:
+ * Docker keeps `OOMKilled: true` (and the kernel its report) after a restart. Not while it keeps
+ * restarting: then the kill is what restarts it.
+ */
+function restartedSince(finding: Finding, record: ContainerRecord, thresholds: Thresholds): string | undefined {
+  if (!ENDS_A_RUN.has(finding.code) || record.running !== true || record.status === 'restarting') return undefined;
+  if ((record.restartCount ?? 0) >= thresholds.restartLoopMin) return undefined;
+  const started = record.startedAt ? Date.parse(record.startedAt) : NaN;
+  const killed = finding.seen?.last ? Date.parse(finding.seen.last.utc) : NaN;
+  if (!(started > killed)) return undefined;
+  return `the container was started again after it (${record.startedAt ?? ''}) and runs`;
 }
 
 /**

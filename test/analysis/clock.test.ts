@@ -94,4 +94,27 @@ describe('earlier on this host', () => {
     const report = analyze(bundleFromRecord({ messages: oomFor(id), docker_ps: ps }, { host: 'h', collected_at: '2017-08-22T10:10:00Z' }), { now: NOW });
     expect(report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.earlier).toBe('the container no longer exists');
   });
+
+  it("puts the kill of a container started again since, and running, under earlier; not while it keeps restarting", () => {
+    // Docker keeps OOMKilled true after a restart: what dockerd 20.10 shows after `docker restart`
+    const inspect = (state: { running: boolean; status: string; restarts: number; started: string }) =>
+      JSON.stringify([
+        {
+          Id: id,
+          Name: '/worker',
+          RestartCount: state.restarts,
+          State: { Status: state.status, Running: state.running, OOMKilled: true, ExitCode: 0, StartedAt: state.started, FinishedAt: '2017-08-22T10:00:00.5Z' },
+          HostConfig: { Memory: 33554432 },
+        },
+      ]);
+    const earlierOf = (state: Parameters<typeof inspect>[0]) =>
+      analyze(bundleFromRecord({ messages: oomFor(id), docker_inspect: inspect(state) }, { host: 'h', collected_at: '2017-08-22T10:10:00Z' }), { now: NOW })
+        .findings.filter((f) => f.code === 'CONTAINER_OOM_KILLED')
+        .map((f) => f.earlier);
+    expect(earlierOf({ running: true, status: 'running', restarts: 0, started: '2017-08-22T10:05:00Z' })).toEqual([expect.stringMatching(/^the container was started again after it \(2017-08-22T10:05:00Z\) and runs$/)]);
+    // still running the run that was killed (a process other than its main one), restarting, or in a restart loop: current
+    expect(earlierOf({ running: true, status: 'running', restarts: 0, started: '2017-08-22T09:00:00Z' })).toEqual([undefined]);
+    expect(earlierOf({ running: true, status: 'restarting', restarts: 1, started: '2017-08-22T10:05:00Z' })).toEqual([undefined]);
+    expect(earlierOf({ running: true, status: 'running', restarts: 5, started: '2017-08-22T10:05:00Z' })).toEqual([undefined]);
+  });
 });

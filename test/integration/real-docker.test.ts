@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analysis/index.js';
 import { FindingSchema, staticGroupResolver } from '../../src/domain/index.js';
 import { findPlaybook, loadPlaybooks } from '../../src/playbooks/index.js';
 import { planFromPlaybook, PlaybookPlanSource, RemediationService, remediationsFor } from '../../src/remediation/index.js';
@@ -76,7 +77,7 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs = 30_000): Pro
 }
 
 /** Runs the built CLI, `./bin/sickbay diag ... --json`, as a user would; returns the report and the wall time. */
-async function diag(label: string): Promise<{ report: JsonReport; ms: number; shellStarts: number }> {
+async function diag(label: string, more: readonly string[] = []): Promise<{ report: JsonReport; ms: number; shellStarts: number }> {
   const before = sshd.shellStarts();
   const args = [
     join(REPO, 'bin/sickbay'),
@@ -89,6 +90,7 @@ async function diag(label: string): Promise<{ report: JsonReport; ms: number; sh
     '--json',
     '--keep-bundles',
     join(work, `bundles-${label}`),
+    ...more,
   ];
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: REPO, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -277,6 +279,41 @@ describe('a real dockerd with real incidents', () => {
     } finally {
       await runner.close();
       await world.close();
+    }
+  });
+
+  it('restarts a container the memory cgroup killed, found by the container playbook, and verifies it from its state alone', async () => {
+    // killed once: the first start fills its 32 MiB and is OOM-killed, a restart finds the marker and sleeps
+    const id = docker.docker('run', '-d', '--name', 'oomonce', '--memory', '32m', '--memory-swap', '32m', BUSYBOX_IMAGE, 'sh', '-c', '[ -e /oomed ] || { touch /oomed; cat /dev/zero | tail; exit 137; }; exec sleep 3600').trim();
+    await waitFor('oomonce to be killed', () => inspect('oomonce').State.Status === 'exited');
+    // what the intake runs for a failed task: the container playbook, for this container alone
+    const { report } = await diag('oomonce', ['--playbook', 'container', '--param', `container=${id.slice(0, 12)}`]);
+    const finding = FindingSchema.parse(report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED' && f.subject === id));
+    const playbooks = await loadPlaybooks(join(REPO, 'playbooks'));
+    const offers = remediationsFor(finding, playbooks);
+    expect(offers.map((o) => `${o.playbook}/${o.remediation.id}`)).toContain('container/restart_container');
+    const offer = offers.find((o) => o.remediation.id === 'restart_container')!;
+    const world = await makeRemediationWorld();
+    const runner = await createSshRunner({ name: 'real-docker', address: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: knownHosts });
+    try {
+      const service = new RemediationService({ store: world.store, audit: world.audit, policy: POLICY, groups: staticGroupResolver({}), plans: new PlaybookPlanSource(join(REPO, 'playbooks')), clock: world.clock });
+      const plan = planFromPlaybook(findPlaybook(playbooks, offer.playbook), offer.remediation.id, { host: 'real-docker', params: offer.params, requestedBy: 'UREQ1', finding });
+      expect(plan.commands).toEqual([`docker restart '${id.slice(0, 12)}'`]);
+      const { request } = await service.request(plan);
+      expect((await service.approve(request!.id, 'UAPP1')).readyToRun).toBe(true);
+      const outcome = await service.execute(request!.id, runner);
+      expect(outcome.report?.commands.map((c) => c.exit)).toEqual([0]);
+      // it runs again; Docker keeps OOMKilled true from the run that was killed, so the verdict rests on
+      // the new run having started after the kill
+      expect(inspect('oomonce').State).toMatchObject({ Status: 'running', OOMKilled: true });
+      expect(outcome.report?.verification).toMatchObject({ status: 'fixed', remaining: [] });
+      const after = outcome.report?.verification?.bundle;
+      const again = after ? analyze(after, { now: new Date() }).findings.find((f) => f.code === 'CONTAINER_OOM_KILLED') : undefined;
+      expect(again?.earlier).toMatch(/^the container was started again after it/);
+    } finally {
+      await runner.close();
+      await world.close();
+      docker.docker('rm', '-f', 'oomonce');
     }
   });
 
