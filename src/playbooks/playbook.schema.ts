@@ -80,6 +80,11 @@ export const RemediationSchema = z
          * as remaining, so another container's trouble does not make this fix "still present".
          */
         subject: Identifier.optional(),
+        /**
+         * How long to let the host settle before re-collecting: a restarted container that its
+         * memory limit kills again needs a moment to be killed, or "fixed" is said too soon.
+         */
+        settle: z.string().regex(DURATION_PATTERN, 'expected a duration like "10s" (ms, s or m)').optional(),
       })
       .strict(),
   })

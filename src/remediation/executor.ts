@@ -54,7 +54,11 @@ export interface ExecuteOptions {
   maxBytes?: number;
   /** Run commands through sudo -n. @defaultValue true */
   sudo?: boolean;
+  /** How the plan's settle time is waited out (tests pass one that does not wait). @defaultValue a timer */
+  wait?: (ms: number) => Promise<void>;
 }
+
+const timerWait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function outputDigest(result: Pick<CommandResult, 'stdout' | 'stderr'>): string {
   return createHash('sha256').update(result.stdout).update('\0').update(result.stderr).digest('hex');
@@ -96,6 +100,7 @@ export async function executePlan(plan: RemediationPlan, runner: CommandRunner, 
     });
     if (!succeeded(result)) return { commands, ok: false };
   }
+  if (plan.verify.settleMs) await (options.wait ?? timerWait)(plan.verify.settleMs);
   options.onProgress?.({ kind: 'verify-started', steps: plan.verify.steps.length });
   const verification = await verifyPlan(plan, runner, options);
   return { commands, ok: true, verification };

@@ -94,7 +94,12 @@ export function planFromPlaybook(playbook: Playbook, remediationId: string, opti
     risk: remediation.risk,
     ...(remediation.approvers ? { minApprovals: remediation.approvers.min } : {}),
     answers: remediation.answers,
-    verify: { steps, gone: remediation.verify.gone, ...(subject !== undefined ? { subject } : {}) },
+    verify: {
+      steps,
+      gone: remediation.verify.gone,
+      ...(subject !== undefined ? { subject } : {}),
+      ...(remediation.verify.settle !== undefined ? { settleMs: parseDuration(remediation.verify.settle) } : {}),
+    },
     requestedBy: options.requestedBy,
     source: { playbook: playbook.name, params: values },
   });

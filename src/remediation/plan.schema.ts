@@ -42,6 +42,8 @@ export const RemediationPlanSchema = z.object({
      * container's fix "still present".
      */
     subject: z.string().min(1).optional(),
+    /** Milliseconds to wait after the commands before re-collecting. */
+    settleMs: z.number().int().nonnegative().max(300_000).optional(),
   }),
   /** Slack user id of whoever asked for it. */
   requestedBy: z.string().min(1),
@@ -80,6 +82,7 @@ export function planDigest(plan: Pick<RemediationPlan, 'host' | 'commands' | 've
     plan.verify.steps.map((s) => [s.id, s.spec, s.command, s.timeoutMs]),
     [...plan.verify.gone].sort(),
     plan.verify.subject ?? null,
+    plan.verify.settleMs ?? 0,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -66,6 +66,8 @@ export interface ExecuteRequestOptions {
   commandTimeoutMs?: number;
   maxBytes?: number;
   sudo?: boolean;
+  /** Waits out the plan's settle time (see ExecuteOptions.wait). */
+  wait?: (ms: number) => Promise<void>;
 }
 
 const UNKNOWN_REQUEST = refuse(

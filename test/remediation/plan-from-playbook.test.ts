@@ -72,6 +72,9 @@ describe('shipped remediations', () => {
     const render = (p: Playbook, id: string) => planFromPlaybook(p, id, { host: HOST, params: paramsFor(p), requestedBy: 'UREQ1' }).commands;
     expect(render(container, 'remove_stuck_container')).toEqual([`docker rm -f '${ID}'`]);
     expect(render(container, 'restart_container')).toEqual([`docker restart '${ID}'`]);
+    // a restart is verified after the host had time to kill it again
+    expect(planFromPlaybook(container, 'restart_container', { host: HOST, params: paramsFor(container), requestedBy: 'UREQ1' }).verify.settleMs).toBe(10_000);
+    expect(planFromPlaybook(container, 'remove_stuck_container', { host: HOST, params: paramsFor(container), requestedBy: 'UREQ1' }).verify.settleMs).toBeUndefined();
     expect(render(container, 'truncate_container_log')[0]).toContain(`docker inspect --format '{{.LogPath}}' '${ID}'`);
     expect(render(host, 'prune_docker')).toEqual(['docker system prune -f']);
     expect(render(findPlaybook(shipped, 'docker-daemon-hung'), 'restart_docker')).toEqual(['if [ -d /run/systemd/system ]; then systemctl restart docker; else service docker restart; fi']);

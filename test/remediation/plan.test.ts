@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseRemediationPlan, planDigest, RemediationPlanError, type RemediationPlan } from '../../src/remediation/index.js';
-import { stuckContainerPlan } from '../helpers/remediation-world.js';
+import type { CommandRunner } from '../../src/domain/index.js';
+import { executePlan, parseRemediationPlan, planDigest, RemediationPlanError, type RemediationPlan } from '../../src/remediation/index.js';
+import { LocalShellRunner, manualClock } from '../helpers/local-shell-runner.js';
+import { CONTAINER, HOST, makeLabHost, stuckContainerAnalyzer, stuckContainerPlan } from '../helpers/remediation-world.js';
 
 describe('remediation plan', () => {
   const plan = stuckContainerPlan('/srv/lab');
@@ -13,6 +15,38 @@ describe('remediation plan', () => {
     expect(planDigest({ ...plan, host: 'host-b1' })).not.toBe(digest);
     expect(planDigest({ ...plan, commands: [...plan.commands].reverse() })).not.toBe(digest);
     expect(planDigest({ ...plan, verify: { ...plan.verify, gone: ['CONTAINER_OOM_KILLED'] } })).not.toBe(digest);
+    expect(planDigest({ ...plan, verify: { ...plan.verify, settleMs: 10_000 } })).not.toBe(digest);
+  });
+
+  it('lets the host settle for the plan\'s time after the commands and before re-collecting', async () => {
+    const lab = await makeLabHost();
+    try {
+      await lab.addContainer(CONTAINER);
+      const order: string[] = [];
+      const runner = new LocalShellRunner(HOST);
+      const recording: CommandRunner = {
+        host: HOST,
+        run: (command, options) => {
+          order.push(command.startsWith('cat ') ? 'verify' : 'command');
+          return runner.run(command, options);
+        },
+        close: () => runner.close(),
+      };
+      const settled = stuckContainerPlan(lab.dir, { verify: { ...stuckContainerPlan(lab.dir).verify, settleMs: 10_000 } });
+      const report = await executePlan(settled, recording, {
+        clock: manualClock(),
+        analyzer: stuckContainerAnalyzer,
+        sudo: false,
+        wait: (ms) => {
+          order.push(`wait ${ms}`);
+          return Promise.resolve();
+        },
+      });
+      expect(order).toEqual(['command', 'command', 'wait 10000', 'verify']);
+      expect(report.verification?.status).toBe('fixed');
+    } finally {
+      await lab.cleanup();
+    }
   });
 
   it('refuses a host that fails its pattern before anything could reach a shell', () => {
