@@ -76,25 +76,11 @@ async function tailStart(handle: FileHandle, size: number, cap: number): Promise
   return start + 1;
 }
 
-/**
- * The last `cap` bytes of a file of `size` bytes, from its first whole line: one positioned read
- * of cap + 1 bytes (the byte before the window says whether it starts on a line boundary).
- */
+/** The last `cap` bytes of a file of `size` bytes, from its first whole line (see tailStart). */
 async function readTail(handle: FileHandle, size: number, cap: number, scratch: (bytes: number) => Buffer): Promise<FileText> {
-  if (size <= cap) {
-    const buf = scratch(size);
-    return { text: buf.toString('utf8', 0, await readAt(handle, buf, 0)), unreadBytes: 0 };
-  }
-  const start = size - cap - 1;
-  const buf = scratch(cap + 1);
-  const got = await readAt(handle, buf, start);
-  let from = 1;
-  if (buf[0] !== 0x0a) {
-    const newline = buf.indexOf(0x0a, 1);
-    // a window without any newline is one long line: keep it rather than nothing
-    if (newline !== -1 && newline < got) from = newline + 1;
-  }
-  return { text: buf.toString('utf8', from, got), unreadBytes: start + from };
+  const start = await tailStart(handle, size, cap);
+  const buf = scratch(size - start);
+  return { text: buf.toString('utf8', 0, await readAt(handle, buf, start)), unreadBytes: start };
 }
 
 /**

@@ -164,7 +164,8 @@ export async function readFilteredLog(handle: FileHandle, start: number, end: nu
     const filled = carry + bytesRead;
     lastByte = buffer[filled - 1] ?? -1;
     const cut = buffer.lastIndexOf(NEWLINE, filled - 1);
-    if (cut < carry - 1 || cut === -1) {
+    // the carry holds no newline: none here means the line goes on into the next read
+    if (cut === -1) {
       carry = filled;
       continue;
     }

@@ -73,4 +73,3 @@ export interface LogLineFilter {
   /** Smaller files are read whole. */
   minBytes: number;
 }
-

@@ -92,6 +92,9 @@ export function containerEvidence(c: ContainerRecord, ...keys: (keyof NonNullabl
     .map(toEvidence);
 }
 
+/** systemd's restart of Docker: the text fix commands carry, and what `will_not_help` matches in them. */
+export const RESTART_DOCKER = 'systemctl restart docker';
+
 /**
  * How to drive the docker service on this host: systemctl and the unit's journal, or, where the
  * bundle shows no systemd (RHEL/CentOS 6, upstart), `service` and the log files those init
@@ -112,7 +115,7 @@ export function dockerService(facts: Facts): { status: string; start: string; st
     status: 'systemctl status docker',
     start: 'systemctl start docker',
     stop: 'systemctl stop docker',
-    restart: 'systemctl restart docker',
+    restart: RESTART_DOCKER,
     log: 'journalctl -u docker --no-pager -n 100',
     note: '',
   };

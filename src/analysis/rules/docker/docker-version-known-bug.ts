@@ -50,12 +50,15 @@ const KNOWN_BUGS: readonly KnownBug[] = [
       const failure = facts.dockerd.containerdRestoreFailure;
       return failure && failure.length > 0 ? { why: 'dockerd logged the failure', evidence: failure.slice(-2).map(toEvidence) } : undefined;
     },
-    fixes: (facts) => [
-      {
-        title: 'Move the libcontainerd state aside to start again, then upgrade Docker (and containerd)',
-        commands: [dockerService(facts).stop, 'mv /var/run/docker/libcontainerd /var/run/docker/libcontainerd.bak', dockerService(facts).start],
-      },
-    ],
+    fixes(facts) {
+      const service = dockerService(facts);
+      return [
+        {
+          title: 'Move the libcontainerd state aside to start again, then upgrade Docker (and containerd)',
+          commands: [service.stop, 'mv /var/run/docker/libcontainerd /var/run/docker/libcontainerd.bak', service.start],
+        },
+      ];
+    },
   },
 ];
 

@@ -1,10 +1,10 @@
 import type { Evidence, Finding } from '../../../domain/index.js';
 import { toEvidence, type Facts, type ProcessInfo } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
-import { dockerService } from './docker-context.js';
+import { dockerService, RESTART_DOCKER } from './docker-context.js';
 import { isDState } from '../../facts/system.js';
 import type { HungTask } from '../../facts/kernel.js';
-import { blockedIoFixes, classifyFrames, classifyWaitChannel, CLASS_LABEL, dominantClass, RESTART_DOCKER } from '../kernel/blocked-io.js';
+import { blockedIoFixes, classifyFrames, classifyWaitChannel, CLASS_LABEL, dominantClass } from '../kernel/blocked-io.js';
 
 /**
  * dockerd's own process when ps shows it stopped (STAT T: by a signal; t: by a tracer). Such a

@@ -72,7 +72,6 @@ export function nfsContext(facts: Facts): { servers: string[]; mounts: { mount: 
   return { servers, mounts, evidence: down.slice(0, 3).map((e) => toEvidence(e.line)) };
 }
 
-export const RESTART_DOCKER = 'systemctl restart docker';
 
 /**
  * The fixes for blocked I/O of one class. Each names what it waits for and what to do about it;

@@ -23,7 +23,6 @@ function runtimeOf(process: string | undefined, container: ContainerRecord | und
   return { kind: 'other' };
 }
 
-/** Rounded up to 64 MiB: what `docker update --memory` is given. */
 /** Whole MiB rounded up to a step that suits the size: 16 MiB under 256 MiB, 64 under 2 GiB, then 256. */
 function roundMiB(bytes: number): number {
   const mib = bytes / MIB;
