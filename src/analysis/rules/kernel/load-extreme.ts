@@ -19,7 +19,7 @@ export const loadExtremeRule: Rule = {
       {
         code: 'LOAD_EXTREME',
         severity: 'critical',
-        title: `load average ${load.one} on ${cpuCount} CPUs (${perCpu.toFixed(1)} per CPU, limit ${ctx.thresholds.loadPerCpu} per CPU)`,
+        title: `load average ${load.one} on ${plural(cpuCount, 'CPU')} (${perCpu.toFixed(1)} per CPU, limit ${ctx.thresholds.loadPerCpu} per CPU)`,
         evidence: [toEvidence(load.line), ...(facts.system.cpuCountLine ? [toEvidence(facts.system.cpuCountLine)] : [])],
         fixes: [loadFix(listed === null ? 'unknown' : dState > 0 ? 'blocked' : 'runnable', dState)],
         data: { load_1m: load.one, load_5m: load.five, load_15m: load.fifteen, cpus: cpuCount, d_state_processes: dState },

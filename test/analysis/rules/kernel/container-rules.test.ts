@@ -151,6 +151,11 @@ describe('LOAD_EXTREME and D_STATE_PILEUP', () => {
     expect([...loadExtremeRule.run(base, stricter), ...dStatePileupRule.run(base, stricter)]).toEqual([]);
   });
 
+  it('reads /proc/loadavg as well as uptime, and counts one CPU as one', () => {
+    const single = buildFacts(bundleFromRecord({ nproc: '1\n', uptime: '10.75 10.45 10.70 2/836 3336\n' }));
+    expect(loadExtremeRule.run(single, ctx).map((f) => f.title)).toEqual(['load average 10.75 on 1 CPU (10.8 per CPU, limit 4 per CPU)']);
+  });
+
   it('points the fix at what the load is made of: blocked tasks, runnable tasks, or both when no process list was collected', () => {
     const uptime = ' 10:00 up 1 day,  load average: 12.00, 7.00, 6.00\n';
     const fixOf = (record: Record<string, string>) => loadExtremeRule.run(buildFacts(bundleFromRecord({ nproc: '2\n', uptime, ...record })), ctx)[0]?.fixes[0];
