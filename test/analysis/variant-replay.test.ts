@@ -41,9 +41,11 @@ describe('real-world output variants', () => {
       const missing = expected.must.filter((c) => !codes.has(c));
       const unwanted = expected.must_not.filter((c) => codes.has(c));
       expect({ missing, unwanted }).toEqual({ missing: [], unwanted: [] });
-      // Where the bundle says what caused what, and what is history, the report must say the same.
-      if (expected.root_causes) expect(reportProblems(report).map((p) => p.code)).toEqual(expected.root_causes);
-      if (expected.earlier) expect(report.findings.filter((f) => f.earlier !== undefined).map((f) => f.code)).toEqual(expected.earlier);
+      // Every bundle says what caused what, and what is history; the report must say the same.
+      expect(expected.root_causes, 'expected.json gives root_causes').toBeDefined();
+      expect(expected.earlier, 'expected.json gives earlier').toBeDefined();
+      expect(reportProblems(report).map((p) => p.code)).toEqual(expected.root_causes);
+      expect(report.findings.filter((f) => f.earlier !== undefined).map((f) => f.code)).toEqual(expected.earlier);
       // Filed under a code, a variant is about that code: it must either prove it or rule it out.
       expect([...expected.must, ...expected.must_not]).toContain(code);
       for (const finding of report.findings) {
