@@ -1,4 +1,4 @@
-import type { Finding } from '../../../domain/index.js';
+import type { Finding, Fix } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
@@ -30,33 +30,21 @@ export const jvmHeapUnboundedRule: Rule = {
       const jvm = jvmVersion(c);
       const aware = jvm ? isContainerAware(jvm) : false;
       if (aware) continue;
-      const limitMiB = Math.floor(limit / 2 ** 20);
-      const xmx = Math.floor((limitMiB * 3) / 4);
-      const limitText = formatBytes(limitMiB * 2 ** 20, 'binary-whole');
-      const jvmText = jvm ? `Java ${jvm.major}${jvm.update !== undefined ? `u${jvm.update}` : ''} (${jvm.from}) does not size its heap from the cgroup` : 'JVM version unknown, assumed not container-aware';
+      const limitText = formatBytes(limit, 'binary-whole');
+      const jvmText = jvm ? `${jvmName(jvm)} (${jvm.from}) does not size its heap from the cgroup` : 'JVM version unknown, assumed not container-aware';
       findings.push({
         code: 'JVM_HEAP_UNBOUNDED',
         severity: 'warning',
         title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${limitText} memory limit and no -Xmx; ${jvmText}`,
         evidence: containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'JAVA_VERSION'),
-        fixes: [
-          {
-            title: `Bound the heap to about 3/4 of the limit: -Xmx${xmx}m for a ${limitText} limit`,
-            detail: `Without -Xmx the JVM sizes its heap from the host's memory, grows past the container's ${limitText} and the kernel OOM-kills it (exit 137). Leave the last quarter for metaspace, threads and native memory. Set it in the command or in JAVA_OPTS / JAVA_TOOL_OPTIONS.`,
-            commands: [`-Xmx${xmx}m`, `JAVA_TOOL_OPTIONS=-Xmx${xmx}m`],
-          },
-          {
-            title: 'Or run a container-aware JVM (8u191+ or 10+) and size the heap as a share of the limit',
-            commands: ['-XX:MaxRAMPercentage=75.0'],
-          },
-        ],
+        fixes: jvmHeapFixes(jvm, limit),
         subject: c.id,
         data: {
           container_id: c.id,
           container_name: c.name ?? null,
           limit_bytes: limit,
-          suggested_xmx_mb: xmx,
-          java_version: jvm ? `${jvm.major}${jvm.update !== undefined ? `u${jvm.update}` : ''}` : null,
+          suggested_xmx_mb: heapShareMiB(limit),
+          java_version: jvm ? jvmVersionText(jvm) : null,
           java_version_source: jvm?.from ?? null,
         },
       });
@@ -64,6 +52,68 @@ export const jvmHeapUnboundedRule: Rule = {
     return findings;
   },
 };
+
+/** "8u131", "11". */
+export function jvmVersionText(v: Omit<JvmVersion, 'from'>): string {
+  return `${v.major}${v.update !== undefined ? `u${v.update}` : ''}`;
+}
+
+function jvmName(v: Omit<JvmVersion, 'from'>): string {
+  return `Java ${jvmVersionText(v)}`;
+}
+
+/** About 3/4 of a memory limit in whole MiB, for a runtime's heap: the last quarter is for everything else it maps. */
+export function heapShareMiB(limitBytes: number): number {
+  return Math.floor((limitBytes / 2 ** 20) * 0.75);
+}
+
+/**
+ * The heap advice for a JVM under a memory limit, from its version: a share of the limit for a
+ * container-aware JVM; otherwise -Xmx from the limit, the experimental cgroup flag where this
+ * version has it (8u131 to 8u190, 9), and the move to a container-aware release.
+ */
+export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitBytes: number | undefined): Fix[] {
+  const version = jvm ? jvmName(jvm) : 'A JVM of unknown version';
+  if (jvm && isContainerAware(jvm)) {
+    return [
+      {
+        title: `Size the heap as a share of the container limit: ${version} reads the cgroup limit`,
+        detail: 'MaxRAMPercentage leaves the rest of the limit for metaspace, threads and native memory.',
+        commands: ['-XX:MaxRAMPercentage=75.0', 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0'],
+      },
+    ];
+  }
+  const heap = limitBytes ? heapShareMiB(limitBytes) : undefined;
+  const limitText = limitBytes ? formatBytes(limitBytes, 'binary-whole') : undefined;
+  const fixes: Fix[] = [
+    {
+      title: 'Bound the heap to about 3/4 of the limit' + (heap ? `: -Xmx${heap}m for a ${limitText} limit` : ''),
+      detail:
+        `${version} does not size its heap from the cgroup: without -Xmx it sizes it from the host's memory, grows past the ` +
+        "container's limit and the kernel OOM-kills it (exit 137). Leave the last quarter for metaspace, threads and native " +
+        'memory. Set it in the command or in JAVA_OPTS / JAVA_TOOL_OPTIONS.',
+      commands: heap ? [`-Xmx${heap}m`, `JAVA_TOOL_OPTIONS=-Xmx${heap}m`] : ['-Xmx<3/4 of the container limit>'],
+    },
+  ];
+  if (jvm && hasExperimentalCgroupFlag(jvm)) {
+    fixes.push({
+      title: `Or let ${version} read the cgroup limit with its experimental flag`,
+      detail: 'Java 8u131 to 8u190 and 9 have it (11 removed it); the heap then defaults to a quarter of the limit, and MaxRAMFraction=2 makes it half.',
+      commands: ['-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2'],
+    });
+  }
+  // no command: this JVM refuses to start with a flag it does not know
+  fixes.push({
+    title: 'Or run a container-aware JVM (8u191+ or 10+) and size the heap as a share of the limit',
+    detail: `Once upgraded, -XX:MaxRAMPercentage=75.0 sizes the heap from the limit; ${version} does not know that flag and would not start with it.`,
+  });
+  return fixes;
+}
+
+/** UseCGroupMemoryLimitForHeap came with 8u131 and 9, was deprecated in 10 and removed in 11. */
+function hasExperimentalCgroupFlag(v: Omit<JvmVersion, 'from'>): boolean {
+  return v.major === 9 || (v.major === 8 && v.update !== undefined && v.update >= 131 && v.update < 191);
+}
 
 export function runsJava(c: ContainerRecord): boolean {
   const words = `${c.entrypoint ?? ''} ${c.command ?? ''}`.split(/[\s;&|'"]+/);

@@ -3,7 +3,7 @@ import type { ContainerRecord } from '../../facts/index.js';
 import type { OomKill } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { isContainerAware, jvmVersion, runsJava } from '../docker/jvm-heap-unbounded.js';
+import { heapShareMiB, jvmHeapFixes, jvmVersion, runsJava, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { findContainer, quote } from './support.js';
@@ -11,12 +11,11 @@ import { findContainer, quote } from './support.js';
 const MIB = 2 ** 20;
 
 /** What runs in the container, as far as the kill report and docker inspect tell. */
-type Runtime = { kind: 'jvm'; aware: boolean; version?: string } | { kind: 'node' } | { kind: 'other' };
+type Runtime = { kind: 'jvm'; version: JvmVersion | undefined } | { kind: 'node' } | { kind: 'other' };
 
 function runtimeOf(process: string | undefined, container: ContainerRecord | undefined): Runtime {
   if (process === 'java' || (container !== undefined && runsJava(container))) {
-    const jvm = container ? jvmVersion(container) : undefined;
-    return { kind: 'jvm', aware: jvm ? isContainerAware(jvm) : false, ...(jvm ? { version: `${jvm.major}${jvm.update !== undefined ? `u${jvm.update}` : ''}` } : {}) };
+    return { kind: 'jvm', version: container ? jvmVersion(container) : undefined };
   }
   const words = `${container?.entrypoint ?? ''} ${container?.command ?? ''}`.split(/[\s;&|'"]+/).map((w) => w.slice(w.lastIndexOf('/') + 1));
   if (process === 'node' || process === 'nodejs' || words.some((w) => w === 'node' || w === 'nodejs')) return { kind: 'node' };
@@ -39,23 +38,10 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   const short = id.slice(0, 12);
   const runtime = runtimeOf(process, container);
   const fixes: Finding['fixes'] = [];
-  const heapMiB = limitBytes ? Math.floor((limitBytes / MIB) * 0.75) : undefined;
+  const heapMiB = limitBytes ? heapShareMiB(limitBytes) : undefined;
   const limitText = limitBytes ? formatBytes(limitBytes, 'binary') : undefined;
   if (runtime.kind === 'jvm') {
-    const version = runtime.version ? `Java ${runtime.version}` : 'a JVM of unknown version';
-    fixes.push(
-      runtime.aware
-        ? {
-            title: `Size the heap as a share of the container limit: ${version} reads the cgroup limit`,
-            detail: 'MaxRAMPercentage leaves the rest of the limit for metaspace, threads and native memory.',
-            commands: ['-XX:MaxRAMPercentage=75.0', 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0'],
-          }
-        : {
-            title: `Cap the heap below the container limit: ${version} does not size its heap from the cgroup` + (heapMiB ? ` (-Xmx${heapMiB}m for ${limitText})` : ''),
-            detail: 'Without a bound the heap grows past the limit and the kernel kills the process again. Or move to a container-aware JVM (8u191+, 11, 17) and use -XX:MaxRAMPercentage=75.0.',
-            commands: heapMiB ? [`-Xmx${heapMiB}m`, `JAVA_TOOL_OPTIONS=-Xmx${heapMiB}m`] : ['-Xmx<3/4 of the container limit>'],
-          },
-    );
+    fixes.push(...jvmHeapFixes(runtime.version, limitBytes));
   } else if (runtime.kind === 'node') {
     fixes.push({
       title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}` : ''),

@@ -24,6 +24,14 @@ describe('JVM_HEAP_UNBOUNDED', () => {
     const [f] = run(jvmHeapUnboundedRule, facts);
     expect(f?.title).toContain('JVM version unknown, assumed not container-aware');
     expect(f?.fixes[0]?.commands).toContain('-Xmx1152m');
+    // neither a flag only some versions have, nor one this JVM may not know, is handed out as a command
+    expect(f?.fixes.flatMap((x) => x.commands ?? []).join(' ')).not.toMatch(/UseCGroupMemoryLimitForHeap|MaxRAMPercentage/);
+  });
+
+  it('offers the experimental cgroup flag to 8u131 (the Swarm service of the public variant), with -Xmx first', () => {
+    const facts = factsFrom({ docker_inspect: inspect(inspectJson({ id: ID('9'), name: 'svc', path: 'java', args: ['-jar', '/a.jar'], memory: 512 * 2 ** 20, env: ['JAVA_VERSION=8u131'] })) });
+    const [f] = run(jvmHeapUnboundedRule, facts);
+    expect(f?.fixes.map((x) => x.commands?.[0])).toEqual(['-Xmx384m', '-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2', undefined]);
   });
 
   it('leaves alone a heap bounded in JAVA_OPTS, a container-aware JVM, and a container without a limit', () => {

@@ -43,6 +43,18 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(commands(fixes).join(' ')).not.toContain('MaxRAMPercentage=75.0 ');
   });
 
+  it('adds the experimental cgroup flag only where the JVM has it (8u131 to 8u190, 9)', () => {
+    const flag = /UseCGroupMemoryLimitForHeap/;
+    const withVersion = (v: string) => commands(oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: [`JAVA_VERSION=${v}`], memory: 2 ** 30 }))).join(' ');
+    expect(withVersion('8u131')).toMatch(flag);
+    expect(withVersion('8u181')).toMatch(flag);
+    expect(withVersion('9.0.4')).toMatch(flag);
+    expect(withVersion('8u121')).not.toMatch(flag);
+    expect(withVersion('7u79')).not.toMatch(flag);
+    expect(withVersion('8u191')).not.toMatch(flag);
+    expect(withVersion('8u121')).toContain('-Xmx768m');
+  });
+
   it.each([['8u191'], ['11.0.2'], ['17.0.9']])('gives -XX:MaxRAMPercentage to a container-aware JVM (%s), never -Xmx', (version) => {
     const fixes = oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: [`JAVA_VERSION=${version}`], memory: 2 * 2 ** 30 }));
     expect(commands(fixes)).toContain('-XX:MaxRAMPercentage=75.0');
