@@ -26,6 +26,8 @@ export interface DockerInfo {
   dockerRootDir?: string;
   loggingDriver?: string;
   kernelVersion?: string;
+  /** `Cgroup Version:` (Docker 20.10+): 1 or 2. Older releases ran on cgroup v1 only. */
+  cgroupVersion?: number;
   /** Each "Key: value" line, by the key as printed ("Data Space Used"), for evidence quoting. */
   lines: Map<string, LogLine>;
 }
@@ -56,7 +58,7 @@ const SIZE_FIELDS: Readonly<Record<string, Field>> = {
   'base device size': 'baseDeviceSizeBytes',
   'thin pool minimum free space': 'thinPoolMinFreeBytes',
 };
-const COUNT_FIELDS: Readonly<Record<string, Field>> = { containers: 'containers', running: 'runningContainers' };
+const COUNT_FIELDS: Readonly<Record<string, Field>> = { containers: 'containers', running: 'runningContainers', 'cgroup version': 'cgroupVersion' };
 
 /**
  * Parses `docker info` from Docker 1.3 (unindented driver lines, no `Server Version`) to current

@@ -1,5 +1,7 @@
 import type { Finding, Fix } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/index.js';
+import type { DockerInfo } from '../../parsers/docker-info.js';
+import { toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
@@ -28,16 +30,16 @@ export const jvmHeapUnboundedRule: Rule = {
       // Containers stopped on purpose are history; running ones and the ones that were killed matter.
       if (!c.running && c.exitCode !== 137 && !c.oomKilled) continue;
       const jvm = jvmVersion(c);
-      const aware = jvm ? isContainerAware(jvm) : false;
-      if (aware) continue;
+      const cgroup = cgroupVersionOf(facts.docker.info);
+      if (jvm && isContainerAware(jvm, cgroup)) continue;
       const limitText = formatBytes(limit, 'binary-whole');
-      const jvmText = jvm ? `${jvmName(jvm)} (${jvm.from}) does not size its heap from the cgroup` : 'JVM version unknown, assumed not container-aware';
+      const cgroupLine = cgroup === 2 ? facts.docker.info?.lines.get('Cgroup Version') : undefined;
       findings.push({
         code: 'JVM_HEAP_UNBOUNDED',
         severity: 'warning',
-        title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${limitText} memory limit and no -Xmx; ${jvmText}`,
-        evidence: containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'JAVA_VERSION'),
-        fixes: jvmHeapFixes(jvm, limit),
+        title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${limitText} memory limit and no -Xmx; ${jvm ? `${jvmName(jvm)} (${jvm.from}) ${heapBlindness(jvm, cgroup)}` : 'JVM version unknown, assumed not container-aware'}`,
+        evidence: [...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'JAVA_VERSION'), ...(cgroupLine ? [toEvidence(cgroupLine)] : [])],
+        fixes: jvmHeapFixes(jvm, limit, cgroup),
         subject: c.id,
         data: {
           container_id: c.id,
@@ -53,9 +55,23 @@ export const jvmHeapUnboundedRule: Rule = {
   },
 };
 
-/** "8u131", "11". */
+/** "8u131", "11.0.16", "17": as each release line spells its updates. */
 export function jvmVersionText(v: Omit<JvmVersion, 'from'>): string {
-  return `${v.major}${v.update !== undefined ? `u${v.update}` : ''}`;
+  if (v.update === undefined) return `${v.major}`;
+  return v.major >= 9 ? `${v.major}.0.${v.update}` : `${v.major}u${v.update}`;
+}
+
+/** The cgroup hierarchy that limits containers: docker info's `Cgroup Version` (20.10+), else v1, the only one before. */
+export type CgroupVersion = 1 | 2;
+export function cgroupVersionOf(info: DockerInfo | null): CgroupVersion {
+  return info?.cgroupVersion === 2 ? 2 : 1;
+}
+
+/** Why this JVM's default heap ignores the limit: it reads no cgroup at all, or not a v2 one. */
+function heapBlindness(v: Omit<JvmVersion, 'from'>, cgroup: CgroupVersion): string {
+  return cgroup === 2 && isContainerAware(v, 1)
+    ? 'does not read a cgroup v2 limit'
+    : 'does not size its heap from the cgroup';
 }
 
 function jvmName(v: Omit<JvmVersion, 'from'>): string {
@@ -68,16 +84,17 @@ export function heapShareMiB(limitBytes: number): number {
 }
 
 /**
- * The heap advice for a JVM under a memory limit, from its version: a share of the limit for a
- * container-aware JVM; otherwise -Xmx from the limit, the experimental cgroup flag where this
- * version has it (8u131 to 8u190, 9), and the move to a container-aware release.
+ * The heap advice for a JVM under a memory limit, from its version and the host's cgroup
+ * hierarchy: a share of the limit for a JVM that reads it; otherwise -Xmx from the limit, the
+ * experimental cgroup v1 flag where this version has it (8u131 to 8u190, 9), and the move to a
+ * release that reads the limit. Never a flag this JVM would refuse to start with.
  */
-export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitBytes: number | undefined): Fix[] {
+export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitBytes: number | undefined, cgroup: CgroupVersion): Fix[] {
   const version = jvm ? jvmName(jvm) : 'A JVM of unknown version';
-  if (jvm && isContainerAware(jvm)) {
+  if (jvm && isContainerAware(jvm, cgroup)) {
     return [
       {
-        title: `Size the heap as a share of the container limit: ${version} reads the cgroup limit`,
+        title: `Size the heap as a share of the container limit: ${version} reads the cgroup${cgroup === 2 ? ' v2' : ''} limit`,
         detail: 'MaxRAMPercentage leaves the rest of the limit for metaspace, threads and native memory.',
         commands: ['-XX:MaxRAMPercentage=75.0', 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0'],
       },
@@ -85,27 +102,31 @@ export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitByt
   }
   const heap = limitBytes ? heapShareMiB(limitBytes) : undefined;
   const limitText = limitBytes ? formatBytes(limitBytes, 'binary-whole') : undefined;
+  const blind = jvm ? heapBlindness(jvm, cgroup) : 'may not size its heap from the cgroup';
   const fixes: Fix[] = [
     {
       title: 'Bound the heap to about 3/4 of the limit' + (heap ? `: -Xmx${heap}m for a ${limitText} limit` : ''),
       detail:
-        `${version} does not size its heap from the cgroup: without -Xmx it sizes it from the host's memory, grows past the ` +
+        `${version} ${blind}: without -Xmx it sizes the heap from the host's memory, grows past the ` +
         "container's limit and the kernel OOM-kills it (exit 137). Leave the last quarter for metaspace, threads and native " +
         'memory. Set it in the command or in JAVA_OPTS / JAVA_TOOL_OPTIONS.',
       commands: heap ? [`-Xmx${heap}m`, `JAVA_TOOL_OPTIONS=-Xmx${heap}m`] : ['-Xmx<3/4 of the container limit>'],
     },
   ];
-  if (jvm && hasExperimentalCgroupFlag(jvm)) {
+  if (jvm && cgroup === 1 && hasExperimentalCgroupFlag(jvm)) {
     fixes.push({
       title: `Or let ${version} read the cgroup limit with its experimental flag`,
       detail: 'Java 8u131 to 8u190 and 9 have it (11 removed it); the heap then defaults to a quarter of the limit, and MaxRAMFraction=2 makes it half.',
       commands: ['-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2'],
     });
   }
-  // no command: this JVM refuses to start with a flag it does not know
+  // no command: a JVM that predates the flag refuses to start with it
   fixes.push({
-    title: 'Or run a container-aware JVM (8u191+ or 10+) and size the heap as a share of the limit',
-    detail: `Once upgraded, -XX:MaxRAMPercentage=75.0 sizes the heap from the limit; ${version} does not know that flag and would not start with it.`,
+    title:
+      cgroup === 2
+        ? 'Or run a JVM that reads cgroup v2 limits (8u372+, 11.0.16+ or 15+) and size the heap as a share of the limit'
+        : 'Or run a container-aware JVM (8u191+ or 10+) and size the heap as a share of the limit',
+    detail: `Once upgraded, -XX:MaxRAMPercentage=75.0 sizes the heap from the limit${jvm && !isContainerAware(jvm, 1) ? `; ${version} does not know that flag and would not start with it` : ''}.`,
   });
   return fixes;
 }
@@ -154,14 +175,19 @@ export function parseJavaVersion(text: string): Omit<JvmVersion, 'from'> | undef
   if (legacy?.[1]) return { major: Number(legacy[1]), ...(legacy[2] ? { update: Number(legacy[2]) } : {}) };
   const update = /^(\d+)u(\d+)/.exec(t);
   if (update?.[1] && update[2]) return { major: Number(update[1]), update: Number(update[2]) };
-  const modern = /^(\d+)(?=$|[.+\-_])/.exec(t);
-  if (modern?.[1] && Number(modern[1]) >= 5 && Number(modern[1]) < 100) return { major: Number(modern[1]) };
+  // 11.0.16, 17.0.9+9, 11.0.16.1: the third number is the update
+  const modern = /^(\d+)(?:\.\d+\.(\d+))?(?=$|[.+\-_])/.exec(t);
+  if (modern?.[1] && Number(modern[1]) >= 5 && Number(modern[1]) < 100) return { major: Number(modern[1]), ...(modern[2] ? { update: Number(modern[2]) } : {}) };
   return undefined;
 }
 
-/** 8u191+ and 10+ read the cgroup limit; 8 without a known update counts as not aware. */
-export function isContainerAware(v: Omit<JvmVersion, 'from'>): boolean {
-  if (v.major >= 10) return true;
-  return v.major === 8 && v.update !== undefined && v.update >= 191;
+/**
+ * Whether the JVM sizes its default heap from the container's limit: on cgroup v1, 8u191+ and
+ * 10+; on cgroup v2, which came later, 8u372+, 11.0.16+ and 15+. A version without a known update
+ * counts as not aware.
+ */
+export function isContainerAware(v: Omit<JvmVersion, 'from'>, cgroup: CgroupVersion = 1): boolean {
+  const atLeast = (update: number): boolean => v.update !== undefined && v.update >= update;
+  if (cgroup === 2) return v.major >= 15 || (v.major === 11 && atLeast(16)) || (v.major === 8 && atLeast(372));
+  return v.major >= 10 || (v.major === 8 && atLeast(191));
 }
-

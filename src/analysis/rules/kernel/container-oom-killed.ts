@@ -3,7 +3,7 @@ import type { ContainerRecord } from '../../facts/index.js';
 import type { OomKill } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { heapShareMiB, jvmHeapFixes, jvmVersion, runsJava, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
+import { cgroupVersionOf, heapShareMiB, jvmHeapFixes, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { findContainer, quote } from './support.js';
@@ -34,14 +34,14 @@ function roundMiB(bytes: number): number {
  * flag for its version, node's old-space size), a limit suggested from the usage at the kill, and
  * "set a limit" when the container has none.
  */
-function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined, limitBytes: number | undefined, usageBytes: number | undefined): Finding['fixes'] {
+function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined, limitBytes: number | undefined, usageBytes: number | undefined, cgroup: CgroupVersion): Finding['fixes'] {
   const short = id.slice(0, 12);
   const runtime = runtimeOf(process, container);
   const fixes: Finding['fixes'] = [];
   const heapMiB = limitBytes ? heapShareMiB(limitBytes) : undefined;
   const limitText = limitBytes ? formatBytes(limitBytes, 'binary') : undefined;
   if (runtime.kind === 'jvm') {
-    fixes.push(...jvmHeapFixes(runtime.version, limitBytes));
+    fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup));
   } else if (runtime.kind === 'node') {
     fixes.push({
       title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}` : ''),
@@ -102,7 +102,7 @@ export const containerOomKilledRule: Rule = {
         title: `${who} in container ${containerLabel(id, container)} killed by the memory cgroup${figures}` + (kills.length > 1 ? ` (${kills.length} kills)` : ''),
         // the kernel's report, and the container's id and name from docker inspect/ps that the title names
         evidence: [...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : [])],
-        fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined),
+        fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined, cgroupVersionOf(facts.docker.info)),
         seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: {
           container_id: id,
@@ -126,7 +126,7 @@ export const containerOomKilledRule: Rule = {
         evidence: container.line
           ? containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt')
           : [{ spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` }],
-        fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined),
+        fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined, cgroupVersionOf(facts.docker.info)),
         seen: seenOf(facts.clock, container.finishedAt ? [container.finishedAt] : [], 1),
         data: {
           container_id: container.id,

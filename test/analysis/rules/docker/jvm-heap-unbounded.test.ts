@@ -49,9 +49,43 @@ describe('JVM_HEAP_UNBOUNDED', () => {
   it('reads Java versions in their several spellings', () => {
     expect(parseJavaVersion('8u151-b12-1~deb9u1')).toEqual({ major: 8, update: 151 });
     expect(parseJavaVersion('1.8.0_181')).toEqual({ major: 8, update: 181 });
-    expect(parseJavaVersion('jdk-11.0.2+9')).toEqual({ major: 11 });
+    expect(parseJavaVersion('jdk-11.0.2+9')).toEqual({ major: 11, update: 2 });
+    expect(parseJavaVersion('11.0.16.1')).toEqual({ major: 11, update: 16 });
+    expect(parseJavaVersion('17')).toEqual({ major: 17 });
     expect(isContainerAware({ major: 8, update: 190 })).toBe(false);
     expect(isContainerAware({ major: 8 })).toBe(false);
     expect(isContainerAware({ major: 10 })).toBe(true);
+  });
+
+  describe('on a cgroup v2 host (docker info says so)', () => {
+    // docker info as Docker 20.10+ prints it (https://docs.docker.com/reference/cli/docker/system/info/)
+    const info = (version: 1 | 2) =>
+      ['Client:', ' Context:    default', '', 'Server:', ' Containers: 1', '  Running: 1', ' Server Version: 20.10.5', ' Storage Driver: overlay2',
+        ' Cgroup Driver: systemd', ` Cgroup Version: ${version}`, ' Kernel Version: 5.10.0-8-amd64', ''].join('\n');
+    const java = (version: string) => inspectJson({ id: ID('a'), name: 'api', path: 'java', args: ['-jar', '/app.jar'], memory: GiB, env: [`JAVA_VERSION=${version}`] });
+    const titles = (cgroup: 1 | 2, version: string) => run(jvmHeapUnboundedRule, factsFrom({ docker_info: info(cgroup), docker_inspect: inspect(java(version)) })).map((f) => f.title);
+
+    it('flags 8u191 to 8u371 and 11 before 11.0.16, which read only cgroup v1 limits, and quotes the Cgroup Version line', () => {
+      const [f] = run(jvmHeapUnboundedRule, factsFrom({ docker_info: info(2), docker_inspect: inspect(java('11.0.2')) }));
+      expect(f?.title).toContain('Java 11.0.2 (JAVA_VERSION=11.0.2) does not read a cgroup v2 limit');
+      expect(f?.evidence.map((e) => e.text.trim())).toContain('Cgroup Version: 2');
+      expect(f?.fixes.map((x) => x.title)).toEqual([
+        'Bound the heap to about 3/4 of the limit: -Xmx768m for a 1 GiB limit',
+        'Or run a JVM that reads cgroup v2 limits (8u372+, 11.0.16+ or 15+) and size the heap as a share of the limit',
+      ]);
+      expect(titles(2, '8u191')).toHaveLength(1);
+      expect(titles(2, '8u352')).toHaveLength(1);
+    });
+
+    it('leaves alone the releases that read cgroup v2, and the same JVMs on a cgroup v1 host', () => {
+      for (const v of ['8u372', '11.0.16', '15', '17.0.9']) expect(titles(2, v), v).toEqual([]);
+      for (const v of ['8u191', '11.0.2']) expect(titles(1, v), v).toEqual([]);
+    });
+
+    it('never offers the cgroup v1 experimental flag on cgroup v2', () => {
+      const [f] = run(jvmHeapUnboundedRule, factsFrom({ docker_info: info(2), docker_inspect: inspect(java('8u131')) }));
+      expect(f?.title).toContain('does not size its heap from the cgroup');
+      expect(f?.fixes.flatMap((x) => x.commands ?? []).join(' ')).not.toMatch(/UseCGroupMemoryLimitForHeap/);
+    });
   });
 });

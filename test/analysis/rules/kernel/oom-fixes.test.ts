@@ -55,6 +55,15 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(withVersion('8u121')).toContain('-Xmx768m');
   });
 
+  it('gives -Xmx, not -XX:MaxRAMPercentage, to 11.0.2 on a cgroup v2 host, where it does not read the limit', () => {
+    const docker_info = ['Server:', ' Server Version: 24.0.7', ' Cgroup Driver: systemd', ' Cgroup Version: 2', ''].join('\n');
+    const docker_inspect = inspect({ path: 'java', args: ['-jar', 'app.jar'], env: ['JAVA_VERSION=11.0.2'], memory: 2 ** 30 });
+    const report = analyze(bundleFromRecord({ docker_info, docker_inspect }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW });
+    const fixes = report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.fixes ?? [];
+    expect(commands(fixes)).toContain('-Xmx768m');
+    expect(commands(fixes).join(' ')).not.toContain('MaxRAMPercentage');
+  });
+
   it.each([['8u191'], ['11.0.2'], ['17.0.9']])('gives -XX:MaxRAMPercentage to a container-aware JVM (%s), never -Xmx', (version) => {
     const fixes = oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: [`JAVA_VERSION=${version}`], memory: 2 * 2 ** 30 }));
     expect(commands(fixes)).toContain('-XX:MaxRAMPercentage=75.0');
