@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonText, printable, printableDeep } from '../../src/domain/index.js';
+import { jsonText, plural, printable, printableDeep } from '../../src/domain/index.js';
 import { HOSTILE_TEXT, RAW_CONTROL } from '../helpers/hostile-text.js';
 
 describe('printable', () => {
@@ -39,5 +39,11 @@ describe('jsonText', () => {
     expect(out).toContain('\\u009b2J');
     expect(out).toContain('\\u202eevil');
     expect(JSON.parse(out)).toEqual(value);
+  });
+});
+
+describe('plural', () => {
+  it('puts the noun in the number of the count', () => {
+    expect([plural(1, 'CPU'), plural(4, 'CPU'), plural(0, 'host'), plural(2, 'process', 'processes')]).toEqual(['1 CPU', '4 CPUs', '0 hosts', '2 processes']);
   });
 });

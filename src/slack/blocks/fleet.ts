@@ -1,4 +1,4 @@
-import type { FleetView } from '../../domain/index.js';
+import { plural, type FleetView } from '../../domain/index.js';
 import { context, mention, message, section, sectionsOf } from './common.js';
 import type { SlackMessage } from './types.js';
 
@@ -19,7 +19,7 @@ export function fleetMessage(view: FleetView): SlackMessage {
   const failed = view.hosts.filter((h) => h.error);
   const clean = view.hosts.filter((h) => h.report && h.report.findings.length === 0).length;
   return message(`tag:${view.tag} · ${lines[0] ?? 'no findings'}`, [
-    section(`:mag: Fleet *tag:${view.tag}* · ${view.playbook} · requested by ${mention(view.requestedBy)} · ${view.hosts.length} hosts`),
+    section(`:mag: Fleet *tag:${view.tag}* · ${view.playbook} · requested by ${mention(view.requestedBy)} · ${plural(view.hosts.length, 'host')}`),
     ...(lines.length ? sectionsOf(lines) : [section(':white_check_mark: No findings on any host.')]),
     context(`${clean} clean · ${failed.length} not diagnosed${failed.length ? `: ${failed.map((h) => `${h.host} (${h.error ?? '?'})`).join(', ')}` : ''}`),
   ]);

@@ -1,4 +1,4 @@
-import type { RemediationOfferView, RemediationOutputView, RemediationRequestView, RemediationResultView } from '../../domain/index.js';
+import { plural, type RemediationOfferView, type RemediationOutputView, type RemediationRequestView, type RemediationResultView } from '../../domain/index.js';
 import { context, escapeMrkdwn, evidenceText, mention, message, section } from './common.js';
 import { clip, MAX_ACTIONS, MAX_BUTTON_TEXT, MAX_CONFIRM_TEXT, MAX_CONFIRM_TITLE, MAX_SECTION_TEXT } from './limits.js';
 import type { Block, ButtonElement, SlackMessage } from './types.js';
@@ -58,7 +58,7 @@ function statusLine(view: RemediationRequestView): string {
   const approvals = view.approvals.length ? ` by ${view.approvals.map(mention).join(', ')}` : '';
   switch (view.state) {
     case 'pending':
-      return `:hourglass: ${view.approvals.length} of ${view.required} approvals${approvals} · expires ${view.expiresAt}`;
+      return `:hourglass: ${view.approvals.length} of ${plural(view.required, 'approval')}${approvals} · expires ${view.expiresAt}`;
     case 'approved':
     case 'running':
       return `:gear: Approved${approvals}; running on ${escapeMrkdwn(view.host)}`;

@@ -1,4 +1,4 @@
-import type { Evidence } from '../../../domain/index.js';
+import { plural, type Evidence } from '../../../domain/index.js';
 import type { Facts } from '../../facts/index.js';
 import { toEvidence } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
@@ -25,7 +25,7 @@ export const dmOvercommitRule: Rule = {
       {
         code: 'DM_OVERCOMMIT',
         severity: 'warning',
-        title: `devicemapper pool over-committed ${ratio.toFixed(1)}×: ${containers} containers × ${formatBytes(base.bytes)} base size = ${formatBytes(promised)} promised, pool holds ${formatBytes(info.dataTotalBytes)}${base.note ? ` (${base.note})` : ''}`,
+        title: `devicemapper pool over-committed ${ratio.toFixed(1)}×: ${plural(containers, 'container')} × ${formatBytes(base.bytes)} base size = ${formatBytes(promised)} promised, pool holds ${formatBytes(info.dataTotalBytes)}${base.note ? ` (${base.note})` : ''}`,
         evidence: [...infoEvidence(facts, 'Containers', 'Data Space Total'), ...base.evidence],
         fixes: [
           {

@@ -1,9 +1,9 @@
-import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from '../docker/docker-context.js';
-import { findContainer, plural, quote } from './support.js';
+import { plural, type Finding } from '../../../domain/index.js';
+import { findContainer, quote } from './support.js';
 
 const GONE = new Set(['exited', 'dead', 'removing']);
 

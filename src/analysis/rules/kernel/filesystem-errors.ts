@@ -1,6 +1,7 @@
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
-import { byNamedFirst, listSome, plural, quote } from './support.js';
+import { plural } from '../../../domain/index.js';
+import { byNamedFirst, listSome, quote } from './support.js';
 
 const THIN_POOL_FIXES = {
   title: 'If these are devicemapper thin devices (dm-N), the pool is probably full: free or grow it',

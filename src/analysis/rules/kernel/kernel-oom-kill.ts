@@ -1,7 +1,8 @@
 import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
-import { listSome, plural, quote } from './support.js';
+import { plural } from '../../../domain/index.js';
+import { listSome, quote } from './support.js';
 
 /** KERNEL_OOM_KILL: the whole machine ran out of memory (a global, not cgroup, OOM kill). */
 export const kernelOomKillRule: Rule = {

@@ -1,7 +1,6 @@
 import { toEvidence } from '../../parsers/log-line.js';
 import { isStuckInD } from '../../facts/system.js';
-import { plural } from './support.js';
-import type { Fix } from '../../../domain/index.js';
+import { plural, type Fix } from '../../../domain/index.js';
 import type { Rule } from '../rule.js';
 
 /** LOAD_EXTREME: 1-minute load average at or above loadPerCpu × CPU count. */

@@ -23,10 +23,6 @@ export function listSome(items: readonly string[], max = 5): string {
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** Items reordered so that the first one for each of `names` (in that order) leads, then the rest as they were. */
 export function byNamedFirst<T>(items: readonly T[], names: readonly string[], nameOf: (item: T) => string | undefined): T[] {
   const lead = names.map((n) => items.find((i) => nameOf(i) === n)).filter((i): i is T => i !== undefined);

@@ -1,4 +1,5 @@
 import { seenOf } from '../../facts/clock.js';
+import { plural } from '../../../domain/index.js';
 import type { Rule } from '../rule.js';
 import { quote } from './support.js';
 
@@ -10,7 +11,7 @@ export const vethUnregisterLeakRule: Rule = {
       code: 'VETH_UNREGISTER_LEAK' as const,
       severity: 'critical' as const,
       subject: leak.device,
-      title: `kernel waits for ${leak.device} to become free (usage count ${leak.usageCount}, logged ${leak.occurrences} times)`,
+      title: `kernel waits for ${leak.device} to become free (usage count ${leak.usageCount}, logged ${plural(leak.occurrences, 'time')})`,
       evidence: quote(leak.lines, 3),
       fixes: [
         {
