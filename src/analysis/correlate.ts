@@ -1,6 +1,7 @@
 import { SEVERITY_RANK, type Finding, type FindingCode, type RootCause } from '../domain/index.js';
 import { filesystemOf } from './facts/disks.js';
 import type { Facts } from './facts/index.js';
+import { HUNG_TASK_NARRATIVE, type BlockedIoClass } from './rules/kernel/blocked-io.js';
 
 /**
  * A causal edge: when both findings are present (and `applies` holds), the cause explains the effect.
@@ -68,6 +69,7 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'D_STATE_PILEUP', effects: ['LOAD_EXTREME'] },
   { cause: 'CONTAINERD_RESTORE_FAILED', effects: ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'] },
   { cause: 'VETH_UNREGISTER_LEAK', effects: ['DOCKERD_UNRESPONSIVE', 'CONTAINER_STOP_TIMEOUT'] },
+  { cause: 'VETH_UNREGISTER_LEAK', effects: ['HUNG_TASK'], applies: (_cause, effect) => effect.data?.['io_class'] === 'netdev' },
   { cause: 'DOCKERD_UNRESPONSIVE', effects: ['CONTAINER_STOP_TIMEOUT'] },
   { cause: 'JVM_HEAP_UNBOUNDED', effects: ['CONTAINER_OOM_KILLED', 'CONTAINER_RESTART_LOOP'], applies: sameSubject },
   { cause: 'CONTAINER_OOM_KILLED', effects: ['CONTAINER_RESTART_LOOP'], applies: sameSubject },
@@ -92,7 +94,6 @@ const NARRATIVE: Partial<Record<FindingCode, string>> = {
     'The JVM sizes its heap from the host\'s memory, not the container limit, so the heap grows past the cgroup limit and the kernel kills the process (exit 137); the orchestrator restarts it and the cycle repeats.',
   CONTAINER_OOM_KILLED: 'The container hit its memory limit and the kernel\'s memory cgroup killed its process (exit 137).',
   KERNEL_OOM_KILL: 'The host ran out of memory and the kernel OOM killer killed processes.',
-  HUNG_TASK: 'Kernel tasks are blocked on I/O for minutes; processes pile up in D state and load climbs.',
   FS_IO_ERROR: 'The kernel reports I/O errors; filesystems remount read-only and writers hang.',
   DOCKERD_UNRESPONSIVE: 'dockerd accepts connections but does not answer; container operations hang.',
 };
@@ -180,10 +181,16 @@ function scopeRank(f: Finding): number {
   return typeof f.data?.['container_id'] === 'string' ? 1 : 0;
 }
 
+/** The class blocked-I/O findings record in data.io_class (see blocked-io.ts). */
+function ioClassOf(f: Finding): BlockedIoClass {
+  const cls = f.data?.['io_class'];
+  return typeof cls === 'string' && cls in HUNG_TASK_NARRATIVE ? (cls as BlockedIoClass) : 'unknown';
+}
+
 function problemOf(cause: Finding, chain: readonly Finding[]): RootCause {
   const codes = [...new Set(chain.map((f) => f.code))];
   const effects = chain.filter((f) => f !== cause);
-  const narrative = NARRATIVE[cause.code] ?? cause.title;
+  const narrative = (cause.code === 'HUNG_TASK' ? HUNG_TASK_NARRATIVE[ioClassOf(cause)] : NARRATIVE[cause.code]) ?? cause.title;
   const seen = effects.length ? ` Seen here: ${[...new Set(effects.map((f) => f.code))].join(', ')}.` : '';
   return { code: cause.code, title: cause.title, summary: `${narrative}${seen}`, explains: codes };
 }

@@ -106,4 +106,20 @@ describe('correlate: separate problems', () => {
     const problems = correlate([finding('HUNG_TASK'), finding('LOAD_EXTREME'), finding('VETH_UNREGISTER_LEAK')], facts);
     expect(problems.map((p) => p.code)).toEqual(['HUNG_TASK', 'VETH_UNREGISTER_LEAK']);
   });
+
+  it('ties a task hung tearing down network devices to the leaked device, and only that kind of hang', () => {
+    const netdevHang = { ...finding('HUNG_TASK'), data: { io_class: 'netdev' } };
+    const [problem] = correlate([netdevHang, finding('VETH_UNREGISTER_LEAK')], facts);
+    expect(problem).toMatchObject({ code: 'VETH_UNREGISTER_LEAK', explains: ['VETH_UNREGISTER_LEAK', 'HUNG_TASK'] });
+    const journalHang = { ...finding('HUNG_TASK'), data: { io_class: 'jbd2' } };
+    expect(correlate([journalHang, finding('VETH_UNREGISTER_LEAK')], facts).map((p) => p.code)).toEqual(['HUNG_TASK', 'VETH_UNREGISTER_LEAK']);
+  });
+
+  it('tells what a hung task does by what it waits for', () => {
+    const summary = (io_class: string) => correlate([{ ...finding('HUNG_TASK'), data: { io_class } }], facts)[0]?.summary;
+    expect(summary('netdev')).toMatch(/tearing down network devices/);
+    expect(summary('nfs')).toMatch(/NFS server/);
+    expect(summary('freezer')).toMatch(/frozen/);
+    expect(summary('freezer')).not.toMatch(/I\/O/);
+  });
 });

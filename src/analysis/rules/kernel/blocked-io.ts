@@ -5,14 +5,17 @@ import { storageDriverOf } from '../docker/docker-context.js';
 /**
  * What blocked I/O waits for, read from the kernel stack of a hung task (or the wait channel of a
  * D-state process): an NFS server (sunrpc), the ext4 journal (jbd2), the XFS log, a devicemapper
- * thin pool, a plain block device or multipath path, the cgroup freezer, or nothing the stack says.
+ * thin pool, a plain block device or multipath path, the cgroup freezer, the kernel's teardown of
+ * network devices (not I/O, but it leaves tasks in D state the same way), or nothing the stack says.
  */
-export type BlockedIoClass = 'nfs' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'unknown';
+export type BlockedIoClass = 'nfs' | 'netdev' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'unknown';
 
 /** Most telling first: an NFS wait under ext4 code is still NFS; a freezer wait is never I/O. */
 const CLASS_FRAMES: readonly [BlockedIoClass, RegExp][] = [
   ['freezer', /^(?:__refrigerator|refrigerator|freezer_\w+|do_freezer_trap|try_to_freeze\w*)$/],
   ['nfs', /^(?:rpc_\w+|__rpc_\w+|nfs_\w+|nfs[34]_\w+|nfs[34]?_?file_\w+|xprt_\w+|call_\w*transmit\w*)$/],
+  // unregistering a device or a network namespace, or waiting for the rtnl lock that teardown holds
+  ['netdev', /^(?:unregister_netdevice\w*|rollback_registered\w*|netdev_run_todo|netdev_wait_allrefs\w*|cleanup_net|default_device_exit\w*|rtnl_lock\w*|rtnl_dellink|rtnl_delete_link|rtnetlink_rcv_msg|copy_net_ns|setup_net|ops_exit_list|\w*dev_change_net_namespace|veth_dellink)$/],
   ['dm-thin', /^(?:dm_thin_\w+|thin_\w+|pool_\w+|dm_pool_\w+|process_\w*prepared\w*|alloc_data_block)$/],
   ['xfs', /^(?:xfs\w*|_xfs_\w+|xlog_\w+|xfsaild\w*)$/],
   ['jbd2', /^(?:jbd2\w*|__jbd2_\w+|ext4_\w+|ext3_\w+|start_this_handle|journal_\w+|log_wait_commit)$/],
@@ -52,12 +55,27 @@ export function dominantClass(classes: readonly BlockedIoClass[]): BlockedIoClas
 /** What the class says in a title. */
 export const CLASS_LABEL: Readonly<Record<BlockedIoClass, string>> = {
   nfs: 'waiting on an NFS server (sunrpc)',
+  netdev: "stuck in the kernel's teardown of network devices (unregister_netdevice, rtnl lock)",
   jbd2: 'waiting on the ext4 journal (jbd2)',
   xfs: 'waiting on XFS (its log or writeback)',
   'dm-thin': 'waiting on a devicemapper thin pool',
   block: 'waiting on a block device',
   freezer: 'frozen by the cgroup freezer',
   unknown: 'waiting on something the kernel stack does not name',
+};
+
+const BLOCKED_ON_IO = 'Kernel tasks are blocked on I/O for minutes; processes pile up in D state and load climbs.';
+
+/** What a hung task of each class does to the host, for the root cause's summary. */
+export const HUNG_TASK_NARRATIVE: Readonly<Record<BlockedIoClass, string>> = {
+  nfs: 'Kernel tasks wait for minutes on an NFS server that does not answer; processes pile up in D state and load climbs.',
+  netdev: 'Kernel tasks are stuck tearing down network devices, holding the rtnl lock that every container start and stop needs; dockerd hangs with them.',
+  jbd2: BLOCKED_ON_IO,
+  xfs: BLOCKED_ON_IO,
+  'dm-thin': BLOCKED_ON_IO,
+  block: BLOCKED_ON_IO,
+  freezer: 'Tasks are frozen by the cgroup freezer and stay in D state until their cgroup is thawed.',
+  unknown: 'Kernel tasks have been blocked for minutes; processes pile up in D state and load climbs.',
 };
 
 /** The NFS servers the kernel says stopped answering (and have not come back since), with their mounts from df. */
@@ -95,6 +113,18 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
         },
       ];
     }
+    case 'netdev':
+      return [
+        {
+          title: 'Network devices cannot be unregistered: only a reboot frees the tasks, a newer kernel keeps it from coming back',
+          detail:
+            'The tasks wait for the kernel to tear down a network device or namespace (unregister_netdevice, cleanup_net), or for the rtnl lock ' +
+            'that teardown holds; every container start and stop needs that lock, so dockerd hangs with them. It is not I/O, and restarting dockerd ' +
+            'will not help: the wait is in the kernel. A device whose references leak ("unregister_netdevice: waiting for lo to become free") is a ' +
+            'kernel bug fixed in later releases; drain the host and reboot it, then upgrade the kernel.',
+          commands: [stack, "dmesg | grep -E 'unregister_netdevice|to become free'", 'uname -r'],
+        },
+      ];
     case 'jbd2':
       return [
         {

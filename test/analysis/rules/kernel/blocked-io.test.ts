@@ -19,7 +19,10 @@ describe('blocked I/O by its kernel stack', () => {
     [['io_schedule', 'blk_mq_get_tag', 'submit_bio'], 'block'],
     [['__refrigerator', 'get_signal'], 'freezer'],
     [['__mutex_lock_slowpath', 'mutex_lock', 'nfs4_lock_state', 'nfsd4_renew', 'svc_process'], 'unknown'],
-    [['__flush_work', 'rollback_registered_many', 'unregister_netdevice_many'], 'unknown'],
+    // network device teardown (moby#44552: dockerd in unregister_netdevice_many; a namespace
+    // created while the rtnl lock is held waits in copy_net_ns < rtnl_lock)
+    [['__flush_work', 'rollback_registered_many', 'unregister_netdevice_many'], 'netdev'],
+    [['__mutex_lock_slowpath', 'mutex_lock', 'rtnl_lock', 'copy_net_ns'], 'netdev'],
     [[], 'unknown'],
   ])('%j is %s', (frames, cls) => {
     expect(classifyFrames(frames)).toBe(cls);
