@@ -5,10 +5,10 @@ import { storageDriverOf } from '../docker/docker-context.js';
 /**
  * What blocked I/O waits for, read from the kernel stack of a hung task (or the wait channel of a
  * D-state process): an NFS server (sunrpc), the ext4 journal (jbd2), the XFS log, a devicemapper
- * thin pool, a plain block device or multipath path, the cgroup freezer, the kernel's teardown of
+ * thin pool, ZFS, a plain block device or multipath path, the cgroup freezer, the kernel's teardown of
  * network devices (not I/O, but it leaves tasks in D state the same way), or nothing the stack says.
  */
-export type BlockedIoClass = 'nfs' | 'netdev' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'unknown';
+export type BlockedIoClass = 'nfs' | 'netdev' | 'zfs' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'unknown';
 
 /** Most telling first: an NFS wait under ext4 code is still NFS; a freezer wait is never I/O. */
 const CLASS_FRAMES: readonly [BlockedIoClass, RegExp][] = [
@@ -16,6 +16,8 @@ const CLASS_FRAMES: readonly [BlockedIoClass, RegExp][] = [
   ['nfs', /^(?:rpc_\w+|__rpc_\w+|nfs_\w+|nfs[34]_\w+|nfs[34]?_?file_\w+|xprt_\w+|call_\w*transmit\w*)$/],
   // unregistering a device or a network namespace, or waiting for the rtnl lock that teardown holds
   ['netdev', /^(?:unregister_netdevice\w*|rollback_registered\w*|netdev_run_todo|netdev_wait_allrefs\w*|cleanup_net|default_device_exit\w*|rtnl_lock\w*|rtnl_dellink|rtnl_delete_link|rtnetlink_rcv_msg|copy_net_ns|setup_net|ops_exit_list|\w*dev_change_net_namespace|veth_dellink)$/],
+  // ZFS and its SPL layer (cv_wait is SPL's), and the pool's own threads (txg_sync, z_wr_iss) by name
+  ['zfs', /^(?:txg_\w+|zio_\w+|zil_\w+|dmu_\w+|dsl_\w+|spa_\w+|zfs_\w+|zpl_\w+|dbuf_\w+|vdev_\w+|metaslab_\w+|cv_wait\w*|__cv_\w+|z_\w+_(?:iss|int)\w*)$/],
   ['dm-thin', /^(?:dm_thin_\w+|thin_\w+|pool_\w+|dm_pool_\w+|process_\w*prepared\w*|alloc_data_block)$/],
   ['xfs', /^(?:xfs\w*|_xfs_\w+|xlog_\w+|xfsaild\w*)$/],
   ['jbd2', /^(?:jbd2\w*|__jbd2_\w+|ext4_\w+|ext3_\w+|start_this_handle|journal_\w+|log_wait_commit)$/],
@@ -59,6 +61,7 @@ export const CLASS_LABEL: Readonly<Record<BlockedIoClass, string>> = {
   jbd2: 'waiting on the ext4 journal (jbd2)',
   xfs: 'waiting on XFS (its log or writeback)',
   'dm-thin': 'waiting on a devicemapper thin pool',
+  zfs: 'waiting on ZFS (a transaction group sync or pool I/O)',
   block: 'waiting on a block device',
   freezer: 'frozen by the cgroup freezer',
   unknown: 'waiting on something the kernel stack does not name',
@@ -73,6 +76,7 @@ export const HUNG_TASK_NARRATIVE: Readonly<Record<BlockedIoClass, string>> = {
   jbd2: BLOCKED_ON_IO,
   xfs: BLOCKED_ON_IO,
   'dm-thin': BLOCKED_ON_IO,
+  zfs: BLOCKED_ON_IO,
   block: BLOCKED_ON_IO,
   freezer: 'Tasks are frozen by the cgroup freezer and stay in D state until their cgroup is thawed.',
   unknown: 'Kernel tasks have been blocked for minutes; processes pile up in D state and load climbs.',
@@ -154,6 +158,16 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
               commands: [stack, 'iostat -x 5 2', 'dmesg | grep -iE "I/O error|xfs"'],
             },
           ];
+    case 'zfs':
+      return [
+        {
+          title: 'ZFS does not complete its transaction groups: find the pool device that no longer completes I/O',
+          detail:
+            'The tasks wait for ZFS (txg_sync, zio_wait, the ZIL): a pool whose disks stall, fail or run out of space blocks every writer, ' +
+            "dockerd too when Docker's storage driver is zfs. zpool status names a faulted or degraded device; zpool events tell what ZFS saw.",
+          commands: [stack, 'zpool status -v', 'zpool iostat -v 5 2', 'zpool events -v | tail -50'],
+        },
+      ];
     case 'dm-thin':
       return [
         {

@@ -16,6 +16,9 @@ describe('blocked I/O by its kernel stack', () => {
     [['jbd2_log_wait_commit', 'jbd2_complete_transaction', 'ext4_sync_file'], 'jbd2'],
     [['__wait_for_common', 'flush_work', 'xlog_cil_force_lsn'], 'xfs'],
     [['dm_thin_find_block', 'thin_map'], 'dm-thin'],
+    // ZFS under an NFS server (openzfs/zfs#4923: nfsd and txg_sync in D), an fsync through the ZIL
+    [['cv_wait_common', '__cv_wait', 'txg_wait_synced', 'zil_commit', 'zfs_fsync', 'nfsd_commit', 'svc_process'], 'zfs'],
+    [['txg_sync'], 'zfs'],
     [['io_schedule', 'blk_mq_get_tag', 'submit_bio'], 'block'],
     [['__refrigerator', 'get_signal'], 'freezer'],
     [['__mutex_lock_slowpath', 'mutex_lock', 'nfs4_lock_state', 'nfsd4_renew', 'svc_process'], 'unknown'],
