@@ -5,10 +5,10 @@ import { storageDriverOf } from '../docker/docker-context.js';
 /**
  * What blocked I/O waits for, read from the kernel stack of a hung task (or the wait channel of a
  * D-state process): an NFS server (sunrpc), the ext4 journal (jbd2), the XFS log, a devicemapper
- * thin pool, ZFS, a plain block device or multipath path, the cgroup freezer, the kernel's teardown of
+ * thin pool, ZFS, btrfs, a plain block device or multipath path, the cgroup freezer, the kernel's teardown of
  * network devices (not I/O, but it leaves tasks in D state the same way), or nothing the stack says.
  */
-export type BlockedIoClass = 'nfs' | 'netdev' | 'zfs' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'unknown';
+export type BlockedIoClass = 'nfs' | 'netdev' | 'zfs' | 'btrfs' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'unknown';
 
 /** Most telling first: an NFS wait under ext4 code is still NFS; a freezer wait is never I/O. */
 const CLASS_FRAMES: readonly [BlockedIoClass, RegExp][] = [
@@ -18,6 +18,8 @@ const CLASS_FRAMES: readonly [BlockedIoClass, RegExp][] = [
   ['netdev', /^(?:unregister_netdevice\w*|rollback_registered\w*|netdev_run_todo|netdev_wait_allrefs\w*|cleanup_net|default_device_exit\w*|rtnl_lock\w*|rtnl_dellink|rtnl_delete_link|rtnetlink_rcv_msg|copy_net_ns|setup_net|ops_exit_list|\w*dev_change_net_namespace|veth_dellink)$/],
   // ZFS and its SPL layer (cv_wait is SPL's), and the pool's own threads (txg_sync, z_wr_iss) by name
   ['zfs', /^(?:txg_\w+|zio_\w+|zil_\w+|dmu_\w+|dsl_\w+|spa_\w+|zfs_\w+|zpl_\w+|dbuf_\w+|vdev_\w+|metaslab_\w+|cv_wait\w*|__cv_\w+|z_\w+_(?:iss|int)\w*)$/],
+  // btrfs, and its transaction and cleaner threads in D by name (comm keeps 15 characters: btrfs-transacti)
+  ['btrfs', /^(?:btrfs_\w+|__btrfs_\w+|wait_current_trans\w*|btrfs-(?:transacti\w*|cleaner|endio\S*|worker\S*))$/],
   ['dm-thin', /^(?:dm_thin_\w+|thin_\w+|pool_\w+|dm_pool_\w+|process_\w*prepared\w*|alloc_data_block)$/],
   ['xfs', /^(?:xfs\w*|_xfs_\w+|xlog_\w+|xfsaild\w*)$/],
   ['jbd2', /^(?:jbd2\w*|__jbd2_\w+|ext4_\w+|ext3_\w+|start_this_handle|journal_\w+|log_wait_commit)$/],
@@ -62,6 +64,7 @@ export const CLASS_LABEL: Readonly<Record<BlockedIoClass, string>> = {
   xfs: 'waiting on XFS (its log or writeback)',
   'dm-thin': 'waiting on a devicemapper thin pool',
   zfs: 'waiting on ZFS (a transaction group sync or pool I/O)',
+  btrfs: 'waiting on btrfs (a transaction commit)',
   block: 'waiting on a block device',
   freezer: 'frozen by the cgroup freezer',
   unknown: 'waiting on something the kernel stack does not name',
@@ -77,6 +80,7 @@ export const HUNG_TASK_NARRATIVE: Readonly<Record<BlockedIoClass, string>> = {
   xfs: BLOCKED_ON_IO,
   'dm-thin': BLOCKED_ON_IO,
   zfs: BLOCKED_ON_IO,
+  btrfs: BLOCKED_ON_IO,
   block: BLOCKED_ON_IO,
   freezer: 'Tasks are frozen by the cgroup freezer and stay in D state until their cgroup is thawed.',
   unknown: 'Kernel tasks have been blocked for minutes; processes pile up in D state and load climbs.',
@@ -166,6 +170,18 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
             'The tasks wait for ZFS (txg_sync, zio_wait, the ZIL): a pool whose disks stall, fail or run out of space blocks every writer, ' +
             "dockerd too when Docker's storage driver is zfs. zpool status names a faulted or degraded device; zpool events tell what ZFS saw.",
           commands: [stack, 'zpool status -v', 'zpool iostat -v 5 2', 'zpool events -v | tail -50'],
+        },
+      ];
+    case 'btrfs':
+      return [
+        {
+          title: 'btrfs cannot commit its transaction: check its metadata space and the kernel log',
+          detail:
+            'The tasks wait for a btrfs transaction to commit (btrfs-transaction in D). A btrfs out of metadata space, or one with very many ' +
+            'subvolumes and snapshots (Docker\'s btrfs driver makes one per layer), stalls every writer; kernel btrfs bugs do the same. ' +
+            'btrfs filesystem usage shows Metadata used against its size. Once writes complete again, a filtered balance ' +
+            '(btrfs balance start -dusage=10) gives back mostly-empty data chunks; started now it only queues behind the stall.',
+          commands: [stack, 'btrfs filesystem usage <mount>', 'dmesg | grep -i btrfs'],
         },
       ];
     case 'dm-thin':

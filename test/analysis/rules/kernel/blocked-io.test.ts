@@ -19,6 +19,9 @@ describe('blocked I/O by its kernel stack', () => {
     // ZFS under an NFS server (openzfs/zfs#4923: nfsd and txg_sync in D), an fsync through the ZIL
     [['cv_wait_common', '__cv_wait', 'txg_wait_synced', 'zil_commit', 'zfs_fsync', 'nfsd_commit', 'svc_process'], 'zfs'],
     [['txg_sync'], 'zfs'],
+    // btrfs (concourse#1285 and #1035: btrfs-transacti in D beside the workers' processes)
+    [['wait_current_trans', 'start_transaction', 'btrfs_start_transaction', 'btrfs_create'], 'btrfs'],
+    [['btrfs-transacti'], 'btrfs'],
     [['io_schedule', 'blk_mq_get_tag', 'submit_bio'], 'block'],
     [['__refrigerator', 'get_signal'], 'freezer'],
     [['__mutex_lock_slowpath', 'mutex_lock', 'nfs4_lock_state', 'nfsd4_renew', 'svc_process'], 'unknown'],
