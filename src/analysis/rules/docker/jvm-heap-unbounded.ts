@@ -1,13 +1,15 @@
 import type { Finding, Fix } from '../../../domain/index.js';
-import type { ContainerRecord } from '../../facts/index.js';
+import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
 import type { DockerInfo } from '../../parsers/docker-info.js';
 import { toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
 
-/** Variables the JVM (or its launch scripts) read options from; only their names are ever quoted. */
-const OPTION_VARS = ['JAVA_OPTS', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS', 'CATALINA_OPTS'] as const;
+/** Variables the JVM itself reads options from, whatever its command line; only their names are ever quoted. */
+const JVM_ENV_OPTIONS = ['JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'] as const;
+/** And those its launch scripts put on its command line. */
+const OPTION_VARS = [...JVM_ENV_OPTIONS, 'JAVA_OPTS', 'CATALINA_OPTS'] as const;
 const HEAP_BOUND = /(?:^|\s)(?:-Xmx\d|-XX:MaxRAM|-XX:\+UseCGroupMemoryLimitForHeap)/;
 /** Launchers that run java themselves: Tomcat's catalina.sh. */
 const JAVA_LAUNCHER = /^(?:java|catalina\.sh)$/;
@@ -26,7 +28,11 @@ export const jvmHeapUnboundedRule: Rule = {
     const findings: Finding[] = [];
     for (const c of facts.docker.containers) {
       const limit = c.memoryLimitBytes;
-      if (!limit || !runsJava(c) || hasHeapBound(c)) continue;
+      if (!limit) continue;
+      // What the main process really runs, where ps shows it: an entrypoint script may exec java
+      // (inspect shows only the script) or add -Xmx itself (inspect shows java without it).
+      const javaMain = javaMainProcess(c, facts);
+      if (javaMain ? heapBoundIn(javaMain.command) || JVM_ENV_OPTIONS.some((name) => heapBoundIn(envValue(c, name))) : !runsJava(c) || hasHeapBound(c)) continue;
       // Containers stopped on purpose are history; running ones and the ones that were killed matter.
       if (!c.running && c.exitCode !== 137 && !c.oomKilled) continue;
       const jvm = jvmVersion(c);
@@ -38,7 +44,11 @@ export const jvmHeapUnboundedRule: Rule = {
         code: 'JVM_HEAP_UNBOUNDED',
         severity: 'warning',
         title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${limitText} memory limit and no -Xmx; ${jvm ? `${jvmName(jvm)} (${jvm.from}) ${heapBlindness(jvm, cgroup)}` : 'JVM version unknown, assumed not container-aware'}`,
-        evidence: [...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'JAVA_VERSION'), ...(cgroupLine ? [toEvidence(cgroupLine)] : [])],
+        evidence: [
+          ...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'JAVA_VERSION'),
+          ...(javaMain ? [toEvidence(javaMain.line)] : []),
+          ...(cgroupLine ? [toEvidence(cgroupLine)] : []),
+        ],
         fixes: jvmHeapFixes(jvm, limit, cgroup),
         subject: c.id,
         data: {
@@ -142,11 +152,19 @@ export function runsJava(c: ContainerRecord): boolean {
 }
 
 export function hasHeapBound(c: ContainerRecord): boolean {
-  if (HEAP_BOUND.test(` ${c.entrypoint ?? ''} ${c.command ?? ''}`)) return true;
-  return OPTION_VARS.some((name) => {
-    const value = envValue(c, name);
-    return value !== undefined && HEAP_BOUND.test(` ${value}`);
-  });
+  return heapBoundIn(`${c.entrypoint ?? ''} ${c.command ?? ''}`) || OPTION_VARS.some((name) => heapBoundIn(envValue(c, name)));
+}
+
+function heapBoundIn(options: string | undefined): boolean {
+  return options !== undefined && HEAP_BOUND.test(` ${options}`);
+}
+
+/** The running container's main process (inspect's State.Pid) as ps listed it, when that process is java. */
+function javaMainProcess(c: ContainerRecord, facts: Facts): ProcessInfo | undefined {
+  if (!c.running || !c.pid) return undefined;
+  const main = facts.system.processes?.find((p) => p.pid === c.pid);
+  const program = main?.command.trim().split(/\s+/, 1)[0] ?? '';
+  return program.slice(program.lastIndexOf('/') + 1) === 'java' ? main : undefined;
 }
 
 function envValue(c: ContainerRecord, name: string): string | undefined {

@@ -88,4 +88,27 @@ describe('JVM_HEAP_UNBOUNDED', () => {
       expect(f?.fixes.flatMap((x) => x.commands ?? []).join(' ')).not.toMatch(/UseCGroupMemoryLimitForHeap/);
     });
   });
+
+  describe('with the process list (ps), which shows what the main process really runs', () => {
+    // ps -eo pid,stat,etimes,wchan:32,args, as the docker-host playbook collects it; inspectJson's main process is pid 100
+    const ps = (args: string) => ['  PID STAT ELAPSED WCHAN                            COMMAND', `  100 Ssl     3600 futex_wait_queue                 ${args}`, ''].join('\n');
+    const script = (args: string[], env: string[] = ['JAVA_VERSION=8u121']) => inspectJson({ id: ID('a'), name: 'svc', path: '/docker-entrypoint.sh', args, memory: GiB, env });
+
+    it('finds java that an entrypoint script exec\'d, and quotes its ps line', () => {
+      const [f] = run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(script(['start'])), ps: ps('java -Dfile.encoding=UTF-8 -jar /opt/app/app.jar') }));
+      expect(f?.title).toContain('runs java with a 1 GiB memory limit and no -Xmx');
+      expect(f?.evidence.filter((e) => e.spec === 'ps').map((e) => e.text.trim())).toEqual(['100 Ssl     3600 futex_wait_queue                 java -Dfile.encoding=UTF-8 -jar /opt/app/app.jar']);
+    });
+
+    it('believes the -Xmx a script added over the command inspect shows, and the JVM\'s own option variables', () => {
+      expect(run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(script(['java', '-jar', '/app.jar'])), ps: ps('java -Xmx768m -jar /app.jar') }))).toEqual([]);
+      const toolOptions = script(['start'], ['JAVA_VERSION=8u121', 'JAVA_TOOL_OPTIONS=-Xmx700m']);
+      expect(run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(toolOptions), ps: ps('java -jar /app.jar') }))).toEqual([]);
+    });
+
+    it('falls back to the command inspect shows when the main process is not java (tini, a shell that did not exec)', () => {
+      expect(run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(script(['java', '-jar', '/app.jar'])), ps: ps('/bin/sh /docker-entrypoint.sh java -jar /app.jar') }))).toHaveLength(1);
+      expect(run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(script(['start'])), ps: ps('/sbin/tini -- /docker-entrypoint.sh start') }))).toEqual([]);
+    });
+  });
 });
