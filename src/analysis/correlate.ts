@@ -47,6 +47,9 @@ const logFillsFilesystem = (cause: Finding, effect: Finding, facts: Facts): bool
  */
 const fullDiskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
   effect.code !== 'DOCKERD_UNRESPONSIVE' || typeof cause.data?.['docker_root'] === 'string';
+/** A full data root filesystem (space or inodes) keeps dockerd from starting when its start failed for want of space. */
+const fullDiskStopsStart = (cause: Finding, effect: Finding): boolean =>
+  typeof cause.data?.['docker_root'] === 'string' && /no space left on device/i.test(String(effect.data?.['start_error'] ?? ''));
 const daemonNotStopped = (effect: Finding): boolean => effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] !== 'stopped';
 
 const WRITE_FAILURE_EFFECTS: readonly FindingCode[] = [
@@ -62,6 +65,8 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'FS_FULL', effects: ['DM_POOL_DATA_FULL', 'DM_POOL_METADATA_FULL'], applies: poolOnLoopFile },
   { cause: 'FS_FULL', effects: WRITE_FAILURE_EFFECTS, applies: fullDiskHangsDaemon },
   { cause: 'FS_INODES_FULL', effects: WRITE_FAILURE_EFFECTS },
+  { cause: 'FS_FULL', effects: ['DOCKERD_DOWN'], applies: fullDiskStopsStart },
+  { cause: 'FS_INODES_FULL', effects: ['DOCKERD_DOWN'], applies: fullDiskStopsStart },
   { cause: 'DM_POOL_DATA_FULL', effects: WRITE_FAILURE_EFFECTS },
   { cause: 'DM_POOL_METADATA_FULL', effects: WRITE_FAILURE_EFFECTS },
   { cause: 'FS_IO_ERROR', effects: ['FS_READ_ONLY_REMOUNT', 'HUNG_TASK'] },

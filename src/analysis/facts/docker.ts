@@ -39,6 +39,10 @@ export interface DockerDaemonFacts {
   storageDriverLine?: LogLine;
   /** devmapper warned at start that the pool sits on loop devices. */
   loopWarning?: LogLine;
+  /** Why dockerd's last start failed, as it said it (no start succeeded after it). */
+  startFailure?: { reason: string; line: LogLine };
+  /** systemd's "Start request repeated too quickly" for the docker unit, since its last good start. */
+  startLimit?: LogLine;
   /**
    * dockerd's command line in ps, with its storage options: with several daemons, the one the
    * docker client answered from (its data root in docker info), else the one the data-root step

@@ -92,6 +92,18 @@ export function containerEvidence(c: ContainerRecord, ...keys: (keyof NonNullabl
     .map(toEvidence);
 }
 
+/**
+ * Whether docker commands in a fix can work now: the client reached the daemon and it answered.
+ * When it is down or hangs, a fix says what to do without it first.
+ */
+export function daemonAnswers(facts: Facts): boolean {
+  return facts.docker.daemonUnreachable.length === 0 && !(['docker_info', 'docker_ps'] as const).some((spec) => facts.steps[spec]?.timed_out === true);
+}
+
+/** What a fix says instead of docker's own cleanup commands while the daemon does not answer. */
+export const DOCKER_CLEANUP_NEEDS_DAEMON =
+  "Docker's own cleanup (prune, rm) needs the daemon, which does not answer now: free room elsewhere on the filesystem first, start Docker, then prune.";
+
 /** systemd's restart of Docker: the text fix commands carry, and what `will_not_help` matches in them. */
 export const RESTART_DOCKER = 'systemctl restart docker';
 
@@ -100,7 +112,7 @@ export const RESTART_DOCKER = 'systemctl restart docker';
  * bundle shows no systemd (RHEL/CentOS 6, upstart), `service` and the log files those init
  * scripts write. systemd when unknown: what nearly every host runs today.
  */
-export function dockerService(facts: Facts): { status: string; start: string; stop: string; restart: string; log: string; note: string } {
+export function dockerService(facts: Facts): { status: string; start: string; stop: string; restart: string; log: string; note: string; resetFailed?: string } {
   if (facts.system.serviceManager?.kind === 'service') {
     return {
       status: 'service docker status',
@@ -118,5 +130,7 @@ export function dockerService(facts: Facts): { status: string; start: string; st
     restart: RESTART_DOCKER,
     log: 'journalctl -u docker --no-pager -n 100',
     note: '',
+    // after its start limit, systemd refuses to start the unit until told to forget the failures
+    resetFailed: 'systemctl reset-failed docker',
   };
 }

@@ -1,5 +1,6 @@
 import type { Evidence, Finding } from '../../../domain/index.js';
-import { toEvidence, type Facts, type ProcessInfo } from '../../facts/index.js';
+import { toEvidence, type Facts, type LogLine, type ProcessInfo } from '../../facts/index.js';
+import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { dockerService, RESTART_DOCKER } from './docker-context.js';
 import { isDState } from '../../facts/system.js';
@@ -26,6 +27,72 @@ function stuckInKernel(facts: Facts): { proc?: ProcessInfo; hung?: HungTask[] } 
   return { ...(proc ? { proc } : {}), ...(hung.length ? { hung } : {}) };
 }
 
+/** dockerd refused its configuration: options given twice, moved or unknown after an upgrade. */
+const CONFIG_ERROR = /unable to configure|daemon\.json|directives? |flag|unknown|invalid|conflict/i;
+const NO_SPACE = /no space left on device/i;
+
+/** A start failure cut to fit a title. */
+function shortReason(reason: string): string {
+  return reason.length > 120 ? `${reason.slice(0, 117)}...` : reason;
+}
+
+/**
+ * DOCKERD_DOWN, with why its last start failed when its log says so (a full data root, a refused
+ * configuration) and whether systemd gave up restarting it; the fixes follow from that.
+ */
+function daemonDown(facts: Facts, unreachable: readonly LogLine[]): Finding {
+  const daemonLine = facts.docker.daemon.command?.line;
+  const service = dockerService(facts);
+  const failure = facts.docker.daemon.startFailure;
+  const limit = facts.docker.daemon.startLimit;
+  const resetFailed = limit && service.resetFailed ? [service.resetFailed] : [];
+  const root = facts.docker.info?.dockerRootDir ?? facts.docker.dataRoot?.path ?? '/var/lib/docker';
+  const full = failure !== undefined && NO_SPACE.test(failure.reason);
+  const gaveUp = limit ? ' systemd has given up restarting it (its start limit): it starts again only after reset-failed.' : '';
+  const fixes: Finding['fixes'] = failure
+    ? [
+        {
+          title: full ? "Free space and inodes on the data root's filesystem, then start it" : 'Clear what stopped its start, then start it',
+          detail:
+            `dockerd said: ${failure.reason}.` +
+            (full ? ' "No space left on device" means the filesystem under its data root is out of blocks or of inodes: df -h and df -i tell which.' : '') +
+            gaveUp +
+            service.note,
+          commands: [...(full ? [`df -h ${root}`, `df -i ${root}`] : [service.log]), ...resetFailed, service.start],
+        },
+      ]
+    : [
+        {
+          title: 'See why it stopped, then start it',
+          detail: `The daemon's last log lines usually say why (a bad daemon.json, a storage driver that will not mount, a full disk).${gaveUp}${service.note}`,
+          commands: [service.status, service.log, ...resetFailed, service.start],
+        },
+      ];
+  if (!failure || CONFIG_ERROR.test(failure.reason)) {
+    fixes.push({
+      title: 'After a package upgrade, check that the configuration still fits the new release',
+      detail: 'Options that moved between /etc/sysconfig/docker, DOCKER_OPTS and /etc/docker/daemon.json, or given twice, stop dockerd at start.',
+      commands: ['dockerd --validate', 'cat /etc/docker/daemon.json'],
+    });
+  }
+  return {
+    code: 'DOCKERD_DOWN',
+    severity: 'critical',
+    title: failure
+      ? `Docker daemon is not running: its last start failed (${shortReason(failure.reason)})`
+      : `Docker daemon is not running: the client cannot connect to it${daemonLine || facts.system.processes === null ? '' : ' (no dockerd in the process list)'}`,
+    evidence: [
+      ...unreachable.slice(0, failure ? 1 : 3).map(toEvidence),
+      ...(failure ? [toEvidence(failure.line)] : []),
+      ...(limit ? [toEvidence(limit)] : []),
+      ...(daemonLine ? [toEvidence(daemonLine)] : []),
+    ],
+    fixes,
+    ...(failure ? { seen: seenOf(facts.clock, [failure.line], 1) } : {}),
+    data: { start_error: failure?.reason ?? null, start_limit_hit: limit !== undefined },
+  };
+}
+
 /** The client calls that only the daemon can answer; a timeout on these means it hangs. */
 const DAEMON_CALLS = ['docker_info', 'docker_ps'] as const;
 
@@ -37,26 +104,7 @@ export const dockerdAvailabilityRule: Rule = {
     const daemonLine = facts.docker.daemon.command?.line;
     const unreachable = facts.docker.daemonUnreachable;
     const service = dockerService(facts);
-    if (unreachable.length > 0) {
-      findings.push({
-        code: 'DOCKERD_DOWN',
-        severity: 'critical',
-        title: `Docker daemon is not running: the client cannot connect to it${daemonLine || facts.system.processes === null ? '' : ' (no dockerd in the process list)'}`,
-        evidence: [...unreachable.slice(0, 3).map(toEvidence), ...(daemonLine ? [toEvidence(daemonLine)] : [])],
-        fixes: [
-          {
-            title: 'See why it stopped, then start it',
-            detail: `The daemon's last log lines usually say why (a bad daemon.json, a storage driver that will not mount, a full disk).${service.note}`,
-            commands: [service.status, service.log, service.start],
-          },
-          {
-            title: 'After a package upgrade, check that the configuration still fits the new release',
-            detail: 'Options that moved between /etc/sysconfig/docker, DOCKER_OPTS and /etc/docker/daemon.json, or given twice, stop dockerd at start.',
-            commands: ['dockerd --validate', 'cat /etc/docker/daemon.json'],
-          },
-        ],
-      });
-    }
+    if (unreachable.length > 0) findings.push(daemonDown(facts, unreachable));
     const timedOut = DAEMON_CALLS.filter((spec) => facts.steps[spec]?.timed_out === true);
     if (timedOut.length > 0 && unreachable.length === 0) {
       const evidence: Evidence[] = timedOut.map((spec) => {

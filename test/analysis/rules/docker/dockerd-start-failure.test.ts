@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../../../src/analysis/index.js';
+import { parseDockerdStartup } from '../../../../src/analysis/parsers/dockerd-startup.js';
+import { bundleFromRecord, reportProblems, type Finding } from '../../../../src/domain/index.js';
+
+const NOW = new Date('2026-11-21T00:00:00Z');
+const CANNOT_CONNECT = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n';
+
+/**
+ * dockerd's start failures as each release logs them: the bare "Error starting daemon:" line of
+ * 1.x to 17.x, the same as a fatal's msg in the logfmt format, 18.x and later's "failed to start
+ * daemon:", and the configuration it refuses (the text of daemon/config.go's conflict check);
+ * systemd's start limit in the wording of systemd 219 (CentOS 7) and of later releases.
+ */
+const journal = (...lines: string[]): string => `${lines.join('\n')}\n`;
+const ENOSPC_17 = 'Jan 20 08:58:31 web-1 dockerd[20417]: Error starting daemon: error initializing graphdriver: mkdir /var/lib/docker/overlay2/l: no space left on device';
+const FATAL_LOGFMT = 'Jun 03 10:38:24 web-1 dockerd[812]: time="2017-06-03T10:38:24.167081096+08:00" level=fatal msg="Error starting daemon: Error initializing network controller: list bridge addresses failed: no available network"';
+const FAILED_20 = 'Mar 02 11:04:12 web-1 dockerd[1302]: failed to start daemon: error initializing graphdriver: driver not supported';
+const CONFIG =
+  'Mar 02 11:05:40 web-1 dockerd[1377]: unable to configure the Docker daemon with file /etc/docker/daemon.json: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [tcp://0.0.0.0:2375])';
+const LIMIT_NEW = 'Mar 02 11:05:42 web-1 systemd[1]: docker.service: Start request repeated too quickly.';
+const LIMIT_219 = 'Mar 02 11:05:42 web-1 systemd[1]: start request repeated too quickly for docker.service';
+const STARTED = 'Mar 02 11:20:00 web-1 dockerd[1500]: time="2026-03-02T11:20:00.100000000Z" level=info msg="API listen on /run/docker.sock"';
+
+function downFinding(journalText: string, extra: Record<string, string> = {}): Finding | undefined {
+  const bundle = bundleFromRecord({ docker_info: CANNOT_CONNECT, journal_docker: journalText, ...extra }, { host: 'web-1', collected_at: '2026-11-21T00:00:00Z' });
+  return analyze(bundle, { now: NOW }).findings.find((f) => f.code === 'DOCKERD_DOWN');
+}
+
+describe("dockerd's failed starts in its log", () => {
+  it.each([
+    [ENOSPC_17, 'error initializing graphdriver: mkdir /var/lib/docker/overlay2/l: no space left on device'],
+    [FATAL_LOGFMT, 'Error initializing network controller: list bridge addresses failed: no available network'],
+    [FAILED_20, 'error initializing graphdriver: driver not supported'],
+    [CONFIG, CONFIG.slice(CONFIG.indexOf('unable to configure'))],
+  ])('reads the reason of %s', (line, reason) => {
+    expect(parseDockerdStartup('journal_docker', journal(line)).startFailure?.reason).toBe(reason);
+  });
+
+  it("reads systemd's start limit in old and new wording, and forgets both once a start succeeds", () => {
+    expect(parseDockerdStartup('journal_docker', journal(FAILED_20, LIMIT_219)).startLimit?.line).toBe(2);
+    const after = parseDockerdStartup('journal_docker', journal(FAILED_20, LIMIT_NEW, STARTED));
+    expect(after.startFailure).toBeUndefined();
+    expect(after.startLimit).toBeUndefined();
+  });
+});
+
+describe('DOCKERD_DOWN says why its last start failed', () => {
+  it('names the reason, quotes the line and the start limit, and tells a systemd host to reset-failed before starting', () => {
+    const down = downFinding(journal(ENOSPC_17, LIMIT_NEW));
+    expect(down?.title).toBe('Docker daemon is not running: its last start failed (error initializing graphdriver: mkdir /var/lib/docker/overlay2/l: no space left on device)');
+    expect(down?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([ENOSPC_17, LIMIT_NEW]));
+    expect(down?.fixes[0]?.title).toBe("Free space and inodes on the data root's filesystem, then start it");
+    expect(down?.fixes[0]?.commands).toEqual(['df -h /var/lib/docker', 'df -i /var/lib/docker', 'systemctl reset-failed docker', 'systemctl start docker']);
+    // a full disk is not a configuration problem
+    expect(down?.fixes.map((f) => f.title)).not.toContain('After a package upgrade, check that the configuration still fits the new release');
+  });
+
+  it('keeps the configuration advice for a refused configuration, and leaves out reset-failed without a start limit', () => {
+    const down = downFinding(journal(CONFIG));
+    expect(down?.fixes.map((f) => f.title)).toEqual(['Clear what stopped its start, then start it', 'After a package upgrade, check that the configuration still fits the new release']);
+    expect(down?.fixes.flatMap((f) => f.commands ?? [])).not.toContain('systemctl reset-failed docker');
+  });
+
+  it('makes a full data root the cause of a daemon that could not start for want of space, and not of one that failed otherwise', () => {
+    // df -PTi with /var holding the default data root at 100 % of its inodes
+    const df_inodes = ['Filesystem                  Type  Inodes   IUsed IFree IUse% Mounted on', '/dev/mapper/vg-var          ext4 1310720 1310720     0  100% /var', ''].join('\n');
+    const problems = (journalText: string) =>
+      reportProblems(analyze(bundleFromRecord({ docker_info: CANNOT_CONNECT, journal_docker: journalText, df_inodes }, { host: 'web-1' }), { now: NOW })).map((p) => [p.code, ...p.explains.slice(1)]);
+    expect(problems(journal(ENOSPC_17))).toEqual([['FS_INODES_FULL', 'DOCKERD_DOWN']]);
+    expect(problems(journal(FAILED_20))).toEqual([['DOCKERD_DOWN'], ['FS_INODES_FULL']]);
+  });
+
+  it('leaves docker cleanup commands out of the fixes of a full data root while the daemon is down', () => {
+    const df_inodes = ['Filesystem                  Type  Inodes   IUsed IFree IUse% Mounted on', '/dev/mapper/vg-var          ext4 1310720 1310720     0  100% /var', ''].join('\n');
+    const report = analyze(bundleFromRecord({ docker_info: CANNOT_CONNECT, journal_docker: journal(ENOSPC_17), df_inodes }, { host: 'web-1' }), { now: NOW });
+    const inodes = report.findings.find((f) => f.code === 'FS_INODES_FULL');
+    expect(inodes?.fixes.flatMap((f) => f.commands ?? []).filter((c) => c.startsWith('docker '))).toEqual([]);
+    expect(inodes?.fixes[0]?.detail).toMatch(/needs the daemon/);
+  });
+});
