@@ -1,4 +1,4 @@
-import type { Evidence } from '../../../domain/index.js';
+import type { Evidence, Finding } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, LogLine } from '../../facts/index.js';
 import type { DataRootSource } from '../../parsers/docker-log-sizes.js';
 import { toEvidence } from '../../facts/index.js';
@@ -100,9 +100,30 @@ export function daemonAnswers(facts: Facts): boolean {
   return facts.docker.daemonUnreachable.length === 0 && !(['docker_info', 'docker_ps'] as const).some((spec) => facts.steps[spec]?.timed_out === true);
 }
 
-/** What a fix says instead of docker's own cleanup commands while the daemon does not answer. */
-export const DOCKER_CLEANUP_NEEDS_DAEMON =
-  "Docker's own cleanup (prune, rm) needs the daemon, which does not answer now: free room elsewhere on the filesystem first, start Docker, then prune.";
+/**
+ * A space finding as it can be acted on now: while the daemon does not answer, its docker
+ * commands (prune, rm, rmi) cannot work, so they leave the fixes, a fix that had them says what
+ * to do first, and `will_not_help` keeps remediations that run them from being offered.
+ */
+export function whileDaemonAnswers(finding: Finding, facts: Facts): Finding {
+  if (daemonAnswers(facts)) return finding;
+  const isDocker = (command: string): boolean => command.startsWith('docker ');
+  if (!finding.fixes.some((f) => f.commands?.some(isDocker))) return finding;
+  return {
+    ...finding,
+    fixes: finding.fixes.map((f) => {
+      if (!f.commands?.some(isDocker)) return f;
+      const { commands, ...rest } = f;
+      const left = (commands ?? []).filter((c) => !isDocker(c));
+      return {
+        ...rest,
+        detail: `${f.detail ? `${f.detail} ` : ''}Docker's own cleanup needs the daemon, which does not answer now: free room without it first, get Docker running, then clean up with docker.`,
+        ...(left.length ? { commands: left } : {}),
+      };
+    }),
+    will_not_help: [...(finding.will_not_help ?? []), 'docker system prune', 'docker image prune', 'docker rmi', 'docker rm '],
+  };
+}
 
 /** systemd's restart of Docker: the text fix commands carry, and what `will_not_help` matches in them. */
 export const RESTART_DOCKER = 'systemctl restart docker';

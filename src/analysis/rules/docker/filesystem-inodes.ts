@@ -2,7 +2,7 @@ import { shellArg, type Finding } from '../../../domain/index.js';
 import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
-import { daemonAnswers, dockerRootOf, DOCKER_CLEANUP_NEEDS_DAEMON, evidenceOf } from './docker-context.js';
+import { dockerRootOf, evidenceOf, whileDaemonAnswers } from './docker-context.js';
 import { filesystemKey, isReportableFilesystem } from './filesystem-scope.js';
 
 /** FS_INODES_FULL: a filesystem out of inodes (df -i), which fails writes while df shows free space. */
@@ -21,7 +21,7 @@ export const filesystemInodesRule: Rule = {
       if (fs.usePct < ctx.thresholds.inodesFullPct) continue;
       const holdsDocker = fs === rootFs;
       const docker = holdsDocker ? `; it holds Docker's ${root.from === 'default' ? 'default data root' : 'data root'} ${root.path}` : '';
-      findings.push({
+      const finding: Finding = {
         code: 'FS_INODES_FULL',
         severity: 'critical',
         title: `Inodes exhausted on ${fs.mount} (${fs.source}): ${fs.used.toLocaleString('en-US')} of ${fs.inodes.toLocaleString('en-US')} used (${fs.usePct} %)${docker}`,
@@ -29,13 +29,8 @@ export const filesystemInodesRule: Rule = {
         fixes: [
           {
             title: `Find and remove the many small files on ${fs.mount}`,
-            detail:
-              'Writes fail with "No space left on device" although df shows free blocks. Count files per directory and clear session files, mail queues, caches or orphaned image layers.' +
-              (docker && !daemonAnswers(facts) ? ` ${DOCKER_CLEANUP_NEEDS_DAEMON}` : ''),
-            commands: [
-              `find ${shellArg(fs.mount)} -xdev -type f | cut -d/ -f2-4 | sort | uniq -c | sort -n | tail -20`,
-              ...(docker && daemonAnswers(facts) ? ['docker image prune -a', 'docker rm $(docker ps -aq -f status=exited)'] : []),
-            ],
+            detail: 'Writes fail with "No space left on device" although df shows free blocks. Count files per directory and clear session files, mail queues, caches or orphaned image layers.',
+            commands: [`find ${shellArg(fs.mount)} -xdev -type f | cut -d/ -f2-4 | sort | uniq -c | sort -n | tail -20`, ...(docker ? ['docker image prune -a', 'docker rm $(docker ps -aq -f status=exited)'] : [])],
           },
           {
             title: 'Recreate the filesystem with more inodes when the workload needs them',
@@ -44,7 +39,8 @@ export const filesystemInodesRule: Rule = {
         ],
         subject: fs.mount,
         data: { mount: fs.mount, inodes: fs.inodes, used: fs.used, used_pct: fs.usePct, ...(holdsDocker ? { docker_root: root.path, docker_root_from: root.from } : {}) },
-      });
+      };
+      findings.push(whileDaemonAnswers(finding, facts));
     }
     return findings;
   },

@@ -3,7 +3,7 @@ import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence, type Filesystem, type Facts } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
-import { daemonAnswers, dockerRootOf, DOCKER_CLEANUP_NEEDS_DAEMON, evidenceOf, storageDriverOf, type DockerRoot } from './docker-context.js';
+import { dockerRootOf, evidenceOf, storageDriverOf, whileDaemonAnswers, type DockerRoot } from './docker-context.js';
 import { filesystemKey, isReportableFilesystem } from './filesystem-scope.js';
 
 /** FS_FULL and FS_HIGH: a filesystem nearly or completely full (df). */
@@ -24,7 +24,7 @@ export const filesystemUsageRule: Rule = {
       const full = fs.usePct >= t.fsFullPct || (fs.sizeBytes > 0 && freePct < t.fsFullFreePct);
       if (!full && fs.usePct < t.fsHighPct) continue;
       const holdsDocker = fs === rootFs;
-      findings.push(usageFinding(facts, fs, full, holdsDocker ? root : undefined));
+      findings.push(whileDaemonAnswers(usageFinding(facts, fs, full, holdsDocker ? root : undefined), facts));
     }
     return findings;
   },
@@ -43,13 +43,10 @@ function usageFinding(facts: Facts, fs: Filesystem, full: boolean, root: DockerR
     },
   ];
   if (dockerRootHere) {
-    const answers = daemonAnswers(facts);
     fixes.push({
       title: 'Reclaim Docker space',
-      detail:
-        'Remove exited containers and dangling images, cap json-file logs, or move the data root to a larger disk (--data-root, --graph on old releases).' +
-        (answers ? '' : ` ${DOCKER_CLEANUP_NEEDS_DAEMON}`),
-      commands: [...(answers ? ['docker system prune', 'docker rm $(docker ps -aq -f status=exited)'] : []), '--log-opt max-size=100m --log-opt max-file=3'],
+      detail: 'Remove exited containers and dangling images, cap json-file logs, or move the data root to a larger disk (--data-root, --graph on old releases).',
+      commands: ['docker system prune', 'docker rm $(docker ps -aq -f status=exited)', '--log-opt max-size=100m --log-opt max-file=3'],
     });
   }
   if (loop) {

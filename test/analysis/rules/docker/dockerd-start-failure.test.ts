@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../../../src/analysis/index.js';
 import { parseDockerdStartup } from '../../../../src/analysis/parsers/dockerd-startup.js';
 import { bundleFromRecord, reportProblems, type Finding } from '../../../../src/domain/index.js';
+import { loadPlaybooks } from '../../../../src/playbooks/index.js';
+import { remediationsFor } from '../../../../src/remediation/plan-from-playbook.js';
 
 const NOW = new Date('2026-11-21T00:00:00Z');
 const CANNOT_CONNECT = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n';
@@ -77,5 +79,18 @@ describe('DOCKERD_DOWN says why its last start failed', () => {
     const inodes = report.findings.find((f) => f.code === 'FS_INODES_FULL');
     expect(inodes?.fixes.flatMap((f) => f.commands ?? []).filter((c) => c.startsWith('docker '))).toEqual([]);
     expect(inodes?.fixes[0]?.detail).toMatch(/needs the daemon/);
+  });
+
+  it('offers no prune button for a full data root while the daemon is down, and offers it once the daemon answers', async () => {
+    const playbooks = await loadPlaybooks(new URL('../../../../playbooks/', import.meta.url).pathname);
+    // df -PT with /var, which holds the default data root, full
+    const df = ['Filesystem          Type 1024-blocks     Used Available Capacity Mounted on', '/dev/mapper/vg-var  ext4    20511356 20511356         0     100% /var', ''].join('\n');
+    const fsFull = (docker_info: string) => analyze(bundleFromRecord({ docker_info, df }, { host: 'web-1' }), { now: NOW }).findings.find((f) => f.code === 'FS_FULL');
+    const down = fsFull(CANNOT_CONNECT);
+    expect(down?.will_not_help).toEqual(expect.arrayContaining(['docker system prune']));
+    expect(remediationsFor(down as Finding, playbooks).map((o) => o.remediation.id)).not.toContain('prune_docker');
+    const up = fsFull('Server Version: 24.0.7\nStorage Driver: overlay2\nDocker Root Dir: /var/lib/docker\n');
+    expect(up?.fixes.flatMap((f) => f.commands ?? [])).toContain('docker system prune');
+    expect(remediationsFor(up as Finding, playbooks).map((o) => o.remediation.id)).toContain('prune_docker');
   });
 });
