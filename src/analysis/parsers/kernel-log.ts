@@ -29,6 +29,8 @@ export interface OomKill {
   cgroup?: string;
   limitKb?: number;
   usageKb?: number;
+  /** What the killed process held resident (anon-rss + file-rss + shmem-rss of the "Killed process" line). */
+  rssKb?: number;
   evidence: LogLine[];
 }
 
@@ -149,6 +151,7 @@ interface PendingOom {
   containerId?: string;
   limitKb?: number;
   usageKb?: number;
+  rssKb?: number;
   evidence: LogLine[];
 }
 
@@ -175,11 +178,17 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       if (oom.containerId !== undefined) event.containerId = oom.containerId;
       if (oom.limitKb !== undefined) event.limitKb = oom.limitKb;
       if (oom.usageKb !== undefined) event.usageKb = oom.usageKb;
+      if (oom.rssKb !== undefined) event.rssKb = oom.rssKb;
       out.oomKills.push(event);
     }
     oom = null;
   };
   const pending = (): PendingOom => (oom ??= { evidence: [] });
+  // "anon-rss:6291456kB, file-rss:12288kB, shmem-rss:0kB" of the kill line: what the victim held resident
+  const setResident = (o: PendingOom, msg: string): void => {
+    const kb = [...msg.matchAll(/\b(?:anon|file|shmem)-rss:(\d+)kB/g)].reduce((sum, r) => sum + Number(r[1]), 0);
+    if (kb > 0) o.rssKb = kb;
+  };
   const setCgroup = (o: PendingOom, path: string): void => {
     if (!path || path === '/') return;
     o.cgroup ??= path;
@@ -240,7 +249,8 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const pid = field('pid');
       if (pid && /^\d+$/.test(pid)) o.pid = Number(pid);
       o.process ??= field('task');
-      if (o.kind === 'memcg') setCgroup(o, field('task_memcg') ?? field('oom_memcg') ?? '');
+      // a global kill names the victim's own cgroup: a container's when it ran in one
+      setCgroup(o, (o.kind === 'memcg' ? (field('task_memcg') ?? field('oom_memcg')) : field('task_memcg')) ?? '');
       o.evidence.push(at(line));
       return;
     }
@@ -284,6 +294,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       if (hit[1]) {
         o.pid = Number(hit[2]);
         o.process = hit[3];
+        setResident(o, msg);
         flushOom();
       }
       return;
@@ -292,6 +303,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const o = pending();
       o.pid = Number(m[1]);
       o.process = m[2];
+      setResident(o, msg);
       o.evidence.push(at(line));
       flushOom();
       return;

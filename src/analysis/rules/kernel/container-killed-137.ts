@@ -26,7 +26,8 @@ export const containerKilled137Rule: Rule = {
       if (exitCodeOf(c) !== 137 || c.oomKilled === true) continue;
       if (oomIds.some((id) => findContainer([c], id))) continue;
       const globalKills = facts.kernel.oomKills.filter((k) => k.kind === 'global');
-      // A global OOM kill of the very program the container runs explains the 137 too (its pid is gone once it exited).
+      // A global OOM kill in this container's cgroup, or of the very program it runs, explains the 137 too (its pid is gone once it exited).
+      if (globalKills.some((k) => k.containerId && findContainer([c], k.containerId))) continue;
       if (globalKills.some((k) => k.process && c.command && new RegExp(`(?:^|[\\s/"])${escapeRegExp(k.process)}(?:[\\s"]|$)`).test(c.command))) continue;
       const globalOom = globalKills.length > 0;
       const stop = facts.dockerd.stopFailures.find((s) => findContainer([c], s.containerId));

@@ -1,8 +1,10 @@
 import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
+import type { Facts, OomKill } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
-import { plural } from '../../../domain/index.js';
-import { listSome, quote } from './support.js';
+import { containerLabel } from '../docker/docker-context.js';
+import { plural, type Fix } from '../../../domain/index.js';
+import { findContainer, listSome, quote } from './support.js';
 
 /** KERNEL_OOM_KILL: the whole machine ran out of memory (a global, not cgroup, OOM kill). */
 export const kernelOomKillRule: Rule = {
@@ -21,19 +23,56 @@ export const kernelOomKillRule: Rule = {
           (kills.length > 1 ? ` (${plural(kills.length, 'global OOM kill')})` : '') +
           (mem ? ` on a host with ${formatBytes(mem * 1024, 'binary')} RAM` : ''),
         evidence: quote(kills.flatMap((k) => k.evidence), 8),
-        fixes: [
-          {
-            title: 'Give every container a memory limit so that one runaway process is killed in its cgroup, not by the host',
-            commands: ['docker update --memory 4g --memory-swap 4g <container>', 'docker run --memory 4g ...'],
-          },
-          {
-            title: 'Find what grew: compare the processes named in the kill report with `ps` and the containers\' usage',
-            commands: ['dmesg | grep -A40 "invoked oom-killer"', 'docker stats --no-stream', 'ps aux --sort=-rss | head'],
-          },
-        ],
+        fixes: kernelOomFixes(facts, kills),
         seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: { kills: kills.length, ...(mem ? { mem_total_kb: mem } : {}) },
       },
     ];
   },
 };
+
+/**
+ * The fixes from the kill report: the victim's container (a global kill names its cgroup) gets a
+ * limit of its own, or, when it had one, the limits together are too much for the host; the
+ * resident size it was killed with says how big it had grown.
+ */
+function kernelOomFixes(facts: Facts, kills: readonly OomKill[]): Fix[] {
+  const victim = [...kills].reverse().find((k) => k.containerId) ?? kills[kills.length - 1];
+  const held = victim?.rssKb ? `${victim.process ?? 'The process'} held ${formatBytes(victim.rssKb * 1024, 'binary')} resident when it was killed` : undefined;
+  const host = facts.system.memTotalKb ? formatBytes(facts.system.memTotalKb * 1024, 'binary') : undefined;
+  const grown = held ? `${held}${host ? `, on a host with ${host}` : ''}. ` : '';
+  const id = victim?.containerId;
+  const container = id ? findContainer(facts.docker.containers, id) : undefined;
+  const short = id?.slice(0, 12);
+  const limit: Fix =
+    id && container?.memoryLimitBytes
+      ? {
+          title: `Container ${containerLabel(id, container, 'parenthesised')} had a ${formatBytes(container.memoryLimitBytes, 'binary-whole')} limit, yet the host ran out: the containers' limits together exceed its memory`,
+          detail: `${grown}Lower the limits until their sum, with what runs outside Docker, fits in the host's memory.`,
+          commands: ['docker stats --no-stream', "docker inspect --format '{{.Name}} {{.HostConfig.Memory}}' $(docker ps -q)"],
+        }
+      : id && short
+        ? {
+            title: container
+              ? `Give container ${containerLabel(id, container, 'parenthesised')} a memory limit, so that it is killed in its own cgroup instead of the host running out`
+              : `Limit the memory of container ${short}, whose process the kernel killed, so that it is killed in its own cgroup instead of the host running out`,
+            detail: `${grown}${container ? '' : 'docker inspect says whether it has a limit now. '}Size the limit from its normal usage (docker stats), with headroom, and below what the host can spare.`,
+            commands: [
+              ...(container ? [] : [`docker inspect --format '{{.Name}} {{.HostConfig.Memory}}' ${short}`]),
+              `docker stats --no-stream ${short}`,
+              `docker update --memory <size> --memory-swap <size> ${short}`,
+            ],
+          }
+        : {
+            title: 'Give every container a memory limit so that one runaway process is killed in its cgroup, not by the host',
+            detail: `${grown}Size each limit from the container's normal usage (docker stats), with headroom.`,
+            commands: ['docker stats --no-stream', 'docker update --memory <size> --memory-swap <size> <container>'],
+          };
+  return [
+    limit,
+    {
+      title: "Find what grew: compare the processes named in the kill report with `ps` and the containers' usage",
+      commands: ['dmesg | grep -A40 "invoked oom-killer"', 'ps aux --sort=-rss | head'],
+    },
+  ];
+}

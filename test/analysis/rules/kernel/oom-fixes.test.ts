@@ -92,3 +92,41 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(fixes.map((f) => f.title).join(' ')).not.toMatch(/raise the memory limit/);
   });
 });
+
+describe('KERNEL_OOM_KILL fixes computed from the kill report', () => {
+  // kernel 5.x's summary line of a global kill, whose task_memcg names the victim's container
+  // (the cgroup v1 systemd layout of test/fixtures/variants/KERNEL_OOM_KILL/dyrnq-14-...), and its "Killed process" line
+  const VICTIM = '00748bf4e957f82c239a1db8a88579059b7d40c7b5fbd3f43617d31d3f646f12';
+  const dmesg = [
+    `[4650180.470877] oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=aegis,mems_allowed=0,global_oom,task_memcg=/system.slice/docker-${VICTIM}.scope,task=java,pid=7134,uid=1000`,
+    '[4650180.470950] Out of memory: Killed process 7134 (java) total-vm:9161320kB, anon-rss:6291456kB, file-rss:12288kB, shmem-rss:0kB, UID:1000 pgtables:13204kB oom_score_adj:0',
+    '',
+  ].join('\n');
+  const meminfo = 'MemTotal:        8009876 kB\nMemAvailable:     211564 kB\n';
+  const inspectWith = (memory: number) =>
+    JSON.stringify([{ Id: VICTIM, Name: '/search', Path: 'java', Args: ['-jar', 'app.jar'], State: { Status: 'exited', Running: false, OOMKilled: false, ExitCode: 137 }, Config: { Image: 'search:1', Env: [] }, HostConfig: { Memory: memory } }], null, 4);
+  const fixesOf = (files: Record<string, string>) =>
+    analyze(bundleFromRecord({ dmesg, meminfo, ...files }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW }).findings.find((f) => f.code === 'KERNEL_OOM_KILL')?.fixes ?? [];
+
+  it('names the container the victim ran in and how big it had grown, when docker inspect does not list it', () => {
+    const [limit] = fixesOf({});
+    expect(limit?.title).toBe('Limit the memory of container 00748bf4e957, whose process the kernel killed, so that it is killed in its own cgroup instead of the host running out');
+    expect(limit?.detail).toMatch(/^java held 6\.0 GiB resident when it was killed, on a host with 7\.6 GiB\./);
+    expect(limit?.commands).toContain('docker update --memory <size> --memory-swap <size> 00748bf4e957');
+    expect(limit?.commands?.join(' ')).not.toMatch(/--memory 4g/);
+  });
+
+  it('tells a container without a limit to get one, and one with a limit that the limits together are too much', () => {
+    expect(fixesOf({ docker_inspect: inspectWith(0) })[0]?.title).toBe('Give container search (00748bf4e957) a memory limit, so that it is killed in its own cgroup instead of the host running out');
+    expect(fixesOf({ docker_inspect: inspectWith(8 * 2 ** 30) })[0]?.title).toBe(
+      "Container search (00748bf4e957) had a 8 GiB limit, yet the host ran out: the containers' limits together exceed its memory",
+    );
+  });
+  it('counts a 137 exit of the container the global kill names as that kill, not as a SIGKILL from outside', () => {
+    // its command (sh -c ...) does not name java: only the cgroup ties the kill to it
+    const inspect = JSON.stringify([{ Id: VICTIM, Name: '/search', Path: 'sh', Args: ['-c', 'exec /opt/search/bin/start'], State: { Status: 'exited', Running: false, OOMKilled: false, ExitCode: 137 }, Config: { Image: 'search:1', Env: [] }, HostConfig: { Memory: 0 } }]);
+    const codes = analyze(bundleFromRecord({ dmesg, meminfo, docker_inspect: inspect }, { host: 'h' }), { now: NOW }).findings.map((f) => f.code);
+    expect(codes).toContain('KERNEL_OOM_KILL');
+    expect(codes).not.toContain('CONTAINER_KILLED_137');
+  });
+});
