@@ -2,6 +2,7 @@ import { agoText, SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding 
 import { correlate } from './correlate.js';
 import { buildFacts, type ContainerRecord, type Facts } from './facts/index.js';
 import { findContainer } from './rules/kernel/support.js';
+import { daemonAnswers } from './rules/docker/docker-context.js';
 import type { Thresholds } from './thresholds.js';
 import { ALL_RULES, type Rule } from './rules/index.js';
 import { resolveThresholds, type ThresholdOverrides } from './thresholds.js';
@@ -105,11 +106,16 @@ function restartedSince(finding: Finding, record: ContainerRecord, thresholds: T
 
 /**
  * A container that failed to stop and is still listed is stuck now, however long ago dockerd gave
- * up on it: its age says when it started, not that it is over.
+ * up on it: its age says when it started, not that it is over. So is a daemon that is down, and
+ * one whose containerd restore failed while it still does not answer.
  */
 const PERSISTS_WHILE_LISTED: ReadonlySet<string> = new Set(['CONTAINER_STOP_TIMEOUT']);
 
 function stillStuck(finding: Finding, facts: Facts): boolean {
+  // raised only when the client cannot reach the daemon now: the failed start it quotes may be old
+  if (finding.code === 'DOCKERD_DOWN') return true;
+  // a restore that killed dockerd is still the story while the daemon does not answer
+  if (finding.code === 'CONTAINERD_RESTORE_FAILED' && !daemonAnswers(facts)) return true;
   const container = finding.data?.['container_id'];
   return PERSISTS_WHILE_LISTED.has(finding.code) && typeof container === 'string' && facts.docker.containersListed && findContainer(facts.docker.containers, container) !== undefined;
 }

@@ -13,6 +13,9 @@ describe('line times', () => {
     expect(parseLineTime('[So Nov 15 16:05:41 2020] mysqld')).toMatchObject({ kind: 'wall', year: 2020, month: 11, day: 15 });
     expect(parseLineTime('Aug 25 18:21:35 host kernel: x')).toMatchObject({ kind: 'wall', month: 8, day: 25, hour: 18, format: 'syslog' });
     expect(parseLineTime('2017-08-25T18:21:35+0800 host dockerd[1]: x')).toEqual({ kind: 'instant', ms: Date.parse('2017-08-25T10:21:35Z'), offsetMinutes: 480, format: 'iso' });
+    // logrus on a terminal (docker/for-linux#274), and its relative form, which is no clock
+    expect(parseLineTime('INFO[2018-04-05T18:19:12.084201563+02:00] libcontainerd: docker-containerd is still running  pid=1682')).toEqual({ kind: 'instant', ms: Date.parse('2018-04-05T16:19:12.084Z'), offsetMinutes: 120, format: 'docker' });
+    expect(parseLineTime('INFO[0000] libcontainerd: new containerd process')).toBeUndefined();
     // dockerd's own RFC 3339 time wins over the syslog header's second
     expect(parseLineTime('Jun  3 10:38:24 h dockerd[9]: time="2017-06-03T02:38:24.167Z" level=fatal msg=EOF')).toMatchObject({ kind: 'instant', ms: Date.parse('2017-06-03T02:38:24.167Z'), format: 'docker' });
     expect(parseLineTime('no time here')).toBeUndefined();

@@ -23,6 +23,8 @@ const BOOT = /^\[ *(\d+\.\d+)\]/;
 /** `[Sat Aug 26 10:21:35 2017]`, day and month in the host's locale. */
 const DMESG_T = /^\[[^\]\d\s]{2,4}\.? +([^\]\d\s]{3,5})\.? +(\d{1,2}) (\d\d):(\d\d):(\d\d) (\d{4})\]/;
 const LOGRUS = /\btime="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"/;
+/** logrus's text format on a terminal (dockerd run by hand, or its output pasted): `INFO[2018-04-05T18:19:12.08+02:00] msg`. */
+const LOGRUS_TERMINAL = /^(?:INFO|WARN|ERRO|FATA|PANI|DEBU|TRAC)\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))\]/;
 
 function zoneMinutes(zone: string): number {
   if (zone === 'Z') return 0;
@@ -66,6 +68,7 @@ export function parseLineTime(line: string): LineTime | undefined {
     return { kind: 'wall', year: Number(m[6]), month: mo, day: Number(m[2]), hour: Number(m[3]), minute: Number(m[4]), second: Number(m[5]), format: 'dmesg-T' };
   }
   if (logrus) return instant(logrus[1] ?? '', 'docker');
+  if ((m = LOGRUS_TERMINAL.exec(rest))) return instant(m[1] ?? '', 'docker');
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../../../src/analysis/index.js';
 import { parseDockerdStartup } from '../../../../src/analysis/parsers/dockerd-startup.js';
@@ -92,5 +93,26 @@ describe('DOCKERD_DOWN says why its last start failed', () => {
     const up = fsFull('Server Version: 24.0.7\nStorage Driver: overlay2\nDocker Root Dir: /var/lib/docker\n');
     expect(up?.fixes.flatMap((f) => f.commands ?? [])).toContain('docker system prune');
     expect(remediationsFor(up as Finding, playbooks).map((o) => o.remediation.id)).toContain('prune_docker');
+  });
+});
+
+describe('a daemon that is down now', () => {
+  it('is a current problem however old the failed start it quotes, and so is the restore failure that keeps it down', () => {
+    // collected 300 days after the failed start: the line is old, the daemon is still down
+    const bundle = bundleFromRecord({ docker_info: CANNOT_CONNECT, journal_docker: journal(ENOSPC_17, LIMIT_NEW) }, { host: 'web-1', collected_at: '2026-11-16T00:00:00Z' });
+    const report = analyze(bundle, { now: NOW });
+    const down = report.findings.find((f) => f.code === 'DOCKERD_DOWN');
+    expect(down?.seen?.last?.ago_seconds).toBeGreaterThan(24 * 3600);
+    expect(down?.earlier).toBeUndefined();
+    expect(reportProblems(report).map((p) => p.code)).toEqual(['DOCKERD_DOWN']);
+  });
+
+  it('keeps a months-old containerd restore failure current while the daemon still does not answer, and history once it does', () => {
+    // dockerd 18.03's terminal log of the failure (docker/for-linux#274), dated April 2018
+    const restore = readFileSync(new URL('../../../fixtures/variants/CONTAINERD_RESTORE_FAILED/for-linux-274-18.03-failed-to-dial-terminal/journal_docker', import.meta.url), 'utf8');
+    const restoreFailed = (docker_info: string) =>
+      analyze(bundleFromRecord({ docker_info, journal_docker: restore }, { host: 'web-1', collected_at: '2018-09-01T00:00:00Z' }), { now: NOW }).findings.find((f) => f.code === 'CONTAINERD_RESTORE_FAILED');
+    expect(restoreFailed(CANNOT_CONNECT)?.earlier).toBeUndefined();
+    expect(restoreFailed('Server Version: 18.03.0-ce\nStorage Driver: overlay2\n')?.earlier).toMatch(/outside the 24 h window/);
   });
 });
