@@ -25,7 +25,8 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
   const ctx = { now: options.now, thresholds: resolveThresholds(options.thresholds) };
   const findings: Finding[] = [];
   for (const rule of options.rules ?? ALL_RULES) {
-    for (const finding of rule.run(facts, ctx)) {
+    for (const found of rule.run(facts, ctx)) {
+      const finding = withCommandsOnce(found);
       const earlier = whyEarlier(finding, facts, ctx.thresholds);
       findings.push(earlier ? { ...finding, earlier } : finding);
     }
@@ -62,6 +63,26 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
     ...(problems.length > 1 ? { problems } : {}),
     ...(gaps.length ? { gaps } : {}),
   };
+}
+
+/**
+ * A finding whose fixes give each command once: fixes composed from shared parts (the blocked-I/O
+ * class's advice after a rule's own) would otherwise repeat `cat /proc/PID/stack` and the like.
+ * The first fix that gives a command keeps it.
+ */
+function withCommandsOnce(finding: Finding): Finding {
+  const given = new Set<string>();
+  let repeated = false;
+  const fixes = finding.fixes.map((fix) => {
+    if (!fix.commands) return fix;
+    const fresh = fix.commands.filter((c) => !given.has(c));
+    for (const c of fix.commands) given.add(c);
+    if (fresh.length === fix.commands.length) return fix;
+    repeated = true;
+    const { commands: _, ...rest } = fix;
+    return fresh.length ? { ...rest, commands: fresh } : rest;
+  });
+  return repeated ? { ...finding, fixes } : finding;
 }
 
 /**

@@ -97,3 +97,16 @@ describe('blocked I/O by its kernel stack', () => {
     expect(remediationsFor(plain, playbooks).map((o) => o.remediation.id)).toContain('restart_docker');
   });
 });
+
+describe('fixes built from shared parts', () => {
+  it('give each command once in a finding', () => {
+    // ps -A -o state,pid,comm: five tasks in D with no wait channel, so the class is unknown and its
+    // advice repeats the D-state listing the pile-up's own fix already gives
+    const ps = ['S   PID COMMAND', ...[11, 12, 13, 14, 15].map((pid) => `D ${pid} worker`), ''].join('\n');
+    const report = analyze(bundleFromRecord({ ps }, { host: 'h' }), { now: NOW });
+    const pileup = report.findings.find((f) => f.code === 'D_STATE_PILEUP');
+    const commands = pileup?.fixes.flatMap((f) => f.commands ?? []) ?? [];
+    expect(commands.length).toBeGreaterThan(2);
+    expect(commands).toEqual([...new Set(commands)]);
+  });
+});
