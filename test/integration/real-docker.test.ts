@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,9 @@ import { startSshd, type SshdHandle } from '../helpers/sshd.js';
  * recorded hosts; this is the live thing): a memory-cgroup OOM kill, a restart loop, a json-file
  * log over 10 % of its filesystem and the data root's filesystem over 95 % full are made for real,
  * and a paused container (its six processes frozen by the cgroup freezer, in D state), then the
- * daemon is frozen with SIGSTOP. Root's login shell sleeps 0.3 s, as on many real hosts.
+ * daemon is frozen with SIGSTOP. Two real JVMs (this machine's JDK, bind-mounted read-only) run
+ * under a 256 MiB limit with no -Xmx: one as it comes (it sizes its heap from the limit), one told
+ * to ignore the limit with -XX:-UseContainerSupport. Root's login shell sleeps 0.3 s, as on many real hosts.
  * With SICKBAY_REAL_DOCKER_KEEP=DIR the bundles it collected are copied there (how the
  * debian12-docker20-* incident fixtures were captured).
  */
@@ -51,7 +53,19 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '' };
+/** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
+const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
+/** The major release in that path, which the rule reads: a JDK directory named by its release. */
+const JAVA_MAJOR = /\/(?:java-|jdk-?)(?:1\.)?(\d+)/.exec(JAVA)?.[1];
+
+/** The heap a JVM in the container picks, in bytes, as -XX:+PrintFlagsFinal reports it. */
+function maxHeapIn(name: string, ...options: string[]): number {
+  const flags = docker.docker('exec', name, JAVA, ...options, '-XX:+PrintFlagsFinal', '-version');
+  const m = /\bMaxHeapSize\s+=\s+(\d+)/.exec(flags);
+  if (!m?.[1]) throw new Error(`no MaxHeapSize in -XX:+PrintFlagsFinal of ${name}`);
+  return Number(m[1]);
+}
 
 function inspect(name: string): Inspect {
   const [found] = JSON.parse(docker.docker('inspect', name)) as Inspect[];
@@ -128,11 +142,22 @@ beforeAll(async () => {
 
   // a paused container: docker pause freezes its cgroup, and its six processes sit in D state
   ids.sleepers = run('--name', 'sleepers', BUSYBOX_IMAGE, 'sh', '-c', 'for i in 1 2 3 4 5; do sleep 3600 & done; exec sleep 3600');
+  // java with no -Xmx under a 256 MiB limit, the JDK and its libraries bind-mounted from this machine
+  // (no registry); the program sleeps, launched from its source file
+  const app = join(work, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'Idle.java'), 'public class Idle { public static void main(String[] a) throws Exception { Thread.sleep(Long.MAX_VALUE); } }\n');
+  const jdkFiles = ['/usr', '/lib', '/lib64', ...readdirSync('/etc').filter((e) => /^java-\d+-openjdk$/.test(e)).map((e) => `/etc/${e}`)].filter(existsSync).flatMap((d) => ['-v', `${d}:${d}:ro`]);
+  const jvm = (name: string, ...options: string[]) => run('--name', name, '--memory', '256m', '--memory-swap', '256m', ...jdkFiles, '-v', `${app}:/app:ro`, BUSYBOX_IMAGE, JAVA, ...options, '/app/Idle.java');
+  ids.jvm = jvm('jvm');
+  ids.jvmBlind = jvm('jvm-blind', '-XX:-UseContainerSupport');
+
   await waitFor('memhog to be killed', () => inspect('memhog').State.Status === 'exited');
   await waitFor('flapper to restart 3 times', () => inspect('flapper').RestartCount >= 3);
   const logPath = inspect('chatty').LogPath;
   await waitFor("chatty's log to pass 12 % of its filesystem", () => existsSync(logPath) && statSync(logPath).size >= logBytes);
 
+  for (const name of ['jvm', 'jvm-blind']) await waitFor(`${name} to run Idle`, () => docker.docker('top', name).includes('/app/Idle.java') && inspect(name).State.Status === 'running');
   await waitFor('sleepers to start its six processes', () => docker.docker('top', 'sleepers').trim().split('\n').length >= 7);
   docker.docker('pause', 'sleepers');
 
@@ -170,6 +195,10 @@ describe('a real dockerd with real incidents', () => {
     expect(statSync(inspect('chatty').LogPath).size / (fs.blocks * fs.bsize)).toBeGreaterThan(0.1);
     expect(1 - fs.bavail / fs.blocks).toBeGreaterThan(0.95);
     expect(inspect('chatty').LogPath.startsWith(`${docker.dataRoot}/containers/`)).toBe(true);
+    // the JVM as it comes sizes its heap from the 256 MiB limit; told -XX:-UseContainerSupport, from the host's memory
+    expect(maxHeapIn('jvm')).toBeLessThanOrEqual(256 * 2 ** 20);
+    expect(maxHeapIn('jvm-blind', '-XX:-UseContainerSupport')).toBeGreaterThan(256 * 2 ** 20);
+    expect(inspect('jvm').State.Status).toBe('running');
   });
 
   it('sickbay diag names each incident, its container and the data root, asked of the daemon', async () => {
@@ -185,6 +214,13 @@ describe('a real dockerd with real incidents', () => {
     expect(oom?.title).toContain('memhog');
     expect(oom?.title).toMatch(/^tail \(pid \d+\)/);
     expect(about(report, 'CONTAINER_KILLED_137', ids.memhog)).toBeUndefined();
+
+    // two real JVMs with no -Xmx: the one that reads the limit is left alone (its release is read from
+    // the path of the java that runs), the one told to ignore it is flagged, with the flag to remove
+    expect(about(report, 'JVM_HEAP_UNBOUNDED', ids.jvm)).toBeUndefined();
+    const blind = about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmBlind);
+    expect(blind?.title).toBe(`Container jvm-blind (${ids.jvmBlind.slice(0, 12)}) runs java with a 256 MiB memory limit and no -Xmx; -XX:-UseContainerSupport tells Java ${JAVA_MAJOR} (path ${JAVA}) to ignore the limit`);
+    expect(blind?.fixes.map((f) => f.title)).toEqual([`Remove -XX:-UseContainerSupport: Java ${JAVA_MAJOR} then sizes its heap from the 256 MiB limit`, 'Or bound the heap: -Xmx192m for a 256 MiB limit']);
 
     const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.flapper);
     expect(loop?.title).toContain('flapper');

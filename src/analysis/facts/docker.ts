@@ -26,7 +26,7 @@ export interface ContainerRecord extends Omit<InspectContainer, 'line' | 'lines'
   line?: LogLine;
   /** The docker ps row, when ps listed it (also for inspect records). */
   psLine?: LogLine;
-  /** Inspect lines of notable keys: RestartCount, OOMKilled, ExitCode, Memory, Name. */
+  /** Inspect lines of notable keys: RestartCount, OOMKilled, ExitCode, Memory, Name, Path, the Env entries JVMs are read from. */
   lines?: Partial<Record<InspectKey, LogLine>>;
 }
 

@@ -31,8 +31,8 @@ export interface InspectContainer {
   lines: Partial<Record<InspectKey, LogLine>>;
 }
 
-export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'JAVA_VERSION';
-const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'JAVA_VERSION'];
+export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'Path' | 'JAVA_VERSION' | 'JAVA_HOME' | 'ContainerSupportOff';
+const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'Path', 'JAVA_VERSION', 'JAVA_HOME', 'ContainerSupportOff'];
 
 const strings = z.array(z.string()).nullish().catch(null);
 const num = z.number().nullish().catch(null);
@@ -141,8 +141,13 @@ const KEY_NEEDLES: Readonly<Record<InspectKey, string | RegExp>> = {
   // RestartPolicy also has a "Name"; the container's own starts with a slash (indented or compact JSON).
   Name: /"Name": ?"\//g,
   FinishedAt: '"FinishedAt"',
-  // The Env entry the JVM's version is read from.
+  // The program Docker ran ("LogPath", "HostsPath" and the like never have a quote before P).
+  Path: '"Path"',
+  // The Env entries the JVM's version is read from.
   JAVA_VERSION: '"JAVA_VERSION=',
+  JAVA_HOME: '"JAVA_HOME=',
+  // The JVM option that makes it ignore the container's limit, in Args or in an option variable.
+  ContainerSupportOff: '-XX:-UseContainerSupport',
 };
 
 function indexFrom(text: string, needle: string | RegExp, start: number): number {

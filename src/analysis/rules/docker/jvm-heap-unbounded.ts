@@ -4,21 +4,38 @@ import type { DockerInfo } from '../../parsers/docker-info.js';
 import { toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
+import { shellArg } from '../../../domain/shell.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
 
 /** Variables the JVM itself reads options from, whatever its command line; only their names are ever quoted. */
 const JVM_ENV_OPTIONS = ['JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'] as const;
 /** And those its launch scripts put on its command line. */
 const OPTION_VARS = [...JVM_ENV_OPTIONS, 'JAVA_OPTS', 'CATALINA_OPTS'] as const;
-const HEAP_BOUND = /(?:^|\s)(?:-Xmx\d|-XX:MaxRAM|-XX:\+UseCGroupMemoryLimitForHeap)/;
+/**
+ * Options that bound the heap whatever the JVM knows of containers: a heap size, a RAM size to
+ * take its share of, the experimental flag that reads the cgroup limit.
+ */
+const HEAP_BOUND = /(?:^|\s)(?:-Xmx\d|-XX:MaxHeapSize=\d|-XX:MaxRAM=\d|-XX:\+UseCGroupMemoryLimitForHeap)/;
+/** A share of what the JVM takes for its RAM: the limit on a JVM that reads it, the host's memory on one that does not. */
+const RAM_SHARE = /(?:^|\s)(-XX:(?:MaxRAMPercentage|MaxRAMFraction)=[\d.]+)/;
+/** Turns a container-aware JVM (8u191+, 10+) blind to the limit. */
+const CONTAINER_SUPPORT_OFF = /(?:^|\s)-XX:-UseContainerSupport(?=\s|$)/;
 /** Launchers that run java themselves: Tomcat's catalina.sh. */
 const JAVA_LAUNCHER = /^(?:java|catalina\.sh)$/;
 
 export interface JvmVersion {
   major: number;
   update?: number;
-  /** Where it was read: "JAVA_VERSION=8u111" or "image tag 8u181-jre". */
+  /** Where it was read: "JAVA_VERSION=8u111", "image tag 8u181-jre", "path /usr/lib/jvm/java-17-openjdk-amd64/bin/java". */
   from: string;
+}
+
+/** What the options of a JVM say about its heap, beyond its version. */
+export interface JvmOptions {
+  /** -XX:-UseContainerSupport: the JVM was told to ignore the limit. */
+  containerSupportOff?: boolean;
+  /** -XX:MaxRAMPercentage=75.0 or -XX:MaxRAMFraction=2, as given. */
+  ramShare?: string;
 }
 
 /** JVM_HEAP_UNBOUNDED: java in a memory-limited container, with no heap bound, on a JVM that ignores the cgroup. */
@@ -32,24 +49,35 @@ export const jvmHeapUnboundedRule: Rule = {
       // What the main process really runs, where ps shows it: an entrypoint script may exec java
       // (inspect shows only the script) or add -Xmx itself (inspect shows java without it).
       const javaMain = javaMainProcess(c, facts);
-      if (javaMain ? heapBoundIn(javaMain.command) || JVM_ENV_OPTIONS.some((name) => heapBoundIn(envValue(c, name))) : !runsJava(c) || hasHeapBound(c)) continue;
+      if (!javaMain && !runsJava(c)) continue;
+      const options = jvmOptionText(c, javaMain);
+      if (HEAP_BOUND.test(options)) continue;
       // Containers stopped on purpose are history; running ones and the ones that were killed matter.
       if (!c.running && c.exitCode !== 137 && !c.oomKilled) continue;
-      const jvm = jvmVersion(c);
+      const jvm = jvmVersion(c, javaMain);
       const cgroup = cgroupVersionOf(facts.docker.info);
-      if (jvm && isContainerAware(jvm, cgroup)) continue;
+      const told = jvmOptionsIn(options);
+      // a JVM that starts with -XX:MaxRAMPercentage knows it, so it is 8u191+ or 10+ and reads a v1 limit
+      const aware = jvm ? isContainerAware(jvm, cgroup) : cgroup === 1 && told.ramShare?.startsWith('-XX:MaxRAMPercentage') === true;
+      if (!told.containerSupportOff && aware) continue;
       const limitText = formatBytes(limit, 'binary-whole');
       const cgroupLine = cgroup === 2 ? facts.docker.info?.lines.get('Cgroup Version') : undefined;
+      const why = told.containerSupportOff
+        ? `-XX:-UseContainerSupport tells ${jvm ? `${jvmName(jvm)} (${jvm.from})` : 'it'} to ignore the limit`
+        : jvm
+          ? `${jvmName(jvm)} (${jvm.from}) ${heapBlindness(jvm, cgroup)}`
+          : 'JVM version unknown, assumed not container-aware';
+      const check = !jvm && c.running ? [versionCheckFix(c, javaMain)] : [];
       findings.push({
         code: 'JVM_HEAP_UNBOUNDED',
         severity: 'warning',
-        title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${limitText} memory limit and no -Xmx; ${jvm ? `${jvmName(jvm)} (${jvm.from}) ${heapBlindness(jvm, cgroup)}` : 'JVM version unknown, assumed not container-aware'}`,
+        title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${limitText} memory limit and no -Xmx; ${why}`,
         evidence: [
-          ...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'JAVA_VERSION'),
+          ...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'Path', ...versionKeys(jvm), ...(told.containerSupportOff ? (['ContainerSupportOff'] as const) : [])),
           ...(javaMain ? [toEvidence(javaMain.line)] : []),
           ...(cgroupLine ? [toEvidence(cgroupLine)] : []),
         ],
-        fixes: jvmHeapFixes(jvm, limit, cgroup),
+        fixes: [...jvmHeapFixes(jvm, limit, cgroup, told), ...check],
         subject: c.id,
         data: {
           container_id: c.id,
@@ -58,12 +86,50 @@ export const jvmHeapUnboundedRule: Rule = {
           suggested_xmx_mb: heapShareMiB(limit),
           java_version: jvm ? jvmVersionText(jvm) : null,
           java_version_source: jvm?.from ?? null,
+          container_support_off: told.containerSupportOff === true,
         },
       });
     }
     return findings;
   },
 };
+
+/** The inspect lines that show where the version was read. */
+function versionKeys(jvm: JvmVersion | undefined): ('JAVA_VERSION' | 'JAVA_HOME')[] {
+  if (jvm?.from.startsWith('JAVA_HOME=')) return ['JAVA_HOME'];
+  return jvm?.from.startsWith('JAVA_VERSION=') ? ['JAVA_VERSION'] : [];
+}
+
+/** A running JVM of unknown version says which it is; the program ps shows, when it has a path. */
+function versionCheckFix(c: ContainerRecord, javaMain: ProcessInfo | undefined): Fix {
+  const program = javaMain?.command.trim().split(/\s+/, 1)[0] ?? '';
+  const java = program.startsWith('/') ? program : 'java';
+  return {
+    title: 'Find out which JVM it is: 8u191+ and 10+ size the heap from a cgroup v1 limit, 8u372+, 11.0.16+ and 15+ from a v2 one',
+    commands: [`docker exec ${c.id.slice(0, 12)} ${shellArg(java)} -version`],
+  };
+}
+
+/** The options a JVM runs with, as one line: its command line and the variables it or its scripts read. */
+function jvmOptionText(c: ContainerRecord, javaMain: ProcessInfo | undefined): string {
+  // ps shows the command line after the scripts expanded JAVA_OPTS; the JVM still reads its own variables
+  const vars: readonly string[] = javaMain ? JVM_ENV_OPTIONS : OPTION_VARS;
+  const command = javaMain ? javaMain.command : `${c.entrypoint ?? ''} ${c.command ?? ''}`;
+  return ` ${[command, ...vars.map((name) => envValue(c, name) ?? '')].join(' ')}`;
+}
+
+/** What a container's command line and option variables tell its JVM, where ps does not show the process. */
+export function containerJvmOptions(c: ContainerRecord): JvmOptions {
+  return jvmOptionsIn(jvmOptionText(c, undefined));
+}
+
+function jvmOptionsIn(options: string): JvmOptions {
+  const share = RAM_SHARE.exec(options)?.[1];
+  return {
+    ...(CONTAINER_SUPPORT_OFF.test(options) ? { containerSupportOff: true } : {}),
+    ...(share ? { ramShare: share } : {}),
+  };
+}
 
 /** "8u131", "11.0.16", "17": as each release line spells its updates. */
 export function jvmVersionText(v: Omit<JvmVersion, 'from'>): string {
@@ -94,13 +160,37 @@ export function heapShareMiB(limitBytes: number): number {
 }
 
 /**
- * The heap advice for a JVM under a memory limit, from its version and the host's cgroup
- * hierarchy: a share of the limit for a JVM that reads it; otherwise -Xmx from the limit, the
- * experimental cgroup v1 flag where this version has it (8u131 to 8u190, 9), and the move to a
- * release that reads the limit. Never a flag this JVM would refuse to start with.
+ * The heap advice for a JVM under a memory limit, from its version, its options and the host's
+ * cgroup hierarchy: a share of the limit for a JVM that reads it; otherwise -Xmx from the limit,
+ * the experimental cgroup v1 flag where this version has it (8u131 to 8u190, 9), and the move to
+ * a release that reads the limit. Never a flag this JVM would refuse to start with.
  */
-export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitBytes: number | undefined, cgroup: CgroupVersion): Fix[] {
+export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitBytes: number | undefined, cgroup: CgroupVersion, told: JvmOptions = {}): Fix[] {
   const version = jvm ? jvmName(jvm) : 'A JVM of unknown version';
+  const heap = limitBytes ? heapShareMiB(limitBytes) : undefined;
+  const limitText = limitBytes ? formatBytes(limitBytes, 'binary-whole') : undefined;
+  const bound: Fix = {
+    title: 'Bound the heap to about 3/4 of the limit' + (heap ? `: -Xmx${heap}m for a ${limitText} limit` : ''),
+    detail:
+      `${told.containerSupportOff ? `With -XX:-UseContainerSupport, ${jvm ? version : 'the JVM'} ignores the limit` : `${version} ${jvm ? heapBlindness(jvm, cgroup) : 'may not size its heap from the cgroup'}`}: without -Xmx it sizes the heap from the host's memory, grows past the ` +
+      "container's limit and the kernel OOM-kills it (exit 137). Leave the last quarter for metaspace, threads and native " +
+      'memory. Set it in the command or in JAVA_OPTS / JAVA_TOOL_OPTIONS.' +
+      (told.ramShare ? ` ${told.ramShare} does not help: it is a share of the host's memory, not of the limit, for a JVM that does not read the limit.` : ''),
+    commands: heap ? [`-Xmx${heap}m`, `JAVA_TOOL_OPTIONS=-Xmx${heap}m`] : ['-Xmx<3/4 of the container limit>'],
+  };
+  if (told.containerSupportOff) {
+    // a JVM that starts with the flag knows it, so it reads a cgroup v1 limit once the flag is gone
+    const reads = cgroup === 1 || (jvm !== undefined && isContainerAware(jvm, cgroup));
+    return [
+      {
+        title: `Remove -XX:-UseContainerSupport${reads ? `: ${jvm ? version : 'the JVM'} then sizes its heap from the ${limitText ?? 'container'} limit` : ''}`,
+        detail: reads
+          ? 'The flag is on its command line or in a JAVA_TOOL_OPTIONS-style variable; -XX:MaxRAMPercentage=75.0 then sets the heap to 3/4 of the limit.'
+          : `On cgroup v2, ${version} may still not read the limit without the flag: bound the heap as well.`,
+      },
+      { ...bound, title: `Or bound the heap${heap ? `: -Xmx${heap}m for a ${limitText} limit` : ''}` },
+    ];
+  }
   if (jvm && isContainerAware(jvm, cgroup)) {
     return [
       {
@@ -110,19 +200,7 @@ export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitByt
       },
     ];
   }
-  const heap = limitBytes ? heapShareMiB(limitBytes) : undefined;
-  const limitText = limitBytes ? formatBytes(limitBytes, 'binary-whole') : undefined;
-  const blind = jvm ? heapBlindness(jvm, cgroup) : 'may not size its heap from the cgroup';
-  const fixes: Fix[] = [
-    {
-      title: 'Bound the heap to about 3/4 of the limit' + (heap ? `: -Xmx${heap}m for a ${limitText} limit` : ''),
-      detail:
-        `${version} ${blind}: without -Xmx it sizes the heap from the host's memory, grows past the ` +
-        "container's limit and the kernel OOM-kills it (exit 137). Leave the last quarter for metaspace, threads and native " +
-        'memory. Set it in the command or in JAVA_OPTS / JAVA_TOOL_OPTIONS.',
-      commands: heap ? [`-Xmx${heap}m`, `JAVA_TOOL_OPTIONS=-Xmx${heap}m`] : ['-Xmx<3/4 of the container limit>'],
-    },
-  ];
+  const fixes: Fix[] = [bound];
   if (jvm && cgroup === 1 && hasExperimentalCgroupFlag(jvm)) {
     fixes.push({
       title: `Or let ${version} read the cgroup limit with its experimental flag`,
@@ -151,14 +229,6 @@ export function runsJava(c: ContainerRecord): boolean {
   return words.some((w) => JAVA_LAUNCHER.test(w.slice(w.lastIndexOf('/') + 1)));
 }
 
-export function hasHeapBound(c: ContainerRecord): boolean {
-  return heapBoundIn(`${c.entrypoint ?? ''} ${c.command ?? ''}`) || OPTION_VARS.some((name) => heapBoundIn(envValue(c, name)));
-}
-
-function heapBoundIn(options: string | undefined): boolean {
-  return options !== undefined && HEAP_BOUND.test(` ${options}`);
-}
-
 /** The running container's main process (inspect's State.Pid) as ps listed it, when that process is java. */
 function javaMainProcess(c: ContainerRecord, facts: Facts): ProcessInfo | undefined {
   if (!c.running || !c.pid) return undefined;
@@ -172,19 +242,55 @@ function envValue(c: ContainerRecord, name: string): string | undefined {
   return entry?.slice(name.length + 1);
 }
 
-/** From JAVA_VERSION (8u111, 1.8.0_181, 11.0.2, jdk-11.0.2+9) or the image tag (openjdk:8u181-jre, java:8, eclipse-temurin:17). */
-export function jvmVersion(c: ContainerRecord): JvmVersion | undefined {
+/**
+ * Which JVM a container runs, from the most precise word there is: JAVA_VERSION (8u111, 1.8.0_181,
+ * 11.0.2, jdk-11.0.2+9); the path of the java it runs (ps or inspect: /usr/lib/jvm/java-17-openjdk-amd64,
+ * /usr/java/jdk1.8.0_131, java-1.8.0-openjdk-1.8.0.131-11.b12.el7), which wins when its major
+ * release differs, since it is what runs; JAVA_HOME; the image tag (openjdk:8u181-jre,
+ * eclipse-temurin:17).
+ */
+export function jvmVersion(c: ContainerRecord, javaMain?: ProcessInfo): JvmVersion | undefined {
+  let fromEnv: JvmVersion | undefined;
   for (const name of ['JAVA_VERSION', 'JAVA_DEBIAN_VERSION', 'JDK_VERSION']) {
     const value = envValue(c, name);
     const parsed = value ? parseJavaVersion(value) : undefined;
-    if (parsed) return { ...parsed, from: `${name}=${value ?? ''}` };
+    if (parsed) {
+      fromEnv = { ...parsed, from: `${name}=${value ?? ''}` };
+      break;
+    }
   }
+  const program = (javaMain?.command ?? c.command ?? '').trim().split(/\s+/, 1)[0] ?? '';
+  const onPath = program.includes('/') ? parseJavaPath(program) : undefined;
+  if (onPath && (!fromEnv || fromEnv.major !== onPath.major)) return { ...onPath, from: `path ${program}` };
+  if (fromEnv) return fromEnv;
+  const home = envValue(c, 'JAVA_HOME');
+  const fromHome = home ? parseJavaPath(home) : undefined;
+  if (fromHome) return { ...fromHome, from: `JAVA_HOME=${home ?? ''}` };
   const image = c.image ?? '';
   const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
   const repo = image.slice(0, image.length - tag.length);
   const fromTag = /(?:jdk|jre)-?(\d+(?:u\d+)?)/i.exec(tag)?.[1] ?? (/(?:openjdk|java|temurin|corretto|zulu|adoptopenjdk|ibmjava)/i.test(repo) ? tag : undefined);
   const parsed = fromTag ? parseJavaVersion(fromTag) : undefined;
   return parsed ? { ...parsed, from: `image tag ${tag}` } : undefined;
+}
+
+/**
+ * The release in a JDK's directory name, as packages and tarballs install them: RHEL's
+ * java-1.8.0-openjdk-1.8.0.131-11.b12.el7.x86_64 and java-11-openjdk-11.0.16.0.8-1.el8_6.x86_64,
+ * Oracle's jdk1.8.0_131, AdoptOpenJDK's jdk8u131-b11 and jdk-11.0.2+9, Debian's java-17-openjdk-amd64,
+ * Alpine's java-1.8-openjdk, and vendors' zulu17, temurin-17-jdk-amd64, java-11-amazon-corretto.
+ */
+export function parseJavaPath(path: string): Omit<JvmVersion, 'from'> | undefined {
+  for (const dir of path.split('/')) {
+    const rpm = /^java-(?:1\.)?(\d+)(?:\.\d+)*-openjdk-(?:1\.\d+\.\d+\.(\d+)|\d+\.\d+\.(\d+))/.exec(dir);
+    if (rpm?.[1]) return { major: Number(rpm[1]), update: Number(rpm[2] ?? rpm[3]) };
+    const tarball = /^(?:jdk|jre)-?(\d[\w.+-]*)$/.exec(dir)?.[1];
+    const fromTarball = tarball ? parseJavaVersion(tarball) : undefined;
+    if (fromTarball) return fromTarball;
+    const named = /^(?:java|openjdk|temurin|zulu|corretto|liberica|sapmachine|semeru|msopenjdk|adoptopenjdk)-?(?:1\.)?(\d+)(?=$|[-_.])/.exec(dir)?.[1];
+    if (named && Number(named) >= 5 && Number(named) < 100) return { major: Number(named) };
+  }
+  return undefined;
 }
 
 export function parseJavaVersion(text: string): Omit<JvmVersion, 'from'> | undefined {

@@ -3,7 +3,7 @@ import type { ContainerRecord } from '../../facts/index.js';
 import type { OomKill } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { cgroupVersionOf, heapShareMiB, jvmHeapFixes, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
+import { cgroupVersionOf, containerJvmOptions, heapShareMiB, jvmHeapFixes, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { findContainer, quote } from './support.js';
@@ -41,7 +41,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   const heapMiB = limitBytes ? heapShareMiB(limitBytes) : undefined;
   const limitText = limitBytes ? formatBytes(limitBytes, 'binary') : undefined;
   if (runtime.kind === 'jvm') {
-    fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup));
+    fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup, container ? containerJvmOptions(container) : {}));
   } else if (runtime.kind === 'node') {
     fixes.push({
       title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}` : ''),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isContainerAware, jvmHeapUnboundedRule, parseJavaVersion } from '../../../../src/analysis/rules/docker/jvm-heap-unbounded.js';
+import { isContainerAware, jvmHeapUnboundedRule, parseJavaPath, parseJavaVersion } from '../../../../src/analysis/rules/docker/jvm-heap-unbounded.js';
 import { factsFrom, ID, inspectJson, run } from './rule-harness.js';
 
 const GiB = 2 ** 30;
@@ -110,5 +110,72 @@ describe('JVM_HEAP_UNBOUNDED', () => {
       expect(run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(script(['java', '-jar', '/app.jar'])), ps: ps('/bin/sh /docker-entrypoint.sh java -jar /app.jar') }))).toHaveLength(1);
       expect(run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(script(['start'])), ps: ps('/sbin/tini -- /docker-entrypoint.sh start') }))).toEqual([]);
     });
+  });
+});
+
+describe('JVM_HEAP_UNBOUNDED reads the JVM from what runs and how it was told', () => {
+  const ps = (args: string) => ['  PID STAT ELAPSED WCHAN                            COMMAND', `  100 Ssl     3600 futex_wait_queue                 ${args}`, ''].join('\n');
+  const svc = (over: { path?: string; args?: string[]; env?: string[] } = {}) =>
+    inspectJson({ id: ID('a'), name: 'svc', path: over.path ?? '/entrypoint.sh', args: over.args ?? [], memory: GiB, env: over.env ?? [] });
+  const findings = (container: object, args?: string) => run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(container), ...(args ? { ps: ps(args) } : {}) }));
+
+  it('reads the release from the path of the java that runs', () => {
+    expect(parseJavaPath('/usr/lib/jvm/java-17-openjdk-amd64/bin/java')).toEqual({ major: 17 });
+    expect(parseJavaPath('/usr/lib/jvm/java-1.8.0-openjdk-1.8.0.131-11.b12.el7.x86_64/jre/bin/java')).toEqual({ major: 8, update: 131 });
+    expect(parseJavaPath('/usr/lib/jvm/java-11-openjdk-11.0.16.0.8-1.el8_6.x86_64/bin/java')).toEqual({ major: 11, update: 16 });
+    expect(parseJavaPath('/usr/java/jdk1.8.0_131/bin/java')).toEqual({ major: 8, update: 131 });
+    expect(parseJavaPath('/opt/java/jdk8u131-b11/jre/bin/java')).toEqual({ major: 8, update: 131 });
+    expect(parseJavaPath('/opt/jdk-11.0.2+9/bin/java')).toEqual({ major: 11, update: 2 });
+    expect(parseJavaPath('/usr/lib/jvm/java-1.8-openjdk/jre/bin/java')).toEqual({ major: 8 });
+    expect(parseJavaPath('/usr/lib/jvm/zulu17/bin/java')).toEqual({ major: 17 });
+    expect(parseJavaPath('/usr/lib/jvm/java-11-amazon-corretto/bin/java')).toEqual({ major: 11 });
+    for (const unknown of ['/opt/java/openjdk/bin/java', '/docker-java-home/jre/bin/java', '/usr/bin/java', 'java', '/usr/lib/jvm/default-java/bin/java']) {
+      expect(parseJavaPath(unknown), unknown).toBeUndefined();
+    }
+  });
+
+  it('leaves alone a Java 17 known only by its path, and flags a Java 8u131 known the same way', () => {
+    expect(findings(svc(), '/usr/lib/jvm/java-17-openjdk-amd64/bin/java -jar /app.jar')).toEqual([]);
+    expect(findings(svc({ path: '/usr/lib/jvm/java-17-openjdk-amd64/bin/java', args: ['-jar', '/app.jar'] }))).toEqual([]);
+    const rhel = '/usr/lib/jvm/java-1.8.0-openjdk-1.8.0.131-11.b12.el7.x86_64/jre/bin/java';
+    const [f] = findings(svc(), `${rhel} -jar /app.jar`);
+    expect(f?.title).toContain(`Java 8u131 (path ${rhel}) does not size its heap from the cgroup`);
+    expect(f?.fixes.map((x) => x.commands?.[0])).toContain('-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2');
+  });
+
+  it('believes the path over a JAVA_VERSION of another release, and reads JAVA_HOME when nothing else tells', () => {
+    expect(findings(svc({ env: ['JAVA_VERSION=8u121'] }), '/usr/lib/jvm/java-17-openjdk-amd64/bin/java -jar /app.jar')).toEqual([]);
+    const [f] = findings(svc({ env: ['JAVA_HOME=/usr/lib/jvm/java-1.8-openjdk'] }), 'java -jar /app.jar');
+    expect(f?.title).toContain('Java 8 (JAVA_HOME=/usr/lib/jvm/java-1.8-openjdk)');
+    expect(f?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringContaining('"JAVA_HOME=/usr/lib/jvm/java-1.8-openjdk"')]));
+  });
+
+  it('flags a container-aware JVM told to ignore the limit with -XX:-UseContainerSupport, and says to remove it', () => {
+    const java17 = svc({ path: '/usr/lib/jvm/java-17-openjdk-amd64/bin/java', args: ['-XX:-UseContainerSupport', '-jar', '/app.jar'] });
+    const [f] = findings(java17);
+    expect(f?.title).toBe('Container svc (aaaaaaaaaaaa) runs java with a 1 GiB memory limit and no -Xmx; -XX:-UseContainerSupport tells Java 17 (path /usr/lib/jvm/java-17-openjdk-amd64/bin/java) to ignore the limit');
+    expect(f?.evidence.map((e) => e.text.trim())).toEqual(expect.arrayContaining(['"-XX:-UseContainerSupport",']));
+    expect(f?.fixes.map((x) => x.title)).toEqual(['Remove -XX:-UseContainerSupport: Java 17 then sizes its heap from the 1 GiB limit', 'Or bound the heap: -Xmx768m for a 1 GiB limit']);
+    expect(f?.data).toMatchObject({ container_support_off: true });
+    // the same flag in JAVA_TOOL_OPTIONS
+    expect(findings(svc({ env: ['JAVA_TOOL_OPTIONS=-XX:-UseContainerSupport'] }), '/usr/lib/jvm/java-17-openjdk-amd64/bin/java -jar /app.jar')).toHaveLength(1);
+  });
+
+  it('counts -XX:MaxHeapSize as a bound, and a MaxRAMFraction on a JVM that does not read the limit as none', () => {
+    expect(findings(svc({ env: ['JAVA_VERSION=8u121'] }), 'java -XX:MaxHeapSize=700m -jar /app.jar')).toEqual([]);
+    const [f] = findings(svc({ env: ['JAVA_VERSION=8u121'] }), 'java -XX:MaxRAMFraction=2 -jar /app.jar');
+    expect(f?.fixes[0]?.detail).toContain("-XX:MaxRAMFraction=2 does not help: it is a share of the host's memory, not of the limit");
+    // MaxRAMPercentage came with the container support itself: a JVM that starts with it reads a v1 limit
+    expect(findings(svc(), 'java -XX:MaxRAMPercentage=75.0 -jar /app.jar')).toEqual([]);
+  });
+
+  it('tells how to find out the version of a running JVM it cannot name, quoting the program ps shows', () => {
+    const [f] = findings(svc(), '/opt/app$(id)/jre/bin/java -jar /app.jar');
+    expect(f?.title).toContain('JVM version unknown');
+    // a path from the host reaches the command quoted
+    expect(f?.fixes.at(-1)?.commands).toEqual([`docker exec aaaaaaaaaaaa '/opt/app$(id)/jre/bin/java' -version`]);
+    expect(findings(svc(), '/opt/app/jre/bin/java -jar /app.jar')[0]?.fixes.at(-1)?.commands).toEqual(['docker exec aaaaaaaaaaaa /opt/app/jre/bin/java -version']);
+    const [plain] = findings(svc(), 'java -jar /app.jar');
+    expect(plain?.fixes.at(-1)?.commands).toEqual(['docker exec aaaaaaaaaaaa java -version']);
   });
 });
