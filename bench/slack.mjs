@@ -3,7 +3,8 @@
 //     goal p99 < 100 ms) and time from command to parent message (p95, goal < 2 s).
 //  2. A worker process killed with SIGKILL mid-job, 20 times: runs recovered, time from the kill to
 //     the summary (goal 20 of 20, each within 45 s), result messages per run (goal 1).
-// Environment: BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_REQUESTS, BENCH_KILLS.
+// Environment: BENCH_REDIS_URL (default redis://127.0.0.1:6379), BENCH_REQUESTS, BENCH_KILLS, BENCH_KILL_STEP_MS,
+// BENCH_DEBUG (what each failed or late kill run saw).
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, symlink, readdir } from 'node:fs/promises';
@@ -20,12 +21,17 @@ const INCIDENTS = join(REPO, 'test/fixtures/incidents');
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 const KILLS = Number(process.env.BENCH_KILLS ?? 20);
+// Each replayed step of the killed job takes this long (about 8 s a job): starting the second worker
+// takes seconds on a loaded machine, and the kill must land while the job runs.
+const KILL_STEP_MS = Number(process.env.BENCH_KILL_STEP_MS ?? 600);
 const SECRET = 'bench-signing-secret-0123456789';
 
 /** Just enough of Slack's Web API for the bench; records when each message was posted or updated. */
 async function standIn() {
   const posts = [];
   const updates = [];
+  /** chat.delete, response_url answers and anything else, for BENCH_DEBUG. */
+  const other = [];
   let seq = 0;
   const server = createServer(async (req, res) => {
     let raw = '';
@@ -40,11 +46,12 @@ async function standIn() {
       posts.push({ at, ts, body });
       answer = { ok: true, channel: body.channel, ts };
     } else if (method === 'chat.update') updates.push({ at, body });
+    else other.push({ at, url: req.url ?? '', raw: raw.slice(0, 300) });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(answer));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { posts, updates, url: `http://127.0.0.1:${server.address().port}/`, apiUrl: `http://127.0.0.1:${server.address().port}/api/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  return { posts, updates, other, url: `http://127.0.0.1:${server.address().port}/`, apiUrl: `http://127.0.0.1:${server.address().port}/api/`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
 }
 
 function signedDiag(port, text, responseUrl, channel = 'C0BENCH') {
@@ -221,16 +228,22 @@ async function killRecovery() {
   let late = 0;
   let run = 0;
   for (let attempt = 0; run < KILLS && attempt < 2 * KILLS; attempt += 1) {
-    // the job of the attempt before has left the queue (a kill after its summary but before BullMQ
-    // marked it done leaves it active until the stalled check re-runs it): the request must not join it
-    await waitForAsync(async () => !(await queuedOrRunning(redis, prefix)), 60_000);
     const channel = `C0KILL${attempt}`;
-    const a = spawnWorker(env);
+    const a = spawnWorker(env, INCIDENTS, 1, KILL_STEP_MS);
     await a.ready;
+    // the job of the attempt before has left the queue: a kill after its summary but before BullMQ
+    // marked it done leaves it active until a live worker's stalled check re-runs it (this one's),
+    // and a request meanwhile joins it, as it should
+    const drainStarted = performance.now();
+    await waitForAsync(async () => !(await queuedOrRunning(redis, prefix)), 60_000);
+    const drainMs = performance.now() - drainStarted;
+    const requestedAt = performance.now();
     await signedDiag(bot.port, host, `${slack.url}response/kill-${attempt}`, channel);
     const progressed = await waitFor(() => slack.updates.find((u) => u.body.channel === channel && /steps/.test(u.body.blocks ?? '')), 20_000);
-    const b = spawnWorker(env);
+    const progressedAt = performance.now();
+    const b = spawnWorker(env, INCIDENTS, 1, KILL_STEP_MS);
     await b.ready;
+    const bReadyMs = performance.now() - progressedAt;
     const doneBeforeKill = slack.updates.some((u) => u.body.channel === channel && (u.body.text ?? '').startsWith(`${host}:`));
     a.proc.kill('SIGKILL');
     const killedAt = performance.now();
@@ -241,6 +254,7 @@ async function killRecovery() {
     await b.exited;
     if (doneBeforeKill || (summary && summary.at < killedAt)) {
       late += 1;
+      if (process.env.BENCH_DEBUG) console.error(`attempt ${attempt} late: drain ${drainMs.toFixed(0)} ms, request -> progress ${(progressedAt - requestedAt).toFixed(0)} ms, -> summary ${summary ? (summary.at - requestedAt).toFixed(0) : '-'} ms, second worker ready in ${bReadyMs.toFixed(0)} ms`);
       continue;
     }
     run += 1;
@@ -249,6 +263,13 @@ async function killRecovery() {
       times.push(summary.at - killedAt);
     }
     if (parents !== 1) duplicated += 1;
+    if (process.env.BENCH_DEBUG && (!progressed || !summary || parents !== 1)) {
+      const mine = (m) => m.body.channel === channel;
+      console.error(`attempt ${attempt}: progressed ${Boolean(progressed)}, summary ${Boolean(summary)}, parents ${parents}`);
+      for (const p of slack.posts.filter(mine)) console.error(`  post ${p.ts} thread ${p.body.thread_ts ?? '-'}: ${(p.body.text ?? '').slice(0, 100)}`);
+      for (const u of slack.updates.filter(mine)) console.error(`  update ${u.body.ts}: ${(u.body.text ?? '').slice(0, 100)}`);
+      for (const o of slack.other.filter((o) => o.url.includes(`kill-${attempt}`) || o.raw.includes(channel))) console.error(`  ${o.url}: ${o.raw}`);
+    }
   }
   redis.disconnect();
   console.log(`worker SIGKILLed mid-job ${KILLS} times (JOB_LOCK_MS ${env.JOB_LOCK_MS}, STALLED_CHECK_MS ${env.STALLED_CHECK_MS}):`);
