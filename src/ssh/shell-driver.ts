@@ -73,8 +73,10 @@ export function driverScript(options: DriverOptions): string {
       ' [ $o -gt $c ] && { o=$c; x=1; }; [ $e -gt $c ] && { e=$c; y=1; }; say done $i $r $t0 $t1 $o $e $x $y;' +
       ' if [ $x$y = 00 ]; then cat "$d/$i.o" "$d/$i.e"; else head -c $o "$d/$i.o"; head -c $e "$d/$i.e"; fi; : >"$d/$i.o"; : >"$d/$i.e"; done; }',
     // dog: the client sends a line at least every second; silence for W seconds means it is gone
-    // (it tells the main shell, which owns the children and cleans up)
-    'dog() { m=0; h0=-1; while sleep 1; do h=; read -r h <"$d/hb" 2>/dev/null || break;' +
+    // (it tells the main shell, which owns the children and cleans up). The main shell rewrites hb
+    // in place (truncate, then write): a read between the two finds it empty, which is no news, not
+    // a reason to end the session; only the directory gone is.
+    'dog() { m=0; h0=-1; while sleep 1; do [ -d "$d" ] || break; h=; read -r h <"$d/hb" 2>/dev/null; [ -n "$h" ] || h=$h0;' +
       ' if [ "$h" = "$h0" ]; then m=$((m + 1)); [ $m -lt $W ] || break; else m=0; h0=$h; fi; done; kill -TERM $$; }',
     // the way out kills our own process group: we must lead one (sshd sessions do), or we would
     // kill whoever started us

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -253,6 +253,25 @@ describe.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))('the dri
     expect(byId.get(3)?.stdout.length).toBe(10);
     expect(byId.get(3)).toMatchObject({ stderrCut: true }); // head's complaint, cut at the same cap
     expect(byId.get(4)?.stdout.toString()).toBe("it's\n");
+    expect(shmDirs()).toEqual([]);
+  });
+
+  it('keeps the session when its watchdog reads the heartbeat file between the truncate and the write', async () => {
+    // the main shell rewrites hb in place for every request line; under load the watchdog's read can
+    // land in between and find it empty. Made deterministic: emptied, then a second and a half of
+    // quiet (at least one watchdog tick, less than its 3 s), then a step.
+    const run = drive(
+      shell,
+      (send) => {
+        truncateSync(`/dev/shm/.sickbay-${NONCE}/hb`, 0);
+        setTimeout(() => send(runRequest(1, 100, false, 'echo alive')), 1500);
+      },
+      (frames) => {
+        if (frames.length === 1) run.child.stdin.end(QUIT_REQUEST);
+      },
+    );
+    await run.exited;
+    expect(run.frames.map((f) => f.stdout.toString())).toEqual(['alive\n']);
     expect(shmDirs()).toEqual([]);
   });
 
