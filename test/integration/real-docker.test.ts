@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
-import { FindingSchema, staticGroupResolver } from '../../src/domain/index.js';
+import { AnalysisReportSchema, FindingSchema, reportProblems, staticGroupResolver } from '../../src/domain/index.js';
 import { findPlaybook, loadPlaybooks } from '../../src/playbooks/index.js';
 import { planFromPlaybook, PlaybookPlanSource, RemediationService, remediationsFor } from '../../src/remediation/index.js';
 import { createSshRunner } from '../../src/ssh/index.js';
@@ -53,7 +53,7 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -147,12 +147,16 @@ beforeAll(async () => {
   const app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'Idle.java'), 'public class Idle { public static void main(String[] a) throws Exception { Thread.sleep(Long.MAX_VALUE); } }\n');
+  // a heap that grows a MiB at a time, on a JVM that takes a quarter of the host's memory for its limit
+  writeFileSync(join(app, 'Grow.java'), 'public class Grow { public static void main(String[] a) { java.util.List<byte[]> kept = new java.util.ArrayList<>(); for (;;) kept.add(new byte[1 << 20]); } }\n');
   const jdkFiles = ['/usr', '/lib', '/lib64', ...readdirSync('/etc').filter((e) => /^java-\d+-openjdk$/.test(e)).map((e) => `/etc/${e}`)].filter(existsSync).flatMap((d) => ['-v', `${d}:${d}:ro`]);
-  const jvm = (name: string, ...options: string[]) => run('--name', name, '--memory', '256m', '--memory-swap', '256m', ...jdkFiles, '-v', `${app}:/app:ro`, BUSYBOX_IMAGE, JAVA, ...options, '/app/Idle.java');
-  ids.jvm = jvm('jvm');
-  ids.jvmBlind = jvm('jvm-blind', '-XX:-UseContainerSupport');
+  const jvm = (name: string, program: string, ...options: string[]) => run('--name', name, '--memory', '256m', '--memory-swap', '256m', ...jdkFiles, '-v', `${app}:/app:ro`, BUSYBOX_IMAGE, JAVA, ...options, program);
+  ids.jvm = jvm('jvm', '/app/Idle.java');
+  ids.jvmBlind = jvm('jvm-blind', '/app/Idle.java', '-XX:-UseContainerSupport');
+  ids.jvmGrow = jvm('jvm-grow', '/app/Grow.java', '-XX:-UseContainerSupport');
 
   await waitFor('memhog to be killed', () => inspect('memhog').State.Status === 'exited');
+  await waitFor('jvm-grow to be killed', () => inspect('jvm-grow').State.Status === 'exited');
   await waitFor('flapper to restart 3 times', () => inspect('flapper').RestartCount >= 3);
   const logPath = inspect('chatty').LogPath;
   await waitFor("chatty's log to pass 12 % of its filesystem", () => existsSync(logPath) && statSync(logPath).size >= logBytes);
@@ -199,6 +203,10 @@ describe('a real dockerd with real incidents', () => {
     expect(maxHeapIn('jvm')).toBeLessThanOrEqual(256 * 2 ** 20);
     expect(maxHeapIn('jvm-blind', '-XX:-UseContainerSupport')).toBeGreaterThan(256 * 2 ** 20);
     expect(inspect('jvm').State.Status).toBe('running');
+    // and the blind one whose heap grows is killed by the memory cgroup, not by its own OutOfMemoryError
+    expect(inspect('jvm-grow').State).toMatchObject({ ExitCode: 137 });
+    expect(docker.docker('logs', 'jvm-grow')).not.toContain('OutOfMemoryError');
+    await waitFor('the kernel line of the java kill', () => new RegExp(`task_memcg=/docker/${ids.jvmGrow},task=java`).test(execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 })));
   });
 
   it('sickbay diag names each incident, its container and the data root, asked of the daemon', async () => {
@@ -221,6 +229,13 @@ describe('a real dockerd with real incidents', () => {
     const blind = about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmBlind);
     expect(blind?.title).toBe(`Container jvm-blind (${ids.jvmBlind.slice(0, 12)}) runs java with a 256 MiB memory limit and no -Xmx; -XX:-UseContainerSupport tells Java ${JAVA_MAJOR} (path ${JAVA}) to ignore the limit`);
     expect(blind?.fixes.map((f) => f.title)).toEqual([`Remove -XX:-UseContainerSupport: Java ${JAVA_MAJOR} then sizes its heap from the 256 MiB limit`, 'Or bound the heap: -Xmx192m for a 256 MiB limit']);
+    // the JVM the memory cgroup killed: the kill, with the advice of its own JVM, and the unbounded heap as its cause
+    const killed = about(report, 'CONTAINER_OOM_KILLED', ids.jvmGrow);
+    expect(killed?.title).toMatch(/^java \(pid \d+\) in container jvm-grow /);
+    expect(killed?.fixes[0]?.title).toBe(`Remove -XX:-UseContainerSupport: Java ${JAVA_MAJOR} then sizes its heap from the 256 MiB limit`);
+    expect(about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmGrow)?.title).toContain(`-XX:-UseContainerSupport tells Java ${JAVA_MAJOR} (path ${JAVA})`);
+    const problems = reportProblems(AnalysisReportSchema.parse(report));
+    expect(problems.find((p) => p.code === 'JVM_HEAP_UNBOUNDED' && p.title.includes('jvm-grow'))?.explains).toEqual(expect.arrayContaining(['CONTAINER_OOM_KILLED']));
 
     const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.flapper);
     expect(loop?.title).toContain('flapper');
