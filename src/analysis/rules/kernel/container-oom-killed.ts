@@ -45,7 +45,9 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   } else if (runtime.kind === 'node') {
     fixes.push({
       title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}` : ''),
-      detail: "node sizes its old space from the host's memory, not the cgroup limit, on releases before 20.",
+      detail:
+        "node sizes its heap from the host's memory where it cannot read the limit (before 12 on cgroup v1, before 20 on cgroup v2), " +
+        'and where it can, it may still allow a heap close to the whole limit for small ones, leaving nothing for buffers and native memory.',
       commands: heapMiB ? [`NODE_OPTIONS=--max-old-space-size=${heapMiB}`] : ['NODE_OPTIONS=--max-old-space-size=<3/4 of the limit in MiB>'],
     });
   } else {
