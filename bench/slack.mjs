@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createServer as createNetServer } from 'node:net';
-import { deleteKeysUnder, pct } from './lib/common.mjs';
+import { deleteKeysUnder, keysUnder, pct } from './lib/common.mjs';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const INCIDENTS = join(REPO, 'test/fixtures/incidents');
@@ -111,31 +111,20 @@ async function cleanup(prefix) {
 
 /** Whether any job of this bench's queues waits, is delayed or runs (BullMQ's wait, prioritized, delayed and active keys). */
 async function queuedOrRunning(redis, prefix) {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
+  for await (const keys of keysUnder(redis, prefix)) {
     for (const key of keys) {
       if (/:(?:wait|active|paused)$/.test(key) && (await redis.llen(key)) > 0) return true;
       if (/:(?:prioritized|delayed)$/.test(key) && (await redis.zcard(key)) > 0) return true;
     }
-  } while (cursor !== '0');
-  return false;
-}
-
-async function waitForAsync(probe, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() <= deadline) {
-    if (await probe()) return true;
-    await new Promise((r) => setTimeout(r, 50));
   }
   return false;
 }
 
+/** The probe's first truthy answer (it may be async), or undefined once the time is up. */
 async function waitFor(probe, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v) return v;
     if (Date.now() > deadline) return undefined;
     await new Promise((r) => setTimeout(r, 20));
@@ -235,7 +224,7 @@ async function killRecovery() {
     // marked it done leaves it active until a live worker's stalled check re-runs it (this one's),
     // and a request meanwhile joins it, as it should
     const drainStarted = performance.now();
-    await waitForAsync(async () => !(await queuedOrRunning(redis, prefix)), 60_000);
+    await waitFor(async () => !(await queuedOrRunning(redis, prefix)), 60_000);
     const drainMs = performance.now() - drainStarted;
     const requestedAt = performance.now();
     await signedDiag(bot.port, host, `${slack.url}response/kill-${attempt}`, channel);

@@ -6,12 +6,17 @@ export function pct(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** Deletes every Redis key under `prefix:` (a bench's own queues and state). */
-export async function deleteKeysUnder(redis, prefix) {
+/** Every Redis key under `prefix:`, a SCAN page at a time. */
+export async function* keysUnder(redis, prefix) {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
-    if (keys.length) await redis.del(...keys);
+    yield keys;
   } while (cursor !== '0');
+}
+
+/** Deletes every Redis key under `prefix:` (a bench's own queues and state). */
+export async function deleteKeysUnder(redis, prefix) {
+  for await (const keys of keysUnder(redis, prefix)) if (keys.length) await redis.del(...keys);
 }

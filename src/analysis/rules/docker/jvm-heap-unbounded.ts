@@ -102,7 +102,7 @@ function versionKeys(jvm: JvmVersion | undefined): ('JAVA_VERSION' | 'JAVA_HOME'
 
 /** A running JVM of unknown version says which it is; the program ps shows, when it has a path. */
 function versionCheckFix(c: ContainerRecord, javaMain: ProcessInfo | undefined): Fix {
-  const program = javaMain?.command.trim().split(/\s+/, 1)[0] ?? '';
+  const program = javaMain ? programOf(javaMain.command) : '';
   const java = program.startsWith('/') ? program : 'java';
   return {
     title: 'Find out which JVM it is: 8u191+ and 10+ size the heap from a cgroup v1 limit, 8u372+, 11.0.16+ and 15+ from a v2 one',
@@ -167,12 +167,25 @@ export function heapShareMiB(limitBytes: number): number {
  */
 export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitBytes: number | undefined, cgroup: CgroupVersion, told: JvmOptions = {}): Fix[] {
   const version = jvm ? jvmName(jvm) : 'A JVM of unknown version';
+  if (!told.containerSupportOff && jvm && isContainerAware(jvm, cgroup)) {
+    return [
+      {
+        title: `Size the heap as a share of the container limit: ${version} reads the cgroup${cgroup === 2 ? ' v2' : ''} limit`,
+        detail: 'MaxRAMPercentage leaves the rest of the limit for metaspace, threads and native memory.',
+        commands: ['-XX:MaxRAMPercentage=75.0', 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0'],
+      },
+    ];
+  }
   const heap = limitBytes ? heapShareMiB(limitBytes) : undefined;
   const limitText = limitBytes ? formatBytes(limitBytes, 'binary-whole') : undefined;
+  const xmx = heap ? `: -Xmx${heap}m for a ${limitText} limit` : '';
+  const blind = told.containerSupportOff
+    ? `With -XX:-UseContainerSupport, ${jvm ? version : 'the JVM'} ignores the limit`
+    : `${version} ${jvm ? heapBlindness(jvm, cgroup) : 'may not size its heap from the cgroup'}`;
   const bound: Fix = {
-    title: 'Bound the heap to about 3/4 of the limit' + (heap ? `: -Xmx${heap}m for a ${limitText} limit` : ''),
+    title: `Bound the heap to about 3/4 of the limit${xmx}`,
     detail:
-      `${told.containerSupportOff ? `With -XX:-UseContainerSupport, ${jvm ? version : 'the JVM'} ignores the limit` : `${version} ${jvm ? heapBlindness(jvm, cgroup) : 'may not size its heap from the cgroup'}`}: without -Xmx it sizes the heap from the host's memory, grows past the ` +
+      `${blind}: without -Xmx it sizes the heap from the host's memory, grows past the ` +
       "container's limit and the kernel OOM-kills it (exit 137). Leave the last quarter for metaspace, threads and native " +
       'memory. Set it in the command or in JAVA_OPTS / JAVA_TOOL_OPTIONS.' +
       (told.ramShare ? ` ${told.ramShare} does not help: it is a share of the host's memory, not of the limit, for a JVM that does not read the limit.` : ''),
@@ -188,16 +201,7 @@ export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitByt
           ? 'The flag is on its command line or in a JAVA_TOOL_OPTIONS-style variable; -XX:MaxRAMPercentage=75.0 then sets the heap to 3/4 of the limit.'
           : `On cgroup v2, ${version} may still not read the limit without the flag: bound the heap as well.`,
       },
-      { ...bound, title: `Or bound the heap${heap ? `: -Xmx${heap}m for a ${limitText} limit` : ''}` },
-    ];
-  }
-  if (jvm && isContainerAware(jvm, cgroup)) {
-    return [
-      {
-        title: `Size the heap as a share of the container limit: ${version} reads the cgroup${cgroup === 2 ? ' v2' : ''} limit`,
-        detail: 'MaxRAMPercentage leaves the rest of the limit for metaspace, threads and native memory.',
-        commands: ['-XX:MaxRAMPercentage=75.0', 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0'],
-      },
+      { ...bound, title: `Or bound the heap${xmx}` },
     ];
   }
   const fixes: Fix[] = [bound];
@@ -233,8 +237,13 @@ export function runsJava(c: ContainerRecord): boolean {
 function javaMainProcess(c: ContainerRecord, facts: Facts): ProcessInfo | undefined {
   if (!c.running || !c.pid) return undefined;
   const main = facts.system.processes?.find((p) => p.pid === c.pid);
-  const program = main?.command.trim().split(/\s+/, 1)[0] ?? '';
+  const program = main ? programOf(main.command) : '';
   return program.slice(program.lastIndexOf('/') + 1) === 'java' ? main : undefined;
+}
+
+/** The program a command line runs: its first word, as ps and inspect's Path + Args print it. */
+function programOf(command: string): string {
+  return command.trim().split(/\s+/, 1)[0] ?? '';
 }
 
 function envValue(c: ContainerRecord, name: string): string | undefined {
@@ -259,7 +268,7 @@ export function jvmVersion(c: ContainerRecord, javaMain?: ProcessInfo): JvmVersi
       break;
     }
   }
-  const program = (javaMain?.command ?? c.command ?? '').trim().split(/\s+/, 1)[0] ?? '';
+  const program = programOf(javaMain?.command ?? c.command ?? '');
   const onPath = program.includes('/') ? parseJavaPath(program) : undefined;
   if (onPath && (!fromEnv || fromEnv.major !== onPath.major)) return { ...onPath, from: `path ${program}` };
   if (fromEnv) return fromEnv;
