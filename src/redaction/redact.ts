@@ -7,7 +7,8 @@
  * under test/fixtures/secrets/ holds an example of each.
  */
 import { isSecretName, isSecretValue, classifyName, REDACTED } from './names.js';
-import { applySpans, escapeRegExp, findSecrets } from './scan.js';
+import { escapeRegExp } from '../domain/text.js';
+import { applySpans, findSecrets } from './scan.js';
 
 export { REDACTED, isSecretName };
 

@@ -9,6 +9,7 @@
  * URL. Handlers only read a bounded distance, or read a run once and move the search past it, so
  * no input makes the work quadratic (the regular expressions this replaces did, on `a.a.a.`).
  */
+import { escapeRegExp } from '../domain/text.js';
 import { classifyName, isPlaceholder, isSecretValue, REDACTED, SPACE_SEPARATED_NAMES, type SecretName } from './names.js';
 import { TOKEN_RULES, type TokenRule } from './tokens.js';
 
@@ -34,9 +35,6 @@ const MAX_ARGS = 64;
 /** How far a URL password may run before its `@` (`redis://:p@ss/w0rd@host`). */
 const MAX_URL_PASSWORD = 1024;
 
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 const TOKEN_TRIGGERS = [...new Set(TOKEN_RULES.flatMap((r) => (r.trigger !== undefined ? [r.trigger] : r.prefixes.map(escapeRegExp))))];
 /** Rules by the lower-cased first two characters of their prefixes. */

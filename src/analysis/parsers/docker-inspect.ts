@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { escapeRegExp } from '../../domain/text.js';
 import type { LogLine } from './log-line.js';
 import { optional } from './optional.js';
 import { lineLocator } from './text-lines.js';
@@ -31,8 +32,11 @@ export interface InspectContainer {
   lines: Partial<Record<InspectKey, LogLine>>;
 }
 
-export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'Path' | 'JAVA_VERSION' | 'JAVA_HOME' | 'ContainerSupportOff';
-const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'Path', 'JAVA_VERSION', 'JAVA_HOME', 'ContainerSupportOff'];
+/** The Env entries a JVM's release is read from, in the order they are trusted. */
+export const JAVA_VERSION_VARS = ['JAVA_VERSION', 'JAVA_DEBIAN_VERSION', 'JDK_VERSION'] as const;
+export type JavaVersionVar = (typeof JAVA_VERSION_VARS)[number];
+export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'Path' | 'Image' | JavaVersionVar | 'JAVA_HOME' | 'ContainerSupportOff';
+const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'Path', 'Image', ...JAVA_VERSION_VARS, 'JAVA_HOME', 'ContainerSupportOff'];
 
 const strings = z.array(z.string()).nullish().catch(null);
 const num = z.number().nullish().catch(null);
@@ -133,7 +137,7 @@ function topLevelObjects(text: string): [number, number][] {
 }
 
 /** Where to find each key's line: a unique needle within the container's object. */
-const KEY_NEEDLES: Readonly<Record<InspectKey, string | RegExp>> = {
+const KEY_NEEDLES: Readonly<Record<Exclude<InspectKey, 'Image'>, string | RegExp>> = {
   RestartCount: '"RestartCount"',
   OOMKilled: '"OOMKilled"',
   ExitCode: '"ExitCode"',
@@ -145,10 +149,22 @@ const KEY_NEEDLES: Readonly<Record<InspectKey, string | RegExp>> = {
   Path: '"Path"',
   // The Env entries the JVM's version is read from.
   JAVA_VERSION: '"JAVA_VERSION=',
+  JAVA_DEBIAN_VERSION: '"JAVA_DEBIAN_VERSION=',
+  JDK_VERSION: '"JDK_VERSION=',
   JAVA_HOME: '"JAVA_HOME=',
   // The JVM option that makes it ignore the container's limit, in Args or in an option variable.
   ContainerSupportOff: '-XX:-UseContainerSupport',
 };
+
+/**
+ * The needle of a key: Config.Image is found by its value, since the top-level "Image" holds the
+ * image's id, not the name and tag a user reads.
+ */
+function needleOf(key: InspectKey, raw: RawInspect): string | RegExp | undefined {
+  if (key !== 'Image') return KEY_NEEDLES[key];
+  const image = raw.Config?.Image;
+  return image ? new RegExp(`"Image": ?${escapeRegExp(JSON.stringify(image))}`, 'g') : undefined;
+}
 
 function indexFrom(text: string, needle: string | RegExp, start: number): number {
   if (typeof needle === 'string') return text.indexOf(needle, start);
@@ -163,7 +179,8 @@ function toContainer(raw: RawInspect, text: string, start: number, end: number, 
   const command = [raw.Path ?? '', ...(raw.Args ?? [])].filter((p) => p !== '').join(' ');
   const lines: Partial<Record<InspectKey, LogLine>> = {};
   for (const key of INSPECT_KEYS) {
-    const at = indexFrom(text, KEY_NEEDLES[key], start);
+    const needle = needleOf(key, raw);
+    const at = needle === undefined ? -1 : indexFrom(text, needle, start);
     if (at !== -1 && at < end) lines[key] = locate(at);
   }
   const idAt = text.indexOf(`"${raw.Id}"`, start);

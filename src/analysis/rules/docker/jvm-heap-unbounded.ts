@@ -1,6 +1,7 @@
 import type { Finding, Fix } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
 import type { DockerInfo } from '../../parsers/docker-info.js';
+import { JAVA_VERSION_VARS, type InspectKey, type JavaVersionVar } from '../../parsers/docker-inspect.js';
 import { toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
@@ -20,14 +21,35 @@ const HEAP_BOUND = /(?:^|\s)(?:-Xmx\d|-XX:MaxHeapSize=\d|-XX:MaxRAM=\d|-XX:\+Use
 const RAM_SHARE = /(?:^|\s)(-XX:(?:MaxRAMPercentage|MaxRAMFraction)=[\d.]+)/;
 /** Turns a container-aware JVM (8u191+, 10+) blind to the limit. */
 const CONTAINER_SUPPORT_OFF = /(?:^|\s)-XX:-UseContainerSupport(?=\s|$)/;
-/** Launchers that run java themselves: Tomcat's catalina.sh. */
-const JAVA_LAUNCHER = /^(?:java|catalina\.sh)$/;
+/**
+ * Launchers that exec java with the options they are given and add no heap bound of their own:
+ * Tomcat's catalina.sh and the Jenkins image's jenkins.sh (both pass JAVA_OPTS through). Kafka's,
+ * ZooKeeper's and Elasticsearch's scripts set a heap themselves, so they are not here.
+ */
+const JAVA_LAUNCHER = /^(?:java|catalina\.sh|jenkins\.sh)$/;
+
+/** Where a JVM's release was read: an Env entry, the path of the java that runs, the image's tag. */
+export type JvmVersionSource =
+  | { kind: 'env'; name: JavaVersionVar | 'JAVA_HOME'; value: string }
+  | { kind: 'path'; path: string }
+  | { kind: 'image'; tag: string };
 
 export interface JvmVersion {
   major: number;
   update?: number;
-  /** Where it was read: "JAVA_VERSION=8u111", "image tag 8u181-jre", "path /usr/lib/jvm/java-17-openjdk-amd64/bin/java". */
-  from: string;
+  source: JvmVersionSource;
+}
+
+/** "JAVA_VERSION=8u111", "path /usr/lib/jvm/java-17-openjdk-amd64/bin/java", "image tag 8u181-jre". */
+export function versionSourceText(source: JvmVersionSource): string {
+  switch (source.kind) {
+    case 'env':
+      return `${source.name}=${source.value}`;
+    case 'path':
+      return `path ${source.path}`;
+    case 'image':
+      return `image tag ${source.tag}`;
+  }
 }
 
 /** What the options of a JVM say about its heap, beyond its version. */
@@ -63,9 +85,9 @@ export const jvmHeapUnboundedRule: Rule = {
       const limitText = formatBytes(limit, 'binary-whole');
       const cgroupLine = cgroup === 2 ? facts.docker.info?.lines.get('Cgroup Version') : undefined;
       const why = told.containerSupportOff
-        ? `-XX:-UseContainerSupport tells ${jvm ? `${jvmName(jvm)} (${jvm.from})` : 'it'} to ignore the limit`
+        ? `-XX:-UseContainerSupport tells ${jvm ? `${jvmName(jvm)} (${versionSourceText(jvm.source)})` : 'it'} to ignore the limit`
         : jvm
-          ? `${jvmName(jvm)} (${jvm.from}) ${heapBlindness(jvm, cgroup)}`
+          ? `${jvmName(jvm)} (${versionSourceText(jvm.source)}) ${heapBlindness(jvm, cgroup)}`
           : 'JVM version unknown, assumed not container-aware';
       const check = !jvm && c.running ? [versionCheckFix(c, javaMain)] : [];
       findings.push({
@@ -85,7 +107,7 @@ export const jvmHeapUnboundedRule: Rule = {
           limit_bytes: limit,
           suggested_xmx_mb: heapShareMiB(limit),
           java_version: jvm ? jvmVersionText(jvm) : null,
-          java_version_source: jvm?.from ?? null,
+          java_version_source: jvm ? versionSourceText(jvm.source) : null,
           container_support_off: told.containerSupportOff === true,
         },
       });
@@ -94,10 +116,16 @@ export const jvmHeapUnboundedRule: Rule = {
   },
 };
 
-/** The inspect lines that show where the version was read. */
-function versionKeys(jvm: JvmVersion | undefined): ('JAVA_VERSION' | 'JAVA_HOME')[] {
-  if (jvm?.from.startsWith('JAVA_HOME=')) return ['JAVA_HOME'];
-  return jvm?.from.startsWith('JAVA_VERSION=') ? ['JAVA_VERSION'] : [];
+/** The inspect line that shows where the version was read (a path from ps is quoted with its process). */
+function versionKeys(jvm: JvmVersion | undefined): InspectKey[] {
+  switch (jvm?.source.kind) {
+    case 'env':
+      return [jvm.source.name];
+    case 'image':
+      return ['Image'];
+    default:
+      return [];
+  }
 }
 
 /** A running JVM of unknown version says which it is; the program ps shows, when it has a path. */
@@ -132,7 +160,7 @@ function jvmOptionsIn(options: string): JvmOptions {
 }
 
 /** "8u131", "11.0.16", "17": as each release line spells its updates. */
-export function jvmVersionText(v: Omit<JvmVersion, 'from'>): string {
+export function jvmVersionText(v: Omit<JvmVersion, 'source'>): string {
   if (v.update === undefined) return `${v.major}`;
   return v.major >= 9 ? `${v.major}.0.${v.update}` : `${v.major}u${v.update}`;
 }
@@ -144,13 +172,13 @@ export function cgroupVersionOf(info: DockerInfo | null): CgroupVersion {
 }
 
 /** Why this JVM's default heap ignores the limit: it reads no cgroup at all, or not a v2 one. */
-function heapBlindness(v: Omit<JvmVersion, 'from'>, cgroup: CgroupVersion): string {
+function heapBlindness(v: Omit<JvmVersion, 'source'>, cgroup: CgroupVersion): string {
   return cgroup === 2 && isContainerAware(v, 1)
     ? 'does not read a cgroup v2 limit'
     : 'does not size its heap from the cgroup';
 }
 
-function jvmName(v: Omit<JvmVersion, 'from'>): string {
+function jvmName(v: Omit<JvmVersion, 'source'>): string {
   return `Java ${jvmVersionText(v)}`;
 }
 
@@ -165,7 +193,7 @@ export function heapShareMiB(limitBytes: number): number {
  * the experimental cgroup v1 flag where this version has it (8u131 to 8u190, 9), and the move to
  * a release that reads the limit. Never a flag this JVM would refuse to start with.
  */
-export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitBytes: number | undefined, cgroup: CgroupVersion, told: JvmOptions = {}): Fix[] {
+export function jvmHeapFixes(jvm: Omit<JvmVersion, 'source'> | undefined, limitBytes: number | undefined, cgroup: CgroupVersion, told: JvmOptions = {}): Fix[] {
   const version = jvm ? jvmName(jvm) : 'A JVM of unknown version';
   if (!told.containerSupportOff && jvm && isContainerAware(jvm, cgroup)) {
     return [
@@ -224,7 +252,7 @@ export function jvmHeapFixes(jvm: Omit<JvmVersion, 'from'> | undefined, limitByt
 }
 
 /** UseCGroupMemoryLimitForHeap came with 8u131 and 9, was deprecated in 10 and removed in 11. */
-function hasExperimentalCgroupFlag(v: Omit<JvmVersion, 'from'>): boolean {
+function hasExperimentalCgroupFlag(v: Omit<JvmVersion, 'source'>): boolean {
   return v.major === 9 || (v.major === 8 && v.update !== undefined && v.update >= 131 && v.update < 191);
 }
 
@@ -260,27 +288,27 @@ function envValue(c: ContainerRecord, name: string): string | undefined {
  */
 export function jvmVersion(c: ContainerRecord, javaMain?: ProcessInfo): JvmVersion | undefined {
   let fromEnv: JvmVersion | undefined;
-  for (const name of ['JAVA_VERSION', 'JAVA_DEBIAN_VERSION', 'JDK_VERSION']) {
+  for (const name of JAVA_VERSION_VARS) {
     const value = envValue(c, name);
     const parsed = value ? parseJavaVersion(value) : undefined;
-    if (parsed) {
-      fromEnv = { ...parsed, from: `${name}=${value ?? ''}` };
+    if (value && parsed) {
+      fromEnv = { ...parsed, source: { kind: 'env', name, value } };
       break;
     }
   }
   const program = programOf(javaMain?.command ?? c.command ?? '');
   const onPath = program.includes('/') ? parseJavaPath(program) : undefined;
-  if (onPath && (!fromEnv || fromEnv.major !== onPath.major)) return { ...onPath, from: `path ${program}` };
+  if (onPath && (!fromEnv || fromEnv.major !== onPath.major)) return { ...onPath, source: { kind: 'path', path: program } };
   if (fromEnv) return fromEnv;
   const home = envValue(c, 'JAVA_HOME');
   const fromHome = home ? parseJavaPath(home) : undefined;
-  if (fromHome) return { ...fromHome, from: `JAVA_HOME=${home ?? ''}` };
+  if (home && fromHome) return { ...fromHome, source: { kind: 'env', name: 'JAVA_HOME', value: home } };
   const image = c.image ?? '';
   const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
   const repo = image.slice(0, image.length - tag.length);
   const fromTag = /(?:jdk|jre)-?(\d+(?:u\d+)?)/i.exec(tag)?.[1] ?? (/(?:openjdk|java|temurin|corretto|zulu|adoptopenjdk|ibmjava)/i.test(repo) ? tag : undefined);
   const parsed = fromTag ? parseJavaVersion(fromTag) : undefined;
-  return parsed ? { ...parsed, from: `image tag ${tag}` } : undefined;
+  return parsed ? { ...parsed, source: { kind: 'image', tag } } : undefined;
 }
 
 /**
@@ -289,7 +317,7 @@ export function jvmVersion(c: ContainerRecord, javaMain?: ProcessInfo): JvmVersi
  * Oracle's jdk1.8.0_131, AdoptOpenJDK's jdk8u131-b11 and jdk-11.0.2+9, Debian's java-17-openjdk-amd64,
  * Alpine's java-1.8-openjdk, and vendors' zulu17, temurin-17-jdk-amd64, java-11-amazon-corretto.
  */
-export function parseJavaPath(path: string): Omit<JvmVersion, 'from'> | undefined {
+export function parseJavaPath(path: string): Omit<JvmVersion, 'source'> | undefined {
   for (const dir of path.split('/')) {
     const rpm = /^java-(?:1\.)?(\d+)(?:\.\d+)*-openjdk-(?:1\.\d+\.\d+\.(\d+)|\d+\.\d+\.(\d+))/.exec(dir);
     if (rpm?.[1]) return { major: Number(rpm[1]), update: Number(rpm[2] ?? rpm[3]) };
@@ -302,7 +330,7 @@ export function parseJavaPath(path: string): Omit<JvmVersion, 'from'> | undefine
   return undefined;
 }
 
-export function parseJavaVersion(text: string): Omit<JvmVersion, 'from'> | undefined {
+export function parseJavaVersion(text: string): Omit<JvmVersion, 'source'> | undefined {
   const t = text.trim().replace(/^(?:jdk|jre)-?/i, '');
   const legacy = /^1\.(\d+)\.\d+(?:_(\d+))?/.exec(t);
   if (legacy?.[1]) return { major: Number(legacy[1]), ...(legacy[2] ? { update: Number(legacy[2]) } : {}) };
@@ -319,7 +347,7 @@ export function parseJavaVersion(text: string): Omit<JvmVersion, 'from'> | undef
  * 10+; on cgroup v2, which came later, 8u372+, 11.0.16+ and 15+. A version without a known update
  * counts as not aware.
  */
-export function isContainerAware(v: Omit<JvmVersion, 'from'>, cgroup: CgroupVersion = 1): boolean {
+export function isContainerAware(v: Omit<JvmVersion, 'source'>, cgroup: CgroupVersion = 1): boolean {
   const atLeast = (update: number): boolean => v.update !== undefined && v.update >= update;
   if (cgroup === 2) return v.major >= 15 || (v.major === 11 && atLeast(16)) || (v.major === 8 && atLeast(372));
   return v.major >= 10 || (v.major === 8 && atLeast(191));

@@ -1,13 +1,10 @@
-import type { Finding } from '../../../domain/index.js';
+import { escapeRegExp, type Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { findContainer } from './support.js';
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** The exit code from inspect, or from docker ps's "Exited (137) 5 hours ago". */
 function exitCodeOf(c: ContainerRecord): number | undefined {

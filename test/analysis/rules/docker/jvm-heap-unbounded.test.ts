@@ -169,6 +169,26 @@ describe('JVM_HEAP_UNBOUNDED reads the JVM from what runs and how it was told', 
     expect(findings(svc(), 'java -XX:MaxRAMPercentage=75.0 -jar /app.jar')).toEqual([]);
   });
 
+  it('quotes the line its version came from: the image name (not the image id), JAVA_DEBIAN_VERSION, JDK_VERSION', () => {
+    const evidenceOf = (container: object) => findings(container).flatMap((f) => f.evidence.map((e) => e.text.trim()));
+    // docker inspect holds the image twice: its id at the top, the name and tag a user gave in Config
+    const tagged = { ...svc({ path: 'java', args: ['-jar', '/app.jar'] }), Image: 'sha256:4b3d8a2e5c1f' };
+    const [f] = findings({ ...tagged, Config: { Image: 'openjdk:8u181-jre', Env: [], Entrypoint: null } });
+    expect(f?.title).toContain('Java 8u181 (image tag 8u181-jre)');
+    expect(evidenceOf({ ...tagged, Config: { Image: 'openjdk:8u181-jre', Env: [], Entrypoint: null } })).toContain('"Image": "openjdk:8u181-jre",');
+    expect(evidenceOf({ ...tagged, Config: { Image: 'openjdk:8u181-jre', Env: [], Entrypoint: null } }).join('\n')).not.toContain('sha256:4b3d8a2e5c1f');
+    expect(evidenceOf(svc({ path: 'java', env: ['JAVA_DEBIAN_VERSION=8u151-b12-1~deb9u1'] }))).toContain('"JAVA_DEBIAN_VERSION=8u151-b12-1~deb9u1"');
+    expect(evidenceOf(svc({ path: 'java', env: ['JDK_VERSION=1.8.0_121'] }))).toContain('"JDK_VERSION=1.8.0_121"');
+  });
+
+  it("counts the Jenkins image's jenkins.sh as java, and the JAVA_OPTS it passes on", () => {
+    const jenkins = (env: string[]) => svc({ path: '/sbin/tini', args: ['--', '/usr/local/bin/jenkins.sh'], env: ['JAVA_VERSION=8u171', ...env] });
+    expect(findings(jenkins([]))[0]?.title).toContain('Java 8u171 (JAVA_VERSION=8u171) does not size its heap from the cgroup');
+    expect(findings(jenkins(['JAVA_OPTS=-Xmx700m']))).toEqual([]);
+    // a launcher that sets a heap of its own is not taken for java
+    expect(findings(svc({ path: '/opt/kafka/bin/kafka-server-start.sh', args: ['config/server.properties'], env: ['JAVA_VERSION=8u171'] }))).toEqual([]);
+  });
+
   it('tells how to find out the version of a running JVM it cannot name, quoting the program ps shows', () => {
     const [f] = findings(svc(), '/opt/app$(id)/jre/bin/java -jar /app.jar');
     expect(f?.title).toContain('JVM version unknown');
