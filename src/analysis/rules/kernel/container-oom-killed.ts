@@ -11,14 +11,46 @@ import { findContainer, quote } from './support.js';
 const MIB = 2 ** 20;
 
 /** What runs in the container, as far as the kill report and docker inspect tell. */
-type Runtime = { kind: 'jvm'; version: JvmVersion | undefined } | { kind: 'node' } | { kind: 'other' };
+type Runtime = { kind: 'jvm'; version: JvmVersion | undefined } | { kind: 'node'; version: NodeVersion | undefined } | { kind: 'other' };
+
+/** The node release of a container: the official images' NODE_VERSION, else the tag of a node image. */
+interface NodeVersion {
+  major: number;
+  /** "NODE_VERSION=14.17.0" or "image tag 14-alpine". */
+  from: string;
+}
+
+function nodeVersion(container: ContainerRecord | undefined): NodeVersion | undefined {
+  const env = container?.env?.find((e) => e.startsWith('NODE_VERSION='));
+  const fromEnv = env ? /^v?(\d+)\./.exec(env.slice('NODE_VERSION='.length)) : null;
+  if (env && fromEnv?.[1]) return { major: Number(fromEnv[1]), from: env };
+  const image = container?.image ?? '';
+  const tagged = /(?:^|\/)node:v?(\d+)(?=$|[.-])/.exec(image);
+  return tagged?.[1] ? { major: Number(tagged[1]), from: `image tag ${image.slice(image.lastIndexOf(':') + 1)}` } : undefined;
+}
+
+/**
+ * Why node's heap outgrows the limit: before it reads the limit through libuv (12 on cgroup v1,
+ * 20 on v2) it sizes the heap from the host's memory; after, it may still take nearly all of a small one.
+ */
+function nodeHeapReason(version: NodeVersion | undefined, cgroup: CgroupVersion): string {
+  const since = cgroup === 2 ? 20 : 12;
+  const where = `cgroup v${cgroup}`;
+  const closeToLimit = 'it may still allow a heap close to the whole limit for small ones, leaving nothing for buffers and native memory';
+  if (!version) {
+    return `node sizes its heap from the host's memory where it cannot read the limit (before 12 on cgroup v1, before 20 on cgroup v2), and where it can, ${closeToLimit}.`;
+  }
+  return version.major < since
+    ? `node ${version.major} (${version.from}) does not read a ${where} limit (${since}+ does): it sizes its heap from the host's memory.`
+    : `node ${version.major} (${version.from}) reads the ${where} limit, but ${closeToLimit}.`;
+}
 
 function runtimeOf(process: string | undefined, container: ContainerRecord | undefined): Runtime {
   if (process === 'java' || (container !== undefined && runsJava(container))) {
     return { kind: 'jvm', version: container ? jvmVersion(container) : undefined };
   }
   const words = `${container?.entrypoint ?? ''} ${container?.command ?? ''}`.split(/[\s;&|'"]+/).map((w) => w.slice(w.lastIndexOf('/') + 1));
-  if (process === 'node' || process === 'nodejs' || words.some((w) => w === 'node' || w === 'nodejs')) return { kind: 'node' };
+  if (process === 'node' || process === 'nodejs' || words.some((w) => w === 'node' || w === 'nodejs')) return { kind: 'node', version: nodeVersion(container) };
   return { kind: 'other' };
 }
 
@@ -45,9 +77,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   } else if (runtime.kind === 'node') {
     fixes.push({
       title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}` : ''),
-      detail:
-        "node sizes its heap from the host's memory where it cannot read the limit (before 12 on cgroup v1, before 20 on cgroup v2), " +
-        'and where it can, it may still allow a heap close to the whole limit for small ones, leaving nothing for buffers and native memory.',
+      detail: nodeHeapReason(runtime.version, cgroup),
       commands: heapMiB ? [`NODE_OPTIONS=--max-old-space-size=${heapMiB}`] : ['NODE_OPTIONS=--max-old-space-size=<3/4 of the limit in MiB>'],
     });
   } else {

@@ -78,6 +78,23 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(fixes.find((f) => f.title.startsWith('Cap the V8 heap'))?.detail).toMatch(/before 12 on cgroup v1, before 20 on cgroup v2.*close to the whole limit/);
   });
 
+  it("says what node's own release does with the limit, from NODE_VERSION or the image tag", () => {
+    const detail = (opts: { env?: string[]; image?: string }) => oomFixes(inspect({ path: 'docker-entrypoint.sh', args: ['node', 'server.js'], memory: 2 ** 30, ...opts })).find((f) => f.title.startsWith('Cap the V8 heap'))?.detail;
+    // the official images set NODE_VERSION (https://github.com/nodejs/docker-node)
+    expect(detail({ env: ['NODE_VERSION=10.24.1'] })).toBe("node 10 (NODE_VERSION=10.24.1) does not read a cgroup v1 limit (12+ does): it sizes its heap from the host's memory.");
+    expect(detail({ env: ['NODE_VERSION=18.20.4'] })).toMatch(/^node 18 \(NODE_VERSION=18\.20\.4\) reads the cgroup v1 limit, but it may still allow a heap close to the whole limit/);
+    expect(detail({ image: 'node:8-alpine' })).toBe("node 8 (image tag 8-alpine) does not read a cgroup v1 limit (12+ does): it sizes its heap from the host's memory.");
+    // on cgroup v2 the line moves to 20
+    const docker_info = ['Server:', ' Server Version: 24.0.7', ' Cgroup Driver: systemd', ' Cgroup Version: 2', ''].join('\n');
+    const docker_inspect = inspect({ path: 'node', args: ['server.js'], env: ['NODE_VERSION=18.20.4'], memory: 2 ** 30 });
+    const v2 = analyze(bundleFromRecord({ docker_info, docker_inspect }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW });
+    expect(v2.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.fixes[0]?.detail).toBe(
+      "node 18 (NODE_VERSION=18.20.4) does not read a cgroup v2 limit (20+ does): it sizes its heap from the host's memory.",
+    );
+    // an image that only has node in its name says nothing
+    expect(detail({ image: 'nodered/node-red:3.1' })).toMatch(/^node sizes its heap from the host's memory where it cannot read the limit/);
+  });
+
   it('gives a shell no heap flag at all, and a limit suggested from the limit it hit', () => {
     const fixes = oomFixes(inspect({ path: 'sh', args: ['-c', 'cat /dev/zero | tail'], memory: 32 * 2 ** 20 }));
     expect(commands(fixes).join(' ')).not.toMatch(/-Xmx|MaxRAM|max-old-space/);
