@@ -32,6 +32,8 @@ const JAVA_LAUNCHER = /^(?:java|catalina\.sh|jenkins\.sh)$/;
 export type JvmVersionSource =
   | { kind: 'env'; name: JavaVersionVar | 'JAVA_HOME'; value: string }
   | { kind: 'path'; path: string }
+  /** A JDK directory on the container's PATH, where a bare `java` is looked up. */
+  | { kind: 'search-path'; entry: string }
   | { kind: 'image'; tag: string };
 
 export interface JvmVersion {
@@ -47,6 +49,8 @@ export function versionSourceText(source: JvmVersionSource): string {
       return `${source.name}=${source.value}`;
     case 'path':
       return `path ${source.path}`;
+    case 'search-path':
+      return `PATH entry ${source.entry}`;
     case 'image':
       return `image tag ${source.tag}`;
   }
@@ -123,6 +127,8 @@ function versionKeys(jvm: JvmVersion | undefined): InspectKey[] {
       return [jvm.source.name];
     case 'image':
       return ['Image'];
+    case 'search-path':
+      return ['PATH'];
     default:
       return [];
   }
@@ -303,6 +309,14 @@ export function jvmVersion(c: ContainerRecord, javaMain?: ProcessInfo): JvmVersi
   const home = envValue(c, 'JAVA_HOME');
   const fromHome = home ? parseJavaPath(home) : undefined;
   if (home && fromHome) return { ...fromHome, source: { kind: 'env', name: 'JAVA_HOME', value: home } };
+  // java run by name (from the command or a script) is the first one on PATH, where images that
+  // install a JDK outside /usr/bin put its bin directory
+  if (!program.endsWith('/java')) {
+    for (const entry of (envValue(c, 'PATH') ?? '').split(':')) {
+      const onSearchPath = parseJavaPath(entry);
+      if (onSearchPath) return { ...onSearchPath, source: { kind: 'search-path', entry } };
+    }
+  }
   const image = c.image ?? '';
   const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
   const repo = image.slice(0, image.length - tag.length);

@@ -181,6 +181,18 @@ describe('JVM_HEAP_UNBOUNDED reads the JVM from what runs and how it was told', 
     expect(evidenceOf(svc({ path: 'java', env: ['JDK_VERSION=1.8.0_121'] }))).toContain('"JDK_VERSION=1.8.0_121"');
   });
 
+  it('reads the JDK directory on PATH for a java run by name, and quotes the PATH line', () => {
+    // the openjdk:8-jre-alpine image's PATH (Swarm inspect in test/fixtures/variants/JVM_HEAP_UNBOUNDED)
+    const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/jvm/java-1.8-openjdk/jre/bin:/usr/lib/jvm/java-1.8-openjdk/bin';
+    const [f] = findings(svc({ path: 'java', args: ['-jar', '/app.jar'], env: [PATH] }));
+    expect(f?.title).toContain('Java 8 (PATH entry /usr/lib/jvm/java-1.8-openjdk/jre/bin) does not size its heap from the cgroup');
+    expect(f?.evidence.map((e) => e.text.trim())).toContain(`"${PATH}"`);
+    // the same for a script that runs java by name; a JDK 17 on PATH is container-aware
+    expect(findings(svc({ env: [PATH.replace(/java-1\.8-openjdk/g, 'java-17-openjdk')] }), 'java -jar /app.jar')).toEqual([]);
+    // a java run by its full path is that one, whatever PATH holds
+    expect(findings(svc({ env: [PATH] }), '/opt/app/jre/bin/java -jar /app.jar')[0]?.title).toContain('JVM version unknown');
+  });
+
   it("counts the Jenkins image's jenkins.sh as java, and the JAVA_OPTS it passes on", () => {
     const jenkins = (env: string[]) => svc({ path: '/sbin/tini', args: ['--', '/usr/local/bin/jenkins.sh'], env: ['JAVA_VERSION=8u171', ...env] });
     expect(findings(jenkins([]))[0]?.title).toContain('Java 8u171 (JAVA_VERSION=8u171) does not size its heap from the cgroup');
