@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
 import { AnalysisReportSchema, FindingSchema, reportProblems, staticGroupResolver } from '../../src/domain/index.js';
@@ -29,6 +29,7 @@ interface JsonFinding {
   code: string;
   title: string;
   fixes: { title: string; commands?: string[] }[];
+  evidence: { text: string }[];
   subject?: string;
   data?: Record<string, unknown>;
   earlier?: string;
@@ -150,9 +151,12 @@ beforeAll(async () => {
   // a heap that grows a MiB at a time, on a JVM that takes a quarter of the host's memory for its limit
   writeFileSync(join(app, 'Grow.java'), 'public class Grow { public static void main(String[] a) { java.util.List<byte[]> kept = new java.util.ArrayList<>(); for (;;) kept.add(new byte[1 << 20]); } }\n');
   const jdkFiles = ['/usr', '/lib', '/lib64', ...readdirSync('/etc').filter((e) => /^java-\d+-openjdk$/.test(e)).map((e) => `/etc/${e}`)].filter(existsSync).flatMap((d) => ['-v', `${d}:${d}:ro`]);
-  const jvm = (name: string, program: string, ...options: string[]) => run('--name', name, '--memory', '256m', '--memory-swap', '256m', ...jdkFiles, '-v', `${app}:/app:ro`, BUSYBOX_IMAGE, JAVA, ...options, program);
+  const limited = (name: string) => ['--name', name, '--memory', '256m', '--memory-swap', '256m', ...jdkFiles, '-v', `${app}:/app:ro`];
+  const jvm = (name: string, program: string, ...options: string[]) => run(...limited(name), BUSYBOX_IMAGE, JAVA, ...options, program);
   ids.jvm = jvm('jvm', '/app/Idle.java');
-  ids.jvmBlind = jvm('jvm-blind', '/app/Idle.java', '-XX:-UseContainerSupport');
+  // the blind one is started as many images start java: by name, from a shell, with the JDK's bin on
+  // PATH (inspect shows sh -c, ps shows a bare java)
+  ids.jvmBlind = run(...limited('jvm-blind'), '-e', `PATH=${dirname(JAVA)}:/bin`, BUSYBOX_IMAGE, 'sh', '-c', 'exec java -XX:-UseContainerSupport /app/Idle.java');
   ids.jvmGrow = jvm('jvm-grow', '/app/Grow.java', '-XX:-UseContainerSupport');
 
   await waitFor('memhog to be killed', () => inspect('memhog').State.Status === 'exited');
@@ -224,10 +228,12 @@ describe('a real dockerd with real incidents', () => {
     expect(about(report, 'CONTAINER_KILLED_137', ids.memhog)).toBeUndefined();
 
     // two real JVMs with no -Xmx: the one that reads the limit is left alone (its release is read from
-    // the path of the java that runs), the one told to ignore it is flagged, with the flag to remove
+    // the path of the java that runs), the one told to ignore it is flagged, with the flag to remove;
+    // that one runs java by name, so its release comes from the JDK directory on its PATH
     expect(about(report, 'JVM_HEAP_UNBOUNDED', ids.jvm)).toBeUndefined();
     const blind = about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmBlind);
-    expect(blind?.title).toBe(`Container jvm-blind (${ids.jvmBlind.slice(0, 12)}) runs java with a 256 MiB memory limit and no -Xmx; -XX:-UseContainerSupport tells Java ${JAVA_MAJOR} (path ${JAVA}) to ignore the limit`);
+    expect(blind?.title).toBe(`Container jvm-blind (${ids.jvmBlind.slice(0, 12)}) runs java with a 256 MiB memory limit and no -Xmx; -XX:-UseContainerSupport tells Java ${JAVA_MAJOR} (PATH entry ${dirname(JAVA)}) to ignore the limit`);
+    expect(blind?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringMatching(/\sjava -XX:-UseContainerSupport \/app\/Idle\.java$/), expect.stringContaining(`"PATH=${dirname(JAVA)}:/bin"`)]));
     expect(blind?.fixes.map((f) => f.title)).toEqual([`Remove -XX:-UseContainerSupport: Java ${JAVA_MAJOR} then sizes its heap from the 256 MiB limit`, 'Or bound the heap: -Xmx192m for a 256 MiB limit']);
     // the JVM the memory cgroup killed: the kill, with the advice of its own JVM, and the unbounded heap as its cause
     const killed = about(report, 'CONTAINER_OOM_KILLED', ids.jvmGrow);
