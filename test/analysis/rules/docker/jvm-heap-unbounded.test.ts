@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isContainerAware, jvmHeapUnboundedRule, parseJavaPath, parseJavaVersion } from '../../../../src/analysis/rules/docker/jvm-heap-unbounded.js';
 import { factsFrom, ID, inspectJson, run } from './rule-harness.js';
@@ -197,6 +198,13 @@ describe('JVM_HEAP_UNBOUNDED reads the JVM from what runs and how it was told', 
     const jenkins = (env: string[]) => svc({ path: '/sbin/tini', args: ['--', '/usr/local/bin/jenkins.sh'], env: ['JAVA_VERSION=8u171', ...env] });
     expect(findings(jenkins([]))[0]?.title).toContain('Java 8u171 (JAVA_VERSION=8u171) does not size its heap from the cgroup');
     expect(findings(jenkins(['JAVA_OPTS=-Xmx700m']))).toEqual([]);
+    // the Jenkins image as the Engine API returned it (a public test resource, filed as a variant with
+    // no limit): given one, it is flagged on its JAVA_VERSION, which is quoted
+    const published = JSON.parse(readFileSync(new URL('../../../fixtures/variants/JVM_HEAP_UNBOUNDED/arquillian-cube-engine-api-jenkins-sh-8u121-no-limit/docker_inspect', import.meta.url), 'utf8')) as { HostConfig: { Memory: number } };
+    expect(findings(published)).toEqual([]);
+    const [limited] = findings({ ...published, HostConfig: { ...published.HostConfig, Memory: GiB } });
+    expect(limited?.title).toBe('Container cienv_jenkins-server_1 (8c0df5f3c863) runs java with a 1 GiB memory limit and no -Xmx; Java 8u121 (JAVA_VERSION=8u121) does not size its heap from the cgroup');
+    expect(limited?.evidence.map((e) => e.text.trim())).toContain('"JAVA_VERSION=8u121",');
     // a launcher that sets a heap of its own is not taken for java
     expect(findings(svc({ path: '/opt/kafka/bin/kafka-server-start.sh', args: ['config/server.properties'], env: ['JAVA_VERSION=8u171'] }))).toEqual([]);
   });
