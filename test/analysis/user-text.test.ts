@@ -36,7 +36,7 @@ const DERIVED_AFTER = /^\s*(?:%|×|[KMGTP]i?B\b|B\b|kB\b|times\b|kernel reports?
  * What the analysis knows rather than reads from the host: a Docker release that dropped a driver,
  * the words of a blocked-I/O class, the default data root when nothing on the host names another.
  */
-const KNOWLEDGE = /removed in Docker 25|before 1\.12\.6|\(jbd2\)|ext4 journal|I\/O|default data root \/var\/lib\/docker/g;
+const KNOWLEDGE = /removed in Docker 25|before 1\.12\.6|\(jbd2\)|ext4 journal|I\/O|default data root \/var\/lib\/docker|Java \d+\+ \(JENKINS_VERSION=/g;
 
 export function titleFacts(title: string): string[] {
   const facts: string[] = [];

@@ -35,8 +35,8 @@ export interface InspectContainer {
 /** The Env entries a JVM's release is read from, in the order they are trusted. */
 export const JAVA_VERSION_VARS = ['JAVA_VERSION', 'JAVA_DEBIAN_VERSION', 'JDK_VERSION'] as const;
 export type JavaVersionVar = (typeof JAVA_VERSION_VARS)[number];
-export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'Path' | 'Image' | JavaVersionVar | 'JAVA_HOME' | 'PATH' | 'ContainerSupportOff';
-const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'Path', 'Image', ...JAVA_VERSION_VARS, 'JAVA_HOME', 'PATH', 'ContainerSupportOff'];
+export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'Path' | 'Image' | JavaVersionVar | 'JAVA_HOME' | 'PATH' | 'JENKINS_VERSION' | 'ContainerSupportOff';
+const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'Path', 'Image', ...JAVA_VERSION_VARS, 'JAVA_HOME', 'PATH', 'JENKINS_VERSION', 'ContainerSupportOff'];
 
 const strings = z.array(z.string()).nullish().catch(null);
 const num = z.number().nullish().catch(null);
@@ -153,6 +153,8 @@ const KEY_NEEDLES: Readonly<Record<Exclude<InspectKey, 'Image'>, string | RegExp
   JDK_VERSION: '"JDK_VERSION=',
   JAVA_HOME: '"JAVA_HOME=',
   PATH: '"PATH=',
+  // the Jenkins image's release, which needs a Java of at least some release
+  JENKINS_VERSION: '"JENKINS_VERSION=',
   // The JVM option that makes it ignore the container's limit, in Args or in an option variable.
   ContainerSupportOff: '-XX:-UseContainerSupport',
 };

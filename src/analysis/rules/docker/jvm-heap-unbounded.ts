@@ -34,11 +34,15 @@ export type JvmVersionSource =
   | { kind: 'path'; path: string }
   /** A JDK directory on the container's PATH, where a bare `java` is looked up. */
   | { kind: 'search-path'; entry: string }
-  | { kind: 'image'; tag: string };
+  | { kind: 'image'; tag: string }
+  /** An application whose release needs at least some Java: the Jenkins image's JENKINS_VERSION. */
+  | { kind: 'requires'; name: 'JENKINS_VERSION'; value: string };
 
 export interface JvmVersion {
   major: number;
   update?: number;
+  /** Only the lowest release is known (an application needs it): this one or any later. */
+  orLater?: true;
   source: JvmVersionSource;
 }
 
@@ -53,6 +57,8 @@ export function versionSourceText(source: JvmVersionSource): string {
       return `PATH entry ${source.entry}`;
     case 'image':
       return `image tag ${source.tag}`;
+    case 'requires':
+      return `${source.name}=${source.value} needs it`;
   }
 }
 
@@ -93,7 +99,7 @@ export const jvmHeapUnboundedRule: Rule = {
         : jvm
           ? `${jvmName(jvm)} (${versionSourceText(jvm.source)}) ${heapBlindness(jvm, cgroup)}`
           : 'JVM version unknown, assumed not container-aware';
-      const check = !jvm && c.running ? [versionCheckFix(c, javaMain)] : [];
+      const check = (!jvm || jvm.orLater) && c.running ? [versionCheckFix(c, javaMain)] : [];
       findings.push({
         code: 'JVM_HEAP_UNBOUNDED',
         severity: 'warning',
@@ -129,6 +135,8 @@ function versionKeys(jvm: JvmVersion | undefined): InspectKey[] {
       return ['Image'];
     case 'search-path':
       return ['PATH'];
+    case 'requires':
+      return [jvm.source.name];
     default:
       return [];
   }
@@ -167,7 +175,7 @@ function jvmOptionsIn(options: string): JvmOptions {
 
 /** "8u131", "11.0.16", "17": as each release line spells its updates. */
 export function jvmVersionText(v: Omit<JvmVersion, 'source'>): string {
-  if (v.update === undefined) return `${v.major}`;
+  if (v.update === undefined) return `${v.major}${v.orLater ? '+' : ''}`;
   return v.major >= 9 ? `${v.major}.0.${v.update}` : `${v.major}u${v.update}`;
 }
 
@@ -179,6 +187,7 @@ export function cgroupVersionOf(info: DockerInfo | null): CgroupVersion {
 
 /** Why this JVM's default heap ignores the limit: it reads no cgroup at all, or not a v2 one. */
 function heapBlindness(v: Omit<JvmVersion, 'source'>, cgroup: CgroupVersion): string {
+  if (v.orLater) return cgroup === 2 ? 'may not read a cgroup v2 limit' : 'may not size its heap from the cgroup';
   return cgroup === 2 && isContainerAware(v, 1)
     ? 'does not read a cgroup v2 limit'
     : 'does not size its heap from the cgroup';
@@ -322,7 +331,21 @@ export function jvmVersion(c: ContainerRecord, javaMain?: ProcessInfo): JvmVersi
   const repo = image.slice(0, image.length - tag.length);
   const fromTag = /(?:jdk|jre)-?(\d+(?:u\d+)?)/i.exec(tag)?.[1] ?? (/(?:openjdk|java|temurin|corretto|zulu|adoptopenjdk|ibmjava)/i.test(repo) ? tag : undefined);
   const parsed = fromTag ? parseJavaVersion(fromTag) : undefined;
-  return parsed ? { ...parsed, source: { kind: 'image', tag } } : undefined;
+  if (parsed) return { ...parsed, source: { kind: 'image', tag } };
+  const jenkins = envValue(c, 'JENKINS_VERSION');
+  const needs = jenkins ? jenkinsJavaMajor(jenkins) : undefined;
+  return jenkins && needs ? { major: needs, orLater: true, source: { kind: 'requires', name: 'JENKINS_VERSION', value: jenkins } } : undefined;
+}
+
+/**
+ * The lowest Java a Jenkins release runs on (https://pkg.jenkins.io/debian/): 17 from 2.463
+ * (June 2024; LTS 2.479.1), 11 from 2.357 (June 2022; LTS 2.361.1). Older releases ran on 8 as well.
+ */
+function jenkinsJavaMajor(version: string): number | undefined {
+  const m = /^2\.(\d+)(?:\.\d+)?$/.exec(version.trim());
+  const weekly = m?.[1] ? Number(m[1]) : undefined;
+  if (weekly === undefined) return undefined;
+  return weekly >= 463 ? 17 : weekly >= 357 ? 11 : undefined;
 }
 
 /**

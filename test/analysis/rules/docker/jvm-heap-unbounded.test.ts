@@ -205,6 +205,20 @@ describe('JVM_HEAP_UNBOUNDED reads the JVM from what runs and how it was told', 
     const [limited] = findings({ ...published, HostConfig: { ...published.HostConfig, Memory: GiB } });
     expect(limited?.title).toBe('Container cienv_jenkins-server_1 (8c0df5f3c863) runs java with a 1 GiB memory limit and no -Xmx; Java 8u121 (JAVA_VERSION=8u121) does not size its heap from the cgroup');
     expect(limited?.evidence.map((e) => e.text.trim())).toContain('"JAVA_VERSION=8u121",');
+    // a Jenkins image of today sets JAVA_HOME=/opt/java/openjdk, which names no release, and JENKINS_VERSION,
+    // whose release needs Java 11 (2.357+) or 17 (2.463+): container-aware on cgroup v1, and 17 on v2 too
+    const modern = (version: string) =>
+      svc({ path: '/usr/bin/tini', args: ['--', '/usr/local/bin/jenkins.sh'], env: ['PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/bin:/bin', `JENKINS_VERSION=${version}`, 'JAVA_HOME=/opt/java/openjdk'] });
+    expect(findings(modern('2.428'))).toEqual([]);
+    const docker_info = ['Server:', ' Server Version: 24.0.7', ' Cgroup Driver: systemd', ' Cgroup Version: 2', ''].join('\n');
+    const onV2 = (version: string) => run(jvmHeapUnboundedRule, factsFrom({ docker_info, docker_inspect: inspect(modern(version)) }));
+    expect(onV2('2.479.1')).toEqual([]);
+    const [v2] = onV2('2.428');
+    expect(v2?.title).toContain('Java 11+ (JENKINS_VERSION=2.428 needs it) may not read a cgroup v2 limit');
+    expect(v2?.evidence.map((e) => e.text.trim())).toContain('"JENKINS_VERSION=2.428",');
+    expect(v2?.fixes.at(-1)?.commands).toEqual(['docker exec aaaaaaaaaaaa java -version']);
+    // before 2.357 it ran on 8 as well: the release stays unknown
+    expect(findings(modern('2.346.3'))[0]?.title).toContain('JVM version unknown');
     // a launcher that sets a heap of its own is not taken for java
     expect(findings(svc({ path: '/opt/kafka/bin/kafka-server-start.sh', args: ['config/server.properties'], env: ['JAVA_VERSION=8u171'] }))).toEqual([]);
   });
