@@ -35,7 +35,6 @@ const MAX_ARGS = 64;
 /** How far a URL password may run before its `@` (`redis://:p@ss/w0rd@host`). */
 const MAX_URL_PASSWORD = 1024;
 
-
 const TOKEN_TRIGGERS = [...new Set(TOKEN_RULES.flatMap((r) => (r.trigger !== undefined ? [r.trigger] : r.prefixes.map(escapeRegExp))))];
 /** Rules by the lower-cased first two characters of their prefixes. */
 const TOKENS_BY_START = new Map<string, TokenRule[]>();

@@ -75,6 +75,27 @@ export function containerLabel(id: string, container?: Pick<ContainerRecord, 'na
   return style === 'parenthesised' ? `${name} (${short})` : `${name} ${short}`;
 }
 
+/** A variable of the container's environment (inspect's Config.Env), without its name. */
+export function envValue(c: Pick<ContainerRecord, 'env'>, name: string): string | undefined {
+  const entry = c.env?.find((e) => e.startsWith(`${name}=`));
+  return entry?.slice(name.length + 1);
+}
+
+/** The programs a container's entrypoint and command name, without their directories: "java", "catalina.sh", "node". */
+export function commandPrograms(c: Pick<ContainerRecord, 'entrypoint' | 'command'>): string[] {
+  return `${c.entrypoint ?? ''} ${c.command ?? ''}`.split(/[\s;&|'"]+/).map(baseName);
+}
+
+/** The last part of a path: "/usr/lib/jvm/java-17-openjdk-amd64/bin/java" is "java". */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** The tag of an image reference: "8u181-jre" of "openjdk:8u181-jre", "" when it has none. */
+export function imageTag(image: string): string {
+  return image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
+}
+
 /** The lines that prove what a rule says about a container: the given inspect keys, else its first line. */
 export function containerEvidence(c: ContainerRecord, ...keys: (keyof NonNullable<ContainerRecord['lines']>)[]): Evidence[] {
   const picked = keys.map((k) => c.lines?.[k]).filter((l): l is LogLine => l !== undefined);

@@ -6,7 +6,7 @@ import { toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { shellArg } from '../../../domain/shell.js';
-import { containerEvidence, containerLabel } from './docker-context.js';
+import { baseName, commandPrograms, containerEvidence, containerLabel, envValue, imageTag } from './docker-context.js';
 
 /** Variables the JVM itself reads options from, whatever its command line; only their names are ever quoted. */
 const JVM_ENV_OPTIONS = ['JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'] as const;
@@ -130,13 +130,12 @@ export const jvmHeapUnboundedRule: Rule = {
 function versionKeys(jvm: JvmVersion | undefined): InspectKey[] {
   switch (jvm?.source.kind) {
     case 'env':
+    case 'requires':
       return [jvm.source.name];
     case 'image':
       return ['Image'];
     case 'search-path':
       return ['PATH'];
-    case 'requires':
-      return [jvm.source.name];
     default:
       return [];
   }
@@ -272,26 +271,19 @@ function hasExperimentalCgroupFlag(v: Omit<JvmVersion, 'source'>): boolean {
 }
 
 export function runsJava(c: ContainerRecord): boolean {
-  const words = `${c.entrypoint ?? ''} ${c.command ?? ''}`.split(/[\s;&|'"]+/);
-  return words.some((w) => JAVA_LAUNCHER.test(w.slice(w.lastIndexOf('/') + 1)));
+  return commandPrograms(c).some((p) => JAVA_LAUNCHER.test(p));
 }
 
 /** The running container's main process (inspect's State.Pid) as ps listed it, when that process is java. */
 function javaMainProcess(c: ContainerRecord, facts: Facts): ProcessInfo | undefined {
   if (!c.running || !c.pid) return undefined;
   const main = facts.system.processes?.find((p) => p.pid === c.pid);
-  const program = main ? programOf(main.command) : '';
-  return program.slice(program.lastIndexOf('/') + 1) === 'java' ? main : undefined;
+  return main && baseName(programOf(main.command)) === 'java' ? main : undefined;
 }
 
 /** The program a command line runs: its first word, as ps and inspect's Path + Args print it. */
 function programOf(command: string): string {
   return command.trim().split(/\s+/, 1)[0] ?? '';
-}
-
-function envValue(c: ContainerRecord, name: string): string | undefined {
-  const entry = c.env?.find((e) => e.startsWith(`${name}=`));
-  return entry?.slice(name.length + 1);
 }
 
 /**
@@ -327,7 +319,7 @@ export function jvmVersion(c: ContainerRecord, javaMain?: ProcessInfo): JvmVersi
     }
   }
   const image = c.image ?? '';
-  const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
+  const tag = imageTag(image);
   const repo = image.slice(0, image.length - tag.length);
   const fromTag = /(?:jdk|jre)-?(\d+(?:u\d+)?)/i.exec(tag)?.[1] ?? (/(?:openjdk|java|temurin|corretto|zulu|adoptopenjdk|ibmjava)/i.test(repo) ? tag : undefined);
   const parsed = fromTag ? parseJavaVersion(fromTag) : undefined;

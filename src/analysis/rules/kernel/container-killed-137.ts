@@ -5,7 +5,6 @@ import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { findContainer } from './support.js';
 
-
 /** The exit code from inspect, or from docker ps's "Exited (137) 5 hours ago". */
 function exitCodeOf(c: ContainerRecord): number | undefined {
   if (c.exitCode !== undefined) return c.exitCode;

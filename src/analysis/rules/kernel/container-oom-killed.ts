@@ -5,7 +5,7 @@ import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { cgroupVersionOf, containerJvmOptions, heapShareMiB, jvmHeapFixes, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
-import { containerEvidence, containerLabel } from '../docker/docker-context.js';
+import { commandPrograms, containerEvidence, containerLabel, envValue, imageTag } from '../docker/docker-context.js';
 import { findContainer, quote } from './support.js';
 
 const MIB = 2 ** 20;
@@ -21,12 +21,12 @@ interface NodeVersion {
 }
 
 function nodeVersion(container: ContainerRecord | undefined): NodeVersion | undefined {
-  const env = container?.env?.find((e) => e.startsWith('NODE_VERSION='));
-  const fromEnv = env ? /^v?(\d+)\./.exec(env.slice('NODE_VERSION='.length)) : null;
-  if (env && fromEnv?.[1]) return { major: Number(fromEnv[1]), from: env };
+  const env = container ? envValue(container, 'NODE_VERSION') : undefined;
+  const fromEnv = env ? /^v?(\d+)\./.exec(env) : null;
+  if (env && fromEnv?.[1]) return { major: Number(fromEnv[1]), from: `NODE_VERSION=${env}` };
   const image = container?.image ?? '';
   const tagged = /(?:^|\/)node:v?(\d+)(?=$|[.-])/.exec(image);
-  return tagged?.[1] ? { major: Number(tagged[1]), from: `image tag ${image.slice(image.lastIndexOf(':') + 1)}` } : undefined;
+  return tagged?.[1] ? { major: Number(tagged[1]), from: `image tag ${imageTag(image)}` } : undefined;
 }
 
 /**
@@ -49,8 +49,8 @@ function runtimeOf(process: string | undefined, container: ContainerRecord | und
   if (process === 'java' || (container !== undefined && runsJava(container))) {
     return { kind: 'jvm', version: container ? jvmVersion(container) : undefined };
   }
-  const words = `${container?.entrypoint ?? ''} ${container?.command ?? ''}`.split(/[\s;&|'"]+/).map((w) => w.slice(w.lastIndexOf('/') + 1));
-  if (process === 'node' || process === 'nodejs' || words.some((w) => w === 'node' || w === 'nodejs')) return { kind: 'node', version: nodeVersion(container) };
+  const programs = container ? commandPrograms(container) : [];
+  if (process === 'node' || process === 'nodejs' || programs.some((p) => p === 'node' || p === 'nodejs')) return { kind: 'node', version: nodeVersion(container) };
   return { kind: 'other' };
 }
 
