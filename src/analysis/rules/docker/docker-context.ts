@@ -91,9 +91,15 @@ export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** The tag of an image reference: "8u181-jre" of "openjdk:8u181-jre", "" when it has none. */
+/**
+ * The tag of an image reference: "8u181-jre" of "openjdk:8u181-jre", "" when it has none. A colon
+ * followed by a slash is a registry's port ("registry.local:5000/app"), not a tag; a digest
+ * ("@sha256:...") is not a tag either.
+ */
 export function imageTag(image: string): string {
-  return image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
+  const name = image.split('@', 1)[0] ?? '';
+  const colon = name.lastIndexOf(':');
+  return colon === -1 || name.includes('/', colon) ? '' : name.slice(colon + 1);
 }
 
 /** The lines that prove what a rule says about a container: the given inspect keys, else its first line. */

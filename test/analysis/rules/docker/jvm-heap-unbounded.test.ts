@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isContainerAware, jvmHeapUnboundedRule, parseJavaPath, parseJavaVersion } from '../../../../src/analysis/rules/docker/jvm-heap-unbounded.js';
+import { imageTag } from '../../../../src/analysis/rules/docker/docker-context.js';
 import { factsFrom, ID, inspectJson, run } from './rule-harness.js';
 
 const GiB = 2 ** 30;
@@ -231,5 +232,16 @@ describe('JVM_HEAP_UNBOUNDED reads the JVM from what runs and how it was told', 
     expect(findings(svc(), '/opt/app/jre/bin/java -jar /app.jar')[0]?.fixes.at(-1)?.commands).toEqual(['docker exec aaaaaaaaaaaa /opt/app/jre/bin/java -version']);
     const [plain] = findings(svc(), 'java -jar /app.jar');
     expect(plain?.fixes.at(-1)?.commands).toEqual(['docker exec aaaaaaaaaaaa java -version']);
+  });
+});
+
+describe('image references', () => {
+  it('reads the tag, and not a registry port or a digest', () => {
+    expect(imageTag('openjdk:8u181-jre')).toBe('8u181-jre');
+    expect(imageTag('registry.local:5000/business/app:test-20170825-1')).toBe('test-20170825-1');
+    expect(imageTag('registry.local:5000/openjdk')).toBe('');
+    expect(imageTag('openjdk@sha256:4b3d8a2e5c1f')).toBe('');
+    expect(imageTag('node:14-alpine@sha256:4b3d8a2e5c1f')).toBe('14-alpine');
+    expect(imageTag('busybox')).toBe('');
   });
 });
