@@ -66,12 +66,15 @@ export function driverScript(options: DriverOptions): string {
       ' ulimit -f $(($2 / 512 + 2)); trap "" XFSZ;' +
       // (the subshell reads its own pid from /proc/self: `$!` would need a `!`, which csh expands)
       ' ( read -r p _ </proc/self/stat; echo $p >"$d/$i.p"; eval "exec $4" ) </dev/null >"$d/$i.o" 2>"$d/$i.e"; echo $? >"$d/$i.r";' +
-      ' t1=-; read -r t1 _ </proc/uptime 2>/dev/null; set -- $(wc -c "$d/$i.o" "$d/$i.e"); echo "$i $k $t0 $t1 $1 $3" >"$d/q"; }',
+      ' t1=-; read -r t1 _ </proc/uptime 2>/dev/null; set -- $(wc -c "$d/$i.o" "$d/$i.e"); echo "$i $k $t0 $t1 $1 $3" >"$d/q"; } 2>/dev/null',
     // emit: the only writer of stdout after hello, so frames never interleave; an output sent is
-    // emptied at once (its memory back), the small files go with the directory
+    // emptied at once (its memory back), the small files go with the directory.
+    // emit and run keep their own errors off the channel: a child forked just before a quick `Q`
+    // still holds the main shell's TERM trap when bye signals it, so it lives on until the final
+    // KILL and may find the directory gone ("cannot create .../q"), which is no news to anyone.
     'emit() { exec 3<>"$d/q"; while read -r i c t0 t1 o e <&3; do r=-; read -r r <"$d/$i.r" 2>/dev/null; x=0; y=0;' +
       ' [ $o -gt $c ] && { o=$c; x=1; }; [ $e -gt $c ] && { e=$c; y=1; }; say done $i $r $t0 $t1 $o $e $x $y;' +
-      ' if [ $x$y = 00 ]; then cat "$d/$i.o" "$d/$i.e"; else head -c $o "$d/$i.o"; head -c $e "$d/$i.e"; fi; : >"$d/$i.o"; : >"$d/$i.e"; done; }',
+      ' if [ $x$y = 00 ]; then cat "$d/$i.o" "$d/$i.e"; else head -c $o "$d/$i.o"; head -c $e "$d/$i.e"; fi; : >"$d/$i.o"; : >"$d/$i.e"; done; } 2>/dev/null',
     // dog: the client sends a line at least every second; silence for W seconds means it is gone
     // (it tells the main shell, which owns the children and cleans up). The main shell rewrites hb
     // in place (truncate, then write): a read between the two finds it empty, which is no news, not
