@@ -29,7 +29,7 @@ describe('debian12-docker20-moved-root-full (a live daemon)', () => {
   it("reads a kernel 6.x cgroup v1 OOM report: the process, pid, usage and limit, and the container's cgroup", async () => {
     const report = analyze(await load('debian12-docker20-moved-root-full'), { now: NOW });
     const oom = report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED');
-    expect(oom?.title).toBe('tail (pid 3529) in container memhog bb8efa844fd0 killed by the memory cgroup: 32.0 MiB of 32.0 MiB limit');
+    expect(oom?.title).toBe('tail (pid 3529) in container memhog bb8efa844fd0 killed by the memory cgroup at its 32.0 MiB limit');
     expect(oom?.data).toMatchObject({ container_id: MEMHOG, container_name: 'memhog', process: 'tail', pid: 3529, limit_bytes: 32 * 2 ** 20 });
     // busybox tail, not a JVM: the advice starts with where the memory went, not heap flags
     expect(oom?.fixes[0]?.title).toBe('Find what grew in the container before raising its limit');

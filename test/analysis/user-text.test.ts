@@ -90,6 +90,6 @@ describe('what users read', () => {
   });
 
   it('reads the facts of a title', () => {
-    expect(titleFacts('java (pid 51207) in container app 8aaa088b935b killed by the memory cgroup: 4.0 GiB of 4.0 GiB limit (2 kills)')).toEqual(['51207', '8aaa088b935b']);
+    expect(titleFacts('java (pid 51207) in container app 8aaa088b935b killed by the memory cgroup: 3.5 GiB of 4.0 GiB limit (2 kills)')).toEqual(['51207', '8aaa088b935b']);
   });
 });

@@ -107,6 +107,17 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
 }
 
 /**
+ * The kernel's usage and limit at the kill, for a title. A memory-cgroup kill nearly always comes at
+ * the limit, and "32.0 MiB of 32.0 MiB limit" says it twice; a usage short of it (kernel memory,
+ * a v1 memsw limit) is worth both figures.
+ */
+function usageAtKill(usageBytes: number, limitBytes: number): string {
+  const limit = formatBytes(limitBytes, 'binary');
+  const usage = formatBytes(usageBytes, 'binary');
+  return usageBytes >= limitBytes * 0.99 || usage === limit ? ` at its ${limit} limit` : `: ${usage} of ${limit} limit`;
+}
+
+/**
  * CONTAINER_OOM_KILLED: a memory-cgroup OOM kill of a container's process (kernel log), or a container
  * that docker inspect says was OOMKilled. One finding per container.
  */
@@ -125,8 +136,7 @@ export const containerOomKilledRule: Rule = {
       const container = findContainer(facts.docker.containers, id);
       const last = kills[kills.length - 1] as OomKill;
       const who = `${last.process ?? 'a process'}${last.pid !== undefined ? ` (pid ${last.pid})` : ''}`;
-      const figures =
-        last.limitKb !== undefined && last.usageKb !== undefined ? `: ${formatBytes(last.usageKb * 1024, 'binary')} of ${formatBytes(last.limitKb * 1024, 'binary')} limit` : '';
+      const figures = last.limitKb !== undefined && last.usageKb !== undefined ? usageAtKill(last.usageKb * 1024, last.limitKb * 1024) : '';
       findings.push({
         code: 'CONTAINER_OOM_KILLED',
         severity: 'critical',

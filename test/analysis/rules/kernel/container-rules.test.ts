@@ -42,10 +42,16 @@ describe('CONTAINER_OOM_KILLED', () => {
     expect(finding).toMatchObject({
       code: 'CONTAINER_OOM_KILLED',
       subject: ID,
-      title: 'java (pid 76513) in container business-product-rpc 812c82c5a7a5 killed by the memory cgroup: 4.0 GiB of 4.0 GiB limit',
+      title: 'java (pid 76513) in container business-product-rpc 812c82c5a7a5 killed by the memory cgroup at its 4.0 GiB limit',
       evidence: [{ spec: 'messages', line: 201 }],
       data: { limit_bytes: 4294967296, pid: 76513, container_name: 'business-product-rpc' },
     });
+  });
+
+  it('gives both figures only when the usage at the kill was short of the limit', () => {
+    const short = { ...memcgKill, usageKb: 3 * 1024 * 1024 };
+    const [finding] = containerOomKilledRule.run(factsWith({ oomKills: [short] }), ctx);
+    expect(finding?.title).toMatch(/killed by the memory cgroup: 3\.0 GiB of 4\.0 GiB limit$/);
   });
 
   it('is raised from docker inspect alone when the kernel log has rotated', () => {
