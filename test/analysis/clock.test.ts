@@ -40,6 +40,17 @@ describe('the host clock', () => {
     expect(clock.bootAt?.toISOString()).toBe('2017-08-24T08:40:12.000Z');
   });
 
+  it("reads an offset only where some time zone has one, to within 7.5 minutes, and leaves it unknown elsewhere", () => {
+    const offsetAt = (wall: string, collected: string) =>
+      buildClock(bundleFromRecord({ uptime: ` ${wall} up 1 day,  2:00,  1 user,  load average: 0.1, 0.1, 0.1\n` }, { host: 'h', collected_at: collected })).offsetMinutes;
+    expect(offsetAt('16:25:12', '2017-08-25T10:40:12Z')).toBe(345); // Nepal, +05:45
+    expect(offsetAt('07:10:12', '2017-08-25T10:40:12Z')).toBe(-210); // Newfoundland, -03:30
+    expect(offsetAt('10:46:40', '2017-08-25T10:40:12Z')).toBe(0); // a host clock 6.5 min fast is still UTC
+    // 6 h 15 min ahead is no zone's offset: a host clock that is off, or an uptime that ran another day
+    expect(offsetAt('16:55:12', '2017-08-25T10:40:12Z')).toBeUndefined();
+    expect(offsetAt('10:50:12', '2017-08-25T10:40:12Z')).toBeUndefined();
+  });
+
   it('takes the boot time to the hundredth from /proc/uptime before the uptime line, and the offset from that line', () => {
     // the canonical uptime step: `cat /proc/uptime 2>/dev/null; uptime` (uptime alone says "2:00", to the minute)
     const exact = buildClock(

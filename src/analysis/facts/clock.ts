@@ -43,7 +43,11 @@ function zoneOfLogs(bundle: Bundle): number | undefined {
   return undefined;
 }
 
-/** `uptime` ran as the bundle was collected: its wall-clock time less the UTC time, to the quarter hour. */
+/**
+ * `uptime` ran as the bundle was collected: its wall-clock time less the UTC time, taken as the
+ * UTC offset in use within 7.5 minutes of it. A difference near no zone's offset (+06:15) is a
+ * host clock that is off, or an uptime that did not run now: the offset is then unknown, not guessed.
+ */
 function offsetFromUptime(text: string, collectedAt: Date): number | undefined {
   const local = parseUptimeClock(text);
   if (local === undefined) return undefined;
@@ -51,7 +55,25 @@ function offsetFromUptime(text: string, collectedAt: Date): number | undefined {
   let diff = local - utc;
   if (diff > 14 * 3600) diff -= 86_400;
   if (diff < -12 * 3600) diff += 86_400;
-  return Math.round(diff / 900) * 15;
+  return zoneOffsets().find((minutes) => Math.abs(diff - minutes * 60) <= 450);
+}
+
+let knownOffsets: readonly number[] | undefined;
+/** Every UTC offset, in minutes, that some time zone of the runtime's tz database has in January or July. */
+function zoneOffsets(): readonly number[] {
+  if (knownOffsets) return knownOffsets;
+  const offsets = new Set<number>();
+  const instants = [Date.UTC(2026, 0, 15), Date.UTC(2026, 6, 15)].map((ms) => new Date(ms));
+  for (const timeZone of Intl.supportedValuesOf('timeZone')) {
+    const format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    for (const instant of instants) {
+      const name = format.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value ?? '';
+      const m = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name);
+      if (m) offsets.add(m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0);
+    }
+  }
+  knownOffsets = [...offsets].sort((a, b) => a - b);
+  return knownOffsets;
 }
 
 export type ClockKind = NonNullable<Seen['clock']>;
