@@ -1,4 +1,4 @@
-import { agoText, SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding } from '../domain/index.js';
+import { agoText, FIX_LISTS, SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding, type Fix } from '../domain/index.js';
 import { correlate } from './correlate.js';
 import { buildFacts, type ContainerRecord, type Facts } from './facts/index.js';
 import { findContainer } from './rules/kernel/support.js';
@@ -66,21 +66,27 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
 }
 
 /**
- * A finding whose fixes give each command once: fixes composed from shared parts (the blocked-I/O
- * class's advice after a rule's own) would otherwise repeat `cat /proc/PID/stack` and the like.
- * The first fix that gives a command keeps it.
+ * A finding whose fixes give each command and option once: fixes composed from shared parts
+ * (the blocked-I/O class's advice after a rule's own) would otherwise repeat `cat /proc/PID/stack`
+ * and the like. The first fix that gives one keeps it.
  */
 function withCommandsOnce(finding: Finding): Finding {
-  const given = new Set<string>();
+  const given = new Map(FIX_LISTS.map((list) => [list, new Set<string>()] as const));
   let repeated = false;
   const fixes = finding.fixes.map((fix) => {
-    if (!fix.commands) return fix;
-    const fresh = fix.commands.filter((c) => !given.has(c));
-    for (const c of fix.commands) given.add(c);
-    if (fresh.length === fix.commands.length) return fix;
-    repeated = true;
-    const { commands: _, ...rest } = fix;
-    return fresh.length ? { ...rest, commands: fresh } : rest;
+    const once: Fix = { ...fix };
+    for (const list of FIX_LISTS) {
+      const entries = fix[list];
+      if (!entries) continue;
+      const seen = given.get(list) as Set<string>;
+      const fresh = entries.filter((c) => !seen.has(c));
+      for (const c of entries) seen.add(c);
+      if (fresh.length === entries.length) continue;
+      repeated = true;
+      if (fresh.length) once[list] = fresh;
+      else delete once[list];
+    }
+    return once;
   });
   return repeated ? { ...finding, fixes } : finding;
 }

@@ -51,8 +51,19 @@ export type Evidence = z.infer<typeof EvidenceSchema>;
 export const FixSchema = z.object({
   title: z.string(),
   detail: z.string().optional(),
-  /** Exact daemon options or commands, where they exist. Shown, never run from here. */
+  /** Exact commands, where they exist. Shown, never run from here. */
   commands: z.array(z.string()).optional(),
+  /**
+   * dockerd options the fix sets, as on its command line (`--storage-opt dm.basesize=4G`); shown
+   * in their /etc/docker/daemon.json form (domain/daemon-options).
+   */
+  daemon_options: z.array(z.string()).optional(),
+  /**
+   * Environment variables the fix sets on the container, `NAME=value` (`JAVA_TOOL_OPTIONS=-Xmx3072m`,
+   * which every JVM from 8 on reads, or `NODE_OPTIONS=...`): `docker run -e`, Compose's
+   * `environment:`, an orchestrator's app env. The container must be recreated to get them.
+   */
+  container_env: z.array(z.string()).optional(),
   /** Id of an approval-gated remediation in a playbook that carries this fix out. */
   remediation: z.string().optional(),
 });
@@ -192,18 +203,29 @@ export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
   });
 }
 
-/** Fixes with the same title once, their commands joined without repeats. */
+/** The strings of both lists, each once, in the order first given. */
+function unionOf(first: readonly string[] = [], more: readonly string[] = []): string[] {
+  return [...first, ...more.filter((x, i) => !first.includes(x) && more.indexOf(x) === i)];
+}
+
+/** The lists of a fix that are joined when fixes merge, each entry given once. */
+export const FIX_LISTS = ['commands', 'daemon_options', 'container_env'] as const;
+
+/** Fixes with the same title once, their commands, options and variables joined without repeats. */
 export function mergeFixes(fixes: readonly Fix[]): Fix[] {
   const byTitle = new Map<string, Fix>();
   for (const fix of fixes) {
     const seen = byTitle.get(fix.title);
     if (!seen) {
-      byTitle.set(fix.title, { ...fix, ...(fix.commands ? { commands: [...fix.commands] } : {}) });
+      const copy: Fix = { ...fix };
+      for (const list of FIX_LISTS) if (fix[list]) copy[list] = [...(fix[list] ?? [])];
+      byTitle.set(fix.title, copy);
       continue;
     }
-    const commands = [...(seen.commands ?? [])];
-    for (const c of fix.commands ?? []) if (!commands.includes(c)) commands.push(c);
-    if (commands.length) seen.commands = commands;
+    for (const list of FIX_LISTS) {
+      const joined = unionOf(seen[list], fix[list]);
+      if (joined.length) seen[list] = joined;
+    }
   }
   return [...byTitle.values()];
 }

@@ -7,3 +7,4 @@ export * from './target.js';
 export * from './names.js';
 export * from './shell.js';
 export * from './text.js';
+export * from './fix-settings.js';

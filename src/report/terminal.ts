@@ -1,4 +1,4 @@
-import { groupFindings, printableDeep, reportProblems, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
+import { fixSettings, groupFindings, printableDeep, reportProblems, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
 
 export interface TerminalOptions {
   /** ANSI colour; on when printing to a TTY. */
@@ -64,7 +64,9 @@ function renderGroup(group: FindingGroup, maxEvidence: number, paint: Paint, dim
   }
   for (const fix of group.fixes) {
     lines.push(`    fix: ${fix.title}${fix.remediation ? dim(` [remediation ${fix.remediation}]`) : ''}`);
+    if (fix.detail) lines.push(dim(`         ${fix.detail}`));
     for (const cmd of fix.commands ?? []) lines.push(dim(`         $ ${cmd}`));
+    for (const setting of fixSettings(fix)) lines.push(dim(`         ${setting.where}: ${setting.text}`));
   }
   return lines;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
 import { readBundle } from '../../src/bundles/index.js';
-import { FINDING_CODES, reportProblems, type AnalysisReport, type Finding } from '../../src/domain/index.js';
+import { daemonJsonOf, FINDING_CODES, reportProblems, type AnalysisReport, type Finding } from '../../src/domain/index.js';
 import { incidentBundles, variantBundles } from '../helpers/fixtures.js';
 
 const NOW = new Date('2026-11-21T00:00:00Z');
@@ -22,7 +22,7 @@ function userText(report: AnalysisReport): string[] {
   const problems = reportProblems(report);
   return [
     ...problems.flatMap((p) => [p.title, p.summary]),
-    ...report.findings.flatMap((f) => [f.title, f.earlier ?? '', ...f.fixes.flatMap((x) => [x.title, x.detail ?? '', ...(x.commands ?? [])])]),
+    ...report.findings.flatMap((f) => [f.title, f.earlier ?? '', ...f.fixes.flatMap((x) => [x.title, x.detail ?? '', ...(x.commands ?? []), ...(x.daemon_options ?? [])])]),
   ];
 }
 
@@ -71,6 +71,14 @@ describe('what users read', () => {
   it('never names the source incidents, in any title, summary or fix of any fixture', async () => {
     const offending = (await reports()).flatMap(({ name, report }) => userText(report).filter((t) => INSIDER_WORDS.test(t)).map((t) => `${name}: ${t}`));
     expect(offending).toEqual([]);
+  });
+
+  it('gives dockerd options as daemon options, each with a daemon.json form, and never as a command to type', async () => {
+    const fixes = (await reports()).flatMap(({ name, report }) => report.findings.flatMap((f) => f.fixes.map((fix) => ({ where: `${name} ${f.code}`, fix }))));
+    expect(fixes.flatMap(({ where, fix }) => (fix.commands ?? []).filter((c) => c.startsWith('-')).map((c) => `${where}: ${c}`))).toEqual([]);
+    const options = fixes.flatMap(({ fix }) => fix.daemon_options ?? []);
+    expect(options.length).toBeGreaterThan(10);
+    for (const option of new Set(options)) expect(Object.keys(daemonJsonOf(option)).length, option).toBeGreaterThan(0);
   });
 
   it('quotes, for every finding code, evidence that carries each number and name of its title', async () => {

@@ -15,8 +15,9 @@ const oom = (id: string, earlier?: string): Finding => ({
   title: `java (pid 1) in container ${id} killed by the memory cgroup`,
   evidence: [{ spec: 'dmesg', text: `Task in /docker/${id} killed` }],
   fixes: [
-    { title: 'Cap the heap', commands: [`-Xmx3072m`] },
+    { title: 'Cap the heap', container_env: [`JAVA_TOOL_OPTIONS=-Xmx3072m`] },
     { title: 'Restart it', commands: [`docker restart ${id}`] },
+    { title: 'Cap its log', daemon_options: ['--log-opt max-size=100m --log-opt max-file=3', `--log-opt max-size=${id.length}m`] },
   ],
   seen: { count: 1, last: { utc: '2017-08-25T10:21:54Z', host: '2017-08-25 18:21:54 +08:00', ago_seconds: 1098 } },
   ...(earlier ? { earlier } : {}),
@@ -30,9 +31,21 @@ describe('one entry per finding code', () => {
       ['CONTAINER_OOM_KILLED', true, 1],
     ]);
     expect(groups[0]?.fixes).toEqual([
-      { title: 'Cap the heap', commands: ['-Xmx3072m'] },
+      { title: 'Cap the heap', container_env: ['JAVA_TOOL_OPTIONS=-Xmx3072m'] },
       { title: 'Restart it', commands: ['docker restart aaaaaaaaaaaa', 'docker restart bbbbbbbbbbbb'] },
+      { title: 'Cap its log', daemon_options: ['--log-opt max-size=100m --log-opt max-file=3', '--log-opt max-size=12m'] },
     ]);
+  });
+
+  it('shows settings where they go, not as commands to type: daemon.json for dockerd, the environment for a container', () => {
+    const report = { host: 'h', findings: [oom('aaaaaaaaaaaa')], root_cause: null };
+    const text = renderTerminal(report, { colour: false });
+    expect(text).toContain(`the container's environment: JAVA_TOOL_OPTIONS=-Xmx3072m`);
+    expect(text).toContain('/etc/docker/daemon.json: { "log-opts": { "max-size": "100m", "max-file": "3" } }');
+    expect(text).not.toMatch(/\$ (?:-|JAVA_TOOL_OPTIONS)/);
+    const reply = JSON.stringify(blocks.findingMessage('h', oom('aaaaaaaaaaaa')));
+    expect(reply).toContain("In the container's environment:");
+    expect(reply).toContain('In /etc/docker/daemon.json:\\n```{ \\"log-opts\\": { \\"max-size\\": \\"100m\\", \\"max-file\\": \\"3\\" } }```');
   });
 
   it('renders one terminal block per code, with each instance and its time, and the fixes once', async () => {

@@ -1,8 +1,8 @@
-import { mergeFixes, seenText, type AnalysisReport, type Finding, type Fix, type RemediationOfferView } from '../../domain/index.js';
+import { fixSettings, mergeFixes, seenText, type AnalysisReport, type Finding, type Fix, type RemediationOfferView } from '../../domain/index.js';
 import { clip, MAX_SECTION_TEXT } from './limits.js';
 import { context, escapeMrkdwn, evidenceText, message, section, sectionsOf, SEVERITY_ICON } from './common.js';
 import { findingLine, reportBlocks } from './diagnosis.js';
-import { offerBlocks } from './remediation.js';
+import { codeBlock, offerBlocks } from './remediation.js';
 import type { Block, SlackMessage } from './types.js';
 
 /** Evidence longer than this (characters, all lines of one finding) goes up as a file, not inline. */
@@ -16,9 +16,12 @@ function evidenceBlock(text: string): Block {
 
 function fixBlocks(fixes: readonly Fix[]): Block[] {
   return fixes.flatMap((fix, i) => {
-    const commands = fix.commands?.length ? `\n\`\`\`${fix.commands.join('\n').replace(/```/g, "'''")}\`\`\`` : '';
+    const commands = fix.commands?.length ? `\n${codeBlock(fix.commands)}` : '';
+    const settings = fixSettings(fix)
+      .map((s) => `\nIn ${escapeMrkdwn(s.where)}:\n${codeBlock([s.text])}`)
+      .join('');
     const detail = fix.detail ? `\n${escapeMrkdwn(fix.detail)}` : '';
-    return [section(`*Fix ${i + 1}:* ${escapeMrkdwn(fix.title)}${detail}${commands}`)];
+    return [section(`*Fix ${i + 1}:* ${escapeMrkdwn(fix.title)}${detail}${commands}${settings}`)];
   });
 }
 

@@ -32,7 +32,7 @@ export const containerLogsHugeRule: Rule = {
           {
             title: 'Cap json-file logs for every container',
             detail: 'Set log-opts in /etc/docker/daemon.json ({"log-driver":"json-file","log-opts":{"max-size":"100m","max-file":"3"}}) and restart Docker; existing containers keep their old settings until recreated. Per container: docker run --log-opt max-size=100m --log-opt max-file=3.',
-            commands: ['--log-opt max-size=100m --log-opt max-file=3'],
+            daemon_options: ['--log-opt max-size=100m --log-opt max-file=3'],
           },
           { title: 'Make the application log less, or to a log shipper instead of stdout at debug level' },
         ],

@@ -22,14 +22,14 @@ export const dmLoopLvmRule: Rule = {
             title: 'Move the pool to direct-lvm',
             detail:
               'loop-lvm puts the thin pool on sparse files through loop devices: slow, and when the file system below fills or the pool runs out, containers get I/O errors. Create an LVM thin pool on its own disk and point Docker at it.',
-            commands: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool', '--storage-opt dm.use_deferred_removal=true'],
+            daemon_options: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool', '--storage-opt dm.use_deferred_removal=true'],
           },
           {
             title: 'Until then, size the loop files deliberately',
             detail: 'Set the sparse files larger than containers × base size, on a disk with that much room.',
-            commands: ['--storage-opt dm.loopdatasize=300G', '--storage-opt dm.loopmetadatasize=10G'],
+            daemon_options: ['--storage-opt dm.loopdatasize=300G', '--storage-opt dm.loopmetadatasize=10G'],
           },
-          { title: 'Or leave devicemapper for overlay2', commands: ['--storage-driver=overlay2'] },
+          { title: 'Or leave devicemapper for overlay2', daemon_options: ['--storage-driver=overlay2'] },
         ],
         ...(found.dataFile ? { subject: found.dataFile } : {}),
       },

@@ -31,7 +31,7 @@ export const dmOvercommitRule: Rule = {
           {
             title: 'Stop promising the pool more than it has',
             detail: `Each container may grow to the base size, and the pool fails for everyone when they together pass ${formatBytes(info.dataTotalBytes)}. Lower dm.basesize, run fewer containers per host, or grow the pool so that containers × base size fits.`,
-            commands: [`--storage-opt dm.basesize=${Math.max(1, Math.floor(info.dataTotalBytes / containers / 2 ** 30))}G`, '--storage-opt dm.loopdatasize=<containers × base size>'],
+            daemon_options: [`--storage-opt dm.basesize=${Math.max(1, Math.floor(info.dataTotalBytes / containers / 2 ** 30))}G`, '--storage-opt dm.loopdatasize=<containers × base size>'],
           },
           {
             title: 'Keep bulky data out of the container filesystem',

@@ -8,7 +8,7 @@ const GROW_POOL: Fix = {
   title: 'Give the thin pool more space, or stop promising it more than it has',
   detail:
     'On loop-lvm, grow the data file with --storage-opt dm.loopdatasize=<size> (it is sparse) and restart Docker; in production move to direct-lvm (--storage-opt dm.thinpooldev=<vg>/<thinpool>). Size dm.basesize so that containers × base size fits the pool.',
-  commands: ['--storage-opt dm.loopdatasize=300G', '--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool', '--storage-opt dm.basesize=20G'],
+  daemon_options: ['--storage-opt dm.loopdatasize=300G', '--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool', '--storage-opt dm.basesize=20G'],
 };
 const MOVE_WRITERS: Fix = {
   title: 'Move heavy writers out of the container filesystem',
@@ -19,7 +19,7 @@ const MOVE_WRITERS: Fix = {
 const OVERLAY2: Fix = {
   title: 'Move to the overlay2 storage driver',
   detail: 'overlay2 shares the host filesystem instead of a fixed-size thin pool (kernel 4.0+, or RHEL/CentOS 7.4+ kernels, on xfs with ftype=1 or ext4).',
-  commands: ['--storage-driver=overlay2'],
+  daemon_options: ['--storage-driver=overlay2'],
 };
 
 /**
@@ -231,7 +231,7 @@ function metadataSpace(facts: Facts, ctx: RuleContext): Finding[] {
           title: 'Grow the pool metadata',
           detail:
             'When metadata is full the pool goes read-only and every container write fails. On loop-lvm set --storage-opt dm.loopmetadatasize=<size> and restart Docker; on direct-lvm extend the metadata LV (lvextend --poolmetadatasize +1G <vg>/<thinpool>). Removing unused containers and images frees metadata too.',
-          commands: ['--storage-opt dm.loopmetadatasize=10G', 'lvextend --poolmetadatasize +1G docker/thinpool'],
+          commands: ['lvextend --poolmetadatasize +1G docker/thinpool'], daemon_options: ['--storage-opt dm.loopmetadatasize=10G'],
         },
         OVERLAY2,
       ],

@@ -81,6 +81,14 @@ export function envValue(c: Pick<ContainerRecord, 'env'>, name: string): string 
   return entry?.slice(name.length + 1);
 }
 
+/**
+ * A variable a fix sets on the container (a Fix's container_env): added to what the container holds
+ * in it, when it sets one already (its value is never repeated: it may carry an agent or a secret).
+ */
+export function envSetting(name: string, value: string, alreadySet: boolean): string {
+  return `${name}=${alreadySet ? '<what it holds now> ' : ''}${value}`;
+}
+
 /** The programs a container's entrypoint and command name, without their directories: "java", "catalina.sh", "node". */
 export function commandPrograms(c: Pick<ContainerRecord, 'entrypoint' | 'command'>): string[] {
   return `${c.entrypoint ?? ''} ${c.command ?? ''}`.split(/[\s;&|'"]+/).map(baseName);

@@ -32,12 +32,12 @@ const KNOWN_BUGS: readonly KnownBug[] = [
     fixes: () => [
       {
         title: 'Upgrade Docker to 1.12.6 or later and stop XFS from retrying on a full pool',
-        commands: ['--storage-opt dm.xfs_nospace_max_retries=0'],
+        daemon_options: ['--storage-opt dm.xfs_nospace_max_retries=0'],
       },
       {
         title: 'If upgrading is not possible now: rebuild the pool with ext4 base devices and room to grow',
         detail: 'Changing dm.fs only affects a new pool: stop Docker, move the old devicemapper directory aside, start with the new options, and re-pull images.',
-        commands: ['--storage-opt dm.fs=ext4', '--storage-opt dm.loopdatasize=300G', '--storage-opt dm.loopmetadatasize=50G'],
+        daemon_options: ['--storage-opt dm.fs=ext4', '--storage-opt dm.loopdatasize=300G', '--storage-opt dm.loopmetadatasize=50G'],
       },
     ],
   },

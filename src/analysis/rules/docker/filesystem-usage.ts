@@ -46,14 +46,14 @@ function usageFinding(facts: Facts, fs: Filesystem, full: boolean, root: DockerR
     fixes.push({
       title: 'Reclaim Docker space',
       detail: 'Remove exited containers and dangling images, cap json-file logs, or move the data root to a larger disk (--data-root, --graph on old releases).',
-      commands: ['docker system prune', 'docker rm $(docker ps -aq -f status=exited)', '--log-opt max-size=100m --log-opt max-file=3'],
+      commands: ['docker system prune', 'docker rm $(docker ps -aq -f status=exited)'], daemon_options: ['--log-opt max-size=100m --log-opt max-file=3'],
     });
   }
   if (loop) {
     fixes.push({
       title: 'The loop-lvm data file lives here: it grows until this filesystem is full',
       detail: 'A sparse data file larger than its filesystem turns a full disk into I/O errors inside every container. Move the pool to its own disk (direct-lvm) or shrink dm.loopdatasize below the free space.',
-      commands: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool'],
+      daemon_options: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool'],
     });
   }
   return {

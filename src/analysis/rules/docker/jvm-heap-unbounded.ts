@@ -6,7 +6,7 @@ import { toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { shellArg } from '../../../domain/shell.js';
-import { baseName, commandPrograms, containerEvidence, containerLabel, envValue, imageTag } from './docker-context.js';
+import { baseName, commandPrograms, containerEvidence, containerLabel, envSetting, envValue, imageTag } from './docker-context.js';
 
 /** Variables the JVM itself reads options from, whatever its command line; only their names are ever quoted. */
 const JVM_ENV_OPTIONS = ['JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'] as const;
@@ -68,6 +68,13 @@ export interface JvmOptions {
   containerSupportOff?: boolean;
   /** -XX:MaxRAMPercentage=75.0 or -XX:MaxRAMFraction=2, as given. */
   ramShare?: string;
+  /** The container sets JAVA_TOOL_OPTIONS already: a fix adds to it rather than replace it (an agent may be in it). */
+  toolOptionsSet?: true;
+}
+
+/** The JAVA_TOOL_OPTIONS a fix sets on the container. */
+function toolOptions(told: JvmOptions, options: string): string {
+  return envSetting('JAVA_TOOL_OPTIONS', options, told.toolOptionsSet === true);
 }
 
 /** JVM_HEAP_UNBOUNDED: java in a memory-limited container, with no heap bound, on a JVM that ignores the cgroup. */
@@ -88,7 +95,7 @@ export const jvmHeapUnboundedRule: Rule = {
       if (!c.running && c.exitCode !== 137 && !c.oomKilled) continue;
       const jvm = jvmVersion(c, javaMain);
       const cgroup = cgroupVersionOf(facts.docker.info);
-      const told = jvmOptionsIn(options);
+      const told = jvmOptionsOf(c, options);
       // a JVM that starts with -XX:MaxRAMPercentage knows it, so it is 8u191+ or 10+ and reads a v1 limit
       const aware = jvm ? isContainerAware(jvm, cgroup) : cgroup === 1 && told.ramShare?.startsWith('-XX:MaxRAMPercentage') === true;
       if (!told.containerSupportOff && aware) continue;
@@ -161,14 +168,15 @@ function jvmOptionText(c: ContainerRecord, javaMain: ProcessInfo | undefined): s
 
 /** What a container's command line and option variables tell its JVM, where ps does not show the process. */
 export function containerJvmOptions(c: ContainerRecord): JvmOptions {
-  return jvmOptionsIn(jvmOptionText(c, undefined));
+  return jvmOptionsOf(c, jvmOptionText(c, undefined));
 }
 
-function jvmOptionsIn(options: string): JvmOptions {
+function jvmOptionsOf(c: ContainerRecord, options: string): JvmOptions {
   const share = RAM_SHARE.exec(options)?.[1];
   return {
     ...(CONTAINER_SUPPORT_OFF.test(options) ? { containerSupportOff: true } : {}),
     ...(share ? { ramShare: share } : {}),
+    ...(envValue(c, 'JAVA_TOOL_OPTIONS') ? { toolOptionsSet: true } : {}),
   };
 }
 
@@ -214,7 +222,7 @@ export function jvmHeapFixes(jvm: Omit<JvmVersion, 'source'> | undefined, limitB
       {
         title: `Size the heap as a share of the container limit: ${version} reads the cgroup${cgroup === 2 ? ' v2' : ''} limit`,
         detail: 'MaxRAMPercentage leaves the rest of the limit for metaspace, threads and native memory.',
-        commands: ['-XX:MaxRAMPercentage=75.0', 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0'],
+        container_env: [toolOptions(told, '-XX:MaxRAMPercentage=75.0')],
       },
     ];
   }
@@ -229,9 +237,9 @@ export function jvmHeapFixes(jvm: Omit<JvmVersion, 'source'> | undefined, limitB
     detail:
       `${blind}: without -Xmx it sizes the heap from the host's memory, grows past the ` +
       "container's limit and the kernel OOM-kills it (exit 137). Leave the last quarter for metaspace, threads and native " +
-      'memory. Set it in the command or in JAVA_OPTS / JAVA_TOOL_OPTIONS.' +
+      'memory.' +
       (told.ramShare ? ` ${told.ramShare} does not help: it is a share of the host's memory, not of the limit, for a JVM that does not read the limit.` : ''),
-    commands: heap ? [`-Xmx${heap}m`, `JAVA_TOOL_OPTIONS=-Xmx${heap}m`] : ['-Xmx<3/4 of the container limit>'],
+    container_env: [toolOptions(told, heap ? `-Xmx${heap}m` : '-Xmx<3/4 of the container limit>')],
   };
   if (told.containerSupportOff) {
     // a JVM that starts with the flag knows it, so it reads a cgroup v1 limit once the flag is gone
@@ -251,7 +259,7 @@ export function jvmHeapFixes(jvm: Omit<JvmVersion, 'source'> | undefined, limitB
     fixes.push({
       title: `Or let ${version} read the cgroup limit with its experimental flag`,
       detail: 'Java 8u131 to 8u190 and 9 have it (11 removed it); the heap then defaults to a quarter of the limit, and MaxRAMFraction=2 makes it half.',
-      commands: ['-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2'],
+      container_env: [toolOptions(told, '-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2')],
     });
   }
   // no command: a JVM that predates the flag refuses to start with it

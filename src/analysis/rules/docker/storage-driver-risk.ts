@@ -11,7 +11,7 @@ const TO_OVERLAY2 = {
   title: 'Move to overlay2',
   detail:
     'overlay2 needs kernel 4.0+ (or a RHEL/CentOS 7.4+ kernel) and, on xfs, ftype=1 (xfs_info <mount> | grep ftype). Switching drivers hides existing images and containers: export or rebuild them, set the driver, restart Docker.',
-  commands: ['--storage-driver=overlay2', 'xfs_info /var/lib/docker | grep ftype'],
+  commands: ['xfs_info /var/lib/docker | grep ftype'], daemon_options: ['--storage-driver=overlay2'],
 };
 
 /** STORAGE_DRIVER_RISK: devicemapper or aufs in use, or overlay on a kernel older than 3.18. */
@@ -36,7 +36,7 @@ export const storageDriverRiskRule: Rule = {
           TO_OVERLAY2,
           {
             title: 'If devicemapper must stay: direct-lvm, a watched pool, and no XFS retry hang',
-            commands: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool', '--storage-opt dm.xfs_nospace_max_retries=0', '--storage-opt dm.fs=ext4'],
+            daemon_options: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool', '--storage-opt dm.xfs_nospace_max_retries=0', '--storage-opt dm.fs=ext4'],
           },
         ],
       };
@@ -51,7 +51,7 @@ export const storageDriverRiskRule: Rule = {
         ...base,
         title: `Storage driver ${why}`,
         evidence: [...evidenceOf(found.line), ...(kernelLine ? [toEvidence(kernelLine)] : [])],
-        fixes: [{ title: 'Upgrade the kernel to 4.x or later, then use overlay2', commands: ['--storage-driver=overlay2'] }, TO_OVERLAY2],
+        fixes: [{ title: 'Upgrade the kernel to 4.x or later, then use overlay2', daemon_options: ['--storage-driver=overlay2'] }, TO_OVERLAY2],
       };
     } else return [];
     if (finding.evidence.length === 0 && kernelLine) finding.evidence.push(toEvidence(kernelLine));

@@ -152,7 +152,7 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
               detail:
                 'When the thin pool runs out of space XFS gets ENOSPC and retries the I/O without end, which hangs dockerd. ' +
                 'Docker 1.12.6 added dm.xfs_nospace_max_retries; on older Docker, format the pool with ext4 instead and give it more room.',
-              commands: ['--storage-opt dm.xfs_nospace_max_retries=0', '--storage-opt dm.fs=ext4 --storage-opt dm.loopdatasize=300G --storage-opt dm.loopmetadatasize=50G'],
+              daemon_options: ['--storage-opt dm.xfs_nospace_max_retries=0', '--storage-opt dm.fs=ext4 --storage-opt dm.loopdatasize=300G --storage-opt dm.loopmetadatasize=50G'],
             },
           ]
         : [

@@ -41,7 +41,7 @@ describe('STORAGE_DRIVER_RISK', () => {
   });
 
   it('flags devicemapper and leaves overlay2 alone', () => {
-    expect(run(storageDriverRiskRule, factsFrom({ docker_info: 'Storage Driver: devicemapper\n' }))[0]?.fixes[0]?.commands).toContain('--storage-driver=overlay2');
+    expect(run(storageDriverRiskRule, factsFrom({ docker_info: 'Storage Driver: devicemapper\n' }))[0]?.fixes[0]?.daemon_options).toContain('--storage-driver=overlay2');
     expect(run(storageDriverRiskRule, factsFrom({ docker_info: 'Storage Driver: overlay2\nKernel Version: 3.10.0\n' }))).toEqual([]);
   });
 });

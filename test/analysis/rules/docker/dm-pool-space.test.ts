@@ -12,7 +12,7 @@ describe('devicemapper pool space', () => {
     expect(f?.code).toBe('DM_POOL_DATA_FULL');
     expect(f?.title).toBe('devicemapper pool 1.677 TB of 1.677 TB used (100 %)');
     expect(f?.evidence.map((e) => e.line)).toEqual([3, 4]);
-    expect(f?.fixes.flatMap((x) => x.commands ?? [])).toContain('--storage-opt dm.loopdatasize=300G');
+    expect(f?.fixes.flatMap((x) => x.daemon_options ?? [])).toContain('--storage-opt dm.loopdatasize=300G');
   });
 
   it('calls a half-used pool full when less than the minimum is available', () => {

@@ -21,19 +21,28 @@ describe('JVM_HEAP_UNBOUNDED', () => {
     expect(JSON.stringify(f)).not.toContain('DB_PASSWORD');
   });
 
+  it('adds -Xmx to the JAVA_TOOL_OPTIONS a container already sets, without repeating what it holds', () => {
+    const facts = factsFrom({
+      docker_inspect: inspect(inspectJson({ id: ID('c'), name: 'apm', path: 'java', args: ['-jar', '/app.jar'], memory: GiB, env: ['JAVA_VERSION=8u111', 'JAVA_TOOL_OPTIONS=-javaagent:/apm/agent.jar=token=s3cret'] })),
+    });
+    const [f] = run(jvmHeapUnboundedRule, facts);
+    expect(f?.fixes[0]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=<what it holds now> -Xmx768m']);
+    expect(JSON.stringify(f)).not.toContain('s3cret');
+  });
+
   it('says so when the JVM version is unknown', () => {
     const facts = factsFrom({ docker_inspect: inspect(inspectJson({ id: ID('b'), name: 'svc', path: 'sh', args: ['-c', 'exec java -jar /a.jar'], memory: 1536 * 2 ** 20 })) });
     const [f] = run(jvmHeapUnboundedRule, facts);
     expect(f?.title).toContain('JVM version unknown, assumed not container-aware');
-    expect(f?.fixes[0]?.commands).toContain('-Xmx1152m');
+    expect(f?.fixes[0]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=-Xmx1152m']);
     // neither a flag only some versions have, nor one this JVM may not know, is handed out as a command
-    expect(f?.fixes.flatMap((x) => x.commands ?? []).join(' ')).not.toMatch(/UseCGroupMemoryLimitForHeap|MaxRAMPercentage/);
+    expect(f?.fixes.flatMap((x) => x.container_env ?? []).join(' ')).not.toMatch(/UseCGroupMemoryLimitForHeap|MaxRAMPercentage/);
   });
 
   it('offers the experimental cgroup flag to 8u131 (the Swarm service of the public variant), with -Xmx first', () => {
     const facts = factsFrom({ docker_inspect: inspect(inspectJson({ id: ID('9'), name: 'svc', path: 'java', args: ['-jar', '/a.jar'], memory: 512 * 2 ** 20, env: ['JAVA_VERSION=8u131'] })) });
     const [f] = run(jvmHeapUnboundedRule, facts);
-    expect(f?.fixes.map((x) => x.commands?.[0])).toEqual(['-Xmx384m', '-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2', undefined]);
+    expect(f?.fixes.map((x) => x.container_env?.[0])).toEqual(['JAVA_TOOL_OPTIONS=-Xmx384m', 'JAVA_TOOL_OPTIONS=-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2', undefined]);
   });
 
   it('leaves alone a heap bounded in JAVA_OPTS, a container-aware JVM, and a container without a limit', () => {
@@ -87,7 +96,7 @@ describe('JVM_HEAP_UNBOUNDED', () => {
     it('never offers the cgroup v1 experimental flag on cgroup v2', () => {
       const [f] = run(jvmHeapUnboundedRule, factsFrom({ docker_info: info(2), docker_inspect: inspect(java('8u131')) }));
       expect(f?.title).toContain('does not size its heap from the cgroup');
-      expect(f?.fixes.flatMap((x) => x.commands ?? []).join(' ')).not.toMatch(/UseCGroupMemoryLimitForHeap/);
+      expect(f?.fixes.flatMap((x) => x.container_env ?? []).join(' ')).not.toMatch(/UseCGroupMemoryLimitForHeap/);
     });
   });
 
@@ -142,7 +151,7 @@ describe('JVM_HEAP_UNBOUNDED reads the JVM from what runs and how it was told', 
     const rhel = '/usr/lib/jvm/java-1.8.0-openjdk-1.8.0.131-11.b12.el7.x86_64/jre/bin/java';
     const [f] = findings(svc(), `${rhel} -jar /app.jar`);
     expect(f?.title).toContain(`Java 8u131 (path ${rhel}) does not size its heap from the cgroup`);
-    expect(f?.fixes.map((x) => x.commands?.[0])).toContain('-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2');
+    expect(f?.fixes.map((x) => x.container_env?.[0])).toContain('JAVA_TOOL_OPTIONS=-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2');
   });
 
   it('believes the path over a JAVA_VERSION of another release, and reads JAVA_HOME when nothing else tells', () => {

@@ -34,12 +34,13 @@ function oomFixes(docker_inspect: string): Finding['fixes'] {
   if (!oom) throw new Error('no CONTAINER_OOM_KILLED');
   return oom.fixes;
 }
-const commands = (fixes: Finding['fixes']) => fixes.flatMap((f) => f.commands ?? []);
+/** What a reader is told to run or to set: commands and the container's variables. */
+const commands = (fixes: Finding['fixes']) => fixes.flatMap((f) => [...(f.commands ?? []), ...(f.container_env ?? [])]);
 
 describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
   it('gives -Xmx sized from the limit to a JVM that ignores the cgroup (8u111)', () => {
     const fixes = oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: ['JAVA_VERSION=8u111'], memory: 2 * 2 ** 30 }));
-    expect(commands(fixes)).toContain('-Xmx1536m');
+    expect(commands(fixes)).toContain('JAVA_TOOL_OPTIONS=-Xmx1536m');
     expect(commands(fixes).join(' ')).not.toContain('MaxRAMPercentage=75.0 ');
   });
 
@@ -52,7 +53,7 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(withVersion('8u121')).not.toMatch(flag);
     expect(withVersion('7u79')).not.toMatch(flag);
     expect(withVersion('8u191')).not.toMatch(flag);
-    expect(withVersion('8u121')).toContain('-Xmx768m');
+    expect(withVersion('8u121')).toContain('JAVA_TOOL_OPTIONS=-Xmx768m');
   });
 
   it('gives -Xmx, not -XX:MaxRAMPercentage, to 11.0.2 on a cgroup v2 host, where it does not read the limit', () => {
@@ -60,19 +61,21 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     const docker_inspect = inspect({ path: 'java', args: ['-jar', 'app.jar'], env: ['JAVA_VERSION=11.0.2'], memory: 2 ** 30 });
     const report = analyze(bundleFromRecord({ docker_info, docker_inspect }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW });
     const fixes = report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.fixes ?? [];
-    expect(commands(fixes)).toContain('-Xmx768m');
+    expect(commands(fixes)).toContain('JAVA_TOOL_OPTIONS=-Xmx768m');
     expect(commands(fixes).join(' ')).not.toContain('MaxRAMPercentage');
   });
 
   it.each([['8u191'], ['11.0.2'], ['17.0.9']])('gives -XX:MaxRAMPercentage to a container-aware JVM (%s), never -Xmx', (version) => {
     const fixes = oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: [`JAVA_VERSION=${version}`], memory: 2 * 2 ** 30 }));
-    expect(commands(fixes)).toContain('-XX:MaxRAMPercentage=75.0');
+    expect(commands(fixes)).toContain('JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0');
     expect(commands(fixes).some((c) => c.includes('-Xmx'))).toBe(false);
   });
 
   it('gives node --max-old-space-size from the limit, and no JVM flag', () => {
     const fixes = oomFixes(inspect({ path: 'node', args: ['server.js'], memory: 2 ** 30 }));
     expect(commands(fixes)).toContain('NODE_OPTIONS=--max-old-space-size=768');
+    const withOptions = oomFixes(inspect({ path: 'node', args: ['server.js'], env: ['NODE_OPTIONS=--require /otel/register.js'], memory: 2 ** 30 }));
+    expect(commands(withOptions)).toContain('NODE_OPTIONS=<what it holds now> --max-old-space-size=768');
     expect(commands(fixes).join(' ')).not.toMatch(/-Xmx|MaxRAM/);
     // node reads a cgroup v1 limit since 12 and a v2 one since 20, and even then may take nearly all of a small one
     expect(fixes.find((f) => f.title.startsWith('Cap the V8 heap'))?.detail).toMatch(/before 12 on cgroup v1, before 20 on cgroup v2.*close to the whole limit/);
