@@ -164,10 +164,15 @@ export function agoText(seconds: number): string {
 }
 
 /** "first seen …, last seen … (5 h ago); 3 times, 2 in the last hour": a finding's time line, or undefined. */
+/** How a Moment's `host` ends when nothing in the bundle told the host's UTC offset. */
+export const HOST_OFFSET_UNKNOWN = '(host offset unknown, read as UTC)';
+
 export function seenText(seen: Seen | undefined): string | undefined {
   if (!seen) return undefined;
   const parts: string[] = [];
-  const at = (m: Moment): string => `${m.host} (${m.utc} UTC${m.ago_seconds !== undefined ? `, ${agoText(m.ago_seconds)} ago` : ''})`;
+  const ago = (m: Moment): string => (m.ago_seconds !== undefined ? `, ${agoText(m.ago_seconds)} ago` : '');
+  // a host time read as UTC is the UTC time again: said once
+  const at = (m: Moment): string => (m.host.endsWith(HOST_OFFSET_UNKNOWN) ? `${m.utc} UTC (host offset unknown${ago(m)})` : `${m.host} (${m.utc} UTC${ago(m)})`);
   if (seen.first && seen.last && seen.first.utc !== seen.last.utc) parts.push(`first seen ${at(seen.first)}, last seen ${at(seen.last)}`);
   else if (seen.last) parts.push(`seen ${at(seen.last)}`);
   if (seen.count > 1) parts.push(`${seen.count} times${seen.last_hour ? `, ${seen.last_hour} in the last hour` : ''}`);

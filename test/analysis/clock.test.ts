@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
 import { buildClock, seenOf } from '../../src/analysis/facts/clock.js';
 import { parseLineTime, parseUptimeSeconds } from '../../src/analysis/parsers/log-time.js';
-import { bundleFromRecord } from '../../src/domain/index.js';
+import { bundleFromRecord, seenText } from '../../src/domain/index.js';
 
 const NOW = new Date('2026-11-21T00:00:00Z');
 
@@ -49,6 +49,13 @@ describe('the host clock', () => {
     // 6 h 15 min ahead is no zone's offset: a host clock that is off, or an uptime that ran another day
     expect(offsetAt('16:55:12', '2017-08-25T10:40:12Z')).toBeUndefined();
     expect(offsetAt('10:50:12', '2017-08-25T10:40:12Z')).toBeUndefined();
+  });
+
+  it('says when in the host\'s time and UTC, and UTC once when the host\'s offset is unknown', () => {
+    const line = { spec: 'messages' as const, line: 1, text: 'Aug 25 18:20:12 h kernel: Memory cgroup out of memory: Kill process 2 (java)' };
+    expect(seenText(seenOf(clock, [line]))).toBe('seen 2017-08-25 18:20:12 +08:00 (2017-08-25T10:20:12Z UTC, 20 min ago)');
+    const unknown = buildClock(bundleFromRecord({}, { host: 'h', collected_at: '2017-08-25T18:40:12Z' }));
+    expect(seenText(seenOf(unknown, [line]))).toBe('seen 2017-08-25T18:20:12Z UTC (host offset unknown, 20 min ago)');
   });
 
   it('takes the boot time to the hundredth from /proc/uptime before the uptime line, and the offset from that line', () => {

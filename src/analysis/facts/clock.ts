@@ -1,4 +1,4 @@
-import type { Bundle, Moment, Seen } from '../../domain/index.js';
+import { HOST_OFFSET_UNKNOWN, type Bundle, type Moment, type Seen } from '../../domain/index.js';
 import type { LogLine } from '../parsers/log-line.js';
 import { parseLineTime, parseUptimeClock, parseUptimeSeconds, type LineTime } from '../parsers/log-time.js';
 
@@ -112,7 +112,7 @@ export function momentOf(ms: number, clock: HostClock): Moment {
   const utc = new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
   const offset = clock.offsetMinutes;
   const local = new Date(ms + (offset ?? 0) * 60_000).toISOString().slice(0, 19).replace('T', ' ');
-  const host = offset === undefined ? `${local} (host offset unknown, read as UTC)` : `${local} ${offsetText(offset)}`;
+  const host = offset === undefined ? `${local} ${HOST_OFFSET_UNKNOWN}` : `${local} ${offsetText(offset)}`;
   return { utc, host, ...(clock.collectedAt ? { ago_seconds: Math.round((clock.collectedAt.getTime() - ms) / 1000) } : {}) };
 }
 

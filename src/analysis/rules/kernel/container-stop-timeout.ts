@@ -56,7 +56,7 @@ export const containerStopTimeoutRule: Rule = {
             title: 'Remove the half-dead container: `docker rm -f` works where stop, kill and exec fail',
             detail:
               'Its main process has already exited but dockerd/containerd lost track of it, so docker still lists it and ' +
-              `every operation answers "container not found". ${plural(stop.lines.length, 'dockerd line')} show it.`,
+              `every operation answers "container not found". ${plural(stop.lines.length, 'dockerd line')} ${stop.lines.length === 1 ? 'shows' : 'show'} it.`,
             commands: [`docker rm -f ${stop.containerId.slice(0, 12)}`],
           },
           {
