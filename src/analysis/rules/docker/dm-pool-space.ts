@@ -112,6 +112,10 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
   const full = (pct !== undefined && pct >= t.dmPoolFullPct) || lowAvailable || lowSpace.length > 0 || kernelFull.length > 0 || listedFull;
 
   const figures = used !== undefined && total ? `${formatBytes(used)} of ${formatBytes(total)} used (${formatPct(pct ?? 0)})` : undefined;
+  // On loop-lvm Docker reports as available the lesser of the pool's free space and its loop
+  // file's filesystem's: a pool half empty on a full filesystem is full all the same.
+  const loopCapped =
+    lowAvailable && info?.dataLoopFile !== undefined && available !== undefined && used !== undefined && total !== undefined && available < (total - used) / 2;
   const data = {
     ...(used !== undefined ? { used_bytes: used } : {}),
     ...(total !== undefined ? { total_bytes: total } : {}),
@@ -120,7 +124,9 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
   };
   if (full) {
     let title: string;
-    if (figures) {
+    if (figures && loopCapped && available !== undefined) {
+      title = `devicemapper pool has only ${formatBytes(available)} available, with ${figures}: the filesystem under its loop file ${info?.dataLoopFile} has no room left`;
+    } else if (figures) {
       const left = lowAvailable && available !== undefined ? `, ${formatBytes(available)} available` : '';
       const refusing = belowMinFree && minFree !== undefined ? `, under the ${formatBytes(minFree)} minimum free space: dockerd refuses new containers and images` : '';
       title = `devicemapper pool ${figures}${left}${refusing}`;
@@ -142,7 +148,7 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         severity: 'critical',
         title,
         evidence: [
-          ...infoEvidence(facts, 'Data Space Used', 'Data Space Total', 'Data Space Available'),
+          ...infoEvidence(facts, 'Data Space Used', 'Data Space Total', 'Data Space Available', ...(loopCapped ? ['Data loop file'] : [])),
           ...lowSpace.slice(-3).map((l) => toEvidence(l.line)),
           ...kernelFull.slice(0, 2).map((e) => toEvidence(e.line)),
           ...(listedFull && listed ? [toEvidence(listed.line)] : []),

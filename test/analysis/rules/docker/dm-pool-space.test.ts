@@ -18,7 +18,19 @@ describe('devicemapper pool space', () => {
   it('calls a half-used pool full when less than the minimum is available', () => {
     const [f] = run(dmPoolSpaceRule, factsFrom({ docker_info: info('48.21 GB', '107.4 GB', '140.5 MB') }));
     expect(f?.code).toBe('DM_POOL_DATA_FULL');
-    expect(f?.title).toContain('140.5 MB available');
+    expect(f?.title).toBe('devicemapper pool 48.21 GB of 107.4 GB used (45 %), 140.5 MB available');
+  });
+
+  it('says a half-used loop-lvm pool is full because the filesystem under its loop file is, and quotes that file', () => {
+    const loop = `${info('48.21 GB', '107.4 GB', '140.5 MB')} Data loop file: /var/lib/docker/devicemapper/devicemapper/data\n`;
+    const [f] = run(dmPoolSpaceRule, factsFrom({ docker_info: loop }));
+    expect(f?.title).toBe(
+      'devicemapper pool has only 140.5 MB available, with 48.21 GB of 107.4 GB used (45 %): the filesystem under its loop file /var/lib/docker/devicemapper/devicemapper/data has no room left',
+    );
+    expect(f?.evidence.map((e) => e.text.trim())).toContain('Data loop file: /var/lib/docker/devicemapper/devicemapper/data');
+    // a nearly full pool on loop files is full of its own data: the plain figures say so
+    const [own] = run(dmPoolSpaceRule, factsFrom({ docker_info: `${info('107.2 GB', '107.4 GB', '140.5 MB')} Data loop file: /d/data\n` }));
+    expect(own?.title).toBe('devicemapper pool 107.2 GB of 107.4 GB used (100 %), 140.5 MB available');
   });
 
   it('raises DM_POOL_DATA_FULL from dockerd\'s "Thin Pool has N free data blocks" when docker info hung', () => {
