@@ -35,6 +35,10 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       if (!seen) hung.set(key, task);
       else {
         seen.occurrences = Math.max(seen.occurrences, task.occurrences);
+        if (task.blockedSeconds > seen.blockedSeconds) {
+          seen.blockedSeconds = task.blockedSeconds;
+          seen.evidence = [...seen.evidence.slice(0, 1), ...task.evidence.slice(-1)];
+        }
         if (seen.frames.length === 0 && task.frames.length > 0) {
           seen.frames = task.frames;
           seen.frameLines = task.frameLines;

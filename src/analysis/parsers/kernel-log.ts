@@ -215,6 +215,12 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       if (seen) {
         seen.occurrences++;
         seen.lastLine = at(line);
+        // the kernel reports a task again as its wait grows (120 s, 241 s, ...): the title gives the
+        // longest, so its line is quoted next to the first
+        if (Number(m[3]) > seen.blockedSeconds) {
+          seen.blockedSeconds = Number(m[3]);
+          seen.evidence = [...seen.evidence.slice(0, 1), at(line)];
+        }
         if (seen.frames.length === 0) {
           const stack = readStack(text, line, prefix.syslog);
           seen.frames = stack.frames.map((f) => f.name);

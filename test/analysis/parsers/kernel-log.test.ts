@@ -47,6 +47,13 @@ describe('parseKernelLog', () => {
     });
   }
 
+  it('keeps the longest wait of a task the kernel reports again, with the line that says it', () => {
+    const text = ['[ 2235.425149] INFO: task stat:10544 blocked for more than 3 seconds.', '[ 2238.497150] INFO: task stat:10544 blocked for more than 6 seconds.', '[ 2241.573185] INFO: task stat:10544 blocked for more than 9 seconds.'].join('\n');
+    const [task, ...rest] = parseKernelLog(text).hungTasks;
+    expect(rest).toEqual([]);
+    expect([task?.blockedSeconds, task?.occurrences, task?.evidence.map((e) => e.line)]).toEqual([9, 3, [1, 3]]);
+  });
+
   it('keeps a task name that holds colons (flush-253:20) apart from its pid', () => {
     const { hungTasks } = parseKernelLog('INFO: task flush-253:20:198640 blocked for more than 120 seconds.\n');
     expect(hungTasks.map((t) => [t.name, t.pid])).toEqual([['flush-253:20', 198640]]);

@@ -4,16 +4,18 @@ import { storageDriverOf } from '../docker/docker-context.js';
 
 /**
  * What blocked I/O waits for, read from the kernel stack of a hung task (or the wait channel of a
- * D-state process): an NFS server (sunrpc), the ext4 journal (jbd2), the XFS log, a devicemapper
+ * D-state process): an NFS server (sunrpc), a FUSE filesystem's daemon, the ext4 journal (jbd2), the XFS log, a devicemapper
  * thin pool, ZFS, btrfs, a plain block device or multipath path, the cgroup freezer, the kernel's teardown of
  * network devices (not I/O, but it leaves tasks in D state the same way), or nothing the stack says.
  */
-export type BlockedIoClass = 'nfs' | 'netdev' | 'zfs' | 'btrfs' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'unknown';
+export type BlockedIoClass = 'nfs' | 'fuse' | 'netdev' | 'zfs' | 'btrfs' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'unknown';
 
 /** Most telling first: an NFS wait under ext4 code is still NFS; a freezer wait is never I/O. */
 const CLASS_FRAMES: readonly [BlockedIoClass, RegExp][] = [
   ['freezer', /^(?:__refrigerator|refrigerator|freezer_\w+|do_freezer_trap|try_to_freeze\w*)$/],
   ['nfs', /^(?:rpc_\w+|__rpc_\w+|nfs_\w+|nfs[34]_\w+|nfs[34]?_?file_\w+|xprt_\w+|call_\w*transmit\w*)$/],
+  // a request to a FUSE filesystem's daemon (sshfs, lxcfs, s3fs, fuse-overlayfs) that it read and never answered
+  ['fuse', /^(?:request_wait_answer|__fuse_\w+|fuse_\w+)$/],
   // unregistering a device or a network namespace, or waiting for the rtnl lock that teardown holds
   ['netdev', /^(?:unregister_netdevice\w*|rollback_registered\w*|netdev_run_todo|netdev_wait_allrefs\w*|cleanup_net|default_device_exit\w*|rtnl_lock\w*|rtnl_dellink|rtnl_delete_link|rtnetlink_rcv_msg|copy_net_ns|setup_net|ops_exit_list|\w*dev_change_net_namespace|veth_dellink)$/],
   // ZFS and its SPL layer (cv_wait is SPL's), and the pool's own threads (txg_sync, z_wr_iss) by name
@@ -59,6 +61,7 @@ export function dominantClass(classes: readonly BlockedIoClass[]): BlockedIoClas
 /** What the class says in a title. */
 export const CLASS_LABEL: Readonly<Record<BlockedIoClass, string>> = {
   nfs: 'waiting on an NFS server (sunrpc)',
+  fuse: 'waiting on the user-space daemon of a FUSE filesystem',
   netdev: "stuck in the kernel's teardown of network devices (unregister_netdevice, rtnl lock)",
   jbd2: 'waiting on the ext4 journal (jbd2)',
   xfs: 'waiting on XFS (its log or writeback)',
@@ -75,6 +78,7 @@ const BLOCKED_ON_IO = 'Kernel tasks are blocked on I/O for minutes; processes pi
 /** What a hung task of each class does to the host, for the root cause's summary. */
 export const HUNG_TASK_NARRATIVE: Readonly<Record<BlockedIoClass, string>> = {
   nfs: 'Kernel tasks wait for minutes on an NFS server that does not answer; processes pile up in D state and load climbs.',
+  fuse: 'Tasks wait on a FUSE filesystem whose daemon took their request and does not answer; they stay in D state, even after kill -9, and everything that touches the mount (df, ls, a container with it as a volume) hangs with them.',
   netdev: 'Kernel tasks are stuck tearing down network devices, holding the rtnl lock that every container start and stop needs; dockerd hangs with them.',
   jbd2: BLOCKED_ON_IO,
   xfs: BLOCKED_ON_IO,
@@ -121,6 +125,25 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
         },
       ];
     }
+    case 'fuse':
+      return [
+        {
+          title: "Find the FUSE mount and its daemon: the program that serves it took a request and does not answer",
+          detail:
+            'FUSE requests are answered by a program in user space (sshfs, lxcfs, s3fs, rclone, fuse-overlayfs). Once it has read a request, the ' +
+            "task waits until it answers, and kill -9 does not end the wait. The daemon may be stopped, deadlocked, or waiting itself (sshfs on a " +
+            'server that went away). Restarting dockerd will not help: its tasks stay blocked in the kernel.',
+          commands: ["grep ' - fuse' /proc/self/mountinfo", "ps -eo pid,stat,wchan:32,args | grep -E '[s]shfs|[l]xcfs|[f]use|[r]clone'", stack],
+        },
+        {
+          title: "Abort the mount's FUSE connection: the blocked tasks get an error and can exit; then unmount it and mount it again",
+          detail:
+            'Each FUSE mount has a connection in /sys/fs/fuse/connections named by the minor number of its device (the 0:N before the mount ' +
+            'point in mountinfo). Writing 1 to its abort file fails every pending request, so the tasks stuck in D state exit. lxcfs serves ' +
+            "containers' /proc files: after it is restarted, running containers need a restart to see them again.",
+          commands: ['mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections', 'echo 1 > /sys/fs/fuse/connections/<N>/abort', 'umount -l <mount>'],
+        },
+      ];
     case 'netdev':
       return [
         {
