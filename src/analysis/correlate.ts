@@ -50,6 +50,13 @@ const fullDiskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
 /** A full data root filesystem (space or inodes) keeps dockerd from starting when its start failed for want of space. */
 const fullDiskStopsStart = (cause: Finding, effect: Finding): boolean =>
   typeof cause.data?.['docker_root'] === 'string' && /no space left on device/i.test(String(effect.data?.['start_error'] ?? ''));
+/**
+ * A hung task explains a daemon that does not answer when the daemon is blocked in the kernel, or
+ * when the hung task is Docker's own (dockerd, containerd, a docker client); a shell's `stat` on a
+ * dead FUSE mount says nothing about a dockerd that was stopped by a signal or answers slowly.
+ */
+const hungTaskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
+  effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] === 'blocked' || /^(?:dockerd|docker|containerd)/.test(String(cause.data?.['task'] ?? ''));
 const daemonNotStopped = (effect: Finding): boolean => effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] !== 'stopped';
 
 const WRITE_FAILURE_EFFECTS: readonly FindingCode[] = [
@@ -70,7 +77,7 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'DM_POOL_DATA_FULL', effects: WRITE_FAILURE_EFFECTS },
   { cause: 'DM_POOL_METADATA_FULL', effects: WRITE_FAILURE_EFFECTS },
   { cause: 'FS_IO_ERROR', effects: ['FS_READ_ONLY_REMOUNT', 'HUNG_TASK'] },
-  { cause: 'HUNG_TASK', effects: ['D_STATE_PILEUP', 'LOAD_EXTREME', 'DOCKERD_UNRESPONSIVE'] },
+  { cause: 'HUNG_TASK', effects: ['D_STATE_PILEUP', 'LOAD_EXTREME', 'DOCKERD_UNRESPONSIVE'], applies: hungTaskHangsDaemon },
   { cause: 'D_STATE_PILEUP', effects: ['LOAD_EXTREME'] },
   { cause: 'CONTAINERD_RESTORE_FAILED', effects: ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'] },
   { cause: 'VETH_UNREGISTER_LEAK', effects: ['DOCKERD_UNRESPONSIVE', 'CONTAINER_STOP_TIMEOUT'] },

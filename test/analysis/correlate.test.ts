@@ -33,6 +33,20 @@ describe('correlate', () => {
     expect(root?.explains).not.toContain('DM_OVERCOMMIT');
   });
 
+  it("blames a hung task for an unresponsive daemon only when the daemon is blocked in the kernel or the task is Docker's own", () => {
+    const hung = (task: string): Finding => ({ ...finding('HUNG_TASK'), data: { task, io_class: 'fuse' } });
+    const daemon = (state: string): Finding => ({ ...finding('DOCKERD_UNRESPONSIVE'), data: { dockerd_state: state } });
+    // a shell's stat on a dead FUSE mount and a dockerd stopped by SIGSTOP: two problems, each its own cause
+    expect(correlate([daemon('stopped'), hung('stat')], facts).map((p) => [p.code, p.explains])).toEqual([
+      ['DOCKERD_UNRESPONSIVE', ['DOCKERD_UNRESPONSIVE']],
+      ['HUNG_TASK', ['HUNG_TASK']],
+    ]);
+    expect(correlate([daemon('blocked'), hung('stat')], facts)[0]).toMatchObject({ code: 'HUNG_TASK', explains: ['HUNG_TASK', 'DOCKERD_UNRESPONSIVE'] });
+    // a daemon that times out with no state of its own: its own hung task explains it, a stranger's does not
+    expect(correlate([finding('DOCKERD_UNRESPONSIVE'), hung('dockerd-current')], facts)[0]).toMatchObject({ code: 'HUNG_TASK', explains: ['HUNG_TASK', 'DOCKERD_UNRESPONSIVE'] });
+    expect(correlate([finding('DOCKERD_UNRESPONSIVE'), hung('stat')], facts)[0]).toMatchObject({ code: 'DOCKERD_UNRESPONSIVE', explains: ['DOCKERD_UNRESPONSIVE'] });
+  });
+
   it('blames the containerd restore failure for an unresponsive daemon', () => {
     const root = correlate([finding('DOCKERD_UNRESPONSIVE'), finding('CONTAINERD_RESTORE_FAILED')], facts)[0];
     expect(root).toMatchObject({ code: 'CONTAINERD_RESTORE_FAILED', explains: ['CONTAINERD_RESTORE_FAILED', 'DOCKERD_UNRESPONSIVE'] });
