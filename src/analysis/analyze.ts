@@ -100,6 +100,7 @@ function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): str
   if (ago !== undefined && ago > thresholds.eventWindowHours * 3600 && !stillStuck(finding, facts)) {
     return `last seen ${agoText(ago)} before collection, outside the ${thresholds.eventWindowHours} h window`;
   }
+  if (finding.code === 'HUNG_TASK' && finding.data?.['blocked_now'] === false) return 'no longer blocked: ps lists its pids in another state';
   const container = finding.data?.['container_id'];
   if (typeof container === 'string') {
     if (facts.docker.containersListed) {

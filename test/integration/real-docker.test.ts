@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { ensureBuilt, REPO } from '../helpers/processes.js';
 import { makeRemediationWorld, POLICY } from '../helpers/remediation-world.js';
 import { BUSYBOX_IMAGE, leftovers, startRealDocker, type RealDocker } from '../helpers/real-docker.js';
 import { startSshd, type SshdHandle } from '../helpers/sshd.js';
+import { runDiagCli } from '../helpers/diag-cli.js';
 
 /**
  * `sickbay diag` over a real OpenSSH sshd against a REAL dockerd on this machine (the lab replays
@@ -91,30 +92,10 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs = 30_000): Pro
   }
 }
 
-/** Runs the built CLI, `./bin/sickbay diag ... --json`, as a user would; returns the report and the wall time. */
+/** `sickbay diag ... --json` against this suite's sshd, its bundles kept; returns the report and the wall time. */
 async function diag(label: string, more: readonly string[] = []): Promise<{ report: JsonReport; ms: number; shellStarts: number }> {
   const before = sshd.shellStarts();
-  const args = [
-    join(REPO, 'bin/sickbay'),
-    'diag',
-    `root@127.0.0.1:${sshd.port}`,
-    '--identity',
-    sshd.clientKeyPath,
-    '--known-hosts',
-    knownHosts,
-    '--json',
-    '--keep-bundles',
-    join(work, `bundles-${label}`),
-    ...more,
-  ];
-  const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: REPO, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  const ms = Math.round(performance.now() - started);
+  const { code, stdout, stderr, ms } = await runDiagCli(sshd, knownHosts, ['--keep-bundles', join(work, `bundles-${label}`), ...more]);
   expect(code, `sickbay diag exited ${code}:\n${stderr}`).toBe(0);
   const report = JSON.parse(stdout) as JsonReport;
   const keep = process.env.SICKBAY_REAL_DOCKER_KEEP;

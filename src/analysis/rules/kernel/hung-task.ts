@@ -23,14 +23,18 @@ export function keyFrames(frames: readonly string[], max = 3): string[] {
 export const hungTaskRule: Rule = {
   codes: ['HUNG_TASK'],
   run(facts) {
+    // one finding per task name, the tasks still blocked apart from those ps says are over
     const byName = new Map<string, HungTask[]>();
     for (const task of facts.kernel.hungTasks) {
-      const group = byName.get(task.name) ?? [];
+      const key = `${task.name}\0${stillBlocked(task, facts)}`;
+      const group = byName.get(key) ?? [];
       group.push(task);
-      byName.set(task.name, group);
+      byName.set(key, group);
     }
     const findings: Finding[] = [];
-    for (const [name, tasks] of byName) {
+    for (const tasks of byName.values()) {
+      const name = (tasks[0] as HungTask).name;
+      const over = !stillBlocked(tasks[0] as HungTask, facts);
       const first = tasks[0] as HungTask;
       const frames = keyFrames(first.frames);
       const frameLines = frames.map((f) => first.frameLines[first.frames.indexOf(f)]).filter((l) => l !== undefined);
@@ -52,12 +56,23 @@ export const hungTaskRule: Rule = {
         evidence: [...quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6), ...(nfs?.evidence ?? [])],
         fixes: fixesFor(cls, facts, pids),
         seen: seenOf(facts.clock, tasks.flatMap((t) => [...t.evidence.slice(0, 1), ...(t.lastLine ? [t.lastLine] : [])]), reports),
-        data: { task: name, pids: pids.join(','), blocked_seconds: longest, reports, frames: first.frames.join(','), io_class: cls },
+        data: { task: name, pids: pids.join(','), blocked_seconds: longest, reports, frames: first.frames.join(','), io_class: cls, ...(over ? { blocked_now: false } : {}) },
       });
     }
     return findings;
   },
 };
+
+/**
+ * A reported task is still blocked unless ps lists its pid in another state: the kernel's report
+ * stays in its log after the task got its I/O or was freed. The kernel reports threads, and ps
+ * lists processes: a pid ps does not list may be a thread of a listed one (dockerd's), so that
+ * says nothing.
+ */
+function stillBlocked(task: HungTask, facts: Facts): boolean {
+  const listed = facts.system.processes?.find((p) => p.pid === task.pid);
+  return listed === undefined || listed.state.startsWith('D');
+}
 
 function fixesFor(cls: BlockedIoClass, facts: Facts, pids: readonly string[]): Finding['fixes'] {
   const fixes = blockedIoFixes(cls, facts, pids);

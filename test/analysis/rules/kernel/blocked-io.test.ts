@@ -58,6 +58,15 @@ describe('blocked I/O by its kernel stack', () => {
     expect(classifyWaitChannel(wchan)).toBe(cls);
   });
 
+  it('puts a hung task that ps lists in another state under Earlier, and keeps one ps lists in D or does not list (a thread)', () => {
+    const dmesg = ['[ 2235.425149] INFO: task stat:10544 blocked for more than 3 seconds.', '[ 2235.426316]  request_wait_answer+0x1d8/0x280', '[ 2236.425149] INFO: task stat:12898 blocked for more than 3 seconds.', '[ 2236.426316]  request_wait_answer+0x1d8/0x280', '[ 2237.425149] INFO: task dockerd:8562 blocked for more than 3 seconds.', '[ 2237.426316]  request_wait_answer+0x1d8/0x280'].join('\n');
+    const ps = ['  PID STAT ELAPSED WCHAN                            COMMAND', '10544 S         900 do_sys_poll                      stat /mnt/x', '12898 D         600 request_wait_answer              stat /mnt/gone', '  811 Ssl      9000 futex_wait_queue                 /usr/bin/dockerd'].join('\n');
+    const report = analyze(bundleFromRecord({ dmesg: `${dmesg}\n`, ps: `${ps}\n` }, { host: 'h', collected_at: NOW.toISOString() }), { now: NOW });
+    const hung = report.findings.filter((f) => f.code === 'HUNG_TASK').map((f) => [f.data?.['pids'], f.earlier ?? 'current']);
+    expect(hung).toEqual(expect.arrayContaining([['12898', 'current'], ['8562', 'current'], ['10544', 'no longer blocked: ps lists its pids in another state']]));
+    expect(hung).toHaveLength(3);
+  });
+
   // Kernel message formats: hung_task.c ("INFO: task %s:%d blocked for more than %ld seconds."),
   // fs/nfs ("nfs: server %s not responding, still trying"), df -PT.
   const nfsHost = bundleFromRecord(

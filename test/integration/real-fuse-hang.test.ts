@@ -1,0 +1,218 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnalysisReportSchema, reportProblems, type AnalysisReport } from '../../src/domain/index.js';
+import { ensureBuilt } from '../helpers/processes.js';
+import { runDiagCli } from '../helpers/diag-cli.js';
+import { startSshd, type SshdHandle } from '../helpers/sshd.js';
+
+/**
+ * A REAL hung task on this machine's kernel: an sshfs mount whose sftp server is stopped (a server
+ * that went away), a `stat` on it that the kernel hands to sshfs, and then kill -9, which a task
+ * whose FUSE request was already read cannot obey: it stays in D state in request_wait_answer until
+ * the daemon answers or the connection is aborted. With hung_task_timeout_secs lowered for the test,
+ * the kernel reports it as it reports any hung task. `sickbay diag` collects over a real sshd; df on
+ * the hung mount hangs too, unkillably, and must come back as a timed-out step. The fix the finding
+ * gives (abort the mount's connection in /sys/fs/fuse/connections) is then carried out, and frees
+ * the task for real. Needs sshfs, /dev/fuse and root (.ci/run installs sshfs).
+ */
+
+const SFTP_SERVER = '/usr/lib/openssh/sftp-server';
+/** A TCP port that runs the sftp-server given as its argument for each connection; prints the port. */
+const SFTP_RELAY = `
+const { createServer } = require('node:net');
+const { spawn } = require('node:child_process');
+const server = createServer((socket) => {
+  const sftp = spawn(process.argv[1], [], { stdio: ['pipe', 'pipe', 'ignore'] });
+  socket.pipe(sftp.stdin);
+  sftp.stdout.pipe(socket);
+  socket.on('error', () => sftp.kill('SIGKILL'));
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+const HUNG_TASK_SYSCTL = '/proc/sys/kernel/hung_task_timeout_secs';
+const HUNG_WARNINGS_SYSCTL = '/proc/sys/kernel/hung_task_warnings';
+const FUSECTL = '/sys/fs/fuse/connections';
+
+const work = mkdtempSync(join(tmpdir(), 'sickbay-fuse-hang-test-'));
+const source = join(work, 'export');
+const mountPoint = join(work, 'mnt');
+let sshd: SshdHandle;
+let knownHosts: string;
+let proxy: ChildProcess;
+let sshfs: ChildProcess | undefined;
+let stuck: ChildProcess | undefined;
+let savedSysctls: { timeout: string; warnings: string } | undefined;
+let mountedFusectl = false;
+let report: AnalysisReport;
+
+function state(pid: number): string {
+  try {
+    return /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] ?? '?';
+  } catch {
+    return 'gone';
+  }
+}
+
+function wchan(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/wchan`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function waitFor(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The mount's line in mountinfo: `45 27 0:40 / /tmp/.../mnt rw,... - fuse.sshfs 127.0.0.1:/... rw,...`. */
+function mountLine(): string | undefined {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.split(' ')[4] === mountPoint);
+}
+
+/** The FUSE connection of the mount: the minor number of its device (0:N). */
+function connectionOf(line: string): string {
+  const minor = /^\d+ \d+ \d+:(\d+) /.exec(line)?.[1];
+  if (!minor) throw new Error(`no device number in ${line}`);
+  return minor;
+}
+
+/** The sftp-servers the relay runs: one per sshfs connection. */
+function sftpServers(): number[] {
+  if (proxy?.pid === undefined) return [];
+  try {
+    return execFileSync('pgrep', ['-P', String(proxy.pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function fusectlMounted(): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === FUSECTL);
+}
+
+beforeAll(async () => {
+  ensureBuilt();
+  mkdirSync(source);
+  mkdirSync(mountPoint);
+  writeFileSync(join(source, 'report.txt'), 'served over sftp\n');
+  // sshfs speaks sftp straight to a TCP port (directport): each connection gets its own sftp-server.
+  // The relay runs in a process of its own: this one reads the mount, and a synchronous read here
+  // would stop the event loop that relays the answer it waits for.
+  proxy = spawn(process.execPath, ['-e', SFTP_RELAY, SFTP_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    proxy.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    proxy.once('exit', (code) => reject(new Error(`the sftp relay exited ${code}`)));
+  });
+  sshfs = spawn('sshfs', ['-f', '-o', `directport=${port}`, `127.0.0.1:${source}`, mountPoint], { stdio: 'ignore' });
+  await waitFor('the sshfs mount', () => mountLine()?.includes(' - fuse.sshfs ') === true);
+  expect(await readFile(join(mountPoint, 'report.txt'), 'utf8')).toBe('served over sftp\n');
+
+  sshd = await startSshd({ env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  knownHosts = join(work, 'known_hosts');
+  writeFileSync(knownHosts, `${sshd.hostKeyLine}\n`);
+}, 120_000);
+
+afterAll(async () => {
+  if (savedSysctls) {
+    writeFileSync(HUNG_TASK_SYSCTL, savedSysctls.timeout);
+    writeFileSync(HUNG_WARNINGS_SYSCTL, savedSysctls.warnings);
+  }
+  const line = mountLine();
+  if (line) {
+    // whatever a failed test left hanging on the mount is freed before the mount goes
+    if (!fusectlMounted()) {
+      execFileSync('mount', ['-t', 'fusectl', 'none', FUSECTL]);
+      mountedFusectl = true;
+    }
+    writeFileSync(join(FUSECTL, connectionOf(line), 'abort'), '1');
+    execFileSync('umount', ['-l', mountPoint]);
+  }
+  if (mountedFusectl) execFileSync('umount', [FUSECTL]);
+  for (const pid of sftpServers()) {
+    for (const signal of ['SIGCONT', 'SIGKILL'] as const) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // gone already
+      }
+    }
+  }
+  sshfs?.kill('SIGKILL');
+  stuck?.kill('SIGKILL');
+  proxy?.kill('SIGKILL');
+  await sshd?.stop();
+  rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+describe('a real FUSE hang on this kernel', () => {
+  it('makes a task that kill -9 cannot end, and the kernel reports it as hung', async () => {
+    // the server goes away: sshfs reads the next request and waits for an answer that never comes
+    const servers = sftpServers();
+    expect(servers).toHaveLength(1);
+    for (const pid of servers) process.kill(pid, 'SIGSTOP');
+    const child = spawn('stat', [join(mountPoint, 'gone')], { stdio: 'ignore' });
+    stuck = child;
+    const pid = child.pid as number;
+    await waitFor('stat to wait on sshfs', () => wchan(pid) === 'request_wait_answer');
+    child.kill('SIGKILL');
+    await waitFor('stat to be stuck in D state after kill -9', () => state(pid) === 'D');
+
+    savedSysctls = { timeout: readFileSync(HUNG_TASK_SYSCTL, 'utf8').trim(), warnings: readFileSync(HUNG_WARNINGS_SYSCTL, 'utf8').trim() };
+    writeFileSync(HUNG_WARNINGS_SYSCTL, '-1');
+    writeFileSync(HUNG_TASK_SYSCTL, '2');
+    const reported = new RegExp(`INFO: task stat:${pid} blocked for more than \\d+ seconds`);
+    await waitFor('the kernel to report the hung task', () => reported.test(execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 })));
+    writeFileSync(HUNG_TASK_SYSCTL, savedSysctls.timeout);
+    writeFileSync(HUNG_WARNINGS_SYSCTL, savedSysctls.warnings);
+    savedSysctls = undefined;
+    expect(state(pid)).toBe('D');
+  });
+
+  it('sickbay diag names the FUSE daemon as what the task waits for, and a df that hangs unkillably is a timed-out step', async () => {
+    const pid = stuck?.pid as number;
+    const { code, stdout, stderr, ms } = await runDiagCli(sshd, knownHosts);
+    expect(code, `sickbay diag exited ${code}:\n${stderr}`).toBe(0);
+    report = AnalysisReportSchema.parse(JSON.parse(stdout));
+    console.log(`real-fuse-hang: sickbay diag took ${ms} ms wall; findings:\n${report.findings.map((f) => `  ${f.code}  ${f.title}`).join('\n')}`);
+
+    // (the kernel's log of this machine may hold earlier hung stats: the one made here is among the pids)
+    const hung = report.findings.find((f) => f.code === 'HUNG_TASK' && f.subject === 'stat' && f.earlier === undefined);
+    expect(hung?.data).toMatchObject({ io_class: 'fuse' });
+    expect(String(hung?.data?.['pids']).split(',')).toContain(String(pid));
+    expect(hung?.title).toMatch(new RegExp(`^stat \\(pid (?:\\d+, )*${pid}(?:, \\d+)*\\) blocked for more than \\d+ s in request_wait_answer < __fuse_simple_request < \\w+, waiting on the user-space daemon of a FUSE filesystem`));
+    expect(hung?.fixes.map((f) => f.title)).toEqual([
+      'Find the FUSE mount and its daemon: the program that serves it took a request and does not answer',
+      "Abort the mount's FUSE connection: the blocked tasks get an error and can exit; then unmount it and mount it again",
+    ]);
+    // a problem of its own, whatever else this host (no Docker daemon here) shows
+    expect(reportProblems(report).filter((p) => p.code === 'HUNG_TASK').map((p) => p.explains)).toContainEqual(['HUNG_TASK']);
+    // df stats every mount and hangs on this one where kill -9 cannot reach it: the step timed out
+    // and the diagnosis went on
+    expect(report.gaps?.find((g) => g.spec === 'df')?.reason).toMatch(/timed out/);
+  });
+
+  it('the fix it gives frees the task for real: the connection is aborted and stat exits', async () => {
+    const pid = stuck?.pid as number;
+    const line = mountLine();
+    expect(line).toBeDefined();
+    const abort = report.findings.find((f) => f.code === 'HUNG_TASK' && f.subject === 'stat' && f.earlier === undefined)?.fixes[1]?.commands ?? [];
+    expect(abort).toEqual(['mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections', 'echo 1 > /sys/fs/fuse/connections/<N>/abort', 'umount -l <mount>']);
+    mountedFusectl = !fusectlMounted();
+    // <N> as the fix explains it: the minor number before the mount point in mountinfo
+    const filled = abort.map((c) => c.replace('<N>', connectionOf(line as string)).replace('<mount>', mountPoint));
+    for (const command of filled) execFileSync('sh', ['-c', command]);
+    await waitFor('stat to exit once the connection is aborted', () => ['gone', 'Z'].includes(state(pid)), 10_000);
+    expect(mountLine()).toBeUndefined();
+  });
+});
