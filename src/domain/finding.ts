@@ -55,7 +55,7 @@ export const FixSchema = z.object({
   commands: z.array(z.string()).optional(),
   /**
    * dockerd options the fix sets, as on its command line (`--storage-opt dm.basesize=4G`); shown
-   * in their /etc/docker/daemon.json form (domain/daemon-options).
+   * in their /etc/docker/daemon.json form (domain/fix-settings).
    */
   daemon_options: z.array(z.string()).optional(),
   /**

@@ -1,10 +1,11 @@
 /**
- * Settings a fix puts in place rather than commands to type. dockerd options a fix sets, and the /etc/docker/daemon.json form an on-call engineer edits:
- * a distribution's dockerd is started by its unit file, so a flag is changed in daemon.json, not
- * typed at a prompt. Options are written as on dockerd's command line (`--storage-opt
- * dm.basesize=4G`, `--log-opt max-size=100m --log-opt max-file=3`). Each string of a fix's
- * daemon_options is one setting on its own (loop-lvm's dm.loopdatasize and direct-lvm's
- * dm.thinpooldev are alternatives, never one daemon.json).
+ * Settings a fix puts in place, rather than commands to type, and where they go.
+ *
+ * dockerd options are shown in their /etc/docker/daemon.json form: a distribution's dockerd is
+ * started by its unit file, so a flag is changed in daemon.json, not typed at a prompt. They are
+ * written as on dockerd's command line (`--storage-opt dm.basesize=4G`, `--log-opt max-size=100m
+ * --log-opt max-file=3`). Each string of a fix's daemon_options is one setting on its own
+ * (loop-lvm's dm.loopdatasize and direct-lvm's dm.thinpooldev are alternatives, never one daemon.json).
  */
 
 /** The daemon.json key of each option a fix may set, and the shape of its value there. */

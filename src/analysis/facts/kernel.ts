@@ -1,5 +1,5 @@
 import type { Bundle, SpecName } from '../../domain/index.js';
-import { parseKernelLog, type KernelLog } from '../parsers/kernel-log.js';
+import { keepLongestWait, parseKernelLog, type KernelLog } from '../parsers/kernel-log.js';
 
 export type { HungTask, IoError, NfsServerEvent, OomKill, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
 
@@ -35,10 +35,7 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       if (!seen) hung.set(key, task);
       else {
         seen.occurrences = Math.max(seen.occurrences, task.occurrences);
-        if (task.blockedSeconds > seen.blockedSeconds) {
-          seen.blockedSeconds = task.blockedSeconds;
-          seen.evidence = [...seen.evidence.slice(0, 1), ...task.evidence.slice(-1)];
-        }
+        keepLongestWait(seen, task.blockedSeconds, task.evidence.at(-1));
         if (seen.frames.length === 0 && task.frames.length > 0) {
           seen.frames = task.frames;
           seen.frameLines = task.frameLines;

@@ -3,6 +3,16 @@ import type { LogLine } from './log-line.js';
 import { isKernelLine, splitLogPrefix } from './log-prefix.js';
 import { linesAfter, scanMatchingLines, type TextLine } from './line-scanner.js';
 
+/**
+ * The kernel reports a task again as its wait grows (120 s, 241 s, ...): a title gives the longest,
+ * so the report that says it is quoted next to the first.
+ */
+export function keepLongestWait(task: HungTask, blockedSeconds: number, report: LogLine | undefined): void {
+  if (blockedSeconds <= task.blockedSeconds || !report) return;
+  task.blockedSeconds = blockedSeconds;
+  task.evidence = [...task.evidence.slice(0, 1), report];
+}
+
 export interface HungTask {
   name: string;
   pid: number;
@@ -11,7 +21,7 @@ export interface HungTask {
   frames: string[];
   /** The line of each frame in `frames`, same order. */
   frameLines: LogLine[];
-  /** The `INFO: task ... blocked` line. */
+  /** The first `INFO: task ... blocked` line, and the one of its longest wait when that is a later one. */
   evidence: LogLine[];
   /** How many times the kernel reported this task (name and pid). */
   occurrences: number;
@@ -215,12 +225,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       if (seen) {
         seen.occurrences++;
         seen.lastLine = at(line);
-        // the kernel reports a task again as its wait grows (120 s, 241 s, ...): the title gives the
-        // longest, so its line is quoted next to the first
-        if (Number(m[3]) > seen.blockedSeconds) {
-          seen.blockedSeconds = Number(m[3]);
-          seen.evidence = [...seen.evidence.slice(0, 1), at(line)];
-        }
+        keepLongestWait(seen, Number(m[3]), at(line));
         if (seen.frames.length === 0) {
           const stack = readStack(text, line, prefix.syslog);
           seen.frames = stack.frames.map((f) => f.name);

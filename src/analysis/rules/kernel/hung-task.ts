@@ -24,17 +24,16 @@ export const hungTaskRule: Rule = {
   codes: ['HUNG_TASK'],
   run(facts) {
     // one finding per task name, the tasks still blocked apart from those ps says are over
-    const byName = new Map<string, HungTask[]>();
+    const byName = new Map<string, { name: string; over: boolean; tasks: HungTask[] }>();
     for (const task of facts.kernel.hungTasks) {
-      const key = `${task.name}\0${stillBlocked(task, facts)}`;
-      const group = byName.get(key) ?? [];
-      group.push(task);
+      const over = !stillBlocked(task, facts);
+      const key = `${task.name}\0${over}`;
+      const group = byName.get(key) ?? { name: task.name, over, tasks: [] };
+      group.tasks.push(task);
       byName.set(key, group);
     }
     const findings: Finding[] = [];
-    for (const tasks of byName.values()) {
-      const name = (tasks[0] as HungTask).name;
-      const over = !stillBlocked(tasks[0] as HungTask, facts);
+    for (const { name, over, tasks } of byName.values()) {
       const first = tasks[0] as HungTask;
       const frames = keyFrames(first.frames);
       const frameLines = frames.map((f) => first.frameLines[first.frames.indexOf(f)]).filter((l) => l !== undefined);
