@@ -13,6 +13,8 @@ const SOS_SOURCES: ReadonlyArray<[SpecName, readonly string[]]> = [
   ['meminfo', ['proc/meminfo']],
   ['df', ['sos_commands/filesys/df_-al_-x_autofs', 'sos_commands/filesys/df_-al*', 'df']],
   ['df_inodes', ['sos_commands/filesys/df_-ali_-x_autofs', 'sos_commands/filesys/df_-ali*']],
+  // the filesys plugin copies the kernel's mount table; /proc/mounts has no device numbers, but the mounts
+  ['mountinfo', ['proc/self/mountinfo', 'proc/1/mountinfo', 'proc/mounts']],
   ['ps', ['sos_commands/process/ps_auxwww', 'sos_commands/process/ps_aux*', 'ps']],
   ['dmesg', ['sos_commands/kernel/dmesg', 'sos_commands/logs/journalctl_--no-pager_--catalog_--boot_-k*']],
   ['messages', ['var/log/messages', 'var/log/syslog', 'var/log/kern.log']],

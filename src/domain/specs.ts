@@ -8,6 +8,7 @@ export const SPEC_NAMES = [
   'meminfo',
   'df',
   'df_inodes',
+  'mountinfo',
   'ps',
   'dmesg',
   'messages',

@@ -204,7 +204,7 @@ ${fallThrough('journalctl')}`,
 ${fallThrough('du')}`,
     // A lab host has no daemon.json or /proc/uptime of its own: the machine's must not leak into a
     // replay (a bundle's seconds since boot, when it has them, are in its uptime spec)
-    cat: `for a in "$@"; do case "$a" in /proc/meminfo) replay meminfo ;; */daemon.json|/proc/uptime) echo "cat: $a: No such file or directory" >&2; exit 1 ;; esac; done
+    cat: `for a in "$@"; do case "$a" in /proc/meminfo) replay meminfo ;; /proc/self/mountinfo|/proc/1/mountinfo|/proc/mounts) replay mountinfo ;; */daemon.json|/proc/uptime) echo "cat: $a: No such file or directory" >&2; exit 1 ;; esac; done
 ${fallThrough('cat')}`,
     tail: `for a in "$@"; do last=$a; done
 case "\${last:-}" in /var/log/messages|/var/log/syslog|/var/log/kern.log) replay messages ;; esac

@@ -12,6 +12,7 @@ export const CANONICAL_COMMANDS: Readonly<Record<string, string>> = {
   meminfo: 'cat /proc/meminfo',
   df: 'df -PT',
   df_inodes: 'df -PTi',
+  mountinfo: 'cat /proc/self/mountinfo',
   ps: 'ps -eo pid,stat,etimes,wchan:32,args',
   dmesg: 'dmesg',
   messages: 'for f in /var/log/messages /var/log/syslog; do if [ -r "$f" ]; then tail -n 20000 "$f"; exit; fi; done; journalctl _TRANSPORT=kernel --no-pager -o short-iso -n 20000',

@@ -190,11 +190,15 @@ describe('a real FUSE hang on this kernel', () => {
     const hung = report.findings.find((f) => f.code === 'HUNG_TASK' && f.subject === 'stat' && f.earlier === undefined);
     expect(hung?.data).toMatchObject({ io_class: 'fuse' });
     expect(String(hung?.data?.['pids']).split(',')).toContain(String(pid));
-    expect(hung?.title).toMatch(new RegExp(`^stat \\(pid [^)]+\\) blocked for more than \\d+ s in request_wait_answer < __fuse_simple_request < \\w+, waiting on the user-space daemon of a FUSE filesystem`));
-    expect(hung?.fixes.map((f) => f.title)).toEqual([
-      'Find the FUSE mount and its daemon: the program that serves it took a request and does not answer',
-      "Abort the mount's FUSE connection: the blocked tasks get an error and can exit; then unmount it and mount it again",
-    ]);
+    // mountinfo names the mount and its daemon (sshfs): alone on this machine, or among its other FUSE mounts
+    const ours = `${mountPoint} (sshfs 127.0.0.1:${source})`;
+    const fuseMounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / - fuse(?:\.|blk | )/.test(l));
+    const waitsOn = fuseMounts.length === 1 ? `the daemon of FUSE mount ${ours}` : 'the user-space daemon of a FUSE filesystem';
+    expect(hung?.title).toMatch(new RegExp(`^stat \\(pid [^)]+\\) blocked for more than \\d+ s in request_wait_answer < __fuse_simple_request < \\w+, waiting on `));
+    expect(hung?.title).toContain(`waiting on ${waitsOn}`);
+    expect(hung?.fixes[0]?.title).toMatch(/^Find the FUSE mount and its daemon \((?:one of )?.*\): the program that serves it took a request and does not answer$/);
+    expect(hung?.fixes[0]?.title).toContain(ours);
+    expect(hung?.fixes[1]?.title).toBe("Abort the mount's FUSE connection: the blocked tasks get an error and can exit; then unmount it and mount it again");
     // a problem of its own, whatever else this host (no Docker daemon here) shows
     expect(reportProblems(report).filter((p) => p.code === 'HUNG_TASK').map((p) => p.explains)).toContainEqual(['HUNG_TASK']);
     // df stats every mount and hangs on this one where kill -9 cannot reach it: the step timed out
@@ -206,12 +210,18 @@ describe('a real FUSE hang on this kernel', () => {
     const pid = stuck?.pid as number;
     const line = mountLine();
     expect(line).toBeDefined();
-    const abort = report.findings.find((f) => f.code === 'HUNG_TASK' && f.subject === 'stat' && f.earlier === undefined)?.fixes[1]?.commands ?? [];
-    expect(abort).toEqual(['mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections', 'echo 1 > /sys/fs/fuse/connections/<N>/abort', 'umount -l <mount>']);
+    const fixes = report.findings.find((f) => f.code === 'HUNG_TASK' && f.subject === 'stat' && f.earlier === undefined)?.fixes ?? [];
+    const abort = fixes[1]?.commands ?? [];
+    // the connection's number computed from the device in mountinfo is the one the kernel named it:
+    // the fix's own commands for this mount are run as given, nothing filled in. A finding gives each
+    // command once, so mounting fusectl is in the first fix (finding the mount) and not repeated.
+    const mountFusectl = 'mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections';
+    expect(fixes[0]?.commands).toContain(mountFusectl);
+    const ours = [`echo 1 > ${FUSECTL}/${connectionOf(line as string)}/abort`, `umount -l ${mountPoint}`];
+    expect(abort).toEqual(ours);
+    expect(abort.join('\n')).not.toMatch(/<N>|<mount>/);
     mountedFusectl = !fusectlMounted();
-    // <N> as the fix explains it: the minor number before the mount point in mountinfo
-    const filled = abort.map((c) => c.replace('<N>', connectionOf(line as string)).replace('<mount>', mountPoint));
-    for (const command of filled) execFileSync('sh', ['-c', command]);
+    for (const command of [mountFusectl, ...ours]) execFileSync('sh', ['-c', command]);
     await waitFor('stat to exit once the connection is aborted', () => ['gone', 'Z'].includes(state(pid)), 10_000);
     expect(mountLine()).toBeUndefined();
   });

@@ -4,8 +4,9 @@ import { parseDfInodes, type InodeUsage } from '../parsers/df-inodes.js';
 import { parseDmsetupStatus, thinPoolBytes, type ThinPoolBytes } from '../parsers/dmsetup-status.js';
 import type { LogLine } from '../parsers/log-line.js';
 import { parseLvs } from '../parsers/lvs.js';
+import { parseMounts, type Mount } from '../parsers/mountinfo.js';
 
-export type { Filesystem, InodeUsage, ThinPoolBytes };
+export type { Filesystem, InodeUsage, Mount, ThinPoolBytes };
 
 /** A device-mapper thin pool as the kernel (dmsetup status) or LVM (lvs) reports it. */
 export interface ThinPoolUsage extends ThinPoolBytes {
@@ -24,6 +25,8 @@ export interface ThinPoolUsage extends ThinPoolBytes {
 export interface DiskFacts {
   filesystems: Filesystem[];
   inodes: InodeUsage[];
+  /** Every mount from the kernel's table (mountinfo), including the ones df hung on. */
+  mounts: Mount[];
   /** Thin pools on the host, once each: dmsetup's exact block counts first, then pools only lvs listed. */
   thinPools: ThinPoolUsage[];
 }
@@ -31,7 +34,13 @@ export interface DiskFacts {
 export function buildDiskFacts(bundle: Bundle): DiskFacts {
   const df = bundle.files.get('df');
   const dfi = bundle.files.get('df_inodes');
-  return { filesystems: df ? parseDf(df) : [], inodes: dfi ? parseDfInodes(dfi) : [], thinPools: thinPoolsOf(bundle) };
+  const mountinfo = bundle.files.get('mountinfo');
+  return {
+    filesystems: df ? parseDf(df) : [],
+    inodes: dfi ? parseDfInodes(dfi) : [],
+    mounts: mountinfo ? parseMounts(mountinfo) : [],
+    thinPools: thinPoolsOf(bundle),
+  };
 }
 
 /** The byte figures `from` has, and only those (docker info's pool and a listed pool alike). */

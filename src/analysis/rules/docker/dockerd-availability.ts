@@ -5,7 +5,7 @@ import type { Rule } from '../rule.js';
 import { dockerService, RESTART_DOCKER } from './docker-context.js';
 import { isDState } from '../../facts/system.js';
 import type { HungTask } from '../../facts/kernel.js';
-import { blockedIoFixes, classifyFrames, classifyWaitChannel, CLASS_LABEL, dominantClass } from '../kernel/blocked-io.js';
+import { blockedIoFixes, classifyFrames, classifyWaitChannel, dominantClass, waitsOn } from '../kernel/blocked-io.js';
 
 /**
  * dockerd's own process when ps shows it stopped (STAT T: by a signal; t: by a tracer). Such a
@@ -140,20 +140,22 @@ export const dockerdAvailabilityRule: Rule = {
         const { proc, hung } = stuck;
         const cls = hung ? dominantClass(hung.map((t) => classifyFrames(t.frames))) : classifyWaitChannel(proc?.wchan);
         const pid = proc?.pid ?? hung?.[0]?.pid;
+        const waits = waitsOn(cls, facts);
         findings.push({
           code: 'DOCKERD_UNRESPONSIVE',
           severity: 'critical',
           title:
             `Docker daemon does not answer: ${calls} timed out, and dockerd${pid !== undefined ? ` (pid ${pid})` : ''} is blocked in the kernel` +
             (proc ? ` (state ${proc.state}${proc.wchan && proc.wchan !== '-' ? ` in ${proc.wchan}` : ''})` : ' (hung task)') +
-            `, ${CLASS_LABEL[cls]}`,
-          evidence: [...evidence, ...(proc ? [toEvidence(proc.line)] : []), ...(hung?.[0]?.evidence.slice(0, 1).map(toEvidence) ?? [])],
+            `, ${waits.text}`,
+          evidence: [...evidence, ...(proc ? [toEvidence(proc.line)] : []), ...(hung?.[0]?.evidence.slice(0, 1).map(toEvidence) ?? []), ...waits.evidence],
           fixes: [
             {
               title: 'Free what dockerd waits for in the kernel; restarting it will not help',
               detail:
                 `A process blocked in the kernel (D state) ignores every signal, SIGKILL included: \`${service.restart}\` hangs with it. ` +
-                'It resumes by itself once its I/O completes; if that cannot happen, only a reboot frees it.',
+                'It resumes by itself once its I/O completes; if that cannot happen, ' +
+                (cls === 'fuse' ? "aborting the FUSE mount's connection (below) frees it." : 'only a reboot frees it.'),
               commands: [`cat /proc/${pid ?? '<dockerd pid>'}/stack`, 'dmesg -T | grep -A20 "blocked for more than"'],
             },
             ...blockedIoFixes(cls, facts, pid !== undefined ? [String(pid)] : []),

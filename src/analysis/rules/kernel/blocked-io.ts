@@ -1,6 +1,12 @@
 import { CONTAINER_ID, type Evidence, type Fix } from '../../../domain/index.js';
 import { toEvidence, type Facts } from '../../facts/index.js';
+import { shellArg } from '../../../domain/shell.js';
+import { fuseConnection, isFuse, type Mount } from '../../parsers/mountinfo.js';
 import { storageDriverOf } from '../docker/docker-context.js';
+import { listSome } from './support.js';
+
+/** The FUSE control filesystem holds the connections; systemd mounts it, other inits may not. */
+const FUSECTL_MOUNT = 'mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections';
 
 /**
  * What blocked I/O waits for, read from the kernel stack of a hung task (or the wait channel of a
@@ -73,6 +79,22 @@ export const CLASS_LABEL: Readonly<Record<BlockedIoClass, string>> = {
   unknown: 'waiting on something the kernel stack does not name',
 };
 
+/**
+ * What the tasks of a class wait for, as titles say it: the class's label, or what the host names
+ * (the NFS server that stopped answering, the one FUSE mount there is), with the lines that show it.
+ */
+export function waitsOn(cls: BlockedIoClass, facts: Facts): { text: string; evidence: Evidence[] } {
+  if (cls === 'nfs') {
+    const nfs = nfsContext(facts);
+    return nfs.servers.length ? { text: `waiting on NFS server ${listSome(nfs.servers, 2)} (sunrpc)`, evidence: nfs.evidence } : { text: CLASS_LABEL.nfs, evidence: nfs.evidence };
+  }
+  if (cls === 'fuse') {
+    const [only, ...others] = fuseContext(facts);
+    if (only && others.length === 0) return { text: `waiting on the daemon of FUSE mount ${fuseMountText(only)}`, evidence: [toEvidence(only.line)] };
+  }
+  return { text: CLASS_LABEL[cls], evidence: [] };
+}
+
 const BLOCKED_ON_IO = 'Kernel tasks are blocked on I/O for minutes; processes pile up in D state and load climbs.';
 
 /** What a hung task of each class does to the host, for the root cause's summary. */
@@ -90,18 +112,71 @@ export const HUNG_TASK_NARRATIVE: Readonly<Record<BlockedIoClass, string>> = {
   unknown: 'Kernel tasks have been blocked for minutes; processes pile up in D state and load climbs.',
 };
 
-/** The NFS servers the kernel says stopped answering (and have not come back since), with their mounts from df. */
-export function nfsContext(facts: Facts): { servers: string[]; mounts: { mount: string; source: string }[]; evidence: Evidence[] } {
+/** An NFS mount: where, from what, and the options that decide whether its I/O waits for ever (mountinfo only). */
+export interface NfsMount {
+  mount: string;
+  source: string;
+  /** `hard` or `soft`, and timeo/retrans as mounted. */
+  options: string[];
+}
+
+/** The options of an NFS mount that say how long its I/O waits: hard or soft (hard when neither is given), timeo, retrans. */
+function nfsWaitOptions(options: readonly string[]): string[] {
+  const soft = options.includes('soft') || options.includes('softerr');
+  return [soft ? 'soft' : 'hard', ...options.filter((o) => /^(?:timeo|retrans)=\d+$/.test(o))];
+}
+
+/**
+ * The NFS servers the kernel says stopped answering (and have not come back since), with their
+ * mounts: from mountinfo (kept by the kernel, there when df hung on them), else from df.
+ */
+export function nfsContext(facts: Facts): { servers: string[]; mounts: NfsMount[]; evidence: Evidence[] } {
   const latest = new Map<string, (typeof facts.kernel.nfsServers)[number]>();
   for (const e of facts.kernel.nfsServers) latest.set(e.server, e);
   const down = [...latest.values()].filter((e) => !e.responding);
   const servers = down.map((e) => e.server);
-  const mounts = facts.disks.filesystems
-    .filter((fs) => (fs.type?.startsWith('nfs') ?? false) || servers.some((s) => fs.source.startsWith(`${s}:`)))
-    .map((fs) => ({ mount: fs.mount, source: fs.source }));
-  return { servers, mounts, evidence: down.slice(0, 3).map((e) => toEvidence(e.line)) };
+  const isNfs = (m: { type?: string; source: string }): boolean => (m.type?.startsWith('nfs') ?? false) || servers.some((s) => m.source.startsWith(`${s}:`));
+  // a mount from a server that is down is the one the tasks wait for; the others only when none is
+  const fromServers = (m: { source: string }): boolean => servers.some((s) => m.source.startsWith(`${s}:`));
+  const pick = <T extends { source: string }>(all: T[]): T[] => (all.some(fromServers) ? all.filter(fromServers) : all);
+  const listed = pick(facts.disks.mounts.filter(isNfs));
+  const mounts: NfsMount[] = listed.length
+    ? listed.map((m) => ({ mount: m.mount, source: m.source, options: nfsWaitOptions(m.options) }))
+    : pick(facts.disks.filesystems.filter(isNfs)).map((fs) => ({ mount: fs.mount, source: fs.source, options: [] }));
+  return {
+    servers,
+    mounts,
+    evidence: [...down.slice(0, 3).map((e) => toEvidence(e.line)), ...listed.slice(0, 3).map((m) => toEvidence(m.line))],
+  };
 }
 
+/** A FUSE mount a blocked task may wait on: where, from what, the daemon that serves it and its connection's number. */
+export interface FuseMount {
+  mount: string;
+  source: string;
+  /** The program that serves it, where the mount names one (fuse.sshfs, or an lxcfs source). */
+  daemon?: string;
+  connection?: number;
+  line: Mount['line'];
+}
+
+/** A program name as pgrep matches it (the kernel keeps 15 characters of it). */
+const PROGRAM = /^[A-Za-z][\w.-]{0,14}$/;
+
+/** The FUSE mounts the kernel lists (mountinfo), each with what serves it. */
+export function fuseContext(facts: Facts): FuseMount[] {
+  return facts.disks.mounts.filter(isFuse).map((m) => {
+    const subtype = m.type.startsWith('fuse.') ? m.type.slice('fuse.'.length) : undefined;
+    const daemon = [subtype, m.source].find((name) => name !== undefined && PROGRAM.test(name) && name !== 'fuse');
+    const connection = fuseConnection(m);
+    return { mount: m.mount, source: m.source, ...(daemon ? { daemon } : {}), ...(connection !== undefined ? { connection } : {}), line: m.line };
+  });
+}
+
+/** "/mnt/remote (sshfs me@host:/srv)": a FUSE mount as titles name it. */
+export function fuseMountText(m: FuseMount): string {
+  return `${m.mount} (${m.daemon && m.daemon !== m.source ? `${m.daemon} ${m.source}` : m.source})`;
+}
 
 /**
  * The fixes for blocked I/O of one class. Each names what it waits for and what to do about it;
@@ -113,7 +188,9 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
   switch (cls) {
     case 'nfs': {
       const nfs = nfsContext(facts);
-      const where = nfs.mounts.length ? ` (${nfs.mounts.map((m) => `${m.mount} from ${m.source}`).join(', ')})` : nfs.servers.length ? ` (server ${nfs.servers.join(', ')})` : '';
+      const mountText = (m: NfsMount): string => `${m.mount} from ${m.source}${m.options.length ? `, ${m.options.join(' ')}` : ''}`;
+      const where = nfs.mounts.length ? ` (${listSome(nfs.mounts.map(mountText), 3)})` : nfs.servers.length ? ` (server ${nfs.servers.join(', ')})` : '';
+      const targets = nfs.mounts.length ? nfs.mounts.slice(0, 3).map((m) => shellArg(m.mount)) : ['<mount>'];
       return [
         {
           title: `Bring the NFS server back or make the mount give up${where}`,
@@ -121,29 +198,49 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
             'The tasks wait in sunrpc for an NFS server that does not answer. On a `hard` mount (the default) they wait for ever and cannot be killed; ' +
             'they resume when the server does. Check the server and the network to it. For mounts that may fail, use `soft` with a bounded `timeo`/`retrans` ' +
             'so that I/O errors out instead of hanging. Restarting dockerd will not help: its tasks stay blocked in the kernel.',
-          commands: ['grep -w nfs /proc/mounts', ...nfs.servers.slice(0, 2).map((s) => `rpcinfo -t ${s} nfs`), 'mount -o remount,soft,timeo=100,retrans=3 <mount>', 'umount -f -l <mount>'],
+          commands: [
+            'grep -w nfs /proc/mounts',
+            ...nfs.servers.slice(0, 2).map((s) => `rpcinfo -t ${shellArg(s)} nfs`),
+            ...targets.map((t) => `mount -o remount,soft,timeo=100,retrans=3 ${t}`),
+            ...targets.map((t) => `umount -f -l ${t}`),
+          ],
         },
       ];
     }
-    case 'fuse':
+    case 'fuse': {
+      const mounts = fuseContext(facts);
+      const daemons = [...new Set(mounts.flatMap((m) => (m.daemon ? [m.daemon] : [])))];
+      const which = mounts.length === 1 ? ` (${fuseMountText(mounts[0] as FuseMount)})` : mounts.length ? ` (one of ${listSome(mounts.map(fuseMountText), 4)})` : '';
+      const aborts = mounts.filter((m) => m.connection !== undefined).slice(0, 4);
       return [
         {
-          title: "Find the FUSE mount and its daemon: the program that serves it took a request and does not answer",
+          title: `Find the FUSE mount and its daemon${which}: the program that serves it took a request and does not answer`,
           detail:
             'FUSE requests are answered by a program in user space (sshfs, lxcfs, s3fs, rclone, fuse-overlayfs). Once it has read a request, the ' +
             "task waits until it answers, and kill -9 does not end the wait. The daemon may be stopped, deadlocked, or waiting itself (sshfs on a " +
-            'server that went away). Restarting dockerd will not help: its tasks stay blocked in the kernel.',
-          commands: ["grep ' - fuse' /proc/self/mountinfo", "ps -eo pid,stat,wchan:32,args | grep -E '[s]shfs|[l]xcfs|[f]use|[r]clone'", stack],
+            'server that went away). A connection with requests waiting is the one that hangs. Restarting dockerd will not help: its tasks stay blocked in the kernel.',
+          commands: [
+            ...(mounts.length ? [] : ["grep ' - fuse' /proc/self/mountinfo"]),
+            FUSECTL_MOUNT,
+            'grep . /sys/fs/fuse/connections/*/waiting',
+            daemons.length ? `ps -o pid,stat,wchan:32,args -p "$(pgrep -d, -x ${shellArg(daemons.join('|'))})"` : "ps -eo pid,stat,wchan:32,args | grep -E '[s]shfs|[l]xcfs|[f]use|[r]clone'",
+            stack,
+          ],
         },
         {
           title: "Abort the mount's FUSE connection: the blocked tasks get an error and can exit; then unmount it and mount it again",
           detail:
-            'Each FUSE mount has a connection in /sys/fs/fuse/connections named by the minor number of its device (the 0:N before the mount ' +
-            'point in mountinfo). Writing 1 to its abort file fails every pending request, so the tasks stuck in D state exit. lxcfs serves ' +
+            'Each FUSE mount has a connection in /sys/fs/fuse/connections named by its device number (the 0:N before the mount point in mountinfo: N). ' +
+            (aborts.length > 1 ? `Here ${aborts.map((m) => `${m.connection} is ${m.mount}`).join(', ')}: abort only the one with requests waiting. ` : '') +
+            'Writing 1 to its abort file fails every pending request, so the tasks stuck in D state exit. lxcfs serves ' +
             "containers' /proc files: after it is restarted, running containers need a restart to see them again.",
-          commands: ['mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections', 'echo 1 > /sys/fs/fuse/connections/<N>/abort', 'umount -l <mount>'],
+          commands: [
+            FUSECTL_MOUNT,
+            ...(aborts.length ? aborts.flatMap((m) => [`echo 1 > /sys/fs/fuse/connections/${m.connection}/abort`, `umount -l ${shellArg(m.mount)}`]) : ['echo 1 > /sys/fs/fuse/connections/<N>/abort', 'umount -l <mount>']),
+          ],
         },
       ];
+    }
     case 'netdev':
       return [
         {
@@ -195,7 +292,14 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
           commands: [stack, 'zpool status -v', 'zpool iostat -v 5 2', 'zpool events -v | tail -50'],
         },
       ];
-    case 'btrfs':
+    case 'btrfs': {
+      // one command per btrfs filesystem, by its first mount point (a subvolume may be mounted many times)
+      const byFilesystem = new Map<string, string>();
+      for (const m of facts.disks.mounts.length ? facts.disks.mounts : facts.disks.filesystems) {
+        const key = 'device' in m && m.device ? `${m.device.major}:${m.device.minor}` : m.source;
+        if (m.type === 'btrfs' && !byFilesystem.has(key)) byFilesystem.set(key, m.mount);
+      }
+      const mounts = [...byFilesystem.values()];
       return [
         {
           title: 'btrfs cannot commit its transaction: check its metadata space and the kernel log',
@@ -204,9 +308,10 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
             'subvolumes and snapshots (Docker\'s btrfs driver makes one per layer), stalls every writer; kernel btrfs bugs do the same. ' +
             'btrfs filesystem usage shows Metadata used against its size. Once writes complete again, a filtered balance ' +
             '(btrfs balance start -dusage=10) gives back mostly-empty data chunks; started now it only queues behind the stall.',
-          commands: [stack, 'btrfs filesystem usage <mount>', 'dmesg | grep -i btrfs'],
+          commands: [stack, ...(mounts.length ? mounts.slice(0, 3).map((m) => `btrfs filesystem usage ${shellArg(m)}`) : ['btrfs filesystem usage <mount>']), 'dmesg | grep -i btrfs'],
         },
       ];
+    }
     case 'dm-thin':
       return [
         {

@@ -1,6 +1,6 @@
 import { isStuckInD } from '../../facts/system.js';
 import type { Rule } from '../rule.js';
-import { blockedIoFixes, classifyFrames, classifyWaitChannel, CLASS_LABEL, dominantClass } from './blocked-io.js';
+import { blockedIoFixes, classifyFrames, classifyWaitChannel, dominantClass, waitsOn } from './blocked-io.js';
 import { byNamedFirst, listSome, quote } from './support.js';
 
 /** D_STATE_PILEUP: at least dStateMinProcesses processes in uninterruptible sleep. */
@@ -26,13 +26,14 @@ export const dStatePileupRule: Rule = {
     );
     const cls = byWchan !== 'unknown' ? byWchan : dominantClass(facts.kernel.hungTasks.map((t) => classifyFrames(t.frames)));
     const pids = stuck.map((p) => String(p.pid));
+    const waits = waitsOn(cls, facts);
     return [
       {
         code: 'D_STATE_PILEUP',
         severity: 'warning',
-        title: `${stuck.length} processes in uninterruptible sleep (D)${cls === 'unknown' ? '' : `, ${CLASS_LABEL[cls]}`}: ${listSome(top, 4)}`,
+        title: `${stuck.length} processes in uninterruptible sleep (D)${cls === 'unknown' ? '' : `, ${waits.text}`}: ${listSome(top, 4)}`,
         // a line for each name the title lists first, then the rest
-        evidence: quote(byNamedFirst(stuck, [...counts.keys()].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0)).slice(0, 4), (p) => commandName(p.command)).map((p) => p.line), 8),
+        evidence: quote(byNamedFirst(stuck, [...counts.keys()].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0)).slice(0, 4), (p) => commandName(p.command)).map((p) => p.line), 8).concat(waits.evidence),
         // frozen tasks wait for nobody but whoever froze them: thawing is the whole fix
         fixes: [
           ...(cls === 'freezer' ? [] : [{

@@ -3,7 +3,7 @@ import type { HungTask } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { storageDriverOf } from '../docker/docker-context.js';
-import { blockedIoFixes, classifyFrames, CLASS_LABEL, dominantClass, nfsContext, type BlockedIoClass } from './blocked-io.js';
+import { blockedIoFixes, classifyFrames, dominantClass, waitsOn, type BlockedIoClass } from './blocked-io.js';
 import type { Facts } from '../../facts/index.js';
 import { listSome, quote } from './support.js';
 
@@ -41,8 +41,7 @@ export const hungTaskRule: Rule = {
       const reports = tasks.reduce((n, t) => n + t.occurrences, 0);
       const longest = Math.max(...tasks.map((t) => t.blockedSeconds));
       const cls = dominantClass(tasks.map((t) => classifyFrames(t.frames)));
-      const nfs = cls === 'nfs' ? nfsContext(facts) : undefined;
-      const waitsOn = nfs?.servers.length ? `waiting on NFS server ${listSome(nfs.servers, 2)} (sunrpc)` : CLASS_LABEL[cls];
+      const waits = waitsOn(cls, facts);
       findings.push({
         code: 'HUNG_TASK',
         severity: 'critical',
@@ -50,9 +49,9 @@ export const hungTaskRule: Rule = {
         title:
           `${name} (pid ${listSome(pids, 3)}) blocked for more than ${longest} s` +
           (frames.length ? ` in ${frames.join(' < ')}` : '') +
-          `, ${waitsOn}` +
+          `, ${waits.text}` +
           (reports > 1 ? ` (${reports} kernel reports)` : ''),
-        evidence: [...quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6), ...(nfs?.evidence ?? [])],
+        evidence: [...quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6), ...waits.evidence],
         fixes: fixesFor(cls, facts, pids),
         seen: seenOf(facts.clock, tasks.flatMap((t) => [...t.evidence.slice(0, 1), ...(t.lastLine ? [t.lastLine] : [])]), reports),
         data: { task: name, pids: pids.join(','), blocked_seconds: longest, reports, frames: first.frames.join(','), io_class: cls, ...(over ? { blocked_now: false } : {}) },

@@ -102,6 +102,30 @@ describe('blocked I/O by its kernel stack', () => {
     expect(daemon?.will_not_help).toEqual(['systemctl restart docker']);
   });
 
+  it('reads the NFS mount from mountinfo when df hung on it: its hard/timeo options, and commands for that mount', () => {
+    const files = Object.fromEntries(['dmesg', 'ps'].map((spec) => [spec, nfsHost.files.get(spec) as string]));
+    const report = analyze(
+      bundleFromRecord(
+        {
+          ...files,
+          mountinfo: [
+            '27 1 254:0 / / rw,relatime - ext4 /dev/vda rw',
+            '88 27 0:61 / /mnt/shared rw,relatime shared:40 - nfs4 files.example.org:/export rw,vers=4.2,rsize=1048576,hard,proto=tcp,timeo=600,retrans=2,sec=sys',
+            '',
+          ].join('\n'),
+        },
+        { host: 'h', steps: { df: { exit: null, timed_out: true, duration_ms: 10000 } } },
+      ),
+      { now: NOW },
+    );
+    const hung = report.findings.find((f) => f.code === 'HUNG_TASK');
+    const fix = hung?.fixes[0];
+    expect(fix?.title).toContain('/mnt/shared from files.example.org:/export, hard timeo=600 retrans=2');
+    expect(fix?.commands).toContain('umount -f -l /mnt/shared');
+    expect(fix?.commands).not.toContain('umount -f -l <mount>');
+    expect(hung?.evidence.map((e) => e.spec)).toContain('mountinfo');
+  });
+
   it('offers no restart of a daemon its own finding says is stuck in the kernel', async () => {
     const playbooks = await loadPlaybooks(new URL('../../../../playbooks/', import.meta.url).pathname);
     const daemon = analyze(nfsHost, { now: NOW }).findings.find((f) => f.code === 'DOCKERD_UNRESPONSIVE');
@@ -122,5 +146,42 @@ describe('fixes built from shared parts', () => {
     const commands = pileup?.fixes.flatMap((f) => f.commands ?? []) ?? [];
     expect(commands.length).toBeGreaterThan(2);
     expect(commands).toEqual([...new Set(commands)]);
+  });
+});
+
+describe('a task waiting on a FUSE daemon', () => {
+  // hung_task.c's report of a stat on an sshfs mount whose sftp-server is stopped (kernel 6.18,
+  // made real in test/integration/real-fuse-hang.test.ts), with the mounts in mountinfo's shape
+  const dmesg = ['[ 2235.425149] INFO: task stat:12898 blocked for more than 122 seconds.', '[ 2235.426310] Call Trace:', '[ 2235.426312]  <TASK>', '[ 2235.426316]  request_wait_answer+0x1d8/0x280', '[ 2235.426320]  __fuse_simple_request+0xd4/0x2b0', ''].join('\n');
+  const ps = '  PID STAT ELAPSED WCHAN                            COMMAND\n12898 D         600 request_wait_answer              stat /mnt/remote copy\n';
+  const sshfs = '112 27 0:52 / /mnt/remote\\040copy rw,nosuid,nodev,relatime - fuse.sshfs me@files.example.org:/srv rw,user_id=0,group_id=0';
+  const lxcfs = '98 27 0:47 / /var/lib/lxcfs rw,nosuid,nodev,relatime shared:41 - fuse.lxcfs lxcfs rw,user_id=0,group_id=0,allow_other';
+  const hungOn = (mountinfo: string) => analyze(bundleFromRecord({ dmesg, ps, mountinfo }, { host: 'h' }), { now: NOW }).findings.find((f) => f.code === 'HUNG_TASK');
+
+  it('with one FUSE mount, names it and its daemon, and aborts that connection', () => {
+    const hung = hungOn(`${sshfs}\n`);
+    expect(hung?.title).toContain('waiting on the daemon of FUSE mount /mnt/remote copy (sshfs me@files.example.org:/srv)');
+    expect(hung?.evidence.map((e) => e.text)).toContain(sshfs);
+    const commands = hung?.fixes.flatMap((f) => f.commands ?? []) ?? [];
+    expect(commands).toContain('echo 1 > /sys/fs/fuse/connections/52/abort');
+    expect(commands).toContain("umount -l '/mnt/remote copy'");
+    expect(commands).toContain('ps -o pid,stat,wchan:32,args -p "$(pgrep -d, -x sshfs)"');
+    expect(commands.join('\n')).not.toContain('<N>');
+  });
+
+  it('with several, lists them all and says which number is which mount', () => {
+    const hung = hungOn(`${lxcfs}\n${sshfs}\n`);
+    expect(hung?.title).toContain('waiting on the user-space daemon of a FUSE filesystem');
+    const [find, abort] = hung?.fixes ?? [];
+    expect(find?.title).toContain('one of /var/lib/lxcfs (lxcfs), /mnt/remote copy (sshfs me@files.example.org:/srv)');
+    expect(find?.commands).toContain('ps -o pid,stat,wchan:32,args -p "$(pgrep -d, -x \'lxcfs|sshfs\')"');
+    expect(abort?.detail).toContain('47 is /var/lib/lxcfs, 52 is /mnt/remote copy');
+    expect(abort?.commands).toEqual(expect.arrayContaining(['echo 1 > /sys/fs/fuse/connections/47/abort', 'echo 1 > /sys/fs/fuse/connections/52/abort']));
+  });
+
+  it('without mountinfo, tells how to find the mount', () => {
+    const report = analyze(bundleFromRecord({ dmesg, ps }, { host: 'h' }), { now: NOW });
+    const commands = report.findings.find((f) => f.code === 'HUNG_TASK')?.fixes.flatMap((f) => f.commands ?? []) ?? [];
+    expect(commands).toEqual(expect.arrayContaining(["grep ' - fuse' /proc/self/mountinfo", 'echo 1 > /sys/fs/fuse/connections/<N>/abort']));
   });
 });
