@@ -96,11 +96,14 @@ function withCommandsOnce(finding: Finding): Finding {
  * event window, or the container it is about no longer exists (docker ps/inspect answered without it).
  */
 function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): string | undefined {
+  // what the host shows now says more than the age of a report
+  if (finding.code === 'HUNG_TASK' && finding.data?.['blocked_now'] === false) {
+    return facts.system.blockedThreads ? 'no longer blocked: none of its threads is in D state now' : 'no longer blocked: ps lists its pids in another state';
+  }
   const ago = finding.seen?.last?.ago_seconds;
   if (ago !== undefined && ago > thresholds.eventWindowHours * 3600 && !stillStuck(finding, facts)) {
     return `last seen ${agoText(ago)} before collection, outside the ${thresholds.eventWindowHours} h window`;
   }
-  if (finding.code === 'HUNG_TASK' && finding.data?.['blocked_now'] === false) return 'no longer blocked: ps lists its pids in another state';
   const container = finding.data?.['container_id'];
   if (typeof container === 'string') {
     if (facts.docker.containersListed) {
@@ -142,6 +145,8 @@ const PERSISTS_WHILE_LISTED: ReadonlySet<string> = new Set(['CONTAINER_STOP_TIME
 function stillStuck(finding: Finding, facts: Facts): boolean {
   // raised only when the client cannot reach the daemon now: the failed start it quotes may be old
   if (finding.code === 'DOCKERD_DOWN') return true;
+  // the kernel stops reporting a task after hung_task_warnings reports; the listing shows it still in D
+  if (finding.code === 'HUNG_TASK' && finding.data?.['blocked_now'] === true) return true;
   // a restore that killed dockerd is still the story while the daemon does not answer
   if (finding.code === 'CONTAINERD_RESTORE_FAILED' && !daemonAnswers(facts)) return true;
   const container = finding.data?.['container_id'];

@@ -16,6 +16,8 @@ const SOS_SOURCES: ReadonlyArray<[SpecName, readonly string[]]> = [
   // the filesys plugin copies the kernel's mount table; /proc/mounts has no device numbers, but the mounts
   ['mountinfo', ['proc/self/mountinfo', 'proc/1/mountinfo', 'proc/mounts']],
   ['ps', ['sos_commands/process/ps_auxwww', 'sos_commands/process/ps_aux*', 'ps']],
+  // the process plugin's `ps -elfL`: every thread, its S column and LWP, of which the ones in D are kept
+  ['blocked_threads', ['sos_commands/process/ps_-elfL']],
   ['dmesg', ['sos_commands/kernel/dmesg', 'sos_commands/logs/journalctl_--no-pager_--catalog_--boot_-k*']],
   ['messages', ['var/log/messages', 'var/log/syslog', 'var/log/kern.log']],
   ['journal_docker', ['sos_commands/docker/journalctl_--no-pager_--unit_docker*', 'sos_commands/docker/journalctl*']],

@@ -10,6 +10,7 @@ export const SPEC_NAMES = [
   'df_inodes',
   'mountinfo',
   'ps',
+  'blocked_threads',
   'dmesg',
   'messages',
   'journal_docker',

@@ -186,7 +186,9 @@ ${fallThrough('dmsetup')}`,
     uname: 'replay uname',
     nproc: 'replay nproc',
     uptime: 'replay uptime',
-    ps: 'replay ps',
+    // ps -eL (threads) is the blocked_threads listing
+    ps: `case "\${1:-}" in -*L*) replay blocked_threads ;; esac
+replay ps`,
     df: `for a in "$@"; do case "$a" in --inodes) replay df_inodes ;; --*) ;; -*i*) replay df_inodes ;; esac; done
 replay df`,
     journalctl: `prev=

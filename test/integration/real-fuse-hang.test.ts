@@ -186,10 +186,16 @@ describe('a real FUSE hang on this kernel', () => {
     report = AnalysisReportSchema.parse(JSON.parse(stdout));
     console.log(`real-fuse-hang: sickbay diag took ${ms} ms wall; findings:\n${report.findings.map((f) => `  ${f.code}  ${f.title}`).join('\n')}`);
 
-    // (the kernel's log of this machine may hold earlier hung stats: the one made here is among the pids)
+    // The kernel's log of this machine may hold hung stats of earlier runs, long over: the listing of
+    // threads in D tells them from the one made here, which alone is current and shown blocked now.
     const hung = report.findings.find((f) => f.code === 'HUNG_TASK' && f.subject === 'stat' && f.earlier === undefined);
-    expect(hung?.data).toMatchObject({ io_class: 'fuse' });
-    expect(String(hung?.data?.['pids']).split(',')).toContain(String(pid));
+    expect(hung?.data).toMatchObject({ io_class: 'fuse', pids: String(pid), blocked_now: true });
+    expect(hung?.evidence.find((e) => e.spec === 'blocked_threads')?.text).toMatch(new RegExp(`^\\s*${pid}\\s+${pid}\\s+D\\S*\\s+request_wait_answer\\s+stat$`));
+    for (const other of report.findings.filter((f) => f.code === 'HUNG_TASK' && f !== hung)) {
+      expect(other.earlier, `${other.title} is not current`).toBe('no longer blocked: none of its threads is in D state now');
+      // the mount made here is not the one those waited on
+      expect(other.title).not.toContain(mountPoint);
+    }
     // mountinfo names the mount and its daemon (sshfs): alone on this machine, or among its other FUSE mounts
     const ours = `${mountPoint} (sshfs 127.0.0.1:${source})`;
     const fuseMounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / - fuse(?:\.|blk | )/.test(l));
@@ -224,5 +230,13 @@ describe('a real FUSE hang on this kernel', () => {
     for (const command of [mountFusectl, ...ours]) execFileSync('sh', ['-c', command]);
     await waitFor('stat to exit once the connection is aborted', () => ['gone', 'Z'].includes(state(pid)), 10_000);
     expect(mountLine()).toBeUndefined();
+
+    // diagnosed again, the same kernel report is history: the task is no longer blocked
+    const again = await runDiagCli(sshd, knownHosts);
+    expect(again.code, again.stderr).toBe(0);
+    const after = AnalysisReportSchema.parse(JSON.parse(again.stdout));
+    const freed = after.findings.filter((f) => f.code === 'HUNG_TASK' && String(f.data?.['pids']).split(',').includes(String(pid)));
+    expect(freed.map((f) => f.earlier)).toEqual(['no longer blocked: none of its threads is in D state now']);
+    expect(reportProblems(after).map((p) => p.code)).not.toContain('HUNG_TASK');
   });
 });

@@ -16,6 +16,14 @@ export interface ProcessInfo {
   line: LogLine;
 }
 
+/** A thread in uninterruptible sleep: its process, its own id, and its row. */
+export interface BlockedThread {
+  pid: number;
+  tid: number;
+  wchan?: string;
+  line: LogLine;
+}
+
 /** From uname, nproc, uptime, meminfo and ps. */
 export interface SystemFacts {
   kernelRelease?: string;
@@ -30,6 +38,11 @@ export interface SystemFacts {
   unameLine?: LogLine;
   /** null when ps was not collected. */
   processes: ProcessInfo[] | null;
+  /**
+   * Every thread in D state now, by thread id (`ps -eL`): the kernel reports hung tasks by thread,
+   * which `ps -e` does not list. Undefined when that listing was not collected or not understood.
+   */
+  blockedThreads?: BlockedThread[];
   /** What starts and stops services here, when the bundle says (see serviceManagerOf). */
   serviceManager?: ServiceManager;
 }
@@ -101,9 +114,26 @@ export function buildSystemFacts(bundle: Bundle): SystemFacts {
       }));
     }
   }
+  const blocked = blockedThreadsOf(bundle);
+  if (blocked) facts.blockedThreads = blocked;
   const manager = serviceManagerOf(bundle, facts);
   if (manager) facts.serviceManager = manager;
   return facts;
+}
+
+/**
+ * The threads in D from the blocked_threads listing: the playbook's keeps only those, a sosreport's
+ * `ps -elfL` has them all. Undefined unless the listing ran to its end and has ps's header.
+ */
+function blockedThreadsOf(bundle: Bundle): BlockedThread[] | undefined {
+  const text = bundle.files.get('blocked_threads');
+  const step = bundle.meta.steps?.['blocked_threads'];
+  if (text === undefined || step?.timed_out === true || (step?.exit !== undefined && step.exit !== 0)) return undefined;
+  const rows = parsePs(text);
+  if (!rows) return undefined;
+  return rows.flatMap((r) =>
+    r.tid !== undefined && isDState(r.state) ? [{ pid: r.pid, tid: r.tid, ...(r.wchan !== undefined ? { wchan: r.wchan } : {}), line: { spec: 'blocked_threads', line: r.lineNumber, text: r.text } }] : [],
+  );
 }
 
 /**

@@ -1,6 +1,8 @@
-/** One process from `ps -eo pid,stat,etimes,wchan:32,args` or `ps aux`. */
+/** One process from `ps -eo pid,stat,etimes,wchan:32,args` or `ps aux`, or one thread from `ps -eLo pid,lwp,...`. */
 export interface PsProcess {
   pid: number;
+  /** The thread's id, where ps lists threads (`-L`: LWP, TID or SPID column). */
+  tid?: number;
   /** STAT column: "D", "Ss", "Dsl"... */
   state: string;
   elapsedSeconds?: number;
@@ -31,6 +33,7 @@ export function parsePs(text: string): PsProcess[] | null {
   if (commandAt === -1) return null;
   const index = (...names: string[]): number => columns.findIndex((c) => names.includes(c));
   const pidAt = index('PID');
+  const tidAt = index('LWP', 'TID', 'SPID');
   const statAt = index('STAT', 'S');
   const elapsedAt = index('ELAPSED');
   const wchanAt = index('WCHAN');
@@ -44,6 +47,8 @@ export function parsePs(text: string): PsProcess[] | null {
     const state = fields[statAt] ?? '';
     if (!Number.isInteger(pid) || pid < 0 || !/^[A-Za-z<>+|]+$/.test(state)) continue;
     const proc: PsProcess = { pid, state, command: (fields[commandAt] ?? '').replace(FOREST, ''), lineNumber: i + 1, text };
+    const tid = tidAt === -1 ? NaN : Number(fields[tidAt]);
+    if (Number.isInteger(tid) && tid > 0) proc.tid = tid;
     if (elapsedAt !== -1) {
       const elapsed = parseElapsed(fields[elapsedAt] ?? '');
       if (elapsed !== undefined) proc.elapsedSeconds = elapsed;

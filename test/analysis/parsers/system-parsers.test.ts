@@ -41,6 +41,15 @@ describe('parseMeminfo', () => {
 });
 
 describe('parsePs', () => {
+  it('reads the thread id of ps -L layouts (LWP, TID, SPID), a thread name with a space last', () => {
+    const lwp = '    PID     LWP STAT WCHAN                            COMMAND\n   4810    4833 Dl   xlog_cil_force_lsn               GC Thread#0\n';
+    expect(parsePs(lwp)?.map((p) => [p.pid, p.tid, p.state, p.wchan, p.command])).toEqual([[4810, 4833, 'Dl', 'xlog_cil_force_lsn', 'GC Thread#0']]);
+    const tid = '  PID   TID S COMMAND\n  811   812 D dockerd\n';
+    expect(parsePs(tid)?.[0]?.tid).toBe(812);
+    // ps -e has no thread column: no tid
+    expect(parsePs('  PID STAT COMMAND\n  811 Ssl dockerd\n')?.[0]?.tid).toBeUndefined();
+  });
+
   it('reads ps -eo pid,stat,etimes,wchan:32,args with commands that hold spaces', () => {
     const text = [
       '  PID STAT ELAPSED WCHAN                            COMMAND',

@@ -173,6 +173,14 @@ export function fuseContext(facts: Facts): FuseMount[] {
   });
 }
 
+/**
+ * The facts to explain a task that is no longer blocked: FUSE mounts come and go (its mount may be
+ * gone, and one mounted since is not the one it waited on), so none is named.
+ */
+export function withoutFuseMounts(facts: Facts): Facts {
+  return { ...facts, disks: { ...facts.disks, mounts: facts.disks.mounts.filter((m) => !isFuse(m)) } };
+}
+
 /** "/mnt/remote (sshfs me@host:/srv)": a FUSE mount as titles name it. */
 export function fuseMountText(m: FuseMount): string {
   return `${m.mount} (${m.daemon && m.daemon !== m.source ? `${m.daemon} ${m.source}` : m.source})`;

@@ -3,8 +3,10 @@ import type { HungTask } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { storageDriverOf } from '../docker/docker-context.js';
-import { blockedIoFixes, classifyFrames, dominantClass, waitsOn, type BlockedIoClass } from './blocked-io.js';
+import { blockedIoFixes, classifyFrames, dominantClass, waitsOn, withoutFuseMounts, type BlockedIoClass } from './blocked-io.js';
 import type { Facts } from '../../facts/index.js';
+import { isDState } from '../../facts/system.js';
+import type { LogLine } from '../../parsers/log-line.js';
 import { listSome, quote } from './support.js';
 
 /** Frames that say only "waiting": the interesting ones are the callers. */
@@ -23,17 +25,19 @@ export function keyFrames(frames: readonly string[], max = 3): string[] {
 export const hungTaskRule: Rule = {
   codes: ['HUNG_TASK'],
   run(facts) {
-    // one finding per task name, the tasks still blocked apart from those ps says are over
-    const byName = new Map<string, { name: string; over: boolean; tasks: HungTask[] }>();
+    // one finding per task name, the tasks still blocked apart from those that are over
+    const byName = new Map<string, { name: string; over: boolean; tasks: HungTask[]; now: LogLine[] }>();
     for (const task of facts.kernel.hungTasks) {
-      const over = !stillBlocked(task, facts);
+      const now = blockedNow(task, facts);
+      const over = now === false;
       const key = `${task.name}\0${over}`;
-      const group = byName.get(key) ?? { name: task.name, over, tasks: [] };
+      const group = byName.get(key) ?? { name: task.name, over, tasks: [], now: [] };
       group.tasks.push(task);
+      if (now && now !== true) group.now.push(now);
       byName.set(key, group);
     }
     const findings: Finding[] = [];
-    for (const { name, over, tasks } of byName.values()) {
+    for (const { name, over, tasks, now } of byName.values()) {
       const first = tasks[0] as HungTask;
       const frames = keyFrames(first.frames);
       const frameLines = frames.map((f) => first.frameLines[first.frames.indexOf(f)]).filter((l) => l !== undefined);
@@ -41,7 +45,8 @@ export const hungTaskRule: Rule = {
       const reports = tasks.reduce((n, t) => n + t.occurrences, 0);
       const longest = Math.max(...tasks.map((t) => t.blockedSeconds));
       const cls = dominantClass(tasks.map((t) => classifyFrames(t.frames)));
-      const waits = waitsOn(cls, facts);
+      const context = over ? withoutFuseMounts(facts) : facts;
+      const waits = waitsOn(cls, context);
       findings.push({
         code: 'HUNG_TASK',
         severity: 'critical',
@@ -51,10 +56,11 @@ export const hungTaskRule: Rule = {
           (frames.length ? ` in ${frames.join(' < ')}` : '') +
           `, ${waits.text}` +
           (reports > 1 ? ` (${reports} kernel reports)` : ''),
-        evidence: [...quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6), ...waits.evidence],
-        fixes: fixesFor(cls, facts, pids),
+        // the kernel's report, then the listing that shows the task still blocked as the bundle was taken
+        evidence: [...quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6), ...quote(now, 2), ...waits.evidence],
+        fixes: fixesFor(cls, context, pids),
         seen: seenOf(facts.clock, tasks.flatMap((t) => [...t.evidence.slice(0, 1), ...(t.lastLine ? [t.lastLine] : [])]), reports),
-        data: { task: name, pids: pids.join(','), blocked_seconds: longest, reports, frames: first.frames.join(','), io_class: cls, ...(over ? { blocked_now: false } : {}) },
+        data: { task: name, pids: pids.join(','), blocked_seconds: longest, reports, frames: first.frames.join(','), io_class: cls, ...(over ? { blocked_now: false } : now.length ? { blocked_now: true } : {}) },
       });
     }
     return findings;
@@ -62,14 +68,19 @@ export const hungTaskRule: Rule = {
 };
 
 /**
- * A reported task is still blocked unless ps lists its pid in another state: the kernel's report
- * stays in its log after the task got its I/O or was freed. The kernel reports threads, and ps
- * lists processes: a pid ps does not list may be a thread of a listed one (dockerd's), so that
- * says nothing.
+ * Whether a reported task is blocked as the bundle was taken: the kernel's report stays in its log
+ * after the task got its I/O or was freed, and is not repeated once hung_task_warnings (10) are
+ * spent. The kernel reports threads: the listing of threads in D answers for each (the line that
+ * shows it still blocked, or false). Without it, ps -e lists processes: a pid it lists in another
+ * state is over, one it lists in D is blocked, and one it does not list may be a thread of a listed
+ * process (dockerd's), which says nothing (true: assumed blocked).
  */
-function stillBlocked(task: HungTask, facts: Facts): boolean {
+function blockedNow(task: HungTask, facts: Facts): LogLine | boolean {
+  const threads = facts.system.blockedThreads;
+  if (threads) return threads.find((t) => t.tid === task.pid)?.line ?? false;
   const listed = facts.system.processes?.find((p) => p.pid === task.pid);
-  return listed === undefined || listed.state.startsWith('D');
+  if (listed === undefined) return true;
+  return isDState(listed.state) ? listed.line : false;
 }
 
 function fixesFor(cls: BlockedIoClass, facts: Facts, pids: readonly string[]): Finding['fixes'] {

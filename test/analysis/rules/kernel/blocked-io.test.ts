@@ -67,6 +67,51 @@ describe('blocked I/O by its kernel stack', () => {
     expect(hung).toHaveLength(3);
   });
 
+  describe('with the threads in D listed (blocked_threads)', () => {
+    // dockerd's hung thread 8562 is not a process, so ps -e cannot tell; the listing of threads can.
+    // Its report is three days old: the kernel stops reporting a task after hung_task_warnings (10).
+    const dmesg = ['[ 2235.425149] INFO: task stat:12898 blocked for more than 122 seconds.', '[ 2235.426310] Call Trace:', '[ 2235.426316]  request_wait_answer+0x1d8/0x280', '[ 2237.425149] INFO: task dockerd:8562 blocked for more than 122 seconds.', '[ 2237.426310] Call Trace:', '[ 2237.426316]  request_wait_answer+0x1d8/0x280', ''].join('\n');
+    const ps = '  PID STAT ELAPSED WCHAN                            COMMAND\n  811 Ssl    300000 futex_wait_queue                 /usr/bin/dockerd\n';
+    const uptime = '261000.00 500000.00\n 00:00:00 up 3 days, 0:30,  1 user,  load average: 0.00, 0.00, 0.00\n';
+    const threads = (rows: string) => `    PID     LWP STAT WCHAN                            COMMAND\n${rows}`;
+    const hungOf = (blocked_threads: string, steps = {}) =>
+      analyze(bundleFromRecord({ dmesg, ps, uptime, blocked_threads }, { host: 'h', collected_at: NOW.toISOString(), steps }), { now: NOW })
+        .findings.filter((f) => f.code === 'HUNG_TASK')
+        .map((f) => ({ task: f.subject, earlier: f.earlier ?? 'current', now: f.data?.['blocked_now'], evidence: f.evidence.map((e) => e.text) }));
+
+    it('keeps a task the listing shows in D current, however old its report, and quotes its row', () => {
+      const row = '    811    8562 Dsl  request_wait_answer              dockerd';
+      const hung = hungOf(threads(`${row}\n`));
+      expect(hung.find((h) => h.task === 'dockerd')).toMatchObject({ earlier: 'current', now: true });
+      expect(hung.find((h) => h.task === 'dockerd')?.evidence).toContain(row);
+      expect(hung.find((h) => h.task === 'stat')).toMatchObject({ earlier: 'no longer blocked: none of its threads is in D state now', now: false });
+    });
+
+    it('puts a task missing from the listing under Earlier, a thread of a listed process as well', () => {
+      const hung = hungOf(threads(''));
+      expect(hung.map((h) => [h.task, h.earlier])).toEqual(expect.arrayContaining([['dockerd', 'no longer blocked: none of its threads is in D state now'], ['stat', 'no longer blocked: none of its threads is in D state now']]));
+    });
+
+    it('without an answer (BusyBox ps has no -L: no header), decides as before: an old report is history, a thread ps cannot see is not over', () => {
+      const hung = hungOf('', { blocked_threads: { exit: 0, timed_out: false, duration_ms: 5 } });
+      expect(hung.map((h) => [h.task, h.now])).toEqual(expect.arrayContaining([['dockerd', undefined], ['stat', undefined]]));
+      expect(hung.every((h) => /^last seen 2 days before collection/.test(h.earlier))).toBe(true);
+    });
+
+    it('reads sosreport\'s ps -elfL, every thread with its S column, keeping those in D', () => {
+      // procps ps -elfL header; rows as it prints them
+      const sos = [
+        'F S UID          PID    PPID     LWP  C NLWP PRI  NI ADDR SZ WCHAN  STIME TTY          TIME CMD',
+        '4 S root         811       1     811  0   40  80   0 - 412345 futex_ Dec03 ?       00:10:12 /usr/bin/dockerd -H fd://',
+        '1 D root         811       1    8562  0   40  80   0 - 412345 reques Dec03 ?       00:00:03 /usr/bin/dockerd -H fd://',
+        '',
+      ].join('\n');
+      const hung = hungOf(sos);
+      expect(hung.find((h) => h.task === 'dockerd')).toMatchObject({ earlier: 'current', now: true });
+      expect(hung.find((h) => h.task === 'stat')?.now).toBe(false);
+    });
+  });
+
   // Kernel message formats: hung_task.c ("INFO: task %s:%d blocked for more than %ld seconds."),
   // fs/nfs ("nfs: server %s not responding, still trying"), df -PT.
   const nfsHost = bundleFromRecord(
@@ -183,5 +228,14 @@ describe('a task waiting on a FUSE daemon', () => {
     const report = analyze(bundleFromRecord({ dmesg, ps }, { host: 'h' }), { now: NOW });
     const commands = report.findings.find((f) => f.code === 'HUNG_TASK')?.fixes.flatMap((f) => f.commands ?? []) ?? [];
     expect(commands).toEqual(expect.arrayContaining(["grep ' - fuse' /proc/self/mountinfo", 'echo 1 > /sys/fs/fuse/connections/<N>/abort']));
+  });
+
+  it('names no mount for a task that is over: the mount it waited on may be gone, and one mounted since is another', () => {
+    const freed = '  PID STAT ELAPSED WCHAN                            COMMAND\n12898 S         600 do_sys_poll                      stat /mnt/remote copy\n';
+    const hung = analyze(bundleFromRecord({ dmesg, ps: freed, mountinfo: `${sshfs}\n` }, { host: 'h' }), { now: NOW }).findings.find((f) => f.code === 'HUNG_TASK');
+    expect(hung?.earlier).toBe('no longer blocked: ps lists its pids in another state');
+    expect(hung?.title).toContain('waiting on the user-space daemon of a FUSE filesystem');
+    expect(JSON.stringify(hung)).not.toContain('/mnt/remote copy (sshfs');
+    expect(hung?.fixes.flatMap((f) => f.commands ?? [])).not.toContain('echo 1 > /sys/fs/fuse/connections/52/abort');
   });
 });
