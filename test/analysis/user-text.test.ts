@@ -31,7 +31,7 @@ function userText(report: AnalysisReport): string[] {
  * ratio or a count the analysis made (those are computed from quoted figures), and every name
  * with a digit or a slash in it (pids, container ids and names, devices, mounts, servers).
  */
-const DERIVED_AFTER = /^\s*(?:%|×|[KMGTP]i?B\b|B\b|kB\b|times\b|kernel reports?\b|kills?\b|error lines?\b|devices?\b|processes\b|containers?\b|filesystems?\b|more\b|global OOM kills?\b|instances?\b|per CPU\b|CPUs\b|days?\b|h\b|min\b)/;
+const DERIVED_AFTER = /^\s*(?:%|×|[KMGTP]i?B\b|B\b|kB\b|times\b|kernel reports?\b|kills?\b|error lines?\b|devices?\b|processes\b|threads?\b|containers?\b|filesystems?\b|more\b|global OOM kills?\b|instances?\b|per CPU\b|CPUs\b|days?\b|h\b|min\b)/;
 /**
  * What the analysis knows rather than reads from the host: a Docker release that dropped a driver,
  * the words of a blocked-I/O class, the default data root when nothing on the host names another.

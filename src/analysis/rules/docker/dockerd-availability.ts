@@ -3,7 +3,8 @@ import { toEvidence, type Facts, type LogLine, type ProcessInfo } from '../../fa
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { dockerService, RESTART_DOCKER } from './docker-context.js';
-import { isDState } from '../../facts/system.js';
+import { isDState, type BlockedThread } from '../../facts/system.js';
+import { listSome } from '../kernel/support.js';
 import type { HungTask } from '../../facts/kernel.js';
 import { blockedIoFixes, classifyFrames, classifyWaitChannel, dominantClass, waitsOn } from '../kernel/blocked-io.js';
 
@@ -18,13 +19,30 @@ export function stoppedDaemon(facts: Facts): ProcessInfo | undefined {
   return proc && /^[Tt]/.test(proc.state) ? proc : undefined;
 }
 
-/** dockerd blocked in the kernel: its process in D state, or the kernel's hung-task reports for it. */
-function stuckInKernel(facts: Facts): { proc?: ProcessInfo; hung?: HungTask[] } | undefined {
+/**
+ * dockerd blocked in the kernel: its process in D state, threads of it in D (ps -e shows the main
+ * thread's state, which waits in a futex while the threads serving the API are blocked), or the
+ * kernel's hung-task reports for it, less those the listing of threads shows are over.
+ */
+function stuckInKernel(facts: Facts): { proc?: ProcessInfo; threads?: BlockedThread[]; hung?: HungTask[] } | undefined {
   const line = facts.docker.daemon.command?.line;
-  const proc = line ? facts.system.processes?.find((p) => p.line.line === line.line && isDState(p.state)) : undefined;
-  const hung = facts.kernel.hungTasks.filter((t) => /^dockerd(?:-current)?$/.test(t.name));
-  if (!proc && hung.length === 0) return undefined;
-  return { ...(proc ? { proc } : {}), ...(hung.length ? { hung } : {}) };
+  const daemon = line ? facts.system.processes?.find((p) => p.line.line === line.line) : undefined;
+  const proc = daemon && isDState(daemon.state) ? daemon : undefined;
+  const listed = facts.system.blockedThreads;
+  const threads = daemon ? (listed ?? []).filter((t) => t.pid === daemon.pid) : [];
+  const hung = facts.kernel.hungTasks.filter((t) => /^dockerd(?:-current)?$/.test(t.name) && (!listed || listed.some((b) => b.tid === t.pid)));
+  if (!proc && threads.length === 0 && hung.length === 0) return undefined;
+  return { ...(proc ? { proc } : {}), ...(threads.length ? { threads } : {}), ...(hung.length ? { hung } : {}) };
+}
+
+/** "(state Dsl in xfs_ail_push_all_sync)", "(12 threads in D, in request_wait_answer)", "(hung task)". */
+function blockedText(proc: ProcessInfo | undefined, threads: readonly BlockedThread[] | undefined): string {
+  if (proc) return ` (state ${proc.state}${proc.wchan && proc.wchan !== '-' ? ` in ${proc.wchan}` : ''})`;
+  if (threads?.length) {
+    const channels = [...new Set(threads.flatMap((t) => (t.wchan ? [t.wchan] : [])))];
+    return ` (${threads.length === 1 ? '1 thread' : `${threads.length} threads`} in D${channels.length ? `, in ${listSome(channels, 2)}` : ''})`;
+  }
+  return ' (hung task)';
 }
 
 /** dockerd refused its configuration: options given twice, moved or unknown after an upgrade. */
@@ -137,18 +155,22 @@ export const dockerdAvailabilityRule: Rule = {
       }
       const stuck = stuckInKernel(facts);
       if (stuck) {
-        const { proc, hung } = stuck;
-        const cls = hung ? dominantClass(hung.map((t) => classifyFrames(t.frames))) : classifyWaitChannel(proc?.wchan);
-        const pid = proc?.pid ?? hung?.[0]?.pid;
+        const { proc, threads, hung } = stuck;
+        const cls = hung
+          ? dominantClass(hung.map((t) => classifyFrames(t.frames)))
+          : proc
+            ? classifyWaitChannel(proc.wchan)
+            : dominantClass((threads ?? []).map((t) => classifyWaitChannel(t.wchan)));
+        const pid = proc?.pid ?? threads?.[0]?.pid ?? hung?.[0]?.pid;
         const waits = waitsOn(cls, facts);
         findings.push({
           code: 'DOCKERD_UNRESPONSIVE',
           severity: 'critical',
           title:
             `Docker daemon does not answer: ${calls} timed out, and dockerd${pid !== undefined ? ` (pid ${pid})` : ''} is blocked in the kernel` +
-            (proc ? ` (state ${proc.state}${proc.wchan && proc.wchan !== '-' ? ` in ${proc.wchan}` : ''})` : ' (hung task)') +
+            blockedText(proc, threads) +
             `, ${waits.text}`,
-          evidence: [...evidence, ...(proc ? [toEvidence(proc.line)] : []), ...(hung?.[0]?.evidence.slice(0, 1).map(toEvidence) ?? []), ...waits.evidence],
+          evidence: [...evidence, ...(proc ? [toEvidence(proc.line)] : []), ...(proc ? [] : (threads ?? []).slice(0, 2).map((t) => toEvidence(t.line))), ...(hung?.[0]?.evidence.slice(0, 1).map(toEvidence) ?? []), ...waits.evidence],
           fixes: [
             {
               title: 'Free what dockerd waits for in the kernel; restarting it will not help',

@@ -20,6 +20,37 @@ describe('Docker daemon availability', () => {
     expect(f?.evidence[0]).toEqual({ spec: 'meta', text: 'docker info timed out after 10 s with no answer from the daemon' });
   });
 
+  describe('with the threads in D listed (blocked_threads)', () => {
+    // ps -e shows dockerd's main thread (a futex wait); the threads that serve the API wait on a FUSE
+    // daemon, as this machine's kernel shows them (test/integration/real-fuse-hang.test.ts)
+    const ps = '  PID STAT ELAPSED WCHAN                            COMMAND\n  811 Ssl    300000 futex_wait_queue                 /usr/bin/dockerd -H fd://\n';
+    const threads = [
+      '    PID     LWP STAT WCHAN                            COMMAND',
+      '    811     907 Dl   request_wait_answer              dockerd',
+      '    811     911 Dl   request_wait_answer              dockerd',
+      '    811     930 Dl   request_wait_answer              dockerd',
+      '',
+    ].join('\n');
+    const timedOut = { docker_info: { exit: null, timed_out: true, duration_ms: 10000 } };
+    // an old report of a dockerd thread, freed since
+    const dmesg = '[ 2237.425149] INFO: task dockerd:8562 blocked for more than 122 seconds.\n[ 2237.426310] Call Trace:\n[ 2237.426316]  rpc_wait_bit_killable+0x24/0xb0 [sunrpc]\n';
+
+    it('says dockerd is blocked in the kernel when only its threads are in D, and what they wait in', () => {
+      const [f] = run(dockerdAvailabilityRule, factsFrom({ docker_info: '', ps, blocked_threads: threads }, { steps: timedOut }));
+      expect(f?.title).toBe('Docker daemon does not answer: docker info timed out, and dockerd (pid 811) is blocked in the kernel (3 threads in D, in request_wait_answer), waiting on the user-space daemon of a FUSE filesystem');
+      expect(f?.evidence.map((e) => e.text)).toContain('    811     907 Dl   request_wait_answer              dockerd');
+      expect(f?.will_not_help).toEqual(['systemctl restart docker']);
+    });
+
+    it('does not call dockerd blocked on the strength of a hung-task report the listing shows is over', () => {
+      const [f] = run(dockerdAvailabilityRule, factsFrom({ docker_info: '', ps, dmesg, blocked_threads: threads.split('\n')[0] + '\n' }, { steps: timedOut }));
+      expect(f?.title).toBe('Docker daemon does not answer: docker info timed out');
+      // without the listing, the report is all there is
+      const [old] = run(dockerdAvailabilityRule, factsFrom({ docker_info: '', ps, dmesg }, { steps: timedOut }));
+      expect(old?.title).toContain('is blocked in the kernel (hung task)');
+    });
+  });
+
   it("reads Docker 1.2's bare dial error as a daemon that is down", () => {
     const said = 'dial unix /var/run/docker.sock: no such file or directory\n';
     expect(run(dockerdAvailabilityRule, factsFrom({ docker_info: said })).map((f) => f.code)).toEqual(['DOCKERD_DOWN']);
