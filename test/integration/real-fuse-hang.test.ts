@@ -202,6 +202,7 @@ describe('a real FUSE hang on this kernel', () => {
     const waitsOn = fuseMounts.length === 1 ? `the daemon of FUSE mount ${ours}` : 'the user-space daemon of a FUSE filesystem';
     expect(hung?.title).toMatch(new RegExp(`^stat \\(pid [^)]+\\) blocked for more than \\d+ s in request_wait_answer < __fuse_simple_request < \\w+, waiting on `));
     expect(hung?.title).toContain(`waiting on ${waitsOn}`);
+    expect(hung?.title).toMatch(/; still in D state$/);
     expect(hung?.fixes[0]?.title).toMatch(/^Find the FUSE mount and its daemon \((?:one of )?.*\): the program that serves it took a request and does not answer$/);
     expect(hung?.fixes[0]?.title).toContain(ours);
     expect(hung?.fixes[1]?.title).toBe("Abort the mount's FUSE connection: the blocked tasks get an error and can exit; then unmount it and mount it again");

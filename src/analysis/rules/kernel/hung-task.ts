@@ -55,7 +55,9 @@ export const hungTaskRule: Rule = {
           `${name} (pid ${listSome(pids, 3)}) blocked for more than ${longest} s` +
           (frames.length ? ` in ${frames.join(' < ')}` : '') +
           `, ${waits.text}` +
-          (reports > 1 ? ` (${reports} kernel reports)` : ''),
+          (reports > 1 ? ` (${reports} kernel reports)` : '') +
+          // the listing taken with the bundle shows it: the report is not just history
+          (now.length ? '; still in D state' : ''),
         // the kernel's report, then the listing that shows the task still blocked as the bundle was taken
         evidence: [...quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6), ...quote(now, 2), ...waits.evidence],
         fixes: fixesFor(cls, context, pids),

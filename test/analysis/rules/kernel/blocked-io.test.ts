@@ -77,13 +77,15 @@ describe('blocked I/O by its kernel stack', () => {
     const hungOf = (blocked_threads: string, steps = {}) =>
       analyze(bundleFromRecord({ dmesg, ps, uptime, blocked_threads }, { host: 'h', collected_at: NOW.toISOString(), steps }), { now: NOW })
         .findings.filter((f) => f.code === 'HUNG_TASK')
-        .map((f) => ({ task: f.subject, earlier: f.earlier ?? 'current', now: f.data?.['blocked_now'], evidence: f.evidence.map((e) => e.text) }));
+        .map((f) => ({ task: f.subject, title: f.title, earlier: f.earlier ?? 'current', now: f.data?.['blocked_now'], evidence: f.evidence.map((e) => e.text) }));
 
     it('keeps a task the listing shows in D current, however old its report, and quotes its row', () => {
       const row = '    811    8562 Dsl  request_wait_answer              dockerd';
       const hung = hungOf(threads(`${row}\n`));
       expect(hung.find((h) => h.task === 'dockerd')).toMatchObject({ earlier: 'current', now: true });
       expect(hung.find((h) => h.task === 'dockerd')?.evidence).toContain(row);
+      expect(hung.find((h) => h.task === 'dockerd')?.title).toMatch(/; still in D state$/);
+      expect(hung.find((h) => h.task === 'stat')?.title).not.toContain('still in D state');
       expect(hung.find((h) => h.task === 'stat')).toMatchObject({ earlier: 'no longer blocked: none of its threads is in D state now', now: false });
     });
 
