@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,10 +14,13 @@ import { startSshd, type SshdHandle } from '../helpers/sshd.js';
  * that went away), a `stat` on it that the kernel hands to sshfs, and then kill -9, which a task
  * whose FUSE request was already read cannot obey: it stays in D state in request_wait_answer until
  * the daemon answers or the connection is aborted. With hung_task_timeout_secs lowered for the test,
- * the kernel reports it as it reports any hung task. `sickbay diag` collects over a real sshd; df on
+ * the kernel reports it as it reports any hung task. So is a worker thread of a node process (its
+ * main thread waits in epoll, as a daemon's does): ps -e lists the process, not the thread, and the
+ * blocked_threads listing is what shows it blocked now. `sickbay diag` collects over a real sshd; df on
  * the hung mount hangs too, unkillably, and must come back as a timed-out step. The fix the finding
  * gives (abort the mount's connection in /sys/fs/fuse/connections) is then carried out, and frees
- * the task for real. Needs sshfs, /dev/fuse and root (.ci/run installs sshfs).
+ * the tasks for real, and a second diagnosis puts both reports under Earlier. Needs sshfs, /dev/fuse
+ * and root (.ci/run installs sshfs).
  */
 
 const SFTP_SERVER = '/usr/lib/openssh/sftp-server';
@@ -45,6 +48,10 @@ let knownHosts: string;
 let proxy: ChildProcess;
 let sshfs: ChildProcess | undefined;
 let stuck: ChildProcess | undefined;
+/** A process whose worker thread (libuv's pool, not its main thread) is blocked on the mount. */
+let threaded: ChildProcess | undefined;
+/** That thread: its id, which ps -e does not list, and its name. */
+let blockedThread: { tid: number; name: string } | undefined;
 let savedSysctls: { timeout: string; warnings: string } | undefined;
 let mountedFusectl = false;
 let report: AnalysisReport;
@@ -92,6 +99,18 @@ function sftpServers(): number[] {
   if (proxy?.pid === undefined) return [];
   try {
     return execFileSync('pgrep', ['-P', String(proxy.pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The threads of a process other than its main one that are in D state. */
+function threadsInD(pid: number): { tid: number; name: string }[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .filter((tid) => tid !== pid && /^\d+ \(.*\) D/.test(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')))
+      .map((tid) => ({ tid, name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() }));
   } catch {
     return [];
   }
@@ -150,6 +169,7 @@ afterAll(async () => {
   }
   sshfs?.kill('SIGKILL');
   stuck?.kill('SIGKILL');
+  threaded?.kill('SIGKILL');
   proxy?.kill('SIGKILL');
   await sshd?.stop();
   rmSync(work, { recursive: true, force: true });
@@ -167,12 +187,22 @@ describe('a real FUSE hang on this kernel', () => {
     await waitFor('stat to wait on sshfs', () => wchan(pid) === 'request_wait_answer');
     child.kill('SIGKILL');
     await waitFor('stat to be stuck in D state after kill -9', () => state(pid) === 'D');
+    // a multi-threaded process as daemons are: its main thread waits in epoll, a worker in the mount
+    const worker = spawn(process.execPath, ['-e', `require('node:fs').stat(${JSON.stringify(join(mountPoint, 'gone-too'))}, () => {}); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+    threaded = worker;
+    await waitFor('a worker thread of node to block on the mount', () => threadsInD(worker.pid as number).length > 0);
+    blockedThread = threadsInD(worker.pid as number)[0];
+    expect(state(worker.pid as number)).not.toBe('D');
 
     savedSysctls = { timeout: readFileSync(HUNG_TASK_SYSCTL, 'utf8').trim(), warnings: readFileSync(HUNG_WARNINGS_SYSCTL, 'utf8').trim() };
     writeFileSync(HUNG_WARNINGS_SYSCTL, '-1');
     writeFileSync(HUNG_TASK_SYSCTL, '2');
     const reported = new RegExp(`INFO: task stat:${pid} blocked for more than \\d+ seconds`);
-    await waitFor('the kernel to report the hung task', () => reported.test(execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 })));
+    const threadReported = new RegExp(`INFO: task [^\\n]*:${blockedThread?.tid} blocked for more than \\d+ seconds`);
+    await waitFor('the kernel to report the hung tasks', () => {
+      const log = execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 });
+      return reported.test(log) && threadReported.test(log);
+    });
     writeFileSync(HUNG_TASK_SYSCTL, savedSysctls.timeout);
     writeFileSync(HUNG_WARNINGS_SYSCTL, savedSysctls.warnings);
     savedSysctls = undefined;
@@ -191,7 +221,14 @@ describe('a real FUSE hang on this kernel', () => {
     const hung = report.findings.find((f) => f.code === 'HUNG_TASK' && f.subject === 'stat' && f.earlier === undefined);
     expect(hung?.data).toMatchObject({ io_class: 'fuse', pids: String(pid), blocked_now: true });
     expect(hung?.evidence.find((e) => e.spec === 'blocked_threads')?.text).toMatch(new RegExp(`^\\s*${pid}\\s+${pid}\\s+D\\S*\\s+request_wait_answer\\s+stat$`));
-    for (const other of report.findings.filter((f) => f.code === 'HUNG_TASK' && f !== hung)) {
+    // the worker thread: ps -e lists its process (in S), not the thread; the listing of threads has it in D
+    const workerPid = threaded?.pid as number;
+    const thread = report.findings.find((f) => f.code === 'HUNG_TASK' && String(f.data?.['pids']).split(',').includes(String(blockedThread?.tid)));
+    expect(thread?.earlier).toBeUndefined();
+    expect(thread?.subject).toBe(blockedThread?.name);
+    expect(thread?.title).toMatch(/; still in D state$/);
+    expect(thread?.evidence.find((e) => e.spec === 'blocked_threads')?.text).toMatch(new RegExp(`^\\s*${workerPid}\\s+${blockedThread?.tid}\\s+D`));
+    for (const other of report.findings.filter((f) => f.code === 'HUNG_TASK' && f !== hung && f !== thread)) {
       expect(other.earlier, `${other.title} is not current`).toBe('no longer blocked: none of its threads is in D state now');
       // the mount made here is not the one those waited on
       expect(other.title).not.toContain(mountPoint);
@@ -230,14 +267,17 @@ describe('a real FUSE hang on this kernel', () => {
     mountedFusectl = !fusectlMounted();
     for (const command of [mountFusectl, ...ours]) execFileSync('sh', ['-c', command]);
     await waitFor('stat to exit once the connection is aborted', () => ['gone', 'Z'].includes(state(pid)), 10_000);
+    await waitFor("the node worker's stat to fail once the connection is aborted", () => threadsInD(threaded?.pid as number).length === 0, 10_000);
     expect(mountLine()).toBeUndefined();
 
     // diagnosed again, the same kernel report is history: the task is no longer blocked
     const again = await runDiagCli(sshd, knownHosts);
     expect(again.code, again.stderr).toBe(0);
     const after = AnalysisReportSchema.parse(JSON.parse(again.stdout));
-    const freed = after.findings.filter((f) => f.code === 'HUNG_TASK' && String(f.data?.['pids']).split(',').includes(String(pid)));
-    expect(freed.map((f) => f.earlier)).toEqual(['no longer blocked: none of its threads is in D state now']);
+    for (const task of [pid, blockedThread?.tid]) {
+      const freed = after.findings.filter((f) => f.code === 'HUNG_TASK' && String(f.data?.['pids']).split(',').includes(String(task)));
+      expect(freed.map((f) => f.earlier)).toEqual(['no longer blocked: none of its threads is in D state now']);
+    }
     expect(reportProblems(after).map((p) => p.code)).not.toContain('HUNG_TASK');
   });
 });
