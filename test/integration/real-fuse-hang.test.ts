@@ -226,7 +226,7 @@ describe('a real FUSE hang on this kernel', () => {
     const thread = report.findings.find((f) => f.code === 'HUNG_TASK' && String(f.data?.['pids']).split(',').includes(String(blockedThread?.tid)));
     expect(thread?.earlier).toBeUndefined();
     expect(thread?.subject).toBe(blockedThread?.name);
-    expect(thread?.title).toMatch(/; still in D state$/);
+    expect(thread?.title).toMatch(new RegExp(`^${blockedThread?.name} \\(thread ${blockedThread?.tid} of pid ${workerPid}\\) blocked .*; still in D state$`));
     expect(thread?.evidence.find((e) => e.spec === 'blocked_threads')?.text).toMatch(new RegExp(`^\\s*${workerPid}\\s+${blockedThread?.tid}\\s+D`));
     for (const other of report.findings.filter((f) => f.code === 'HUNG_TASK' && f !== hung && f !== thread)) {
       expect(other.earlier, `${other.title} is not current`).toBe('no longer blocked: none of its threads is in D state now');

@@ -26,14 +26,14 @@ export const hungTaskRule: Rule = {
   codes: ['HUNG_TASK'],
   run(facts) {
     // one finding per task name, the tasks still blocked apart from those that are over
-    const byName = new Map<string, { name: string; over: boolean; tasks: HungTask[]; now: LogLine[] }>();
+    const byName = new Map<string, { name: string; over: boolean; tasks: HungTask[]; now: BlockedNow[] }>();
     for (const task of facts.kernel.hungTasks) {
       const now = blockedNow(task, facts);
       const over = now === false;
       const key = `${task.name}\0${over}`;
       const group = byName.get(key) ?? { name: task.name, over, tasks: [], now: [] };
       group.tasks.push(task);
-      if (now && now !== true) group.now.push(now);
+      if (typeof now === 'object') group.now.push(now);
       byName.set(key, group);
     }
     const findings: Finding[] = [];
@@ -52,14 +52,14 @@ export const hungTaskRule: Rule = {
         severity: 'critical',
         subject: name,
         title:
-          `${name} (pid ${listSome(pids, 3)}) blocked for more than ${longest} s` +
+          `${name} (${whoText(pids, now)}) blocked for more than ${longest} s` +
           (frames.length ? ` in ${frames.join(' < ')}` : '') +
           `, ${waits.text}` +
           (reports > 1 ? ` (${reports} kernel reports)` : '') +
           // the listing taken with the bundle shows it: the report is not just history
           (now.length ? '; still in D state' : ''),
         // the kernel's report, then the listing that shows the task still blocked as the bundle was taken
-        evidence: [...quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6), ...quote(now, 2), ...waits.evidence],
+        evidence: [...quote([...first.evidence, ...frameLines, ...tasks.slice(1).flatMap((t) => t.evidence)], 6), ...quote(now.map((n) => n.line), 2), ...waits.evidence],
         fixes: fixesFor(cls, context, pids),
         seen: seenOf(facts.clock, tasks.flatMap((t) => [...t.evidence.slice(0, 1), ...(t.lastLine ? [t.lastLine] : [])]), reports),
         data: { task: name, pids: pids.join(','), blocked_seconds: longest, reports, frames: first.frames.join(','), io_class: cls, ...(over ? { blocked_now: false } : now.length ? { blocked_now: true } : {}) },
@@ -77,12 +77,32 @@ export const hungTaskRule: Rule = {
  * state is over, one it lists in D is blocked, and one it does not list may be a thread of a listed
  * process (dockerd's), which says nothing (true: assumed blocked).
  */
-function blockedNow(task: HungTask, facts: Facts): LogLine | boolean {
+function blockedNow(task: HungTask, facts: Facts): BlockedNow | boolean {
   const threads = facts.system.blockedThreads;
-  if (threads) return threads.find((t) => t.tid === task.pid)?.line ?? false;
+  if (threads) {
+    const thread = threads.find((t) => t.tid === task.pid);
+    return thread ? { line: thread.line, ...(thread.pid !== thread.tid ? { process: thread.pid } : {}) } : false;
+  }
   const listed = facts.system.processes?.find((p) => p.pid === task.pid);
   if (listed === undefined) return true;
-  return isDState(listed.state) ? listed.line : false;
+  return isDState(listed.state) ? { line: listed.line } : false;
+}
+
+/** The row that shows a reported task blocked now; `process` when the task is a thread of another. */
+interface BlockedNow {
+  line: LogLine;
+  process?: number;
+}
+
+/**
+ * "pid 4810", or "thread 907 of pid 811" when the listing shows every task is a worker thread of
+ * one process: the kernel names threads by their own ids, which no process list shows.
+ */
+function whoText(ids: readonly string[], now: readonly BlockedNow[]): string {
+  const owners = new Set(now.map((n) => n.process));
+  const [owner] = owners;
+  if (now.length !== ids.length || owners.size !== 1 || owner === undefined) return `pid ${listSome(ids, 3)}`;
+  return `${ids.length > 1 ? 'threads' : 'thread'} ${listSome(ids, 3)} of pid ${owner}`;
 }
 
 function fixesFor(cls: BlockedIoClass, facts: Facts, pids: readonly string[]): Finding['fixes'] {

@@ -84,7 +84,7 @@ describe('blocked I/O by its kernel stack', () => {
       const hung = hungOf(threads(`${row}\n`));
       expect(hung.find((h) => h.task === 'dockerd')).toMatchObject({ earlier: 'current', now: true });
       expect(hung.find((h) => h.task === 'dockerd')?.evidence).toContain(row);
-      expect(hung.find((h) => h.task === 'dockerd')?.title).toMatch(/; still in D state$/);
+      expect(hung.find((h) => h.task === 'dockerd')?.title).toMatch(/^dockerd \(thread 8562 of pid 811\) blocked for more than 122 s .*; still in D state$/);
       expect(hung.find((h) => h.task === 'stat')?.title).not.toContain('still in D state');
       expect(hung.find((h) => h.task === 'stat')).toMatchObject({ earlier: 'no longer blocked: none of its threads is in D state now', now: false });
     });
