@@ -13,7 +13,7 @@ export const StepMetaSchema = z
     error: z.string().optional(),
     /** The command that produced the output, for the record. */
     command: z.string().optional(),
-    /** What a failed step printed on stderr (its first bytes): why it failed, in the host's words. */
+    /** What a step printed on stderr (its first bytes): why a failed one failed, in the host's words; what one that succeeded warned of. */
     stderr: z.string().optional(),
   })
   .passthrough();

@@ -24,7 +24,7 @@ export interface CollectOptions {
 
 export const DEFAULT_CHANNEL_LIMIT = 8;
 export const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
-/** Stderr kept in meta.json for a failed step: enough for "sudo: a password is required". */
+/** Stderr kept in meta.json for a step: enough for "sudo: a password is required". */
 const STDERR_KEPT = 1000;
 
 interface StepOutcome {
@@ -78,7 +78,7 @@ export async function collectBundle(options: CollectOptions): Promise<Bundle> {
     }
     const ok = result.exit === 0 && !result.timedOut && !result.error;
     files.set(step.spec, result.stdout);
-    steps[step.spec] = stepMeta(command || step.command, result, ok);
+    steps[step.spec] = stepMeta(command || step.command, result);
     done += 1;
     options.onProgress?.({
       kind: 'step',
@@ -137,7 +137,7 @@ async function shouldRun(step: Step, values: Readonly<Record<string, string>>, o
   return outcome.ran && outcome.ok === when.succeeded;
 }
 
-function stepMeta(command: string, result: CommandResult, ok: boolean): StepMeta {
+function stepMeta(command: string, result: CommandResult): StepMeta {
   const meta: StepMeta = {
     exit: result.exit,
     timed_out: result.timedOut,
@@ -147,7 +147,8 @@ function stepMeta(command: string, result: CommandResult, ok: boolean): StepMeta
   };
   if (result.error) meta.error = result.error;
   const stderr = result.stderr.trim();
-  if (!ok && stderr) meta.stderr = stderr.length > STDERR_KEPT ? `${stderr.slice(0, STDERR_KEPT)}…` : stderr;
+  // kept whether the step failed or not: journalctl says "No journal files were found." there and exits 0
+  if (stderr) meta.stderr = stderr.length > STDERR_KEPT ? `${stderr.slice(0, STDERR_KEPT)}…` : stderr;
   return meta;
 }
 

@@ -25,6 +25,8 @@ describe('collecting a bundle', () => {
         '  - { id: uname, spec: uname, command: "echo Linux box 5.10", timeout: 10s }',
         '  - { id: docker_info, spec: docker_info, command: "echo starting; sleep 60", timeout: 300ms }',
         '  - { id: df, spec: df, command: "echo nope >&2; exit 3", timeout: 10s }',
+        // journalctl on a host whose journald keeps nothing: exit 0, and the reason on stderr only
+        '  - { id: journal_docker, spec: journal_docker, command: "echo -- No entries --; echo No journal files were found. >&2", timeout: 10s }',
         '',
       ].join('\n'),
     );
@@ -40,7 +42,9 @@ describe('collecting a bundle', () => {
     expect(bundle.meta.steps?.uname).toMatchObject({ exit: 0, timed_out: false, truncated: false, command: 'echo Linux box 5.10' });
     expect(bundle.meta.steps?.docker_info).toMatchObject({ exit: null, timed_out: true });
     expect(bundle.meta.steps?.df).toMatchObject({ exit: 3, timed_out: false, stderr: 'nope' });
-    expect(Object.keys(bundle.meta.steps ?? {})).toEqual(['uname', 'docker_info', 'df']);
+    expect(bundle.meta.steps?.journal_docker).toMatchObject({ exit: 0, stderr: 'No journal files were found.' });
+    expect(bundle.meta.steps?.uname?.stderr).toBeUndefined();
+    expect(Object.keys(bundle.meta.steps ?? {})).toEqual(['uname', 'docker_info', 'df', 'journal_docker']);
   });
 
   it('sends the steps with the longest timeouts first, playbook order among equals, and keeps meta in playbook order', async () => {
