@@ -20,6 +20,10 @@ export interface ProcessInfo {
 export interface BlockedThread {
   pid: number;
   tid: number;
+  /** The STAT column: "D", "Dl", "D<". */
+  state: string;
+  /** The thread's name (comm), or its process's command line in a sosreport's ps -elfL. */
+  name: string;
   wchan?: string;
   line: LogLine;
 }
@@ -69,6 +73,23 @@ const VFORK_WAIT = /^(?:wait_for_vfork_done|kernel_clone|_?do_fork)$/;
 /** A process stuck in uninterruptible sleep: D, and not a moment's vfork wait. */
 export function isStuckInD(p: { state: string; wchan?: string }): boolean {
   return isDState(p.state) && !(p.wchan !== undefined && VFORK_WAIT.test(p.wchan));
+}
+
+/**
+ * The threads in D that are not their process's main thread (which ps -e already shows), named
+ * after their process as ps lists it (pid is the thread's id), each with its own row as the evidence line.
+ */
+export function workerThreadsInD(system: SystemFacts): ProcessInfo[] {
+  const byPid = new Map((system.processes ?? []).map((p) => [p.pid, p]));
+  return (system.blockedThreads ?? [])
+    .filter((t) => t.tid !== t.pid && isStuckInD(t))
+    .map((t) => ({
+      pid: t.tid,
+      state: t.state,
+      ...(t.wchan !== undefined ? { wchan: t.wchan } : {}),
+      command: byPid.get(t.pid)?.command ?? t.name,
+      line: t.line,
+    }));
 }
 
 export function buildSystemFacts(bundle: Bundle): SystemFacts {
@@ -132,7 +153,7 @@ function blockedThreadsOf(bundle: Bundle): BlockedThread[] | undefined {
   const rows = parsePs(text);
   if (!rows) return undefined;
   return rows.flatMap((r) =>
-    r.tid !== undefined && isDState(r.state) ? [{ pid: r.pid, tid: r.tid, ...(r.wchan !== undefined ? { wchan: r.wchan } : {}), line: { spec: 'blocked_threads', line: r.lineNumber, text: r.text } }] : [],
+    r.tid !== undefined && isDState(r.state) ? [{ pid: r.pid, tid: r.tid, state: r.state, name: r.command, ...(r.wchan !== undefined ? { wchan: r.wchan } : {}), line: { spec: 'blocked_threads', line: r.lineNumber, text: r.text } }] : [],
   );
 }
 

@@ -3,7 +3,7 @@ import { toEvidence, type Facts } from '../../facts/index.js';
 import { shellArg } from '../../../domain/shell.js';
 import { fuseConnection, isFuse, type Mount } from '../../parsers/mountinfo.js';
 import { storageDriverOf } from '../docker/docker-context.js';
-import { listSome } from './support.js';
+import { dStateListing, listSome } from './support.js';
 
 /** The FUSE control filesystem holds the connections; systemd mounts it, other inits may not. */
 const FUSECTL_MOUNT = 'mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections';
@@ -358,7 +358,7 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
         {
           title: 'Read the blocked task\'s kernel stack to see what it waits for',
           detail: 'The reported frames do not name a filesystem, NFS, the block layer or the freezer. The full stack and the wait channel usually do.',
-          commands: [stack, "ps -eo pid,stat,wchan:32,args | awk '$2 ~ /^D/'", 'dmesg | grep -A30 "blocked for more than"'],
+          commands: [stack, dStateListing(), 'dmesg | grep -A30 "blocked for more than"'],
         },
       ];
   }

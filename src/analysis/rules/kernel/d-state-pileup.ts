@@ -1,13 +1,19 @@
-import { isStuckInD } from '../../facts/system.js';
+import { isStuckInD, workerThreadsInD } from '../../facts/system.js';
 import type { Rule } from '../rule.js';
 import { blockedIoFixes, classifyFrames, classifyWaitChannel, dominantClass, waitsOn } from './blocked-io.js';
-import { byNamedFirst, listSome, quote } from './support.js';
+import { byNamedFirst, dStateListing, listSome, quote } from './support.js';
 
-/** D_STATE_PILEUP: at least dStateMinProcesses processes in uninterruptible sleep. */
+/**
+ * D_STATE_PILEUP: at least dStateMinProcesses tasks in uninterruptible sleep: processes in D, and,
+ * where the threads in D were listed, the other threads of any process (a JVM or dockerd whose main
+ * thread waits in a futex while its workers are blocked: ps -e shows it in S, and each adds to the load).
+ */
 export const dStatePileupRule: Rule = {
   codes: ['D_STATE_PILEUP'],
   run(facts, ctx) {
-    const stuck = (facts.system.processes ?? []).filter(isStuckInD);
+    const processes = (facts.system.processes ?? []).filter(isStuckInD);
+    const threads = workerThreadsInD(facts.system);
+    const stuck = [...processes, ...threads];
     if (stuck.length < ctx.thresholds.dStateMinProcesses) return [];
     const counts = new Map<string, number>();
     for (const p of stuck) {
@@ -31,7 +37,7 @@ export const dStatePileupRule: Rule = {
       {
         code: 'D_STATE_PILEUP',
         severity: 'warning',
-        title: `${stuck.length} processes in uninterruptible sleep (D)${cls === 'unknown' ? '' : `, ${waits.text}`}: ${listSome(top, 4)}`,
+        title: `${tasksText(processes.length, threads.length)} in uninterruptible sleep (D)${cls === 'unknown' ? '' : `, ${waits.text}`}: ${listSome(top, 4)}`,
         // a line for each name the title lists first, then the rest
         evidence: quote(byNamedFirst(stuck, [...counts.keys()].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0)).slice(0, 4), (p) => commandName(p.command)).map((p) => p.line), 8).concat(waits.evidence),
         // frozen tasks wait for nobody but whoever froze them: thawing is the whole fix
@@ -39,15 +45,22 @@ export const dStatePileupRule: Rule = {
           ...(cls === 'freezer' ? [] : [{
             title: 'Processes in D state cannot be killed, not even with kill -9: free what they wait for',
             detail: wchans.length ? `They wait in ${listSome(wchans, 3)}.` : 'ps shows no wait channel; the kernel stacks of the processes do.',
-            commands: ["ps -eo pid,stat,wchan:32,args | awk '$2 ~ /^D/'", 'dmesg | grep -E "blocked for more than|I/O error"'],
+            commands: [dStateListing(threads.length > 0), 'dmesg | grep -E "blocked for more than|I/O error"'],
           }]),
           ...blockedIoFixes(cls, facts, pids),
         ],
-        data: { d_state_processes: stuck.length, io_class: cls },
+        data: { d_state_processes: processes.length, ...(threads.length ? { d_state_threads: threads.length } : {}), io_class: cls },
       },
     ];
   },
 };
+
+/** "6 processes", "40 threads", "2 processes and 40 threads". */
+function tasksText(processes: number, threads: number): string {
+  const p = `${processes} ${processes === 1 ? 'process' : 'processes'}`;
+  const t = `${threads} ${threads === 1 ? 'thread' : 'threads'}`;
+  return threads === 0 ? p : processes === 0 ? t : `${p} and ${t}`;
+}
 
 /**
  * "redis-server" from "redis-server *:7017" or "/usr/bin/redis-server", "jbd2/dm-17-8" from

@@ -1,7 +1,8 @@
 import { toEvidence } from '../../parsers/log-line.js';
-import { isStuckInD } from '../../facts/system.js';
+import { isStuckInD, workerThreadsInD } from '../../facts/system.js';
 import { plural, type Fix } from '../../../domain/index.js';
 import type { Rule } from '../rule.js';
+import { dStateListing } from './support.js';
 
 /** LOAD_EXTREME: 1-minute load average at or above loadPerCpu × CPU count. */
 export const loadExtremeRule: Rule = {
@@ -13,14 +14,16 @@ export const loadExtremeRule: Rule = {
     if (load.one < limit) return [];
     const perCpu = load.one / cpuCount;
     const listed = facts.system.processes;
-    const dState = listed?.filter(isStuckInD).length ?? 0;
+    // the worker threads in D count as well, where they were listed: each adds one to the load
+    const threads = workerThreadsInD(facts.system).length;
+    const dState = (listed?.filter(isStuckInD).length ?? 0) + threads;
     return [
       {
         code: 'LOAD_EXTREME',
         severity: 'critical',
         title: `load average ${load.one} on ${plural(cpuCount, 'CPU')} (${perCpu.toFixed(1)} per CPU, limit ${ctx.thresholds.loadPerCpu} per CPU)`,
         evidence: [toEvidence(load.line), ...(facts.system.cpuCountLine ? [toEvidence(facts.system.cpuCountLine)] : [])],
-        fixes: [loadFix(listed === null ? 'unknown' : dState > 0 ? 'blocked' : 'runnable', dState)],
+        fixes: [loadFix(listed === null ? 'unknown' : dState > 0 ? 'blocked' : 'runnable', dState, threads > 0)],
         data: { load_1m: load.one, load_5m: load.five, load_15m: load.fifteen, cpus: cpuCount, d_state_processes: dState },
       },
     ];
@@ -31,8 +34,8 @@ export const loadExtremeRule: Rule = {
  * What the load is made of decides where to look: Linux counts tasks in uninterruptible sleep (D)
  * as well as runnable ones, and the process list (when collected) tells them apart.
  */
-function loadFix(kind: 'blocked' | 'runnable' | 'unknown', dState: number): Fix {
-  const blocked = "ps -eo pid,stat,wchan:32,args | awk '$2 ~ /^D/'";
+function loadFix(kind: 'blocked' | 'runnable' | 'unknown', dState: number, threads = false): Fix {
+  const blocked = dStateListing(threads);
   const busiest = 'ps -eo pid,stat,pcpu,args --sort=-pcpu | head -15';
   if (kind === 'blocked') {
     return {

@@ -28,3 +28,8 @@ export function byNamedFirst<T>(items: readonly T[], names: readonly string[], n
   const lead = names.map((n) => items.find((i) => nameOf(i) === n)).filter((i): i is T => i !== undefined);
   return [...lead, ...items.filter((i) => !lead.includes(i))];
 }
+
+/** The command that lists what is in D state now: the processes, or every thread where threads are blocked. */
+export function dStateListing(threads = false): string {
+  return threads ? "ps -eLo pid,lwp,stat,wchan:32,comm | awk '$3 ~ /^D/'" : "ps -eo pid,stat,wchan:32,args | awk '$2 ~ /^D/'";
+}

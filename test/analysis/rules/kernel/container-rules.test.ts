@@ -157,6 +157,29 @@ describe('LOAD_EXTREME and D_STATE_PILEUP', () => {
     expect([...loadExtremeRule.run(base, stricter), ...dStatePileupRule.run(base, stricter)]).toEqual([]);
   });
 
+  it('counts the worker threads in D the listing shows, which ps -e cannot (their process is in S), and no main thread twice', () => {
+    // a JVM whose main thread waits in a futex while five workers wait on an NFS server, and a
+    // single-threaded cp in D: the listing has cp's own row too (LWP = PID), which ps -e already counts
+    const ps = ['  PID STAT ELAPSED WCHAN                            COMMAND', ' 4810 Sl     9000 futex_wait_queue                 java -jar app.jar', ' 5120 D        60 rpc_wait_bit_killable            cp big /mnt/shared/'].join('\n');
+    const blocked_threads = [
+      '    PID     LWP STAT WCHAN                            COMMAND',
+      ...[4833, 4834, 4835, 4836, 4837].map((tid) => `   4810    ${tid} Dl   rpc_wait_bit_killable            pool-1-thread-1`),
+      '   5120    5120 D    rpc_wait_bit_killable            cp',
+      '',
+    ].join('\n');
+    const [pileup] = dStatePileupRule.run(buildFacts(bundleFromRecord({ ps, blocked_threads })), ctx);
+    expect(pileup?.title).toBe('1 process and 5 threads in uninterruptible sleep (D), waiting on an NFS server (sunrpc): java ×5, cp');
+    expect(pileup?.data).toMatchObject({ d_state_processes: 1, d_state_threads: 5 });
+    expect(pileup?.evidence.map((e) => e.text)).toContain('   4810    4833 Dl   rpc_wait_bit_killable            pool-1-thread-1');
+    // without the listing, one process in D is no pile-up
+    expect(dStatePileupRule.run(buildFacts(bundleFromRecord({ ps })), ctx)).toEqual([]);
+    // and the load they make is I/O wait: six tasks, listed by thread
+    const uptime = ' 10:00 up 1 day,  load average: 12.00, 7.00, 6.00\n';
+    const [load] = loadExtremeRule.run(buildFacts(bundleFromRecord({ nproc: '2\n', uptime, ps, blocked_threads })), ctx);
+    expect(load?.fixes[0]?.title).toBe('Look at the 6 tasks in uninterruptible sleep: the load is I/O wait, not CPU');
+    expect(load?.fixes[0]?.commands?.[0]).toBe("ps -eLo pid,lwp,stat,wchan:32,comm | awk '$3 ~ /^D/'");
+  });
+
   it('reads /proc/loadavg as well as uptime, and counts one CPU as one', () => {
     const single = buildFacts(bundleFromRecord({ nproc: '1\n', uptime: '10.75 10.45 10.70 2/836 3336\n' }));
     expect(loadExtremeRule.run(single, ctx).map((f) => f.title)).toEqual(['load average 10.75 on 1 CPU (10.8 per CPU, limit 4 per CPU)']);
