@@ -14,9 +14,9 @@ import { startSshd, type SshdHandle } from '../helpers/sshd.js';
  * that went away), a `stat` on it that the kernel hands to sshfs, and then kill -9, which a task
  * whose FUSE request was already read cannot obey: it stays in D state in request_wait_answer until
  * the daemon answers or the connection is aborted. With hung_task_timeout_secs lowered for the test,
- * the kernel reports it as it reports any hung task. So is a worker thread of a node process (its
- * main thread waits in epoll, as a daemon's does): ps -e lists the process, not the thread, and the
- * blocked_threads listing is what shows it blocked now. `sickbay diag` collects over a real sshd; df on
+ * the kernel reports it as it reports any hung task. So are six worker threads of a node process
+ * (its main thread waits in epoll, as a daemon's does): ps -e lists the process in S, not the
+ * threads, and the blocked_threads listing is what shows them blocked now, and piling up. `sickbay diag` collects over a real sshd; df on
  * the hung mount hangs too, unkillably, and must come back as a timed-out step. The fix the finding
  * gives (abort the mount's connection in /sys/fs/fuse/connections) is then carried out, and frees
  * the tasks for real, and a second diagnosis puts both reports under Earlier. Needs sshfs, /dev/fuse
@@ -52,6 +52,7 @@ let stuck: ChildProcess | undefined;
 let threaded: ChildProcess | undefined;
 /** That thread: its id, which ps -e does not list, and its name. */
 let blockedThread: { tid: number; name: string } | undefined;
+const WORKERS_IN_D = 6;
 let savedSysctls: { timeout: string; warnings: string } | undefined;
 let mountedFusectl = false;
 let report: AnalysisReport;
@@ -187,10 +188,12 @@ describe('a real FUSE hang on this kernel', () => {
     await waitFor('stat to wait on sshfs', () => wchan(pid) === 'request_wait_answer');
     child.kill('SIGKILL');
     await waitFor('stat to be stuck in D state after kill -9', () => state(pid) === 'D');
-    // a multi-threaded process as daemons are: its main thread waits in epoll, a worker in the mount
-    const worker = spawn(process.execPath, ['-e', `require('node:fs').stat(${JSON.stringify(join(mountPoint, 'gone-too'))}, () => {}); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+    // a multi-threaded process as daemons are: its main thread waits in epoll, six workers of its
+    // pool in the mount (the first lookup waits on sshfs, the others on the directory's lock behind it)
+    const stats = [1, 2, 3, 4, 5, 6].map((i) => `require('node:fs').stat(${JSON.stringify(join(mountPoint, `gone-${i}`))}, () => {});`).join(' ');
+    const worker = spawn(process.execPath, ['-e', `${stats} setInterval(() => {}, 1000);`], { stdio: 'ignore', env: { ...process.env, UV_THREADPOOL_SIZE: '8' } });
     threaded = worker;
-    await waitFor('a worker thread of node to block on the mount', () => threadsInD(worker.pid as number).length > 0);
+    await waitFor('six worker threads of node to block on the mount', () => threadsInD(worker.pid as number).length >= WORKERS_IN_D);
     blockedThread = threadsInD(worker.pid as number)[0];
     expect(state(worker.pid as number)).not.toBe('D');
 
@@ -226,8 +229,12 @@ describe('a real FUSE hang on this kernel', () => {
     const thread = report.findings.find((f) => f.code === 'HUNG_TASK' && String(f.data?.['pids']).split(',').includes(String(blockedThread?.tid)));
     expect(thread?.earlier).toBeUndefined();
     expect(thread?.subject).toBe(blockedThread?.name);
-    expect(thread?.title).toMatch(new RegExp(`^${blockedThread?.name} \\(thread ${blockedThread?.tid} of pid ${workerPid}\\) blocked .*; still in D state$`));
+    expect(thread?.title).toMatch(new RegExp(`^${blockedThread?.name} \\(threads? [^)]*${blockedThread?.tid}[^)]* of pid ${workerPid}\\) blocked .*; still in D state$`));
     expect(thread?.evidence.find((e) => e.spec === 'blocked_threads')?.text).toMatch(new RegExp(`^\\s*${workerPid}\\s+${blockedThread?.tid}\\s+D`));
+    // the six workers are a pile-up that ps -e alone would not show: their process is in S
+    const pileup = report.findings.find((f) => f.code === 'D_STATE_PILEUP');
+    expect(Number(pileup?.data?.['d_state_threads'])).toBeGreaterThanOrEqual(WORKERS_IN_D);
+    expect(pileup?.title).toMatch(new RegExp(`^(?:\\d+ process(?:es)? and )?\\d+ threads in uninterruptible sleep \\(D\\), .*: (?:.*, )?${blockedThread?.name} ×\\d+`));
     for (const other of report.findings.filter((f) => f.code === 'HUNG_TASK' && f !== hung && f !== thread)) {
       expect(other.earlier, `${other.title} is not current`).toBe('no longer blocked: none of its threads is in D state now');
       // the mount made here is not the one those waited on
@@ -244,7 +251,11 @@ describe('a real FUSE hang on this kernel', () => {
     expect(hung?.fixes[0]?.title).toContain(ours);
     expect(hung?.fixes[1]?.title).toBe("Abort the mount's FUSE connection: the blocked tasks get an error and can exit; then unmount it and mount it again");
     // a problem of its own, whatever else this host (no Docker daemon here) shows
-    expect(reportProblems(report).filter((p) => p.code === 'HUNG_TASK').map((p) => p.explains)).toContainEqual(['HUNG_TASK']);
+    // (the hung tasks explain the pile-up of tasks in D, and nothing else)
+    const hungProblems = reportProblems(report).filter((p) => p.code === 'HUNG_TASK');
+    expect(hungProblems.length).toBeGreaterThan(0);
+    for (const p of hungProblems) expect(p.explains.filter((c) => c !== 'HUNG_TASK' && c !== 'D_STATE_PILEUP')).toEqual([]);
+    expect(hungProblems.flatMap((p) => p.explains)).toContain('D_STATE_PILEUP');
     // df stats every mount and hangs on this one where kill -9 cannot reach it: the step timed out
     // and the diagnosis went on
     expect(report.gaps?.find((g) => g.spec === 'df')?.reason).toMatch(/timed out/);
@@ -279,5 +290,6 @@ describe('a real FUSE hang on this kernel', () => {
       expect(freed.map((f) => f.earlier)).toEqual(['no longer blocked: none of its threads is in D state now']);
     }
     expect(reportProblems(after).map((p) => p.code)).not.toContain('HUNG_TASK');
+    expect(after.findings.map((f) => f.code)).not.toContain('D_STATE_PILEUP');
   });
 });
