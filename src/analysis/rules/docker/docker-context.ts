@@ -81,6 +81,11 @@ export function envValue(c: Pick<ContainerRecord, 'env'>, name: string): string 
   return entry?.slice(name.length + 1);
 }
 
+/** The container gives the variable a value (an empty `NAME=` holds nothing to keep). */
+export function envHolds(c: Pick<ContainerRecord, 'env'> | undefined, name: string): boolean {
+  return c !== undefined && (envValue(c, name) ?? '') !== '';
+}
+
 /**
  * A variable a fix sets on the container (a Fix's container_env): added to what the container holds
  * in it, when it sets one already (its value is never repeated: it may carry an agent or a secret).

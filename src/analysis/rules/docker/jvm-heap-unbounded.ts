@@ -6,7 +6,7 @@ import { toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { shellArg } from '../../../domain/shell.js';
-import { baseName, commandPrograms, containerEvidence, containerLabel, envSetting, envValue, imageTag } from './docker-context.js';
+import { baseName, commandPrograms, containerEvidence, containerLabel, envHolds, envSetting, envValue, imageTag } from './docker-context.js';
 
 /** Variables the JVM itself reads options from, whatever its command line; only their names are ever quoted. */
 const JVM_ENV_OPTIONS = ['JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'] as const;
@@ -176,7 +176,7 @@ function jvmOptionsOf(c: ContainerRecord, options: string): JvmOptions {
   return {
     ...(CONTAINER_SUPPORT_OFF.test(options) ? { containerSupportOff: true } : {}),
     ...(share ? { ramShare: share } : {}),
-    ...(envValue(c, 'JAVA_TOOL_OPTIONS') ? { toolOptionsSet: true } : {}),
+    ...(envHolds(c, 'JAVA_TOOL_OPTIONS') ? { toolOptionsSet: true } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { cgroupVersionOf, containerJvmOptions, heapShareMiB, jvmHeapFixes, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
-import { commandPrograms, containerEvidence, containerLabel, envSetting, envValue, imageTag } from '../docker/docker-context.js';
+import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting, envValue, imageTag } from '../docker/docker-context.js';
 import { findContainer, quote } from './support.js';
 
 const MIB = 2 ** 20;
@@ -78,7 +78,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
     fixes.push({
       title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}` : ''),
       detail: nodeHeapReason(runtime.version, cgroup),
-      container_env: [envSetting('NODE_OPTIONS', `--max-old-space-size=${heapMiB ?? '<3/4 of the limit in MiB>'}`, container !== undefined && envValue(container, 'NODE_OPTIONS') !== undefined)],
+      container_env: [envSetting('NODE_OPTIONS', `--max-old-space-size=${heapMiB ?? '<3/4 of the limit in MiB>'}`, envHolds(container, 'NODE_OPTIONS'))],
     });
   } else {
     fixes.push({

@@ -76,6 +76,9 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(commands(fixes)).toContain('NODE_OPTIONS=--max-old-space-size=768');
     const withOptions = oomFixes(inspect({ path: 'node', args: ['server.js'], env: ['NODE_OPTIONS=--require /otel/register.js'], memory: 2 ** 30 }));
     expect(commands(withOptions)).toContain('NODE_OPTIONS=<what it holds now> --max-old-space-size=768');
+    // an empty NODE_OPTIONS= holds nothing to keep, as an empty JAVA_TOOL_OPTIONS= does for a JVM
+    const emptyOptions = oomFixes(inspect({ path: 'node', args: ['server.js'], env: ['NODE_OPTIONS='], memory: 2 ** 30 }));
+    expect(commands(emptyOptions)).toContain('NODE_OPTIONS=--max-old-space-size=768');
     expect(commands(fixes).join(' ')).not.toMatch(/-Xmx|MaxRAM/);
     // node reads a cgroup v1 limit since 12 and a v2 one since 20, and even then may take nearly all of a small one
     expect(fixes.find((f) => f.title.startsWith('Cap the V8 heap'))?.detail).toMatch(/before 12 on cgroup v1, before 20 on cgroup v2.*close to the whole limit/);
