@@ -1,4 +1,4 @@
-import { agoText, FIX_LISTS, SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding, type Fix } from '../domain/index.js';
+import { agoText, FIX_LISTS, ranClean, SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding, type Fix } from '../domain/index.js';
 import { correlate } from './correlate.js';
 import { buildFacts, type ContainerRecord, type Facts } from './facts/index.js';
 import { findContainer } from './rules/kernel/support.js';
@@ -156,7 +156,7 @@ function stillStuck(finding: Finding, facts: Facts): boolean {
 /** The docker_log_sizes step listed the container logs under the data root, one at least. */
 function dataRootListed(facts: Facts): boolean {
   const step = facts.steps['docker_log_sizes'];
-  return facts.docker.logSizes.length > 0 && (step === undefined || (step.exit === 0 && step.timed_out !== true));
+  return facts.docker.logSizes.length > 0 && ranClean(step);
 }
 
 function sameId(a: string, b: string): boolean {

@@ -19,6 +19,11 @@ export const StepMetaSchema = z
   .passthrough();
 export type StepMeta = z.infer<typeof StepMetaSchema>;
 
+/** A step that exited 0 within its timeout: its output is whole. Captured bundles record no step: their file is all there is. */
+export function ranClean(step: StepMeta | undefined): boolean {
+  return step === undefined || (step.exit === 0 && step.timed_out !== true);
+}
+
 /** How the steps reached the host: one shell session, or a channel per step (and why it fell back). */
 export const TransportMetaSchema = z
   .object({

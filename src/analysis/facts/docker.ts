@@ -1,4 +1,4 @@
-import type { Bundle, SpecName } from '../../domain/index.js';
+import { ranClean, type Bundle, type SpecName } from '../../domain/index.js';
 import { parseDockerInfo, type DockerInfo } from '../parsers/docker-info.js';
 import { parseDockerInspect, type InspectContainer, type InspectKey } from '../parsers/docker-inspect.js';
 import { duUnitFromCommand, parseDataRootHeader, parseDockerLogSizes, type DataRootLine } from '../parsers/docker-log-sizes.js';
@@ -115,8 +115,8 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
   const answered = (spec: SpecName): boolean => {
     const text = file(spec);
     const step = steps[spec];
-    if (text === undefined || step?.timed_out === true || UNREACHABLE.test(text)) return false;
-    return step ? step.exit === 0 : text.trim() !== '';
+    if (text === undefined || UNREACHABLE.test(text)) return false;
+    return step ? ranClean(step) : text.trim() !== '';
   };
 
   return {

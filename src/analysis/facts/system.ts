@@ -1,4 +1,4 @@
-import type { Bundle } from '../../domain/index.js';
+import { ranClean, type Bundle } from '../../domain/index.js';
 import { parseMeminfo } from '../parsers/meminfo.js';
 import { parseNproc } from '../parsers/nproc.js';
 import { parsePs } from '../parsers/ps.js';
@@ -149,7 +149,7 @@ export function buildSystemFacts(bundle: Bundle): SystemFacts {
 function blockedThreadsOf(bundle: Bundle): BlockedThread[] | undefined {
   const text = bundle.files.get('blocked_threads');
   const step = bundle.meta.steps?.['blocked_threads'];
-  if (text === undefined || step?.timed_out === true || (step?.exit !== undefined && step.exit !== 0)) return undefined;
+  if (text === undefined || !ranClean(step)) return undefined;
   const rows = parsePs(text);
   if (!rows) return undefined;
   return rows.flatMap((r) =>

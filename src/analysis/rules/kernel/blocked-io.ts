@@ -135,9 +135,9 @@ export function nfsContext(facts: Facts): { servers: string[]; mounts: NfsMount[
   for (const e of facts.kernel.nfsServers) latest.set(e.server, e);
   const down = [...latest.values()].filter((e) => !e.responding);
   const servers = down.map((e) => e.server);
-  const isNfs = (m: { type?: string; source: string }): boolean => (m.type?.startsWith('nfs') ?? false) || servers.some((s) => m.source.startsWith(`${s}:`));
-  // a mount from a server that is down is the one the tasks wait for; the others only when none is
   const fromServers = (m: { source: string }): boolean => servers.some((s) => m.source.startsWith(`${s}:`));
+  const isNfs = (m: { type?: string; source: string }): boolean => (m.type?.startsWith('nfs') ?? false) || fromServers(m);
+  // a mount from a server that is down is the one the tasks wait for; the others only when none is
   const pick = <T extends { source: string }>(all: T[]): T[] => (all.some(fromServers) ? all.filter(fromServers) : all);
   const listed = pick(facts.disks.mounts.filter(isNfs));
   const mounts: NfsMount[] = listed.length
