@@ -19,6 +19,13 @@ function mebibytes(bytes: number): string {
   return `${mib < 10 ? mib.toFixed(1) : Math.round(mib)} MiB`;
 }
 
+/** ": ps: invalid option -- 'L'": the first thing a failed step said on stderr, in the host's words, briefly. */
+function saidOnStderr(stderr: string | undefined): string {
+  const first = stderr?.split('\n').map((l) => l.trim()).find((l) => l !== '');
+  if (!first) return '';
+  return `: ${first.length > 120 ? `${first.slice(0, 119)}…` : first}`;
+}
+
 /** Bundle in, report out. Pure: no file system, network, env or clock in reach. */
 export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport {
   const facts = buildFacts(bundle);
@@ -53,7 +60,7 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
             : // a command whose output outgrew the cap is stopped writing (and often exits non-zero): say so
               step.truncated
               ? `output cut at the size cap (exit ${String(step.exit)})`
-              : `exit ${String(step.exit)}`)),
+              : `exit ${String(step.exit)}${saidOnStderr(step.stderr)}`)),
     }));
   return {
     host: facts.host,

@@ -1,9 +1,9 @@
-import type { Evidence } from '../../../domain/index.js';
-import type { Facts } from '../../facts/index.js';
+import { shellArg, type Evidence, type Fix } from '../../../domain/index.js';
+import { formatBytes } from '../../parsers/sizes.js';
+import { toEvidence, type Facts } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
 import { evidenceOf, infoEvidence } from './docker-context.js';
-
-const LOOP_DEVICE = /^\/dev\/loop\d+$/;
+import { loopDataSizing, thinPoolMode, type LoopDataSizing } from './thin-pool-sizing.js';
 
 /** DM_LOOP_LVM: the devicemapper pool sits on loop devices over sparse files. */
 export const dmLoopLvmRule: Rule = {
@@ -11,12 +11,14 @@ export const dmLoopLvmRule: Rule = {
   run(facts) {
     const found = loopEvidence(facts);
     if (!found) return [];
+    const over = overpromisedFile(facts);
     return [
       {
         code: 'DM_LOOP_LVM',
         severity: 'warning',
         title: `devicemapper runs in loop-lvm mode${found.dataFile ? `: data on ${found.dataFile}` : ''}`,
-        evidence: found.evidence,
+        // the figures the fix for an over-promised file is computed from
+        evidence: [...found.evidence, ...(over ? [...infoEvidence(facts, 'Data Space Used', 'Data Space Total'), toEvidence(over.sizing.filesystem.line)] : [])],
         fixes: [
           {
             title: 'Move the pool to direct-lvm',
@@ -24,11 +26,7 @@ export const dmLoopLvmRule: Rule = {
               'loop-lvm puts the thin pool on sparse files through loop devices: slow, and when the file system below fills or the pool runs out, containers get I/O errors. Create an LVM thin pool on its own disk and point Docker at it.',
             daemon_options: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool', '--storage-opt dm.use_deferred_removal=true'],
           },
-          {
-            title: 'Until then, size the loop files deliberately',
-            detail: 'Set the sparse files larger than containers × base size, on a disk with that much room.',
-            daemon_options: ['--storage-opt dm.loopdatasize=300G', '--storage-opt dm.loopmetadatasize=10G'],
-          },
+          ...(over ? [over.fix] : []),
           { title: 'Or leave devicemapper for overlay2', daemon_options: ['--storage-driver=overlay2'] },
         ],
         ...(found.dataFile ? { subject: found.dataFile } : {}),
@@ -40,12 +38,9 @@ export const dmLoopLvmRule: Rule = {
 function loopEvidence(facts: Facts): { dataFile?: string; evidence: Evidence[] } | undefined {
   const info = facts.docker.info;
   if (info) {
-    const dataFile = info.dataFile ?? '';
-    // A loop device, or (Docker 1.3) the sparse file's path itself.
-    const onLoop = LOOP_DEVICE.test(dataFile) || (dataFile.startsWith('/') && !dataFile.startsWith('/dev/')) || info.dataLoopFile !== undefined;
-    if (info.storageDriver === 'devicemapper' && onLoop) {
+    if (thinPoolMode(facts) === 'loop-lvm') {
       return {
-        dataFile: info.dataLoopFile ?? dataFile,
+        dataFile: info.dataLoopFile ?? info.dataFile ?? '',
         evidence: infoEvidence(facts, 'Data file', 'Data loop file', 'Metadata loop file'),
       };
     }
@@ -54,4 +49,22 @@ function loopEvidence(facts: Facts): { dataFile?: string; evidence: Evidence[] }
   // docker info did not answer: dockerd's own start-up warning still tells.
   const warning = facts.docker.daemon.loopWarning;
   return warning ? { evidence: evidenceOf(warning) } : undefined;
+}
+
+/**
+ * A sparse data file promised more than its filesystem can back: the pool reports room it does not
+ * have, and containers get I/O errors the day that filesystem fills. The file cannot be shrunk.
+ */
+function overpromisedFile(facts: Facts): { fix: Fix; sizing: LoopDataSizing } | undefined {
+  const sizing = loopDataSizing(facts);
+  const total = facts.docker.info?.dataTotalBytes;
+  if (!sizing || total === undefined || sizing.backableGiB * 2 ** 30 >= total) return undefined;
+  return {
+    sizing,
+    fix: {
+      title: `The ${formatBytes(total)} data file is promised more than ${sizing.filesystem.mount} can hold: move the pool before that filesystem fills`,
+      detail: `${sizing.text}. Docker cannot shrink an existing loop file; until the pool moves, keep ${sizing.filesystem.mount} from filling.`,
+      commands: [`df -h ${shellArg(sizing.filesystem.mount)}`, `ls -ls ${shellArg(sizing.file)}`],
+    },
+  };
 }

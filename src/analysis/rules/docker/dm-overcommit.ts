@@ -5,6 +5,7 @@ import { formatBytes } from '../../parsers/sizes.js';
 import { parseRamSize } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { infoEvidence } from './docker-context.js';
+import { growDataFix } from './thin-pool-sizing.js';
 
 /** Docker's devicemapper base device size when neither docker info nor dm.basesize says: 10 GiB. */
 export const DOCKER_DEFAULT_BASE_DEVICE_BYTES = 10 * 2 ** 30;
@@ -30,8 +31,15 @@ export const dmOvercommitRule: Rule = {
         fixes: [
           {
             title: 'Stop promising the pool more than it has',
-            detail: `Each container may grow to the base size, and the pool fails for everyone when they together pass ${formatBytes(info.dataTotalBytes)}. Lower dm.basesize, run fewer containers per host, or grow the pool so that containers × base size fits.`,
-            daemon_options: [`--storage-opt dm.basesize=${Math.max(1, Math.floor(info.dataTotalBytes / containers / 2 ** 30))}G`, '--storage-opt dm.loopdatasize=<containers × base size>'],
+            detail:
+              `Each container may grow to the base size, and the pool fails for everyone when they together pass ${formatBytes(info.dataTotalBytes)}. ` +
+              'Run fewer containers per host, or grow the pool so that containers × base size fits. dm.basesize cannot be lowered on this pool: ' +
+              'dockerd then refuses to start ("Base device size cannot be smaller than ..."); a smaller one applies only when the pool is made anew.',
+          },
+          growDataFix(facts, promised),
+          {
+            title: `When the pool is made anew: a base size that fits ${plural(containers, 'container')}`,
+            daemon_options: [`--storage-opt dm.basesize=${Math.max(1, Math.floor(info.dataTotalBytes / containers / 2 ** 30))}G`],
           },
           {
             title: 'Keep bulky data out of the container filesystem',

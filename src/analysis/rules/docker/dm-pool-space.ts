@@ -3,13 +3,8 @@ import { toEvidence, type Facts, type ThinPoolUsage } from '../../facts/index.js
 import { formatBytes, formatPct } from '../../parsers/sizes.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { infoEvidence, storageDriverOf, whileDaemonAnswers } from './docker-context.js';
+import { growDataFix, growMetadataFix } from './thin-pool-sizing.js';
 
-const GROW_POOL: Fix = {
-  title: 'Give the thin pool more space, or stop promising it more than it has',
-  detail:
-    'On loop-lvm, grow the data file with --storage-opt dm.loopdatasize=<size> (it is sparse) and restart Docker; in production move to direct-lvm (--storage-opt dm.thinpooldev=<vg>/<thinpool>). Size dm.basesize so that containers × base size fits the pool.',
-  daemon_options: ['--storage-opt dm.loopdatasize=300G', '--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool', '--storage-opt dm.basesize=20G'],
-};
 const MOVE_WRITERS: Fix = {
   title: 'Move heavy writers out of the container filesystem',
   detail:
@@ -153,7 +148,7 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
           ...kernelFull.slice(0, 2).map((e) => toEvidence(e.line)),
           ...(listedFull && listed ? [toEvidence(listed.line)] : []),
         ],
-        fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
+        fixes: [MOVE_WRITERS, growDataFix(facts), OVERLAY2],
         ...(info?.poolName ? { subject: info.poolName } : listed ? { subject: listed.name } : {}),
         data: { ...listedData(listed, 'data'), ...data },
       },
@@ -166,7 +161,7 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         severity: 'warning',
         title: `devicemapper pool ${figures}`,
         evidence: infoEvidence(facts, 'Data Space Used', 'Data Space Total', 'Data Space Available'),
-        fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
+        fixes: [MOVE_WRITERS, growDataFix(facts), OVERLAY2],
         ...(info?.poolName ? { subject: info.poolName } : {}),
         data,
       },
@@ -180,7 +175,7 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         severity: 'warning',
         title: listedTitle,
         evidence: [toEvidence(listed.line)],
-        fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
+        fixes: [MOVE_WRITERS, growDataFix(facts), OVERLAY2],
         subject: listed.name,
         data: listedData(listed, 'data'),
       },
@@ -194,7 +189,7 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         severity: 'warning',
         title: `devicemapper thin pool${poolLabel([dmevent])} data ${formatPct(dmevent.usedPct)} full (LVM's dmeventd)`,
         evidence: kernelData.filter((e) => e.usedPct !== undefined).slice(-3).map((e) => toEvidence(e.line)),
-        fixes: [MOVE_WRITERS, GROW_POOL, OVERLAY2],
+        fixes: [MOVE_WRITERS, growDataFix(facts), OVERLAY2],
         ...(dmevent.pool ? { subject: dmevent.pool } : {}),
         data: { used_pct: dmevent.usedPct },
       },
@@ -233,12 +228,7 @@ function metadataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         ...(byListed && listed ? [toEvidence(listed.line)] : []),
       ],
       fixes: [
-        {
-          title: 'Grow the pool metadata',
-          detail:
-            'When metadata is full the pool goes read-only and every container write fails. On loop-lvm set --storage-opt dm.loopmetadatasize=<size> and restart Docker; on direct-lvm extend the metadata LV (lvextend --poolmetadatasize +1G <vg>/<thinpool>). Removing unused containers and images frees metadata too.',
-          commands: ['lvextend --poolmetadatasize +1G docker/thinpool'], daemon_options: ['--storage-opt dm.loopmetadatasize=10G'],
-        },
+        growMetadataFix(facts),
         OVERLAY2,
       ],
       ...(info?.poolName ? { subject: info.poolName } : byListed && listed ? { subject: listed.name } : {}),

@@ -3,6 +3,7 @@ import { toEvidence, type Facts } from '../../facts/index.js';
 import { compareVersions, versionParts } from '../../parsers/version-compare.js';
 import type { Rule } from '../rule.js';
 import { dockerService, dockerVersionOf, evidenceOf, infoEvidence, storageDriverOf } from './docker-context.js';
+import { ext4PoolOptions } from './thin-pool-sizing.js';
 
 /** A Docker release range with a bug that hangs or kills the daemon, and when it applies to this host. */
 interface KnownBug {
@@ -29,15 +30,15 @@ const KNOWN_BUGS: readonly KnownBug[] = [
       if (fs.name && fs.name !== 'xfs') return undefined;
       return { why: fs.name ? `backing filesystem xfs (${fs.from})` : "backing filesystem not reported; xfs is devicemapper's default", evidence: fs.evidence };
     },
-    fixes: () => [
+    fixes: (facts) => [
       {
         title: 'Upgrade Docker to 1.12.6 or later and stop XFS from retrying on a full pool',
         daemon_options: ['--storage-opt dm.xfs_nospace_max_retries=0'],
       },
       {
-        title: 'If upgrading is not possible now: rebuild the pool with ext4 base devices and room to grow',
+        title: 'If upgrading is not possible now: rebuild the pool with ext4 base devices',
         detail: 'Changing dm.fs only affects a new pool: stop Docker, move the old devicemapper directory aside, start with the new options, and re-pull images.',
-        daemon_options: ['--storage-opt dm.fs=ext4', '--storage-opt dm.loopdatasize=300G', '--storage-opt dm.loopmetadatasize=50G'],
+        daemon_options: [ext4PoolOptions(facts)],
       },
     ],
   },

@@ -4,7 +4,7 @@ import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { dockerService, RESTART_DOCKER } from './docker-context.js';
 import { isDState, type BlockedThread } from '../../facts/system.js';
-import { listSome } from '../kernel/support.js';
+import { blockedNow, listSome } from '../kernel/support.js';
 import type { HungTask } from '../../facts/kernel.js';
 import { blockedIoFixes, classifyFrames, classifyWaitChannel, dominantClass, waitsOn } from '../kernel/blocked-io.js';
 
@@ -22,7 +22,8 @@ export function stoppedDaemon(facts: Facts): ProcessInfo | undefined {
 /**
  * dockerd blocked in the kernel: its process in D state, threads of it in D (ps -e shows the main
  * thread's state, which waits in a futex while the threads serving the API are blocked), or the
- * kernel's hung-task reports for it, less those the listing of threads shows are over.
+ * kernel's hung-task reports for it, less those that are over as HUNG_TASK judges them (one report
+ * is never over in one finding and blocking dockerd in another).
  */
 function stuckInKernel(facts: Facts): { proc?: ProcessInfo; threads?: BlockedThread[]; hung?: HungTask[] } | undefined {
   const line = facts.docker.daemon.command?.line;
@@ -30,7 +31,7 @@ function stuckInKernel(facts: Facts): { proc?: ProcessInfo; threads?: BlockedThr
   const proc = daemon && isDState(daemon.state) ? daemon : undefined;
   const listed = facts.system.blockedThreads;
   const threads = daemon ? (listed ?? []).filter((t) => t.pid === daemon.pid) : [];
-  const hung = facts.kernel.hungTasks.filter((t) => /^dockerd(?:-current)?$/.test(t.name) && (!listed || listed.some((b) => b.tid === t.pid)));
+  const hung = facts.kernel.hungTasks.filter((t) => /^dockerd(?:-current)?$/.test(t.name) && blockedNow(t, facts) !== false);
   if (!proc && threads.length === 0 && hung.length === 0) return undefined;
   return { ...(proc ? { proc } : {}), ...(threads.length ? { threads } : {}), ...(hung.length ? { hung } : {}) };
 }

@@ -52,7 +52,9 @@ function usageFinding(facts: Facts, fs: Filesystem, full: boolean, root: DockerR
   if (loop) {
     fixes.push({
       title: 'The loop-lvm data file lives here: it grows until this filesystem is full',
-      detail: 'A sparse data file larger than its filesystem turns a full disk into I/O errors inside every container. Move the pool to its own disk (direct-lvm) or shrink dm.loopdatasize below the free space.',
+      detail:
+        'A sparse data file larger than its filesystem turns a full disk into I/O errors inside every container. Docker never shrinks an existing loop file ' +
+        '(a smaller dm.loopdatasize applies only to a new pool): free space here and move the pool to its own disk (direct-lvm).',
       daemon_options: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool'],
     });
   }

@@ -3,6 +3,7 @@ import { toEvidence, type Facts } from '../../facts/index.js';
 import { shellArg } from '../../../domain/shell.js';
 import { fuseConnection, isFuse, type Mount } from '../../parsers/mountinfo.js';
 import { storageDriverOf } from '../docker/docker-context.js';
+import { ext4PoolOptions } from '../docker/thin-pool-sizing.js';
 import { dStateListing, listSome } from './support.js';
 
 /** The FUSE control filesystem holds the connections; systemd mounts it, other inits may not. */
@@ -280,7 +281,7 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
               detail:
                 'When the thin pool runs out of space XFS gets ENOSPC and retries the I/O without end, which hangs dockerd. ' +
                 'Docker 1.12.6 added dm.xfs_nospace_max_retries; on older Docker, format the pool with ext4 instead and give it more room.',
-              daemon_options: ['--storage-opt dm.xfs_nospace_max_retries=0', '--storage-opt dm.fs=ext4 --storage-opt dm.loopdatasize=300G --storage-opt dm.loopmetadatasize=50G'],
+              daemon_options: ['--storage-opt dm.xfs_nospace_max_retries=0', ext4PoolOptions(facts)],
             },
           ]
         : [

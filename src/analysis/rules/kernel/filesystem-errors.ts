@@ -8,7 +8,7 @@ const THIN_POOL_FIXES = {
   detail:
     'A full thin pool fails writes with EIO/ENOSPC and the container filesystems go read-only. Check `docker info` ' +
     'Data Space Available; remove unused images and containers, grow the pool, or move to overlay2.',
-  commands: ['docker info | grep -i "space"', 'docker system prune'], daemon_options: ['--storage-opt dm.loopdatasize=300G'],
+  commands: ['docker info | grep -i "space"', 'docker system prune'],
 };
 
 /** FS_IO_ERROR: the kernel logged I/O errors (Buffer I/O error, EXT4-fs ... I/O error, XFS ... error -5...). */

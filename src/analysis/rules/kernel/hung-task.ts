@@ -5,9 +5,7 @@ import type { Rule } from '../rule.js';
 import { storageDriverOf } from '../docker/docker-context.js';
 import { blockedIoFixes, classifyFrames, dominantClass, waitsOn, withoutFuseMounts, type BlockedIoClass } from './blocked-io.js';
 import type { Facts } from '../../facts/index.js';
-import { isDState } from '../../facts/system.js';
-import type { LogLine } from '../../parsers/log-line.js';
-import { listSome, quote } from './support.js';
+import { blockedNow, listSome, quote, type BlockedNow } from './support.js';
 
 /** Frames that say only "waiting": the interesting ones are the callers. */
 const GENERIC_FRAMES = /^(?:schedule|io_schedule|schedule_timeout|schedule_preempt_disabled|__schedule|sync_page|sync_buffer|__wait_on_bit|out_of_line_wait_on_bit|wait_on_page_bit|__wait_on_buffer|wait_for_completion|__mutex_lock_slowpath|mutex_lock|rwsem_down_\w+|call_rwsem_down_\w+|down_\w+|kthread|child_rip|ret_from_fork|system_call_fastpath|entry_SYSCALL_64\w*|do_syscall_64)$/;
@@ -68,31 +66,6 @@ export const hungTaskRule: Rule = {
     return findings;
   },
 };
-
-/**
- * Whether a reported task is blocked as the bundle was taken: the kernel's report stays in its log
- * after the task got its I/O or was freed, and is not repeated once hung_task_warnings (10) are
- * spent. The kernel reports threads: the listing of threads in D answers for each (the line that
- * shows it still blocked, or false). Without it, ps -e lists processes: a pid it lists in another
- * state is over, one it lists in D is blocked, and one it does not list may be a thread of a listed
- * process (dockerd's), which says nothing (true: assumed blocked).
- */
-function blockedNow(task: HungTask, facts: Facts): BlockedNow | boolean {
-  const threads = facts.system.blockedThreads;
-  if (threads) {
-    const thread = threads.find((t) => t.tid === task.pid);
-    return thread ? { line: thread.line, ...(thread.pid !== thread.tid ? { process: thread.pid } : {}) } : false;
-  }
-  const listed = facts.system.processes?.find((p) => p.pid === task.pid);
-  if (listed === undefined) return true;
-  return isDState(listed.state) ? { line: listed.line } : false;
-}
-
-/** The row that shows a reported task blocked now; `process` when the task is a thread of another. */
-interface BlockedNow {
-  line: LogLine;
-  process?: number;
-}
 
 /**
  * "pid 4810", or "thread 907 of pid 811" when the listing shows every task is a worker thread of

@@ -1,6 +1,9 @@
 import type { Evidence } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
 import { toEvidence, type LogLine } from '../../parsers/log-line.js';
+import type { Facts } from '../../facts/index.js';
+import type { HungTask } from '../../facts/kernel.js';
+import { isDState } from '../../facts/system.js';
 
 /** The container a logged id (12-hex short or 64-hex full) refers to. */
 export function findContainer(containers: readonly ContainerRecord[], id: string): ContainerRecord | undefined {
@@ -32,4 +35,29 @@ export function byNamedFirst<T>(items: readonly T[], names: readonly string[], n
 /** The command that lists what is in D state now: the processes, or every thread where threads are blocked. */
 export function dStateListing(threads = false): string {
   return threads ? "ps -eLo pid,lwp,stat,wchan:32,comm | awk '$3 ~ /^D/'" : "ps -eo pid,stat,wchan:32,args | awk '$2 ~ /^D/'";
+}
+
+/**
+ * Whether a reported task is blocked as the bundle was taken: the kernel's report stays in its log
+ * after the task got its I/O or was freed, and is not repeated once hung_task_warnings (10) are
+ * spent. The kernel reports threads: the listing of threads in D answers for each (the line that
+ * shows it still blocked, or false). Without it, ps -e lists processes: a pid it lists in another
+ * state is over, one it lists in D is blocked, and one it does not list may be a thread of a listed
+ * process (dockerd's), which says nothing (true: assumed blocked).
+ */
+export function blockedNow(task: HungTask, facts: Facts): BlockedNow | boolean {
+  const threads = facts.system.blockedThreads;
+  if (threads) {
+    const thread = threads.find((t) => t.tid === task.pid);
+    return thread ? { line: thread.line, ...(thread.pid !== thread.tid ? { process: thread.pid } : {}) } : false;
+  }
+  const listed = facts.system.processes?.find((p) => p.pid === task.pid);
+  if (listed === undefined) return true;
+  return isDState(listed.state) ? { line: listed.line } : false;
+}
+
+/** The row that shows a reported task blocked now; `process` when the task is a thread of another. */
+export interface BlockedNow {
+  line: LogLine;
+  process?: number;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dockerdAvailabilityRule } from '../../../../src/analysis/rules/docker/dockerd-availability.js';
 import { storageDriverRiskRule } from '../../../../src/analysis/rules/docker/storage-driver-risk.js';
+import { hungTaskRule } from '../../../../src/analysis/rules/kernel/hung-task.js';
 import { factsFrom, run } from './rule-harness.js';
 
 const DOWN = 'Cannot connect to the Docker daemon. Is the docker daemon running on this host?\n';
@@ -49,6 +50,23 @@ describe('Docker daemon availability', () => {
       const [old] = run(dockerdAvailabilityRule, factsFrom({ docker_info: '', ps, dmesg }, { steps: timedOut }));
       expect(old?.title).toContain('is blocked in the kernel (hung task)');
     });
+  });
+
+  it('without the listing, agrees with HUNG_TASK: a report of a pid ps shows out of D is over for both', () => {
+    const ps = '  PID STAT ELAPSED WCHAN                            COMMAND\n  811 Ssl    300000 futex_wait_queue                 /usr/bin/dockerd -H fd://\n';
+    const dmesg = '[ 2237.425149] INFO: task dockerd:811 blocked for more than 122 seconds.\n[ 2237.426310] Call Trace:\n[ 2237.426316]  rpc_wait_bit_killable+0x24/0xb0 [sunrpc]\n';
+    const facts = factsFrom({ docker_info: '', ps, dmesg }, { steps: { docker_info: { exit: null, timed_out: true, duration_ms: 10000 } } });
+    const [f] = run(dockerdAvailabilityRule, facts);
+    expect(f?.title).toBe('Docker daemon does not answer: docker info timed out');
+    // restarting it is offered again: nothing says it is stuck in the kernel
+    expect(f?.will_not_help ?? []).toEqual([]);
+    const [hung] = run(hungTaskRule, facts);
+    expect(hung?.data?.['blocked_now']).toBe(false);
+    // a pid ps does not list may be a thread of dockerd: still counted, for both
+    const thread = dmesg.replace('dockerd:811', 'dockerd:8562');
+    const factsThread = factsFrom({ docker_info: '', ps, dmesg: thread }, { steps: { docker_info: { exit: null, timed_out: true, duration_ms: 10000 } } });
+    expect(run(dockerdAvailabilityRule, factsThread)[0]?.title).toContain('is blocked in the kernel (hung task)');
+    expect(run(hungTaskRule, factsThread)[0]?.data?.['blocked_now']).toBeUndefined();
   });
 
   it("reads Docker 1.2's bare dial error as a daemon that is down", () => {

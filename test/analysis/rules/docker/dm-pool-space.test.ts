@@ -12,7 +12,9 @@ describe('devicemapper pool space', () => {
     expect(f?.code).toBe('DM_POOL_DATA_FULL');
     expect(f?.title).toBe('devicemapper pool 1.677 TB of 1.677 TB used (100 %)');
     expect(f?.evidence.map((e) => e.line)).toEqual([3, 4]);
-    expect(f?.fixes.flatMap((x) => x.daemon_options ?? [])).toContain('--storage-opt dm.loopdatasize=300G');
+    // an LVM thin pool (dm.thinpooldev): its volume is extended, no loop file is sized
+    expect(f?.fixes.flatMap((x) => x.commands ?? [])).toContain('lvextend -l +100%FREE docker/thinpool');
+    expect(f?.fixes.flatMap((x) => x.daemon_options ?? []).filter((o) => o.includes('loopdatasize'))).toEqual([]);
   });
 
   it('calls a half-used pool full when less than the minimum is available', () => {
