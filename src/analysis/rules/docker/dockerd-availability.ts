@@ -1,6 +1,7 @@
 import type { Evidence, Finding } from '../../../domain/index.js';
 import { toEvidence, type Facts, type LogLine, type ProcessInfo } from '../../facts/index.js';
 import { seenOf } from '../../facts/clock.js';
+import { parseSize } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { dockerService, RESTART_DOCKER } from './docker-context.js';
 import { isDState, type BlockedThread } from '../../facts/system.js';
@@ -50,6 +51,24 @@ function blockedText(proc: ProcessInfo | undefined, threads: readonly BlockedThr
 const CONFIG_ERROR = /unable to configure|daemon\.json|directives? |flag|unknown|invalid|conflict/i;
 const NO_SPACE = /no space left on device/i;
 
+/** Where a dm.basesize may be set on a distribution's Docker. */
+const BASESIZE_WHERE = 'grep -rs basesize /etc/docker/daemon.json /etc/sysconfig/docker /etc/sysconfig/docker-storage /etc/default/docker /etc/systemd/system/docker.service.d';
+
+/**
+ * "devmapper: Base device size cannot be smaller than 26.84 GB": dm.basesize was lowered on a pool
+ * whose base device is larger. The floor as Docker printed it (decimal units, 4 digits) and as a dm
+ * option (binary: 26.84 GB is the 25 GiB base device), rounded up, less the rounding in what Docker
+ * printed (10 GiB prints as 10.74 GB, a hair more than 10 GiB).
+ */
+function baseSizeFloor(reason: string): { said: string; option: string } | undefined {
+  const m = /Base device size cannot be smaller than ((\d+)(?:\.(\d+))? ?([kKMGTP]?i?B))/.exec(reason);
+  const bytes = m ? parseSize(m[1] as string) : undefined;
+  const unit = m ? parseSize(`1 ${m[4] as string}`) : undefined;
+  if (!m || !bytes || !unit) return undefined;
+  const halfDigit = (unit * 0.5) / 10 ** (m[3]?.length ?? 0);
+  return { said: m[1] as string, option: `${Math.ceil((bytes - halfDigit) / 2 ** 30)}G` };
+}
+
 /** A start failure cut to fit a title. */
 function shortReason(reason: string): string {
   return reason.length > 120 ? `${reason.slice(0, 117)}...` : reason;
@@ -68,7 +87,19 @@ function daemonDown(facts: Facts, unreachable: readonly LogLine[]): Finding {
   const root = facts.docker.info?.dockerRootDir ?? facts.docker.dataRoot?.path ?? '/var/lib/docker';
   const full = failure !== undefined && NO_SPACE.test(failure.reason);
   const gaveUp = limit ? ' systemd has given up restarting it (its start limit): it starts again only after reset-failed.' : '';
-  const fixes: Finding['fixes'] = failure
+  const floor = failure ? baseSizeFloor(failure.reason) : undefined;
+  const fixes: Finding['fixes'] = floor
+    ? [
+        {
+          title: `Set dm.basesize back to at least ${floor.option} (${floor.said}, the base device this pool has), or remove it, then start Docker`,
+          detail:
+            `dockerd said: ${failure?.reason ?? ''}. dm.basesize can grow on an existing devicemapper pool but never shrink: a smaller value is only for a pool made anew. ` +
+            `It is set in /etc/docker/daemon.json (storage-opts) or on dockerd's command line (/etc/sysconfig/docker-storage, DOCKER_OPTS, a unit drop-in).${gaveUp}${service.note}`,
+          commands: [BASESIZE_WHERE, ...resetFailed, service.start],
+          daemon_options: [`--storage-opt dm.basesize=${floor.option}`],
+        },
+      ]
+    : failure
     ? [
         {
           title: full ? "Free space and inodes on the data root's filesystem, then start it" : 'Clear what stopped its start, then start it',
@@ -87,7 +118,7 @@ function daemonDown(facts: Facts, unreachable: readonly LogLine[]): Finding {
           commands: [service.status, service.log, ...resetFailed, service.start],
         },
       ];
-  if (!failure || CONFIG_ERROR.test(failure.reason)) {
+  if (!floor && (!failure || CONFIG_ERROR.test(failure.reason))) {
     fixes.push({
       title: 'After a package upgrade, check that the configuration still fits the new release',
       detail: 'Options that moved between /etc/sysconfig/docker, DOCKER_OPTS and /etc/docker/daemon.json, or given twice, stop dockerd at start.',

@@ -94,3 +94,42 @@ describe('STORAGE_DRIVER_RISK', () => {
     expect(run(storageDriverRiskRule, factsFrom({ docker_info: 'Storage Driver: overlay2\nKernel Version: 3.10.0\n' }))).toEqual([]);
   });
 });
+
+describe('DOCKERD_DOWN after a dm.basesize lower than the pool had', () => {
+  // The docker unit's journal (ja_JP month names) quoted in uggds/vagrant-docker's README, "docker does
+  // not start" (2017-06, Docker 17.x on CentOS 7, loop-lvm), its editor's line numbers left off.
+  const journal = [
+    '-- Unit docker.service has begun starting up.',
+    ' 6月 07 10:03:42 localhost dockerd[3887]: time="2017-06-07T10:03:42.332563149Z" level=info msg="libcontainerd: new containerd process, pid: 3890"',
+    ' 6月 07 10:03:43 localhost dockerd[3887]: time="2017-06-07T10:03:43.387532312Z" level=warning msg="devmapper: Base device already exists and has filesystem xfs on it. User specified filesystem  will be ignored."',
+    ' 6月 07 10:03:43 localhost dockerd[3887]: time="2017-06-07T10:03:43.392868323Z" level=error msg="[graphdriver] prior storage driver \\"devicemapper\\" failed: devmapper: Base device size cannot be smaller than 26.84 GB"',
+    ' 6月 07 10:03:43 localhost dockerd[3887]: time="2017-06-07T10:03:43.393031778Z" level=fatal msg="Error starting daemon: error initializing graphdriver: devmapper: Base device size cannot be smaller than 26.84 GB"',
+    ' 6月 07 10:03:43 localhost systemd[1]: docker.service: main process exited, code=exited, status=1/FAILURE',
+    ' 6月 07 10:03:43 localhost systemd[1]: Failed to start Docker Application Container Engine.',
+    '',
+  ].join('\n');
+
+  it("names the pool's base size as the floor, and does not send the reader to a package upgrade", () => {
+    const [f] = run(dockerdAvailabilityRule, factsFrom({ docker_info: DOWN, journal_docker: journal }, { steps: { docker_info: { exit: 1 } } }));
+    expect(f?.code).toBe('DOCKERD_DOWN');
+    expect(f?.title).toContain('Base device size cannot be smaller than 26.84 GB');
+    expect(f?.evidence.map((e) => e.text)).toContain(journal.split('\n')[4]);
+    const floor = f?.fixes[0];
+    // 26.84 GB is the 25 GiB base device Docker made; dm sizes are binary
+    expect(floor?.title).toBe('Set dm.basesize back to at least 25G (26.84 GB, the base device this pool has), or remove it, then start Docker');
+    expect(floor?.daemon_options).toEqual(['--storage-opt dm.basesize=25G']);
+    expect(floor?.detail).toContain('only for a pool made anew');
+    expect(f?.fixes.map((x) => x.title)).not.toContain('After a package upgrade, check that the configuration still fits the new release');
+  });
+});
+
+it("reads Docker's 4-digit decimal floor as the whole GiB it stands for", () => {
+  const said = (size: string) =>
+    `time="2017-06-07T10:03:43.393031778Z" level=fatal msg="Error starting daemon: error initializing graphdriver: devmapper: Base device size cannot be smaller than ${size}"\n`;
+  const option = (size: string) =>
+    run(dockerdAvailabilityRule, factsFrom({ docker_info: DOWN, journal_docker: said(size) }, { steps: { docker_info: { exit: 1 } } }))[0]?.fixes[0]?.daemon_options;
+  // 10 GiB is printed 10.74 GB (a hair over 10 GiB), 100 GiB 107.4 GB
+  expect(option('10.74 GB')).toEqual(['--storage-opt dm.basesize=10G']);
+  expect(option('107.4 GB')).toEqual(['--storage-opt dm.basesize=100G']);
+  expect(option('26.84 GB')).toEqual(['--storage-opt dm.basesize=25G']);
+});
