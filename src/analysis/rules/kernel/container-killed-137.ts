@@ -3,7 +3,7 @@ import type { ContainerRecord } from '../../facts/docker.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from '../docker/docker-context.js';
-import { findContainer } from './support.js';
+import { findContainer, longerStopTimeout, stopGraceSeconds } from './support.js';
 
 /** The exit code from inspect, or from docker ps's "Exited (137) 5 hours ago". */
 function exitCodeOf(c: ContainerRecord): number | undefined {
@@ -27,6 +27,7 @@ export const containerKilled137Rule: Rule = {
       if (globalKills.some((k) => k.process && c.command && new RegExp(`(?:^|[\\s/"])${escapeRegExp(k.process)}(?:[\\s"]|$)`).test(c.command))) continue;
       const globalOom = globalKills.length > 0;
       const stop = facts.dockerd.stopFailures.find((s) => findContainer([c], s.containerId));
+      const grace = stop ? stopGraceSeconds(stop.lines) : undefined;
       findings.push({
         code: 'CONTAINER_KILLED_137',
         severity: 'warning',
@@ -46,8 +47,9 @@ export const containerKilled137Rule: Rule = {
             commands: [`docker inspect --format '{{.State.FinishedAt}} {{.State.ExitCode}} {{.State.OOMKilled}}' ${c.id.slice(0, 12)}`, `journalctl -u docker | grep ${c.id.slice(0, 12)}`],
           },
           {
-            title: 'If the app needs longer to stop, raise the stop timeout instead of letting it be killed',
-            commands: ['docker stop -t 60 <container>', 'docker run --stop-timeout 60 ...'],
+            title: `If the app needs longer to stop${grace ? ` than the ${grace} s it had` : ''}, raise the stop timeout instead of letting it be killed`,
+            detail: 'docker stop -t applies to one stop; --stop-timeout (docker run, Compose stop_grace_period) to every stop of a container created with it.',
+            commands: [`docker stop -t ${longerStopTimeout(grace)} ${c.id.slice(0, 12)}`, `docker run --stop-timeout ${longerStopTimeout(grace)} ...`],
           },
         ],
         seen: seenOf(facts.clock, c.finishedAt ? [c.finishedAt] : [], 1),

@@ -3,7 +3,7 @@ import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from '../docker/docker-context.js';
 import { plural, type Finding } from '../../../domain/index.js';
-import { findContainer, quote } from './support.js';
+import { findContainer, longerStopTimeout, quote, stopGraceSeconds } from './support.js';
 
 const GONE = new Set(['exited', 'dead', 'removing']);
 
@@ -39,7 +39,7 @@ export const containerStopTimeoutRule: Rule = {
       const sigkillIgnored = stop.lines.some((l) => /failed to exit within \d+(?:s| seconds) of kill\b/.test(l.text));
       const c = findContainer(facts.docker.containers, stop.containerId);
       if (c ? !stillListed(c) || restartedSince(c, stop.firstTime) : !(unchecked && (killFailed || sigkillIgnored))) continue;
-      const timeout = stop.lines.map((l) => /failed to exit within (\d+)(?:s| seconds) of signal\b/.exec(l.text)?.[1]).find(Boolean);
+      const timeout = stopGraceSeconds(stop.lines);
       const label = containerLabel(stop.containerId, c);
       findings.push({
         code: 'CONTAINER_STOP_TIMEOUT',
@@ -63,8 +63,8 @@ export const containerStopTimeoutRule: Rule = {
             title: 'Upgrade Docker: later releases fixed several causes of stops that never complete',
           },
           {
-            title: 'Give slow-stopping apps more time instead of relying on the kill path',
-            commands: ['docker stop -t 120 <container>'],
+            title: `Give slow-stopping apps more time instead of relying on the kill path${timeout ? ` (it had ${timeout} s)` : ''}`,
+            commands: [`docker stop -t ${longerStopTimeout(timeout)} ${stop.containerId.slice(0, 12)}`],
           },
         ],
         seen: seenOf(facts.clock, stop.lines, 1),

@@ -1,7 +1,10 @@
 import { seenOf } from '../../facts/clock.js';
+import type { Facts } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
-import { plural } from '../../../domain/index.js';
-import { byNamedFirst, listSome, quote } from './support.js';
+import { plural, shellArg, type Fix } from '../../../domain/index.js';
+import { byNamedFirst, listSome, quote, smartDiskOf } from './support.js';
+
+const UNKNOWN_DEVICE = 'unknown device';
 
 const THIN_POOL_FIXES = {
   title: 'If these are devicemapper thin devices (dm-N), the pool is probably full: free or grow it',
@@ -10,6 +13,68 @@ const THIN_POOL_FIXES = {
     'Data Space Available; remove unused images and containers, grow the pool, or move to overlay2.',
   commands: ['docker info | grep -i "space"', 'docker system prune'],
 };
+
+/** The thin pool's fix, where a device may be a devicemapper thin device (dm-N) or was not named. */
+function thinPoolFixes(devices: readonly string[]): Fix[] {
+  return devices.length === 0 || devices.some((d) => /^dm-\d+$/.test(d) || d === UNKNOWN_DEVICE) ? [THIN_POOL_FIXES] : [];
+}
+
+/**
+ * Getting writable filesystems back: containers on thin devices are restarted; a named filesystem
+ * is unmounted, checked and mounted again where mountinfo says it is mounted, and the root one is
+ * checked at the next boot (it cannot be unmounted).
+ */
+function recoverFixes(facts: Facts, devices: readonly string[]): Fix[] {
+  const detail = 'A filesystem the kernel made read-only stays read-only until it is unmounted and checked.';
+  const thin = devices.some((d) => /^dm-\d+$/.test(d));
+  const named = devices.filter((d) => d !== UNKNOWN_DEVICE && !/^dm-\d+$/.test(d));
+  const fixes: Fix[] = [];
+  if (thin || named.length === 0) {
+    fixes.push({
+      title: 'After fixing the cause, restart the affected containers so they get writable filesystems again',
+      detail: `${detail} A container's thin device is checked and mounted afresh when the container starts.`,
+      commands: ["docker ps --format '{{.ID}} {{.Names}} {{.Status}}'", 'docker restart <container>'],
+    });
+  }
+  const mounts = named.slice(0, 3).map((d) => ({ device: `/dev/${d}`, mount: facts.disks.mounts.find((m) => m.source === `/dev/${d}`)?.mount }));
+  const root = mounts.filter((m) => m.mount === '/');
+  const others = mounts.filter((m) => m.mount !== '/');
+  if (others.length) {
+    fixes.push({
+      title: `Check ${listSome(others.map((m) => m.device), 3)} unmounted, then mount ${others.length === 1 ? 'it' : 'them'} again`,
+      detail: `${detail} Stop what writes there first (containers with volumes on it too); fsck on a mounted filesystem damages it.`,
+      commands: others.flatMap((m) => [...(m.mount ? [`umount ${shellArg(m.mount)}`] : []), `fsck -y ${shellArg(m.device)}`, ...(m.mount ? [`mount ${shellArg(m.mount)}`] : [])]),
+    });
+  }
+  if (root.length) {
+    fixes.push({
+      title: `${root[0]?.device ?? ''} is the root filesystem: check it at the next boot`,
+      detail:
+        `${detail} The root filesystem cannot be unmounted while the host runs: drain the host, then reboot with a forced check ` +
+        (facts.system.serviceManager?.kind === 'service' ? '(touch /forcefsck: its init checks the root filesystem when that file is there).' : '(add fsck.mode=force to the kernel command line for that boot, in the boot menu).'),
+      ...(facts.system.serviceManager?.kind === 'service' ? { commands: ['touch /forcefsck'] } : {}),
+    });
+  }
+  return fixes;
+}
+
+/** SMART for the physical disks the errors name (sda for sda1); a virtual disk's health is its hypervisor's to tell. */
+function diskHealthFix(devices: readonly string[]): Fix {
+  const disks = [...new Set(devices.flatMap((d) => smartDiskOf(d) ?? []))];
+  const virtual = devices.filter((d) => /^x?vd[a-z]+\d*$/.test(d));
+  const grep = 'dmesg | grep -iE "I/O error|medium error"';
+  if (disks.length === 0 && virtual.length > 0) {
+    return {
+      title: `${listSome(virtual, 3)} ${virtual.length === 1 ? 'is a virtual disk' : 'are virtual disks'}: check the volume behind it with the hypervisor or cloud provider`,
+      detail: 'A virtio or Xen disk has no SMART of its own; I/O errors on it come from the storage behind the VM (a detached or throttled cloud volume, a full or failed datastore).',
+      commands: [grep],
+    };
+  }
+  return {
+    title: `On a physical disk, check its health before anything else and plan to replace it${disks.length ? `: ${listSome(disks, 3)}` : ''}`,
+    commands: [...(disks.length ? disks.slice(0, 3).map((d) => `smartctl -a /dev/${shellArg(d)}`) : ['smartctl -a /dev/sdX']), grep],
+  };
+}
 
 /** FS_IO_ERROR: the kernel logged I/O errors (Buffer I/O error, EXT4-fs ... I/O error, XFS ... error -5...). */
 export const fsIoErrorRule: Rule = {
@@ -30,11 +95,8 @@ export const fsIoErrorRule: Rule = {
         // a line for each device the title names first, then the rest
         evidence: quote(byNamedFirst(byNamedFirst(errors, devices.slice(0, 4), (e) => e.device), fs, (e) => e.filesystem).map((e) => e.line), 6),
         fixes: [
-          THIN_POOL_FIXES,
-          {
-            title: 'On a physical disk, check its health before anything else and plan to replace it',
-            commands: ['smartctl -a /dev/sdX', 'dmesg | grep -iE "I/O error|medium error"'],
-          },
+          ...thinPoolFixes(devices),
+          diskHealthFix(devices),
         ],
         seen: seenOf(facts.clock, errors.flatMap((e) => [e.line, ...(e.lastLine ? [e.lastLine] : [])]), lines),
         data: { devices: devices.join(','), error_lines: lines },
@@ -49,21 +111,14 @@ export const fsReadOnlyRemountRule: Rule = {
   run(facts) {
     const remounts = facts.kernel.readOnlyRemounts;
     if (remounts.length === 0) return [];
-    const devices = remounts.map((r) => r.device ?? 'unknown device');
+    const devices = remounts.map((r) => r.device ?? UNKNOWN_DEVICE);
     return [
       {
         code: 'FS_READ_ONLY_REMOUNT',
         severity: 'critical',
         title: `${plural(remounts.length, 'filesystem')} remounted read-only by the kernel: ${listSome(devices, 5)}`,
         evidence: quote(remounts.map((r) => r.line), 6),
-        fixes: [
-          THIN_POOL_FIXES,
-          {
-            title: 'After fixing the cause, restart the affected containers (or remount) so they get writable filesystems again',
-            detail: 'A filesystem the kernel made read-only stays read-only until it is unmounted and checked.',
-            commands: ['docker restart <container>', 'fsck -y /dev/<device>  (unmounted)'],
-          },
-        ],
+        fixes: [...thinPoolFixes(devices), ...recoverFixes(facts, devices)],
         seen: seenOf(facts.clock, remounts.flatMap((r) => [r.line, ...(r.lastLine ? [r.lastLine] : [])]), remounts.reduce((n, r) => n + r.occurrences, 0)),
         data: { devices: devices.join(',') },
       },

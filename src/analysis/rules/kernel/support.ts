@@ -61,3 +61,24 @@ export interface BlockedNow {
   line: LogLine;
   process?: number;
 }
+
+/**
+ * The whole disk under a kernel device name, where SMART can tell its health: sda1 is sda,
+ * nvme0n1p2 is nvme0n1. None for device-mapper, md, loop, or virtual disks (vda, xvda), whose
+ * health is the hypervisor's or the volume's to tell.
+ */
+export function smartDiskOf(device: string): string | undefined {
+  const m = /^(sd[a-z]+|hd[a-z]+)\d*$/.exec(device) ?? /^(nvme\d+n\d+)(?:p\d+)?$/.exec(device);
+  return m?.[1];
+}
+
+/** The seconds dockerd gave a container to stop, from its "failed to exit within 10 seconds of signal 15" line. */
+export function stopGraceSeconds(lines: readonly LogLine[]): number | undefined {
+  const said = lines.map((l) => /failed to exit within (\d+)(?:s| seconds) of signal\b/.exec(l.text)?.[1]).find(Boolean);
+  return said ? Number(said) : undefined;
+}
+
+/** A stop timeout to give an app that did not stop in time: twice what it had, a minute at least. */
+export function longerStopTimeout(grace: number | undefined): number {
+  return Math.max(60, 2 * (grace ?? 0));
+}

@@ -106,6 +106,19 @@ describe('CONTAINER_STOP_TIMEOUT', () => {
     const [finding] = containerStopTimeoutRule.run(facts, ctx);
     expect(finding?.title).toBe('container album-facade 812c82c5a7a5 did not stop within 120 s of SIGTERM and the kill failed, yet docker ps still lists it (Up 6 days)');
     expect(finding?.evidence.map((e) => e.line)).toEqual([25, 26]);
+    // the container is named, and given twice the 120 s it had
+    expect(finding?.fixes.at(-1)).toEqual({ title: 'Give slow-stopping apps more time instead of relying on the kill path (it had 120 s)', commands: ['docker stop -t 240 812c82c5a7a5'] });
+  });
+
+  it('CONTAINER_KILLED_137 names the container and a stop timeout longer than the one it had', () => {
+    const first = stop.lines[0] as (typeof stop.lines)[number];
+    const forced = { ...stop, lines: [{ ...first, text: first.text.replace('120 seconds', '10 seconds') }] };
+    const exited = [{ id: ID, name: 'album-facade', status: 'exited', exitCode: 137, oomKilled: false }] satisfies ContainerRecord[];
+    const [f] = containerKilled137Rule.run(factsWith({ stopFailures: [forced], containers: exited }), ctx);
+    expect(f?.fixes[1]?.title).toBe('If the app needs longer to stop than the 10 s it had, raise the stop timeout instead of letting it be killed');
+    expect(f?.fixes[1]?.commands).toEqual(['docker stop -t 60 812c82c5a7a5', 'docker run --stop-timeout 60 ...']);
+    // without dockerd's line, a minute
+    expect(containerKilled137Rule.run(factsWith({ containers: exited }), ctx)[0]?.fixes[1]?.commands?.[0]).toBe('docker stop -t 60 812c82c5a7a5');
   });
 
   it('stays quiet for containers that are gone, exited, or were started again after the failed stop', () => {
