@@ -26,6 +26,8 @@ export interface InspectContainer {
   pid?: number;
   /** Host path of the json-file log. */
   logPath?: string;
+  /** How many mounts (binds, volumes, tmpfs) it has: with none, all it writes goes to its writable layer. */
+  mounts?: number;
   /** The container's `"Id": ...` line. */
   line: LogLine;
   /** Lines of notable keys inside this container's object: RestartCount, OOMKilled, ExitCode, Memory. */
@@ -71,6 +73,10 @@ const InspectSchema = z.object({
     .nullish()
     .catch(null),
   HostConfig: z.object({ Memory: num }).nullish().catch(null),
+  /** 1.8+: every bind, volume and tmpfs mount. */
+  Mounts: z.array(z.object({ Destination: str }).passthrough()).nullish().catch(null),
+  /** Before 1.8: the volumes by their path in the container. */
+  Volumes: z.record(z.string(), z.unknown()).nullish().catch(null),
 });
 type RawInspect = z.infer<typeof InspectSchema>;
 
@@ -203,6 +209,7 @@ function toContainer(raw: RawInspect, text: string, start: number, end: number, 
     ...optional('finishedAt', state?.FinishedAt || undefined),
     ...optional('pid', state?.Pid || undefined),
     ...optional('logPath', raw.LogPath || undefined),
+    ...optional('mounts', raw.Mounts ? raw.Mounts.length : raw.Volumes ? Object.keys(raw.Volumes).length : undefined),
     line: locate(idAt !== -1 && idAt < end ? idAt : start),
     lines,
   };

@@ -3,7 +3,7 @@ import { formatBytes } from '../../parsers/sizes.js';
 import { toEvidence, type Facts } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
 import { evidenceOf, infoEvidence } from './docker-context.js';
-import { loopDataSizing, thinPoolMode, type LoopDataSizing } from './thin-pool-sizing.js';
+import { loopDataSizing, thinPoolMode, type LoopDataSizing } from './thin-pool-fixes.js';
 
 /** DM_LOOP_LVM: the devicemapper pool sits on loop devices over sparse files. */
 export const dmLoopLvmRule: Rule = {

@@ -5,7 +5,7 @@ import { formatBytes } from '../../parsers/sizes.js';
 import { parseRamSize } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { infoEvidence } from './docker-context.js';
-import { growDataFix } from './thin-pool-sizing.js';
+import { growDataFix, moveWritersFix } from './thin-pool-fixes.js';
 
 /** Docker's devicemapper base device size when neither docker info nor dm.basesize says: 10 GiB. */
 export const DOCKER_DEFAULT_BASE_DEVICE_BYTES = 10 * 2 ** 30;
@@ -41,10 +41,7 @@ export const dmOvercommitRule: Rule = {
             title: `When the pool is made anew: a base size that fits ${plural(containers, 'container')}`,
             daemon_options: [`--storage-opt dm.basesize=${Math.max(1, Math.floor(info.dataTotalBytes / containers / 2 ** 30))}G`],
           },
-          {
-            title: 'Keep bulky data out of the container filesystem',
-            detail: 'Write Redis AOF, database files and logs to mounted volumes, so that the thin devices stay small.',
-          },
+          moveWritersFix(facts),
         ],
         subject: info.poolName ?? 'devicemapper pool',
         data: { containers, base_device_bytes: base.bytes, promised_bytes: promised, pool_total_bytes: info.dataTotalBytes },

@@ -3,14 +3,8 @@ import { toEvidence, type Facts, type ThinPoolUsage } from '../../facts/index.js
 import { formatBytes, formatPct } from '../../parsers/sizes.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { infoEvidence, storageDriverOf, whileDaemonAnswers } from './docker-context.js';
-import { growDataFix, growMetadataFix } from './thin-pool-sizing.js';
+import { growDataFix, growMetadataFix, moveWritersFix } from './thin-pool-fixes.js';
 
-const MOVE_WRITERS: Fix = {
-  title: 'Move heavy writers out of the container filesystem',
-  detail:
-    'Redis AOF/RDB files, databases and logs written inside containers fill the pool, and with nodiscard deleted blocks are not returned. Put them on a mounted volume (-v /data/redis:/data) and remove stopped containers and dangling images.',
-  commands: ['docker rm $(docker ps -aq -f status=exited)', 'docker rmi $(docker images -q -f dangling=true)'],
-};
 const OVERLAY2: Fix = {
   title: 'Move to the overlay2 storage driver',
   detail: 'overlay2 shares the host filesystem instead of a fixed-size thin pool (kernel 4.0+, or RHEL/CentOS 7.4+ kernels, on xfs with ftype=1 or ext4).',
@@ -148,7 +142,7 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
           ...kernelFull.slice(0, 2).map((e) => toEvidence(e.line)),
           ...(listedFull && listed ? [toEvidence(listed.line)] : []),
         ],
-        fixes: [MOVE_WRITERS, growDataFix(facts), OVERLAY2],
+        fixes: [moveWritersFix(facts), growDataFix(facts), OVERLAY2],
         ...(info?.poolName ? { subject: info.poolName } : listed ? { subject: listed.name } : {}),
         data: { ...listedData(listed, 'data'), ...data },
       },
@@ -161,7 +155,7 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         severity: 'warning',
         title: `devicemapper pool ${figures}`,
         evidence: infoEvidence(facts, 'Data Space Used', 'Data Space Total', 'Data Space Available'),
-        fixes: [MOVE_WRITERS, growDataFix(facts), OVERLAY2],
+        fixes: [moveWritersFix(facts), growDataFix(facts), OVERLAY2],
         ...(info?.poolName ? { subject: info.poolName } : {}),
         data,
       },
@@ -175,7 +169,7 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         severity: 'warning',
         title: listedTitle,
         evidence: [toEvidence(listed.line)],
-        fixes: [MOVE_WRITERS, growDataFix(facts), OVERLAY2],
+        fixes: [moveWritersFix(facts), growDataFix(facts), OVERLAY2],
         subject: listed.name,
         data: listedData(listed, 'data'),
       },
@@ -189,7 +183,7 @@ function dataSpace(facts: Facts, ctx: RuleContext): Finding[] {
         severity: 'warning',
         title: `devicemapper thin pool${poolLabel([dmevent])} data ${formatPct(dmevent.usedPct)} full (LVM's dmeventd)`,
         evidence: kernelData.filter((e) => e.usedPct !== undefined).slice(-3).map((e) => toEvidence(e.line)),
-        fixes: [MOVE_WRITERS, growDataFix(facts), OVERLAY2],
+        fixes: [moveWritersFix(facts), growDataFix(facts), OVERLAY2],
         ...(dmevent.pool ? { subject: dmevent.pool } : {}),
         data: { used_pct: dmevent.usedPct },
       },

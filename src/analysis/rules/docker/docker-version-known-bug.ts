@@ -3,7 +3,7 @@ import { toEvidence, type Facts } from '../../facts/index.js';
 import { compareVersions, versionParts } from '../../parsers/version-compare.js';
 import type { Rule } from '../rule.js';
 import { dockerService, dockerVersionOf, evidenceOf, infoEvidence, storageDriverOf } from './docker-context.js';
-import { ext4PoolOptions } from './thin-pool-sizing.js';
+import { ext4PoolOptions } from './thin-pool-fixes.js';
 
 /** A Docker release range with a bug that hangs or kills the daemon, and when it applies to this host. */
 interface KnownBug {

@@ -3,7 +3,7 @@ import { toEvidence, type Facts } from '../../facts/index.js';
 import { shellArg } from '../../../domain/shell.js';
 import { fuseConnection, isFuse, type Mount } from '../../parsers/mountinfo.js';
 import { storageDriverOf } from '../docker/docker-context.js';
-import { ext4PoolOptions } from '../docker/thin-pool-sizing.js';
+import { ext4PoolOptions } from '../docker/thin-pool-fixes.js';
 import { dStateListing, listSome } from './support.js';
 
 /** The FUSE control filesystem holds the connections; systemd mounts it, other inits may not. */

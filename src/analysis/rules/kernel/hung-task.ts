@@ -3,6 +3,7 @@ import type { HungTask } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { storageDriverOf } from '../docker/docker-context.js';
+import { moveWritersFix } from '../docker/thin-pool-fixes.js';
 import { blockedIoFixes, classifyFrames, dominantClass, waitsOn, withoutFuseMounts, type BlockedIoClass } from './blocked-io.js';
 import type { Facts } from '../../facts/index.js';
 import { blockedNow, listSome, quote, type BlockedNow } from './support.js';
@@ -82,11 +83,7 @@ function fixesFor(cls: BlockedIoClass, facts: Facts, pids: readonly string[]): F
   const fixes = blockedIoFixes(cls, facts, pids);
   // Heavy writers fill a thin pool only where Docker writes through one.
   if (storageDriverOf(facts)?.driver === 'devicemapper' && (cls === 'xfs' || cls === 'jbd2' || cls === 'dm-thin')) {
-    fixes.push({
-      title: 'Move heavy writers (Redis AOF, databases) to a mounted volume instead of the container filesystem',
-      detail: 'Writes through devicemapper thin devices fill the pool; a volume on the host filesystem does not.',
-      commands: ['docker run -v /data/redis:/data ...'],
-    });
+    fixes.push(moveWritersFix(facts));
   }
   return fixes;
 }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { dmLoopLvmRule } from '../../../../src/analysis/rules/docker/dm-loop-lvm.js';
 import { dmOvercommitRule } from '../../../../src/analysis/rules/docker/dm-overcommit.js';
 import { dmPoolSpaceRule } from '../../../../src/analysis/rules/docker/dm-pool-space.js';
-import { lvmPathOf } from '../../../../src/analysis/rules/docker/thin-pool-sizing.js';
+import { lvmPathOf } from '../../../../src/analysis/rules/docker/thin-pool-fixes.js';
 import type { Finding } from '../../../../src/domain/index.js';
-import { factsFrom, run } from './rule-harness.js';
+import { factsFrom, ID, inspectJson, run } from './rule-harness.js';
 
 const GIB = 2 ** 30;
 
@@ -154,5 +154,25 @@ describe('DM_OVERCOMMIT', () => {
     expect(optionsOf(f)).toContain('--storage-opt dm.loopdatasize=141G');
     const anew = f?.fixes.find((x) => x.title.startsWith('When the pool is made anew'));
     expect(anew?.daemon_options).toEqual(['--storage-opt dm.basesize=7G']);
+  });
+});
+
+describe('what fills the pool', () => {
+  it('names the running containers with no mount at all: everything they write lands in the pool', () => {
+    const inspect = JSON.stringify([
+      { ...inspectJson({ id: ID('a'), name: 'cache', path: 'redis-server', args: ['/etc/redis.conf'], image: 'registry.local/cache:3.2' }), Mounts: [] },
+      { ...inspectJson({ id: ID('b'), name: 'db', path: 'docker-entrypoint.sh', args: ['postgres'], image: 'postgres:9.6' }), Mounts: [{ Type: 'volume', Source: '/var/lib/docker/volumes/x/_data', Destination: '/var/lib/postgresql/data' }] },
+      { ...inspectJson({ id: ID('c'), name: 'batch', path: 'sh', args: ['-c', 'run'], running: false, exitCode: 0 }), Mounts: [] },
+      // before 1.8: Volumes by their path, none here
+      { ...inspectJson({ id: ID('d'), name: 'queue', path: 'beanstalkd', args: [], image: 'registry.local/queue:1' }), Volumes: {} },
+    ]);
+    const [f] = run(dmPoolSpaceRule, factsFrom({ docker_info: loopInfo('107.4 GB', '107.4 GB', '0 B'), docker_inspect: inspect }));
+    const writers = f?.fixes[0];
+    expect(writers?.title).toBe('Move heavy writers out of the container filesystem');
+    expect(writers?.detail).toContain('These 2 running containers have no volume, so all they write lands in the pool: cache (registry.local/cache:3.2), queue (registry.local/queue:1).');
+    expect(writers?.commands?.[0]).toBe("docker ps -s --format '{{.Size}}\\t{{.Names}}' | sort -h | tail");
+    // nothing is named where inspect did not say
+    const [bare] = run(dmPoolSpaceRule, factsFrom({ docker_info: loopInfo('107.4 GB', '107.4 GB', '0 B') }));
+    expect(bare?.fixes[0]?.detail).not.toContain('no volume');
   });
 });

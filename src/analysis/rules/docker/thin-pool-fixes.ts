@@ -3,6 +3,7 @@ import { filesystemOf } from '../../facts/disks.js';
 import type { Facts, Filesystem } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { dockerRootOf, dockerService } from './docker-context.js';
+import { listSome } from '../kernel/support.js';
 
 const GIB = 2 ** 30;
 const LOOP_DEVICE = /^\/dev\/loop\d+$/;
@@ -179,4 +180,21 @@ export function growMetadataFix(facts: Facts): Fix {
 export function ext4PoolOptions(facts: Facts): string {
   const sizing = thinPoolMode(facts) === 'loop-lvm' ? loopDataSizing(facts) : undefined;
   return `--storage-opt dm.fs=ext4${sizing && sizing.backableGiB >= 1 ? ` --storage-opt dm.loopdatasize=${sizing.backableGiB}G` : ''}`;
+}
+
+/**
+ * What fills the pool: everything a container writes outside its mounts lands in its thin device.
+ * Running containers with no mount at all write there only, so they are named.
+ */
+export function moveWritersFix(facts: Facts): Fix {
+  const bare = facts.docker.containers.filter((c) => c.running === true && c.mounts === 0);
+  const named = bare.map((c) => `${c.name ?? c.id.slice(0, 12)}${c.image ? ` (${c.image})` : ''}`);
+  return {
+    title: 'Move heavy writers out of the container filesystem',
+    detail:
+      'Databases, append-only files, queues and logs written inside containers fill the pool, and with nodiscard deleted blocks are not returned. ' +
+      (named.length ? `${named.length === 1 ? 'This running container has' : `These ${named.length} running containers have`} no volume, so all ${named.length === 1 ? 'it writes' : 'they write'} lands in the pool: ${listSome(named, 5)}. ` : '') +
+      'Put what they write on a mounted volume (docker run -v /srv/<app>:<its data directory>) and remove stopped containers and dangling images.',
+    commands: ["docker ps -s --format '{{.Size}}\\t{{.Names}}' | sort -h | tail", 'docker rm $(docker ps -aq -f status=exited)', 'docker rmi $(docker images -q -f dangling=true)'],
+  };
 }
