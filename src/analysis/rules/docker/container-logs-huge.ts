@@ -1,6 +1,6 @@
-import { shellArg, type Finding } from '../../../domain/index.js';
+import { shellArg, type Finding, type Fix } from '../../../domain/index.js';
 import { filesystemOf } from '../../facts/disks.js';
-import { toEvidence } from '../../facts/index.js';
+import { toEvidence, type Facts, type Filesystem } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { containerLabel, dockerRootOf } from './docker-context.js';
@@ -29,11 +29,7 @@ export const containerLogsHugeRule: Rule = {
             detail: 'Do not rm it: dockerd holds the file open and the space would not come back until the container restarts.',
             commands: [`truncate -s 0 -- ${shellArg(logPath)}`],
           },
-          {
-            title: 'Cap json-file logs for every container',
-            detail: 'Set log-opts in /etc/docker/daemon.json ({"log-driver":"json-file","log-opts":{"max-size":"100m","max-file":"3"}}) and restart Docker; existing containers keep their old settings until recreated. Per container: docker run --log-opt max-size=100m --log-opt max-file=3.',
-            daemon_options: ['--log-opt max-size=100m --log-opt max-file=3'],
-          },
+          capLogsFix(facts, fs),
           { title: 'Make the application log less, or to a log shipper instead of stdout at debug level' },
         ],
         subject: log.containerId,
@@ -49,6 +45,34 @@ export const containerLogsHugeRule: Rule = {
     return findings;
   },
 };
+
+/** Files json-file keeps per container once capped: the one written and two rotated. */
+const LOG_FILES = 3;
+/** The share of the logs' filesystem all capped logs together may take. */
+const LOG_BUDGET_SHARE = 0.1;
+
+/**
+ * A json-file cap sized so that every container's logs together (containers × 3 files × max-size)
+ * stay within a tenth of the filesystem that holds them: 10m to 100m per file.
+ */
+export function logCap(facts: Facts, fs: Filesystem | undefined): { options: string; why: string } {
+  const containers = Math.max(1, facts.docker.info?.containers ?? facts.docker.containers.length);
+  const perFileMb = fs ? Math.floor((fs.sizeBytes * LOG_BUDGET_SHARE) / (containers * LOG_FILES) / 1e6) : 100;
+  const sizeMb = Math.min(100, Math.max(10, perFileMb));
+  const why = fs
+    ? ` ${containers} ${containers === 1 ? 'container' : 'containers'} × ${LOG_FILES} files × ${sizeMb} MB is ${formatBytes(containers * LOG_FILES * sizeMb * 1e6)}, ${perFileMb < 10 ? 'more than' : 'within'} a tenth of ${fs.mount} (${formatBytes(fs.sizeBytes)}).`
+    : '';
+  return { options: `--log-opt max-size=${sizeMb}m --log-opt max-file=${LOG_FILES}`, why };
+}
+
+function capLogsFix(facts: Facts, fs: Filesystem | undefined): Fix {
+  const { options, why } = logCap(facts, fs);
+  return {
+    title: 'Cap json-file logs for every container',
+    detail: `Set log-opts in /etc/docker/daemon.json and restart Docker; existing containers keep their old settings until recreated. Per container: docker run ${options}.${why}`,
+    daemon_options: [options],
+  };
+}
 
 /** The json log inside a container directory du measured: inspect's LogPath, else <dir>/<id>-json.log under the data root. */
 function jsonLogIn(dir: string, id: string, inspected: string | undefined, root: string): string {

@@ -5,6 +5,7 @@ import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { dockerRootOf, evidenceOf, storageDriverOf, whileDaemonAnswers, type DockerRoot } from './docker-context.js';
 import { filesystemKey, isReportableFilesystem } from './filesystem-scope.js';
+import { logCap } from './container-logs-huge.js';
 
 /** FS_FULL and FS_HIGH: a filesystem nearly or completely full (df). */
 export const filesystemUsageRule: Rule = {
@@ -46,7 +47,7 @@ function usageFinding(facts: Facts, fs: Filesystem, full: boolean, root: DockerR
     fixes.push({
       title: 'Reclaim Docker space',
       detail: 'Remove exited containers and dangling images, cap json-file logs, or move the data root to a larger disk (--data-root, --graph on old releases).',
-      commands: ['docker system prune', 'docker rm $(docker ps -aq -f status=exited)'], daemon_options: ['--log-opt max-size=100m --log-opt max-file=3'],
+      commands: ['docker system prune', 'docker rm $(docker ps -aq -f status=exited)'], daemon_options: [logCap(facts, fs).options],
     });
   }
   if (loop) {

@@ -52,6 +52,22 @@ describe('container logs', () => {
     expect(found[0]?.title).toBe(`Container ad-server (${id.slice(0, 12)}) json log is 12 GB, 12 % of /var/lib/docker`);
     expect(run(containerLogsHugeRule, facts, { containerLogHugeBytes: 20e9, containerLogHugeFsPct: 20 })).toEqual([]);
   });
+
+  it("sizes the json-file cap so that every container's logs stay within a tenth of their filesystem", () => {
+    const id = ID('7');
+    const log = `${12e9}\t/var/lib/docker/containers/${id}/${id}-json.log\n`;
+    const capOf = (containers: number) => {
+      const [f] = run(containerLogsHugeRule, factsFrom({ df: DF, docker_log_sizes: log, docker_info: `Containers: ${containers}\n` }));
+      return f?.fixes.find((x) => x.title === 'Cap json-file logs for every container');
+    };
+    // /var/lib/docker is 102.4 GB: 10.24 GB for the logs of 40 containers × 3 files is 85 MB a file
+    expect(capOf(40)?.daemon_options).toEqual(['--log-opt max-size=85m --log-opt max-file=3']);
+    expect(capOf(40)?.detail).toContain('40 containers × 3 files × 85 MB is 10.2 GB, within a tenth of /var/lib/docker (102.4 GB)');
+    // a few containers get 100m, never more; a crowd gets 10m, never less, and is told it is over the tenth
+    expect(capOf(2)?.daemon_options).toEqual(['--log-opt max-size=100m --log-opt max-file=3']);
+    expect(capOf(1000)?.daemon_options).toEqual(['--log-opt max-size=10m --log-opt max-file=3']);
+    expect(capOf(1000)?.detail).toContain('more than a tenth of /var/lib/docker');
+  });
 });
 
 describe('container log directories', () => {
