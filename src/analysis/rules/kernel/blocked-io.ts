@@ -117,6 +117,8 @@ export const HUNG_TASK_NARRATIVE: Readonly<Record<BlockedIoClass, string>> = {
 export interface NfsMount {
   mount: string;
   source: string;
+  /** nfs or nfs4, where the kernel's table says. */
+  type?: string;
   /** `hard` or `soft`, and timeo/retrans as mounted. */
   options: string[];
 }
@@ -142,8 +144,8 @@ export function nfsContext(facts: Facts): { servers: string[]; mounts: NfsMount[
   const pick = <T extends { source: string }>(all: T[]): T[] => (all.some(fromServers) ? all.filter(fromServers) : all);
   const listed = pick(facts.disks.mounts.filter(isNfs));
   const mounts: NfsMount[] = listed.length
-    ? listed.map((m) => ({ mount: m.mount, source: m.source, options: nfsWaitOptions(m.options) }))
-    : pick(facts.disks.filesystems.filter(isNfs)).map((fs) => ({ mount: fs.mount, source: fs.source, options: [] }));
+    ? listed.map((m) => ({ mount: m.mount, source: m.source, type: m.type, options: nfsWaitOptions(m.options) }))
+    : pick(facts.disks.filesystems.filter(isNfs)).map((fs) => ({ mount: fs.mount, source: fs.source, ...(fs.type ? { type: fs.type } : {}), options: [] }));
   return {
     servers,
     mounts,
@@ -199,19 +201,23 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
       const nfs = nfsContext(facts);
       const mountText = (m: NfsMount): string => `${m.mount} from ${m.source}${m.options.length ? `, ${m.options.join(' ')}` : ''}`;
       const where = nfs.mounts.length ? ` (${listSome(nfs.mounts.map(mountText), 3)})` : nfs.servers.length ? ` (server ${nfs.servers.join(', ')})` : '';
-      const targets = nfs.mounts.length ? nfs.mounts.slice(0, 3).map((m) => shellArg(m.mount)) : ['<mount>'];
+      const mounts = nfs.mounts.slice(0, 3);
       return [
         {
           title: `Bring the NFS server back or make the mount give up${where}`,
           detail:
             'The tasks wait in sunrpc for an NFS server that does not answer. On a `hard` mount (the default) they wait for ever and cannot be killed; ' +
-            'they resume when the server does. Check the server and the network to it. For mounts that may fail, use `soft` with a bounded `timeo`/`retrans` ' +
-            'so that I/O errors out instead of hanging. Restarting dockerd will not help: its tasks stay blocked in the kernel.',
+            'they resume when the server does. Check the server and the network to it. umount -f cancels the requests in flight, so the tasks get an ' +
+            'I/O error and can exit. For mounts that may fail, mount them again with `soft` and a bounded `timeo`/`retrans` so that I/O errors out ' +
+            'instead of hanging: a remount cannot change those (the kernel refuses it), and /etc/fstab keeps them. Restarting dockerd will not help: ' +
+            'its tasks stay blocked in the kernel.',
           commands: [
-            'grep -w nfs /proc/mounts',
+            "grep -E ' nfs4? ' /proc/mounts",
             ...nfs.servers.slice(0, 2).map((s) => `rpcinfo -t ${shellArg(s)} nfs`),
-            ...targets.map((t) => `mount -o remount,soft,timeo=100,retrans=3 ${t}`),
-            ...targets.map((t) => `umount -f -l ${t}`),
+            ...(mounts.length ? mounts.map((m) => `umount -f -l ${shellArg(m.mount)}`) : ['umount -f -l <mount>']),
+            ...(mounts.length
+              ? mounts.map((m) => `mount -t ${m.type === 'nfs4' ? 'nfs4' : 'nfs'} -o soft,timeo=100,retrans=3 ${shellArg(m.source)} ${shellArg(m.mount)}`)
+              : ['mount -t nfs -o soft,timeo=100,retrans=3 <server>:<export> <mount>']),
           ],
         },
       ];

@@ -170,6 +170,11 @@ describe('blocked I/O by its kernel stack', () => {
     expect(fix?.title).toContain('/mnt/shared from files.example.org:/export, hard timeo=600 retrans=2');
     expect(fix?.commands).toContain('umount -f -l /mnt/shared');
     expect(fix?.commands).not.toContain('umount -f -l <mount>');
+    // the kernel refuses a remount that changes hard/soft, timeo or retrans (nfs_compare_remount_data):
+    // they are given to a new mount of the same share, as the kernel's table names it
+    expect(fix?.commands?.some((c) => c.includes('remount'))).toBe(false);
+    expect(fix?.commands).toContain('mount -t nfs4 -o soft,timeo=100,retrans=3 files.example.org:/export /mnt/shared');
+    expect(fix?.commands?.indexOf('umount -f -l /mnt/shared')).toBeLessThan(fix?.commands?.indexOf('mount -t nfs4 -o soft,timeo=100,retrans=3 files.example.org:/export /mnt/shared') ?? -1);
     expect(hung?.evidence.map((e) => e.spec)).toContain('mountinfo');
   });
 
