@@ -56,10 +56,12 @@ const LOG_BUDGET_SHARE = 0.1;
  * stay within a tenth of the filesystem that holds them: 10m to 100m per file.
  */
 export function logCap(facts: Facts, fs: Filesystem | undefined): { options: string; why: string } {
-  const containers = Math.max(1, facts.docker.info?.containers ?? facts.docker.containers.length);
-  const perFileMb = fs ? Math.floor((fs.sizeBytes * LOG_BUDGET_SHARE) / (containers * LOG_FILES) / 1e6) : 100;
+  // how many containers there are is known from docker info, else from a listing that answered
+  const known = facts.docker.info?.containers ?? (facts.docker.containersListed ? facts.docker.containers.length : undefined);
+  const containers = Math.max(1, known ?? 0);
+  const perFileMb = fs && known !== undefined ? Math.floor((fs.sizeBytes * LOG_BUDGET_SHARE) / (containers * LOG_FILES) / 1e6) : 100;
   const sizeMb = Math.min(100, Math.max(10, perFileMb));
-  const why = fs
+  const why = fs && known !== undefined
     ? ` ${containers} ${containers === 1 ? 'container' : 'containers'} × ${LOG_FILES} files × ${sizeMb} MB is ${formatBytes(containers * LOG_FILES * sizeMb * 1e6)}, ${perFileMb < 10 ? 'more than' : 'within'} a tenth of ${fs.mount} (${formatBytes(fs.sizeBytes)}).`
     : '';
   return { options: `--log-opt max-size=${sizeMb}m --log-opt max-file=${LOG_FILES}`, why };

@@ -67,6 +67,11 @@ describe('container logs', () => {
     expect(capOf(2)?.daemon_options).toEqual(['--log-opt max-size=100m --log-opt max-file=3']);
     expect(capOf(1000)?.daemon_options).toEqual(['--log-opt max-size=10m --log-opt max-file=3']);
     expect(capOf(1000)?.detail).toContain('more than a tenth of /var/lib/docker');
+    // with neither docker info nor a listing, the count is unknown: the usual 100m, and no sum is claimed
+    const [unknown] = run(containerLogsHugeRule, factsFrom({ df: DF, docker_log_sizes: log }));
+    const cap = unknown?.fixes.find((x) => x.title === 'Cap json-file logs for every container');
+    expect(cap?.daemon_options).toEqual(['--log-opt max-size=100m --log-opt max-file=3']);
+    expect(cap?.detail).not.toContain('files ×');
   });
 });
 
