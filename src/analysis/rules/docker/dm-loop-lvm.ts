@@ -2,7 +2,8 @@ import { shellArg, type Evidence, type Fix } from '../../../domain/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { toEvidence, type Facts } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
-import { evidenceOf, infoEvidence } from './docker-context.js';
+import { dockerVersionOf, evidenceOf, infoEvidence } from './docker-context.js';
+import { compareVersions, versionParts } from '../../parsers/version-compare.js';
 import { loopDataSizing, thinPoolMode, type LoopDataSizing } from './thin-pool-fixes.js';
 
 /** DM_LOOP_LVM: the devicemapper pool sits on loop devices over sparse files. */
@@ -20,12 +21,7 @@ export const dmLoopLvmRule: Rule = {
         // the figures the fix for an over-promised file is computed from
         evidence: [...found.evidence, ...(over ? [...infoEvidence(facts, 'Data Space Used', 'Data Space Total'), toEvidence(over.sizing.filesystem.line)] : [])],
         fixes: [
-          {
-            title: 'Move the pool to direct-lvm',
-            detail:
-              'loop-lvm puts the thin pool on sparse files through loop devices: slow, and when the file system below fills or the pool runs out, containers get I/O errors. Create an LVM thin pool on its own disk and point Docker at it.',
-            daemon_options: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool', '--storage-opt dm.use_deferred_removal=true'],
-          },
+          directLvmFix(facts),
           ...(over ? [over.fix] : []),
           { title: 'Or leave devicemapper for overlay2', daemon_options: ['--storage-driver=overlay2'] },
         ],
@@ -66,5 +62,36 @@ function overpromisedFile(facts: Facts): { fix: Fix; sizing: LoopDataSizing } | 
       detail: `${sizing.text}. Docker cannot shrink an existing loop file; until the pool moves, keep ${sizing.filesystem.mount} from filling.`,
       commands: [`df -h ${shellArg(sizing.filesystem.mount)}`, `ls -ls ${shellArg(sizing.file)}`],
     },
+  };
+}
+
+/** Docker 17.06 sets up a direct-lvm pool itself on a disk it is given (dm.directlvm_device). */
+const DIRECT_LVM_BY_DOCKER = [17, 6, 0];
+const WHY_DIRECT =
+  'loop-lvm puts the thin pool on sparse files through loop devices: slow, and when the file system below fills or the pool runs out, containers get I/O errors.';
+const NOT_CARRIED = 'Images and containers in the loop pool are not carried over: save or push what is needed, and re-pull after.';
+
+/** Direct-lvm for this Docker: made by Docker itself from 17.06 on, by hand with LVM before. */
+function directLvmFix(facts: Facts): Fix {
+  const found = dockerVersionOf(facts);
+  const parts = found ? versionParts(found.version) : undefined;
+  if (found && parts && compareVersions(parts, DIRECT_LVM_BY_DOCKER) >= 0) {
+    return {
+      title: `Move the pool to direct-lvm: Docker ${found.version} sets it up on a spare disk`,
+      detail: `${WHY_DIRECT} Given an empty disk, Docker creates the volume group and thin pool and extends it as it fills (dm.thinp_autoextend_threshold). ${NOT_CARRIED}`,
+      daemon_options: ['--storage-opt dm.directlvm_device=/dev/<spare disk> --storage-opt dm.thinp_percent=95 --storage-opt dm.thinp_metapercent=1'],
+    };
+  }
+  return {
+    title: 'Move the pool to direct-lvm: an LVM thin pool on its own disk',
+    detail: `${WHY_DIRECT} ${found ? `Docker ${found.version} cannot set it up itself (17.06 can): make` : 'Make'} the thin pool with LVM, then point Docker at it. ${NOT_CARRIED}`,
+    commands: [
+      'pvcreate /dev/<spare disk>',
+      'vgcreate docker /dev/<spare disk>',
+      'lvcreate --wipesignatures y -n thinpool docker -l 95%VG',
+      'lvcreate --wipesignatures y -n thinpoolmeta docker -l 1%VG',
+      'lvconvert -y --zero n -c 512K --thinpool docker/thinpool --poolmetadata docker/thinpoolmeta',
+    ],
+    daemon_options: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool --storage-opt dm.use_deferred_removal=true'],
   };
 }

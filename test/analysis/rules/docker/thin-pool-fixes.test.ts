@@ -93,7 +93,18 @@ describe('sizing a loop-lvm data file from the filesystem under it', () => {
     expect(f?.evidence.map((e) => e.spec)).toEqual(['docker_info', 'docker_info', 'docker_info', 'docker_info', 'docker_info', 'df']);
     // a file its filesystem can back draws no such warning
     const roomy = factsFrom({ docker_info: loopInfo('2.5 GB', '107.4 GB', '100 GB'), df: df(['/dev/sdb1', 'xfs', 500 * KIB_PER_GIB, 450 * KIB_PER_GIB, '/']) });
-    expect(run(dmLoopLvmRule, roomy)[0]?.fixes.map((x) => x.title)).toEqual(['Move the pool to direct-lvm', 'Or leave devicemapper for overlay2']);
+    expect(run(dmLoopLvmRule, roomy)[0]?.fixes.map((x) => x.title)).toEqual(['Move the pool to direct-lvm: an LVM thin pool on its own disk', 'Or leave devicemapper for overlay2']);
+  });
+
+  it("moves to direct-lvm as this Docker can: by dm.directlvm_device from 17.06, with LVM's own commands before", () => {
+    const withVersion = (version: string) => factsFrom({ docker_info: `Server Version: ${version}\n${loopInfo('2.5 GB', '107.4 GB', '100 GB')}` });
+    const [newer] = run(dmLoopLvmRule, withVersion('17.06.0-ce'));
+    expect(newer?.fixes[0]?.title).toBe('Move the pool to direct-lvm: Docker 17.06.0-ce sets it up on a spare disk');
+    expect(newer?.fixes[0]?.daemon_options).toEqual(['--storage-opt dm.directlvm_device=/dev/<spare disk> --storage-opt dm.thinp_percent=95 --storage-opt dm.thinp_metapercent=1']);
+    const [older] = run(dmLoopLvmRule, withVersion('1.13.1'));
+    expect(older?.fixes[0]?.detail).toContain('Docker 1.13.1 cannot set it up itself (17.06 can)');
+    expect(older?.fixes[0]?.commands?.at(-1)).toBe('lvconvert -y --zero n -c 512K --thinpool docker/thinpool --poolmetadata docker/thinpoolmeta');
+    expect(older?.fixes[0]?.daemon_options).toEqual(['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool --storage-opt dm.use_deferred_removal=true']);
   });
 
   it('grows the metadata file to twice its size on loop-lvm', () => {
