@@ -51,6 +51,12 @@ if (runA) {
   cpSync(join(incidents, 'mesos-java-oom-137'), bundle, { recursive: true });
   const meta = JSON.parse(readFileSync(join(bundle, 'meta.json'), 'utf8'));
   for (const spec of dockerHost.steps.map((s) => s.spec)) meta.steps[spec] = { ...meta.steps[spec], exit: meta.steps[spec]?.exit ?? 0, duration_ms: STEP_MS };
+  // the recording predates the thread listing: a host with nothing in D prints ps's header alone (this machine's
+  // own), without which the step's awk exits 1 as on a ps without -L
+  if (!existsSync(join(bundle, 'blocked_threads'))) {
+    const header = spawnSync('ps', ['-eLo', 'pid,lwp,stat,wchan:32,comm'], { encoding: 'utf8' }).stdout.split('\n')[0];
+    writeFileSync(join(bundle, 'blocked_threads'), `${header}\n`);
+  }
   writeFileSync(join(bundle, 'meta.json'), JSON.stringify(meta));
   const shims = await writeShims(join(work, 'shims'));
   const replay = await prepareReplay(bundle, join(work, 'replay'), { durationScale: 1 });
