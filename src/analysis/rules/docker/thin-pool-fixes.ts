@@ -8,6 +8,16 @@ import { listSome } from '../kernel/support.js';
 const GIB = 2 ** 30;
 const LOOP_DEVICE = /^\/dev\/loop\d+$/;
 
+/** Docker 1.3's `Data file`: the sparse file's own path, not a device. */
+function isSparseFilePath(dataFile: string): boolean {
+  return dataFile.startsWith('/') && !dataFile.startsWith('/dev/');
+}
+
+/** A larger data file is worth a restart when it gives a tenth more than today at least. */
+function growsEnough(gib: number, totalBytes: number): boolean {
+  return gib * GIB > totalBytes * 1.1;
+}
+
 /**
  * How the devicemapper pool is built: loop-lvm (sparse files through loop devices: docker info's
  * `Data loop file`, a /dev/loopN data file, or Docker 1.3's file path); data-device (a pool Docker
@@ -19,7 +29,7 @@ export function thinPoolMode(facts: Facts): ThinPoolMode | undefined {
   const info = facts.docker.info;
   if (!info || info.storageDriver !== 'devicemapper') return undefined;
   const dataFile = info.dataFile ?? '';
-  if (info.dataLoopFile !== undefined || LOOP_DEVICE.test(dataFile) || (dataFile.startsWith('/') && !dataFile.startsWith('/dev/'))) return 'loop-lvm';
+  if (info.dataLoopFile !== undefined || LOOP_DEVICE.test(dataFile) || isSparseFilePath(dataFile)) return 'loop-lvm';
   if (dataFile.startsWith('/dev/')) return 'data-device';
   return info.poolName ? 'direct-lvm' : undefined;
 }
@@ -29,7 +39,7 @@ export function loopDataFile(facts: Facts): string | undefined {
   const info = facts.docker.info;
   if (thinPoolMode(facts) !== 'loop-lvm' || !info) return undefined;
   if (info.dataLoopFile) return info.dataLoopFile;
-  if (info.dataFile?.startsWith('/') && !info.dataFile.startsWith('/dev/')) return info.dataFile;
+  if (info.dataFile && isSparseFilePath(info.dataFile)) return info.dataFile;
   return `${dockerRootOf(facts).path}/devicemapper/devicemapper/data`;
 }
 
@@ -59,8 +69,7 @@ export function loopDataSizing(facts: Facts): LoopDataSizing | undefined {
   const reserve = Math.max(filesystem.sizeBytes * 0.1, GIB);
   const backable = info.dataUsedBytes + Math.max(0, filesystem.availableBytes - reserve);
   const backableGiB = Math.floor(backable / GIB);
-  // a tenth more than today at least: a restart for less is not worth it
-  const grows = backableGiB * GIB > info.dataTotalBytes * 1.1;
+  const grows = growsEnough(backableGiB, info.dataTotalBytes);
   const where = `${filesystem.mount}${filesystem.type ? ` (${filesystem.type})` : ''} has ${formatBytes(filesystem.availableBytes)} free`;
   const text = grows
     ? `${where}: a data file of up to ${backableGiB} GiB fits, keeping 10 % of it free`
@@ -72,7 +81,7 @@ export function loopDataSizing(facts: Facts): LoopDataSizing | undefined {
 function capped(sizing: LoopDataSizing, wantBytes: number, totalBytes: number): LoopDataSizing {
   const wantGiB = Math.ceil(wantBytes / GIB);
   if (wantGiB >= sizing.backableGiB || !sizing.grows) return sizing;
-  return { ...sizing, backableGiB: wantGiB, grows: wantGiB * GIB > totalBytes * 1.1, text: `${sizing.text}; ${wantGiB} GiB is what it needs` };
+  return { ...sizing, backableGiB: wantGiB, grows: growsEnough(wantGiB, totalBytes), text: `${sizing.text}; ${wantGiB} GiB is what it needs` };
 }
 
 /** `vg/lv` from a device-mapper name (`docker-thinpool` is docker/thinpool; a hyphen inside a name is doubled). */
@@ -81,6 +90,15 @@ export function lvmPathOf(dmName: string): string | undefined {
   if (!m) return undefined;
   const part = (s: string) => s.replace(/--/g, '-');
   return `${part(m[1] as string)}/${part(m[2] as string)}`;
+}
+
+/** Extending an LVM volume by all its group has free, and what to do when the group has none. */
+function extendVolume(lv: string): { detail: string; commands: string[] } {
+  const vg = lv.slice(0, lv.indexOf('/'));
+  return {
+    detail: `If vgs shows no free space in ${vg}, add a disk to it first (vgextend ${vg} /dev/<new disk>).`,
+    commands: [`vgs ${shellArg(vg)}`, `lvextend -l +100%FREE ${shellArg(lv)}`],
+  };
 }
 
 /**
@@ -111,12 +129,8 @@ export function growDataFix(facts: Facts, wantBytes?: number): Fix {
   }
   const lv = mode === 'direct-lvm' && facts.docker.info?.poolName ? lvmPathOf(facts.docker.info.poolName) : undefined;
   if (lv) {
-    const vg = lv.split('/')[0] as string;
-    return {
-      title: `Extend the thin pool's logical volume ${lv}`,
-      detail: `If vgs shows no free space in ${vg}, add a disk to it first (vgextend ${vg} /dev/<new disk>). Docker sees the new size at once.`,
-      commands: [`vgs ${shellArg(vg)}`, `lvextend -l +100%FREE ${shellArg(lv)}`],
-    };
+    const extend = extendVolume(lv);
+    return { title: `Extend the thin pool's logical volume ${lv}`, detail: `${extend.detail} Docker sees the new size at once.`, commands: extend.commands };
   }
   const device = mode === 'data-device' ? facts.docker.info?.dataFile : undefined;
   if (device) {
@@ -124,11 +138,11 @@ export function growDataFix(facts: Facts, wantBytes?: number): Fix {
     const restart = dockerService(facts).restart;
     const dataLv = device.startsWith('/dev/mapper/') ? lvmPathOf(device.slice('/dev/mapper/'.length)) : undefined;
     if (dataLv) {
-      const vg = dataLv.split('/')[0] as string;
+      const extend = extendVolume(dataLv);
       return {
         title: `Extend the pool's data volume ${dataLv}, then restart Docker`,
-        detail: `Docker made the pool on ${device} (dm.datadev) and makes it again at that volume's size when it starts. If vgs shows no free space in ${vg}, add a disk to it first (vgextend ${vg} /dev/<new disk>).`,
-        commands: [`vgs ${shellArg(vg)}`, `lvextend -l +100%FREE ${shellArg(dataLv)}`, restart],
+        detail: `Docker made the pool on ${device} (dm.datadev) and makes it again at that volume's size when it starts. ${extend.detail}`,
+        commands: [...extend.commands, restart],
       };
     }
     return {
@@ -178,7 +192,8 @@ export function growMetadataFix(facts: Facts): Fix {
  * with a loop file sized to what its filesystem can back on loop-lvm: one setting, as they go together.
  */
 export function ext4PoolOptions(facts: Facts): string {
-  const sizing = thinPoolMode(facts) === 'loop-lvm' ? loopDataSizing(facts) : undefined;
+  // undefined unless the pool is on loop files
+  const sizing = loopDataSizing(facts);
   return `--storage-opt dm.fs=ext4${sizing && sizing.backableGiB >= 1 ? ` --storage-opt dm.loopdatasize=${sizing.backableGiB}G` : ''}`;
 }
 

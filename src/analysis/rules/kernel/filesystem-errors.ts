@@ -5,6 +5,8 @@ import { plural, shellArg, type Fix } from '../../../domain/index.js';
 import { byNamedFirst, listSome, quote, smartDiskOf } from './support.js';
 
 const UNKNOWN_DEVICE = 'unknown device';
+/** A device-mapper device: a container's thin device on a devicemapper host. */
+const isThinDevice = (device: string): boolean => /^dm-\d+$/.test(device);
 
 const THIN_POOL_FIXES = {
   title: 'If these are devicemapper thin devices (dm-N), the pool is probably full: free or grow it',
@@ -16,7 +18,7 @@ const THIN_POOL_FIXES = {
 
 /** The thin pool's fix, where a device may be a devicemapper thin device (dm-N) or was not named. */
 function thinPoolFixes(devices: readonly string[]): Fix[] {
-  return devices.length === 0 || devices.some((d) => /^dm-\d+$/.test(d) || d === UNKNOWN_DEVICE) ? [THIN_POOL_FIXES] : [];
+  return devices.length === 0 || devices.some((d) => isThinDevice(d) || d === UNKNOWN_DEVICE) ? [THIN_POOL_FIXES] : [];
 }
 
 /**
@@ -26,8 +28,8 @@ function thinPoolFixes(devices: readonly string[]): Fix[] {
  */
 function recoverFixes(facts: Facts, devices: readonly string[]): Fix[] {
   const detail = 'A filesystem the kernel made read-only stays read-only until it is unmounted and checked.';
-  const thin = devices.some((d) => /^dm-\d+$/.test(d));
-  const named = devices.filter((d) => d !== UNKNOWN_DEVICE && !/^dm-\d+$/.test(d));
+  const thin = devices.some(isThinDevice);
+  const named = devices.filter((d) => d !== UNKNOWN_DEVICE && !isThinDevice(d));
   const fixes: Fix[] = [];
   if (thin || named.length === 0) {
     fixes.push({
@@ -47,12 +49,14 @@ function recoverFixes(facts: Facts, devices: readonly string[]): Fix[] {
     });
   }
   if (root.length) {
+    // without systemd, init checks the root filesystem at boot when /forcefsck is there
+    const forcefsck = facts.system.serviceManager?.kind === 'service';
     fixes.push({
       title: `${root[0]?.device ?? ''} is the root filesystem: check it at the next boot`,
       detail:
         `${detail} The root filesystem cannot be unmounted while the host runs: drain the host, then reboot with a forced check ` +
-        (facts.system.serviceManager?.kind === 'service' ? '(touch /forcefsck: its init checks the root filesystem when that file is there).' : '(add fsck.mode=force to the kernel command line for that boot, in the boot menu).'),
-      ...(facts.system.serviceManager?.kind === 'service' ? { commands: ['touch /forcefsck'] } : {}),
+        (forcefsck ? '(touch /forcefsck: its init checks the root filesystem when that file is there).' : '(add fsck.mode=force to the kernel command line for that boot, in the boot menu).'),
+      ...(forcefsck ? { commands: ['touch /forcefsck'] } : {}),
     });
   }
   return fixes;
