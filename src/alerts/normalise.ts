@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { HostNameSchema } from '../domain/index.js';
+import { clip, HostNameSchema } from '../domain/index.js';
 import {
   APP_ID_PATTERN,
   DOCKER_NAME_PATTERN,
@@ -79,7 +79,7 @@ export function appSlug(appId: string): string {
 function excerpt(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   if (text === undefined) return 'nothing';
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return clip(text, 60, '...');
 }
 
 /** One line per issue: "host: a host name is letters, ... (got "rm -rf /")". */
@@ -100,7 +100,7 @@ export function describeIssues(error: z.ZodError, input: unknown): string {
 function trimMessage(message: string | undefined): string | undefined {
   const text = message?.trim();
   if (!text) return undefined;
-  return text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX - 3)}...` : text;
+  return clip(text, MESSAGE_MAX, '...');
 }
 
 function validate(candidate: Record<string, unknown>): Normalised {

@@ -1,4 +1,4 @@
-import { agoText, FIX_LISTS, ranClean, SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding, type Fix } from '../domain/index.js';
+import { agoText, clip, FIX_LISTS, ranClean, SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding, type Fix } from '../domain/index.js';
 import { correlate } from './correlate.js';
 import { buildFacts, type ContainerRecord, type Facts } from './facts/index.js';
 import { findContainer } from './rules/kernel/support.js';
@@ -23,7 +23,7 @@ function mebibytes(bytes: number): string {
 function saidOnStderr(stderr: string | undefined): string {
   const first = stderr?.split('\n').map((l) => l.trim()).find((l) => l !== '');
   if (!first) return '';
-  return `: ${first.length > 120 ? `${first.slice(0, 119)}…` : first}`;
+  return `: ${clip(first, 120)}`;
 }
 
 /** Bundle in, report out. Pure: no file system, network, env or clock in reach. */

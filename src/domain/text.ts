@@ -56,6 +56,11 @@ export function jsonText(value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** `text` cut to at most `max` characters, ending in `mark` when it was cut ("…", or "..." in plain ASCII). */
+export function clip(text: string, max: number, mark = '…'): string {
+  return text.length > max ? `${text.slice(0, max - mark.length)}${mark}` : text;
+}
+
 /** "1 CPU", "4 CPUs", "2 processes": a count with its noun in the right number. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;

@@ -1,4 +1,4 @@
-import { printable } from '../domain/index.js';
+import { clip, printable } from '../domain/index.js';
 
 /** The longest status line drawn; longer text is cut with an ellipsis so it never wraps. */
 const MAX_STATUS_CHARS = 150;
@@ -11,7 +11,7 @@ export function createStatusLine(write: ((text: string) => void) | undefined) {
   return {
     draw(hostText: string): void {
       const text = printable(hostText);
-      write?.(`\r\x1b[2K${text.length > MAX_STATUS_CHARS ? `${text.slice(0, MAX_STATUS_CHARS - 1)}…` : text}`);
+      write?.(`\r\x1b[2K${clip(text, MAX_STATUS_CHARS)}`);
     },
     clear(): void {
       write?.('\r\x1b[2K');

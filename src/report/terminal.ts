@@ -1,4 +1,4 @@
-import { fixSettings, groupFindings, printableDeep, reportProblems, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
+import { clip, fixSettings, groupFindings, printableDeep, reportProblems, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
 
 export interface TerminalOptions {
   /** ANSI colour; on when printing to a TTY. */
@@ -77,7 +77,7 @@ function instanceLines(finding: Finding, indent: string, maxEvidence: number, di
   if (when) lines.push(dim(`${indent}when: ${when}`));
   if (finding.earlier) lines.push(dim(`${indent}earlier: ${finding.earlier}`));
   for (const ev of finding.evidence.slice(0, maxEvidence)) {
-    lines.push(dim(`${indent}${ev.spec}${ev.line ? `:${ev.line}` : ''}  `) + truncate(ev.text.trimEnd(), 200));
+    lines.push(dim(`${indent}${ev.spec}${ev.line ? `:${ev.line}` : ''}  `) + clip(ev.text.trimEnd(), 200));
   }
   if (finding.evidence.length > maxEvidence) lines.push(dim(`${indent}(+${finding.evidence.length - maxEvidence} more lines)`));
   return lines;
@@ -87,8 +87,4 @@ function countBySeverity(findings: readonly Finding[]): string {
   if (findings.length === 0) return 'healthy';
   const n = (s: Severity) => findings.filter((f) => f.severity === s).length;
   return [`${n('critical')} critical`, `${n('warning')} warning`, `${n('info')} info`].join(', ');
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonText, plural, printable, printableDeep } from '../../src/domain/index.js';
+import { clip, jsonText, plural, printable, printableDeep } from '../../src/domain/index.js';
 import { HOSTILE_TEXT, RAW_CONTROL } from '../helpers/hostile-text.js';
 
 describe('printable', () => {
@@ -45,5 +45,14 @@ describe('jsonText', () => {
 describe('plural', () => {
   it('puts the noun in the number of the count', () => {
     expect([plural(1, 'CPU'), plural(4, 'CPU'), plural(0, 'host'), plural(2, 'process', 'processes')]).toEqual(['1 CPU', '4 CPUs', '0 hosts', '2 processes']);
+  });
+});
+
+describe('clip', () => {
+  it('keeps text that fits and cuts longer text to the limit, mark included', () => {
+    expect(clip('abcdef', 6)).toBe('abcdef');
+    expect(clip('abcdefg', 6)).toBe('abcde…');
+    expect(clip('abcdefg', 6, '...')).toBe('abc...');
+    expect(clip('abcdefg', 6, '...').length).toBe(6);
   });
 });

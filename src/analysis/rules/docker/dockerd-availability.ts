@@ -1,4 +1,4 @@
-import type { Evidence, Finding } from '../../../domain/index.js';
+import { clip, type Evidence, type Finding } from '../../../domain/index.js';
 import { toEvidence, type Facts, type LogLine, type ProcessInfo } from '../../facts/index.js';
 import { seenOf } from '../../facts/clock.js';
 import { parseSize } from '../../parsers/sizes.js';
@@ -71,7 +71,7 @@ function baseSizeFloor(reason: string): { said: string; option: string } | undef
 
 /** A start failure cut to fit a title. */
 function shortReason(reason: string): string {
-  return reason.length > 120 ? `${reason.slice(0, 117)}...` : reason;
+  return clip(reason, 120, '...');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { clip } from '../../../domain/index.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { quote } from './support.js';
@@ -5,7 +6,7 @@ import { dockerService } from '../docker/docker-context.js';
 
 /** The fatal as dockerd said it, cut to fit a title. */
 function shorten(said: string): string {
-  return said.length > 90 ? `${said.slice(0, 87)}...` : said;
+  return clip(said, 90, '...');
 }
 
 /** CONTAINERD_RESTORE_FAILED: dockerd started or found its containerd and died with a containerd fatal (EOF, a timeout, a corrupt events.log). */
