@@ -24,6 +24,8 @@ const SOS_SOURCES: ReadonlyArray<[SpecName, readonly string[]]> = [
   ['docker_info', ['sos_commands/docker/docker_info']],
   ['docker_version', ['sos_commands/docker/docker_version']],
   ['docker_ps', ['sos_commands/docker/docker_ps_-a*', 'sos_commands/docker/docker_ps*']],
+  // the docker plugin's `docker stats --no-stream`: each running container's working set, as Docker counts it
+  ['container_memory', ['sos_commands/docker/docker_stats*']],
   // the devicemapper plugin's `dmsetup status`; the lvm2 plugin's `lvs -a -o +lv_tags,devices,...`
   // (the default table with columns appended, which parseLvs reads)
   ['dmsetup_status', ['sos_commands/devicemapper/dmsetup_status']],

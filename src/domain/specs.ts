@@ -19,6 +19,7 @@ export const SPEC_NAMES = [
   'docker_ps',
   'docker_inspect',
   'docker_log_sizes',
+  'container_memory',
   'dmsetup_status',
   'lvs',
 ] as const;

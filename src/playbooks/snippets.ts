@@ -69,8 +69,31 @@ if ! sickbay_root_ok "$docker_root"; then
 fi
 printf '${DATA_ROOT_HEADER} %s (from %s)\\n' "$docker_root" "$docker_root_from"`;
 
+/**
+ * Each running container's memory cgroup, read from the kernel (answers while dockerd hangs):
+ * usage, peak and limit, and the inactive page cache that docker stats leaves out of its figure. Both cgroup versions and both of Docker's cgroup drivers (cgroupfs:
+ * `docker/<id>`, systemd: `system.slice/docker-<id>.scope`); a custom --cgroup-parent is not found.
+ * The paths are globs with an id prefix that a playbook validated (hex only); a glob that matches
+ * nothing stays a path grep cannot open, which -s keeps quiet. Such a path always remains (the
+ * other version's layout), so grep's "some file missing" status 2 is no failure here.
+ */
+const MEMORY_CGROUPS = `# Each container's memory cgroup: "PATH:VALUE" lines. Usage: sickbay_memory_cgroups ID_PREFIX ('' for all).
+sickbay_memory_cgroups() {
+  sickbay_id=$1
+  set --
+  for sickbay_d in /sys/fs/cgroup/memory/docker/"$sickbay_id"*/ /sys/fs/cgroup/memory/system.slice/docker-"$sickbay_id"*.scope/; do
+    set -- "$@" "\${sickbay_d}memory.usage_in_bytes" "\${sickbay_d}memory.max_usage_in_bytes" "\${sickbay_d}memory.limit_in_bytes" "\${sickbay_d}memory.stat"
+  done
+  for sickbay_d in /sys/fs/cgroup/docker/"$sickbay_id"*/ /sys/fs/cgroup/system.slice/docker-"$sickbay_id"*.scope/; do
+    set -- "$@" "\${sickbay_d}memory.current" "\${sickbay_d}memory.peak" "\${sickbay_d}memory.max" "\${sickbay_d}memory.stat"
+  done
+  grep -s -H -E '^([0-9]+|max)$|^(total_)?inactive_file [0-9]+$' "$@"
+  [ $? -le 2 ]
+}`;
+
 export const SHELL_SNIPPETS: Readonly<Record<string, string>> = {
   docker_data_root: DOCKER_DATA_ROOT,
+  memory_cgroups: MEMORY_CGROUPS,
 };
 
 /** `{{@name}}` anywhere in a template (the linter wants it alone on its line). */

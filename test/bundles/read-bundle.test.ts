@@ -8,6 +8,7 @@ import { readBundle } from '../../src/bundles/index.js';
 import { analyze } from '../../src/analysis/index.js';
 import { BundleError } from '../../src/domain/index.js';
 import { parseLvs } from '../../src/analysis/parsers/lvs.js';
+import { parseContainerMemory } from '../../src/analysis/parsers/container-memory.js';
 
 const made: string[] = [];
 const servers: Server[] = [];
@@ -199,6 +200,16 @@ describe('reading a sosreport refuses the same', () => {
     const bundle = await readBundle(root);
     expect(bundle.files.get('dmsetup_status')).toBe(status);
     expect(parseLvs(bundle.files.get('lvs') ?? '')).toMatchObject([{ dmName: 'data1-pool1', sizeBytes: 3.62 * 2 ** 40, dataPct: 0.1, metadataPct: 0.11 }]);
+  });
+
+  it("takes the containers' memory from sos's docker plugin (docker stats --no-stream)", async () => {
+    const root = sosreport();
+    // the 1.13+ table; the file name as sos writes it for `docker stats --no-stream`
+    const stats = 'CONTAINER ID   NAME   CPU %   MEM USAGE / LIMIT    MEM %   NET I/O   BLOCK I/O   PIDS\n812c82c5a7a5   app    0.00%   1.2GiB / 7.638GiB   15.71%  0B / 0B   0B / 0B     3\n';
+    writeFileSync(join(root, 'sos_commands/docker/docker_stats_--no-stream'), stats);
+    const bundle = await readBundle(root);
+    expect(bundle.files.get('container_memory')).toBe(stats);
+    expect(parseContainerMemory(stats)).toMatchObject([{ container: '812c82c5a7a5', name: 'app', workingSetBytes: 1.2 * 2 ** 30 }]);
   });
 
   it('follows the links sos makes inside its own tree', async () => {

@@ -3,7 +3,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyze } from '../../src/analysis/index.js';
+import { analyze, buildFacts } from '../../src/analysis/index.js';
+import { memoryOf } from '../../src/analysis/facts/docker.js';
+import { parseSize } from '../../src/analysis/parsers/sizes.js';
+import { readBundle } from '../../src/bundles/index.js';
 import { AnalysisReportSchema, FindingSchema, reportProblems, staticGroupResolver } from '../../src/domain/index.js';
 import { findPlaybook, loadPlaybooks } from '../../src/playbooks/index.js';
 import { planFromPlaybook, PlaybookPlanSource, RemediationService, remediationsFor } from '../../src/remediation/index.js';
@@ -243,6 +246,16 @@ describe('a real dockerd with real incidents', () => {
     expect(meta.steps['dmsetup_status']).toMatchObject({ timed_out: false });
     expect(codes.filter((c) => c.startsWith('DM_'))).toEqual([]);
 
+    // each running container's memory, read from its cgroup: the jvm's 256 MiB limit, and chatty's
+    // working set as docker stats counts it (chatty sleeps: its figure holds between the two readings)
+    expect(meta.steps['container_memory']).toMatchObject({ timed_out: false, exit: 0 });
+    const memory = buildFacts(await readBundle(bundleDir)).docker;
+    expect(memoryOf(memory, ids.jvm)).toMatchObject({ source: 'cgroup', cgroupVersion: 1, limitBytes: 256 * 2 ** 20 });
+    expect(memoryOf(memory, ids.chatty)?.limitBytes).toBeUndefined();
+    const statsSays = parseSize(docker.docker('stats', '--no-stream', '--format', '{{.MemUsage}}', 'chatty').split('/')[0]?.trim() ?? '');
+    expect(statsSays).toBeGreaterThan(0);
+    expect(Math.abs((memoryOf(memory, ids.chatty)?.workingSetBytes ?? 0) - (statsSays ?? 0))).toBeLessThan((statsSays ?? 0) * 0.05 + 64 * 1024);
+
     // the paused container's processes: D state, told apart from I/O by their wait channel, and the
     // fix names the container to unpause
     const frozen = report.findings.find((f) => f.code === 'D_STATE_PILEUP');
@@ -280,6 +293,11 @@ describe('a real dockerd with real incidents', () => {
     expect(full?.title).toContain(`it holds Docker's data root ${docker.dataRoot}`);
     expect(full?.data).toMatchObject({ docker_root: docker.dataRoot, docker_root_from: 'dockerd-cmdline' });
     expect(about(report, 'CONTAINER_LOGS_HUGE', ids.chatty)?.data?.log_path).toBe(`${docker.dataRoot}/containers/${ids.chatty}/${ids.chatty}-json.log`);
+    // the containers' memory still answers: it is read from their cgroups, not asked of the daemon
+    const frozenHost = join(work, 'bundles-frozen', readdirSync(join(work, 'bundles-frozen'))[0] ?? '');
+    const frozenBundle = await readBundle(join(frozenHost, readdirSync(frozenHost)[0] ?? ''));
+    expect(frozenBundle.meta.steps?.['container_memory']).toMatchObject({ timed_out: false, exit: 0 });
+    expect(memoryOf(buildFacts(frozenBundle).docker, ids.jvm)?.limitBytes).toBe(256 * 2 ** 20);
     // the kill of a container that no longer exists is under "Earlier", and the frozen daemon is the cause
     expect(about(report, 'CONTAINER_OOM_KILLED', ids.memhog)?.earlier).toMatch(/no longer exists/);
     expect(report.root_cause?.code).toBe('DOCKERD_UNRESPONSIVE');

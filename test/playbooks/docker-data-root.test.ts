@@ -160,7 +160,7 @@ steps:
 
   it('refuses an unknown snippet and one that shares its line', () => {
     expect(() => parsePlaybook(playbook('"{{@no_such}}"'), 'one.yml')).toThrow(PlaybookError);
-    expect(() => parsePlaybook(playbook('"{{@no_such}}"'), 'one.yml')).toThrow('{{@no_such}} is not a snippet (there are: docker_data_root)');
+    expect(() => parsePlaybook(playbook('"{{@no_such}}"'), 'one.yml')).toThrow('{{@no_such}} is not a snippet (there are: docker_data_root, memory_cgroups)');
     expect(() => parsePlaybook(playbook('"{{@docker_data_root}}; du -sb x"'), 'one.yml')).toThrow('{{@docker_data_root}} must stand alone on its line');
     expect(parsePlaybook(playbook('|-\n      {{@docker_data_root}}\n      du -sb "$docker_root"'), 'one.yml').steps[0]?.command).toBe('{{@docker_data_root}}\ndu -sb "$docker_root"');
   });

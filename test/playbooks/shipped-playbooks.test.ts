@@ -79,7 +79,8 @@ describe('shipped playbooks', () => {
     expect(runner.commands).toContain("docker ps -a --no-trunc --filter id='812c82c5a7a5' --format '{{json .}}'");
     expect(runner.commands).toContain("dmesg | grep -F -B 5 -A 30 -e '812c82c5a7a5' | tail -n 2000");
     expect(runner.commands.some((c) => c.startsWith('docker inspect'))).toBe(false);
-    expect(runner.commands.filter((c) => c.includes('812c82c5a7a5'))).toHaveLength(5);
+    expect(runner.commands.filter((c) => c.includes('812c82c5a7a5'))).toHaveLength(6);
+    expect(runner.commands.find((c) => c.includes('sickbay_memory_cgroups'))?.split('\n').at(-1)).toBe("sickbay_memory_cgroups '812c82c5a7a5'");
     expect(Object.keys(bundle.meta.steps ?? {})).not.toContain('docker_inspect');
     expect(bundle.meta.steps?.docker_ps).toMatchObject({ exit: 127 });
   });

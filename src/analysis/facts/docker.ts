@@ -3,13 +3,14 @@ import { parseDockerInfo, type DockerInfo } from '../parsers/docker-info.js';
 import { parseDockerInspect, type InspectContainer, type InspectKey } from '../parsers/docker-inspect.js';
 import { duUnitFromCommand, parseDataRootHeader, parseDockerLogSizes, type DataRootLine } from '../parsers/docker-log-sizes.js';
 import { parseDockerPs, type PsContainer } from '../parsers/docker-ps.js';
+import { parseContainerMemory, type MemoryReading } from '../parsers/container-memory.js';
 import { parseDockerVersion } from '../parsers/docker-version.js';
 import { parseDockerdCommands, type DockerdCommand } from '../parsers/dockerd-command.js';
 import { parseDockerdStartup } from '../parsers/dockerd-startup.js';
 import { specLines } from '../parsers/text-lines.js';
 import type { LogLine } from '../parsers/log-line.js';
 
-export type { DataRootLine, DockerInfo };
+export type { DataRootLine, DockerInfo, MemoryReading };
 
 /**
  * One container, merged from docker inspect (preferred) and docker ps. The inspect fields
@@ -68,6 +69,8 @@ export interface DockerFacts {
   dataRoot?: DataRootLine;
   /** Client output that says the daemon cannot be reached at all ("Cannot connect to the Docker daemon"). */
   daemonUnreachable: LogLine[];
+  /** Running containers' memory from their cgroups (or docker stats): find one with memoryOf. */
+  memory: MemoryReading[];
   daemon: DockerDaemonFacts;
 }
 
@@ -87,6 +90,7 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
   const inspectText = file('docker_inspect');
   const inspected = inspectText?.trim() ? parseDockerInspect(inspectText) : [];
   const psText = file('docker_ps');
+  const memoryText = file('container_memory');
   const ps = psText?.trim() ? parseDockerPs(psText) : [];
 
   const duUnit = duUnitFromCommand(steps['docker_log_sizes']?.command);
@@ -127,8 +131,22 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     logSizes,
     ...(dataRoot ? { dataRoot } : {}),
     daemonUnreachable,
+    memory: memoryText?.trim() ? parseContainerMemory(memoryText) : [],
     daemon: daemonFacts(bundle, info?.dockerRootDir, dataRoot),
   };
+}
+
+/**
+ * A container's memory reading: by its id (full, or a prefix either way, as docker stats prints
+ * 12 digits), else by the name docker stats gives it. Works for containers docker inspect could
+ * not list: the cgroups answer while dockerd hangs.
+ */
+export function memoryOf(docker: Pick<DockerFacts, 'memory'>, id: string, name?: string): MemoryReading | undefined {
+  const bare = name?.replace(/^\//, '');
+  return (
+    docker.memory.find((r) => r.container.length >= 12 && /^[0-9a-f]+$/.test(r.container) && (id.startsWith(r.container) || r.container.startsWith(id))) ??
+    (bare ? docker.memory.find((r) => r.container === bare || r.name === bare) : undefined)
+  );
 }
 
 function versionFacts(v: ReturnType<typeof parseDockerVersion>): NonNullable<DockerFacts['version']> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonLine } from './json-line.js';
 import type { LogLine } from './log-line.js';
 import { optional } from './optional.js';
 import { specLines } from './text-lines.js';
@@ -77,20 +78,14 @@ function parseHeaderlessRow(line: LogLine): PsContainer | null {
 }
 
 function parseJsonRow(text: string, line: LogLine): PsContainer | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const row = PsJsonSchema.safeParse(json);
-  if (!row.success) return null;
+  const row = parseJsonLine(text, PsJsonSchema);
+  if (!row) return null;
   return withStatus({
-    id: row.data.ID,
-    ...optional('name', firstName(row.data.Names)),
-    ...optional('image', row.data.Image),
-    ...optional('command', unquote(row.data.Command)),
-    ...optional('statusText', row.data.Status),
+    id: row.ID,
+    ...optional('name', firstName(row.Names)),
+    ...optional('image', row.Image),
+    ...optional('command', unquote(row.Command)),
+    ...optional('statusText', row.Status),
     line,
   });
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LAB_BUNDLE_ENV, LAB_FIXES_ENV, LAB_FIXES_NOOP_FILE, LAB_STATE_ENV, prepareReplay, replayPath, writeShims } from '../../../src/lab/index.js';
+import { renderTemplate } from '../../../src/playbooks/index.js';
 import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
 
 const run = promisify(execFile);
@@ -100,5 +101,44 @@ describe('lab fixes: docker rm -f and docker restart change what the replay show
     expect(gone.exit).toBe(1);
     expect(gone.stderr).toContain(`No such object: ${STUCK}`);
     expect((await sh(`docker inspect ${'0'.repeat(12)}`)).exit).toBe(1);
+  });
+});
+
+describe("the lab's grep: a lab host's container memory is its bundle's, never this machine's cgroups", () => {
+  const step = renderTemplate(`{{@memory_cgroups}}\nsickbay_memory_cgroups ''`, {});
+  const ID = 'c0ffee'.padEnd(64, '0');
+  const RECORDED = `/sys/fs/cgroup/memory/docker/${ID}/memory.usage_in_bytes:52428800\n`;
+  let work: string;
+  const stepOn = async (bundle: string) => {
+    const replay = await prepareReplay(bundle, join(work, `replay-${bundle.length}-${Date.now()}`), { durationScale: 0 });
+    const env = { PATH: replayPath(join(work, 'shims')), [LAB_BUNDLE_ENV]: replay, LANG: 'C' };
+    try {
+      const { stdout, stderr } = await run('sh', ['-c', step], { env });
+      return { stdout, stderr, exit: 0 };
+    } catch (err) {
+      const e = err as { stdout: string; stderr: string; code: number };
+      return { stdout: e.stdout, stderr: e.stderr, exit: e.code };
+    }
+  };
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'sickbay-lab-grep-'));
+    await writeShims(join(work, 'shims'));
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('replays the recorded container_memory output', async () => {
+    const bundle = join(work, 'with-memory');
+    await mkdir(bundle);
+    await writeFile(join(bundle, 'container_memory'), RECORDED);
+    expect(await stepOn(bundle)).toMatchObject({ exit: 0, stdout: RECORDED });
+  });
+
+  it('fails the step, saying why, on a bundle that did not collect it (not "no container running")', async () => {
+    const result = await stepOn(join(INCIDENTS_DIR, BUNDLE));
+    expect(result).toMatchObject({ exit: 1, stdout: '' });
+    expect(result.stderr).toContain('lab: container_memory was not collected in this bundle');
   });
 });

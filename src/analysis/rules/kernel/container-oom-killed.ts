@@ -1,14 +1,15 @@
 import type { Finding } from '../../../domain/index.js';
-import type { ContainerRecord } from '../../facts/index.js';
+import type { ContainerRecord, Facts } from '../../facts/index.js';
+import { memoryOf } from '../../facts/docker.js';
+import { optional } from '../../parsers/optional.js';
 import type { OomKill } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { cgroupVersionOf, containerJvmOptions, heapShareMiB, jvmHeapFixes, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting, envValue, imageTag } from '../docker/docker-context.js';
+import { headroomMiB, hostMemoryBytes, limitFromReading, memoryUpdateCommand } from '../docker/memory-sizing.js';
 import { findContainer, quote } from './support.js';
-
-const MIB = 2 ** 20;
 
 /** What runs in the container, as far as the kill report and docker inspect tell. */
 type Runtime = { kind: 'jvm'; version: JvmVersion | undefined } | { kind: 'node'; version: NodeVersion | undefined } | { kind: 'other' };
@@ -54,19 +55,12 @@ function runtimeOf(process: string | undefined, container: ContainerRecord | und
   return { kind: 'other' };
 }
 
-/** Whole MiB rounded up to a step that suits the size: 16 MiB under 256 MiB, 64 under 2 GiB, then 256. */
-function roundMiB(bytes: number): number {
-  const mib = bytes / MIB;
-  const step = mib < 256 ? 16 : mib < 2048 ? 64 : 256;
-  return Math.ceil(mib / step) * step;
-}
-
 /**
  * Fixes from what is known of this kill: a heap flag for the runtime that was killed (the JVM's
  * flag for its version, node's old-space size), a limit suggested from the usage at the kill, and
  * "set a limit" when the container has none.
  */
-function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined, limitBytes: number | undefined, usageBytes: number | undefined, cgroup: CgroupVersion): Finding['fixes'] {
+function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined, limitBytes: number | undefined, usageBytes: number | undefined, cgroup: CgroupVersion, facts: Facts): Finding['fixes'] {
   const short = id.slice(0, 12);
   const runtime = runtimeOf(process, container);
   const fixes: Finding['fixes'] = [];
@@ -91,16 +85,18 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   }
   const noLimit = container?.source === 'inspect' && !container.memoryLimitBytes && !limitBytes;
   if (noLimit) {
+    const sized = limitFromReading(short, memoryOf(facts.docker, id, container?.name), hostMemoryBytes(facts));
     fixes.push({
-      title: 'Set a memory limit on the container, so that it is killed in its own cgroup rather than the host running out',
-      commands: [`docker update --memory <size> --memory-swap <size> ${short}`],
+      title: 'Set a memory limit on the container, so that it is killed in its own cgroup rather than the host running out' + (sized.mib ? `: ${sized.mib} MiB` : ''),
+      ...optional('detail', sized.detail),
+      commands: sized.commands,
     });
   } else {
     const observed = usageBytes ?? limitBytes;
-    const suggested = observed ? roundMiB(observed * 1.5) : undefined;
+    const suggested = observed ? headroomMiB(observed) : undefined;
     fixes.push({
       title: 'If the process really needs more, raise the memory limit' + (suggested && observed ? `: ${suggested} MiB, half again the ${formatBytes(observed, 'binary')} it used when killed (rounded up)` : ''),
-      commands: [suggested ? `docker update --memory ${suggested}m --memory-swap ${suggested}m ${short}` : `docker update --memory <size> --memory-swap <size> ${short}`],
+      commands: [memoryUpdateCommand(short, suggested)],
     });
   }
   return fixes;
@@ -144,7 +140,7 @@ export const containerOomKilledRule: Rule = {
         title: `${who} in container ${containerLabel(id, container)} killed by the memory cgroup${figures}` + (kills.length > 1 ? ` (${kills.length} kills)` : ''),
         // the kernel's report, and the container's id and name from docker inspect/ps that the title names
         evidence: [...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : [])],
-        fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined, cgroupVersionOf(facts.docker.info)),
+        fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined, cgroupVersionOf(facts.docker.info), facts),
         seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: {
           container_id: id,
@@ -168,7 +164,7 @@ export const containerOomKilledRule: Rule = {
         evidence: container.line
           ? containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt')
           : [{ spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` }],
-        fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined, cgroupVersionOf(facts.docker.info)),
+        fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined, cgroupVersionOf(facts.docker.info), facts),
         seen: seenOf(facts.clock, container.finishedAt ? [container.finishedAt] : [], 1),
         data: {
           container_id: container.id,

@@ -3,6 +3,8 @@ import { formatBytes } from '../../parsers/sizes.js';
 import type { Facts, OomKill } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
 import { containerLabel } from '../docker/docker-context.js';
+import { hostMemoryBytes, limitFromReading, memoryUpdateCommand } from '../docker/memory-sizing.js';
+import { memoryOf } from '../../facts/docker.js';
 import { plural, type Fix } from '../../../domain/index.js';
 import { findContainer, listSome, quote } from './support.js';
 
@@ -33,46 +35,77 @@ export const kernelOomKillRule: Rule = {
 
 /**
  * The fixes from the kill report: the victim's container (a global kill names its cgroup) gets a
- * limit of its own, or, when it had one, the limits together are too much for the host; the
- * resident size it was killed with says how big it had grown.
+ * limit of its own, sized from what it uses now, or, when it had one, the limits together are too
+ * much for the host; the resident size it was killed with says how big it had grown.
  */
 function kernelOomFixes(facts: Facts, kills: readonly OomKill[]): Fix[] {
   const victim = [...kills].reverse().find((k) => k.containerId) ?? kills[kills.length - 1];
   const held = victim?.rssKb ? `${victim.process ?? 'The process'} held ${formatBytes(victim.rssKb * 1024, 'binary')} resident when it was killed` : undefined;
-  const host = facts.system.memTotalKb ? formatBytes(facts.system.memTotalKb * 1024, 'binary') : undefined;
+  const hostBytes = hostMemoryBytes(facts);
+  const host = hostBytes !== undefined ? formatBytes(hostBytes, 'binary') : undefined;
   const grown = held ? `${held}${host ? `, on a host with ${host}` : ''}. ` : '';
   const id = victim?.containerId;
   const container = id ? findContainer(facts.docker.containers, id) : undefined;
   const short = id?.slice(0, 12);
+  const sized = id && short && !container?.memoryLimitBytes ? limitFromReading(short, memoryOf(facts.docker, id, container?.name), hostBytes) : undefined;
   const limit: Fix =
     id && container?.memoryLimitBytes
       ? {
           title: `Container ${containerLabel(id, container, 'parenthesised')} had a ${formatBytes(container.memoryLimitBytes, 'binary-whole')} limit, yet the host ran out: the containers' limits together exceed its memory`,
-          detail: `${grown}Lower the limits until their sum, with what runs outside Docker, fits in the host's memory.`,
+          detail: `${grown}${limitsTogether(facts, hostBytes)}Lower the limits until their sum, with what runs outside Docker, fits in the host's memory.`,
           commands: ['docker stats --no-stream', "docker inspect --format '{{.Name}} {{.HostConfig.Memory}}' $(docker ps -q)"],
         }
-      : id && short
+      : id && short && sized
         ? {
-            title: container
-              ? `Give container ${containerLabel(id, container, 'parenthesised')} a memory limit, so that it is killed in its own cgroup instead of the host running out`
-              : `Limit the memory of container ${short}, whose process the kernel killed, so that it is killed in its own cgroup instead of the host running out`,
-            detail: `${grown}${container ? '' : 'docker inspect says whether it has a limit now. '}Size the limit from its normal usage (docker stats), with headroom, and below what the host can spare.`,
-            commands: [
-              ...(container ? [] : [`docker inspect --format '{{.Name}} {{.HostConfig.Memory}}' ${short}`]),
-              `docker stats --no-stream ${short}`,
-              `docker update --memory <size> --memory-swap <size> ${short}`,
-            ],
+            title:
+              (container
+                ? `Give container ${containerLabel(id, container, 'parenthesised')} a memory limit, so that it is killed in its own cgroup instead of the host running out`
+                : `Limit the memory of container ${short}, whose process the kernel killed, so that it is killed in its own cgroup instead of the host running out`) + (sized.mib ? `: ${sized.mib} MiB` : ''),
+            detail: `${grown}${container ? '' : 'docker inspect says whether it has a limit now. '}${sized.detail ?? "Size the limit from its normal usage (docker stats), with headroom, and below what the host can spare."}`,
+            commands: [...(container ? [] : [`docker inspect --format '{{.Name}} {{.HostConfig.Memory}}' ${short}`]), ...sized.commands],
           }
         : {
             title: 'Give every container a memory limit so that one runaway process is killed in its cgroup, not by the host',
             detail: `${grown}Size each limit from the container's normal usage (docker stats), with headroom.`,
-            commands: ['docker stats --no-stream', 'docker update --memory <size> --memory-swap <size> <container>'],
+            commands: ['docker stats --no-stream', memoryUpdateCommand('<container>', undefined)],
           };
+  const largest = largestNow(facts);
   return [
     limit,
     {
       title: "Find what grew: compare the processes named in the kill report with `ps` and the containers' usage",
+      ...(largest ? { detail: `The containers that use the most memory now: ${largest}.` } : {}),
       commands: ['dmesg | grep -A40 "invoked oom-killer"', 'ps aux --sort=-rss | head'],
     },
   ];
+}
+
+/** "The limits of 3 running containers add up to 12.0 GiB on a host with 7.8 GiB, more than it has. " */
+function limitsTogether(facts: Facts, hostBytes: number | undefined): string {
+  const running = facts.docker.containers.filter((c) => c.running);
+  const limited = running.filter((c) => c.memoryLimitBytes);
+  if (limited.length === 0 || hostBytes === undefined) return '';
+  const sum = limited.reduce((total, c) => total + (c.memoryLimitBytes ?? 0), 0);
+  const unlimited = running.filter((c) => !c.memoryLimitBytes);
+  const together = `The limits of ${plural(limited.length, 'running container')} add up to ${formatBytes(sum, 'binary')} on a host with ${formatBytes(hostBytes, 'binary')}`;
+  if (sum > hostBytes) return `${together}, more than it has. `;
+  if (unlimited.length === 0) return `${together}: what runs outside Docker took the rest. `;
+  return `${together}; the rest is shared by everything outside Docker and ${plural(unlimited.length, 'running container')} with no limit (${listSome(unlimited.map((c) => containerLabel(c.id, c)), 5)}). `;
+}
+
+/**
+ * The three containers with the largest working set now: "db 1a2b3c4d5e6f 1.2 GiB, ...". From the
+ * readings themselves, so that a hung dockerd (no inspect) still gets them, by id.
+ */
+function largestNow(facts: Facts): string | undefined {
+  if (facts.docker.memory.length === 0) return undefined;
+  const label = (container: string, name: string | undefined) => {
+    const record = findContainer(facts.docker.containers, container);
+    return record ? containerLabel(record.id, record) : name ? `${name} ${container.slice(0, 12)}` : container.slice(0, 12);
+  };
+  return [...facts.docker.memory]
+    .sort((a, b) => b.workingSetBytes - a.workingSetBytes)
+    .slice(0, 3)
+    .map((r) => `${label(r.container, r.name)} ${formatBytes(r.workingSetBytes, 'binary')}`)
+    .join(', ');
 }

@@ -116,6 +116,17 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(fixes.map((f) => f.title).join(' ')).toMatch(/Set a memory limit/);
     expect(fixes.map((f) => f.title).join(' ')).not.toMatch(/raise the memory limit/);
   });
+
+  it('sizes that limit from what the container uses now, when the container_memory step read it', () => {
+    const docker_inspect = inspect({ path: 'sh', args: ['-c', 'x'], memory: 0 });
+    // docker stats' table (sosreport's docker plugin keeps one): 20 MiB in use, 64 MiB at least
+    const container_memory = 'CONTAINER ID   NAME   CPU %   MEM USAGE / LIMIT    MEM %   NET I/O   BLOCK I/O   PIDS\n812c82c5a7a5   app    0.00%   20MiB / 7.638GiB   0.26%   0B / 0B   0B / 0B     3\n';
+    const report = analyze(bundleFromRecord({ docker_inspect, container_memory }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW });
+    const set = report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.fixes.find((f) => f.title.startsWith('Set a memory limit'));
+    expect(set?.title).toBe('Set a memory limit on the container, so that it is killed in its own cgroup rather than the host running out: 64 MiB');
+    expect(set?.commands).toEqual(['docker update --memory 64m --memory-swap 64m 812c82c5a7a5']);
+    expect(set?.detail).toBe('64 MiB, the least worth setting: it uses 20.0 MiB now (its working set, as docker stats counts it).');
+  });
 });
 
 describe('KERNEL_OOM_KILL fixes computed from the kill report', () => {
@@ -147,6 +158,57 @@ describe('KERNEL_OOM_KILL fixes computed from the kill report', () => {
       "Container search (00748bf4e957) had a 8 GiB limit, yet the host ran out: the containers' limits together exceed its memory",
     );
   });
+  // what the container_memory step prints for a container (cgroup v1, systemd driver, as the victim's task_memcg)
+  const memoryOf = (id: string, usage: number, inactive: number, peak: number, limit = '9223372036854771712') =>
+    [
+      `/sys/fs/cgroup/memory/system.slice/docker-${id}.scope/memory.usage_in_bytes:${usage}`,
+      `/sys/fs/cgroup/memory/system.slice/docker-${id}.scope/memory.max_usage_in_bytes:${peak}`,
+      `/sys/fs/cgroup/memory/system.slice/docker-${id}.scope/memory.limit_in_bytes:${limit}`,
+      `/sys/fs/cgroup/memory/system.slice/docker-${id}.scope/memory.stat:total_inactive_file ${inactive}`,
+    ].join('\n');
+  const running = (id: string, name: string, memory: number) => ({ Id: id, Name: `/${name}`, Path: 'sh', Args: ['-c', 'serve'], State: { Status: 'running', Running: true, OOMKilled: false, ExitCode: 0 }, Config: { Image: `${name}:1`, Env: [] }, HostConfig: { Memory: memory } });
+  const DB = 'db'.padEnd(64, '1').replace(/[^0-9a-f]/g, 'd');
+  const CACHE = 'ca'.padEnd(64, '2').replace(/[^0-9a-f]/g, 'c');
+
+  it('sizes the limit it gives from what the container uses now: half again its working set, not a placeholder', () => {
+    // the container survived the kill of one of its processes: 900 MiB in use, 200 MiB of it inactive page cache
+    const docker_inspect = JSON.stringify([{ ...running(VICTIM, 'search', 0), Path: 'java' }]);
+    const container_memory = memoryOf(VICTIM, 900 * 2 ** 20, 200 * 2 ** 20, 6.5 * 2 ** 30);
+    const [limit, grew] = fixesOf({ docker_inspect, container_memory });
+    // 700 MiB working set, half again is 1050, rounded up to the 64 MiB step: 1088
+    expect(limit?.title).toBe('Give container search (00748bf4e957) a memory limit, so that it is killed in its own cgroup instead of the host running out: 1088 MiB');
+    expect(limit?.commands).toEqual(['docker update --memory 1088m --memory-swap 1088m 00748bf4e957']);
+    expect(limit?.detail).toBe(
+      'java held 6.0 GiB resident when it was killed, on a host with 7.6 GiB. 1088 MiB is half again the 700.0 MiB it uses now (its working set, as docker stats counts it), rounded up. Its peak since it started was 6.5 GiB, page cache included: watch docker stats under load before settling on a size.',
+    );
+    expect(grew?.detail).toBe('The containers that use the most memory now: search 00748bf4e957 700.0 MiB.');
+    // without the step, the size is left to the reader, with the command that shows it
+    expect(fixesOf({ docker_inspect })[0]?.commands).toEqual(['docker stats --no-stream 00748bf4e957', 'docker update --memory <size> --memory-swap <size> 00748bf4e957']);
+  });
+
+  it('reads the memory of a container docker inspect could not list (dockerd hung): the cgroup answers', () => {
+    const [limit, grew] = fixesOf({ container_memory: memoryOf(VICTIM, 100 * 2 ** 20, 0, 100 * 2 ** 20) });
+    expect(grew?.detail).toBe('The containers that use the most memory now: 00748bf4e957 100.0 MiB.');
+    // 150 MiB, rounded up to the 16 MiB step: 160
+    expect(limit?.title).toBe('Limit the memory of container 00748bf4e957, whose process the kernel killed, so that it is killed in its own cgroup instead of the host running out: 160 MiB');
+    expect(limit?.commands).toEqual(["docker inspect --format '{{.Name}} {{.HostConfig.Memory}}' 00748bf4e957", 'docker update --memory 160m --memory-swap 160m 00748bf4e957']);
+    // a container that needs more than the host has is told so, not given a limit that cannot be kept
+    const [big] = fixesOf({ container_memory: memoryOf(VICTIM, 6 * 2 ** 30, 0, 6 * 2 ** 30) });
+    expect(big?.detail).toMatch(/9216 MiB is half again the 6\.0 GiB it uses now .* That is more than this host's 7\.6 GiB can spare: the container needs a larger host or less work\.$/);
+  });
+
+  it('adds up the limits of the running containers against the host, and names the ones with none', () => {
+    const over = JSON.stringify([running(VICTIM, 'search', 6 * 2 ** 30), running(DB, 'db', 4 * 2 ** 30)]);
+    expect(fixesOf({ docker_inspect: over })[0]?.detail).toBe(
+      "java held 6.0 GiB resident when it was killed, on a host with 7.6 GiB. The limits of 2 running containers add up to 10.0 GiB on a host with 7.6 GiB, more than it has. Lower the limits until their sum, with what runs outside Docker, fits in the host's memory.",
+    );
+    const under = JSON.stringify([running(VICTIM, 'search', 4 * 2 ** 30), running(CACHE, 'cache', 0)]);
+    const container_memory = [memoryOf(CACHE, 3 * 2 ** 30, 0, 3 * 2 ** 30), memoryOf(VICTIM, 2 ** 30, 0, 4 * 2 ** 30, String(4 * 2 ** 30))].join('\n');
+    const [limit, grew] = fixesOf({ docker_inspect: under, container_memory });
+    expect(limit?.detail).toContain(`The limits of 1 running container add up to 4.0 GiB on a host with 7.6 GiB; the rest is shared by everything outside Docker and 1 running container with no limit (cache ${CACHE.slice(0, 12)}).`);
+    expect(grew?.detail).toBe(`The containers that use the most memory now: cache ${CACHE.slice(0, 12)} 3.0 GiB, search 00748bf4e957 1.0 GiB.`);
+  });
+
   it('counts a 137 exit of the container the global kill names as that kill, not as a SIGKILL from outside', () => {
     // its command (sh -c ...) does not name java: only the cgroup ties the kill to it
     const inspect = JSON.stringify([{ Id: VICTIM, Name: '/search', Path: 'sh', Args: ['-c', 'exec /opt/search/bin/start'], State: { Status: 'exited', Running: false, OOMKilled: false, ExitCode: 137 }, Config: { Image: 'search:1', Env: [] }, HostConfig: { Memory: 0 } }]);
