@@ -1,6 +1,6 @@
 import type { Finding } from '../../../domain/index.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
-import { memoryOf } from '../../facts/docker.js';
+import { memoryOf, type MemoryReading } from '../../facts/docker.js';
 import { optional } from '../../parsers/optional.js';
 import type { OomKill } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
@@ -94,12 +94,28 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   } else {
     const observed = usageBytes ?? limitBytes;
     const suggested = observed ? headroomMiB(observed) : undefined;
+    const now = usageNow(memoryOf(facts.docker, id, container?.name), limitBytes);
     fixes.push({
       title: 'If the process really needs more, raise the memory limit' + (suggested && observed ? `: ${suggested} MiB, half again the ${formatBytes(observed, 'binary')} it used when killed (rounded up)` : ''),
+      ...optional('detail', now),
       commands: [memoryUpdateCommand(short, suggested)],
     });
   }
   return fixes;
+}
+
+/**
+ * What the container uses of its limit now (container_memory), running again or still: near the limit,
+ * its normal load needs more; far below it, the kill came from a peak or a leak.
+ */
+function usageNow(reading: MemoryReading | undefined, limitAtKill: number | undefined): string | undefined {
+  const limit = reading?.limitBytes ?? limitAtKill;
+  if (!reading || !limit) return undefined;
+  const share = reading.workingSetBytes / limit;
+  const figures = `It uses ${formatBytes(reading.workingSetBytes, 'binary')} of its ${formatBytes(limit, 'binary')} limit now (its working set, as docker stats counts it)`;
+  if (share >= 0.9) return `${figures}: its normal load already needs about all of it, so a larger limit is the fix, unless it grows without bound.`;
+  if (share < 0.5) return `${figures}: far below it, so the kill came from a peak or a leak rather than its normal load. Find what grew before raising it.`;
+  return `${figures}.`;
 }
 
 /**

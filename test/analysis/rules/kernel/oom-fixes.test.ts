@@ -111,6 +111,28 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(commands(oomFixes(inspect({ path: 'sh', args: ['-c', 'x'], memory: 700 * 2 ** 20 })))).toContain('docker update --memory 1088m --memory-swap 1088m 812c82c5a7a5');
   });
 
+  it("says what the container uses of its limit now: near it, the limit is short; far below, it was a peak or a leak", () => {
+    // the real-docker fixture's kill (kernel 6.x, cgroup v1) of a container with a 32 MiB limit
+    const MEMHOG = 'bb8efa844fd039b8d6be4235fb503abe6a818c073ab6e71019bcae6bf5ecf302';
+    const dmesg = [
+      '[ 7259.991636] memory: usage 32768kB, limit 32768kB, failcnt 0',
+      `[ 7259.991729] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=${MEMHOG},mems_allowed=0,oom_memcg=/docker/${MEMHOG},task_memcg=/docker/${MEMHOG},task=tail,pid=3529,uid=0`,
+      '[ 7259.991746] Memory cgroup out of memory: Killed process 3529 (tail) total-vm:34256kB, anon-rss:32000kB, file-rss:1296kB, shmem-rss:0kB, UID:0 pgtables:100kB oom_score_adj:0',
+      '',
+    ].join('\n');
+    const raiseWith = (workingSet: number) => {
+      const dir = `/sys/fs/cgroup/memory/docker/${MEMHOG}`;
+      const container_memory = `${dir}/memory.usage_in_bytes:${workingSet}\n${dir}/memory.limit_in_bytes:${32 * 2 ** 20}\n${dir}/memory.stat:total_inactive_file 0\n`;
+      const report = analyze(bundleFromRecord({ dmesg, container_memory }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW });
+      return report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.fixes.find((f) => f.title.startsWith('If the process really needs more'));
+    };
+    expect(raiseWith(30 * 2 ** 20)?.detail).toBe(
+      'It uses 30.0 MiB of its 32.0 MiB limit now (its working set, as docker stats counts it): its normal load already needs about all of it, so a larger limit is the fix, unless it grows without bound.',
+    );
+    expect(raiseWith(4 * 2 ** 20)?.detail).toMatch(/^It uses 4\.0 MiB of its 32\.0 MiB limit now .*: far below it, so the kill came from a peak or a leak rather than its normal load\./);
+    expect(raiseWith(20 * 2 ** 20)?.detail).toBe('It uses 20.0 MiB of its 32.0 MiB limit now (its working set, as docker stats counts it).');
+  });
+
   it('tells a container without a limit to set one, not to raise it', () => {
     const fixes = oomFixes(inspect({ path: 'sh', args: ['-c', 'x'], memory: 0 }));
     expect(fixes.map((f) => f.title).join(' ')).toMatch(/Set a memory limit/);
