@@ -191,6 +191,17 @@ export interface FindingGroup {
   earlier: boolean;
   instances: readonly Finding[];
   fixes: readonly Fix[];
+  /**
+   * Fixes a group before this one in the report already gives whole (the same title, nothing more
+   * to run or set): named with that group's code instead of repeated, as one thread would read.
+   */
+  fixesGivenBefore: readonly FixReference[];
+}
+
+/** A fix given in full under another finding code of the same report. */
+export interface FixReference {
+  title: string;
+  code: FindingCode;
 }
 
 export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
@@ -201,11 +212,31 @@ export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
     group.push(f);
     groups.set(key, group);
   }
+  // per section (current, earlier): the fixes given so far, with the code that gave them
+  const given = new Map<string, { fix: Fix; code: FindingCode }>();
   return [...groups.values()].map((instances) => {
     const lead = instances[0] as Finding;
     const severity = instances.reduce<Severity>((s, f) => (SEVERITY_RANK[f.severity] < SEVERITY_RANK[s] ? f.severity : s), lead.severity);
-    return { code: lead.code, severity, earlier: lead.earlier !== undefined, instances, fixes: mergeFixes(instances.flatMap((f) => f.fixes)) };
+    const earlier = lead.earlier !== undefined;
+    const fixes: Fix[] = [];
+    const fixesGivenBefore: FixReference[] = [];
+    for (const fix of mergeFixes(instances.flatMap((f) => f.fixes))) {
+      const key = `${earlier}|${fix.title}`;
+      const before = given.get(key);
+      if (before && covers(before.fix, fix)) fixesGivenBefore.push({ title: fix.title, code: before.code });
+      else {
+        fixes.push(fix);
+        if (!before) given.set(key, { fix, code: lead.code });
+      }
+    }
+    return { code: lead.code, severity, earlier, instances, fixes, fixesGivenBefore };
   });
+}
+
+/** `first` says all that `then` says: its detail, remediation, and every command, option and variable. */
+function covers(first: Fix, then: Fix): boolean {
+  if ((then.detail !== undefined && then.detail !== first.detail) || then.remediation !== first.remediation) return false;
+  return FIX_LISTS.every((list) => (then[list] ?? []).every((entry) => (first[list] ?? []).includes(entry)));
 }
 
 /** The strings of both lists, each once, in the order first given. */

@@ -224,10 +224,19 @@ export type OutboundMessage =
   | { kind: 'diagnosis'; view: DiagnosisView }
   /**
    * One finding code in the thread: `finding` is its lead, `instances` every finding of that code
-   * (the lead first) when there are several, shown in one reply with the fixes once. The adapter
+   * (the lead first) when there are several, shown in one reply with the fixes once, and those of
+   * an earlier reply by name. The adapter
    * decides how the evidence is shown (inline or as a file).
    */
-  | { kind: 'finding'; host: string; finding: import('./finding.js').Finding; instances?: readonly import('./finding.js').Finding[]; offers?: readonly RemediationOfferView[] }
+  | {
+      kind: 'finding';
+      host: string;
+      finding: import('./finding.js').Finding;
+      instances?: readonly import('./finding.js').Finding[];
+      offers?: readonly RemediationOfferView[];
+      /** Fixes an earlier reply of the thread gave in full: named, not repeated (FindingGroup.fixesGivenBefore). */
+      fixesGivenBefore?: readonly import('./finding.js').FixReference[];
+    }
   | { kind: 'fleet'; view: FleetView }
   | { kind: 'host-findings'; host: string; report: import('./finding.js').AnalysisReport }
   /** A note in a thread; `tone` lets the adapter mark it (Slack: an emoji), the text itself is plain. */

@@ -68,6 +68,7 @@ function renderGroup(group: FindingGroup, maxEvidence: number, paint: Paint, dim
     for (const cmd of fix.commands ?? []) lines.push(dim(`         $ ${cmd}`));
     for (const setting of fixSettings(fix)) lines.push(dim(`         ${setting.where}: ${setting.text}`));
   }
+  for (const ref of group.fixesGivenBefore) lines.push(`    fix: ${ref.title}` + dim(`  (as given above under ${ref.code})`));
   return lines;
 }
 

@@ -81,6 +81,42 @@ describe('one entry per finding code', () => {
     expect(text).toContain('18 min ago');
   });
 
+  it('gives a fix once per report: a later code whose fix an earlier code gave whole names that code instead', async () => {
+    // a full thin pool that is also over-committed: both findings offer to grow the pool
+    const report = analyze(await readBundle(`${INCIDENTS_DIR}/redis-dm-pool-full`), { now: NOW });
+    const groups = groupFindings(report.findings);
+    const of = (code: string) => groups.find((g) => g.code === code);
+    const grow = 'Grow the device under the pool, /dev/sda3, then restart Docker';
+    expect(of('DM_POOL_DATA_FULL')?.fixes.map((f) => f.title)).toContain(grow);
+    expect(of('DM_OVERCOMMIT')?.fixes.map((f) => f.title)).not.toContain(grow);
+    expect(of('DM_OVERCOMMIT')?.fixesGivenBefore).toContainEqual({ title: grow, code: 'DM_POOL_DATA_FULL' });
+    // its own fixes stay whole
+    expect(of('DM_OVERCOMMIT')?.fixes.map((f) => f.title)).toContain('Stop promising the pool more than it has');
+    const text = renderTerminal(report, { colour: false });
+    expect(text.split(`fix: ${grow}`).length - 1).toBe(2);
+    expect(text).toContain(`fix: ${grow}  (as given above under DM_POOL_DATA_FULL)`);
+    expect(text.split('$ lsblk /dev/sda3').length - 1).toBe(1);
+    // in Slack, the over-commit's reply names it after its own fixes, without the commands again
+    const overcommit = of('DM_OVERCOMMIT');
+    const lead = overcommit?.instances[0] as Finding;
+    const reply = JSON.stringify(blocks.findingMessage('h', lead, [], overcommit?.instances, overcommit?.fixesGivenBefore));
+    expect(reply).toContain(`Also: ${grow} (the fix given above for \`DM_POOL_DATA_FULL\`)`);
+    expect(reply).not.toContain('lsblk /dev/sda3');
+  });
+
+  it('keeps a fix whole when it says more than the one given before (other commands, another detail)', () => {
+    const restart = (id: string): Finding => ({ ...oom(id), code: 'CONTAINER_RESTART_LOOP', fixes: [{ title: 'Restart it', commands: [`docker restart ${id}`] }] });
+    const [first, second] = groupFindings([oom('aaaaaaaaaaaa'), restart('aaaaaaaaaaaa')]);
+    expect(second?.fixesGivenBefore).toEqual([{ title: 'Restart it', code: 'CONTAINER_OOM_KILLED' }]);
+    expect(first?.fixes.map((f) => f.title)).toContain('Restart it');
+    const [, other] = groupFindings([oom('aaaaaaaaaaaa'), restart('bbbbbbbbbbbb')]);
+    expect(other?.fixesGivenBefore).toEqual([]);
+    expect(other?.fixes).toEqual([{ title: 'Restart it', commands: ['docker restart bbbbbbbbbbbb'] }]);
+    // history is its own section: a fix is named only within it
+    const [, earlier] = groupFindings([oom('aaaaaaaaaaaa'), { ...restart('aaaaaaaaaaaa'), earlier: 'the container no longer exists' }]);
+    expect(earlier?.fixesGivenBefore).toEqual([]);
+  });
+
   it('names every independent problem with its own cause', () => {
     const report = {
       host: 'h',

@@ -170,6 +170,7 @@ export async function postThread(
       finding,
       ...(group.instances.length > 1 ? { instances: group.instances } : {}),
       ...(buttons.length ? { offers: buttons } : {}),
+      ...(group.fixesGivenBefore.length ? { fixesGivenBefore: group.fixesGivenBefore } : {}),
     });
   }
 }

@@ -1,4 +1,4 @@
-import { fixSettings, mergeFixes, seenText, type AnalysisReport, type Finding, type Fix, type RemediationOfferView } from '../../domain/index.js';
+import { fixSettings, mergeFixes, seenText, type AnalysisReport, type Finding, type Fix, type FixReference, type RemediationOfferView } from '../../domain/index.js';
 import { clip, MAX_SECTION_TEXT } from './limits.js';
 import { context, escapeMrkdwn, evidenceText, message, section, sectionsOf, SEVERITY_ICON } from './common.js';
 import { findingLine, reportBlocks } from './diagnosis.js';
@@ -34,10 +34,16 @@ function timeLine(finding: Finding): string | undefined {
 
 /**
  * A thread reply for one finding code: every instance (container, mount, task) with its time,
- * the evidence of all of them and the fixes once. Evidence longer than EVIDENCE_INLINE_CHARS is
+ * the evidence of all of them and the fixes once; a fix an earlier reply gave whole is named. Evidence longer than EVIDENCE_INLINE_CHARS is
  * said to be attached and goes up as a file in the thread.
  */
-export function findingMessage(host: string, finding: Finding, offers: readonly RemediationOfferView[] = [], instances: readonly Finding[] = [finding]): SlackMessage {
+export function findingMessage(
+  host: string,
+  finding: Finding,
+  offers: readonly RemediationOfferView[] = [],
+  instances: readonly Finding[] = [finding],
+  fixesGivenBefore: readonly FixReference[] = [],
+): SlackMessage {
   const all = instances.length ? instances : [finding];
   const evidence = all.length === 1 ? evidenceText(finding.evidence) : all.map((f) => `# ${f.subject ?? f.title}\n${evidenceText(f.evidence)}`).join('\n');
   const inFile = evidence.length > EVIDENCE_INLINE_CHARS;
@@ -51,7 +57,8 @@ export function findingMessage(host: string, finding: Finding, offers: readonly 
   const msg = message(title, [
     ...lines,
     inFile ? context(`Evidence: ${all.reduce((n, f) => n + f.evidence.length, 0)} lines, attached below as a file.`) : evidenceBlock(evidence),
-    ...fixBlocks(mergeFixes(all.flatMap((f) => f.fixes))),
+    ...fixBlocks(mergeFixes(all.flatMap((f) => f.fixes)).filter((fix) => !fixesGivenBefore.some((ref) => ref.title === fix.title))),
+    ...(fixesGivenBefore.length ? [context(fixesGivenBefore.map((ref) => `Also: ${escapeMrkdwn(ref.title)} (the fix given above for \`${ref.code}\`)`).join('\n'))] : []),
     ...offerBlocks(offers),
   ]);
   return inFile ? { ...msg, file: { filename: `${host}-${finding.code}.txt`, title: `${finding.code} evidence from ${host}`, content: evidence } } : msg;

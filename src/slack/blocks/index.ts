@@ -23,7 +23,7 @@ export function renderMessage(msg: OutboundMessage): SlackMessage {
     case 'diagnosis':
       return diagnosisMessage(msg.view);
     case 'finding':
-      return findingMessage(msg.host, msg.finding, msg.offers, msg.instances);
+      return findingMessage(msg.host, msg.finding, msg.offers, msg.instances, msg.fixesGivenBefore);
     case 'fleet':
       return fleetMessage(msg.view);
     case 'host-findings':
