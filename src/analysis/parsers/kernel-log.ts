@@ -48,6 +48,12 @@ export interface IoError {
   device?: string;
   /** ext4, xfs... when the message names it. */
   filesystem?: string;
+  /**
+   * What the message says failed, where it says: `no-space` (ENOSPC, errno 28, or the block layer's
+   * "critical space allocation error": a thin pool out of data space), `medium` (the disk could not
+   * read or write its own sectors), `io` (EIO, errno 5: the cause is elsewhere).
+   */
+  reason?: IoErrorReason;
   line: LogLine;
   /** Identical messages folded into this one. */
   occurrences: number;
@@ -105,7 +111,7 @@ export interface NfsServerEvent {
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical medium error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting|nfs: server /g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting|nfs: server /g;
 
 const NFS_SERVER = /^nfs: server (\S+) (not responding|OK)\b/;
 const MAX_NFS_EVENTS = 50;
@@ -136,9 +142,21 @@ const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
   { re: /^(EXT[234])-fs (?:warning|error) \(device ([^)\s]+)\):.*I\/O error/, fs: 'ext' },
   // XFS says "Log I/O Error Detected. Shutting down filesystem" (capital E) as well as "log I/O error -5".
   { re: /^XFS \(([^)\s]+)\):.*(?:xfs_log_force: error|I\/O [Ee]rror)/, fs: 'xfs' },
-  { re: /(?:blk_update_request|end_request|print_req_error|I\/O error|critical medium error), dev ([\w-]+)/ },
+  // the block layer's own words: "critical space allocation error" is a thin pool out of data space
+  { re: /(?:blk_update_request|end_request|print_req_error|I\/O error|critical (?:medium|space allocation|target) error), dev ([\w-]+)/ },
   { re: /I\/O [Ee]rror/ },
 ];
+export type IoErrorReason = 'no-space' | 'medium' | 'io';
+/** ext4's "I/O error -28 writing", XFS's "error 28 numblks 64" and "xfs_log_force: error -5 returned". */
+const IO_ERRNO = /\b(?:I\/O )?error (-?\d+)\b/;
+const MEDIUM = /medium error|Unrecovered read error|UNC\b/i;
+
+function ioErrorReason(msg: string): IoErrorReason | undefined {
+  if (/space allocation error/.test(msg)) return 'no-space';
+  if (MEDIUM.test(msg)) return 'medium';
+  const errno = Math.abs(Number(IO_ERRNO.exec(msg)?.[1] ?? NaN));
+  return errno === 28 ? 'no-space' : errno === 5 ? 'io' : undefined;
+}
 /** A frame of a kernel call trace: ` [<ffffffff8118476e>] ? oom_kill_process+0x24e/0x3c0 [mod]`. */
 const FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?(\?\s*)?([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
 const MAX_FRAMES = 10;
@@ -370,7 +388,8 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
         return;
       }
       if (io.size >= MAX_DISTINCT_IO_ERRORS) return;
-      const entry: IoError = { line: at(line), occurrences: 1 };
+      const reason = ioErrorReason(msg);
+      const entry: IoError = { line: at(line), occurrences: 1, ...(reason ? { reason } : {}) };
       if (kind.fs === 'ext') {
         entry.filesystem = (hit[1] ?? 'ext4').toLowerCase();
         if (hit[2]) entry.device = hit[2];

@@ -8,17 +8,54 @@ const UNKNOWN_DEVICE = 'unknown device';
 /** A device-mapper device: a container's thin device on a devicemapper host. */
 const isThinDevice = (device: string): boolean => /^dm-\d+$/.test(device);
 
-const THIN_POOL_FIXES = {
-  title: 'If these are devicemapper thin devices (dm-N), the pool is probably full: free or grow it',
-  detail:
-    'A full thin pool fails writes with EIO/ENOSPC and the container filesystems go read-only. Check `docker info` ' +
-    'Data Space Available; remove unused images and containers, grow the pool, or move to overlay2.',
-  commands: ['docker info | grep -i "space"', 'docker system prune'],
-};
+const THIN_POOL_WHAT_TO_DO = "Check `docker info` Data Space Available; remove unused images and containers, grow the pool, or move to overlay2.";
+const THIN_POOL_COMMANDS = ['docker info | grep -i "space"', 'docker system prune'];
 
-/** The thin pool's fix, where a device may be a devicemapper thin device (dm-N) or was not named. */
-function thinPoolFixes(devices: readonly string[]): Fix[] {
-  return devices.length === 0 || devices.some((d) => isThinDevice(d) || d === UNKNOWN_DEVICE) ? [THIN_POOL_FIXES] : [];
+/** What the errors say of a thin pool under dm-N devices: out of space for certain, or one to check first. */
+type ThinPoolSign = 'out-of-space' | 'devicemapper' | 'maybe';
+
+/**
+ * How sure the thin pool is to blame: the block layer refused writes for lack of space (ENOSPC on
+ * a block device is thin provisioning out of data space, whoever made the pool); the host runs
+ * devicemapper and the devices are dm-N; or a device may be one.
+ */
+function thinPoolSign(facts: Facts, devices: readonly string[]): ThinPoolSign | undefined {
+  const thin = devices.some(isThinDevice);
+  if (thin && facts.kernel.ioErrors.some((e) => e.reason === 'no-space' && e.device !== undefined && isThinDevice(e.device))) return 'out-of-space';
+  if (thin && (facts.docker.info?.storageDriver ?? facts.docker.daemon.storageDriver) === 'devicemapper') return 'devicemapper';
+  return devices.length === 0 || thin || devices.includes(UNKNOWN_DEVICE) ? 'maybe' : undefined;
+}
+
+/** The thin pool's fix, worded as surely as the errors allow. */
+function thinPoolFixes(sign: ThinPoolSign | undefined): Fix[] {
+  switch (sign) {
+    case 'out-of-space':
+      return [
+        {
+          title: 'The thin pool under these devices is out of data space (the writes failed with ENOSPC): free or grow it',
+          detail: `ENOSPC from a block device is thin provisioning out of space, not a failing disk: the container filesystems on the pool then go read-only. ${THIN_POOL_WHAT_TO_DO}`,
+          commands: THIN_POOL_COMMANDS,
+        },
+      ];
+    case 'devicemapper':
+      return [
+        {
+          title: "These are devicemapper thin devices of Docker's pool: check the pool first, and free or grow it if it is full",
+          detail: `A full thin pool fails writes with EIO/ENOSPC and the container filesystems go read-only. ${THIN_POOL_WHAT_TO_DO}`,
+          commands: THIN_POOL_COMMANDS,
+        },
+      ];
+    case 'maybe':
+      return [
+        {
+          title: 'If these are devicemapper thin devices (dm-N), the pool is probably full: free or grow it',
+          detail: `A full thin pool fails writes with EIO/ENOSPC and the container filesystems go read-only. ${THIN_POOL_WHAT_TO_DO}`,
+          commands: THIN_POOL_COMMANDS,
+        },
+      ];
+    case undefined:
+      return [];
+  }
 }
 
 /**
@@ -89,6 +126,13 @@ export const fsIoErrorRule: Rule = {
     const devices = [...new Set(errors.map((e) => e.device).filter((d): d is string => !!d))];
     const fs = [...new Set(errors.map((e) => e.filesystem).filter((f): f is string => !!f))];
     const lines = Math.max(facts.kernel.ioErrorLines, errors.length);
+    const sign = thinPoolSign(facts, devices);
+    // Errors on Docker's thin devices alone point at the pool, not a disk: a disk that fails logs
+    // errors of its own device (sda) too, and the EIO after an ENOSPC (XFS shutting down, ext4
+    // aborting its journal) follows from it. A medium error, a device that is not a thin one, or
+    // dm-N devices of a host not known to run devicemapper still send the reader to the disk.
+    const pool = sign === 'out-of-space' || sign === 'devicemapper';
+    const diskAtFault = !pool || errors.some((e) => e.reason === 'medium') || devices.some((d) => !isThinDevice(d));
     return [
       {
         code: 'FS_IO_ERROR',
@@ -98,12 +142,9 @@ export const fsIoErrorRule: Rule = {
           `${fs.length ? ` [${fs.join(', ')}]` : ''}: ${plural(lines, 'error line')}`,
         // a line for each device the title names first, then the rest
         evidence: quote(byNamedFirst(byNamedFirst(errors, devices.slice(0, 4), (e) => e.device), fs, (e) => e.filesystem).map((e) => e.line), 6),
-        fixes: [
-          ...thinPoolFixes(devices),
-          diskHealthFix(devices),
-        ],
+        fixes: [...thinPoolFixes(sign), ...(diskAtFault ? [diskHealthFix(devices)] : [])],
         seen: seenOf(facts.clock, errors.flatMap((e) => [e.line, ...(e.lastLine ? [e.lastLine] : [])]), lines),
-        data: { devices: devices.join(','), error_lines: lines },
+        data: { devices: devices.join(','), error_lines: lines, ...(sign === 'out-of-space' ? { no_space: true } : {}) },
       },
     ];
   },
@@ -122,7 +163,7 @@ export const fsReadOnlyRemountRule: Rule = {
         severity: 'critical',
         title: `${plural(remounts.length, 'filesystem')} remounted read-only by the kernel: ${listSome(devices, 5)}`,
         evidence: quote(remounts.map((r) => r.line), 6),
-        fixes: [...thinPoolFixes(devices), ...recoverFixes(facts, devices)],
+        fixes: [...thinPoolFixes(thinPoolSign(facts, devices)), ...recoverFixes(facts, devices)],
         seen: seenOf(facts.clock, remounts.flatMap((r) => [r.line, ...(r.lastLine ? [r.lastLine] : [])]), remounts.reduce((n, r) => n + r.occurrences, 0)),
         data: { devices: devices.join(',') },
       },

@@ -57,4 +57,37 @@ describe('filesystem error fixes follow the devices the kernel named', () => {
     ]);
     expect(commands(f).some((c) => c.startsWith('fsck'))).toBe(false);
   });
+
+  it('says the thin pool is out of space, not maybe, when the writes failed with ENOSPC, and sends nobody to smartctl', () => {
+    // ext4's -28 on a container's thin device (the kernel 3.10 line of a loop-lvm pool that filled)
+    const enospc = [
+      '[189296.933008] Buffer I/O error on device dm-6, logical block 2121102',
+      '[189296.933075] EXT4-fs warning (device dm-6): ext4_end_bio:332: I/O error -28 writing to inode 214558 (offset 0 size 4096 starting block 2121870)',
+      '',
+    ].join('\n');
+    const [f] = run(fsIoErrorRule, factsFrom({ dmesg: enospc }));
+    expect(titles(f)).toEqual(['The thin pool under these devices is out of data space (the writes failed with ENOSPC): free or grow it']);
+    expect(f?.data).toMatchObject({ no_space: true });
+    // XFS says it in its own words (error 28), then shuts down with EIO: the pool still, not a disk
+    const xfs = ['[3001.1] XFS (dm-4): metadata I/O error: block 0x1e8a40 ("xlog_iodone") error 28 numblks 64', '[3002.1] XFS (dm-4): xfs_log_force: error -5 returned.', ''].join('\n');
+    expect(commands(run(fsIoErrorRule, factsFrom({ dmesg: xfs }))[0]).some((c) => c.startsWith('smartctl'))).toBe(false);
+    // and the block layer's own words on kernels 4.x and later
+    const block = '[ 77.1] blk_update_request: critical space allocation error, dev dm-3, sector 2048 op 0x1:(WRITE) flags 0x0 phys_seg 1 prio class 0\n';
+    expect(titles(run(fsIoErrorRule, factsFrom({ dmesg: block }))[0])).toEqual(['The thin pool under these devices is out of data space (the writes failed with ENOSPC): free or grow it']);
+  });
+
+  it("names Docker's pool when the host runs devicemapper, and keeps the disk check only where a disk is named or failing", () => {
+    const eio = '[2161742.018074] EXT4-fs warning (device dm-3): ext4_end_bio:332: I/O error -5 writing to inode 203354 (offset 0 size 4096 starting block 1847696)\n';
+    const docker_info = 'Server Version: 1.13.1\nStorage Driver: devicemapper\n Pool Name: docker-253:0-1234-pool\n';
+    const [f] = run(fsIoErrorRule, factsFrom({ dmesg: eio, docker_info }));
+    expect(titles(f)).toEqual(["These are devicemapper thin devices of Docker's pool: check the pool first, and free or grow it if it is full"]);
+    // the same on a host whose storage driver is not known: maybe a thin device, maybe a disk under LVM
+    expect(titles(run(fsIoErrorRule, factsFrom({ dmesg: eio }))[0])).toEqual([
+      'If these are devicemapper thin devices (dm-N), the pool is probably full: free or grow it',
+      'On a physical disk, check its health before anything else and plan to replace it',
+    ]);
+    // a medium error under the pool is the disk's, whatever the driver
+    const medium = `${eio}[2161743.1] blk_update_request: critical medium error, dev sda, sector 81920\n`;
+    expect(commands(run(fsIoErrorRule, factsFrom({ dmesg: medium, docker_info }))[0])).toContain('smartctl -a /dev/sda');
+  });
 });
