@@ -190,12 +190,18 @@ export interface FindingGroup {
   /** True when every instance is history ("Earlier on this host"). */
   earlier: boolean;
   instances: readonly Finding[];
+  /** Every fix of the group, in order, those of fixesGivenBefore included (a renderer names them in place). */
   fixes: readonly Fix[];
   /**
    * Fixes a group before this one in the report already gives whole (the same title, nothing more
    * to run or set): named with that group's code instead of repeated, as one thread would read.
    */
   fixesGivenBefore: readonly FixReference[];
+}
+
+/** The group's fix that an earlier group gave whole, if this is one. */
+export function givenBefore(fix: Pick<Fix, 'title'>, references: readonly FixReference[]): FixReference | undefined {
+  return references.find((r) => r.title === fix.title);
 }
 
 /** A fix given in full under another finding code of the same report. */
@@ -218,16 +224,13 @@ export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
     const lead = instances[0] as Finding;
     const severity = instances.reduce<Severity>((s, f) => (SEVERITY_RANK[f.severity] < SEVERITY_RANK[s] ? f.severity : s), lead.severity);
     const earlier = lead.earlier !== undefined;
-    const fixes: Fix[] = [];
+    const fixes = mergeFixes(instances.flatMap((f) => f.fixes));
     const fixesGivenBefore: FixReference[] = [];
-    for (const fix of mergeFixes(instances.flatMap((f) => f.fixes))) {
+    for (const fix of fixes) {
       const key = `${earlier}|${fix.title}`;
       const before = given.get(key);
       if (before && covers(before.fix, fix)) fixesGivenBefore.push({ title: fix.title, code: before.code });
-      else {
-        fixes.push(fix);
-        if (!before) given.set(key, { fix, code: lead.code });
-      }
+      else if (!before) given.set(key, { fix, code: lead.code });
     }
     return { code: lead.code, severity, earlier, instances, fixes, fixesGivenBefore };
   });

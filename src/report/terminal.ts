@@ -1,4 +1,4 @@
-import { clip, fixSettings, groupFindings, printableDeep, reportProblems, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
+import { clip, fixSettings, givenBefore, groupFindings, printableDeep, reportProblems, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
 
 export interface TerminalOptions {
   /** ANSI colour; on when printing to a TTY. */
@@ -63,12 +63,16 @@ function renderGroup(group: FindingGroup, maxEvidence: number, paint: Paint, dim
     for (const f of group.instances) lines.push(`  - ${f.title}`, ...instanceLines(f, '      ', maxEvidence, dim));
   }
   for (const fix of group.fixes) {
+    const before = givenBefore(fix, group.fixesGivenBefore);
+    if (before) {
+      lines.push(`    fix: ${fix.title}` + dim(`  (as given above under ${before.code})`));
+      continue;
+    }
     lines.push(`    fix: ${fix.title}${fix.remediation ? dim(` [remediation ${fix.remediation}]`) : ''}`);
     if (fix.detail) lines.push(dim(`         ${fix.detail}`));
     for (const cmd of fix.commands ?? []) lines.push(dim(`         $ ${cmd}`));
     for (const setting of fixSettings(fix)) lines.push(dim(`         ${setting.where}: ${setting.text}`));
   }
-  for (const ref of group.fixesGivenBefore) lines.push(`    fix: ${ref.title}` + dim(`  (as given above under ${ref.code})`));
   return lines;
 }
 

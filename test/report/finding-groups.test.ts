@@ -88,20 +88,30 @@ describe('one entry per finding code', () => {
     const of = (code: string) => groups.find((g) => g.code === code);
     const grow = 'Grow the device under the pool, /dev/sda3, then restart Docker';
     expect(of('DM_POOL_DATA_FULL')?.fixes.map((f) => f.title)).toContain(grow);
-    expect(of('DM_OVERCOMMIT')?.fixes.map((f) => f.title)).not.toContain(grow);
+    expect(of('DM_POOL_DATA_FULL')?.fixesGivenBefore).toEqual([]);
     expect(of('DM_OVERCOMMIT')?.fixesGivenBefore).toContainEqual({ title: grow, code: 'DM_POOL_DATA_FULL' });
     // its own fixes stay whole
-    expect(of('DM_OVERCOMMIT')?.fixes.map((f) => f.title)).toContain('Stop promising the pool more than it has');
+    expect(of('DM_OVERCOMMIT')?.fixesGivenBefore.map((r) => r.title)).not.toContain('Stop promising the pool more than it has');
     const text = renderTerminal(report, { colour: false });
     expect(text.split(`fix: ${grow}`).length - 1).toBe(2);
     expect(text).toContain(`fix: ${grow}  (as given above under DM_POOL_DATA_FULL)`);
     expect(text.split('$ lsblk /dev/sda3').length - 1).toBe(1);
-    // in Slack, the over-commit's reply names it after its own fixes, without the commands again
+    // in Slack, the over-commit's reply names it in its place, without the commands again
     const overcommit = of('DM_OVERCOMMIT');
     const lead = overcommit?.instances[0] as Finding;
     const reply = JSON.stringify(blocks.findingMessage('h', lead, [], overcommit?.instances, overcommit?.fixesGivenBefore));
-    expect(reply).toContain(`Also: ${grow} (the fix given above for \`DM_POOL_DATA_FULL\`)`);
+    expect(reply).toContain(`${grow} _(the fix given above for \`DM_POOL_DATA_FULL\`)_`);
     expect(reply).not.toContain('lsblk /dev/sda3');
+  });
+
+  it('names a fix given before in its own place, so the order of the advice holds', async () => {
+    // the unbounded JVM heap gives -Xmx first; the OOM kill it explains keeps it first, named
+    const report = analyze(await readBundle(`${INCIDENTS_DIR}/mesos-java-oom-137`), { now: NOW });
+    const text = renderTerminal(report, { colour: false });
+    const block = text.slice(text.indexOf('CRIT CONTAINER_OOM_KILLED'));
+    const fixes = block.split('\n').filter((l) => l.startsWith('    fix: '));
+    expect(fixes[0]).toMatch(/^    fix: Bound the heap to about 3\/4 of the limit: -Xmx3072m for a 4 GiB limit  \(as given above under JVM_HEAP_UNBOUNDED\)$/);
+    expect(fixes[1]).toMatch(/\(as given above under JVM_HEAP_UNBOUNDED\)$/);
   });
 
   it('keeps a fix whole when it says more than the one given before (other commands, another detail)', () => {
@@ -109,6 +119,7 @@ describe('one entry per finding code', () => {
     const [first, second] = groupFindings([oom('aaaaaaaaaaaa'), restart('aaaaaaaaaaaa')]);
     expect(second?.fixesGivenBefore).toEqual([{ title: 'Restart it', code: 'CONTAINER_OOM_KILLED' }]);
     expect(first?.fixes.map((f) => f.title)).toContain('Restart it');
+    expect(first?.fixesGivenBefore).toEqual([]);
     const [, other] = groupFindings([oom('aaaaaaaaaaaa'), restart('bbbbbbbbbbbb')]);
     expect(other?.fixesGivenBefore).toEqual([]);
     expect(other?.fixes).toEqual([{ title: 'Restart it', commands: ['docker restart bbbbbbbbbbbb'] }]);

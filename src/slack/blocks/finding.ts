@@ -1,4 +1,4 @@
-import { fixSettings, mergeFixes, seenText, type AnalysisReport, type Finding, type Fix, type FixReference, type RemediationOfferView } from '../../domain/index.js';
+import { fixSettings, givenBefore, mergeFixes, seenText, type AnalysisReport, type Finding, type Fix, type FixReference, type RemediationOfferView } from '../../domain/index.js';
 import { clip, MAX_SECTION_TEXT } from './limits.js';
 import { context, escapeMrkdwn, evidenceText, message, section, sectionsOf, SEVERITY_ICON } from './common.js';
 import { findingLine, reportBlocks } from './diagnosis.js';
@@ -14,8 +14,10 @@ function evidenceBlock(text: string): Block {
   return section(`*Evidence*\n\`\`\`${body}\`\`\``);
 }
 
-function fixBlocks(fixes: readonly Fix[]): Block[] {
+function fixBlocks(fixes: readonly Fix[], references: readonly FixReference[]): Block[] {
   return fixes.flatMap((fix, i) => {
+    const before = givenBefore(fix, references);
+    if (before) return [section(`*Fix ${i + 1}:* ${escapeMrkdwn(fix.title)} _(the fix given above for \`${before.code}\`)_`)];
     const commands = fix.commands?.length ? `\n${codeBlock(fix.commands)}` : '';
     const settings = fixSettings(fix)
       .map((s) => `\nIn ${escapeMrkdwn(s.where)}:\n${codeBlock([s.text])}`)
@@ -57,8 +59,7 @@ export function findingMessage(
   const msg = message(title, [
     ...lines,
     inFile ? context(`Evidence: ${all.reduce((n, f) => n + f.evidence.length, 0)} lines, attached below as a file.`) : evidenceBlock(evidence),
-    ...fixBlocks(mergeFixes(all.flatMap((f) => f.fixes)).filter((fix) => !fixesGivenBefore.some((ref) => ref.title === fix.title))),
-    ...(fixesGivenBefore.length ? [context(fixesGivenBefore.map((ref) => `Also: ${escapeMrkdwn(ref.title)} (the fix given above for \`${ref.code}\`)`).join('\n'))] : []),
+    ...fixBlocks(mergeFixes(all.flatMap((f) => f.fixes)), fixesGivenBefore),
     ...offerBlocks(offers),
   ]);
   return inFile ? { ...msg, file: { filename: `${host}-${finding.code}.txt`, title: `${finding.code} evidence from ${host}`, content: evidence } } : msg;

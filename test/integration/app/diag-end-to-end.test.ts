@@ -92,7 +92,7 @@ describe('/diag end to end (real Redis, Slack stand-in)', () => {
     }
     // a fix one reply gave whole, the next names rather than repeats (both grow the pool)
     const overcommit = JSON.stringify(replies.find((r) => textOf(r).includes('DM_OVERCOMMIT'))?.body.blocks);
-    expect(overcommit).toContain('(the fix given above for `DM_POOL_DATA_FULL`)');
+    expect(overcommit).toContain('_(the fix given above for `DM_POOL_DATA_FULL`)_');
     expect(overcommit).not.toContain('lsblk /dev/sda3');
     expect(JSON.stringify(replies.find((r) => textOf(r).includes('DM_POOL_DATA_FULL'))?.body.blocks)).toContain('lsblk /dev/sda3');
     expect(parentTs).toBe(done.body.ts);

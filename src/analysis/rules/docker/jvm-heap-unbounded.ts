@@ -70,6 +70,8 @@ export interface JvmOptions {
   ramShare?: string;
   /** The container sets JAVA_TOOL_OPTIONS already: a fix adds to it rather than replace it (an agent may be in it). */
   toolOptionsSet?: true;
+  /** -Xmx, -XX:MaxHeapSize, -XX:MaxRAM or the experimental cgroup flag bound the heap already. */
+  heapBounded?: true;
 }
 
 /** The JAVA_TOOL_OPTIONS a fix sets on the container. */
@@ -177,6 +179,7 @@ function jvmOptionsOf(c: ContainerRecord, options: string): JvmOptions {
     ...(CONTAINER_SUPPORT_OFF.test(options) ? { containerSupportOff: true } : {}),
     ...(share ? { ramShare: share } : {}),
     ...(envHolds(c, 'JAVA_TOOL_OPTIONS') ? { toolOptionsSet: true } : {}),
+    ...(HEAP_BOUND.test(options) ? { heapBounded: true } : {}),
   };
 }
 
@@ -200,7 +203,12 @@ function heapBlindness(v: Omit<JvmVersion, 'source'>, cgroup: CgroupVersion): st
     : 'does not size its heap from the cgroup';
 }
 
-function jvmName(v: Omit<JvmVersion, 'source'>): string {
+/** Whether the JVM's heap follows the host's memory rather than the limit: no bound, and a JVM that does not read it (or told not to). */
+export function heapFollowsHost(jvm: Omit<JvmVersion, 'source'> | undefined, cgroup: CgroupVersion, told: JvmOptions): boolean {
+  return !told.heapBounded && (told.containerSupportOff === true || !jvm || !isContainerAware(jvm, cgroup));
+}
+
+export function jvmName(v: Omit<JvmVersion, 'source'>): string {
   return `Java ${jvmVersionText(v)}`;
 }
 

@@ -5,7 +5,7 @@ import { optional } from '../../parsers/optional.js';
 import type { OomKill } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { cgroupVersionOf, containerJvmOptions, heapShareMiB, jvmHeapFixes, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
+import { cgroupVersionOf, containerJvmOptions, heapFollowsHost, heapShareMiB, jvmHeapFixes, jvmName, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting, envValue, imageTag } from '../docker/docker-context.js';
 import { headroomMiB, hostMemoryBytes, limitFromReading, memoryUpdateCommand } from '../docker/memory-sizing.js';
@@ -66,8 +66,9 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   const fixes: Finding['fixes'] = [];
   const heapMiB = limitBytes ? heapShareMiB(limitBytes) : undefined;
   const limitText = limitBytes ? formatBytes(limitBytes, 'binary') : undefined;
+  const told = container ? containerJvmOptions(container) : {};
   if (runtime.kind === 'jvm') {
-    fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup, container ? containerJvmOptions(container) : {}));
+    fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup, told));
   } else if (runtime.kind === 'node') {
     fixes.push({
       title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}` : ''),
@@ -95,13 +96,32 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
     const observed = usageBytes ?? limitBytes;
     const suggested = observed ? headroomMiB(observed) : undefined;
     const now = usageNow(memoryOf(facts.docker, id, container?.name), limitBytes);
+    const heap = runtime.kind === 'jvm' && heapFollowsHost(runtime.version, cgroup, told) ? largerLimitForJvm(runtime.version, suggested, hostMemoryBytes(facts)) : undefined;
+    // a limit the heap outgrows all the same is no fix: the heap's own fixes above are
+    if (heap?.helps === false) return fixes;
+    const detail = [heap?.detail, now].filter((d) => d !== undefined).join(' ');
     fixes.push({
       title: 'If the process really needs more, raise the memory limit' + (suggested && observed ? `: ${suggested} MiB, half again the ${formatBytes(observed, 'binary')} it used when killed (rounded up)` : ''),
-      ...optional('detail', now),
+      ...optional('detail', detail || undefined),
       commands: [memoryUpdateCommand(short, suggested)],
     });
   }
   return fixes;
+}
+
+/**
+ * Whether a larger limit helps a JVM whose heap follows the host's memory: its default heap is a
+ * quarter of the host's (MaxRAMFraction 4); with a quarter of it more for everything beyond the
+ * heap, that must fit under the new limit, or the kill comes again (then it is not offered).
+ */
+function largerLimitForJvm(jvm: JvmVersion | undefined, suggestedMiB: number | undefined, hostBytes: number | undefined): { helps: false; detail?: undefined } | { helps?: true; detail: string } {
+  const who = jvm ? jvmName(jvm) : 'This JVM';
+  if (hostBytes === undefined || suggestedMiB === undefined) return { detail: `${who} sizes its heap from the host's memory, not the limit: a larger limit alone may not stop the kill. Bound the heap first.` };
+  const quarter = hostBytes / 4;
+  const sizes = `${who} sizes its heap from the host's memory, not the limit: a quarter of ${formatBytes(hostBytes, 'binary')}, ${formatBytes(quarter, 'binary')}.`;
+  return quarter * 1.25 > suggestedMiB * 2 ** 20
+    ? { helps: false }
+    : { helps: true, detail: `${sizes} That fits under ${suggestedMiB} MiB with room for the rest; bounding the heap still says what it may use.` };
 }
 
 /**

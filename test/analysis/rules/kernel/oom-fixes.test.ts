@@ -44,6 +44,23 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(commands(fixes).join(' ')).not.toContain('MaxRAMPercentage=75.0 ');
   });
 
+  it("offers a larger limit to a JVM whose heap follows the host's memory only where its default heap would fit under it", () => {
+    // Java 8u111 takes a quarter of the host for its heap: 16 GiB on a 64 GiB host, past a 6 GiB limit too
+    const withHost = (memTotalKb: number) => {
+      const meminfo = `MemTotal:       ${memTotalKb} kB\nMemAvailable:    1000000 kB\n`;
+      const docker_inspect = inspect({ path: 'java', args: ['-jar', 'app.jar'], env: ['JAVA_VERSION=8u111'], memory: 4 * 2 ** 30 });
+      const report = analyze(bundleFromRecord({ docker_inspect, meminfo }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW });
+      return report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.fixes ?? [];
+    };
+    expect(withHost(64 * 2 ** 20).map((f) => f.title).join(' ')).not.toMatch(/raise the memory limit/);
+    // on an 8 GiB host its 2 GiB heap fits under 6 GiB: the larger limit is offered, saying why
+    const raise = withHost(8 * 2 ** 20).find((f) => f.title.includes('raise the memory limit'));
+    expect(raise?.detail).toBe("Java 8u111 sizes its heap from the host's memory, not the limit: a quarter of 8.0 GiB, 2.0 GiB. That fits under 6144 MiB with room for the rest; bounding the heap still says what it may use.");
+    // a bounded heap (-Xmx) is the JVM's own business: the limit is the question, without a caveat
+    const bounded = inspect({ path: 'java', args: ['-Xmx3g', '-jar', 'app.jar'], env: ['JAVA_VERSION=8u111'], memory: 4 * 2 ** 30 });
+    expect(oomFixes(bounded).find((f) => f.title.includes('raise the memory limit'))?.detail).toBeUndefined();
+  });
+
   it('adds the experimental cgroup flag only where the JVM has it (8u131 to 8u190, 9)', () => {
     const flag = /UseCGroupMemoryLimitForHeap/;
     const withVersion = (v: string) => commands(oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: [`JAVA_VERSION=${v}`], memory: 2 ** 30 }))).join(' ');
