@@ -110,7 +110,7 @@ describe('one entry per finding code', () => {
     const text = renderTerminal(report, { colour: false });
     const block = text.slice(text.indexOf('CRIT CONTAINER_OOM_KILLED'));
     const fixes = block.split('\n').filter((l) => l.startsWith('    fix: '));
-    expect(fixes[0]).toMatch(/^    fix: Bound the heap to about 3\/4 of the limit: -Xmx3072m for a 4 GiB limit  \(as given above under JVM_HEAP_UNBOUNDED\)$/);
+    expect(fixes[0]).toMatch(/^ {4}fix: Bound the heap to about 3\/4 of the limit: -Xmx3072m for a 4 GiB limit {2}\(as given above under JVM_HEAP_UNBOUNDED\)$/);
     expect(fixes[1]).toMatch(/\(as given above under JVM_HEAP_UNBOUNDED\)$/);
   });
 
