@@ -35,7 +35,7 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
     for (const found of rule.run(facts, ctx)) {
       const finding = withCommandsOnce(found);
       const earlier = whyEarlier(finding, facts, ctx.thresholds);
-      findings.push(earlier ? { ...finding, earlier } : finding);
+      findings.push(earlier ? { ...(earlier.startsWith(CONTAINER_GONE) ? forGoneContainer(finding) : finding), earlier } : finding);
     }
   }
   // Current problems by severity, then history.
@@ -98,6 +98,31 @@ function withCommandsOnce(finding: Finding): Finding {
   return repeated ? { ...finding, fixes } : finding;
 }
 
+const CONTAINER_GONE = 'the container no longer exists';
+
+/**
+ * The fixes of a finding about a container that is gone: a command naming it would only answer
+ * "No such container", and looking into it is no longer possible. A setting it was to get
+ * (`docker update`) is kept for the container that replaces it (a scheduler starts a new one under
+ * another id), to be set where that one is defined.
+ */
+function forGoneContainer(finding: Finding): Finding {
+  const id = finding.data?.['container_id'];
+  if (typeof id !== 'string' || id.length < 12) return finding;
+  const short = id.slice(0, 12);
+  const where = "The container is gone: set this where it is defined (its docker run line, Compose file or the scheduler's app definition), so that the next one starts with it.";
+  const fixes = finding.fixes.flatMap((fix): Fix[] => {
+    const named = fix.commands?.filter((c) => c.includes(short)) ?? [];
+    if (named.length === 0) return [fix];
+    const { commands, ...rest } = fix;
+    const kept = commands?.filter((c) => !named.includes(c)) ?? [];
+    const setting = named.some((c) => c.startsWith('docker update '));
+    if (!setting && kept.length === 0 && !fix.container_env && !fix.daemon_options) return [];
+    return [{ ...rest, ...(kept.length ? { commands: kept } : {}), ...(setting ? { detail: fix.detail ? `${fix.detail} ${where}` : where } : {}) }];
+  });
+  return { ...finding, fixes };
+}
+
 /**
  * Why a finding is history rather than a current problem: its events were last seen before the
  * event window, or the container it is about no longer exists (docker ps/inspect answered without it).
@@ -115,11 +140,11 @@ function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): str
   if (typeof container === 'string') {
     if (facts.docker.containersListed) {
       const record = findContainer(facts.docker.containers, container);
-      return record ? restartedSince(finding, record, thresholds) : 'the container no longer exists';
+      return record ? restartedSince(finding, record, thresholds) : CONTAINER_GONE;
     }
     // The daemon did not list its containers (it hangs): the container directories under its data root still tell.
     if (dataRootListed(facts) && !facts.docker.logSizes.some((l) => sameId(l.containerId, container))) {
-      return 'the container no longer exists: it has no directory under Docker\'s data root';
+      return `${CONTAINER_GONE}: it has no directory under Docker's data root`;
     }
   }
   return undefined;

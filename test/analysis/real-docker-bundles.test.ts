@@ -109,3 +109,16 @@ describe('debian12-docker20-paused-container (a container paused while its proce
     expect(problems.flatMap((p) => p.explains).filter((c) => c === 'DOCKERD_UNRESPONSIVE')).toEqual([]);
   });
 });
+
+describe('debian12-docker20-sigstop-oom-container-gone (the OOM-killed container was removed, then dockerd stopped)', () => {
+  it('keeps no command naming the removed container, and sends its limit to where the next one is defined', async () => {
+    const report = analyze(await load('debian12-docker20-sigstop-oom-container-gone'), { now: NOW });
+    const gone = report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED');
+    expect(gone?.earlier).toMatch(/^the container no longer exists/);
+    const id = String(gone?.data?.['container_id']).slice(0, 12);
+    expect(gone?.fixes.flatMap((f) => f.commands ?? []).filter((c) => c.includes(id))).toEqual([]);
+    // looking into it is no longer possible; the limit it should have had is kept, for its successor
+    expect(gone?.fixes.map((f) => f.title)).toEqual(['If the process really needs more, raise the memory limit: 48 MiB, half again the 32.0 MiB it used when killed (rounded up)']);
+    expect(gone?.fixes[0]?.detail).toMatch(/^The container is gone: set this where it is defined \(its docker run line, Compose file or the scheduler's app definition\)/);
+  });
+});
