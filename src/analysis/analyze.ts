@@ -2,7 +2,7 @@ import { agoText, clip, FIX_LISTS, ranClean, SEVERITY_RANK, type AnalysisReport,
 import { correlate } from './correlate.js';
 import { buildFacts, type ContainerRecord, type Facts } from './facts/index.js';
 import { findContainer } from './rules/kernel/support.js';
-import { daemonAnswers } from './rules/docker/docker-context.js';
+import { daemonAnswers, whileDaemonAnswers } from './rules/docker/docker-context.js';
 import type { Thresholds } from './thresholds.js';
 import { ALL_RULES, type Rule } from './rules/index.js';
 import { resolveThresholds, type ThresholdOverrides } from './thresholds.js';
@@ -33,9 +33,11 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
   const findings: Finding[] = [];
   for (const rule of options.rules ?? ALL_RULES) {
     for (const found of rule.run(facts, ctx)) {
-      const finding = withCommandsOnce(found);
-      const earlier = whyEarlier(finding, facts, ctx.thresholds);
-      findings.push(earlier ? { ...(earlier.startsWith(CONTAINER_GONE) ? forGoneContainer(finding) : finding), earlier } : finding);
+      const earlier = whyEarlier(found, facts, ctx.thresholds);
+      const current = earlier?.startsWith(CONTAINER_GONE) ? forGoneContainer(found) : found;
+      // the daemon's own findings are about getting it back; every other one is acted on as it can be now
+      const finding = withCommandsOnce(/^(?:DOCKERD|CONTAINERD)_/.test(found.code) ? current : whileDaemonAnswers(current, facts));
+      findings.push(earlier ? { ...finding, earlier } : finding);
     }
   }
   // Current problems by severity, then history.

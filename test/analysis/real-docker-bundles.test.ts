@@ -96,6 +96,22 @@ describe('debian12-docker20-dockerd-sigstop (the same host, dockerd stopped)', (
   });
 });
 
+describe('fixes while the daemon does not answer', () => {
+  it('keeps the docker commands of a container finding, saying they wait for the daemon, and drops its cleanup', async () => {
+    const report = analyze(await load('debian12-docker20-dockerd-sigstop'), { now: NOW });
+    const oom = report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED');
+    const look = oom?.fixes.find((f) => f.title === 'Find what grew in the container before raising its limit');
+    expect(look?.commands).toEqual(['docker stats --no-stream bb8efa844fd0', 'docker top bb8efa844fd0 -o pid,rss,args']);
+    expect(look?.detail).toMatch(/The docker commands here need the daemon, which does not answer now: they work once it answers again\.$/);
+    // the daemon's own finding is about getting it back: its fixes are left as they are
+    expect(report.findings.find((f) => f.code === 'DOCKERD_UNRESPONSIVE')?.fixes[0]?.commands).toEqual(['kill -CONT 3395']);
+    // a cleanup through docker cannot run: it leaves, with what to do first
+    const full = report.findings.find((f) => f.code === 'FS_FULL');
+    expect(full?.fixes.flatMap((f) => f.commands ?? []).filter((c) => /^docker (?:system prune|rmi? )/.test(c))).toEqual([]);
+    expect(full?.will_not_help).toContain('docker system prune');
+  });
+});
+
 describe('debian12-docker20-paused-container (a container paused while its processes slept)', () => {
   it('reads the D state at an interruptible sleep as the cgroup freezer, and tells to unpause that container, not to free I/O', async () => {
     const report = analyze(await load('debian12-docker20-paused-container'), { now: NOW });

@@ -2,7 +2,7 @@ import type { Finding, Fix } from '../../../domain/index.js';
 import { toEvidence, type Facts, type ThinPoolUsage } from '../../facts/index.js';
 import { formatBytes, formatPct } from '../../parsers/sizes.js';
 import type { Rule, RuleContext } from '../rule.js';
-import { infoEvidence, storageDriverOf, whileDaemonAnswers } from './docker-context.js';
+import { infoEvidence, storageDriverOf } from './docker-context.js';
 import { growDataFix, growMetadataFix, moveWritersFix } from './thin-pool-fixes.js';
 
 const OVERLAY2: Fix = {
@@ -73,7 +73,7 @@ function poolLabel(events: Facts['kernel']['thinPool']): string {
 export const dmPoolSpaceRule: Rule = {
   codes: ['DM_POOL_DATA_FULL', 'DM_POOL_DATA_HIGH', 'DM_POOL_METADATA_FULL'],
   run(facts, ctx) {
-    return [...dataSpace(facts, ctx), ...metadataSpace(facts, ctx)].map((f) => whileDaemonAnswers(f, facts));
+    return [...dataSpace(facts, ctx), ...metadataSpace(facts, ctx)];
   },
 };
 

@@ -140,26 +140,31 @@ export function daemonAnswers(facts: Facts): boolean {
   return facts.docker.daemonUnreachable.length === 0 && !(['docker_info', 'docker_ps'] as const).some((spec) => facts.steps[spec]?.timed_out === true);
 }
 
+/** Docker's own cleanup: what frees space through the daemon. */
+const DOCKER_CLEANUP = /^docker (?:system prune|image prune|container prune|rmi? )/;
+const isDockerCommand = (command: string): boolean => command.startsWith('docker ');
+
 /**
- * A space finding as it can be acted on now: while the daemon does not answer, its docker
- * commands (prune, rm, rmi) cannot work, so they leave the fixes, a fix that had them says what
- * to do first, and `will_not_help` keeps remediations that run them from being offered.
+ * A finding as it can be acted on now, while the daemon does not answer: its cleanup (prune, rm,
+ * rmi) cannot work, so it leaves the fixes and a fix that had it says to free room without it
+ * first; other docker commands stay (they are what to run once it answers) with that said; and
+ * `will_not_help` keeps remediations that run them from being offered. Applied to every finding
+ * but the daemon's own (analyze), so that no fix hangs a reader's terminal unannounced.
  */
 export function whileDaemonAnswers(finding: Finding, facts: Facts): Finding {
   if (daemonAnswers(facts)) return finding;
-  const isDocker = (command: string): boolean => command.startsWith('docker ');
-  if (!finding.fixes.some((f) => f.commands?.some(isDocker))) return finding;
+  if (!finding.fixes.some((f) => f.commands?.some(isDockerCommand))) return finding;
   return {
     ...finding,
     fixes: finding.fixes.map((f) => {
-      if (!f.commands?.some(isDocker)) return f;
+      if (!f.commands?.some(isDockerCommand)) return f;
       const { commands, ...rest } = f;
-      const left = (commands ?? []).filter((c) => !isDocker(c));
-      return {
-        ...rest,
-        detail: `${f.detail ? `${f.detail} ` : ''}Docker's own cleanup needs the daemon, which does not answer now: free room without it first, get Docker running, then clean up with docker.`,
-        ...(left.length ? { commands: left } : {}),
-      };
+      const left = (commands ?? []).filter((c) => !DOCKER_CLEANUP.test(c));
+      const note =
+        left.length < (commands ?? []).length
+          ? "Docker's own cleanup needs the daemon, which does not answer now: free room without it first, get Docker running, then clean up with docker."
+          : 'The docker commands here need the daemon, which does not answer now: they work once it answers again.';
+      return { ...rest, detail: `${f.detail ? `${f.detail} ` : ''}${note}`, ...(left.length ? { commands: left } : {}) };
     }),
     will_not_help: [...(finding.will_not_help ?? []), 'docker system prune', 'docker image prune', 'docker rmi', 'docker rm '],
   };

@@ -2,7 +2,7 @@ import { shellArg, type Finding } from '../../../domain/index.js';
 import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
-import { dockerRootOf, evidenceOf, whileDaemonAnswers } from './docker-context.js';
+import { dockerRootOf, evidenceOf } from './docker-context.js';
 import { filesystemKey, isReportableFilesystem } from './filesystem-scope.js';
 
 /** FS_INODES_FULL: a filesystem out of inodes (df -i), which fails writes while df shows free space. */
@@ -40,7 +40,7 @@ export const filesystemInodesRule: Rule = {
         subject: fs.mount,
         data: { mount: fs.mount, inodes: fs.inodes, used: fs.used, used_pct: fs.usePct, ...(holdsDocker ? { docker_root: root.path, docker_root_from: root.from } : {}) },
       };
-      findings.push(whileDaemonAnswers(finding, facts));
+      findings.push(finding);
     }
     return findings;
   },

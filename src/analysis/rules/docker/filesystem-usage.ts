@@ -3,7 +3,7 @@ import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence, type Filesystem, type Facts } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
-import { dockerRootOf, evidenceOf, storageDriverOf, whileDaemonAnswers, type DockerRoot } from './docker-context.js';
+import { dockerRootOf, evidenceOf, storageDriverOf, type DockerRoot } from './docker-context.js';
 import { filesystemKey, isReportableFilesystem } from './filesystem-scope.js';
 import { logCap } from './container-logs-huge.js';
 
@@ -25,7 +25,7 @@ export const filesystemUsageRule: Rule = {
       const full = fs.usePct >= t.fsFullPct || (fs.sizeBytes > 0 && freePct < t.fsFullFreePct);
       if (!full && fs.usePct < t.fsHighPct) continue;
       const holdsDocker = fs === rootFs;
-      findings.push(whileDaemonAnswers(usageFinding(facts, fs, full, holdsDocker ? root : undefined), facts));
+      findings.push(usageFinding(facts, fs, full, holdsDocker ? root : undefined));
     }
     return findings;
   },
