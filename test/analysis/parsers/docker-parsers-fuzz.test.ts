@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseContainerMemory } from '../../../src/analysis/parsers/container-memory.js';
 import { parseDf } from '../../../src/analysis/parsers/df.js';
 import { parseDfInodes } from '../../../src/analysis/parsers/df-inodes.js';
 import { parseDockerInfo } from '../../../src/analysis/parsers/docker-info.js';
@@ -25,6 +26,7 @@ const PARSERS: Record<string, (text: string) => unknown> = {
   df_inodes: parseDfInodes,
   ps: (t) => parseDockerdCommand(specLines('ps', t)),
   journal_docker: (t) => parseDockerdStartup('journal_docker', t),
+  container_memory: parseContainerMemory,
 };
 
 
