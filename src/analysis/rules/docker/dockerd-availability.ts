@@ -14,10 +14,14 @@ import { blockedIoFixes, classifyFrames, classifyWaitChannel, dominantClass, wai
  * daemon hangs every client however healthy the host is, and no disk or kernel trouble explains it.
  */
 export function stoppedDaemon(facts: Facts): ProcessInfo | undefined {
-  const line = facts.docker.daemon.command?.line;
-  if (!line) return undefined;
-  const proc = facts.system.processes?.find((p) => p.line.line === line.line);
+  const proc = daemonProcess(facts);
   return proc && /^[Tt]/.test(proc.state) ? proc : undefined;
+}
+
+/** dockerd's row in ps: the daemon the collection spoke to (DockerDaemonFacts.command). */
+function daemonProcess(facts: Facts): ProcessInfo | undefined {
+  const line = facts.docker.daemon.command?.line;
+  return line ? facts.system.processes?.find((p) => p.line.line === line.line) : undefined;
 }
 
 /**
@@ -27,8 +31,7 @@ export function stoppedDaemon(facts: Facts): ProcessInfo | undefined {
  * is never over in one finding and blocking dockerd in another).
  */
 function stuckInKernel(facts: Facts): { proc?: ProcessInfo; threads?: BlockedThread[]; hung?: HungTask[] } | undefined {
-  const line = facts.docker.daemon.command?.line;
-  const daemon = line ? facts.system.processes?.find((p) => p.line.line === line.line) : undefined;
+  const daemon = daemonProcess(facts);
   const proc = daemon && isDState(daemon.state) ? daemon : undefined;
   const listed = facts.system.blockedThreads;
   const threads = daemon ? (listed ?? []).filter((t) => t.pid === daemon.pid) : [];
@@ -219,6 +222,17 @@ export const dockerdAvailabilityRule: Rule = {
         });
         return findings;
       }
+      const daemon = daemonProcess(facts);
+      const pid = daemon ? String(daemon.pid) : '$(pidof dockerd dockerd-current | cut -d" " -f1)';
+      // ps says where its main thread waits: not in D (that is the blocked case above). With the
+      // thread listing showing none of its threads in D either, it waits in user space, on a lock
+      // of its own or on containerd, which its goroutine dump names and a restart can clear.
+      const state = daemon ? `state ${daemon.state}${daemon.wchan && daemon.wchan !== '-' ? `, in ${daemon.wchan}` : ''}` : '';
+      const where = !daemon
+        ? 'A daemon blocked in the kernel (D state: a full thin pool, XFS retrying ENOSPC, a leaked veth) will not come back with a restart; look at its stack and the kernel log first. '
+        : facts.system.blockedThreads
+          ? `dockerd (pid ${daemon.pid}) is not blocked in the kernel (${state}, and none of its threads in D): it waits in user space, on a lock of its own or on containerd, which its goroutine dump names. `
+          : `dockerd's main thread (pid ${daemon.pid}) is not blocked in the kernel (${state}); its other threads were not listed and may be (a leaked veth or a full thin pool blocks the ones that serve the API). Its stack, its goroutine dump and the kernel log tell which. `;
       findings.push({
         code: 'DOCKERD_UNRESPONSIVE',
         severity: 'critical',
@@ -227,8 +241,8 @@ export const dockerdAvailabilityRule: Rule = {
         fixes: [
           {
             title: "Find where dockerd is stuck before restarting it",
-            detail: 'A daemon blocked in the kernel (D state: a full thin pool, XFS retrying ENOSPC, a leaked veth) will not come back with a restart; look at its stack and the kernel log first. SIGUSR1 makes dockerd dump its goroutines to the log.',
-            commands: ['cat /proc/$(pidof dockerd dockerd-current | cut -d" " -f1)/stack', 'kill -USR1 $(pidof dockerd dockerd-current | cut -d" " -f1)', 'dmesg -T | tail -50'],
+            detail: `${where}SIGUSR1 makes dockerd dump its goroutines: its log then says where ("goroutine stacks written to ..."; old releases print them into the log itself).`,
+            commands: [`cat /proc/${pid}/stack`, `kill -USR1 ${pid}`, service.log, 'dmesg -T | tail -50'],
           },
           {
             title: 'Restart Docker once the cause is cleared',

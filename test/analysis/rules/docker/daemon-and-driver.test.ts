@@ -21,6 +21,18 @@ describe('Docker daemon availability', () => {
     expect(f?.evidence[0]).toEqual({ spec: 'meta', text: 'docker info timed out after 10 s with no answer from the daemon' });
   });
 
+  it("names dockerd's pid and where its main thread waits, and how far that says it is not in the kernel", () => {
+    const ps = '  PID STAT ELAPSED WCHAN                            COMMAND\n 1593 Ssl  1055535 futex_wait_queue_me              /usr/bin/dockerd -H fd://\n';
+    const timedOut = { steps: { docker_info: { exit: null, timed_out: true, duration_ms: 10000 } } };
+    const [unlisted] = run(dockerdAvailabilityRule, factsFrom({ docker_info: '', ps }, timedOut));
+    expect(unlisted?.fixes[0]?.commands?.slice(0, 2)).toEqual(['cat /proc/1593/stack', 'kill -USR1 1593']);
+    expect(unlisted?.fixes[0]?.detail).toMatch(/^dockerd's main thread \(pid 1593\) is not blocked in the kernel \(state Ssl, in futex_wait_queue_me\); its other threads were not listed and may be/);
+    // the thread listing shows none of its threads in D: it waits in user space
+    const header = '    PID     LWP STAT WCHAN                            COMMAND\n';
+    const [listed] = run(dockerdAvailabilityRule, factsFrom({ docker_info: '', ps, blocked_threads: header }, timedOut));
+    expect(listed?.fixes[0]?.detail).toMatch(/^dockerd \(pid 1593\) is not blocked in the kernel \(state Ssl, in futex_wait_queue_me, and none of its threads in D\): it waits in user space/);
+  });
+
   describe('with the threads in D listed (blocked_threads)', () => {
     // ps -e shows dockerd's main thread (a futex wait); the threads that serve the API wait on a FUSE
     // daemon, as this machine's kernel shows them (test/integration/real-fuse-hang.test.ts)
