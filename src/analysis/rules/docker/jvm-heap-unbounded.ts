@@ -1,5 +1,7 @@
 import type { Finding, Fix } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
+import { memoryOf, type MemoryReading } from '../../facts/docker.js';
+import { usageOfLimitText } from './memory-sizing.js';
 import type { DockerInfo } from '../../parsers/docker-info.js';
 import { JAVA_VERSION_VARS, type InspectKey, type JavaVersionVar } from '../../parsers/docker-inspect.js';
 import { toEvidence } from '../../parsers/log-line.js';
@@ -102,6 +104,7 @@ export const jvmHeapUnboundedRule: Rule = {
       const aware = jvm ? isContainerAware(jvm, cgroup) : cgroup === 1 && told.ramShare?.startsWith('-XX:MaxRAMPercentage') === true;
       if (!told.containerSupportOff && aware) continue;
       const limitText = formatBytes(limit, 'binary-whole');
+      const reading = c.running ? memoryOf(facts.docker, c.id, c.name) : undefined;
       const cgroupLine = cgroup === 2 ? facts.docker.info?.lines.get('Cgroup Version') : undefined;
       const why = told.containerSupportOff
         ? `-XX:-UseContainerSupport tells ${jvm ? `${jvmName(jvm)} (${versionSourceText(jvm.source)})` : 'it'} to ignore the limit`
@@ -118,7 +121,7 @@ export const jvmHeapUnboundedRule: Rule = {
           ...(javaMain ? [toEvidence(javaMain.line)] : []),
           ...(cgroupLine ? [toEvidence(cgroupLine)] : []),
         ],
-        fixes: [...jvmHeapFixes(jvm, limit, cgroup, told), ...check],
+        fixes: withUsageNow(jvmHeapFixes(jvm, limit, cgroup, told), reading, limit).concat(check),
         subject: c.id,
         data: {
           container_id: c.id,
@@ -128,12 +131,21 @@ export const jvmHeapUnboundedRule: Rule = {
           java_version: jvm ? jvmVersionText(jvm) : null,
           java_version_source: jvm ? versionSourceText(jvm.source) : null,
           container_support_off: told.containerSupportOff === true,
+          ...(reading ? { working_set_bytes: reading.workingSetBytes } : {}),
         },
       });
     }
     return findings;
   },
 };
+
+/** The first fix says what the running JVM uses of its limit now (container_memory): how close the kill is. */
+function withUsageNow(fixes: Fix[], reading: MemoryReading | undefined, limit: number): Fix[] {
+  const [first, ...rest] = fixes;
+  if (!reading || !first) return fixes;
+  const now = `${usageOfLimitText(reading, limit)}.`;
+  return [{ ...first, detail: first.detail ? `${first.detail} ${now}` : now }, ...rest];
+}
 
 /** The inspect line that shows where the version was read (a path from ps is quoted with its process). */
 function versionKeys(jvm: JvmVersion | undefined): InspectKey[] {

@@ -51,3 +51,8 @@ export function limitFromReading(container: string, reading: MemoryReading | und
     commands: [memoryUpdateCommand(container, mib)],
   };
 }
+
+/** "It uses 250.0 MiB of its 256.0 MiB limit now (its working set, as docker stats counts it)": no full stop, callers go on. */
+export function usageOfLimitText(reading: MemoryReading, limitBytes: number): string {
+  return `It uses ${formatBytes(reading.workingSetBytes, 'binary')} of its ${formatBytes(limitBytes, 'binary')} limit now (its working set, as docker stats counts it)`;
+}

@@ -8,7 +8,7 @@ import { formatBytes } from '../../parsers/sizes.js';
 import { cgroupVersionOf, containerJvmOptions, heapFollowsHost, heapShareMiB, jvmHeapFixes, jvmName, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting, envValue, imageTag } from '../docker/docker-context.js';
-import { headroomMiB, hostMemoryBytes, limitFromReading, memoryUpdateCommand } from '../docker/memory-sizing.js';
+import { headroomMiB, hostMemoryBytes, limitFromReading, memoryUpdateCommand, usageOfLimitText } from '../docker/memory-sizing.js';
 import { findContainer, quote } from './support.js';
 
 /** What runs in the container, as far as the kill report and docker inspect tell. */
@@ -132,7 +132,7 @@ function usageNow(reading: MemoryReading | undefined, limitAtKill: number | unde
   const limit = reading?.limitBytes ?? limitAtKill;
   if (!reading || !limit) return undefined;
   const share = reading.workingSetBytes / limit;
-  const figures = `It uses ${formatBytes(reading.workingSetBytes, 'binary')} of its ${formatBytes(limit, 'binary')} limit now (its working set, as docker stats counts it)`;
+  const figures = usageOfLimitText(reading, limit);
   if (share >= 0.9) return `${figures}: its normal load already needs about all of it, so a larger limit is the fix, unless it grows without bound.`;
   if (share < 0.5) return `${figures}: far below it, so the kill came from a peak or a leak rather than its normal load. Find what grew before raising it.`;
   return `${figures}.`;

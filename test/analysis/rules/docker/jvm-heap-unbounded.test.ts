@@ -21,6 +21,17 @@ describe('JVM_HEAP_UNBOUNDED', () => {
     expect(JSON.stringify(f)).not.toContain('DB_PASSWORD');
   });
 
+  it('says what the running JVM uses of its limit now, when the container_memory step read it', () => {
+    const dir = `/sys/fs/cgroup/memory/docker/${ID('a')}`;
+    const facts = factsFrom({
+      docker_inspect: inspect(inspectJson({ id: ID('a'), name: 'rpc', path: 'java', args: ['-jar', '/app.jar'], memory: 4 * GiB, env: ['JAVA_VERSION=8u111'] })),
+      container_memory: `${dir}/memory.usage_in_bytes:${Math.round(3.9 * GiB)}\n${dir}/memory.limit_in_bytes:${4 * GiB}\n${dir}/memory.stat:total_inactive_file 0\n`,
+    });
+    const [f] = run(jvmHeapUnboundedRule, facts);
+    expect(f?.fixes[0]?.detail).toMatch(/ It uses 3\.9 GiB of its 4\.0 GiB limit now \(its working set, as docker stats counts it\)\.$/);
+    expect(f?.data).toMatchObject({ working_set_bytes: Math.round(3.9 * GiB) });
+  });
+
   it('adds -Xmx to the JAVA_TOOL_OPTIONS a container already sets, without repeating what it holds', () => {
     const facts = factsFrom({
       docker_inspect: inspect(inspectJson({ id: ID('c'), name: 'apm', path: 'java', args: ['-jar', '/app.jar'], memory: GiB, env: ['JAVA_VERSION=8u111', 'JAVA_TOOL_OPTIONS=-javaagent:/apm/agent.jar=token=s3cret'] })),
