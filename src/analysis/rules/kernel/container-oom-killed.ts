@@ -60,8 +60,9 @@ function runtimeOf(process: string | undefined, container: ContainerRecord | und
  * flag for its version, node's old-space size), a limit suggested from the usage at the kill, and
  * "set a limit" when the container has none.
  */
-function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined, limitBytes: number | undefined, usageBytes: number | undefined, cgroup: CgroupVersion, facts: Facts): Finding['fixes'] {
+function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined, limitBytes: number | undefined, usageBytes: number | undefined, facts: Facts): Finding['fixes'] {
   const short = id.slice(0, 12);
+  const cgroup = cgroupVersionOf(facts.docker.info);
   const runtime = runtimeOf(process, container);
   const fixes: Finding['fixes'] = [];
   const heapMiB = limitBytes ? heapShareMiB(limitBytes) : undefined;
@@ -114,14 +115,15 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
  * quarter of the host's (MaxRAMFraction 4); with a quarter of it more for everything beyond the
  * heap, that must fit under the new limit, or the kill comes again (then it is not offered).
  */
-function largerLimitForJvm(jvm: JvmVersion | undefined, suggestedMiB: number | undefined, hostBytes: number | undefined): { helps: false; detail?: undefined } | { helps?: true; detail: string } {
+function largerLimitForJvm(jvm: JvmVersion | undefined, suggestedMiB: number | undefined, hostBytes: number | undefined): { helps: false } | { helps?: true; detail: string } {
   const who = jvm ? jvmName(jvm) : 'This JVM';
   if (hostBytes === undefined || suggestedMiB === undefined) return { detail: `${who} sizes its heap from the host's memory, not the limit: a larger limit alone may not stop the kill. Bound the heap first.` };
   const quarter = hostBytes / 4;
-  const sizes = `${who} sizes its heap from the host's memory, not the limit: a quarter of ${formatBytes(hostBytes, 'binary')}, ${formatBytes(quarter, 'binary')}.`;
-  return quarter * 1.25 > suggestedMiB * 2 ** 20
-    ? { helps: false }
-    : { helps: true, detail: `${sizes} That fits under ${suggestedMiB} MiB with room for the rest; bounding the heap still says what it may use.` };
+  if (quarter * 1.25 > suggestedMiB * 2 ** 20) return { helps: false };
+  return {
+    helps: true,
+    detail: `${who} sizes its heap from the host's memory, not the limit: a quarter of ${formatBytes(hostBytes, 'binary')}, ${formatBytes(quarter, 'binary')}. That fits under ${suggestedMiB} MiB with room for the rest; bounding the heap still says what it may use.`,
+  };
 }
 
 /**
@@ -176,7 +178,7 @@ export const containerOomKilledRule: Rule = {
         title: `${who} in container ${containerLabel(id, container)} killed by the memory cgroup${figures}` + (kills.length > 1 ? ` (${kills.length} kills)` : ''),
         // the kernel's report, and the container's id and name from docker inspect/ps that the title names
         evidence: [...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : [])],
-        fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined, cgroupVersionOf(facts.docker.info), facts),
+        fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined, facts),
         seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: {
           container_id: id,
@@ -200,7 +202,7 @@ export const containerOomKilledRule: Rule = {
         evidence: container.line
           ? containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt')
           : [{ spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` }],
-        fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined, cgroupVersionOf(facts.docker.info), facts),
+        fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined, facts),
         seen: seenOf(facts.clock, container.finishedAt ? [container.finishedAt] : [], 1),
         data: {
           container_id: container.id,

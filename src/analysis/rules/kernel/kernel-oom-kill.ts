@@ -4,7 +4,7 @@ import type { Facts, OomKill } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
 import { containerLabel } from '../docker/docker-context.js';
 import { hostMemoryBytes, limitFromReading, memoryUpdateCommand } from '../docker/memory-sizing.js';
-import { memoryOf } from '../../facts/docker.js';
+import { memoryOf, type MemoryReading } from '../../facts/docker.js';
 import { plural, type Fix } from '../../../domain/index.js';
 import { findContainer, listSome, quote } from './support.js';
 
@@ -99,13 +99,15 @@ function limitsTogether(facts: Facts, hostBytes: number | undefined): string {
  */
 function largestNow(facts: Facts): string | undefined {
   if (facts.docker.memory.length === 0) return undefined;
-  const label = (container: string, name: string | undefined) => {
-    const record = findContainer(facts.docker.containers, container);
-    return record ? containerLabel(record.id, record) : name ? `${name} ${container.slice(0, 12)}` : container.slice(0, 12);
+  // the container a reading is of, matched as memoryOf matches (an id either way, or docker stats' name)
+  const label = (r: MemoryReading): string => {
+    const record = facts.docker.containers.find((c) => memoryOf({ memory: [r] }, c.id, c.name) === r);
+    if (record) return containerLabel(record.id, record);
+    return /^[0-9a-f]{12,64}$/.test(r.container) ? `${r.name ? `${r.name} ` : ''}${r.container.slice(0, 12)}` : r.container;
   };
   return [...facts.docker.memory]
     .sort((a, b) => b.workingSetBytes - a.workingSetBytes)
     .slice(0, 3)
-    .map((r) => `${label(r.container, r.name)} ${formatBytes(r.workingSetBytes, 'binary')}`)
+    .map((r) => `${label(r)} ${formatBytes(r.workingSetBytes, 'binary')}`)
     .join(', ');
 }

@@ -248,6 +248,14 @@ describe('KERNEL_OOM_KILL fixes computed from the kill report', () => {
     expect(grew?.detail).toBe(`The containers that use the most memory now: cache ${CACHE.slice(0, 12)} 3.0 GiB, search 00748bf4e957 1.0 GiB.`);
   });
 
+  it('names the largest containers from docker stats rows keyed by name, whole, and by their record when inspect has one', () => {
+    // Docker 1.10-1.12's table: one CONTAINER column, the name asked for
+    const container_memory = 'CONTAINER           CPU %     MEM USAGE / LIMIT     MEM %     NET I/O\nelasticsearch-data-node-7   0.5%    5.2 GiB / 7.6 GiB   68.0%   1 kB / 2 kB\nsearch    0.1%    1.1 GiB / 7.6 GiB   14.0%   1 kB / 2 kB\n';
+    const docker_inspect = JSON.stringify([running(VICTIM, 'search', 0)]);
+    const [, grew] = fixesOf({ docker_inspect, container_memory });
+    expect(grew?.detail).toBe('The containers that use the most memory now: elasticsearch-data-node-7 5.2 GiB, search 00748bf4e957 1.1 GiB.');
+  });
+
   it('counts a 137 exit of the container the global kill names as that kill, not as a SIGKILL from outside', () => {
     // its command (sh -c ...) does not name java: only the cgroup ties the kill to it
     const inspect = JSON.stringify([{ Id: VICTIM, Name: '/search', Path: 'sh', Args: ['-c', 'exec /opt/search/bin/start'], State: { Status: 'exited', Running: false, OOMKilled: false, ExitCode: 137 }, Config: { Image: 'search:1', Env: [] }, HostConfig: { Memory: 0 } }]);
