@@ -9,6 +9,7 @@ export const SPEC_NAMES = [
   'df',
   'df_inodes',
   'mountinfo',
+  'fuse_connections',
   'ps',
   'blocked_threads',
   'dmesg',

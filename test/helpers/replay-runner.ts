@@ -13,6 +13,7 @@ export const CANONICAL_COMMANDS: Readonly<Record<string, string>> = {
   df: 'df -PT',
   df_inodes: 'df -PTi',
   mountinfo: 'cat /proc/self/mountinfo',
+  fuse_connections: 'grep -s -H . /sys/fs/fuse/connections/*/waiting; [ $? -le 2 ]',
   ps: 'ps -eo pid,stat,etimes,wchan:32,args',
   blocked_threads: "ps -eLo pid,lwp,stat,wchan:32,comm | awk 'NR == 1 || $3 ~ /^D/; END { exit NR == 0 }'",
   dmesg: 'dmesg',

@@ -19,7 +19,9 @@ import { startSshd, type SshdHandle } from '../helpers/sshd.js';
  * threads, and the blocked_threads listing is what shows them blocked now, and piling up. `sickbay diag` collects over a real sshd; df on
  * the hung mount hangs too, unkillably, and must come back as a timed-out step. The fix the finding
  * gives (abort the mount's connection in /sys/fs/fuse/connections) is then carried out, and frees
- * the tasks for real, and a second diagnosis puts both reports under Earlier. Needs sshfs, /dev/fuse
+ * the tasks for real, and a second diagnosis puts both reports under Earlier. A second sshfs mount,
+ * whose daemon keeps answering, is there all along: fusectl's count of waiting requests
+ * (fuse_connections) names the hung one, and only its connection is aborted. Needs sshfs, /dev/fuse
  * and root (.ci/run installs sshfs).
  */
 
@@ -43,10 +45,15 @@ const FUSECTL = '/sys/fs/fuse/connections';
 const work = mkdtempSync(join(tmpdir(), 'sickbay-fuse-hang-test-'));
 const source = join(work, 'export');
 const mountPoint = join(work, 'mnt');
+/** A second sshfs mount whose daemon keeps answering: the report must name the hung one among them. */
+const healthyPoint = join(work, 'mnt-healthy');
 let sshd: SshdHandle;
 let knownHosts: string;
 let proxy: ChildProcess;
 let sshfs: ChildProcess | undefined;
+let healthySshfs: ChildProcess | undefined;
+/** The sftp-server behind the mount that hangs (each sshfs connection gets its own). */
+let hungServer: number | undefined;
 let stuck: ChildProcess | undefined;
 /** A process whose worker thread (libuv's pool, not its main thread) is blocked on the mount. */
 let threaded: ChildProcess | undefined;
@@ -82,10 +89,10 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs = 30_000): Pro
 }
 
 /** The mount's line in mountinfo: `45 27 0:40 / /tmp/.../mnt rw,... - fuse.sshfs 127.0.0.1:/... rw,...`. */
-function mountLine(): string | undefined {
+function mountLine(at = mountPoint): string | undefined {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
-    .find((l) => l.split(' ')[4] === mountPoint);
+    .find((l) => l.split(' ')[4] === at);
 }
 
 /** The FUSE connection of the mount: the minor number of its device (0:N). */
@@ -125,6 +132,7 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(source);
   mkdirSync(mountPoint);
+  mkdirSync(healthyPoint);
   writeFileSync(join(source, 'report.txt'), 'served over sftp\n');
   // sshfs speaks sftp straight to a TCP port (directport): each connection gets its own sftp-server.
   // The relay runs in a process of its own: this one reads the mount, and a synchronous read here
@@ -137,6 +145,10 @@ beforeAll(async () => {
   sshfs = spawn('sshfs', ['-f', '-o', `directport=${port}`, `127.0.0.1:${source}`, mountPoint], { stdio: 'ignore' });
   await waitFor('the sshfs mount', () => mountLine()?.includes(' - fuse.sshfs ') === true);
   expect(await readFile(join(mountPoint, 'report.txt'), 'utf8')).toBe('served over sftp\n');
+  [hungServer] = sftpServers();
+  healthySshfs = spawn('sshfs', ['-f', '-o', `directport=${port}`, `127.0.0.1:${source}`, healthyPoint], { stdio: 'ignore' });
+  await waitFor('the second sshfs mount', () => mountLine(healthyPoint)?.includes(' - fuse.sshfs ') === true);
+  expect(await readFile(join(healthyPoint, 'report.txt'), 'utf8')).toBe('served over sftp\n');
 
   sshd = await startSshd({ env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
   knownHosts = join(work, 'known_hosts');
@@ -158,6 +170,7 @@ afterAll(async () => {
     writeFileSync(join(FUSECTL, connectionOf(line), 'abort'), '1');
     execFileSync('umount', ['-l', mountPoint]);
   }
+  if (mountLine(healthyPoint)) execFileSync('umount', ['-l', healthyPoint]);
   if (mountedFusectl) execFileSync('umount', [FUSECTL]);
   for (const pid of sftpServers()) {
     for (const signal of ['SIGCONT', 'SIGKILL'] as const) {
@@ -169,6 +182,7 @@ afterAll(async () => {
     }
   }
   sshfs?.kill('SIGKILL');
+  healthySshfs?.kill('SIGKILL');
   stuck?.kill('SIGKILL');
   threaded?.kill('SIGKILL');
   proxy?.kill('SIGKILL');
@@ -178,10 +192,15 @@ afterAll(async () => {
 
 describe('a real FUSE hang on this kernel', () => {
   it('makes a task that kill -9 cannot end, and the kernel reports it as hung', async () => {
-    // the server goes away: sshfs reads the next request and waits for an answer that never comes
-    const servers = sftpServers();
-    expect(servers).toHaveLength(1);
-    for (const pid of servers) process.kill(pid, 'SIGSTOP');
+    // the server of one mount goes away: its sshfs reads the next request and waits for an answer
+    // that never comes; the other mount's server keeps answering
+    expect(sftpServers()).toHaveLength(2);
+    process.kill(hungServer as number, 'SIGSTOP');
+    // fusectl, where the collection counts each connection's waiting requests (systemd mounts it)
+    if (!fusectlMounted()) {
+      execFileSync('mount', ['-t', 'fusectl', 'none', FUSECTL]);
+      mountedFusectl = true;
+    }
     const child = spawn('stat', [join(mountPoint, 'gone')], { stdio: 'ignore' });
     stuck = child;
     const pid = child.pid as number;
@@ -240,12 +259,13 @@ describe('a real FUSE hang on this kernel', () => {
       // the mount made here is not the one those waited on
       expect(other.title).not.toContain(mountPoint);
     }
-    // mountinfo names the mount and its daemon (sshfs): alone on this machine, or among its other FUSE mounts
+    // two sshfs mounts, one whose daemon does not answer: fusectl's count of waiting requests names it
     const ours = `${mountPoint} (sshfs 127.0.0.1:${source})`;
-    const fuseMounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / - fuse(?:\.|blk | )/.test(l));
-    const waitsOn = fuseMounts.length === 1 ? `the daemon of FUSE mount ${ours}` : 'the user-space daemon of a FUSE filesystem';
+    const healthy = `${healthyPoint} (sshfs 127.0.0.1:${source})`;
     expect(hung?.title).toMatch(new RegExp(`^stat \\(pid [^)]+\\) blocked for more than \\d+ s in request_wait_answer < __fuse_simple_request < \\w+, waiting on `));
-    expect(hung?.title).toContain(`waiting on ${waitsOn}`);
+    expect(hung?.title).toContain(`waiting on the daemon of FUSE mount ${ours}`);
+    expect(hung?.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(new RegExp(`^/sys/fs/fuse/connections/${connectionOf(mountLine() as string)}/waiting:[1-9]\\d*$`)));
+    expect(JSON.stringify(hung?.fixes)).not.toContain(healthy);
     expect(hung?.title).toMatch(/; still in D state$/);
     expect(hung?.fixes[0]?.title).toMatch(/^Find the FUSE mount and its daemon \((?:one of )?.*\): the program that serves it took a request and does not answer$/);
     expect(hung?.fixes[0]?.title).toContain(ours);
@@ -275,11 +295,13 @@ describe('a real FUSE hang on this kernel', () => {
     const ours = [`echo 1 > ${FUSECTL}/${connectionOf(line as string)}/abort`, `umount -l ${mountPoint}`];
     expect(abort).toEqual(ours);
     expect(abort.join('\n')).not.toMatch(/<N>|<mount>/);
-    mountedFusectl = !fusectlMounted();
+    mountedFusectl ||= !fusectlMounted();
     for (const command of [mountFusectl, ...ours]) execFileSync('sh', ['-c', command]);
     await waitFor('stat to exit once the connection is aborted', () => ['gone', 'Z'].includes(state(pid)), 10_000);
     await waitFor("the node worker's stat to fail once the connection is aborted", () => threadsInD(threaded?.pid as number).length === 0, 10_000);
     expect(mountLine()).toBeUndefined();
+    // only the hung mount's connection was aborted: the other one still serves its files
+    expect(await readFile(join(healthyPoint, 'report.txt'), 'utf8')).toBe('served over sftp\n');
 
     // diagnosed again, the same kernel report is history: the task is no longer blocked
     const again = await runDiagCli(sshd, knownHosts);

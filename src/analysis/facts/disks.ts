@@ -1,12 +1,13 @@
-import type { Bundle } from '../../domain/index.js';
+import { ranClean, type Bundle } from '../../domain/index.js';
 import { parseDf, type Filesystem } from '../parsers/df.js';
 import { parseDfInodes, type InodeUsage } from '../parsers/df-inodes.js';
 import { parseDmsetupStatus, thinPoolBytes, type ThinPoolBytes } from '../parsers/dmsetup-status.js';
 import type { LogLine } from '../parsers/log-line.js';
 import { parseLvs } from '../parsers/lvs.js';
 import { parseMounts, type Mount } from '../parsers/mountinfo.js';
+import { parseFuseConnections, type FuseWaiting } from '../parsers/fuse-connections.js';
 
-export type { Filesystem, InodeUsage, Mount, ThinPoolBytes };
+export type { Filesystem, InodeUsage, FuseWaiting, Mount, ThinPoolBytes };
 
 /** A device-mapper thin pool as the kernel (dmsetup status) or LVM (lvs) reports it. */
 export interface ThinPoolUsage extends ThinPoolBytes {
@@ -29,17 +30,26 @@ export interface DiskFacts {
   mounts: Mount[];
   /** Thin pools on the host, once each: dmsetup's exact block counts first, then pools only lvs listed. */
   thinPools: ThinPoolUsage[];
+  /**
+   * Requests waiting on each FUSE connection (fuse_connections). Only where the step answered and
+   * mountinfo shows the fusectl filesystem mounted: otherwise an empty listing would say nothing.
+   */
+  fuseWaiting?: FuseWaiting[];
 }
 
 export function buildDiskFacts(bundle: Bundle): DiskFacts {
   const df = bundle.files.get('df');
   const dfi = bundle.files.get('df_inodes');
   const mountinfo = bundle.files.get('mountinfo');
+  const mounts = mountinfo ? parseMounts(mountinfo) : [];
+  const fuse = bundle.files.get('fuse_connections');
+  const fuseKnown = fuse !== undefined && ranClean(bundle.meta.steps?.['fuse_connections']) && mounts.some((m) => m.type === 'fusectl');
   return {
     filesystems: df ? parseDf(df) : [],
     inodes: dfi ? parseDfInodes(dfi) : [],
-    mounts: mountinfo ? parseMounts(mountinfo) : [],
+    mounts,
     thinPools: thinPoolsOf(bundle),
+    ...(fuseKnown ? { fuseWaiting: parseFuseConnections(fuse) } : {}),
   };
 }
 

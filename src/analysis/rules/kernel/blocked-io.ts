@@ -1,4 +1,4 @@
-import { CONTAINER_ID, type Evidence, type Fix } from '../../../domain/index.js';
+import { CONTAINER_ID, plural, type Evidence, type Fix } from '../../../domain/index.js';
 import { toEvidence, type Facts } from '../../facts/index.js';
 import { shellArg } from '../../../domain/shell.js';
 import { fuseConnection, isFuse, type Mount } from '../../parsers/mountinfo.js';
@@ -90,8 +90,10 @@ export function waitsOn(cls: BlockedIoClass, facts: Facts): { text: string; evid
     return nfs.servers.length ? { text: `waiting on NFS server ${listSome(nfs.servers, 2)} (sunrpc)`, evidence: nfs.evidence } : { text: CLASS_LABEL.nfs, evidence: nfs.evidence };
   }
   if (cls === 'fuse') {
-    const [only, ...others] = fuseContext(facts);
-    if (only && others.length === 0) return { text: `waiting on the daemon of FUSE mount ${fuseMountText(only)}`, evidence: [toEvidence(only.line)] };
+    const [only, ...others] = hungFuseMounts(facts);
+    if (only && others.length === 0) {
+      return { text: `waiting on the daemon of FUSE mount ${fuseMountText(only)}`, evidence: [toEvidence(only.line), ...(only.waitingLine ? [toEvidence(only.waitingLine)] : [])] };
+    }
   }
   return { text: CLASS_LABEL[cls], evidence: [] };
 }
@@ -160,6 +162,9 @@ export interface FuseMount {
   /** The program that serves it, where the mount names one (fuse.sshfs, or an lxcfs source). */
   daemon?: string;
   connection?: number;
+  /** Requests its daemon took and has not answered, where fuse_connections listed its connection. */
+  waiting?: number;
+  waitingLine?: Mount['line'];
   line: Mount['line'];
 }
 
@@ -172,8 +177,26 @@ export function fuseContext(facts: Facts): FuseMount[] {
     const subtype = m.type.startsWith('fuse.') ? m.type.slice('fuse.'.length) : undefined;
     const daemon = [subtype, m.source].find((name) => name !== undefined && PROGRAM.test(name) && name !== 'fuse');
     const connection = fuseConnection(m);
-    return { mount: m.mount, source: m.source, ...(daemon ? { daemon } : {}), ...(connection !== undefined ? { connection } : {}), line: m.line };
+    const listed = connection !== undefined ? facts.disks.fuseWaiting?.find((w) => w.connection === connection) : undefined;
+    return {
+      mount: m.mount,
+      source: m.source,
+      ...(daemon ? { daemon } : {}),
+      ...(connection !== undefined ? { connection } : {}),
+      ...(listed ? { waiting: listed.waiting, waitingLine: listed.line } : {}),
+      line: m.line,
+    };
   });
+}
+
+/**
+ * The FUSE mounts a blocked task may wait on: those whose connection has requests waiting, where
+ * the fusectl listing says so (one daemon that does not answer among several mounts), else all.
+ */
+export function hungFuseMounts(facts: Facts): FuseMount[] {
+  const mounts = fuseContext(facts);
+  const waiting = mounts.filter((m) => (m.waiting ?? 0) > 0);
+  return waiting.length ? waiting : mounts;
 }
 
 /**
@@ -223,17 +246,22 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
       ];
     }
     case 'fuse': {
-      const mounts = fuseContext(facts);
+      const mounts = hungFuseMounts(facts);
       const daemons = [...new Set(mounts.flatMap((m) => (m.daemon ? [m.daemon] : [])))];
       const which = mounts.length === 1 ? ` (${fuseMountText(mounts[0] as FuseMount)})` : mounts.length ? ` (one of ${listSome(mounts.map(fuseMountText), 4)})` : '';
       const aborts = mounts.filter((m) => m.connection !== undefined).slice(0, 4);
+      // what fusectl said when the bundle was taken: the connections with requests waiting
+      const waiting = mounts.filter((m) => (m.waiting ?? 0) > 0);
+      const waitingText = waiting.length
+        ? `${waiting.map((m) => `Connection ${m.connection ?? '?'} (${m.mount}) had ${plural(m.waiting ?? 0, 'request')} waiting on its daemon`).join('; ')} when this was collected.`
+        : 'A connection with requests waiting is the one that hangs.';
       return [
         {
           title: `Find the FUSE mount and its daemon${which}: the program that serves it took a request and does not answer`,
           detail:
             'FUSE requests are answered by a program in user space (sshfs, lxcfs, s3fs, rclone, fuse-overlayfs). Once it has read a request, the ' +
             "task waits until it answers, and kill -9 does not end the wait. The daemon may be stopped, deadlocked, or waiting itself (sshfs on a " +
-            'server that went away). A connection with requests waiting is the one that hangs. Restarting dockerd will not help: its tasks stay blocked in the kernel.',
+            `server that went away). ${waitingText} Restarting dockerd will not help: its tasks stay blocked in the kernel.`,
           commands: [
             ...(mounts.length ? [] : ["grep ' - fuse' /proc/self/mountinfo"]),
             FUSECTL_MOUNT,

@@ -231,6 +231,21 @@ describe('a task waiting on a FUSE daemon', () => {
     expect(abort?.commands).toEqual(expect.arrayContaining(['echo 1 > /sys/fs/fuse/connections/47/abort', 'echo 1 > /sys/fs/fuse/connections/52/abort']));
   });
 
+  it("with several, names the one whose connection has requests waiting (fuse_connections), and aborts only that one", () => {
+    const fusectl = '30 22 0:26 / /sys/fs/fuse/connections rw,nosuid,nodev,noexec,relatime shared:13 - fusectl fusectl rw';
+    const fuse_connections = '/sys/fs/fuse/connections/47/waiting:0\n/sys/fs/fuse/connections/52/waiting:7\n';
+    const report = analyze(bundleFromRecord({ dmesg, ps, mountinfo: `${fusectl}\n${lxcfs}\n${sshfs}\n`, fuse_connections }, { host: 'h' }), { now: NOW });
+    const hung = report.findings.find((f) => f.code === 'HUNG_TASK');
+    expect(hung?.title).toContain('waiting on the daemon of FUSE mount /mnt/remote copy (sshfs me@files.example.org:/srv)');
+    expect(hung?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([sshfs, '/sys/fs/fuse/connections/52/waiting:7']));
+    const [find, abort] = hung?.fixes ?? [];
+    expect(find?.detail).toContain('Connection 52 (/mnt/remote copy) had 7 requests waiting on its daemon when this was collected.');
+    expect(abort?.commands).toEqual(['echo 1 > /sys/fs/fuse/connections/52/abort', "umount -l '/mnt/remote copy'"]);
+    // the same listing where fusectl is not mounted says nothing: all mounts stay candidates
+    const unmounted = analyze(bundleFromRecord({ dmesg, ps, mountinfo: `${lxcfs}\n${sshfs}\n`, fuse_connections: '' }, { host: 'h' }), { now: NOW });
+    expect(unmounted.findings.find((f) => f.code === 'HUNG_TASK')?.title).toContain('waiting on the user-space daemon of a FUSE filesystem');
+  });
+
   it('without mountinfo, tells how to find the mount', () => {
     const report = analyze(bundleFromRecord({ dmesg, ps }, { host: 'h' }), { now: NOW });
     const commands = report.findings.find((f) => f.code === 'HUNG_TASK')?.fixes.flatMap((f) => f.commands ?? []) ?? [];
