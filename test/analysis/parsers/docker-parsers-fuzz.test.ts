@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseContainerMemory } from '../../../src/analysis/parsers/container-memory.js';
 import { parseDf } from '../../../src/analysis/parsers/df.js';
+import { parseFuseConnections } from '../../../src/analysis/parsers/fuse-connections.js';
 import { parseDfInodes } from '../../../src/analysis/parsers/df-inodes.js';
 import { parseDockerInfo } from '../../../src/analysis/parsers/docker-info.js';
 import { parseDockerInspect } from '../../../src/analysis/parsers/docker-inspect.js';
@@ -27,6 +28,7 @@ const PARSERS: Record<string, (text: string) => unknown> = {
   ps: (t) => parseDockerdCommand(specLines('ps', t)),
   journal_docker: (t) => parseDockerdStartup('journal_docker', t),
   container_memory: parseContainerMemory,
+  fuse_connections: parseFuseConnections,
 };
 
 
