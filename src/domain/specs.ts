@@ -21,6 +21,7 @@ export const SPEC_NAMES = [
   'docker_inspect',
   'docker_log_sizes',
   'container_memory',
+  'container_log_tail',
   'dmsetup_status',
   'lvs',
 ] as const;

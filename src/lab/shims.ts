@@ -176,6 +176,8 @@ function bodies(): Record<string, string> {
     case "$only" in *[!0-9a-f]*) only=NO-SUCH-ID ;; esac
     for a in "$@"; do case "$a" in --quiet|-q|-aq|-qa) replay docker_ps_ids "$(removed)" "$only" ;; esac; done
     replay docker_ps "$(removed)" "$only" ;;
+  # the step prints its own "# container ID" header first, so a recorded one is left out
+  logs) replay_through container_log_tail ${sed} '/^# container /d' ;;
   rm) shift; fix rm "$@" ;;
   restart) shift; fix restart "$@" ;;
   *) echo "lab: docker $1 is not replayed" >&2; exit 1 ;;

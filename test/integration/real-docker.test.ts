@@ -32,7 +32,7 @@ import { runDiagCli } from '../helpers/diag-cli.js';
 interface JsonFinding {
   code: string;
   title: string;
-  fixes: { title: string; commands?: string[] }[];
+  fixes: { title: string; detail?: string; commands?: string[] }[];
   evidence: { text: string }[];
   subject?: string;
   data?: Record<string, unknown>;
@@ -266,6 +266,15 @@ describe('a real dockerd with real incidents', () => {
     expect(frozen?.data).toMatchObject({ io_class: 'freezer' });
     expect(frozen?.fixes.map((f) => f.title)).toContain('The tasks are frozen by the cgroup freezer: thaw their cgroup (paused container sleepers)');
     expect(frozen?.fixes.flatMap((f) => f.commands ?? [])).toContain(`docker unpause ${ids.sleepers.slice(0, 12)}`);
+  });
+
+  it('the container playbook reads what the restart loop printed last and quotes it as why it dies', async () => {
+    const short = ids.flapper.slice(0, 12);
+    const { report } = await diag('flapper', ['--playbook', 'container', '--param', `container=${short}`]);
+    const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.flapper);
+    // Docker's own time, then the line the service wrote to stderr before it exited
+    expect(loop?.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z flapper: cannot reach its database$/));
+    expect(loop?.fixes[0]?.detail).toMatch(/^Its last line \(\d{4}-\d\d-\d\dT[\d:.]+Z\): "flapper: cannot reach its database"\. /);
   });
 
   it('sickbay diag reports a daemon frozen with SIGSTOP as unresponsive, and still finds its data root, log and OOM kill', async () => {

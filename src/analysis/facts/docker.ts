@@ -4,13 +4,14 @@ import { parseDockerInspect, type InspectContainer, type InspectKey } from '../p
 import { duUnitFromCommand, parseDataRootHeader, parseDockerLogSizes, type DataRootLine } from '../parsers/docker-log-sizes.js';
 import { parseDockerPs, type PsContainer } from '../parsers/docker-ps.js';
 import { parseContainerMemory, type MemoryReading } from '../parsers/container-memory.js';
+import { parseContainerLogTail, type ContainerLogTail } from '../parsers/container-log-tail.js';
 import { parseDockerVersion } from '../parsers/docker-version.js';
 import { parseDockerdCommands, type DockerdCommand } from '../parsers/dockerd-command.js';
 import { parseDockerdStartup } from '../parsers/dockerd-startup.js';
 import { specLines } from '../parsers/text-lines.js';
 import type { LogLine } from '../parsers/log-line.js';
 
-export type { DataRootLine, DockerInfo, MemoryReading };
+export type { ContainerLogTail, DataRootLine, DockerInfo, MemoryReading };
 
 /**
  * One container, merged from docker inspect (preferred) and docker ps. The inspect fields
@@ -71,6 +72,8 @@ export interface DockerFacts {
   daemonUnreachable: LogLine[];
   /** Running containers' memory from their cgroups (or docker stats): find one with memoryOf. */
   memory: MemoryReading[];
+  /** What one container printed last (the container playbook's container_log_tail): find it with logTailOf. */
+  logTail?: ContainerLogTail;
   daemon: DockerDaemonFacts;
 }
 
@@ -91,6 +94,7 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
   const inspected = inspectText?.trim() ? parseDockerInspect(inspectText) : [];
   const psText = file('docker_ps');
   const memoryText = file('container_memory');
+  const logTailText = file('container_log_tail');
   const ps = psText?.trim() ? parseDockerPs(psText) : [];
 
   const duUnit = duUnitFromCommand(steps['docker_log_sizes']?.command);
@@ -132,8 +136,20 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     ...(dataRoot ? { dataRoot } : {}),
     daemonUnreachable,
     memory: memoryText?.trim() ? parseContainerMemory(memoryText) : [],
+    ...(logTailText?.trim() ? { logTail: parseContainerLogTail(logTailText) } : {}),
     daemon: daemonFacts(bundle, info?.dockerRootDir, dataRoot),
   };
+}
+
+/**
+ * What the container printed last, when the log tail is its: by the id its header names, or, in a
+ * capture without one, the only container the bundle has.
+ */
+export function logTailOf(docker: Pick<DockerFacts, 'logTail' | 'containers'>, id: string): ContainerLogTail['lines'] | undefined {
+  const tail = docker.logTail;
+  if (!tail || tail.lines.length === 0) return undefined;
+  const its = tail.container ? id.startsWith(tail.container) || tail.container.startsWith(id) : docker.containers.length === 1 && docker.containers[0]?.id === id;
+  return its ? tail.lines : undefined;
 }
 
 /**

@@ -142,3 +142,21 @@ describe("the lab's grep: a lab host's container memory is its bundle's, never t
     expect(result.stderr).toContain('lab: container_memory was not collected in this bundle');
   });
 });
+
+describe("the lab's docker logs: the container playbook's log tail, its recorded header left to the step", () => {
+  it('replays the recorded lines after the header the step prints itself', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'sickbay-lab-logs-'));
+    try {
+      const bundle = join(work, 'bundle');
+      await mkdir(bundle);
+      await writeFile(join(bundle, 'container_log_tail'), '# container f448235c7ef1\n2026-12-04T16:58:01.120453210Z flapper: cannot reach its database\n');
+      const replay = await prepareReplay(bundle, join(work, 'replay'), { durationScale: 0 });
+      const shims = await writeShims(join(work, 'shims'));
+      const step = renderTemplate("echo '# container' {{container}}; docker logs --tail 50 --timestamps {{container}} 2>&1", { container: 'f448235c7ef1' });
+      const { stdout } = await run('sh', ['-c', step], { env: { PATH: replayPath(shims), [LAB_BUNDLE_ENV]: replay, LANG: 'C' } });
+      expect(stdout).toBe('# container f448235c7ef1\n2026-12-04T16:58:01.120453210Z flapper: cannot reach its database\n');
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});

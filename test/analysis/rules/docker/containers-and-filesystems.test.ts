@@ -94,6 +94,17 @@ describe('restart loops', () => {
     expect(run(containerRestartLoopRule, facts, { restartLoopMin: 4 })).toEqual([]);
   });
 
+  it('quotes what the container printed last, where the container playbook read its log tail', () => {
+    const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), name: 'worker', path: 'sh', args: ['-c', 'start'], restartCount: 3, exitCode: 1, running: false })]);
+    const tail = [`# container ${ID('1').slice(0, 12)}`, '2026-12-04T16:58:01.120453210Z connecting to db:5432', '2026-12-04T16:58:02.533107443Z FATAL: password authentication failed for user "app"', ''].join('\n');
+    const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: tail }));
+    expect(f?.evidence.slice(-2).map((e) => e.text)).toEqual(['2026-12-04T16:58:01.120453210Z connecting to db:5432', '2026-12-04T16:58:02.533107443Z FATAL: password authentication failed for user "app"']);
+    expect(f?.fixes[0]?.detail?.startsWith('Its last line (2026-12-04T16:58:02.533107443Z): "FATAL: password authentication failed for user "app"". The last lines')).toBe(true);
+    // another container's tail is not this one's
+    const other = tail.replace(ID('1').slice(0, 12), ID('2').slice(0, 12));
+    expect(run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: other }))[0]?.fixes[0]?.detail).toMatch(/^The last lines before each exit/);
+  });
+
   it('raises it from a Restarting status in docker ps when inspect is missing', () => {
     const ps = `{"ID":"${ID('2')}","Names":"web","Image":"nginx","Command":"\\"nginx\\"","Status":"Restarting (1) 3 seconds ago"}\n`;
     const [f] = run(containerRestartLoopRule, factsFrom({ docker_ps: ps }));
