@@ -1,8 +1,6 @@
-import { clip, type Finding } from '../../../domain/index.js';
-import { logTailOf } from '../../facts/docker.js';
-import { toEvidence } from '../../parsers/log-line.js';
+import type { Finding } from '../../../domain/index.js';
 import type { Rule } from '../rule.js';
-import { containerEvidence, containerLabel } from './docker-context.js';
+import { containerEvidence, containerLabel, lastWordsOf } from './docker-context.js';
 
 /** CONTAINER_RESTART_LOOP: a container restarted again and again (RestartCount, or Restarting in docker ps). */
 export const containerRestartLoopRule: Rule = {
@@ -16,19 +14,16 @@ export const containerRestartLoopRule: Rule = {
       const what = count >= ctx.thresholds.restartLoopMin ? `restarted ${count} times` : 'is restarting';
       const exit = c.exitCode !== undefined && c.exitCode !== 0 ? `, last exit ${c.exitCode}${c.oomKilled ? ' (OOM killed)' : ''}` : '';
       // what it printed last, where the container playbook read it: its own words on why it dies
-      const said = (logTailOf(facts.docker, c.id) ?? []).filter((l) => l.text.trim() !== '').slice(-3);
-      const last = said.at(-1);
+      const said = lastWordsOf(facts, c.id);
       findings.push({
         code: 'CONTAINER_RESTART_LOOP',
         severity: 'warning',
         title: `Container ${containerLabel(c.id, c, 'parenthesised')} ${what}${exit}${c.statusText ? ` (${c.statusText})` : ''}`,
-        evidence: [...containerEvidence(c, 'RestartCount', 'ExitCode', 'OOMKilled'), ...said.map((l) => toEvidence(l.line))],
+        evidence: [...containerEvidence(c, 'RestartCount', 'ExitCode', 'OOMKilled'), ...said.evidence],
         fixes: [
           {
             title: 'Read why it dies before it restarts again',
-            detail:
-              (last ? `Its last line${last.time ? ` (${last.time})` : ''}: "${clip(last.text.trim(), 200)}". ` : '') +
-              'The last lines before each exit usually name the cause: a missing config, a dependency that is down, an OOM kill (exit 137).',
+            detail: `${said.sentence ? `${said.sentence} ` : ''}The last lines before each exit usually name the cause: a missing config, a dependency that is down, an OOM kill (exit 137).`,
             commands: [`docker logs --tail 100 ${c.id.slice(0, 12)}`, `docker inspect -f '{{json .State}}' ${c.id.slice(0, 12)}`],
           },
           {

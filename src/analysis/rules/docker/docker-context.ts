@@ -1,5 +1,6 @@
-import type { Evidence, Finding } from '../../../domain/index.js';
+import { clip, type Evidence, type Finding } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, LogLine } from '../../facts/index.js';
+import { logTailOf } from '../../facts/docker.js';
 import type { DataRootSource } from '../../parsers/docker-log-sizes.js';
 import { toEvidence } from '../../facts/index.js';
 
@@ -198,5 +199,18 @@ export function dockerService(facts: Facts): { status: string; start: string; st
     note: '',
     // after its start limit, systemd refuses to start the unit until told to forget the failures
     resetFailed: 'systemctl reset-failed docker',
+  };
+}
+
+/**
+ * What a container printed last, where the container playbook read its log tail: its last three
+ * lines as evidence, and the last one, with Docker's time, as a sentence a fix can lead with.
+ */
+export function lastWordsOf(facts: Facts, id: string): { evidence: Evidence[]; sentence?: string } {
+  const said = (logTailOf(facts.docker, id) ?? []).filter((l) => l.text.trim() !== '').slice(-3);
+  const last = said.at(-1);
+  return {
+    evidence: said.map((l) => toEvidence(l.line)),
+    ...(last ? { sentence: `Its last line${last.time ? ` (${last.time})` : ''}: "${clip(last.text.trim(), 200)}".` } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { escapeRegExp, type Finding } from '../../../domain/index.js';
 import type { ContainerRecord } from '../../facts/docker.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
-import { containerEvidence, containerLabel } from '../docker/docker-context.js';
+import { containerEvidence, containerLabel, lastWordsOf } from '../docker/docker-context.js';
 import { findContainer, longerStopTimeout, stopGraceSeconds } from './support.js';
 
 /** The exit code from inspect, or from docker ps's "Exited (137) 5 hours ago". */
@@ -28,6 +28,8 @@ export const containerKilled137Rule: Rule = {
       const globalOom = globalKills.length > 0;
       const stop = facts.dockerd.stopFailures.find((s) => findContainer([c], s.containerId));
       const grace = stop ? stopGraceSeconds(stop.lines) : undefined;
+      // what it printed last before the kill, where the container playbook read it (a shutdown it did not finish, a hang)
+      const said = lastWordsOf(facts, c.id);
       findings.push({
         code: 'CONTAINER_KILLED_137',
         severity: 'warning',
@@ -36,12 +38,14 @@ export const containerKilled137Rule: Rule = {
         evidence: [
           ...(c.line ? containerEvidence(c, 'ExitCode', 'OOMKilled', 'FinishedAt') : [{ spec: 'docker_inspect' as const, text: `"ExitCode": 137, "OOMKilled": false (container ${containerLabel(c.id, c)})` }]),
           ...(stop?.lines[0] ? [{ spec: stop.lines[0].spec, text: stop.lines[0].text, line: stop.lines[0].line }] : []),
+          ...said.evidence,
         ],
         fixes: [
           {
             title: 'Find who sent SIGKILL: `docker stop`/`docker kill` after the stop timeout, the scheduler (Marathon/Mesos health checks, deploys), or a person',
             detail:
               (stop ? 'dockerd logged that the container failed to exit after SIGTERM, so it was killed: give the app time to shut down or handle SIGTERM. ' : '') +
+              (said.sentence ? `${said.sentence} ` : '') +
               (globalOom ? 'The kernel also ran out of memory host-wide: check the global OOM kill report. ' : '') +
               'Mesos shows this as "Container exited with status 137".',
             commands: [`docker inspect --format '{{.State.FinishedAt}} {{.State.ExitCode}} {{.State.OOMKilled}}' ${c.id.slice(0, 12)}`, `journalctl -u docker | grep ${c.id.slice(0, 12)}`],

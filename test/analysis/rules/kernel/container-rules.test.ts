@@ -82,6 +82,16 @@ describe('CONTAINER_KILLED_137', () => {
     expect(without.map((f) => f.subject)).toEqual([ID, OTHER]);
   });
 
+  it('leads its advice with what the container printed last before the kill, where the container playbook read it', () => {
+    // a Spring Boot service asked to stop (the scheduler's SIGTERM) that had not finished when SIGKILL came
+    const tail = `# container ${ID.slice(0, 12)}\n2017-08-25T10:21:50.102Z Commencing graceful shutdown. Waiting for active requests to complete\n`;
+    const base = buildFacts(bundleFromRecord({ container_log_tail: tail }));
+    const facts = { ...base, docker: { ...base.docker, containers: [{ id: ID, name: 'business-product-rpc', exitCode: 137, oomKilled: false }] } };
+    const [f] = containerKilled137Rule.run(facts, ctx);
+    expect(f?.evidence.at(-1)?.text).toBe('2017-08-25T10:21:50.102Z Commencing graceful shutdown. Waiting for active requests to complete');
+    expect(f?.fixes[0]?.detail).toContain('Its last line (2017-08-25T10:21:50.102Z): "Commencing graceful shutdown. Waiting for active requests to complete".');
+  });
+
   it('ignores other exit codes and containers docker says were OOM-killed', () => {
     const containers: ContainerRecord[] = [
       { id: ID, exitCode: 143 },
