@@ -58,7 +58,7 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', heapOom: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -142,10 +142,14 @@ beforeAll(async () => {
   // PATH (inspect shows sh -c, ps shows a bare java)
   ids.jvmBlind = run(...limited('jvm-blind'), '-e', `PATH=${dirname(JAVA)}:/bin`, BUSYBOX_IMAGE, 'sh', '-c', 'exec java -XX:-UseContainerSupport /app/Idle.java');
   ids.jvmGrow = jvm('jvm-grow', '/app/Grow.java', '-XX:-UseContainerSupport');
+  // the same heap growing under -Xmx32m: the JVM throws its own OutOfMemoryError and exits 1, well
+  // under the limit, and Docker starts it again and again
+  ids.heapOom = run('--restart', 'on-failure', ...limited('heap-oom'), BUSYBOX_IMAGE, JAVA, '-Xmx32m', '/app/Grow.java');
 
   await waitFor('memhog to be killed', () => inspect('memhog').State.Status === 'exited');
   await waitFor('jvm-grow to be killed', () => inspect('jvm-grow').State.Status === 'exited');
   await waitFor('flapper to restart 3 times', () => inspect('flapper').RestartCount >= 3);
+  await waitFor('heap-oom to restart 3 times', () => inspect('heap-oom').RestartCount >= 3);
   const logPath = inspect('chatty').LogPath;
   await waitFor("chatty's log to pass 12 % of its filesystem", () => existsSync(logPath) && statSync(logPath).size >= logBytes);
 
@@ -275,6 +279,15 @@ describe('a real dockerd with real incidents', () => {
     // Docker's own time, then the line the service wrote to stderr before it exited
     expect(loop?.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z flapper: cannot reach its database$/));
     expect(loop?.fixes[0]?.detail).toMatch(/^Its last line \(\d{4}-\d\d-\d\dT[\d:.]+Z\): "flapper: cannot reach its database"\. /);
+  });
+
+  it("the container playbook reads a JVM's own OutOfMemoryError and sizes its heap from the limit, not the limit from the heap", async () => {
+    const { report } = await diag('heap-oom', ['--playbook', 'container', '--param', `container=${ids.heapOom.slice(0, 12)}`]);
+    const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.heapOom);
+    expect(loop?.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/Z Exception in thread "main" java\.lang\.OutOfMemoryError: Java heap space$/));
+    expect(loop?.fixes[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space): give the heap more room, within the container's 256 MiB limit: -Xmx192m");
+    // the JVM stopped at its own bound: no memory-cgroup kill, and the kernel's log has none for it
+    expect(about(report, 'CONTAINER_OOM_KILLED', ids.heapOom)).toBeUndefined();
   });
 
   it('sickbay diag reports a daemon frozen with SIGSTOP as unresponsive, and still finds its data root, log and OOM kill', async () => {

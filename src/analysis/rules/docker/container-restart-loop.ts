@@ -1,6 +1,9 @@
 import type { Finding } from '../../../domain/index.js';
 import type { Rule } from '../rule.js';
+import { logTailOf } from '../../facts/docker.js';
+import { toEvidence } from '../../parsers/log-line.js';
 import { containerEvidence, containerLabel, lastWordsOf } from './docker-context.js';
+import { jvmOutOfMemoryFixes, jvmOutOfMemoryIn } from './jvm-out-of-memory.js';
 
 /** CONTAINER_RESTART_LOOP: a container restarted again and again (RestartCount, or Restarting in docker ps). */
 export const containerRestartLoopRule: Rule = {
@@ -13,14 +16,18 @@ export const containerRestartLoopRule: Rule = {
       if (count < ctx.thresholds.restartLoopMin && !restarting) continue;
       const what = count >= ctx.thresholds.restartLoopMin ? `restarted ${count} times` : 'is restarting';
       const exit = c.exitCode !== undefined && c.exitCode !== 0 ? `, last exit ${c.exitCode}${c.oomKilled ? ' (OOM killed)' : ''}` : '';
-      // what it printed last, where the container playbook read it: its own words on why it dies
+      // what it printed last, where the container playbook read it: its own words on why it dies,
+      // and a JVM's own OutOfMemoryError among them (it ran out of what it sizes itself)
       const said = lastWordsOf(facts, c.id);
+      const oome = jvmOutOfMemoryIn(logTailOf(facts.docker, c.id) ?? []);
+      const oomeEvidence = oome && !said.evidence.some((e) => e.line === oome.line.line.line) ? [toEvidence(oome.line.line)] : [];
       findings.push({
         code: 'CONTAINER_RESTART_LOOP',
         severity: 'warning',
         title: `Container ${containerLabel(c.id, c, 'parenthesised')} ${what}${exit}${c.statusText ? ` (${c.statusText})` : ''}`,
-        evidence: [...containerEvidence(c, 'RestartCount', 'ExitCode', 'OOMKilled'), ...said.evidence],
+        evidence: [...containerEvidence(c, 'RestartCount', 'ExitCode', 'OOMKilled'), ...oomeEvidence, ...said.evidence],
         fixes: [
+          ...(oome ? jvmOutOfMemoryFixes(oome, c, c.id.slice(0, 12)) : []),
           {
             title: 'Read why it dies before it restarts again',
             detail: `${said.sentence ? `${said.sentence} ` : ''}The last lines before each exit usually name the cause: a missing config, a dependency that is down, an OOM kill (exit 137).`,
@@ -38,6 +45,7 @@ export const containerRestartLoopRule: Rule = {
           container_name: c.name ?? null,
           restart_count: count,
           ...(c.exitCode !== undefined ? { exit_code: c.exitCode } : {}),
+          ...(oome ? { jvm_out_of_memory: oome.kind } : {}),
         },
       });
     }

@@ -105,6 +105,25 @@ describe('restart loops', () => {
     expect(run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: other }))[0]?.fixes[0]?.detail).toMatch(/^The last lines before each exit/);
   });
 
+  it("names a JVM's own OutOfMemoryError among its last lines, and sizes the heap from the container's limit", () => {
+    // the line metabase/metabase#4514 quotes from `docker logs` (timestamps on), under a 1 GiB limit here
+    const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), name: 'metabase', path: '/app/run_metabase.sh', args: [], restartCount: 5, exitCode: 1, running: false, memory: 2 ** 30 })]);
+    const tail = [`# container ${ID('1').slice(0, 12)}`, '2017-03-13T02:49:50.457355636Z Exception in thread "Timer-1" java.lang.OutOfMemoryError: Java heap space', '2017-03-13T02:49:51.001000000Z Metabase Shutdown COMPLETE', ''].join('\n');
+    const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: tail }));
+    expect(f?.fixes[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space): give the heap more room, within the container's 1 GiB limit: -Xmx768m");
+    expect(f?.fixes[0]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=-Xmx768m']);
+    // the exit flags go with it, added to what it sets
+    expect(f?.fixes[1]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=<what it holds now> -XX:+ExitOnOutOfMemoryError -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=/tmp']);
+    expect(f?.evidence.map((e) => e.text)).toContain('2017-03-13T02:49:50.457355636Z Exception in thread "Timer-1" java.lang.OutOfMemoryError: Java heap space');
+    expect(f?.data).toMatchObject({ jvm_out_of_memory: 'heap' });
+    // threads are not the heap: the limit it hit (observabilitystack/geoip-api#141's line, GraalVM native image)
+    const threads = `# container ${ID('1').slice(0, 12)}\njava.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached\n    at com.oracle.svm.core.thread.PlatformThreads.startThread(PlatformThreads.java:741)\n`;
+    const [t] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: threads }));
+    expect(t?.fixes[0]?.title).toBe('Its JVM could not start another thread (java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached): find the limit it hit, or the threads that leak');
+    expect(t?.fixes[0]?.commands).toContain(`docker inspect --format '{{.HostConfig.PidsLimit}}' ${ID('1').slice(0, 12)}`);
+    expect(t?.fixes[1]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=-XX:+ExitOnOutOfMemoryError -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=/tmp']);
+  });
+
   it('raises it from a Restarting status in docker ps when inspect is missing', () => {
     const ps = `{"ID":"${ID('2')}","Names":"web","Image":"nginx","Command":"\\"nginx\\"","Status":"Restarting (1) 3 seconds ago"}\n`;
     const [f] = run(containerRestartLoopRule, factsFrom({ docker_ps: ps }));
