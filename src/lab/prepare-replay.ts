@@ -47,6 +47,28 @@ function containerIds(inspect: string | undefined, ps: string | undefined): stri
   });
 }
 
+/**
+ * The ids of the containers in a restart loop, for `docker ps -q --filter status=restarting`:
+ * inspect's State.Restarting, else docker ps's "Restarting (1) 3 seconds ago".
+ */
+function restartingIds(inspect: string | undefined, ps: string | undefined): string[] {
+  try {
+    const parsed: unknown = JSON.parse(inspect ?? '');
+    if (Array.isArray(parsed)) {
+      return parsed.flatMap((c: unknown) => {
+        const { Id: id, State: state } = c as { Id?: unknown; State?: { Restarting?: unknown; Status?: unknown } };
+        return typeof id === 'string' && (state?.Restarting === true || state?.Status === 'restarting') ? [id.slice(0, 12)] : [];
+      });
+    }
+  } catch {
+    // not JSON: fall back to the ps output
+  }
+  return (ps ?? '').split('\n').flatMap((line) => {
+    const m = /"ID":"([0-9a-f]{12,64})".*"Status":"Restarting\b/.exec(line) ?? /^([0-9a-f]{12,64})\s.*\sRestarting \(/.exec(line);
+    return m?.[1] ? [m[1].slice(0, 12)] : [];
+  });
+}
+
 /** docker inspect's objects by full id, so that `docker inspect ID` answers with that container alone. */
 function inspectById(inspect: string | undefined): Map<string, unknown> {
   const byId = new Map<string, unknown>();
@@ -95,10 +117,13 @@ export async function prepareReplay(bundleDir: string, outDir: string, options: 
     }),
   );
   if (specs.includes('docker_ps')) {
-    const ids = containerIds(await readOptional(join(dir, 'docker_inspect')), await readOptional(join(dir, 'docker_ps')));
+    const [inspectText, psText] = [await readOptional(join(dir, 'docker_inspect')), await readOptional(join(dir, 'docker_ps'))];
+    const ids = containerIds(inspectText, psText);
     await writeFile(join(outDir, 'docker_ps_ids'), ids.map((id) => `${id}\n`).join(''));
+    await writeFile(join(outDir, 'docker_ps_restarting_ids'), restartingIds(inspectText, psText).map((id) => `${id}\n`).join(''));
     const ps = stepLine(steps.docker_ps, options).split(' ');
     await writeFile(join(outDir, 'docker_ps_ids.step'), `${ps[0]} 0 ${ps[2]}\n`);
+    await writeFile(join(outDir, 'docker_ps_restarting_ids.step'), `${ps[0]} 0 ${ps[2]}\n`);
   }
   const byId = inspectById(await readOptional(join(dir, 'docker_inspect')));
   if (byId.size) {

@@ -147,6 +147,7 @@ function fallThrough(name: string): string {
 function bodies(): Record<string, string> {
   const grep = required('grep');
   const sed = required('sed');
+  const awk = required('awk');
   return {
     docker: `case "$1" in
   version) replay docker_version ;;
@@ -168,16 +169,22 @@ function bodies(): Record<string, string> {
     fi
     replay docker_inspect ;;
   ps)
-    only=; prev=
+    only=; prev=; restarting=
     for a in "$@"; do
-      case "$prev:$a" in --filter:id=*) only=\${a#id=} ;; *:--filter=id=*) only=\${a#--filter=id=} ;; esac
+      case "$prev:$a" in --filter:id=*) only=\${a#id=} ;; *:--filter=id=*) only=\${a#--filter=id=} ;; --filter:status=restarting|*:--filter=status=restarting) restarting=1 ;; esac
       prev=$a
     done
     case "$only" in *[!0-9a-f]*) only=NO-SUCH-ID ;; esac
+    if [ -n "$restarting" ]; then replay docker_ps_restarting_ids "$(removed)" "$only"; fi
     for a in "$@"; do case "$a" in --quiet|-q|-aq|-qa) replay docker_ps_ids "$(removed)" "$only" ;; esac; done
     replay docker_ps "$(removed)" "$only" ;;
-  # the step prints its own "# container ID" header first, so a recorded one is left out
-  logs) replay_through container_log_tail ${sed} '/^# container /d' ;;
+  # The lines of the container asked for (the last argument): the recorded section under its
+  # header (the steps print their own headers), or the whole of a header-less capture. A bundle
+  # that recorded no logs gives none: its "not collected" would read as the container's own line.
+  logs)
+    for a in "$@"; do last=$a; done
+    [ -f "\${${LAB_BUNDLE_ENV}:-}/container_log_tail" ] || exit 0
+    replay_through container_log_tail ${awk} -v id="\${last:-}" 'BEGIN { keep = 1 } /^# container / { keep = (index(id, $3) == 1 || index($3, id) == 1); next } keep' ;;
   rm) shift; fix rm "$@" ;;
   restart) shift; fix restart "$@" ;;
   *) echo "lab: docker $1 is not replayed" >&2; exit 1 ;;

@@ -233,6 +233,8 @@ describe('a real dockerd with real incidents', () => {
 
     const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.flapper);
     expect(loop?.title).toContain('flapper');
+    // the whole-host sweep reads what each container docker lists as restarting printed last
+    expect(loop?.fixes[0]?.detail).toMatch(/^Its last line \(\d{4}-\d\d-\d\dT[\d:.]+Z\): "flapper: cannot reach its database"\. /);
 
     const log = about(report, 'CONTAINER_LOGS_HUGE', ids.chatty);
     expect(log?.title).toContain('chatty');

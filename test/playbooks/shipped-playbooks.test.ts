@@ -19,9 +19,9 @@ describe('shipped playbooks', () => {
     expect([...shipped.playbooks.keys()].sort()).toEqual(['capacity', 'container', 'docker-daemon-hung', 'docker-host']);
   });
 
-  it("docker-host collects every spec but lvs (dmsetup status has every pool, exact) and one container's log tail, with its canonical command", () => {
+  it('docker-host collects every spec but lvs (dmsetup status has every pool, exact) with its canonical command', () => {
     const bySpec = Object.fromEntries((dockerHost?.steps ?? []).map((s) => [s.spec, s.command]));
-    expect(Object.keys(bySpec).sort()).toEqual(SPEC_NAMES.filter((s) => s !== 'lvs' && s !== 'container_log_tail').sort());
+    expect(Object.keys(bySpec).sort()).toEqual(SPEC_NAMES.filter((s) => s !== 'lvs').sort());
     const { lvs: _capacityOnly, ...canonical } = CANONICAL_COMMANDS;
     expect(bySpec).toEqual(canonical);
   });

@@ -4,7 +4,7 @@ import { parseDockerInspect, type InspectContainer, type InspectKey } from '../p
 import { duUnitFromCommand, parseDataRootHeader, parseDockerLogSizes, type DataRootLine } from '../parsers/docker-log-sizes.js';
 import { parseDockerPs, type PsContainer } from '../parsers/docker-ps.js';
 import { parseContainerMemory, type MemoryReading } from '../parsers/container-memory.js';
-import { parseContainerLogTail, type ContainerLogTail } from '../parsers/container-log-tail.js';
+import { parseContainerLogTails, type ContainerLogTail } from '../parsers/container-log-tail.js';
 import { parseDockerVersion } from '../parsers/docker-version.js';
 import { parseDockerdCommands, type DockerdCommand } from '../parsers/dockerd-command.js';
 import { parseDockerdStartup } from '../parsers/dockerd-startup.js';
@@ -72,8 +72,8 @@ export interface DockerFacts {
   daemonUnreachable: LogLine[];
   /** Running containers' memory from their cgroups (or docker stats): find one with memoryOf. */
   memory: MemoryReading[];
-  /** What one container printed last (the container playbook's container_log_tail): find it with logTailOf. */
-  logTail?: ContainerLogTail;
+  /** What containers printed last (container_log_tail: one container, or each in a restart loop): find one with logTailOf. */
+  logTails: ContainerLogTail[];
   daemon: DockerDaemonFacts;
 }
 
@@ -136,20 +136,20 @@ export function buildDockerFacts(bundle: Bundle): DockerFacts {
     ...(dataRoot ? { dataRoot } : {}),
     daemonUnreachable,
     memory: memoryText?.trim() ? parseContainerMemory(memoryText) : [],
-    ...(logTailText?.trim() ? { logTail: parseContainerLogTail(logTailText) } : {}),
+    logTails: logTailText?.trim() ? parseContainerLogTails(logTailText) : [],
     daemon: daemonFacts(bundle, info?.dockerRootDir, dataRoot),
   };
 }
 
 /**
- * What the container printed last, when the log tail is its: by the id its header names, or, in a
- * capture without one, the only container the bundle has.
+ * What a container printed last: the section whose header names it, or, in a capture without one,
+ * the only container the bundle has.
  */
-export function logTailOf(docker: Pick<DockerFacts, 'logTail' | 'containers'>, id: string): ContainerLogTail['lines'] | undefined {
-  const tail = docker.logTail;
-  if (!tail || tail.lines.length === 0) return undefined;
-  const its = tail.container ? id.startsWith(tail.container) || tail.container.startsWith(id) : docker.containers.length === 1 && docker.containers[0]?.id === id;
-  return its ? tail.lines : undefined;
+export function logTailOf(docker: Pick<DockerFacts, 'logTails' | 'containers'>, id: string): ContainerLogTail['lines'] | undefined {
+  const its = (tail: ContainerLogTail): boolean =>
+    tail.container ? id.startsWith(tail.container) || tail.container.startsWith(id) : docker.logTails.length === 1 && docker.containers.length === 1 && docker.containers[0]?.id === id;
+  const lines = docker.logTails.find(its)?.lines;
+  return lines?.length ? lines : undefined;
 }
 
 /**

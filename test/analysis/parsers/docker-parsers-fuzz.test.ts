@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseContainerLogTail } from '../../../src/analysis/parsers/container-log-tail.js';
+import { parseContainerLogTails } from '../../../src/analysis/parsers/container-log-tail.js';
 import { parseContainerMemory } from '../../../src/analysis/parsers/container-memory.js';
 import { parseDf } from '../../../src/analysis/parsers/df.js';
 import { parseFuseConnections } from '../../../src/analysis/parsers/fuse-connections.js';
@@ -30,7 +30,7 @@ const PARSERS: Record<string, (text: string) => unknown> = {
   journal_docker: (t) => parseDockerdStartup('journal_docker', t),
   container_memory: parseContainerMemory,
   fuse_connections: parseFuseConnections,
-  container_log_tail: parseContainerLogTail,
+  container_log_tail: parseContainerLogTails,
 };
 
 

@@ -160,3 +160,27 @@ describe("the lab's docker logs: the container playbook's log tail, its recorded
     }
   });
 });
+
+describe("the lab's docker ps --filter status=restarting and docker logs: docker-host's restart-loop tails", () => {
+  it('lists only the containers in a restart loop, and gives each its own recorded lines', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'sickbay-lab-restarting-'));
+    try {
+      const bundle = join(work, 'bundle');
+      await mkdir(bundle);
+      const looping = 'f448235c7ef1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
+      const steady = 'fd38ecd9413ba2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2';
+      await writeFile(
+        join(bundle, 'docker_ps'),
+        `{"ID":"${looping}","Names":"flapper","Status":"Restarting (1) 2 seconds ago"}\n{"ID":"${steady}","Names":"chatty","Status":"Up 2 hours"}\n`,
+      );
+      await writeFile(join(bundle, 'container_log_tail'), `# container ${looping.slice(0, 12)}\n2026-12-04T16:58:02.5Z flapper: cannot reach its database\n# container ${steady.slice(0, 12)}\n2026-12-04T16:58:03.0Z chatty: tick\n`);
+      const replay = await prepareReplay(bundle, join(work, 'replay'), { durationScale: 0 });
+      const shims = await writeShims(join(work, 'shims'));
+      const step = 'for c in $(docker ps -q --filter status=restarting); do echo "# container $c"; docker logs --tail 20 --timestamps "$c" 2>&1; done';
+      const { stdout } = await run('sh', ['-c', step], { env: { PATH: replayPath(shims), [LAB_BUNDLE_ENV]: replay, LANG: 'C' } });
+      expect(stdout).toBe(`# container ${looping.slice(0, 12)}\n2026-12-04T16:58:02.5Z flapper: cannot reach its database\n`);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
