@@ -16,11 +16,12 @@ export const containerRestartLoopRule: Rule = {
       if (count < ctx.thresholds.restartLoopMin && !restarting) continue;
       const what = count >= ctx.thresholds.restartLoopMin ? `restarted ${count} times` : 'is restarting';
       const exit = c.exitCode !== undefined && c.exitCode !== 0 ? `, last exit ${c.exitCode}${c.oomKilled ? ' (OOM killed)' : ''}` : '';
-      // what it printed last, where the container playbook read it: its own words on why it dies,
-      // and a JVM's own OutOfMemoryError among them (it ran out of what it sizes itself)
+      // what it printed last, where its log tail was read (docker-host reads each restarting
+      // container's): its own words on why it dies, and a JVM's own OutOfMemoryError among them
+      // (it ran out of what it sizes itself)
       const said = lastWordsOf(facts, c.id);
       const oome = jvmOutOfMemoryIn(logTailOf(facts.docker, c.id) ?? []);
-      const oomeEvidence = oome && !said.evidence.some((e) => e.line === oome.line.line.line) ? [toEvidence(oome.line.line)] : [];
+      const oomeEvidence = oome && !said.evidence.some((e) => e.line === oome.printed.line.line) ? [toEvidence(oome.printed.line)] : [];
       findings.push({
         code: 'CONTAINER_RESTART_LOOP',
         severity: 'warning',

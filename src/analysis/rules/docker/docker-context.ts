@@ -203,8 +203,9 @@ export function dockerService(facts: Facts): { status: string; start: string; st
 }
 
 /**
- * What a container printed last, where the container playbook read its log tail: its last three
- * lines as evidence, and the last one, with Docker's time, as a sentence a fix can lead with.
+ * What a container printed last, where its log tail was read (the container playbook's container,
+ * docker-host's restarting ones): its last three lines as evidence, and the last one, with
+ * Docker's time, as a sentence a fix can lead with.
  */
 export function lastWordsOf(facts: Facts, id: string): { evidence: Evidence[]; sentence?: string } {
   const said = (logTailOf(facts.docker, id) ?? []).filter((l) => l.text.trim() !== '').slice(-3);

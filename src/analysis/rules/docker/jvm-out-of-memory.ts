@@ -12,7 +12,8 @@ export interface JvmOutOfMemory {
   kind: JvmOutOfMemoryKind;
   /** "java.lang.OutOfMemoryError: Java heap space", as the JVM printed it. */
   error: string;
-  line: ContainerLogTail['lines'][number];
+  /** The line of the log tail that says it. */
+  printed: ContainerLogTail['lines'][number];
 }
 
 const OOME = /java\.lang\.OutOfMemoryError(?::\s*(.+?))?(?=\s+at\s|\s*$)/;
@@ -32,7 +33,7 @@ function kindOf(message: string): JvmOutOfMemoryKind {
 export function jvmOutOfMemoryIn(lines: ContainerLogTail['lines']): JvmOutOfMemory | undefined {
   for (const line of [...lines].reverse()) {
     const m = OOME.exec(line.text);
-    if (m) return { kind: kindOf(m[1] ?? ''), error: `java.lang.OutOfMemoryError${m[1] ? `: ${m[1].trim()}` : ''}`, line };
+    if (m) return { kind: kindOf(m[1] ?? ''), error: `java.lang.OutOfMemoryError${m[1] ? `: ${m[1].trim()}` : ''}`, printed: line };
   }
   return undefined;
 }

@@ -28,7 +28,7 @@ export const containerKilled137Rule: Rule = {
       const globalOom = globalKills.length > 0;
       const stop = facts.dockerd.stopFailures.find((s) => findContainer([c], s.containerId));
       const grace = stop ? stopGraceSeconds(stop.lines) : undefined;
-      // what it printed last before the kill, where the container playbook read it (a shutdown it did not finish, a hang)
+      // what it printed last before the kill, where its log tail was read (a shutdown it did not finish, a hang)
       const said = lastWordsOf(facts, c.id);
       findings.push({
         code: 'CONTAINER_KILLED_137',
