@@ -104,13 +104,18 @@ describe('lab fixes: docker rm -f and docker restart change what the replay show
   });
 });
 
-describe("the lab's grep: a lab host's container memory is its bundle's, never this machine's cgroups", () => {
-  const step = renderTemplate(`{{@memory_cgroups}}\nsickbay_memory_cgroups ''`, {});
-  const ID = 'c0ffee'.padEnd(64, '0');
-  const RECORDED = `/sys/fs/cgroup/memory/docker/${ID}/memory.usage_in_bytes:52428800\n`;
+describe("the lab's shims for steps that read the host directly: a lab host's answers are its bundle's, never this machine's", () => {
   let work: string;
-  const stepOn = async (bundle: string) => {
-    const replay = await prepareReplay(bundle, join(work, `replay-${bundle.length}-${Date.now()}`), { durationScale: 0 });
+  let bundles = 0;
+  /** A step's own command run on a lab host replaying `bundle` (a directory, or the files to make one). */
+  const stepOn = async (step: string, bundle: string | Record<string, string>) => {
+    bundles += 1;
+    const dir = typeof bundle === 'string' ? bundle : join(work, `bundle-${bundles}`);
+    if (typeof bundle !== 'string') {
+      await mkdir(dir);
+      for (const [spec, text] of Object.entries(bundle)) await writeFile(join(dir, spec), text);
+    }
+    const replay = await prepareReplay(dir, join(work, `replay-${bundles}`), { durationScale: 0 });
     const env = { PATH: replayPath(join(work, 'shims')), [LAB_BUNDLE_ENV]: replay, LANG: 'C' };
     try {
       const { stdout, stderr } = await run('sh', ['-c', step], { env });
@@ -122,65 +127,43 @@ describe("the lab's grep: a lab host's container memory is its bundle's, never t
   };
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'sickbay-lab-grep-'));
+    work = await mkdtemp(join(tmpdir(), 'sickbay-lab-steps-'));
     await writeShims(join(work, 'shims'));
   });
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('replays the recorded container_memory output', async () => {
-    const bundle = join(work, 'with-memory');
-    await mkdir(bundle);
-    await writeFile(join(bundle, 'container_memory'), RECORDED);
-    expect(await stepOn(bundle)).toMatchObject({ exit: 0, stdout: RECORDED });
+  describe('grep over /sys/fs/cgroup: the container_memory step', () => {
+    const step = renderTemplate(`{{@memory_cgroups}}\nsickbay_memory_cgroups ''`, {});
+    const RECORDED = `/sys/fs/cgroup/memory/docker/${'c0ffee'.padEnd(64, '0')}/memory.usage_in_bytes:52428800\n`;
+
+    it('replays the recorded container_memory output', async () => {
+      expect(await stepOn(step, { container_memory: RECORDED })).toMatchObject({ exit: 0, stdout: RECORDED });
+    });
+
+    it('fails the step, saying why, on a bundle that did not collect it (not "no container running")', async () => {
+      const result = await stepOn(step, join(INCIDENTS_DIR, BUNDLE));
+      expect(result).toMatchObject({ exit: 1, stdout: '' });
+      expect(result.stderr).toContain('lab: container_memory was not collected in this bundle');
+    });
   });
 
-  it('fails the step, saying why, on a bundle that did not collect it (not "no container running")', async () => {
-    const result = await stepOn(join(INCIDENTS_DIR, BUNDLE));
-    expect(result).toMatchObject({ exit: 1, stdout: '' });
-    expect(result.stderr).toContain('lab: container_memory was not collected in this bundle');
-  });
-});
+  describe('docker logs: container_log_tail', () => {
+    const LINE = '2026-12-04T16:58:02.5Z flapper: cannot reach its database';
 
-describe("the lab's docker logs: the container playbook's log tail, its recorded header left to the step", () => {
-  it('replays the recorded lines after the header the step prints itself', async () => {
-    const work = await mkdtemp(join(tmpdir(), 'sickbay-lab-logs-'));
-    try {
-      const bundle = join(work, 'bundle');
-      await mkdir(bundle);
-      await writeFile(join(bundle, 'container_log_tail'), '# container f448235c7ef1\n2026-12-04T16:58:01.120453210Z flapper: cannot reach its database\n');
-      const replay = await prepareReplay(bundle, join(work, 'replay'), { durationScale: 0 });
-      const shims = await writeShims(join(work, 'shims'));
+    it("replays the container playbook's recorded lines after the header the step prints itself", async () => {
       const step = renderTemplate("echo '# container' {{container}}; docker logs --tail 50 --timestamps {{container}} 2>&1", { container: 'f448235c7ef1' });
-      const { stdout } = await run('sh', ['-c', step], { env: { PATH: replayPath(shims), [LAB_BUNDLE_ENV]: replay, LANG: 'C' } });
-      expect(stdout).toBe('# container f448235c7ef1\n2026-12-04T16:58:01.120453210Z flapper: cannot reach its database\n');
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-  });
-});
+      expect(await stepOn(step, { container_log_tail: `# container f448235c7ef1\n${LINE}\n` })).toMatchObject({ exit: 0, stdout: `# container f448235c7ef1\n${LINE}\n` });
+    });
 
-describe("the lab's docker ps --filter status=restarting and docker logs: docker-host's restart-loop tails", () => {
-  it('lists only the containers in a restart loop, and gives each its own recorded lines', async () => {
-    const work = await mkdtemp(join(tmpdir(), 'sickbay-lab-restarting-'));
-    try {
-      const bundle = join(work, 'bundle');
-      await mkdir(bundle);
-      const looping = 'f448235c7ef1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1';
-      const steady = 'fd38ecd9413ba2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2';
-      await writeFile(
-        join(bundle, 'docker_ps'),
-        `{"ID":"${looping}","Names":"flapper","Status":"Restarting (1) 2 seconds ago"}\n{"ID":"${steady}","Names":"chatty","Status":"Up 2 hours"}\n`,
-      );
-      await writeFile(join(bundle, 'container_log_tail'), `# container ${looping.slice(0, 12)}\n2026-12-04T16:58:02.5Z flapper: cannot reach its database\n# container ${steady.slice(0, 12)}\n2026-12-04T16:58:03.0Z chatty: tick\n`);
-      const replay = await prepareReplay(bundle, join(work, 'replay'), { durationScale: 0 });
-      const shims = await writeShims(join(work, 'shims'));
+    it("lists only docker-host's containers in a restart loop, and gives each its own recorded lines", async () => {
+      const looping = 'f448235c7ef1'.padEnd(64, 'a1');
+      const steady = 'fd38ecd9413b'.padEnd(64, 'a2');
+      const docker_ps = `{"ID":"${looping}","Names":"flapper","Status":"Restarting (1) 2 seconds ago"}\n{"ID":"${steady}","Names":"chatty","Status":"Up 2 hours"}\n`;
+      const container_log_tail = `# container ${looping.slice(0, 12)}\n${LINE}\n# container ${steady.slice(0, 12)}\n2026-12-04T16:58:03.0Z chatty: tick\n`;
       const step = 'for c in $(docker ps -q --filter status=restarting); do echo "# container $c"; docker logs --tail 20 --timestamps "$c" 2>&1; done';
-      const { stdout } = await run('sh', ['-c', step], { env: { PATH: replayPath(shims), [LAB_BUNDLE_ENV]: replay, LANG: 'C' } });
-      expect(stdout).toBe(`# container ${looping.slice(0, 12)}\n2026-12-04T16:58:02.5Z flapper: cannot reach its database\n`);
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
+      expect(await stepOn(step, { docker_ps, container_log_tail })).toMatchObject({ exit: 0, stdout: `# container ${looping.slice(0, 12)}\n${LINE}\n` });
+    });
   });
 });
