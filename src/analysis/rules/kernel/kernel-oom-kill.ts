@@ -64,11 +64,7 @@ function kernelOomFixes(facts: Facts, kills: readonly OomKill[]): Fix[] {
             detail: `${grown}${container ? '' : 'docker inspect says whether it has a limit now. '}${sized.detail ?? "Size the limit from its normal usage (docker stats), with headroom, and below what the host can spare."}`,
             commands: [...(container ? [] : [`docker inspect --format '{{.Name}} {{.HostConfig.Memory}}' ${short}`]), ...sized.commands],
           }
-        : {
-            title: 'Give every container a memory limit so that one runaway process is killed in its cgroup, not by the host',
-            detail: `${grown}Size each limit from the container's normal usage (docker stats), with headroom.`,
-            commands: ['docker stats --no-stream', memoryUpdateCommand('<container>', undefined)],
-          };
+        : everyLimitFix(facts, grown, hostBytes);
   const largest = largestNow(facts);
   return [
     limit,
@@ -78,6 +74,32 @@ function kernelOomFixes(facts: Facts, kills: readonly OomKill[]): Fix[] {
       commands: ['dmesg | grep -A40 "invoked oom-killer"', 'ps aux --sort=-rss | head'],
     },
   ];
+}
+
+/**
+ * The limit for every container that has none, when the kill report names no container: each
+ * running one without a limit that the container_memory step read, largest first, sized as
+ * limitFromReading sizes one; else the way to size them.
+ */
+function everyLimitFix(facts: Facts, grown: string, hostBytes: number | undefined): Fix {
+  const title = 'Give every container a memory limit so that one runaway process is killed in its cgroup, not by the host';
+  const sized = facts.docker.containers
+    .filter((c) => c.running && !c.memoryLimitBytes)
+    .flatMap((c) => {
+      const reading = memoryOf(facts.docker, c.id, c.name);
+      return reading ? [{ c, reading, limit: limitFromReading(c.id.slice(0, 12), reading, hostBytes) }] : [];
+    })
+    .sort((a, b) => b.reading.workingSetBytes - a.reading.workingSetBytes)
+    .slice(0, 5);
+  if (sized.length === 0) {
+    return { title, detail: `${grown}Size each limit from the container's normal usage (docker stats), with headroom.`, commands: ['docker stats --no-stream', memoryUpdateCommand('<container>', undefined)] };
+  }
+  const each = sized.map(({ c, reading, limit }) => `${containerLabel(c.id, c)} ${limit.mib ?? '?'} MiB (${formatBytes(reading.workingSetBytes, 'binary')} now)`);
+  return {
+    title,
+    detail: `${grown}Half again what each uses now (its working set, as docker stats counts it), 64 MiB at least: ${each.join(', ')}. Watch them under load before settling.`,
+    commands: sized.flatMap(({ limit }) => limit.commands),
+  };
 }
 
 /** "The limits of 3 running containers add up to 12.0 GiB on a host with 7.8 GiB, more than it has. " */

@@ -256,6 +256,19 @@ describe('KERNEL_OOM_KILL fixes computed from the kill report', () => {
     expect(grew?.detail).toBe('The containers that use the most memory now: elasticsearch-data-node-7 5.2 GiB, search 00748bf4e957 1.1 GiB.');
   });
 
+  it("sizes a limit for each running container without one when the kill report names no container (a 3.10 kernel's report)", () => {
+    // CentOS 7's kill line names the process, not its cgroup
+    const oldKernel = '[2419023.112599] Killed process 48211 (java) total-vm:77432816kB, anon-rss:6291456kB, file-rss:0kB, shmem-rss:0kB\n';
+    const docker_inspect = JSON.stringify([running(DB, 'db', 0), running(CACHE, 'cache', 0), running(VICTIM, 'search', 2 ** 30)]);
+    const container_memory = [memoryOf(DB, 800 * 2 ** 20, 0, 900 * 2 ** 20), memoryOf(CACHE, 20 * 2 ** 20, 0, 20 * 2 ** 20), memoryOf(VICTIM, 2 ** 29, 0, 2 ** 29, String(2 ** 30))].join('\n');
+    const report = analyze(bundleFromRecord({ dmesg: oldKernel, meminfo, docker_inspect, container_memory }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW });
+    const [limit] = report.findings.find((f) => f.code === 'KERNEL_OOM_KILL')?.fixes ?? [];
+    expect(limit?.title).toBe('Give every container a memory limit so that one runaway process is killed in its cgroup, not by the host');
+    // the one with a limit already is left out; the largest first
+    expect(limit?.commands).toEqual([`docker update --memory 1216m --memory-swap 1216m ${DB.slice(0, 12)}`, `docker update --memory 64m --memory-swap 64m ${CACHE.slice(0, 12)}`]);
+    expect(limit?.detail).toContain(`db ${DB.slice(0, 12)} 1216 MiB (800.0 MiB now), cache ${CACHE.slice(0, 12)} 64 MiB (20.0 MiB now)`);
+  });
+
   it('counts a 137 exit of the container the global kill names as that kill, not as a SIGKILL from outside', () => {
     // its command (sh -c ...) does not name java: only the cgroup ties the kill to it
     const inspect = JSON.stringify([{ Id: VICTIM, Name: '/search', Path: 'sh', Args: ['-c', 'exec /opt/search/bin/start'], State: { Status: 'exited', Running: false, OOMKilled: false, ExitCode: 137 }, Config: { Image: 'search:1', Env: [] }, HostConfig: { Memory: 0 } }]);
