@@ -58,7 +58,7 @@ export function jsonText(value: unknown, indent?: number): string {
 
 /** `text` cut to at most `max` characters, ending in `mark` when it was cut ("…", or "..." in plain ASCII). */
 export function clip(text: string, max: number, mark = '…'): string {
-  return text.length > max ? `${text.slice(0, max - mark.length)}${mark}` : text;
+  return text.length > max ? `${text.slice(0, Math.max(0, max - mark.length))}${mark}` : text;
 }
 
 /** "1 CPU", "4 CPUs", "2 processes": a count with its noun in the right number. */

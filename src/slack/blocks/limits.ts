@@ -1,3 +1,5 @@
+import { clip as clipText } from '../../domain/index.js';
+
 /** Block Kit limits (api.slack.com/reference/block-kit): what a message may hold. */
 export const MAX_BLOCKS = 50;
 export const MAX_SECTION_TEXT = 3000;
@@ -11,9 +13,7 @@ export const MAX_CONFIRM_TITLE = 100;
 export const MAX_CONFIRM_TEXT = 300;
 export const MAX_ACTIONS = 25;
 
-/** Cuts text to a limit, saying that it did. */
+/** Cuts text to a Block Kit limit, saying that it did (the one clip of domain/text, with Slack's mark). */
 export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const marker = '… (cut)';
-  return text.slice(0, Math.max(0, max - marker.length)) + marker;
+  return clipText(text, max, '… (cut)');
 }
