@@ -1,4 +1,4 @@
-import { shellArg, type Finding, type Fix } from '../../../domain/index.js';
+import { plural, shellArg, type Finding, type Fix } from '../../../domain/index.js';
 import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence, type Facts, type Filesystem } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
@@ -62,7 +62,7 @@ export function logCap(facts: Facts, fs: Filesystem | undefined): { options: str
   const perFileMb = fs && known !== undefined ? Math.floor((fs.sizeBytes * LOG_BUDGET_SHARE) / (containers * LOG_FILES) / 1e6) : 100;
   const sizeMb = Math.min(100, Math.max(10, perFileMb));
   const why = fs && known !== undefined
-    ? ` ${containers} ${containers === 1 ? 'container' : 'containers'} × ${LOG_FILES} files × ${sizeMb} MB is ${formatBytes(containers * LOG_FILES * sizeMb * 1e6)}, ${perFileMb < 10 ? 'more than' : 'within'} a tenth of ${fs.mount} (${formatBytes(fs.sizeBytes)}).`
+    ? ` ${plural(containers, 'container')} × ${LOG_FILES} files × ${sizeMb} MB is ${formatBytes(containers * LOG_FILES * sizeMb * 1e6)}, ${perFileMb < 10 ? 'more than' : 'within'} a tenth of ${fs.mount} (${formatBytes(fs.sizeBytes)}).`
     : '';
   return { options: `--log-opt max-size=${sizeMb}m --log-opt max-file=${LOG_FILES}`, why };
 }

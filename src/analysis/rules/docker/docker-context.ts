@@ -141,8 +141,9 @@ export function daemonAnswers(facts: Facts): boolean {
   return facts.docker.daemonUnreachable.length === 0 && !(['docker_info', 'docker_ps'] as const).some((spec) => facts.steps[spec]?.timed_out === true);
 }
 
-/** Docker's own cleanup: what frees space through the daemon. */
-const DOCKER_CLEANUP = /^docker (?:system prune|image prune|container prune|rmi? )/;
+/** Docker's own cleanup: what frees space through the daemon (command prefixes, also what will_not_help matches). */
+const DOCKER_CLEANUP = ['docker system prune', 'docker image prune', 'docker container prune', 'docker rmi ', 'docker rm '];
+const isDockerCleanup = (command: string): boolean => DOCKER_CLEANUP.some((prefix) => command.startsWith(prefix));
 const isDockerCommand = (command: string): boolean => command.startsWith('docker ');
 
 /**
@@ -160,14 +161,14 @@ export function whileDaemonAnswers(finding: Finding, facts: Facts): Finding {
     fixes: finding.fixes.map((f) => {
       if (!f.commands?.some(isDockerCommand)) return f;
       const { commands, ...rest } = f;
-      const left = (commands ?? []).filter((c) => !DOCKER_CLEANUP.test(c));
+      const left = (commands ?? []).filter((c) => !isDockerCleanup(c));
       const note =
         left.length < (commands ?? []).length
           ? "Docker's own cleanup needs the daemon, which does not answer now: free room without it first, get Docker running, then clean up with docker."
           : 'The docker commands here need the daemon, which does not answer now: they work once it answers again.';
       return { ...rest, detail: `${f.detail ? `${f.detail} ` : ''}${note}`, ...(left.length ? { commands: left } : {}) };
     }),
-    will_not_help: [...(finding.will_not_help ?? []), 'docker system prune', 'docker image prune', 'docker rmi', 'docker rm '],
+    will_not_help: [...(finding.will_not_help ?? []), ...DOCKER_CLEANUP],
   };
 }
 

@@ -1,6 +1,7 @@
 import { seenOf } from '../../facts/clock.js';
 import type { Facts } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
+import { storageDriverOf } from '../docker/docker-context.js';
 import { plural, shellArg, type Fix } from '../../../domain/index.js';
 import { byNamedFirst, listSome, quote, smartDiskOf } from './support.js';
 
@@ -22,7 +23,7 @@ type ThinPoolSign = 'out-of-space' | 'devicemapper' | 'maybe';
 function thinPoolSign(facts: Facts, devices: readonly string[]): ThinPoolSign | undefined {
   const thin = devices.some(isThinDevice);
   if (thin && facts.kernel.ioErrors.some((e) => e.reason === 'no-space' && e.device !== undefined && isThinDevice(e.device))) return 'out-of-space';
-  if (thin && (facts.docker.info?.storageDriver ?? facts.docker.daemon.storageDriver) === 'devicemapper') return 'devicemapper';
+  if (thin && storageDriverOf(facts)?.driver === 'devicemapper') return 'devicemapper';
   return devices.length === 0 || thin || devices.includes(UNKNOWN_DEVICE) ? 'maybe' : undefined;
 }
 
