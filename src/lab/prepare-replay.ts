@@ -28,59 +28,47 @@ function stepLine(step: StepMeta | undefined, options: ReplayOptions): string {
   return `${exit} ${delay} 0`;
 }
 
-/** Container ids for `docker ps -q`, so that `docker inspect $(docker ps -aq)` works as on a host. */
-function containerIds(inspect: string | undefined, ps: string | undefined): string[] {
+/** docker inspect's array of containers, parsed once, or undefined when the file is not one. */
+function inspectArray(inspect: string | undefined): unknown[] | undefined {
   try {
     const parsed: unknown = JSON.parse(inspect ?? '');
-    if (Array.isArray(parsed)) {
-      return parsed.flatMap((c: unknown) => {
-        const id = (c as { Id?: unknown }).Id;
-        return typeof id === 'string' ? [id.slice(0, 12)] : [];
-      });
-    }
+    return Array.isArray(parsed) ? parsed : undefined;
   } catch {
-    // not JSON: fall back to the ps output
+    return undefined;
   }
-  return (ps ?? '').split('\n').flatMap((line) => {
-    const m = /"ID":"([0-9a-f]{12,64})"/.exec(line) ?? /^([0-9a-f]{12,64})\s/.exec(line);
-    return m?.[1] ? [m[1].slice(0, 12)] : [];
-  });
 }
+
+/** A docker ps line's id: `{{json .}}` or the table; with `restarting`, only on a "Restarting (1) ..." row. */
+const PS_ROW = {
+  any: [/"ID":"([0-9a-f]{12,64})"/, /^([0-9a-f]{12,64})\s/],
+  restarting: [/"ID":"([0-9a-f]{12,64})".*"Status":"Restarting\b/, /^([0-9a-f]{12,64})\s.*\sRestarting \(/],
+} as const;
 
 /**
- * The ids of the containers in a restart loop, for `docker ps -q --filter status=restarting`:
- * inspect's State.Restarting, else docker ps's "Restarting (1) 3 seconds ago".
+ * Short container ids for `docker ps -q` (so that `docker inspect $(docker ps -aq)` works as on a
+ * host), or with `restarting` those in a restart loop, for `--filter status=restarting`: from
+ * inspect (State.Restarting), else from the docker ps lines.
  */
-function restartingIds(inspect: string | undefined, ps: string | undefined): string[] {
-  try {
-    const parsed: unknown = JSON.parse(inspect ?? '');
-    if (Array.isArray(parsed)) {
-      return parsed.flatMap((c: unknown) => {
-        const { Id: id, State: state } = c as { Id?: unknown; State?: { Restarting?: unknown; Status?: unknown } };
-        return typeof id === 'string' && (state?.Restarting === true || state?.Status === 'restarting') ? [id.slice(0, 12)] : [];
-      });
-    }
-  } catch {
-    // not JSON: fall back to the ps output
+function psIds(inspected: readonly unknown[] | undefined, ps: string | undefined, restarting: boolean): string[] {
+  if (inspected) {
+    return inspected.flatMap((c) => {
+      const { Id: id, State: state } = c as { Id?: unknown; State?: { Restarting?: unknown; Status?: unknown } };
+      return typeof id === 'string' && (!restarting || state?.Restarting === true || state?.Status === 'restarting') ? [id.slice(0, 12)] : [];
+    });
   }
+  const [json, table] = PS_ROW[restarting ? 'restarting' : 'any'];
   return (ps ?? '').split('\n').flatMap((line) => {
-    const m = /"ID":"([0-9a-f]{12,64})".*"Status":"Restarting\b/.exec(line) ?? /^([0-9a-f]{12,64})\s.*\sRestarting \(/.exec(line);
+    const m = json.exec(line) ?? table.exec(line);
     return m?.[1] ? [m[1].slice(0, 12)] : [];
   });
 }
 
-/** docker inspect's objects by full id, so that `docker inspect ID` answers with that container alone. */
-function inspectById(inspect: string | undefined): Map<string, unknown> {
+/** docker inspect's objects by full id, so that `docker inspect ID` answers with that container alone (not JSON: the whole file is replayed). */
+function inspectById(inspected: readonly unknown[] | undefined): Map<string, unknown> {
   const byId = new Map<string, unknown>();
-  try {
-    const parsed: unknown = JSON.parse(inspect ?? '');
-    if (!Array.isArray(parsed)) return byId;
-    for (const c of parsed as unknown[]) {
-      const id = (c as { Id?: unknown }).Id;
-      if (typeof id === 'string' && CONTAINER_ID.pattern.test(id)) byId.set(id, c);
-    }
-  } catch {
-    // not JSON: `docker inspect ID` replays the whole file
+  for (const c of inspected ?? []) {
+    const id = (c as { Id?: unknown }).Id;
+    if (typeof id === 'string' && CONTAINER_ID.pattern.test(id)) byId.set(id, c);
   }
   return byId;
 }
@@ -116,16 +104,17 @@ export async function prepareReplay(bundleDir: string, outDir: string, options: 
       await writeFile(join(outDir, `${spec}.step`), `${stepLine(steps[spec], options)}\n`);
     }),
   );
+  const inspected = inspectArray(await readOptional(join(dir, 'docker_inspect')));
   if (specs.includes('docker_ps')) {
-    const [inspectText, psText] = [await readOptional(join(dir, 'docker_inspect')), await readOptional(join(dir, 'docker_ps'))];
-    const ids = containerIds(inspectText, psText);
-    await writeFile(join(outDir, 'docker_ps_ids'), ids.map((id) => `${id}\n`).join(''));
-    await writeFile(join(outDir, 'docker_ps_restarting_ids'), restartingIds(inspectText, psText).map((id) => `${id}\n`).join(''));
+    const psText = await readOptional(join(dir, 'docker_ps'));
     const ps = stepLine(steps.docker_ps, options).split(' ');
-    await writeFile(join(outDir, 'docker_ps_ids.step'), `${ps[0]} 0 ${ps[2]}\n`);
-    await writeFile(join(outDir, 'docker_ps_restarting_ids.step'), `${ps[0]} 0 ${ps[2]}\n`);
+    // docker ps -q, and docker ps -q --filter status=restarting: docker ps's exit and hang, no delay of their own
+    for (const [name, restarting] of [['docker_ps_ids', false], ['docker_ps_restarting_ids', true]] as const) {
+      await writeFile(join(outDir, name), psIds(inspected, psText, restarting).map((id) => `${id}\n`).join(''));
+      await writeFile(join(outDir, `${name}.step`), `${ps[0]} 0 ${ps[2]}\n`);
+    }
   }
-  const byId = inspectById(await readOptional(join(dir, 'docker_inspect')));
+  const byId = inspectById(inspected);
   if (byId.size) {
     await mkdir(join(outDir, INSPECT_BY_ID_DIR));
     await Promise.all([...byId].map(([id, c]) => writeFile(join(outDir, INSPECT_BY_ID_DIR, id), `${JSON.stringify([c], null, 4)}\n`)));
