@@ -71,8 +71,9 @@ printf '${DATA_ROOT_HEADER} %s (from %s)\\n' "$docker_root" "$docker_root_from"`
 
 /**
  * Each running container's memory cgroup, read from the kernel (answers while dockerd hangs):
- * usage, peak and limit, and the inactive page cache that docker stats leaves out of its figure. Both cgroup versions and both of Docker's cgroup drivers (cgroupfs:
- * `docker/<id>`, systemd: `system.slice/docker-<id>.scope`); a custom --cgroup-parent is not found.
+ * usage, peak and limit, and the inactive page cache that docker stats leaves out of its figure.
+ * Both cgroup versions and both of Docker's cgroup drivers (cgroupfs: `docker/<id>`, systemd:
+ * `system.slice/docker-<id>.scope`); a custom --cgroup-parent is not found.
  * The paths are globs with an id prefix that a playbook validated (hex only); a glob that matches
  * nothing stays a path grep cannot open, which -s keeps quiet. Such a path always remains (the
  * other version's layout), so grep's "some file missing" status 2 is no failure here.
