@@ -32,7 +32,7 @@ import { runDiagCli } from '../helpers/diag-cli.js';
 interface JsonFinding {
   code: string;
   title: string;
-  fixes: { title: string; detail?: string; commands?: string[] }[];
+  fixes: { title: string; detail?: string; commands?: string[]; container_env?: string[] }[];
   evidence: { text: string }[];
   subject?: string;
   data?: Record<string, unknown>;
@@ -58,7 +58,7 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', heapOom: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', heapOom: '', nodeHeap: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -146,10 +146,18 @@ beforeAll(async () => {
   // under the limit, and Docker starts it again and again
   ids.heapOom = run('--restart', 'on-failure', ...limited('heap-oom'), BUSYBOX_IMAGE, JAVA, '-Xmx32m', '/app/Grow.java');
 
+  // node told a 24 MiB heap, filling it: V8 prints its GC trace and FATAL ERROR and aborts, well
+  // under the limit, again and again. The node running these tests, its files bind-mounted likewise.
+  const node = realpathSync(process.execPath);
+  const nodeFiles = node.startsWith('/usr/') ? [] : ['-v', `${dirname(dirname(node))}:${dirname(dirname(node))}:ro`];
+  const fill = 'const kept = []; for (;;) kept.push(new Array(1e5).fill(1.5));';
+  ids.nodeHeap = run('--restart', 'on-failure', '--ulimit', 'core=0', ...limited('node-heap'), ...nodeFiles, BUSYBOX_IMAGE, node, '--max-old-space-size=24', '-e', fill);
+
   await waitFor('memhog to be killed', () => inspect('memhog').State.Status === 'exited');
   await waitFor('jvm-grow to be killed', () => inspect('jvm-grow').State.Status === 'exited');
   await waitFor('flapper to restart 3 times', () => inspect('flapper').RestartCount >= 3);
   await waitFor('heap-oom to restart 3 times', () => inspect('heap-oom').RestartCount >= 3);
+  await waitFor('node-heap to restart 3 times', () => inspect('node-heap').RestartCount >= 3);
   const logPath = inspect('chatty').LogPath;
   await waitFor("chatty's log to pass 12 % of its filesystem", () => existsSync(logPath) && statSync(logPath).size >= logBytes);
 
@@ -290,6 +298,29 @@ describe('a real dockerd with real incidents', () => {
     expect(loop?.fixes[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space): give the heap more room, within the container's 256 MiB limit: -Xmx192m");
     // the JVM stopped at its own bound: no memory-cgroup kill, and the kernel's log has none for it
     expect(about(report, 'CONTAINER_OOM_KILLED', ids.heapOom)).toBeUndefined();
+  });
+
+  it("the container playbook reads node's own heap exhaustion under its native stack, and gives the heap the limit's room", async () => {
+    const { report } = await diag('node-heap', ['--playbook', 'container', '--param', `container=${ids.nodeHeap.slice(0, 12)}`]);
+    const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.nodeHeap);
+    const quoted = loop?.evidence.map((e) => e.text) ?? [];
+    expect(quoted).toContainEqual(expect.stringMatching(/Z FATAL ERROR: .*Allocation failed - JavaScript heap out of memory$/));
+    // V8's last full collection says how much heap it reached: about the 24 MiB it was told
+    const gc = quoted.find((t) => /Mark-(?:Compact|sweep)/.test(t));
+    expect(gc, quoted.join('\n')).toBeDefined();
+    const reached = Number(loop?.data?.['node_heap_out_of_memory_mib']);
+    expect(reached).toBeGreaterThan(8);
+    expect(reached).toBeLessThanOrEqual(40);
+    expect(loop?.fixes[0]?.title).toBe(
+      `Its node process ran out of heap at about ${reached} MiB (${/FATAL ERROR: .*JavaScript heap out of memory/.exec(quoted.join('\n'))?.[0]}): give the heap more room, within the container's 256 MiB limit: --max-old-space-size=192`,
+    );
+    expect(loop?.fixes[0]?.detail).toMatch(/^node stopped at the heap bound it was given \(--max-old-space-size=24\)/);
+    expect(loop?.fixes[0]?.container_env).toEqual(['NODE_OPTIONS=--max-old-space-size=192']);
+    // whichever signal V8 ended it with (139 here, node 20 as pid 1), the fix says it was on purpose
+    expect(loop?.fixes[0]?.detail).toMatch(/Its exit 1(?:3[234]|39) \(SIG[A-Z]+\) is V8 ending the process after that FATAL ERROR, on purpose/);
+    // its last words are V8's, not the native frames printed under them
+    expect(loop?.fixes.find((f) => f.title.startsWith('Read why'))?.detail).toMatch(/^Its last line \([^)]+\): "FATAL ERROR: /);
+    expect(about(report, 'CONTAINER_OOM_KILLED', ids.nodeHeap)).toBeUndefined();
   });
 
   it('sickbay diag reports a daemon frozen with SIGSTOP as unresponsive, and still finds its data root, log and OOM kill', async () => {

@@ -162,7 +162,7 @@ describe("the lab's shims for steps that read the host directly: a lab host's an
       const steady = 'fd38ecd9413b'.padEnd(64, 'a2');
       const docker_ps = `{"ID":"${looping}","Names":"flapper","Status":"Restarting (1) 2 seconds ago"}\n{"ID":"${steady}","Names":"chatty","Status":"Up 2 hours"}\n`;
       const container_log_tail = `# container ${looping.slice(0, 12)}\n${LINE}\n# container ${steady.slice(0, 12)}\n2026-12-04T16:58:03.0Z chatty: tick\n`;
-      const step = 'for c in $(docker ps -q --filter status=restarting); do echo "# container $c"; docker logs --tail 20 --timestamps "$c" 2>&1; done';
+      const step = 'for c in $(docker ps -q --filter status=restarting); do echo "# container $c"; docker logs --tail 50 --timestamps "$c" 2>&1; done';
       expect(await stepOn(step, { docker_ps, container_log_tail })).toMatchObject({ exit: 0, stdout: `# container ${looping.slice(0, 12)}\n${LINE}\n` });
     });
   });

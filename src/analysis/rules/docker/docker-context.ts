@@ -204,12 +204,22 @@ export function dockerService(facts: Facts): { status: string; start: string; st
 }
 
 /**
+ * Lines of a stack trace or a crash banner, not words: Java's and node's "at f (file:1:2)" and "... 5
+ * more", node's native frames (" 7: 0x10ea385 v8::internal::..." or " 1: node::Abort() [node]"), V8's
+ * banners ("<--- JS stacktrace --->", "----- Native stack trace -----"), Python's "File ..., line N".
+ */
+const STACK_FRAME = /^\s*(?:at\s+\S|\.\.\. \d+ (?:more|common frames omitted)$|\d+: (?:0x[0-9a-f]+\b|node::|v8::|uv_)|<--- .* --->$|-----.*-----$|File ".*", line \d+)/;
+
+/**
  * What a container printed last, where its log tail was read (the container playbook's container,
- * docker-host's restarting ones): its last three lines as evidence, and the last one, with
- * Docker's time, as a sentence a fix can lead with.
+ * docker-host's restarting ones): its last three lines that are words rather than stack frames as
+ * evidence, and the last one, with Docker's time, as a sentence a fix can lead with.
  */
 export function lastWordsOf(facts: Facts, id: string): { evidence: Evidence[]; sentence?: string } {
-  const said = (logTailOf(facts.docker, id) ?? []).filter((l) => l.text.trim() !== '').slice(-3);
+  const printed = (logTailOf(facts.docker, id) ?? []).filter((l) => l.text.trim() !== '');
+  // a crash ends in its stack: the words are above it (a Java "Caused by:", node's FATAL ERROR)
+  const words = printed.filter((l) => !STACK_FRAME.test(l.text));
+  const said = (words.length > 0 ? words : printed).slice(-3);
   const last = said.at(-1);
   return {
     evidence: said.map((l) => toEvidence(l.line)),

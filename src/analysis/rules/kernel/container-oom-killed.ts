@@ -7,28 +7,13 @@ import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { cgroupVersionOf, containerJvmOptions, heapFollowsHost, heapShareMiB, jvmHeapFixes, jvmName, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
 import type { Rule } from '../rule.js';
-import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting, envValue, imageTag } from '../docker/docker-context.js';
+import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting } from '../docker/docker-context.js';
 import { headroomMiB, hostMemoryBytes, limitFromReading, memoryUpdateCommand, usageOfLimitText } from '../docker/memory-sizing.js';
 import { findContainer, quote } from './support.js';
+import { nodeVersion, type NodeVersion } from '../docker/node-out-of-memory.js';
 
 /** What runs in the container, as far as the kill report and docker inspect tell. */
 type Runtime = { kind: 'jvm'; version: JvmVersion | undefined } | { kind: 'node'; version: NodeVersion | undefined } | { kind: 'other' };
-
-/** The node release of a container: the official images' NODE_VERSION, else the tag of a node image. */
-interface NodeVersion {
-  major: number;
-  /** "NODE_VERSION=14.17.0" or "image tag 14-alpine". */
-  from: string;
-}
-
-function nodeVersion(container: ContainerRecord | undefined): NodeVersion | undefined {
-  const env = container ? envValue(container, 'NODE_VERSION') : undefined;
-  const fromEnv = env ? /^v?(\d+)\./.exec(env) : null;
-  if (env && fromEnv?.[1]) return { major: Number(fromEnv[1]), from: `NODE_VERSION=${env}` };
-  const image = container?.image ?? '';
-  const tagged = /(?:^|\/)node:v?(\d+)(?=$|[.-])/.exec(image);
-  return tagged?.[1] ? { major: Number(tagged[1]), from: `image tag ${imageTag(image)}` } : undefined;
-}
 
 /**
  * Why node's heap outgrows the limit: before it reads the limit through libuv (12 on cgroup v1,

@@ -105,6 +105,22 @@ describe('restart loops', () => {
     expect(run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: other }))[0]?.fixes[0]?.detail).toMatch(/^The last lines before each exit/);
   });
 
+  it("quotes the words of a crash, not the stack frames under them: a Java exception's cause", () => {
+    const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), name: 'api', path: 'java', args: ['-jar', 'api.jar'], restartCount: 3, exitCode: 1, running: false })]);
+    const tail = [
+      `# container ${ID('1').slice(0, 12)}`,
+      'Exception in thread "main" java.lang.IllegalStateException: Failed to execute CommandLineRunner',
+      '\tat org.springframework.boot.SpringApplication.callRunner(SpringApplication.java:787)',
+      'Caused by: java.net.ConnectException: Connection refused (Connection refused)',
+      '\tat java.net.PlainSocketImpl.socketConnect(Native Method)',
+      '\t... 12 more',
+      '',
+    ].join('\n');
+    const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: tail }));
+    expect(f?.fixes[0]?.detail).toMatch(/^Its last line: "Caused by: java\.net\.ConnectException: Connection refused \(Connection refused\)"\./);
+    expect(f?.evidence.map((e) => e.text).slice(-2)).toEqual(['Exception in thread "main" java.lang.IllegalStateException: Failed to execute CommandLineRunner', 'Caused by: java.net.ConnectException: Connection refused (Connection refused)']);
+  });
+
   it("names a JVM's own OutOfMemoryError among its last lines, and sizes the heap from the container's limit", () => {
     // the line metabase/metabase#4514 quotes from `docker logs` (timestamps on), under a 1 GiB limit here
     const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), name: 'metabase', path: '/app/run_metabase.sh', args: [], restartCount: 5, exitCode: 1, running: false, memory: 2 ** 30 })]);
@@ -122,6 +138,47 @@ describe('restart loops', () => {
     expect(t?.fixes[0]?.title).toBe('Its JVM could not start another thread (java.lang.OutOfMemoryError: unable to create native thread: possibly out of memory or process/resource limits reached): find the limit it hit, or the threads that leak');
     expect(t?.fixes[0]?.commands).toContain(`docker inspect --format '{{.HostConfig.PidsLimit}}' ${ID('1').slice(0, 12)}`);
     expect(t?.fixes[1]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=-XX:+ExitOnOutOfMemoryError -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=/tmp']);
+  });
+
+  it("names node's own heap exhaustion among its last lines, above its native stack, and sizes the heap from the limit", () => {
+    // blockcollider/bcnode#239: node 8's banner and native frames, from its docker image; a 512 MiB limit here
+    const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), name: 'bcnode', path: 'node', args: ['./bin/cli', 'start'], restartCount: 4, exitCode: 134, running: false, memory: 512 * 2 ** 20, env: ['NODE_VERSION=8.11.1'] })]);
+    const frames = [' 1: node::Abort() [node]', ' 2: 0x11e7fec [node]', ' 3: v8::Utils::ReportOOMFailure(char const*, bool) [node]', ' 4: v8::internal::V8::FatalProcessOutOfMemory(char const*, bool) [node]', ' 5: v8::internal::Factory::NewUninitializedFixedArray(int) [node]', ' 6: 0xdee3b3 [node]', ' 7: v8::internal::Runtime_GrowArrayElements(int, v8::internal::Object**, v8::internal::Isolate*) [node]', ' 8: 0x3b81445842fd'];
+    const tail = [`# container ${ID('1').slice(0, 12)}`, 'FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory', ...frames, ''].join('\n');
+    const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: tail }));
+    expect(f?.fixes[0]?.title).toBe("Its node process ran out of heap (FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory): give the heap more room, within the container's 512 MiB limit: --max-old-space-size=384");
+    expect(f?.fixes[0]?.container_env).toEqual(['NODE_OPTIONS=--max-old-space-size=384']);
+    // node 8 has no snapshot near the limit: the flag is not offered to it
+    expect(f?.fixes[0]?.detail).toContain('node 8 (NODE_VERSION=8.11.1) cannot write a heap snapshot on its own');
+    expect(f?.fixes[0]?.detail).not.toContain('--heapsnapshot-near-heap-limit');
+    expect(f?.fixes[0]?.detail).toContain('Its exit 134 (SIGABRT) is V8 ending the process after that FATAL ERROR, on purpose');
+    // its last words are the banner, not the frames below it
+    expect(f?.fixes.find((x) => x.title.startsWith('Read why'))?.detail).toMatch(/^Its last line: "FATAL ERROR: CALL_AND_RETRY_LAST /);
+    expect(f?.evidence.map((e) => e.text)).toContain('FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory');
+    expect(f?.evidence.map((e) => e.text)).not.toContain(' 8: 0x3b81445842fd');
+    expect(f?.data).toMatchObject({ node_heap_out_of_memory_mib: null });
+  });
+
+  it('reads the heap node reached from its GC trace: at its share of the limit, both must grow', () => {
+    // the trace and banner as node 22 prints them (chartdb/chartdb#747 quotes them from a build; here a service's)
+    const gc = '[17:0xffff8f310000]    26490 ms: Mark-Compact (reduce) 2042.7 (2083.7) -> 2036.3 (2077.4) MB, pooled: 0 MB, 674.24 / 0.03 ms  (average mu = 0.419, current mu = 0.100) allocation failure; GC in old space requested';
+    const tail = [`# container ${ID('1').slice(0, 12)}`, '<--- Last few GCs --->', '', gc, '', '<--- JS stacktrace --->', '', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory', '----- Native stack trace -----', '', ' 1: 0xb78db3 node::OOMErrorHandler(char const*, v8::OOMDetails const&) [node]', ''].join('\n');
+    const limited = (memory: number, env: string[] = []) => JSON.stringify([inspectJson({ id: ID('1'), name: 'web', path: 'node', args: ['server.js'], restartCount: 6, exitCode: 134, running: false, memory, env })]);
+    const [atShare] = run(containerRestartLoopRule, factsFrom({ docker_inspect: limited(2 ** 31), container_log_tail: tail }));
+    expect(atShare?.fixes[0]?.title).toBe(
+      "Its node process ran out of heap at about 2036 MiB, about all that the container's 2 GiB limit leaves it (FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory): if it needs more, raise both, to --max-old-space-size=3072 and a 4096 MiB limit",
+    );
+    expect(atShare?.fixes[0]?.commands).toEqual([`docker update --memory 4096m --memory-swap 4096m ${ID('1').slice(0, 12)}`]);
+    expect(atShare?.evidence.map((e) => e.text)).toContain(gc);
+    // under a larger limit it had room it was not given: the heap's bound is the fix, not the limit
+    const [room] = run(containerRestartLoopRule, factsFrom({ docker_inspect: limited(8 * 2 ** 30, ['NODE_OPTIONS=--max-old-space-size=2048']), container_log_tail: tail }));
+    expect(room?.fixes[0]?.title).toContain("at about 2036 MiB (FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory): give the heap more room, within the container's 8 GiB limit: --max-old-space-size=6144");
+    expect(room?.fixes[0]?.detail).toMatch(/^node stopped at the heap bound it was given \(--max-old-space-size=2048\)/);
+    expect(room?.fixes[0]?.container_env).toEqual(['NODE_OPTIONS=<what it holds now> --max-old-space-size=6144']);
+    // without a limit: a larger heap, and a limit above it
+    const [none] = run(containerRestartLoopRule, factsFrom({ docker_inspect: limited(0), container_log_tail: tail }));
+    expect(none?.fixes[0]?.title).toBe('Its node process ran out of heap at about 2036 MiB (FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory): if it needs more, give it --max-old-space-size=3072, and the container a limit above it');
+    expect(none?.fixes[0]?.detail).toContain('a memory limit of 4096 MiB keeps a quarter beyond it');
   });
 
   it('raises it from a Restarting status in docker ps when inspect is missing', () => {

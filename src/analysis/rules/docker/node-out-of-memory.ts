@@ -1,0 +1,142 @@
+import type { Fix } from '../../../domain/index.js';
+import type { ContainerLogTail } from '../../facts/docker.js';
+import type { ContainerRecord } from '../../facts/index.js';
+import { formatBytes } from '../../parsers/sizes.js';
+import { envHolds, envSetting, envValue, imageTag } from './docker-context.js';
+import { heapShareMiB } from './jvm-heap-unbounded.js';
+import { headroomMiB, memoryUpdateCommand, roundMiB } from './memory-sizing.js';
+
+const MIB = 2 ** 20;
+
+/** The node release of a container: the official images' NODE_VERSION, else the tag of a node image. */
+export interface NodeVersion {
+  major: number;
+  /** "NODE_VERSION=14.17.0" or "image tag 14-alpine". */
+  from: string;
+}
+
+export function nodeVersion(container: ContainerRecord | undefined): NodeVersion | undefined {
+  const env = container ? envValue(container, 'NODE_VERSION') : undefined;
+  const fromEnv = env ? /^v?(\d+)\./.exec(env) : null;
+  if (env && fromEnv?.[1]) return { major: Number(fromEnv[1]), from: `NODE_VERSION=${env}` };
+  const image = container?.image ?? '';
+  const tagged = /(?:^|\/)node:v?(\d+)(?=$|[.-])/.exec(image);
+  return tagged?.[1] ? { major: Number(tagged[1]), from: `image tag ${imageTag(image)}` } : undefined;
+}
+
+type TailLine = ContainerLogTail['lines'][number];
+
+/** node's own heap exhaustion, as V8 prints it before it aborts the process. */
+export interface NodeOutOfMemory {
+  /** "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory", as printed. */
+  error: string;
+  printed: TailLine;
+  /** The heap V8 still held after its last full collection, in MiB (its "MB" are 2^20 bytes): about its bound. */
+  heapMiB?: number;
+  /** The trace line that says so. */
+  gcLine?: TailLine;
+}
+
+/**
+ * Every release's wording: "Reached heap limit" (12+), "Ineffective mark-compacts near heap limit",
+ * "CALL_AND_RETRY_LAST" (8 to 10), "MarkCompactCollector: young object promotion failed"; all end so.
+ */
+const FATAL = /FATAL ERROR: .*?Allocation failed - (?:JavaScript heap out of memory|process out of memory)/;
+/**
+ * V8's trace of its last collections: "Mark-Compact (reduce) 2042.7 (2083.7) -> 2036.3 (2077.4) MB"
+ * (older releases: "Mark-sweep 1398.3 (1436.4) -> 1398.2 (1436.4) MB"); the figure after the arrow
+ * is what the heap still held.
+ */
+const FULL_GC = /\b(?:Mark-Compact|Mark-sweep)(?: \(reduce\))?\s+[\d.]+\s+\([\d.]+\)\s+->\s+([\d.]+)\s+\([\d.]+\)\s+MB/;
+
+/** The latest heap exhaustion among what a container printed last, with the heap it reached. */
+export function nodeOutOfMemoryIn(lines: readonly TailLine[]): NodeOutOfMemory | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const printed = lines[i] as TailLine;
+    const fatal = FATAL.exec(printed.text);
+    if (!fatal) continue;
+    // the GC trace V8 prints just before, within its "Last few GCs" block
+    for (let j = i - 1; j >= Math.max(0, i - 20); j--) {
+      const gc = FULL_GC.exec((lines[j] as TailLine).text);
+      if (gc?.[1]) return { error: fatal[0], printed, heapMiB: Math.round(Number(gc[1])), gcLine: lines[j] as TailLine };
+    }
+    return { error: fatal[0], printed };
+  }
+  return undefined;
+}
+
+/** The --max-old-space-size a container's node was given, in MiB: on its command line or in NODE_OPTIONS. */
+export function toldOldSpaceMiB(c: ContainerRecord | undefined): number | undefined {
+  if (!c) return undefined;
+  const all = [...`${c.entrypoint ?? ''} ${c.command ?? ''} ${envValue(c, 'NODE_OPTIONS') ?? ''}`.matchAll(/--max[-_]old[-_]space[-_]size[= ](\d+)/g)];
+  const last = all.at(-1)?.[1];
+  return last !== undefined ? Number(last) : undefined;
+}
+
+/** How to see what fills the heap, for the release in front of the reader. */
+function snapshotAdvice(version: NodeVersion | undefined): string {
+  // --heapsnapshot-near-heap-limit came with 14.18 and 15.1; older releases have only the signal
+  if (version && version.major < 14) return `node ${version.major} (${version.from}) cannot write a heap snapshot on its own as the heap fills: one taken by --heapsnapshot-signal (12+) while it grows shows what holds it.`;
+  return 'If it grows without bound at any size, it leaks: --heapsnapshot-near-heap-limit=1 (node 14.18+, 15.1+) writes a heap snapshot as the heap nears its bound, showing what holds it.';
+}
+
+/** The signals V8 ends a process with after its FATAL ERROR: abort(), or a deliberate crash (a trap, an illegal instruction, a fault at a fixed address). */
+const CRASH_SIGNALS: Readonly<Record<number, string>> = { 132: 'SIGILL', 133: 'SIGTRAP', 134: 'SIGABRT', 139: 'SIGSEGV' };
+
+/** Why its exit code says it crashed: V8 ends the process itself, on purpose; nothing in node is broken. */
+function exitSentence(exitCode: number | undefined): string {
+  const signal = exitCode !== undefined ? CRASH_SIGNALS[exitCode] : undefined;
+  return signal ? ` Its exit ${exitCode} (${signal}) is V8 ending the process after that FATAL ERROR, on purpose: not a fault of its own to chase.` : '';
+}
+
+/**
+ * The fixes for node's own heap exhaustion: where the container's limit leaves the heap room, a
+ * larger --max-old-space-size within it; where the heap already took its share of the limit, a
+ * larger limit and heap, sized from the heap it reached; without a limit, a larger heap and a limit above it.
+ */
+export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerRecord | undefined, short: string): Fix[] {
+  const limit = container?.memoryLimitBytes;
+  const told = toldOldSpaceMiB(container);
+  const reached = oom.heapMiB ?? told;
+  const reachedText = reached !== undefined ? ` at about ${reached} MiB` : '';
+  // a bound it was given stays where it is at any limit; its default is a share of what it sees
+  const byItself =
+    told !== undefined
+      ? `node stopped at the heap bound it was given (--max-old-space-size=${told}), not at the memory cgroup: no OOM kill follows, and a larger memory limit alone changes nothing.`
+      : 'node stopped at its default heap bound, not at the memory cgroup, so no OOM kill follows; that default is a share of the memory node sees, so set the bound rather than rely on it.';
+  const snapshot = `${snapshotAdvice(nodeVersion(container))}${exitSentence(container?.exitCode)}`;
+  const optionsSet = envHolds(container, 'NODE_OPTIONS');
+  const heapEnv = (mib: number) => [envSetting('NODE_OPTIONS', `--max-old-space-size=${mib}`, optionsSet)];
+  if (limit) {
+    const share = heapShareMiB(limit);
+    const limitText = formatBytes(limit, 'binary-whole');
+    if (reached === undefined || reached < share * 0.9) {
+      return [
+        {
+          title: `Its node process ran out of heap${reachedText} (${oom.error}): give the heap more room, within the container's ${limitText} limit: --max-old-space-size=${share}`,
+          detail: `${byItself} ${share} MiB is three quarters of the limit, leaving the rest for buffers, native memory and the code. ${snapshot}`,
+          container_env: heapEnv(share),
+        },
+      ];
+    }
+    // the heap had about all the limit leaves it: both must grow, or what grows must be found
+    const heap = headroomMiB(reached * MIB);
+    const newLimit = roundMiB((heap * MIB) / 0.75);
+    return [
+      {
+        title: `Its node process ran out of heap${reachedText}, about all that the container's ${limitText} limit leaves it (${oom.error}): if it needs more, raise both, to --max-old-space-size=${heap} and a ${newLimit} MiB limit`,
+        detail: `${heap} MiB is half again the heap it reached, rounded up; the limit keeps a quarter beyond the heap for buffers and native memory. ${snapshot}`,
+        commands: [memoryUpdateCommand(short, newLimit)],
+        container_env: heapEnv(heap),
+      },
+    ];
+  }
+  const heap = reached !== undefined ? headroomMiB(reached * MIB) : undefined;
+  return [
+    {
+      title: `Its node process ran out of heap${reachedText} (${oom.error}): ` + (heap !== undefined ? `if it needs more, give it --max-old-space-size=${heap}, and the container a limit above it` : 'give it a larger --max-old-space-size, or find what fills it'),
+      detail: `${byItself}${heap !== undefined ? ` ${heap} MiB is half again the heap it reached, rounded up; a memory limit of ${roundMiB((heap * MIB) / 0.75)} MiB keeps a quarter beyond it, so that a leak is stopped in its own cgroup.` : ''} ${snapshot}`,
+      ...(heap !== undefined ? { container_env: heapEnv(heap) } : {}),
+    },
+  ];
+}
