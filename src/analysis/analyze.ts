@@ -3,6 +3,7 @@ import { correlate } from './correlate.js';
 import { buildFacts, type ContainerRecord, type Facts } from './facts/index.js';
 import { findContainer } from './rules/kernel/support.js';
 import { daemonAnswers, whileDaemonAnswers } from './rules/docker/docker-context.js';
+import { inRestartLoop } from './rules/docker/container-restart-loop.js';
 import type { Thresholds } from './thresholds.js';
 import { ALL_RULES, type Rule } from './rules/index.js';
 import { resolveThresholds, type ThresholdOverrides } from './thresholds.js';
@@ -161,8 +162,7 @@ const ENDS_A_RUN: ReadonlySet<string> = new Set(['CONTAINER_OOM_KILLED', 'CONTAI
  * restarting: then the kill is what restarts it.
  */
 function restartedSince(finding: Finding, record: ContainerRecord, thresholds: Thresholds): string | undefined {
-  if (!ENDS_A_RUN.has(finding.code) || record.running !== true || record.status === 'restarting') return undefined;
-  if ((record.restartCount ?? 0) >= thresholds.restartLoopMin) return undefined;
+  if (!ENDS_A_RUN.has(finding.code) || record.running !== true || inRestartLoop(record, thresholds)) return undefined;
   const started = record.startedAt ? Date.parse(record.startedAt) : NaN;
   const killed = finding.seen?.last ? Date.parse(finding.seen.last.utc) : NaN;
   if (!(started > killed)) return undefined;

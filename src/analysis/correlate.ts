@@ -57,6 +57,13 @@ const fullDiskStopsStart = (cause: Finding, effect: Finding): boolean =>
  */
 const hungTaskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
   effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] === 'blocked' || /^(?:dockerd|docker|containerd)/.test(String(cause.data?.['task'] ?? ''));
+/**
+ * A container whose last words are a write refused for want of space, and a full filesystem that
+ * holds Docker's data root (its writable layer) or a full thin pool (devicemapper's layers): a
+ * full volume elsewhere, which df may not even list, is not claimed.
+ */
+const endedOutOfSpace = (cause: Finding, effect: Finding): boolean =>
+  effect.data?.['out_of_space'] === true && (cause.code.startsWith('DM_') || (typeof cause.data?.['docker_root'] === 'string' && cause.data['docker_root'] !== ''));
 const daemonNotStopped = (effect: Finding): boolean => effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] !== 'stopped';
 
 const WRITE_FAILURE_EFFECTS: readonly FindingCode[] = [
@@ -86,6 +93,7 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'JVM_HEAP_UNBOUNDED', effects: ['CONTAINER_OOM_KILLED', 'CONTAINER_RESTART_LOOP'], applies: sameSubject },
   { cause: 'CONTAINER_OOM_KILLED', effects: ['CONTAINER_RESTART_LOOP'], applies: sameSubject },
   { cause: 'KERNEL_OOM_KILL', effects: ['CONTAINER_KILLED_137', 'CONTAINER_RESTART_LOOP'] },
+  ...(['FS_FULL', 'FS_INODES_FULL', 'DM_POOL_DATA_FULL', 'DM_POOL_METADATA_FULL'] as const).map((cause) => ({ cause, effects: ['CONTAINER_EXITED', 'CONTAINER_RESTART_LOOP'] as FindingCode[], applies: endedOutOfSpace })),
 ];
 
 /** How the cause leads to what was seen. */

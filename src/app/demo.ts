@@ -100,8 +100,11 @@ export async function runDemo(options: DemoOptions): Promise<{ hosts: number; fa
         }
       }, 50);
     });
+    // each host with the playbook its bundle was collected with: a container's with its container
+    const collectedWith = new Map(lab.hosts.map((h) => [h.name, h]));
     for (const host of directory.list()) {
-      await queues.request({ host, playbook: 'docker-host', requestedBy: 'demo', channel: 'terminal' });
+      const replayed = collectedWith.get(host.name);
+      await queues.request({ host, playbook: replayed?.playbook ?? 'docker-host', ...(replayed?.params ? { params: replayed.params } : {}), requestedBy: 'demo', channel: 'terminal' });
     }
     await done;
     status.clear();

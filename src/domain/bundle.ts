@@ -37,6 +37,8 @@ export const BundleMetaSchema = z
     host: z.string().optional(),
     collected_at: z.string().optional(),
     playbook: z.string().optional(),
+    /** The values its params were given (checked against their types): what it was collected about. */
+    params: z.record(z.string(), z.string()).optional(),
     transport: TransportMetaSchema.optional(),
     steps: z.record(z.string(), StepMetaSchema).optional(),
   })

@@ -77,6 +77,15 @@ async function readOptional(file: string): Promise<string | undefined> {
   return readFile(file, 'utf8').catch(() => undefined);
 }
 
+/** What a bundle was collected with (meta.json): its playbook, docker-host when it does not say, and its params. */
+export async function collectedWith(bundleDir: string): Promise<{ playbook: string; params?: Record<string, string> }> {
+  const text = await readOptional(join(resolve(bundleDir), 'meta.json'));
+  const meta = text === undefined ? undefined : BundleMetaSchema.safeParse(JSON.parse(text) as unknown);
+  const playbook = meta?.success && meta.data.playbook && !meta.data.playbook.startsWith('remediation:') ? meta.data.playbook : 'docker-host';
+  const params = meta?.success ? meta.data.params : undefined;
+  return { playbook, ...(params && Object.keys(params).length ? { params } : {}) };
+}
+
 /**
  * Lays out a bundle for the shims in `outDir`: each collected spec's output (a symlink to the bundle
  * file) and its `<spec>.step` line. The bundle directory itself is never written to.

@@ -152,8 +152,14 @@ function bodies(): Record<string, string> {
     docker: `case "$1" in
   version) replay docker_version ;;
   info)
-    # docker info --format '{{.DockerRootDir}}' (the data-root snippet): the recorded Docker Root Dir line
-    for a in "$@"; do case "$a" in --format|--format=*|-f|-f=*) replay_through docker_info ${sed} -n 's/^[[:space:]]*Docker Root Dir:[[:space:]]*//p' ;; esac; done
+    # docker info --format '{{.DockerRootDir}}' (the data-root snippet): the recorded Docker Root Dir
+    # line; in a bundle without docker info (the container playbook's), the root the snippet had
+    # from the daemon when it was recorded, as its data-root header says
+    for a in "$@"; do case "$a" in --format|--format=*|-f|-f=*)
+      if [ ! -f "\${${LAB_BUNDLE_ENV}:-}/docker_info" ] && [ -f "\${${LAB_BUNDLE_ENV}:-}/docker_log_sizes" ]; then
+        replay_through docker_log_sizes ${sed} -n 's/^# data-root \\(.*\\) (from docker-info)$/\\1/p'
+      fi
+      replay_through docker_info ${sed} -n 's/^[[:space:]]*Docker Root Dir:[[:space:]]*//p' ;; esac; done
     replay docker_info ;;
   inspect)
     # One container by (a prefix of) its id: that container alone, or "No such object" once removed.

@@ -9,7 +9,7 @@ import { parseDriverCommand } from '../ssh/shell-driver.js';
 import { serveDriverSession, type StepReplayer } from './driver-emulator.js';
 import { LabError } from './lab-errors.js';
 import { recordedSteps, type RecordedStepCache } from './recorded-steps.js';
-import { prepareReplay } from './prepare-replay.js';
+import { collectedWith, prepareReplay } from './prepare-replay.js';
 import { LAB_BUNDLE_ENV, LAB_FIXES_NOOP_FILE, LAB_SERIES_INDEX_FILE, LAB_STATE_ENV, replayPath, writeShims } from './shims.js';
 
 // ssh2 is CommonJS: Node's ESM loader only gives its default export
@@ -67,6 +67,9 @@ export interface LabHost {
   /** The bundle this host replays. */
   bundle: string;
   port: number;
+  /** The playbook its bundle was collected with, and its params: what replays it whole. */
+  playbook: string;
+  params?: Record<string, string>;
 }
 
 export interface Lab {
@@ -307,8 +310,10 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   try {
     const shimDir = await writeShims(join(work, 'shims'));
     const replayDirs = new Map<string, string>();
+    const collected = new Map<string, Awaited<ReturnType<typeof collectedWith>>>();
     for (const name of names) {
       replayDirs.set(name, await prepareReplay(join(bundlesDir, name), join(work, 'replay', name), options));
+      collected.set(name, await collectedWith(join(bundlesDir, name)));
     }
     const keys = labKeys(options);
     const listenAddress = options.listen ?? '127.0.0.1';
@@ -340,7 +345,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       const replayer = options.sessionsInProcess ? recordedSteps({ env, stateDir, scratchDir, cache: recorded, bundle, live }) : undefined;
       const server = new Server({ hostKeys: [keys.hostPrivate] }, (client) => onConnection(client, keys, env, live, replayer));
       servers.push(server);
-      hosts.push({ name, bundle, port: await listen(server, listenAddress, options.portBase === undefined ? 0 : options.portBase + hosts.length) });
+      hosts.push({ name, bundle, port: await listen(server, listenAddress, options.portBase === undefined ? 0 : options.portBase + hosts.length), ...(collected.get(bundle) ?? { playbook: 'docker-host' }) });
     }
     const knownHosts = hosts.map((h) => `[${address}]:${h.port} ${keys.hostPublic}\n`).join('');
     let stopped: Promise<void> | undefined;

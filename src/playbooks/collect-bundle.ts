@@ -104,6 +104,7 @@ export async function collectBundle(options: CollectOptions): Promise<Bundle> {
       host,
       collected_at: collectedAt,
       playbook: playbook.name,
+      ...(Object.keys(values).length ? { params: values } : {}),
       ...(runner.transport ? { transport: runner.transport } : {}),
       steps: ordered(steps, playbook),
     },

@@ -16,6 +16,7 @@ const EXPECTED_ROOT: ReadonlyArray<[bundle: string, root: string | null, explain
   ['ubuntu-veth-unregister-leak', 'VETH_UNREGISTER_LEAK', ['DOCKERD_UNRESPONSIVE']],
   ['centos-rootfs-full-ro', 'FS_FULL', ['DM_POOL_DATA_FULL', 'FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT']],
   ['centos-dm-loop-pool-full', 'DM_POOL_DATA_FULL', ['FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT']],
+  ['debian12-docker20-task-disk-full-exit-1', 'FS_FULL', ['CONTAINER_EXITED']],
 ];
 
 describe('root cause', () => {

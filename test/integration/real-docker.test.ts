@@ -48,7 +48,7 @@ interface Inspect {
   Id: string;
   RestartCount: number;
   LogPath: string;
-  State: { Status: string; ExitCode: number; OOMKilled: boolean };
+  State: { Status: string; ExitCode: number; OOMKilled: boolean; FinishedAt: string; Error?: string };
 }
 
 const SLOW_SHELL_SECONDS = 0.3;
@@ -58,7 +58,7 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', heapOom: '', nodeHeap: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -164,6 +164,14 @@ beforeAll(async () => {
   for (const name of ['jvm', 'jvm-blind']) await waitFor(`${name} to run Idle`, () => docker.docker('top', name).includes('/app/Idle.java') && inspect(name).State.Status === 'running');
   await waitFor('sleepers to start its six processes', () => docker.docker('top', 'sleepers').trim().split('\n').length >= 7);
   docker.docker('pause', 'sleepers');
+
+  // a task whose command is not in its image: Docker cannot start it (exit 127, with State.Error)
+  ids.noCommand = docker.docker('create', '--name', 'no-command', BUSYBOX_IMAGE, 'report-exporter', '--all').trim();
+  try {
+    docker.docker('start', 'no-command');
+  } catch {
+    // docker start says why and fails; the container stays created, with the status and the error
+  }
 
   // the data root's filesystem over 95 % full: a filler next to Docker's data root
   const now = statfsSync(docker.mount);
@@ -428,6 +436,43 @@ describe('a real dockerd with real incidents', () => {
       await world.close();
       docker.docker('rm', '-f', 'oomonce');
     }
+  });
+
+  it('the container playbook reads why a one-off task exited: a write the full filesystem refused, and that filesystem as its cause', async () => {
+    // a one-off task that writes to its own layer, on the full filesystem: its write is refused, it
+    // says so and exits 1, and Docker leaves it exited. Its partial file fills the last of the
+    // filesystem, so it runs last and is removed at once
+    ids.exporter = docker.docker('run', '-d', '--name', 'exporter', BUSYBOX_IMAGE, 'sh', '-c', 'echo "export: writing /report.csv"; dd if=/dev/zero of=/report.csv bs=1M count=64 || { echo "export: giving up" >&2; exit 1; }').trim();
+    await waitFor('exporter to give up', () => inspect('exporter').State.Status === 'exited');
+    const finishedAt = inspect('exporter').State.FinishedAt;
+    let diagnosis: Awaited<ReturnType<typeof diag>>;
+    try {
+      diagnosis = await diag('exporter', ['--playbook', 'container', '--param', `container=${ids.exporter.slice(0, 12)}`]);
+    } finally {
+      docker.docker('rm', 'exporter');
+    }
+    const { report } = diagnosis;
+    const exited = about(report, 'CONTAINER_EXITED', ids.exporter);
+    expect(exited?.title).toBe(`Container exporter (${ids.exporter.slice(0, 12)}) exited with 1 at ${finishedAt}`);
+    const quoted = exited?.evidence.map((e) => e.text) ?? [];
+    expect(quoted).toContainEqual(expect.stringMatching(/Z dd: error writing '\/report\.csv': No space left on device$/));
+    expect(quoted).toContainEqual(expect.stringMatching(/"ExitCode": 1,/));
+    expect(exited?.fixes[0]?.detail).toMatch(/^Its last line \([^)]+\): "export: giving up"\./);
+    expect(exited?.data).toMatchObject({ exit_code: 1, out_of_space: true });
+    // the container playbook reads the filesystems now: the full one holding Docker's data root is the cause
+    const problems = reportProblems(AnalysisReportSchema.parse(report));
+    expect(problems.find((p) => p.code === 'FS_FULL')?.explains).toContain('CONTAINER_EXITED');
+  });
+
+  it('the container playbook says a task whose command is not in its image could not be started, in Docker\'s words', async () => {
+    const { report } = await diag('no-command', ['--playbook', 'container', '--param', `container=${ids.noCommand.slice(0, 12)}`]);
+    const exited = about(report, 'CONTAINER_EXITED', ids.noCommand);
+    const state = inspect('no-command').State;
+    expect(state).toMatchObject({ Status: 'created', ExitCode: 127 });
+    expect(exited?.title).toMatch(new RegExp(`^Container no-command \\(${ids.noCommand.slice(0, 12)}\\) exited with 127 \\(command not found\\)`));
+    expect(exited?.evidence.map((e) => e.text)).toContainEqual(expect.stringContaining('executable file not found'));
+    expect(exited?.fixes[0]?.detail).toContain('Exit 127: its command was not found');
+    expect(exited?.fixes[0]?.detail).toContain(`Docker's own error: "${state.Error ?? ''}"`);
   });
 
   it('takes down everything it started: no dockerd, mount, loop device or temp dir is left', async () => {

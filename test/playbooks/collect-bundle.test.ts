@@ -108,6 +108,9 @@ describe('collecting a bundle', () => {
     const bundle = await collectBundle({ runner: withParam, host: 'h', playbook: pb, params: { container: '812c82c5a7a5' }, clock });
     expect(withParam.commands).toContain("echo '812c82c5a7a5'");
     expect(bundle.files.get('docker_inspect')).toBe('812c82c5a7a5\n');
+    // meta.json says what it was collected about; a bundle without params says none
+    expect(bundle.meta.params).toEqual({ container: '812c82c5a7a5' });
+    expect((await collectBundle({ runner: new LocalRunner(), host: 'h', playbook: pb, clock })).meta.params).toBeUndefined();
   });
 
   it('records a step whose runner throws as an error and still returns the bundle', async () => {

@@ -23,6 +23,8 @@ export interface InspectContainer {
   env?: string[];
   startedAt?: string;
   finishedAt?: string;
+  /** State.Error: why Docker could not start or run it ("OCI runtime create failed: ... executable file not found in $PATH"). */
+  error?: string;
   pid?: number;
   /** Host path of the json-file log. */
   logPath?: string;
@@ -37,8 +39,8 @@ export interface InspectContainer {
 /** The Env entries a JVM's release is read from, in the order they are trusted. */
 export const JAVA_VERSION_VARS = ['JAVA_VERSION', 'JAVA_DEBIAN_VERSION', 'JDK_VERSION'] as const;
 export type JavaVersionVar = (typeof JAVA_VERSION_VARS)[number];
-export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'Path' | 'Image' | JavaVersionVar | 'JAVA_HOME' | 'PATH' | 'JENKINS_VERSION' | 'ContainerSupportOff';
-const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'Path', 'Image', ...JAVA_VERSION_VARS, 'JAVA_HOME', 'PATH', 'JENKINS_VERSION', 'ContainerSupportOff'];
+export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'Error' | 'Path' | 'Image' | JavaVersionVar | 'JAVA_HOME' | 'PATH' | 'JENKINS_VERSION' | 'ContainerSupportOff';
+const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'Error', 'Path', 'Image', ...JAVA_VERSION_VARS, 'JAVA_HOME', 'PATH', 'JENKINS_VERSION', 'ContainerSupportOff'];
 
 const strings = z.array(z.string()).nullish().catch(null);
 const num = z.number().nullish().catch(null);
@@ -65,6 +67,7 @@ const InspectSchema = z.object({
       Pid: num,
       StartedAt: str,
       FinishedAt: str,
+      Error: str,
     })
     .nullish()
     .catch(null),
@@ -151,6 +154,8 @@ const KEY_NEEDLES: Readonly<Record<Exclude<InspectKey, 'Image'>, string | RegExp
   // RestartPolicy also has a "Name"; the container's own starts with a slash (indented or compact JSON).
   Name: /"Name": ?"\//g,
   FinishedAt: '"FinishedAt"',
+  // State's own, and only when it says something: an empty one proves nothing
+  Error: /"Error": ?"[^"]/g,
   // The program Docker ran ("LogPath", "HostsPath" and the like never have a quote before P).
   Path: '"Path"',
   // The Env entries the JVM's version is read from.
@@ -207,6 +212,7 @@ function toContainer(raw: RawInspect, text: string, start: number, end: number, 
     ...optional('env', raw.Config?.Env),
     ...optional('startedAt', state?.StartedAt || undefined),
     ...optional('finishedAt', state?.FinishedAt || undefined),
+    ...optional('error', state?.Error || undefined),
     ...optional('pid', state?.Pid || undefined),
     ...optional('logPath', raw.LogPath || undefined),
     ...optional('mounts', raw.Mounts ? raw.Mounts.length : raw.Volumes ? Object.keys(raw.Volumes).length : undefined),

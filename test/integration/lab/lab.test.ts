@@ -16,6 +16,8 @@ import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
 const RUN = { timeoutMs: 10_000, maxBytes: 4 << 20 };
 const HUNG = 'docker-06-containerd-eof';
 const FAILING = 'centos-dm-loop-pool-full';
+/** A bundle of the container playbook: a task that exited on a full disk. */
+const TASK = 'debian12-docker20-task-disk-full-exit-1';
 
 interface Inventory {
   defaults: { user: string; identity_file?: string; known_hosts: string };
@@ -60,7 +62,7 @@ describe('the lab', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'sickbay-lab-test-'));
-    lab = await startLab({ bundlesDir: INCIDENTS_DIR, names: [HUNG, FAILING, 'mesos-java-oom-137'], durationScale: 0 });
+    lab = await startLab({ bundlesDir: INCIDENTS_DIR, names: [HUNG, FAILING, 'mesos-java-oom-137', TASK], durationScale: 0 });
     await lab.writeInventory(join(work, 'inventory.yaml'));
     inventory = parse(readFileSync(join(work, 'inventory.yaml'), 'utf8')) as Inventory;
   });
@@ -73,7 +75,7 @@ describe('the lab', () => {
 
   it('writes an inventory with one host per bundle, its known_hosts and a private client key', () => {
     expect(inventory.defaults).toEqual({ user: 'root', identity_file: 'lab_client_key', known_hosts: 'known_hosts' });
-    expect(Object.keys(inventory.hosts).sort()).toEqual([FAILING, HUNG, 'mesos-java-oom-137']);
+    expect(Object.keys(inventory.hosts).sort()).toEqual([FAILING, HUNG, TASK, 'mesos-java-oom-137'].sort());
     expect(inventory.hosts['mesos-java-oom-137']).toMatchObject({ address: '127.0.0.1', tags: ['lab', 'mesos'], zone: 'lab' });
     for (const host of lab.hosts) {
       expect(readFileSync(join(work, 'known_hosts'), 'utf8')).toContain(`[127.0.0.1]:${host.port} ssh-ed25519 `);
@@ -125,6 +127,18 @@ describe('the lab', () => {
     expect(moved?.exit).toBe(recordedExit(FAILING, 'docker_log_sizes'));
     // its docker info hangs: 3 s, then no daemon.json on a lab host and no root on `dockerd -H fd:// -D`
     expect(hung?.stdout.split('\n')[0]).toBe('# data-root /var/lib/docker (from default)');
+  });
+
+  it("replays a container playbook's bundle with that playbook and its container, and the data root its daemon gave", async () => {
+    // each host says what its bundle was collected with (meta.json): the demo asks for just that
+    expect(lab.hosts.find((h) => h.name === TASK)).toMatchObject({ playbook: 'container', params: { container: '18a0aae0fe8a' } });
+    expect(lab.hosts.find((h) => h.name === FAILING)).toMatchObject({ playbook: 'docker-host' });
+    expect(lab.hosts.find((h) => h.name === FAILING)?.params).toBeUndefined();
+    // that playbook has no docker info step: the data root comes from the header it recorded
+    const playbook = (await loadPlaybooks(PLAYBOOKS_DIR)).playbooks.get('container')?.playbook;
+    const step = playbook?.steps.find((s) => s.id === 'docker_log_sizes');
+    const sizes = await (await runnerFor(TASK)).run(renderTemplate(step?.command ?? '', { container: '18a0aae0fe8a' }), RUN);
+    expect(sizes).toMatchObject({ exit: 0, stdout: fixture(TASK, 'docker_log_sizes') });
   });
 
   it('hangs a timed_out step until it is killed, and leaves no process behind', async () => {

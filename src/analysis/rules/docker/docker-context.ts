@@ -211,9 +211,16 @@ export function dockerService(facts: Facts): { status: string; start: string; st
 const STACK_FRAME = /^\s*(?:at\s+\S|\.\.\. \d+ (?:more|common frames omitted)$|\d+: (?:0x[0-9a-f]+\b|node::|v8::|uv_)|<--- .* --->$|-----.*-----$|File ".*", line \d+)/;
 
 /**
+ * A line that reports a failure, in the words programs use for one: an error or fatal level, a
+ * panic, an exception, something that failed, could not, or was refused, denied or not found.
+ */
+const FAILURE_WORDS = /\b(?:error|fatal|panic|exception|failed|failure|cannot|can't|could not|unable to|denied|refused|not found|no such)\b/i;
+
+/**
  * What a container printed last, where its log tail was read (the container playbook's container,
- * docker-host's restarting ones): its last three lines that are words rather than stack frames as
- * evidence, and the last one, with Docker's time, as a sentence a fix can lead with.
+ * docker-host's restarting ones): its last three lines that are words rather than stack frames,
+ * and, where those end in a hint or a link, the last line that reports a failure above them, as
+ * evidence; the sentence a fix leads with quotes both, with Docker's times.
  */
 export function lastWordsOf(facts: Facts, id: string): { evidence: Evidence[]; sentence?: string } {
   const printed = (logTailOf(facts.docker, id) ?? []).filter((l) => l.text.trim() !== '');
@@ -221,8 +228,13 @@ export function lastWordsOf(facts: Facts, id: string): { evidence: Evidence[]; s
   const words = printed.filter((l) => !STACK_FRAME.test(l.text));
   const said = (words.length > 0 ? words : printed).slice(-3);
   const last = said.at(-1);
+  if (!last) return { evidence: [] };
+  // an error then its explanation ("You must specify ...", a URL): the error is why it stopped
+  const failure = [...words].reverse().find((l) => FAILURE_WORDS.test(l.text));
+  const quote = (l: (typeof printed)[number], what: string): string => `${what}${l.time ? ` (${l.time})` : ''}: "${clip(l.text.trim(), 200)}".`;
+  const earlier = failure && failure !== last ? failure : undefined;
   return {
-    evidence: said.map((l) => toEvidence(l.line)),
-    ...(last ? { sentence: `Its last line${last.time ? ` (${last.time})` : ''}: "${clip(last.text.trim(), 200)}".` } : {}),
+    evidence: [...(earlier && !said.includes(earlier) ? [earlier] : []), ...said].map((l) => toEvidence(l.line)),
+    sentence: earlier ? `${quote(earlier, 'Its last error line')} ${quote(last, 'Its last line')}` : quote(last, 'Its last line'),
   };
 }

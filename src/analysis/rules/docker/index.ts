@@ -1,4 +1,5 @@
 import type { Rule } from '../rule.js';
+import { containerExitedRule } from './container-exited.js';
 import { containerLogsHugeRule } from './container-logs-huge.js';
 import { containerRestartLoopRule } from './container-restart-loop.js';
 import { dmLoopLvmRule } from './dm-loop-lvm.js';
@@ -20,6 +21,7 @@ export const dockerRules: readonly Rule[] = [
   filesystemInodesRule,
   containerLogsHugeRule,
   containerRestartLoopRule,
+  containerExitedRule,
   jvmHeapUnboundedRule,
   dockerdAvailabilityRule,
   storageDriverRiskRule,

@@ -1,16 +1,9 @@
 import { escapeRegExp, type Finding } from '../../../domain/index.js';
-import type { ContainerRecord } from '../../facts/docker.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel, lastWordsOf } from '../docker/docker-context.js';
+import { exitCodeOf } from '../docker/how-it-ended.js';
 import { findContainer, longerStopTimeout, stopGraceSeconds } from './support.js';
-
-/** The exit code from inspect, or from docker ps's "Exited (137) 5 hours ago". */
-function exitCodeOf(c: ContainerRecord): number | undefined {
-  if (c.exitCode !== undefined) return c.exitCode;
-  const m = /^Exited \((\d+)\)/.exec(c.statusText ?? '');
-  return m ? Number(m[1]) : undefined;
-}
 
 /** CONTAINER_KILLED_137: a container exited 137 (SIGKILL) with no OOM evidence for it: killed from outside. */
 export const containerKilled137Rule: Rule = {

@@ -1,0 +1,53 @@
+import type { Finding } from '../../../domain/index.js';
+import { seenOf } from '../../facts/clock.js';
+import type { Rule } from '../rule.js';
+import { inRestartLoop } from './container-restart-loop.js';
+import { containerEvidence, containerLabel } from './docker-context.js';
+import { exitCodeOf, exitMeaning, howItEnded } from './how-it-ended.js';
+
+/**
+ * Ends that are not failures, or have their own code: 0, SIGKILL (137: an OOM kill or
+ * CONTAINER_KILLED_137), and a stop asked for (SIGTERM 143, SIGINT 130).
+ */
+const NOT_THIS_CODE: ReadonlySet<number> = new Set([0, 130, 137, 143]);
+
+/**
+ * CONTAINER_EXITED: a container whose main process ended with a failure status and that Docker did
+ * not start again (a failed task of a scheduler, a one-off run): when, its status in words, and
+ * what it printed last, where its log tail was read.
+ */
+export const containerExitedRule: Rule = {
+  codes: ['CONTAINER_EXITED'],
+  run(facts, ctx) {
+    const findings: Finding[] = [];
+    for (const c of facts.docker.containers) {
+      const code = exitCodeOf(c);
+      if (c.running === true || code === undefined || NOT_THIS_CODE.has(code) || c.oomKilled === true) continue;
+      if (c.status === 'running' || c.status === 'paused' || inRestartLoop(c, ctx.thresholds)) continue;
+      const meaning = exitMeaning(code);
+      const ended = howItEnded(facts, c);
+      const short = c.id.slice(0, 12);
+      const at = c.finishedAt && !c.finishedAt.startsWith('0001-') ? c.finishedAt : undefined;
+      const stateError = c.error ? ` Docker's own error: "${c.error}".` : '';
+      findings.push({
+        code: 'CONTAINER_EXITED',
+        severity: 'warning',
+        subject: c.id,
+        title: `Container ${containerLabel(c.id, c, 'parenthesised')} exited with ${code}${meaning ? ` (${meaning.short})` : ''}${at ? ` at ${at}` : c.statusText ? ` (${c.statusText})` : ''}`,
+        evidence: [...containerEvidence(c, 'ExitCode', 'FinishedAt', 'Error'), ...ended.evidence],
+        fixes: [
+          ...ended.fixes,
+          {
+            title: 'Read why it exited: its last lines, and its state',
+            detail: `${ended.sentence ? `${ended.sentence}` : meaning?.sentence ?? `Exit ${code} is the application's own status: its last lines say what it means.`}${stateError}`,
+            commands: [`docker logs --tail 100 ${short}`, `docker inspect -f '{{json .State}}' ${short}`],
+          },
+        ],
+        seen: seenOf(facts.clock, at ? [at] : [], 1),
+        data: { container_id: c.id, container_name: c.name ?? null, exit_code: code, ...(meaning?.signal ? { signal: meaning.signal } : {}), ...ended.data },
+      });
+    }
+    return findings;
+  },
+};
+
