@@ -63,6 +63,17 @@ function psIds(inspected: readonly unknown[] | undefined, ps: string | undefined
   });
 }
 
+/** An exited container's row: its id and the status docker ps printed ("Exited (1) 3 hours ago"), `{{json .}}` or the table. */
+const EXITED_ROW = [/"ID":"([0-9a-f]{12,64})".*"Status":"(Exited \(\d+\)[^"]*)"/, /^([0-9a-f]{12,64})\s.*?\s{2,}(Exited \(\d+\) .*? ago)(?:\s{2,}|\s*$)/] as const;
+
+/** `docker ps -a --filter status=exited --format '{{.ID}} {{.Status}}'` from the recorded docker ps lines: the status as it was recorded. */
+function exitedStatuses(ps: string | undefined): string[] {
+  return (ps ?? '').split('\n').flatMap((line) => {
+    const m = EXITED_ROW[0].exec(line) ?? EXITED_ROW[1].exec(line);
+    return m?.[1] && m[2] ? [`${m[1].slice(0, 12)} ${m[2]}`] : [];
+  });
+}
+
 /** docker inspect's objects by full id, so that `docker inspect ID` answers with that container alone (not JSON: the whole file is replayed). */
 function inspectById(inspected: readonly unknown[] | undefined): Map<string, unknown> {
   const byId = new Map<string, unknown>();
@@ -117,11 +128,14 @@ export async function prepareReplay(bundleDir: string, outDir: string, options: 
   if (specs.includes('docker_ps')) {
     const psText = await readOptional(join(dir, 'docker_ps'));
     const ps = stepLine(steps.docker_ps, options).split(' ');
-    // docker ps -q, and docker ps -q --filter status=restarting: docker ps's exit and hang, no delay of their own
+    // docker ps -q, docker ps -q --filter status=restarting and the exited ones' statuses: docker
+    // ps's exit and hang, no delay of their own
     for (const [name, restarting] of [['docker_ps_ids', false], ['docker_ps_restarting_ids', true]] as const) {
       await writeFile(join(outDir, name), psIds(inspected, psText, restarting).map((id) => `${id}\n`).join(''));
       await writeFile(join(outDir, `${name}.step`), `${ps[0]} 0 ${ps[2]}\n`);
     }
+    await writeFile(join(outDir, 'docker_ps_exited_status'), exitedStatuses(psText).map((row) => `${row}\n`).join(''));
+    await writeFile(join(outDir, 'docker_ps_exited_status.step'), `${ps[0]} 0 ${ps[2]}\n`);
   }
   const byId = inspectById(inspected);
   if (byId.size) {

@@ -58,7 +58,7 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '', migrate: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -165,6 +165,8 @@ beforeAll(async () => {
   await waitFor('sleepers to start its six processes', () => docker.docker('top', 'sleepers').trim().split('\n').length >= 7);
   docker.docker('pause', 'sleepers');
 
+  // a one-off task that fails on its own and is not started again: exit 3, its reason on stderr
+  ids.migrate = run('--name', 'migrate', BUSYBOX_IMAGE, 'sh', '-c', 'echo "migrate: applying 0042_orders"; echo "migrate: relation \\"users\\" does not exist" >&2; exit 3');
   // a task whose command is not in its image: Docker cannot start it (exit 127, with State.Error)
   ids.noCommand = docker.docker('create', '--name', 'no-command', BUSYBOX_IMAGE, 'report-exporter', '--all').trim();
   try {
@@ -246,6 +248,13 @@ describe('a real dockerd with real incidents', () => {
     expect(about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmGrow)?.title).toContain(`-XX:-UseContainerSupport tells Java ${JAVA_MAJOR} (path ${JAVA})`);
     const problems = reportProblems(AnalysisReportSchema.parse(report));
     expect(problems.find((p) => p.code === 'JVM_HEAP_UNBOUNDED' && p.title.includes('jvm-grow'))?.explains).toEqual(expect.arrayContaining(['CONTAINER_OOM_KILLED']));
+
+    // the task that failed minutes ago: the whole-host diagnosis reads its last words too
+    const migrate = about(report, 'CONTAINER_EXITED', ids.migrate);
+    expect(migrate?.title).toBe(`Container migrate (${ids.migrate.slice(0, 12)}) exited with 3 at ${inspect('migrate').State.FinishedAt}`);
+    expect(migrate?.fixes[0]?.detail).toMatch(/^Its last line \(\d{4}-[\d-]+T[\d:.]+Z\): "migrate: relation "users" does not exist"\./);
+    // what is not a failure is left alone: the paused, the running, the OOM kill with its own code
+    expect(report.findings.filter((f) => f.code === 'CONTAINER_EXITED').map((f) => f.subject).sort()).toEqual([ids.migrate, ids.noCommand].sort());
 
     const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.flapper);
     expect(loop?.title).toContain('flapper');
@@ -457,7 +466,8 @@ describe('a real dockerd with real incidents', () => {
     const quoted = exited?.evidence.map((e) => e.text) ?? [];
     expect(quoted).toContainEqual(expect.stringMatching(/Z dd: error writing '\/report\.csv': No space left on device$/));
     expect(quoted).toContainEqual(expect.stringMatching(/"ExitCode": 1,/));
-    expect(exited?.fixes[0]?.detail).toMatch(/^Its last line \([^)]+\): "export: giving up"\./);
+    // its last line gives up; the error above it says why, and that is the want of space
+    expect(exited?.fixes[0]?.detail).toMatch(/^Its last error line \([^)]+\): "dd: error writing '\/report\.csv': No space left on device"\. Its last line \([^)]+\): "export: giving up"\. That is a write refused for want of space/);
     expect(exited?.data).toMatchObject({ exit_code: 1, out_of_space: true });
     // the container playbook reads the filesystems now: the full one holding Docker's data root is the cause
     const problems = reportProblems(AnalysisReportSchema.parse(report));

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LAB_BUNDLE_ENV, LAB_FIXES_ENV, LAB_FIXES_NOOP_FILE, LAB_STATE_ENV, prepareReplay, replayPath, writeShims } from '../../../src/lab/index.js';
-import { renderTemplate } from '../../../src/playbooks/index.js';
+import { PLAYBOOKS_DIR } from '../../../src/config/index.js';
+import { loadPlaybooks, renderTemplate } from '../../../src/playbooks/index.js';
 import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
 
 const run = promisify(execFile);
@@ -157,13 +158,28 @@ describe("the lab's shims for steps that read the host directly: a lab host's an
       expect(await stepOn(step, { container_log_tail: `# container f448235c7ef1\n${LINE}\n` })).toMatchObject({ exit: 0, stdout: `# container f448235c7ef1\n${LINE}\n` });
     });
 
-    it("lists only docker-host's containers in a restart loop, and gives each its own recorded lines", async () => {
+    it("lists docker-host's containers in a restart loop or failed within hours, and gives each its own recorded lines", async () => {
       const looping = 'f448235c7ef1'.padEnd(64, 'a1');
       const steady = 'fd38ecd9413b'.padEnd(64, 'a2');
-      const docker_ps = `{"ID":"${looping}","Names":"flapper","Status":"Restarting (1) 2 seconds ago"}\n{"ID":"${steady}","Names":"chatty","Status":"Up 2 hours"}\n`;
-      const container_log_tail = `# container ${looping.slice(0, 12)}\n${LINE}\n# container ${steady.slice(0, 12)}\n2026-12-04T16:58:03.0Z chatty: tick\n`;
-      const step = 'for c in $(docker ps -q --filter status=restarting); do echo "# container $c"; docker logs --tail 50 --timestamps "$c" 2>&1; done';
-      expect(await stepOn(step, { docker_ps, container_log_tail })).toMatchObject({ exit: 0, stdout: `# container ${looping.slice(0, 12)}\n${LINE}\n` });
+      const failed = 'b173b97bb0af'.padEnd(64, 'a3');
+      const done = 'c89fb8dfc1b6'.padEnd(64, 'a4');
+      const stopped = 'd05c16fc97aa'.padEnd(64, 'a5');
+      const old = 'e6e4fb126586'.padEnd(64, 'a6');
+      const docker_ps = [
+        `{"ID":"${looping}","Names":"flapper","Status":"Restarting (1) 2 seconds ago"}`,
+        `{"ID":"${steady}","Names":"chatty","Status":"Up 2 hours"}`,
+        `{"ID":"${failed}","Names":"exporter","Status":"Exited (1) About an hour ago"}`,
+        `{"ID":"${done}","Names":"migrate","Status":"Exited (0) 3 minutes ago"}`,
+        `{"ID":"${stopped}","Names":"web","Status":"Exited (143) 5 seconds ago"}`,
+        `{"ID":"${old}","Names":"report","Status":"Exited (1) 2 days ago"}`,
+        '',
+      ].join('\n');
+      const tail = (id: string, text: string) => `# container ${id.slice(0, 12)}\n2026-12-04T16:58:03.0Z ${text}\n`;
+      const container_log_tail = `# container ${looping.slice(0, 12)}\n${LINE}\n${tail(steady, 'chatty: tick')}${tail(failed, 'export: giving up')}${tail(done, 'migrate: done')}${tail(stopped, 'web: bye')}${tail(old, 'report: failed')}`;
+      const playbook = (await loadPlaybooks(PLAYBOOKS_DIR)).playbooks.get('docker-host')?.playbook;
+      const step = renderTemplate(playbook?.steps.find((s) => s.id === 'container_log_tail')?.command ?? '', {});
+      // the restart loop, and the failure of an hour ago: not a clean exit, a stop, or one of days ago
+      expect(await stepOn(step, { docker_ps, container_log_tail })).toMatchObject({ exit: 0, stdout: `# container ${looping.slice(0, 12)}\n${LINE}\n${tail(failed, 'export: giving up')}` });
     });
   });
 });
