@@ -72,7 +72,7 @@ export interface DockerFacts {
   daemonUnreachable: LogLine[];
   /** Running containers' memory from their cgroups (or docker stats): find one with memoryOf. */
   memory: MemoryReading[];
-  /** What containers printed last (container_log_tail: one container, or each in a restart loop): find one with logTailOf. */
+  /** What containers printed last (container_log_tail: one container, or each in a restart loop or lately failed): find one with logTailOf. */
   logTails: ContainerLogTail[];
   daemon: DockerDaemonFacts;
 }

@@ -21,7 +21,7 @@ export const containerRestartLoopRule: Rule = {
       const what = count >= ctx.thresholds.restartLoopMin ? `restarted ${count} times` : 'is restarting';
       const exit = c.exitCode !== undefined && c.exitCode !== 0 ? `, last exit ${c.exitCode}${c.oomKilled ? ' (OOM killed)' : ''}` : '';
       // what it printed last, where its log tail was read (docker-host reads each restarting
-      // container's): its own words on why it dies, and what its runtime ran out of
+      // container's): its own words on why it dies, and what it ran out of
       const ended = howItEnded(facts, c);
       findings.push({
         code: 'CONTAINER_RESTART_LOOP',

@@ -218,9 +218,9 @@ const FAILURE_WORDS = /\b(?:error|fatal|panic|exception|failed|failure|cannot|ca
 
 /**
  * What a container printed last, where its log tail was read (the container playbook's container,
- * docker-host's restarting ones): its last three lines that are words rather than stack frames,
- * and, where those end in a hint or a link, the last line that reports a failure above them, as
- * evidence; the sentence a fix leads with quotes both, with Docker's times.
+ * docker-host's restarting and lately failed ones): its last three lines that are words rather
+ * than stack frames, and, where those end in a hint or a link, the last line that reports a
+ * failure above them, as evidence; the sentence a fix leads with quotes both, with Docker's times.
  */
 export function lastWordsOf(facts: Facts, id: string): { evidence: Evidence[]; sentence?: string } {
   const printed = (logTailOf(facts.docker, id) ?? []).filter((l) => l.text.trim() !== '');

@@ -73,8 +73,9 @@ export interface HowItEnded {
 
 /**
  * Reads a container's end where its log tail was read (the container playbook's container,
- * docker-host's restarting ones): its own last words, a JVM's OutOfMemoryError, node's heap
- * exhaustion, and what its exit status means.
+ * docker-host's restarting and lately failed ones): its own last words, a JVM's
+ * OutOfMemoryError, node's heap exhaustion, a write refused for want of space, and what its exit
+ * status means.
  */
 export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
   const said = lastWordsOf(facts, c.id);
