@@ -206,9 +206,12 @@ export function dockerService(facts: Facts): { status: string; start: string; st
 /**
  * Lines of a stack trace or a crash banner, not words: Java's and node's "at f (file:1:2)" and "... 5
  * more", node's native frames (" 7: 0x10ea385 v8::internal::..." or " 1: node::Abort() [node]"), V8's
- * banners ("<--- JS stacktrace --->", "----- Native stack trace -----"), Python's "File ..., line N".
+ * banners ("<--- JS stacktrace --->", "----- Native stack trace -----"), Python's "File ..., line N";
+ * and a Go panic's goroutine listing: "goroutine 1 [running]:", its calls with their hex arguments
+ * ("main.(*Cli).Run(0xc420078080, 0x164c7e0)"), their "\t/src/main.go:12 +0x1d" and "created by ...".
  */
-const STACK_FRAME = /^\s*(?:at\s+\S|\.\.\. \d+ (?:more|common frames omitted)$|\d+: (?:0x[0-9a-f]+\b|node::|v8::|uv_)|<--- .* --->$|-----.*-----$|File ".*", line \d+)/;
+const STACK_FRAME =
+  /^\s*(?:at\s+\S|\.\.\. \d+ (?:more|common frames omitted)$|\d+: (?:0x[0-9a-f]+\b|node::|v8::|uv_)|<--- .* --->$|-----.*-----$|File ".*", line \d+|goroutine \d+ \[[^\]]*\]:$|\/\S+\.(?:go|s):\d+(?: \+0x[0-9a-f]+)?$|created by \S+)|^[\w./-]*?(?:\(\*?\w+\)\.)?[\w·$.]+\((?:(?:0x[0-9a-f]+|\?|\.\.\.|\{[0-9a-fx, ?.]*\})(?:, )?)*\)$/;
 
 /**
  * A line that reports a failure, in the words programs use for one: an error or fatal level, a

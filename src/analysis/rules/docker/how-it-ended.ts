@@ -87,8 +87,14 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
   const ranOut = [noSpace, oome?.printed, nodeOom?.gcLine, nodeOom?.printed].filter((l): l is NonNullable<typeof l> => l !== undefined && !quoted.has(l.line.line));
   const short = c.id.slice(0, 12);
   const code = exitCodeOf(c);
-  // node's own fix says what its crash signal was; a JVM's exit after an OutOfMemoryError is its own
-  const meaning = code !== undefined && !(nodeOom && code > 128) ? exitMeaning(code) : undefined;
+  // node's own fix says what its crash signal was; a JVM's exit after an OutOfMemoryError is its own;
+  // Go exits 2 after a panic nothing recovered, which its panic line explains
+  const goPanic = code === 2 && tail.some((l) => /^panic: /.test(l.text));
+  const meaning = goPanic
+    ? { sentence: 'Exit 2 is how a Go program ends after a panic nothing recovered: the panic line says what went wrong, the goroutine listing under it where.' }
+    : code !== undefined && !(nodeOom && code > 128)
+      ? exitMeaning(code)
+      : undefined;
   // the refused write, unless its last words quote it already
   const refused = noSpace
     ? said.sentence?.includes(clip(noSpace.text.trim(), 200))

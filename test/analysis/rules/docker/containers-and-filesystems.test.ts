@@ -121,6 +121,36 @@ describe('restart loops', () => {
     expect(f?.evidence.map((e) => e.text).slice(-2)).toEqual(['Exception in thread "main" java.lang.IllegalStateException: Failed to execute CommandLineRunner', 'Caused by: java.net.ConnectException: Connection refused (Connection refused)']);
   });
 
+  it("quotes a Go panic's words, not its goroutine listing, and says what its exit 2 is", () => {
+    // the panic as docker-archive/classicswarm#946 quotes it (the docker client's own, of 2015)
+    const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), name: 'agent', path: '/agent', args: [], restartCount: 4, exitCode: 2, running: false })]);
+    const tail = [
+      `# container ${ID('1').slice(0, 12)}`,
+      'panic: runtime error: invalid memory address or nil pointer dereference',
+      '[signal 0xb code=0x1 addr=0x0 pc=0x504b1e]',
+      '',
+      'goroutine 1 [running]:',
+      'github.com/docker/docker/engine.(*Env).Get(0x0, 0xd18630, 0x4, 0x0, 0x0)',
+      '\t/go/src/github.com/docker/docker/engine/env.go:21 +0x21e',
+      'reflect.methodValueCall(0xc20800a020, 0x2, 0x2, 0x1, 0xc20810cf90, 0xc208064301, 0xc20805c360, 0x4, 0xc20802c001, 0x7f13683a37f8, ...)',
+      '\t/usr/local/go/src/reflect/asm_amd64.s:29 +0x36',
+      'main.main()',
+      '\t/go/src/github.com/docker/docker/docker/docker.go:138 +0xcc6',
+      '',
+      'goroutine 5 [syscall]:',
+      'os/signal.loop()',
+      '\t/usr/local/go/src/os/signal/signal_unix.go:21 +0x1f',
+      'created by os/signal.init·1',
+      '\t/usr/local/go/src/os/signal/signal_unix.go:27 +0x35',
+      '',
+    ].join('\n');
+    const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: tail }));
+    expect(f?.evidence.map((e) => e.text).slice(-2)).toEqual(['panic: runtime error: invalid memory address or nil pointer dereference', '[signal 0xb code=0x1 addr=0x0 pc=0x504b1e]']);
+    expect(f?.fixes[0]?.detail).toMatch(
+      /^Its last error line: "panic: runtime error: invalid memory address or nil pointer dereference"\. Its last line: "\[signal 0xb code=0x1 addr=0x0 pc=0x504b1e\]"\. Exit 2 is how a Go program ends after a panic nothing recovered/,
+    );
+  });
+
   it("names a JVM's own OutOfMemoryError among its last lines, and sizes the heap from the container's limit", () => {
     // the line metabase/metabase#4514 quotes from `docker logs` (timestamps on), under a 1 GiB limit here
     const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), name: 'metabase', path: '/app/run_metabase.sh', args: [], restartCount: 5, exitCode: 1, running: false, memory: 2 ** 30 })]);
