@@ -139,6 +139,11 @@ function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): str
   if (ago !== undefined && ago > thresholds.eventWindowHours * 3600 && !stillStuck(finding, facts)) {
     return `last seen ${agoText(ago)} before collection, outside the ${thresholds.eventWindowHours} h window`;
   }
+  // a container docker ps alone listed has no time, only "Exited (1) 2 weeks ago": at least that long
+  const endedAgo = finding.data?.['ended_at_least_seconds_ago'];
+  if (finding.seen?.last === undefined && typeof endedAgo === 'number' && endedAgo > thresholds.eventWindowHours * 3600) {
+    return `it ended ${agoText(endedAgo)} or more before collection, as docker ps says, outside the ${thresholds.eventWindowHours} h window`;
+  }
   const container = finding.data?.['container_id'];
   if (typeof container === 'string') {
     if (facts.docker.containersListed) {

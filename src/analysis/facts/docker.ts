@@ -22,6 +22,8 @@ export type { ContainerLogTail, DataRootLine, DockerInfo, MemoryReading };
 export interface ContainerRecord extends Omit<InspectContainer, 'line' | 'lines'> {
   /** Raw docker ps status text: "Up 18 minutes", "Exited (137) 5 hours ago". */
   statusText?: string;
+  /** How long ago it exited, at least, as a ps-only record's status says ("Exited (1) 2 weeks ago"). */
+  endedAtLeastSecondsAgo?: number;
   /** Where this record came from: inspect is complete, ps only has what the table shows. */
   source?: 'inspect' | 'ps';
   /** The container's first line: inspect's `"Id"` line, or its docker ps row. */

@@ -16,6 +16,8 @@ export interface PsContainer {
   status?: string;
   running?: boolean;
   exitCode?: number;
+  /** How long ago it exited, at least, from "Exited (1) 2 weeks ago": Docker's human units, rounded down. */
+  endedAtLeastSecondsAgo?: number;
   line: LogLine;
 }
 
@@ -140,10 +142,28 @@ function unalignedRow(line: LogLine, id: string): PsContainer | null {
   return withStatus({ id, ...optional('name', firstName(name)), ...optional('statusText', status), line });
 }
 
-/** Derives state and exit code from the status text docker prints. */
-export function statusFromText(statusText: string): { status?: string; running?: boolean; exitCode?: number } {
-  const exited = /^Exited \((-?\d+)\)/.exec(statusText);
-  if (exited?.[1]) return { status: 'exited', running: false, exitCode: Number(exited[1]) };
+/** Seconds in each unit of Docker's human durations (go-units' HumanDuration: a month is 30 days, a year 365). */
+const UNIT_SECONDS: Readonly<Record<string, number>> = { second: 1, minute: 60, hour: 3600, day: 86_400, week: 604_800, month: 2_592_000, year: 31_536_000 };
+
+/**
+ * The least number of seconds a human duration of docker ps means: "Less than a second" 0,
+ * "About a minute" 60, "About an hour" 3600, "3 weeks" 3 × 7 days. Docker rounds down, so the
+ * duration is at least this; undefined for a text it is not.
+ */
+export function humanDurationSeconds(text: string): number | undefined {
+  if (/^Less than a second$/i.test(text)) return 0;
+  const m = /^(?:(\d+)|About an?) (second|minute|hour|day|week|month|year)s?$/i.exec(text.trim());
+  const unit = m?.[2] ? UNIT_SECONDS[m[2].toLowerCase()] : undefined;
+  return unit === undefined ? undefined : (m?.[1] ? Number(m[1]) : 1) * unit;
+}
+
+/** Derives state, exit code and (for an exit) how long ago from the status text docker prints. */
+export function statusFromText(statusText: string): { status?: string; running?: boolean; exitCode?: number; endedAtLeastSecondsAgo?: number } {
+  const exited = /^Exited \((-?\d+)\)(?: (.+) ago)?/.exec(statusText);
+  if (exited?.[1]) {
+    const ago = exited[2] !== undefined ? humanDurationSeconds(exited[2]) : undefined;
+    return { status: 'exited', running: false, exitCode: Number(exited[1]), ...optional('endedAtLeastSecondsAgo', ago) };
+  }
   if (/^Restarting/.test(statusText)) return { status: 'restarting', running: true };
   if (/^Up\b.*\(Paused\)/.test(statusText)) return { status: 'paused', running: true };
   if (/^Up\b/.test(statusText)) return { status: 'running', running: true };

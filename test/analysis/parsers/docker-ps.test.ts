@@ -24,7 +24,13 @@ describe('parseDockerPs', () => {
   });
 
   it('derives state and exit code from the status text', () => {
-    expect(statusFromText('Exited (137) 5 hours ago')).toEqual({ status: 'exited', running: false, exitCode: 137 });
+    expect(statusFromText('Exited (137) 5 hours ago')).toEqual({ status: 'exited', running: false, exitCode: 137, endedAtLeastSecondsAgo: 5 * 3600 });
+    // Docker's human units, rounded down: at least this long ago
+    expect(statusFromText('Exited (1) About an hour ago').endedAtLeastSecondsAgo).toBe(3600);
+    expect(statusFromText('Exited (0) Less than a second ago').endedAtLeastSecondsAgo).toBe(0);
+    expect(statusFromText('Exited (1) 2 weeks ago').endedAtLeastSecondsAgo).toBe(14 * 86_400);
+    expect(statusFromText('Exited (2) 3 months ago').endedAtLeastSecondsAgo).toBe(90 * 86_400);
+    expect(statusFromText('Exited (1)').endedAtLeastSecondsAgo).toBeUndefined();
     expect(statusFromText('Restarting (1) 8 seconds ago')).toEqual({ status: 'restarting', running: true });
     expect(statusFromText('Up 2 hours (Paused)')).toEqual({ status: 'paused', running: true });
     expect(statusFromText('Created')).toEqual({ status: 'created', running: false });

@@ -3,7 +3,7 @@ import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { inRestartLoop } from './container-restart-loop.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
-import { exitCodeOf, exitMeaning, howItEnded } from './how-it-ended.js';
+import { endedWhen, exitCodeOf, exitMeaning, howItEnded } from './how-it-ended.js';
 
 /**
  * Ends that are not failures, or have their own code: 0, SIGKILL (137: an OOM kill or
@@ -27,7 +27,7 @@ export const containerExitedRule: Rule = {
       const meaning = exitMeaning(code);
       const ended = howItEnded(facts, c);
       const short = c.id.slice(0, 12);
-      const at = c.finishedAt && !c.finishedAt.startsWith('0001-') ? c.finishedAt : undefined;
+      const { at, data: when } = endedWhen(c);
       const stateError = c.error ? ` Docker's own error: "${c.error}".` : '';
       findings.push({
         code: 'CONTAINER_EXITED',
@@ -44,7 +44,7 @@ export const containerExitedRule: Rule = {
           },
         ],
         seen: seenOf(facts.clock, at ? [at] : [], 1),
-        data: { container_id: c.id, container_name: c.name ?? null, exit_code: code, ...(meaning?.signal ? { signal: meaning.signal } : {}), ...ended.data },
+        data: { container_id: c.id, container_name: c.name ?? null, exit_code: code, ...(meaning?.signal ? { signal: meaning.signal } : {}), ...when, ...ended.data },
       });
     }
     return findings;

@@ -13,6 +13,16 @@ export function exitCodeOf(c: ContainerRecord): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * When a container's run ended: inspect's FinishedAt (Docker writes 0001-01-01 for "never"), else
+ * how long ago at least, as a docker ps row says ("Exited (1) 2 weeks ago"), for the event window.
+ */
+export function endedWhen(c: ContainerRecord): { at?: string; data: { ended_at_least_seconds_ago?: number } } {
+  const at = c.finishedAt && !c.finishedAt.startsWith('0001-') ? c.finishedAt : undefined;
+  if (at) return { at, data: {} };
+  return { data: c.endedAtLeastSecondsAgo !== undefined ? { ended_at_least_seconds_ago: c.endedAtLeastSecondsAgo } : {} };
+}
+
 /** The signals a process most often dies of, by number (an exit status over 128 is 128 + the signal). */
 const SIGNALS: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
 

@@ -2,7 +2,7 @@ import { escapeRegExp, type Finding } from '../../../domain/index.js';
 import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel, lastWordsOf } from '../docker/docker-context.js';
-import { exitCodeOf } from '../docker/how-it-ended.js';
+import { endedWhen, exitCodeOf } from '../docker/how-it-ended.js';
 import { findContainer, longerStopTimeout, stopGraceSeconds } from './support.js';
 
 /** CONTAINER_KILLED_137: a container exited 137 (SIGKILL) with no OOM evidence for it: killed from outside. */
@@ -23,11 +23,12 @@ export const containerKilled137Rule: Rule = {
       const grace = stop ? stopGraceSeconds(stop.lines) : undefined;
       // what it printed last before the kill, where its log tail was read (a shutdown it did not finish, a hang)
       const said = lastWordsOf(facts, c.id);
+      const ended = endedWhen(c);
       findings.push({
         code: 'CONTAINER_KILLED_137',
         severity: 'warning',
         subject: c.id,
-        title: `container ${containerLabel(c.id, c)} exited with 137 (SIGKILL) and no memory-cgroup OOM kill for it` + (c.finishedAt ? ` at ${c.finishedAt}` : ''),
+        title: `container ${containerLabel(c.id, c)} exited with 137 (SIGKILL) and no memory-cgroup OOM kill for it` + (ended.at ? ` at ${ended.at}` : ''),
         evidence: [
           ...(c.line ? containerEvidence(c, 'ExitCode', 'OOMKilled', 'FinishedAt') : [{ spec: 'docker_inspect' as const, text: `"ExitCode": 137, "OOMKilled": false (container ${containerLabel(c.id, c)})` }]),
           ...(stop?.lines[0] ? [{ spec: stop.lines[0].spec, text: stop.lines[0].text, line: stop.lines[0].line }] : []),
@@ -49,8 +50,8 @@ export const containerKilled137Rule: Rule = {
             commands: [`docker stop -t ${longerStopTimeout(grace)} ${c.id.slice(0, 12)}`, `docker run --stop-timeout ${longerStopTimeout(grace)} ...`],
           },
         ],
-        seen: seenOf(facts.clock, c.finishedAt ? [c.finishedAt] : [], 1),
-        data: { container_id: c.id, container_name: c.name?.replace(/^\//, '') ?? null, exit_code: 137 },
+        seen: seenOf(facts.clock, ended.at ? [ended.at] : [], 1),
+        data: { container_id: c.id, container_name: c.name?.replace(/^\//, '') ?? null, exit_code: 137, ...ended.data },
       });
     }
     return findings;

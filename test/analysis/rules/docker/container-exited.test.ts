@@ -45,6 +45,16 @@ describe('CONTAINER_EXITED', () => {
     expect(f?.title).toBe('Container db (7da82b961e8b) exited with 1 (Exited (1) 17 seconds ago)');
   });
 
+  it('files an exit docker ps alone says is days old under Earlier, and one of minutes as current', () => {
+    const ps = (status: string) =>
+      `CONTAINER ID        IMAGE               COMMAND             CREATED             STATUS                        PORTS               NAMES\n7da82b961e8b        postgres:9.4        "docker-entry"      3 weeks ago         ${status.padEnd(30)}                    db\n`;
+    const report = (status: string) => analyze(bundleFromRecord({ docker_ps: ps(status) }, { host: 'h', collected_at: '2026-01-01T00:00:00Z' }), { now: new Date('2026-01-01T00:00:00Z') });
+    const old = report('Exited (1) 2 weeks ago').findings.find((f) => f.code === 'CONTAINER_EXITED');
+    expect(old?.earlier).toBe('it ended 14 days or more before collection, as docker ps says, outside the 24 h window');
+    expect(old?.data).toMatchObject({ ended_at_least_seconds_ago: 14 * 86_400 });
+    expect(report('Exited (1) 17 minutes ago').findings.find((f) => f.code === 'CONTAINER_EXITED')?.earlier).toBeUndefined();
+  });
+
   it('says what each status Docker gives or a signal means', () => {
     expect(exitMeaning(125)?.short).toBe('Docker could not run it');
     expect(exitMeaning(126)?.short).toBe('command cannot be run');
