@@ -47,7 +47,11 @@ export async function readBundle(dir: string, options: BundleReadOptions = {}): 
 async function readMeta(dir: string, reader: BundleFiles): Promise<BundleMeta> {
   // absent is "no meta"; refused is reported by reader.check() with the other refusals
   const text = (await reader.read('meta.json', true))?.text;
-  if (text === undefined) return {};
+  return text === undefined ? {} : parseBundleMeta(dir, text);
+}
+
+/** The text of a bundle's meta.json, checked: BundleError (bundle_meta_invalid) naming the field when it is not one. */
+export function parseBundleMeta(dir: string, text: string): BundleMeta {
   let json: unknown;
   try {
     json = JSON.parse(text);

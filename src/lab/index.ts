@@ -1,5 +1,5 @@
 export { parseAuthorizedKeys, startLab, type Lab, type LabHost, type LabOptions } from './start-lab.js';
-export { prepareReplay, type ReplayOptions } from './prepare-replay.js';
+export { collectedWith, prepareReplay, type ReplayOptions } from './prepare-replay.js';
 export { writeShims, replayPath, LAB_BUNDLE_ENV, LAB_SUDO_ENV, LAB_STATE_ENV, LAB_FIXES_ENV, LAB_FIXES_NOOP_FILE, LAB_SERIES_INDEX_FILE } from './shims.js';
 export { killProcessTree, processTree } from './kill-tree.js';
 export { LabError } from './lab-errors.js';

@@ -1,7 +1,8 @@
 import { CONTAINER_ID } from '../domain/index.js';
 import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BundleMetaSchema, SPEC_NAMES, type StepMeta } from '../domain/index.js';
+import { SPEC_NAMES, type BundleMeta, type StepMeta } from '../domain/index.js';
+import { parseBundleMeta } from '../bundles/index.js';
 import { LabError } from './lab-errors.js';
 
 /** One file per container, named by its full id: what `docker inspect ID` prints in the lab. */
@@ -88,12 +89,17 @@ async function readOptional(file: string): Promise<string | undefined> {
   return readFile(file, 'utf8').catch(() => undefined);
 }
 
+/** A bundle's meta.json, or undefined when it has none; BundleError naming the field when it is not one. */
+async function readMeta(dir: string): Promise<BundleMeta | undefined> {
+  const text = await readOptional(join(dir, 'meta.json'));
+  return text === undefined ? undefined : parseBundleMeta(dir, text);
+}
+
 /** What a bundle was collected with (meta.json): its playbook, docker-host when it does not say, and its params. */
 export async function collectedWith(bundleDir: string): Promise<{ playbook: string; params?: Record<string, string> }> {
-  const text = await readOptional(join(resolve(bundleDir), 'meta.json'));
-  const meta = text === undefined ? undefined : BundleMetaSchema.safeParse(JSON.parse(text) as unknown);
-  const playbook = meta?.success && meta.data.playbook && !meta.data.playbook.startsWith('remediation:') ? meta.data.playbook : 'docker-host';
-  const params = meta?.success ? meta.data.params : undefined;
+  const meta = await readMeta(resolve(bundleDir));
+  const playbook = meta?.playbook && !meta.playbook.startsWith('remediation:') ? meta.playbook : 'docker-host';
+  const params = meta?.params;
   return { playbook, ...(params && Object.keys(params).length ? { params } : {}) };
 }
 
@@ -106,13 +112,7 @@ export async function prepareReplay(bundleDir: string, outDir: string, options: 
   const names = await readdir(dir).catch((err: unknown) => {
     throw new LabError('lab_bundle_unreadable', `cannot replay ${dir}: not a readable bundle directory`, err);
   });
-  const metaText = await readOptional(join(dir, 'meta.json'));
-  let steps: Record<string, StepMeta> = {};
-  if (metaText !== undefined) {
-    const meta = BundleMetaSchema.safeParse(JSON.parse(metaText) as unknown);
-    if (!meta.success) throw new LabError('lab_bundle_unreadable', `cannot replay ${dir}: meta.json is malformed`, meta.error);
-    steps = meta.data.steps ?? {};
-  }
+  const steps: Record<string, StepMeta> = (await readMeta(dir))?.steps ?? {};
   await mkdir(outDir, { recursive: true });
   const present = new Set(names);
   const specs = SPEC_NAMES.filter((spec) => present.has(spec) || present.has(`${spec}.series`) || steps[spec] !== undefined);

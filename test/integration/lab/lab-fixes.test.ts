@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LAB_BUNDLE_ENV, LAB_FIXES_ENV, LAB_FIXES_NOOP_FILE, LAB_STATE_ENV, prepareReplay, replayPath, writeShims } from '../../../src/lab/index.js';
+import { collectedWith, LAB_BUNDLE_ENV, LAB_FIXES_ENV, LAB_FIXES_NOOP_FILE, LAB_STATE_ENV, prepareReplay, replayPath, writeShims } from '../../../src/lab/index.js';
 import { PLAYBOOKS_DIR } from '../../../src/config/index.js';
 import { loadPlaybooks, renderTemplate } from '../../../src/playbooks/index.js';
 import { INCIDENTS_DIR } from '../../helpers/fixtures.js';
@@ -133,6 +133,20 @@ describe("the lab's shims for steps that read the host directly: a lab host's an
   });
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
+  });
+
+  it("refuses a bundle whose meta.json is not one, naming the file and the field, as reading the bundle does", async () => {
+    for (const [meta, why] of [
+      ['{"steps": ', /meta\.json is malformed: not JSON/],
+      ['{"params": {"container": 12}}', /meta\.json is malformed: params\.container: /],
+    ] as const) {
+      bundles += 1;
+      const dir = join(work, `bundle-${bundles}`);
+      await mkdir(dir);
+      await writeFile(join(dir, 'meta.json'), meta);
+      await expect(prepareReplay(dir, join(work, `replay-${bundles}`))).rejects.toThrow(why);
+      await expect(collectedWith(dir)).rejects.toThrow(why);
+    }
   });
 
   describe('grep over /sys/fs/cgroup: the container_memory step', () => {

@@ -3,7 +3,8 @@ import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { inRestartLoop } from './container-restart-loop.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
-import { endedWhen, exitCodeOf, exitMeaning, howItEnded } from './how-it-ended.js';
+import { exitMeaning } from './exit-status.js';
+import { endedWhen, exitCodeOf, howItEnded } from './how-it-ended.js';
 
 /**
  * Ends that are not failures, or have their own code: 0, SIGKILL (137: an OOM kill or
@@ -39,7 +40,7 @@ export const containerExitedRule: Rule = {
           ...ended.fixes,
           {
             title: 'Read why it exited: its last lines, and its state',
-            detail: `${ended.sentence ? `${ended.sentence}` : meaning?.sentence ?? `Exit ${code} is the application's own status: its last lines say what it means.`}${stateError}`,
+            detail: `${ended.sentence ?? meaning?.sentence ?? `Exit ${code} is the application's own status: its last lines say what it means.`}${stateError}`,
             commands: [`docker logs --tail 100 ${short}`, `docker inspect -f '{{json .State}}' ${short}`],
           },
         ],

@@ -4,6 +4,7 @@ import type { ContainerRecord } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { envHolds, envSetting, envValue, imageTag } from './docker-context.js';
 import { heapShareMiB } from './jvm-heap-unbounded.js';
+import { exitMeaning } from './exit-status.js';
 import { headroomMiB, memoryUpdateCommand, roundMiB } from './memory-sizing.js';
 
 const MIB = 2 ** 20;
@@ -81,12 +82,17 @@ function snapshotAdvice(version: NodeVersion | undefined): string {
 }
 
 /** The signals V8 ends a process with after its FATAL ERROR: abort(), or a deliberate crash (a trap, an illegal instruction, a fault at a fixed address). */
-const CRASH_SIGNALS: Readonly<Record<number, string>> = { 132: 'SIGILL', 133: 'SIGTRAP', 134: 'SIGABRT', 139: 'SIGSEGV' };
+const V8_CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGSEGV']);
 
 /** Why its exit code says it crashed: V8 ends the process itself, on purpose; nothing in node is broken. */
 function exitSentence(exitCode: number | undefined): string {
-  const signal = exitCode !== undefined ? CRASH_SIGNALS[exitCode] : undefined;
-  return signal ? ` Its exit ${exitCode} (${signal}) is V8 ending the process after that FATAL ERROR, on purpose: not a fault of its own to chase.` : '';
+  const signal = exitCode !== undefined ? exitMeaning(exitCode)?.signal : undefined;
+  return signal && V8_CRASH_SIGNALS.has(signal) ? ` Its exit ${exitCode} (${signal}) is V8 ending the process after that FATAL ERROR, on purpose: not a fault of its own to chase.` : '';
+}
+
+/** A memory limit that keeps a quarter beyond a heap of this many MiB, for buffers and native memory. */
+function limitAboveHeapMiB(heapMiB: number): number {
+  return roundMiB((heapMiB * MIB) / 0.75);
 }
 
 /**
@@ -121,7 +127,7 @@ export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerR
     }
     // the heap had about all the limit leaves it: both must grow, or what grows must be found
     const heap = headroomMiB(reached * MIB);
-    const newLimit = roundMiB((heap * MIB) / 0.75);
+    const newLimit = limitAboveHeapMiB(heap);
     return [
       {
         title: `Its node process ran out of heap${reachedText}, about all that the container's ${limitText} limit leaves it (${oom.error}): if it needs more, raise both, to --max-old-space-size=${heap} and a ${newLimit} MiB limit`,
@@ -135,7 +141,7 @@ export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerR
   return [
     {
       title: `Its node process ran out of heap${reachedText} (${oom.error}): ` + (heap !== undefined ? `if it needs more, give it --max-old-space-size=${heap}, and the container a limit above it` : 'give it a larger --max-old-space-size, or find what fills it'),
-      detail: `${byItself}${heap !== undefined ? ` ${heap} MiB is half again the heap it reached, rounded up; a memory limit of ${roundMiB((heap * MIB) / 0.75)} MiB keeps a quarter beyond it, so that a leak is stopped in its own cgroup.` : ''} ${snapshot}`,
+      detail: `${byItself}${heap !== undefined ? ` ${heap} MiB is half again the heap it reached, rounded up; a memory limit of ${limitAboveHeapMiB(heap)} MiB keeps a quarter beyond it, so that a leak is stopped in its own cgroup.` : ''} ${snapshot}`,
       ...(heap !== undefined ? { container_env: heapEnv(heap) } : {}),
     },
   ];

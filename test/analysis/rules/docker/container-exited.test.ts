@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../../../src/analysis/index.js';
 import { containerExitedRule } from '../../../../src/analysis/rules/docker/container-exited.js';
-import { exitMeaning } from '../../../../src/analysis/rules/docker/how-it-ended.js';
+import { exitMeaning } from '../../../../src/analysis/rules/docker/exit-status.js';
 import { bundleFromRecord, reportProblems } from '../../../../src/domain/index.js';
 import { factsFrom, ID, inspectJson, run } from './rule-harness.js';
 
