@@ -3,6 +3,7 @@ import type { ContainerRecord } from '../../facts/index.js';
 import type { Thresholds } from '../../thresholds.js';
 import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
+import { exitMeaning } from './exit-status.js';
 import { howItEnded } from './how-it-ended.js';
 
 /** A container Docker restarts again and again: RestartCount at the threshold, or Restarting now. */
@@ -19,7 +20,9 @@ export const containerRestartLoopRule: Rule = {
       if (!inRestartLoop(c, ctx.thresholds)) continue;
       const count = c.restartCount ?? 0;
       const what = count >= ctx.thresholds.restartLoopMin ? `restarted ${count} times` : 'is restarting';
-      const exit = c.exitCode !== undefined && c.exitCode !== 0 ? `, last exit ${c.exitCode}${c.oomKilled ? ' (OOM killed)' : ''}` : '';
+      // its last status in words: an OOM kill, a command not found, the signal it died of
+      const said = c.oomKilled ? 'OOM killed' : c.exitCode !== undefined ? exitMeaning(c.exitCode)?.short : undefined;
+      const exit = c.exitCode !== undefined && c.exitCode !== 0 ? `, last exit ${c.exitCode}${said ? ` (${said})` : ''}` : '';
       // what it printed last, where its log tail was read (docker-host reads each restarting
       // container's): its own words on why it dies, and what it ran out of
       const ended = howItEnded(facts, c);

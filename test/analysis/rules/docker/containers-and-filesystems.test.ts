@@ -177,6 +177,7 @@ describe('restart loops', () => {
     const tail = [`# container ${ID('1').slice(0, 12)}`, 'FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory', ...frames, ''].join('\n');
     const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: tail }));
     expect(f?.fixes[0]?.title).toBe("Its node process ran out of heap (FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory): give the heap more room, within the container's 512 MiB limit: --max-old-space-size=384");
+    expect(f?.title).toBe('Container bcnode (111111111111) restarted 4 times, last exit 134 (SIGABRT)');
     expect(f?.fixes[0]?.container_env).toEqual(['NODE_OPTIONS=--max-old-space-size=384']);
     // node 8 has no snapshot near the limit: the flag is not offered to it
     expect(f?.fixes[0]?.detail).toContain('node 8 (NODE_VERSION=8.11.1) cannot write a heap snapshot on its own');
