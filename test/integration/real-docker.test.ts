@@ -165,8 +165,9 @@ beforeAll(async () => {
   await waitFor('sleepers to start its six processes', () => docker.docker('top', 'sleepers').trim().split('\n').length >= 7);
   docker.docker('pause', 'sleepers');
 
-  // a one-off task that fails on its own and is not started again: exit 3, its reason on stderr
-  ids.migrate = run('--name', 'migrate', BUSYBOX_IMAGE, 'sh', '-c', 'echo "migrate: applying 0042_orders"; echo "migrate: relation \\"users\\" does not exist" >&2; exit 3');
+  // a one-off task that fails on its own and is not started again: exit 3, its reason on stderr;
+  // labelled as Compose labels the containers of its services
+  ids.migrate = run('--name', 'migrate', '--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=migrate', BUSYBOX_IMAGE, 'sh', '-c', 'echo "migrate: applying 0042_orders"; echo "migrate: relation \\"users\\" does not exist" >&2; exit 3');
   // a task whose command is not in its image: Docker cannot start it (exit 127, with State.Error)
   ids.noCommand = docker.docker('create', '--name', 'no-command', BUSYBOX_IMAGE, 'report-exporter', '--all').trim();
   try {
@@ -253,6 +254,8 @@ describe('a real dockerd with real incidents', () => {
     const migrate = about(report, 'CONTAINER_EXITED', ids.migrate);
     expect(migrate?.title).toBe(`Container migrate (${ids.migrate.slice(0, 12)}) exited with 3 at ${inspect('migrate').State.FinishedAt}`);
     expect(migrate?.fixes[0]?.detail).toMatch(/^Its last line \(\d{4}-[\d-]+T[\d:.]+Z\): "migrate: relation "users" does not exist"\./);
+    // it is a Compose service's: Compose starts it again, once the cause is fixed
+    expect(migrate?.fixes.at(-1)?.commands).toEqual(['docker compose -p shop up -d migrate']);
     // what is not a failure is left alone: the paused, the running, the OOM kill with its own code
     expect(report.findings.filter((f) => f.code === 'CONTAINER_EXITED').map((f) => f.subject).sort()).toEqual([ids.migrate, ids.noCommand].sort());
 

@@ -21,6 +21,8 @@ export interface InspectContainer {
   entrypoint?: string;
   /** Environment as KEY=VALUE strings (may hold secrets: never print whole). */
   env?: string[];
+  /** Config.Labels: who made it (Compose, Swarm, the kubelet) says who starts it again. */
+  labels?: Record<string, string>;
   startedAt?: string;
   finishedAt?: string;
   /** State.Error: why Docker could not start or run it ("OCI runtime create failed: ... executable file not found in $PATH"). */
@@ -72,7 +74,13 @@ const InspectSchema = z.object({
     .nullish()
     .catch(null),
   Config: z
-    .object({ Image: str, Env: strings, Entrypoint: z.union([z.array(z.string()), z.string()]).nullish().catch(null), Memory: num })
+    .object({
+      Image: str,
+      Env: strings,
+      Entrypoint: z.union([z.array(z.string()), z.string()]).nullish().catch(null),
+      Memory: num,
+      Labels: z.record(z.string(), z.string()).nullish().catch(null),
+    })
     .nullish()
     .catch(null),
   HostConfig: z.object({ Memory: num }).nullish().catch(null),
@@ -210,6 +218,7 @@ function toContainer(raw: RawInspect, text: string, start: number, end: number, 
     ...optional('command', command || undefined),
     ...optional('entrypoint', Array.isArray(entrypoint) ? entrypoint.join(' ') : entrypoint || undefined),
     ...optional('env', raw.Config?.Env),
+    ...optional('labels', raw.Config?.Labels ?? undefined),
     ...optional('startedAt', state?.StartedAt || undefined),
     ...optional('finishedAt', state?.FinishedAt || undefined),
     ...optional('error', state?.Error || undefined),

@@ -5,6 +5,7 @@ import { inRestartLoop } from './container-restart-loop.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
 import { exitMeaning } from './exit-status.js';
 import { endedWhen, exitCodeOf, howItEnded } from './how-it-ended.js';
+import { startAgainFix } from './scheduler.js';
 
 /**
  * Ends that are not failures, or have their own code: 0, SIGKILL (137: an OOM kill or
@@ -14,8 +15,8 @@ const NOT_THIS_CODE: ReadonlySet<number> = new Set([0, 130, 137, 143]);
 
 /**
  * CONTAINER_EXITED: a container whose main process ended with a failure status and that Docker did
- * not start again (a failed task of a scheduler, a one-off run): when, its status in words, and
- * what it printed last, where its log tail was read.
+ * not start again (a failed task of a scheduler, a one-off run): when, its status in words, what
+ * it printed last, where its log tail was read, and what starts it again.
  */
 export const containerExitedRule: Rule = {
   codes: ['CONTAINER_EXITED'],
@@ -43,6 +44,7 @@ export const containerExitedRule: Rule = {
             detail: `${ended.sentence ?? meaning?.sentence ?? `Exit ${code} is the application's own status: its last lines say what it means.`}${stateError}`,
             commands: [`docker logs --tail 100 ${short}`, `docker inspect -f '{{json .State}}' ${short}`],
           },
+          startAgainFix(c, short),
         ],
         seen: seenOf(facts.clock, at ? [at] : [], 1),
         data: { container_id: c.id, container_name: c.name ?? null, exit_code: code, ...(meaning?.signal ? { signal: meaning.signal } : {}), ...when, ...ended.data },

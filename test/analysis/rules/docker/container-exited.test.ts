@@ -55,6 +55,24 @@ describe('CONTAINER_EXITED', () => {
     expect(report('Exited (1) 17 minutes ago').findings.find((f) => f.code === 'CONTAINER_EXITED')?.earlier).toBeUndefined();
   });
 
+  it('says what starts it again, from what its scheduler put on it, and quotes no name that is not one', () => {
+    const withMeta = (env: string[], labels: Record<string, string>) => {
+      const c = JSON.parse(exited(1)) as [{ Config: Record<string, unknown> }];
+      c[0].Config = { ...c[0].Config, Env: env, Labels: labels };
+      return run(containerExitedRule, factsFrom({ docker_inspect: JSON.stringify(c) }))[0]?.fixes.at(-1);
+    };
+    // Marathon's task environment (the Marathon docs' MARATHON_APP_ID), the Compose, Swarm and kubelet labels
+    expect(withMeta(['MARATHON_APP_ID=/business/product-rpc'], {})).toMatchObject({ commands: ['curl -X POST "$MARATHON_URL"/v2/apps/business/product-rpc/restart'] });
+    expect(withMeta([], { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'worker' })?.commands).toEqual(['docker compose -p shop up -d worker']);
+    expect(withMeta([], { 'com.docker.swarm.service.name': 'web' })?.commands).toEqual(['docker service ps --no-trunc web', 'docker service logs --tail 100 web']);
+    expect(withMeta([], { 'io.kubernetes.pod.name': 'api-7d9f8b6c5-x2x7q', 'io.kubernetes.pod.namespace': 'prod' })?.commands).toEqual(['kubectl -n prod describe pod api-7d9f8b6c5-x2x7q', 'kubectl -n prod logs --previous api-7d9f8b6c5-x2x7q']);
+    expect(withMeta(['NOMAD_ALLOC_ID=5ab2a9f4-1d3e-4c6f-9a8b-7c6d5e4f3a2b', 'NOMAD_JOB_NAME=reports'], {})?.title).toContain('Nomad allocation 5ab2a9f4-1d3e-4c6f-9a8b-7c6d5e4f3a2b of job reports');
+    // nothing runs it: docker start; a name that is not one is not a scheduler, and reaches no command
+    expect(withMeta([], {})?.commands).toEqual([`docker start --attach ${SHORT}`]);
+    const hostile = withMeta(['MARATHON_APP_ID=/app; reboot'], { 'com.docker.compose.project': 'a$(id)', 'com.docker.compose.service': 'w' });
+    expect(hostile?.commands).toEqual([`docker start --attach ${SHORT}`]);
+  });
+
   it('says what each status Docker gives or a signal means', () => {
     expect(exitMeaning(125)?.short).toBe('Docker could not run it');
     expect(exitMeaning(126)?.short).toBe('command cannot be run');
