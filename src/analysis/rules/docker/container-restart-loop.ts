@@ -5,10 +5,19 @@ import type { Rule } from '../rule.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
 import { exitMeaning } from './exit-status.js';
 import { howItEnded } from './how-it-ended.js';
+import { schedulerOf } from './scheduler.js';
 
 /** A container Docker restarts again and again: RestartCount at the threshold, or Restarting now. */
 export function inRestartLoop(c: ContainerRecord, thresholds: Pick<Thresholds, 'restartLoopMin'>): boolean {
   return (c.restartCount ?? 0) >= thresholds.restartLoopMin || c.status === 'restarting' || /^Restarting\b/.test(c.statusText ?? '');
+}
+
+/** A Compose service's container is recreated from its file: a policy set by docker update is lost then. */
+function composeNote(c: ContainerRecord): string {
+  const scheduler = schedulerOf(c);
+  return scheduler?.kind === 'compose'
+    ? ` It is Compose service ${scheduler.service} of project ${scheduler.project}, which Compose recreates from its file: set restart: on-failure:5 for the service there too.`
+    : '';
 }
 
 /** CONTAINER_RESTART_LOOP: a container restarted again and again (RestartCount, or Restarting in docker ps). */
@@ -40,7 +49,7 @@ export const containerRestartLoopRule: Rule = {
           },
           {
             title: 'Bound the restart policy so a broken container does not thrash the host',
-            detail: 'Use on-failure with a retry limit instead of always while you investigate.',
+            detail: `Use on-failure with a retry limit instead of always while you investigate.${composeNote(c)}`,
             commands: [`docker update --restart=on-failure:5 ${c.id.slice(0, 12)}`],
           },
         ],

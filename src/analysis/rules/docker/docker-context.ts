@@ -215,9 +215,10 @@ const STACK_FRAME =
 
 /**
  * A line that reports a failure, in the words programs use for one: an error or fatal level, a
- * panic, an exception, something that failed, could not, or was refused, denied or not found.
+ * panic, an exception, something that failed, could not, or was refused, denied, not found or
+ * does not exist.
  */
-const FAILURE_WORDS = /\b(?:error|fatal|panic|exception|failed|failure|cannot|can't|could not|unable to|denied|refused|not found|no such)\b/i;
+const FAILURE_WORDS = /\b(?:error|fatal|panic|exception|failed|failure|cannot|can't|could not|unable to|denied|refused|not found|no such|does not exist|doesn't exist)\b/i;
 
 /**
  * What a container printed last, where its log tail was read (the container playbook's container,

@@ -92,6 +92,12 @@ describe('restart loops', () => {
     expect(f?.title).toContain('worker (111111111111) restarted 3 times, last exit 1');
     expect(f?.evidence.some((e) => e.text.includes('"RestartCount": 3'))).toBe(true);
     expect(run(containerRestartLoopRule, facts, { restartLoopMin: 4 })).toEqual([]);
+    expect(f?.fixes.at(-1)?.detail).toBe('Use on-failure with a retry limit instead of always while you investigate.');
+    // a Compose service's container is recreated from its file, where the policy must go too
+    const composed = inspectJson({ id: ID('1'), name: 'shop_worker_1', path: 'python', args: ['w.py'], restartCount: 3, exitCode: 1 }) as { Config: Record<string, unknown> };
+    composed.Config = { ...composed.Config, Labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'worker' } };
+    const [c] = run(containerRestartLoopRule, factsFrom({ docker_inspect: JSON.stringify([composed]) }));
+    expect(c?.fixes.at(-1)?.detail).toContain('It is Compose service worker of project shop, which Compose recreates from its file: set restart: on-failure:5 for the service there too.');
   });
 
   it('quotes what the container printed last, where the container playbook read its log tail', () => {
@@ -100,6 +106,11 @@ describe('restart loops', () => {
     const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: tail }));
     expect(f?.evidence.slice(-2).map((e) => e.text)).toEqual(['2026-12-04T16:58:01.120453210Z connecting to db:5432', '2026-12-04T16:58:02.533107443Z FATAL: password authentication failed for user "app"']);
     expect(f?.fixes[0]?.detail?.startsWith('Its last line (2026-12-04T16:58:02.533107443Z): "FATAL: password authentication failed for user "app"". The last lines')).toBe(true);
+    // an error Docker timed before the line printed just ahead of it (stdout and stderr are read apart) still leads
+    const swapped = [`# container ${ID('1').slice(0, 12)}`, '2026-12-07T04:07:47.040953167Z migrate: relation "users" does not exist', '2026-12-07T04:07:47.041153167Z migrate: applying 0042_orders', ''].join('\n');
+    expect(run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: swapped }))[0]?.fixes[0]?.detail).toMatch(
+      /^Its last error line \(2026-12-07T04:07:47\.040953167Z\): "migrate: relation "users" does not exist"\. Its last line \(2026-12-07T04:07:47\.041153167Z\): "migrate: applying 0042_orders"\./,
+    );
     // another container's tail is not this one's
     const other = tail.replace(ID('1').slice(0, 12), ID('2').slice(0, 12));
     expect(run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: other }))[0]?.fixes[0]?.detail).toMatch(/^The last lines before each exit/);
