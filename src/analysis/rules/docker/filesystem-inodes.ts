@@ -2,6 +2,7 @@ import { shellArg, type Finding } from '../../../domain/index.js';
 import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence } from '../../facts/index.js';
 import type { Rule } from '../rule.js';
+import { failedLogsNote } from './how-it-ended.js';
 import { dockerRootOf, evidenceOf } from './docker-context.js';
 import { filesystemKey, isReportableFilesystem } from './filesystem-scope.js';
 
@@ -29,7 +30,7 @@ export const filesystemInodesRule: Rule = {
         fixes: [
           {
             title: `Find and remove the many small files on ${fs.mount}`,
-            detail: 'Writes fail with "No space left on device" although df shows free blocks. Count files per directory and clear session files, mail queues, caches or orphaned image layers.',
+            detail: `Writes fail with "No space left on device" although df shows free blocks. Count files per directory and clear session files, mail queues, caches or orphaned image layers.${docker ? failedLogsNote(facts) : ''}`,
             commands: [`find ${shellArg(fs.mount)} -xdev -type f | cut -d/ -f2-4 | sort | uniq -c | sort -n | tail -20`, ...(docker ? ['docker image prune -a', 'docker rm $(docker ps -aq -f status=exited)'] : [])],
           },
           {

@@ -3,6 +3,7 @@ import { filesystemOf } from '../../facts/disks.js';
 import { toEvidence, type Filesystem, type Facts } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
+import { failedLogsNote } from './how-it-ended.js';
 import { dockerRootOf, evidenceOf, storageDriverOf, type DockerRoot } from './docker-context.js';
 import { filesystemKey, isReportableFilesystem } from './filesystem-scope.js';
 import { logCap } from './container-logs-huge.js';
@@ -46,7 +47,7 @@ function usageFinding(facts: Facts, fs: Filesystem, full: boolean, root: DockerR
   if (dockerRootHere) {
     fixes.push({
       title: 'Reclaim Docker space',
-      detail: 'Remove exited containers and dangling images, cap json-file logs, or move the data root to a larger disk (--data-root, --graph on old releases).',
+      detail: `Remove exited containers and dangling images, cap json-file logs, or move the data root to a larger disk (--data-root, --graph on old releases).${failedLogsNote(facts)}`,
       commands: ['docker system prune', 'docker rm $(docker ps -aq -f status=exited)'], daemon_options: [logCap(facts, fs).options],
     });
   }

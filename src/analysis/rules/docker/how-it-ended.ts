@@ -3,6 +3,7 @@ import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { logTailOf } from '../../facts/docker.js';
 import { toEvidence } from '../../parsers/log-line.js';
 import { lastWordsOf } from './docker-context.js';
+import { listSome } from '../kernel/support.js';
 import { jvmOutOfMemoryFixes, jvmOutOfMemoryIn } from './jvm-out-of-memory.js';
 import { nodeOutOfMemoryFixes, nodeOutOfMemoryIn } from './node-out-of-memory.js';
 import { exitMeaning } from './exit-status.js';
@@ -22,6 +23,21 @@ export function endedWhen(c: ContainerRecord): { at?: string; data: { ended_at_l
   const at = c.finishedAt && !c.finishedAt.startsWith('0001-') ? c.finishedAt : undefined;
   if (at) return { at, data: {} };
   return { data: c.endedAtLeastSecondsAgo !== undefined ? { ended_at_least_seconds_ago: c.endedAtLeastSecondsAgo } : {} };
+}
+
+/**
+ * What `docker rm` of the exited containers (or `docker system prune`) also takes away: the logs of
+ * those that ended with a failure (not 0, not a stop asked for), the words that say why. Said where
+ * a fix offers it, so that they are read first; empty when none failed.
+ */
+export function failedLogsNote(facts: Facts): string {
+  const failed = facts.docker.containers.filter((c) => {
+    const code = exitCodeOf(c);
+    return c.running !== true && code !== undefined && code !== 0 && code !== 130 && code !== 143;
+  });
+  if (failed.length === 0) return '';
+  const names = failed.map((c) => c.name ?? c.id.slice(0, 12));
+  return ` Removing exited containers deletes their logs too: ${failed.length === 1 ? 'one of them failed' : `${failed.length} of them failed`} (${listSome(names, 5)}); read why first (docker logs).`;
 }
 
 /** ENOSPC as C libraries, Go, Java and node word it. */

@@ -4,6 +4,7 @@ import type { Facts, Filesystem } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { dockerRootOf, dockerService } from './docker-context.js';
 import { listSome } from '../kernel/support.js';
+import { failedLogsNote } from './how-it-ended.js';
 
 const GIB = 2 ** 30;
 const LOOP_DEVICE = /^\/dev\/loop\d+$/;
@@ -209,7 +210,7 @@ export function moveWritersFix(facts: Facts): Fix {
     detail:
       'Databases, append-only files, queues and logs written inside containers fill the pool, and with nodiscard deleted blocks are not returned. ' +
       (named.length ? `${named.length === 1 ? 'This running container has' : `These ${named.length} running containers have`} no volume, so all ${named.length === 1 ? 'it writes' : 'they write'} lands in the pool: ${listSome(named, 5)}. ` : '') +
-      'Put what they write on a mounted volume (docker run -v /srv/<app>:<its data directory>) and remove stopped containers and dangling images.',
+      `Put what they write on a mounted volume (docker run -v /srv/<app>:<its data directory>) and remove stopped containers and dangling images.${failedLogsNote(facts)}`,
     commands: ["docker ps -s --format '{{.Size}}\\t{{.Names}}' | sort -h | tail", 'docker rm $(docker ps -aq -f status=exited)', 'docker rmi $(docker images -q -f dangling=true)'],
   };
 }

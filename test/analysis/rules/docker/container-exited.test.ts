@@ -92,6 +92,9 @@ describe('CONTAINER_EXITED', () => {
     expect(f?.data).toMatchObject({ exit_code: 1, out_of_space: true });
     expect(f?.fixes[0]?.detail).toContain('Its last error line (2025-12-31T22:59:59.100000000Z): "dd: error writing \'/report.csv\': No space left on device". Its last line (2025-12-31T22:59:59.200000000Z): "export: giving up". That is a write refused for want of space');
     expect(reportProblems(onRoot).find((p) => p.code === 'FS_FULL')?.explains).toContain('CONTAINER_EXITED');
+    // the cleanup the full disk offers would delete the words that say why it failed: they are read first
+    const reclaim = onRoot.findings.find((x) => x.code === 'FS_FULL')?.fixes.find((x) => x.title === 'Reclaim Docker space');
+    expect(reclaim?.detail).toContain('Removing exited containers deletes their logs too: one of them failed (task); read why first (docker logs).');
     // a full filesystem elsewhere (a volume, a backup disk) is not claimed as its cause
     const elsewhere = analyze(bundle('/srv/backup'), { now: new Date('2026-01-01T00:00:00Z') });
     expect(reportProblems(elsewhere).find((p) => p.code === 'FS_FULL')?.explains ?? []).not.toContain('CONTAINER_EXITED');
