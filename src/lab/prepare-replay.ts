@@ -3,6 +3,7 @@ import { mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SPEC_NAMES, type BundleMeta, type StepMeta } from '../domain/index.js';
 import { parseBundleMeta } from '../bundles/index.js';
+import { parseDockerPs, type PsContainer } from '../analysis/parsers/docker-ps.js';
 import { LabError } from './lab-errors.js';
 
 /** One file per container, named by its full id: what `docker inspect ID` prints in the lab. */
@@ -39,40 +40,24 @@ function inspectArray(inspect: string | undefined): unknown[] | undefined {
   }
 }
 
-/** A docker ps line's id: `{{json .}}` or the table; with `restarting`, only on a "Restarting (1) ..." row. */
-const PS_ROW = {
-  any: [/"ID":"([0-9a-f]{12,64})"/, /^([0-9a-f]{12,64})\s/],
-  restarting: [/"ID":"([0-9a-f]{12,64})".*"Status":"Restarting\b/, /^([0-9a-f]{12,64})\s.*\sRestarting \(/],
-} as const;
-
 /**
  * Short container ids for `docker ps -q` (so that `docker inspect $(docker ps -aq)` works as on a
  * host), or with `restarting` those in a restart loop, for `--filter status=restarting`: from
- * inspect (State.Restarting), else from the docker ps lines.
+ * inspect (State.Restarting), else from the docker ps rows, read as the analysis reads them.
  */
-function psIds(inspected: readonly unknown[] | undefined, ps: string | undefined, restarting: boolean): string[] {
+function psIds(inspected: readonly unknown[] | undefined, rows: readonly PsContainer[], restarting: boolean): string[] {
   if (inspected) {
     return inspected.flatMap((c) => {
       const { Id: id, State: state } = c as { Id?: unknown; State?: { Restarting?: unknown; Status?: unknown } };
       return typeof id === 'string' && (!restarting || state?.Restarting === true || state?.Status === 'restarting') ? [id.slice(0, 12)] : [];
     });
   }
-  const [json, table] = PS_ROW[restarting ? 'restarting' : 'any'];
-  return (ps ?? '').split('\n').flatMap((line) => {
-    const m = json.exec(line) ?? table.exec(line);
-    return m?.[1] ? [m[1].slice(0, 12)] : [];
-  });
+  return rows.filter((r) => !restarting || r.status === 'restarting').map((r) => r.id.slice(0, 12));
 }
 
-/** An exited container's row: its id and the status docker ps printed ("Exited (1) 3 hours ago"), `{{json .}}` or the table. */
-const EXITED_ROW = [/"ID":"([0-9a-f]{12,64})".*"Status":"(Exited \(\d+\)[^"]*)"/, /^([0-9a-f]{12,64})\s.*?\s{2,}(Exited \(\d+\) .*? ago)(?:\s{2,}|\s*$)/] as const;
-
-/** `docker ps -a --filter status=exited --format '{{.ID}} {{.Status}}'` from the recorded docker ps lines: the status as it was recorded. */
-function exitedStatuses(ps: string | undefined): string[] {
-  return (ps ?? '').split('\n').flatMap((line) => {
-    const m = EXITED_ROW[0].exec(line) ?? EXITED_ROW[1].exec(line);
-    return m?.[1] && m[2] ? [`${m[1].slice(0, 12)} ${m[2]}`] : [];
-  });
+/** `docker ps -a --filter status=exited --format '{{.ID}} {{.Status}}'` from the recorded docker ps rows: the status as it was recorded. */
+function exitedStatuses(rows: readonly PsContainer[]): string[] {
+  return rows.filter((r) => r.status === 'exited' && r.statusText).map((r) => `${r.id.slice(0, 12)} ${r.statusText ?? ''}`);
 }
 
 /** docker inspect's objects by full id, so that `docker inspect ID` answers with that container alone (not JSON: the whole file is replayed). */
@@ -126,15 +111,15 @@ export async function prepareReplay(bundleDir: string, outDir: string, options: 
   );
   const inspected = inspectArray(await readOptional(join(dir, 'docker_inspect')));
   if (specs.includes('docker_ps')) {
-    const psText = await readOptional(join(dir, 'docker_ps'));
+    const rows = parseDockerPs((await readOptional(join(dir, 'docker_ps'))) ?? '');
     const ps = stepLine(steps.docker_ps, options).split(' ');
     // docker ps -q, docker ps -q --filter status=restarting and the exited ones' statuses: docker
     // ps's exit and hang, no delay of their own
     for (const [name, restarting] of [['docker_ps_ids', false], ['docker_ps_restarting_ids', true]] as const) {
-      await writeFile(join(outDir, name), psIds(inspected, psText, restarting).map((id) => `${id}\n`).join(''));
+      await writeFile(join(outDir, name), psIds(inspected, rows, restarting).map((id) => `${id}\n`).join(''));
       await writeFile(join(outDir, `${name}.step`), `${ps[0]} 0 ${ps[2]}\n`);
     }
-    await writeFile(join(outDir, 'docker_ps_exited_status'), exitedStatuses(psText).map((row) => `${row}\n`).join(''));
+    await writeFile(join(outDir, 'docker_ps_exited_status'), exitedStatuses(rows).map((row) => `${row}\n`).join(''));
     await writeFile(join(outDir, 'docker_ps_exited_status.step'), `${ps[0]} 0 ${ps[2]}\n`);
   }
   const byId = inspectById(inspected);

@@ -3,15 +3,9 @@ import { seenOf } from '../../facts/clock.js';
 import type { Rule } from '../rule.js';
 import { inRestartLoop } from './container-restart-loop.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
-import { exitMeaning } from './exit-status.js';
+import { endedInFailure, exitMeaning } from './exit-status.js';
 import { endedWhen, exitCodeOf, howItEnded } from './how-it-ended.js';
 import { startAgainFix } from './scheduler.js';
-
-/**
- * Ends that are not failures, or have their own code: 0, SIGKILL (137: an OOM kill or
- * CONTAINER_KILLED_137), and a stop asked for (SIGTERM 143, SIGINT 130).
- */
-const NOT_THIS_CODE: ReadonlySet<number> = new Set([0, 130, 137, 143]);
 
 /**
  * CONTAINER_EXITED: a container whose main process ended with a failure status and that Docker did
@@ -24,7 +18,8 @@ export const containerExitedRule: Rule = {
     const findings: Finding[] = [];
     for (const c of facts.docker.containers) {
       const code = exitCodeOf(c);
-      if (c.running === true || code === undefined || NOT_THIS_CODE.has(code) || c.oomKilled === true) continue;
+      // SIGKILL (137) has its own codes: an OOM kill, or CONTAINER_KILLED_137
+      if (c.running === true || !endedInFailure(code) || code === 137 || c.oomKilled === true) continue;
       if (c.status === 'running' || c.status === 'paused' || inRestartLoop(c, ctx.thresholds)) continue;
       const meaning = exitMeaning(code);
       const ended = howItEnded(facts, c);

@@ -1,6 +1,6 @@
 import { clip, type Evidence, type Finding } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, LogLine } from '../../facts/index.js';
-import { logTailOf } from '../../facts/docker.js';
+import { logTailOf, type ContainerLogTail } from '../../facts/docker.js';
 import type { DataRootSource } from '../../parsers/docker-log-sizes.js';
 import { toEvidence } from '../../facts/index.js';
 
@@ -224,15 +224,16 @@ const FAILURE_WORDS = /\b(?:error|fatal|panic|exception|failed|failure|cannot|ca
  * What a container printed last, where its log tail was read (the container playbook's container,
  * docker-host's restarting and lately failed ones): its last three lines that are words rather
  * than stack frames, and, where those end in a hint or a link, the last line that reports a
- * failure above them, as evidence; the sentence a fix leads with quotes both, with Docker's times.
+ * failure above them, as evidence; the sentence a fix leads with quotes both, with Docker's times
+ * (`spoken`: the lines it quotes).
  */
-export function lastWordsOf(facts: Facts, id: string): { evidence: Evidence[]; sentence?: string } {
+export function lastWordsOf(facts: Facts, id: string): { evidence: Evidence[]; sentence?: string; spoken: readonly ContainerLogTail['lines'][number][] } {
   const printed = (logTailOf(facts.docker, id) ?? []).filter((l) => l.text.trim() !== '');
   // a crash ends in its stack: the words are above it (a Java "Caused by:", node's FATAL ERROR)
   const words = printed.filter((l) => !STACK_FRAME.test(l.text));
   const said = (words.length > 0 ? words : printed).slice(-3);
   const last = said.at(-1);
-  if (!last) return { evidence: [] };
+  if (!last) return { evidence: [], spoken: [] };
   // an error then its explanation ("You must specify ...", a URL): the error is why it stopped
   const failure = [...words].reverse().find((l) => FAILURE_WORDS.test(l.text));
   const quote = (l: (typeof printed)[number], what: string): string => `${what}${l.time ? ` (${l.time})` : ''}: "${clip(l.text.trim(), 200)}".`;
@@ -240,5 +241,6 @@ export function lastWordsOf(facts: Facts, id: string): { evidence: Evidence[]; s
   return {
     evidence: [...(earlier && !said.includes(earlier) ? [earlier] : []), ...said].map((l) => toEvidence(l.line)),
     sentence: earlier ? `${quote(earlier, 'Its last error line')} ${quote(last, 'Its last line')}` : quote(last, 'Its last line'),
+    spoken: earlier ? [earlier, last] : [last],
   };
 }

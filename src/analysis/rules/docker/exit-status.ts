@@ -41,3 +41,11 @@ export function exitMeaning(code: number): ExitMeaning | undefined {
     sentence: `Exit ${code} is 128 + ${code - 128}: the process died of ${signal}${why[signal] ? `, ${why[signal]}` : ''}.`,
   };
 }
+
+/** A stop asked for: SIGTERM (docker stop, a scheduler's kill) or SIGINT. Not a failure of the program. */
+const STOPS_ASKED_FOR: ReadonlySet<number> = new Set([130, 143]);
+
+/** Whether a container ended with a failure: an exit status other than 0 and a stop asked for. */
+export function endedInFailure(code: number | undefined): code is number {
+  return code !== undefined && code !== 0 && !STOPS_ASKED_FOR.has(code);
+}

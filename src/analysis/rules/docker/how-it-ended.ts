@@ -6,13 +6,12 @@ import { lastWordsOf } from './docker-context.js';
 import { listSome } from '../kernel/support.js';
 import { jvmOutOfMemoryFixes, jvmOutOfMemoryIn } from './jvm-out-of-memory.js';
 import { nodeOutOfMemoryFixes, nodeOutOfMemoryIn } from './node-out-of-memory.js';
-import { exitMeaning } from './exit-status.js';
+import { endedInFailure, exitMeaning } from './exit-status.js';
+import { statusFromText } from '../../parsers/docker-ps.js';
 
 /** The exit status a container ended with: inspect's, or the one in docker ps's "Exited (137) 5 hours ago". */
 export function exitCodeOf(c: ContainerRecord): number | undefined {
-  if (c.exitCode !== undefined) return c.exitCode;
-  const m = /^Exited \((\d+)\)/.exec(c.statusText ?? '');
-  return m ? Number(m[1]) : undefined;
+  return c.exitCode ?? statusFromText(c.statusText ?? '').exitCode;
 }
 
 /**
@@ -31,10 +30,7 @@ export function endedWhen(c: ContainerRecord): { at?: string; data: { ended_at_l
  * a fix offers it, so that they are read first; empty when none failed.
  */
 export function failedLogsNote(facts: Facts): string {
-  const failed = facts.docker.containers.filter((c) => {
-    const code = exitCodeOf(c);
-    return c.running !== true && code !== undefined && code !== 0 && code !== 130 && code !== 143;
-  });
+  const failed = facts.docker.containers.filter((c) => c.running !== true && endedInFailure(exitCodeOf(c)));
   if (failed.length === 0) return '';
   const names = failed.map((c) => c.name ?? c.id.slice(0, 12));
   return ` Removing exited containers deletes their logs too: ${failed.length === 1 ? 'one of them failed' : `${failed.length} of them failed`} (${listSome(names, 5)}); read why first (docker logs).`;
@@ -80,7 +76,7 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
       : undefined;
   // the refused write, unless its last words quote it already
   const refused = noSpace
-    ? said.sentence?.includes(clip(noSpace.text.trim(), 200))
+    ? said.spoken.includes(noSpace)
       ? 'That is a write refused for want of space: free space where it writes before it runs again.'
       : `One of its writes was refused for want of space${noSpace.time ? ` (${noSpace.time})` : ''}: "${clip(noSpace.text.trim(), 200)}". Free space where it writes before it runs again.`
     : undefined;

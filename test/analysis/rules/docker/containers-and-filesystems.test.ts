@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../../../src/domain/index.js';
 import { containerLogsHugeRule } from '../../../../src/analysis/rules/docker/container-logs-huge.js';
 import { containerRestartLoopRule } from '../../../../src/analysis/rules/docker/container-restart-loop.js';
 import { dockerRootOf } from '../../../../src/analysis/rules/docker/docker-context.js';
@@ -85,6 +86,13 @@ describe('container log directories', () => {
   });
 });
 
+/** The restart loop of container 1 (exited, not running) whose log tail, under its header, holds these lines. */
+function loopWithTail(c: Omit<Parameters<typeof inspectJson>[0], 'id' | 'running'>, ...lines: string[]): Finding | undefined {
+  const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), running: false, ...c })]);
+  const container_log_tail = [`# container ${ID('1').slice(0, 12)}`, ...lines, ''].join('\n');
+  return run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail }))[0];
+}
+
 describe('restart loops', () => {
   it('raises CONTAINER_RESTART_LOOP from RestartCount at the threshold', () => {
     const facts = factsFrom({ docker_inspect: JSON.stringify([inspectJson({ id: ID('1'), name: 'worker', path: 'python', args: ['w.py'], restartCount: 3, exitCode: 1 })], null, 4) });
@@ -117,26 +125,22 @@ describe('restart loops', () => {
   });
 
   it("quotes the words of a crash, not the stack frames under them: a Java exception's cause", () => {
-    const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), name: 'api', path: 'java', args: ['-jar', 'api.jar'], restartCount: 3, exitCode: 1, running: false })]);
-    const tail = [
-      `# container ${ID('1').slice(0, 12)}`,
+    const f = loopWithTail(
+      { name: 'api', path: 'java', args: ['-jar', 'api.jar'], restartCount: 3, exitCode: 1 },
       'Exception in thread "main" java.lang.IllegalStateException: Failed to execute CommandLineRunner',
       '\tat org.springframework.boot.SpringApplication.callRunner(SpringApplication.java:787)',
       'Caused by: java.net.ConnectException: Connection refused (Connection refused)',
       '\tat java.net.PlainSocketImpl.socketConnect(Native Method)',
       '\t... 12 more',
-      '',
-    ].join('\n');
-    const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: tail }));
+    );
     expect(f?.fixes[0]?.detail).toMatch(/^Its last line: "Caused by: java\.net\.ConnectException: Connection refused \(Connection refused\)"\./);
     expect(f?.evidence.map((e) => e.text).slice(-2)).toEqual(['Exception in thread "main" java.lang.IllegalStateException: Failed to execute CommandLineRunner', 'Caused by: java.net.ConnectException: Connection refused (Connection refused)']);
   });
 
   it("quotes a Go panic's words, not its goroutine listing, and says what its exit 2 is", () => {
     // the panic as docker-archive/classicswarm#946 quotes it (the docker client's own, of 2015)
-    const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), name: 'agent', path: '/agent', args: [], restartCount: 4, exitCode: 2, running: false })]);
-    const tail = [
-      `# container ${ID('1').slice(0, 12)}`,
+    const f = loopWithTail(
+      { name: 'agent', path: '/agent', args: [], restartCount: 4, exitCode: 2 },
       'panic: runtime error: invalid memory address or nil pointer dereference',
       '[signal 0xb code=0x1 addr=0x0 pc=0x504b1e]',
       '',
@@ -153,9 +157,7 @@ describe('restart loops', () => {
       '\t/usr/local/go/src/os/signal/signal_unix.go:21 +0x1f',
       'created by os/signal.init·1',
       '\t/usr/local/go/src/os/signal/signal_unix.go:27 +0x35',
-      '',
-    ].join('\n');
-    const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: tail }));
+    );
     expect(f?.evidence.map((e) => e.text).slice(-2)).toEqual(['panic: runtime error: invalid memory address or nil pointer dereference', '[signal 0xb code=0x1 addr=0x0 pc=0x504b1e]']);
     expect(f?.fixes[0]?.detail).toMatch(
       /^Its last error line: "panic: runtime error: invalid memory address or nil pointer dereference"\. Its last line: "\[signal 0xb code=0x1 addr=0x0 pc=0x504b1e\]"\. Exit 2 is how a Go program ends after a panic nothing recovered/,
@@ -183,10 +185,12 @@ describe('restart loops', () => {
 
   it("names node's own heap exhaustion among its last lines, above its native stack, and sizes the heap from the limit", () => {
     // blockcollider/bcnode#239: node 8's banner and native frames, from its docker image; a 512 MiB limit here
-    const docker_inspect = JSON.stringify([inspectJson({ id: ID('1'), name: 'bcnode', path: 'node', args: ['./bin/cli', 'start'], restartCount: 4, exitCode: 134, running: false, memory: 512 * 2 ** 20, env: ['NODE_VERSION=8.11.1'] })]);
     const frames = [' 1: node::Abort() [node]', ' 2: 0x11e7fec [node]', ' 3: v8::Utils::ReportOOMFailure(char const*, bool) [node]', ' 4: v8::internal::V8::FatalProcessOutOfMemory(char const*, bool) [node]', ' 5: v8::internal::Factory::NewUninitializedFixedArray(int) [node]', ' 6: 0xdee3b3 [node]', ' 7: v8::internal::Runtime_GrowArrayElements(int, v8::internal::Object**, v8::internal::Isolate*) [node]', ' 8: 0x3b81445842fd'];
-    const tail = [`# container ${ID('1').slice(0, 12)}`, 'FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory', ...frames, ''].join('\n');
-    const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: tail }));
+    const f = loopWithTail(
+      { name: 'bcnode', path: 'node', args: ['./bin/cli', 'start'], restartCount: 4, exitCode: 134, memory: 512 * 2 ** 20, env: ['NODE_VERSION=8.11.1'] },
+      'FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory',
+      ...frames,
+    );
     expect(f?.fixes[0]?.title).toBe("Its node process ran out of heap (FATAL ERROR: CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory): give the heap more room, within the container's 512 MiB limit: --max-old-space-size=384");
     expect(f?.title).toBe('Container bcnode (111111111111) restarted 4 times, last exit 134 (SIGABRT)');
     expect(f?.fixes[0]?.container_env).toEqual(['NODE_OPTIONS=--max-old-space-size=384']);
