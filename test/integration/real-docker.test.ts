@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze, buildFacts } from '../../src/analysis/index.js';
 import { memoryOf } from '../../src/analysis/facts/docker.js';
 import { parseSize } from '../../src/analysis/parsers/sizes.js';
+import { parseDockerInspect } from '../../src/analysis/parsers/docker-inspect.js';
+import { heapSizeOf, jvmVersion } from '../../src/analysis/rules/docker/jvm.js';
 import { readBundle } from '../../src/bundles/index.js';
 import { AnalysisReportSchema, FindingSchema, reportProblems, staticGroupResolver } from '../../src/domain/index.js';
 import { findPlaybook, loadPlaybooks } from '../../src/playbooks/index.js';
@@ -58,7 +60,7 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '', migrate: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '', migrate: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -142,6 +144,9 @@ beforeAll(async () => {
   // PATH (inspect shows sh -c, ps shows a bare java)
   ids.jvmBlind = run(...limited('jvm-blind'), '-e', `PATH=${dirname(JAVA)}:/bin`, BUSYBOX_IMAGE, 'sh', '-c', 'exec java -XX:-UseContainerSupport /app/Idle.java');
   ids.jvmGrow = jvm('jvm-grow', '/app/Grow.java', '-XX:-UseContainerSupport');
+  // the same heap on a JVM that reads the limit, told it may have all of it (-Xmx256m): what the JVM
+  // maps beside its heap takes the container over the limit first, and the memory cgroup kills it
+  ids.jvmFullHeap = jvm('jvm-full-heap', '/app/Grow.java', '-Xmx256m');
   // the same heap growing under -Xmx32m: the JVM throws its own OutOfMemoryError and exits 1, well
   // under the limit, and Docker starts it again and again
   ids.heapOom = run('--restart', 'on-failure', ...limited('heap-oom'), BUSYBOX_IMAGE, JAVA, '-Xmx32m', '/app/Grow.java');
@@ -155,6 +160,7 @@ beforeAll(async () => {
 
   await waitFor('memhog to be killed', () => inspect('memhog').State.Status === 'exited');
   await waitFor('jvm-grow to be killed', () => inspect('jvm-grow').State.Status === 'exited');
+  await waitFor('jvm-full-heap to be killed', () => inspect('jvm-full-heap').State.Status === 'exited');
   await waitFor('flapper to restart 3 times', () => inspect('flapper').RestartCount >= 3);
   await waitFor('heap-oom to restart 3 times', () => inspect('heap-oom').RestartCount >= 3);
   await waitFor('node-heap to restart 3 times', () => inspect('node-heap').RestartCount >= 3);
@@ -218,6 +224,23 @@ describe('a real dockerd with real incidents', () => {
     expect(inspect('jvm-grow').State).toMatchObject({ ExitCode: 137 });
     expect(docker.docker('logs', 'jvm-grow')).not.toContain('OutOfMemoryError');
     await waitFor('the kernel line of the java kill', () => new RegExp(`task_memcg=/docker/${ids.jvmGrow},task=java`).test(execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 })));
+    // -Xmx256m under the 256 MiB limit: killed by the cgroup too, before its heap was full
+    expect(inspect('jvm-full-heap').State).toMatchObject({ ExitCode: 137 });
+    expect(docker.docker('logs', 'jvm-full-heap')).not.toContain('OutOfMemoryError');
+  });
+
+  it("sizes a JVM's heap in a 256 MiB container as HotSpot itself does, for each way of giving it", () => {
+    // the options go to a second java started in the running jvm container, so it sees the same limit;
+    // HotSpot rounds its heap up to its alignment, which is what the 2 % allows
+    const [record] = parseDockerInspect(docker.docker('inspect', 'jvm'));
+    if (!record) throw new Error('no inspect record of jvm');
+    const cases = [[], ['-XX:MaxRAMPercentage=100'], ['-XX:MaxRAMPercentage=90'], ['-XX:MinRAMPercentage=25'], ['-XX:MaxRAMFraction=1'], ['-Xmx200m'], ['-XX:MaxRAM=2g'], ['-XX:MaxRAMPercentage=60', '-XX:MaxHeapSize=100m']];
+    for (const options of cases) {
+      const container = { ...record, command: [JAVA, ...options, '/app/Idle.java'].join(' ') };
+      const ours = heapSizeOf(container, undefined, jvmVersion(container), 1)?.bytes ?? 0;
+      const hotspot = maxHeapIn('jvm', ...options);
+      expect(Math.abs(ours - hotspot) / hotspot, `${options.join(' ') || 'no options'}: ours ${ours}, HotSpot ${hotspot}`).toBeLessThan(0.02);
+    }
   });
 
   it('sickbay diag names each incident, its container and the data root, asked of the daemon', async () => {
@@ -249,6 +272,13 @@ describe('a real dockerd with real incidents', () => {
     expect(about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmGrow)?.title).toContain(`-XX:-UseContainerSupport tells Java ${JAVA_MAJOR} (path ${JAVA})`);
     const problems = reportProblems(AnalysisReportSchema.parse(report));
     expect(problems.find((p) => p.code === 'JVM_HEAP_UNBOUNDED' && p.title.includes('jvm-grow'))?.explains).toEqual(expect.arrayContaining(['CONTAINER_OOM_KILLED']));
+    // the JVM told -Xmx256m under the 256 MiB limit: not a larger share, but a smaller heap, quoting the option
+    const fullHeap = about(report, 'CONTAINER_OOM_KILLED', ids.jvmFullHeap);
+    expect(fullHeap?.title).toMatch(/^java \(pid \d+\) in container jvm-full-heap /);
+    expect(fullHeap?.fixes.slice(0, 2).map((f) => f.title)).toEqual(['Lower the heap below the limit: -Xmx192m in place of -Xmx256m', 'Or let the heap follow the limit: -XX:MaxRAMPercentage=75.0 in place of -Xmx256m']);
+    expect(fullHeap?.fixes[0]?.detail).toMatch(/^-Xmx256m lets the heap alone grow to 256\.0 MiB, the whole 256 MiB limit\./);
+    expect(fullHeap?.evidence.map((e) => e.text.trim())).toContain('"-Xmx256m",');
+    expect(about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmFullHeap)).toBeUndefined();
 
     // the task that failed minutes ago: the whole-host diagnosis reads its last words too
     const migrate = about(report, 'CONTAINER_EXITED', ids.migrate);

@@ -36,6 +36,8 @@ export interface InspectContainer {
   line: LogLine;
   /** Lines of notable keys inside this container's object: RestartCount, OOMKilled, ExitCode, Memory. */
   lines: Partial<Record<InspectKey, LogLine>>;
+  /** Lines that give the JVM a heap option (in Args, Cmd, Entrypoint or an Env entry), in order: what sizes a heap is quoted from here. */
+  heapOptionLines?: LogLine[];
 }
 
 /** The Env entries a JVM's release is read from, in the order they are trusted. */
@@ -206,6 +208,7 @@ function toContainer(raw: RawInspect, text: string, start: number, end: number, 
     if (at !== -1 && at < end) lines[key] = locate(at);
   }
   const idAt = text.indexOf(`"${raw.Id}"`, start);
+  const heapOptionLines = linesMatching(text, HEAP_OPTION, start, end, locate);
   return {
     id: raw.Id,
     ...optional('name', raw.Name?.replace(/^\//, '') || undefined),
@@ -227,7 +230,24 @@ function toContainer(raw: RawInspect, text: string, start: number, end: number, 
     ...optional('mounts', raw.Mounts ? raw.Mounts.length : raw.Volumes ? Object.keys(raw.Volumes).length : undefined),
     line: locate(idAt !== -1 && idAt < end ? idAt : start),
     lines,
+    ...optional('heapOptionLines', heapOptionLines.length > 0 ? heapOptionLines : undefined),
   };
+}
+
+/** JVM options that size the heap, wherever they are given: -Xmx, -XX:MaxHeapSize, -XX:MaxRAM, its shares, the cgroup flag. */
+const HEAP_OPTION = /-Xmx\d|-XX:(?:MaxHeapSize|MaxRAM|MaxRAMPercentage|MaxRAMFraction|MinRAMPercentage)=|UseCGroupMemoryLimitForHeap/g;
+/** At most this many: an inspect that repeats an option on every line still costs a few lines of evidence. */
+const MAX_OPTION_LINES = 8;
+
+/** The distinct lines in [start, end) where a pattern matches, in order. */
+function linesMatching(text: string, pattern: RegExp, start: number, end: number, locate: (offset: number) => LogLine): LogLine[] {
+  const out: LogLine[] = [];
+  pattern.lastIndex = start;
+  for (let m = pattern.exec(text); m !== null && m.index < end && out.length < MAX_OPTION_LINES; m = pattern.exec(text)) {
+    const line = locate(m.index);
+    if (out.at(-1)?.line !== line.line) out.push(line);
+  }
+  return out;
 }
 
 function stateOf(state: NonNullable<RawInspect['State']> | null): { status?: string; running?: boolean } {

@@ -3,7 +3,7 @@ import type { ContainerLogTail } from '../../facts/docker.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { ContainerRecord } from '../../facts/index.js';
 import { envHolds, envSetting } from './docker-context.js';
-import { heapShareMiB } from './jvm-heap-unbounded.js';
+import { heapShareMiB } from './jvm.js';
 
 /** What a JVM ran out of, by the message of its java.lang.OutOfMemoryError. */
 export type JvmOutOfMemoryKind = 'heap' | 'metaspace' | 'threads' | 'direct' | 'other';

@@ -3,7 +3,7 @@ import type { ContainerLogTail } from '../../facts/docker.js';
 import type { ContainerRecord } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { envHolds, envSetting, envValue, imageTag } from './docker-context.js';
-import { heapShareMiB } from './jvm-heap-unbounded.js';
+import { heapShareMiB } from './jvm.js';
 import { exitMeaning } from './exit-status.js';
 import { headroomMiB, memoryUpdateCommand, roundMiB } from './memory-sizing.js';
 

@@ -1,11 +1,12 @@
-import type { Finding } from '../../../domain/index.js';
+import type { Evidence, Finding } from '../../../domain/index.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { memoryOf, type MemoryReading } from '../../facts/docker.js';
 import { optional } from '../../parsers/optional.js';
+import { toEvidence } from '../../parsers/log-line.js';
 import type { OomKill } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { cgroupVersionOf, containerJvmOptions, heapFollowsHost, heapShareMiB, jvmHeapFixes, jvmName, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm-heap-unbounded.js';
+import { HEAP_FILLS_SHARE, cgroupVersionOf, containerJvmOptions, heapOptionLine, limitForHeapMiB, heapFollowsHost, heapShareMiB, jvmHeapFixes, jvmName, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm.js';
 import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting } from '../docker/docker-context.js';
 import { headroomMiB, hostMemoryBytes, limitFromReading, memoryUpdateCommand, usageOfLimitText } from '../docker/memory-sizing.js';
@@ -52,7 +53,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   const fixes: Finding['fixes'] = [];
   const heapMiB = limitBytes ? heapShareMiB(limitBytes) : undefined;
   const limitText = limitBytes ? formatBytes(limitBytes, 'binary') : undefined;
-  const told = container ? containerJvmOptions(container) : {};
+  const told = container ? containerJvmOptions(container, cgroup) : {};
   if (runtime.kind === 'jvm') {
     fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup, told));
   } else if (runtime.kind === 'node') {
@@ -80,19 +81,35 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
     });
   } else {
     const observed = usageBytes ?? limitBytes;
-    const suggested = observed ? headroomMiB(observed) : undefined;
+    const fromUsage = observed ? headroomMiB(observed) : undefined;
+    // a heap allowed (nearly) the whole limit needs its own size and a quarter more, whatever it used at the kill
+    const forHeap = runtime.kind === 'jvm' && told.heap && limitBytes && told.heap.bytes >= HEAP_FILLS_SHARE * limitBytes ? limitForHeapMiB(told.heap) : undefined;
+    const suggested = forHeap !== undefined && (fromUsage === undefined || forHeap > fromUsage) ? forHeap : fromUsage;
     const now = usageNow(memoryOf(facts.docker, id, container?.name), limitBytes);
     const heap = runtime.kind === 'jvm' && heapFollowsHost(runtime.version, cgroup, told) ? largerLimitForJvm(runtime.version, suggested, hostMemoryBytes(facts)) : undefined;
     // a limit the heap outgrows all the same is no fix: the heap's own fixes above are
     if (heap?.helps === false) return fixes;
     const detail = [heap?.detail, now].filter((d) => d !== undefined).join(' ');
     fixes.push({
-      title: 'If the process really needs more, raise the memory limit' + (suggested && observed ? `: ${suggested} MiB, half again the ${formatBytes(observed, 'binary')} it used when killed (rounded up)` : ''),
+      title:
+        'If the process really needs more, raise the memory limit' +
+        (suggested !== undefined && suggested === forHeap && told.heap
+          ? `: ${suggested} MiB, its ${formatBytes(told.heap.bytes, 'binary')} heap and a quarter more for the rest (rounded up)`
+          : suggested && observed
+            ? `: ${suggested} MiB, half again the ${formatBytes(observed, 'binary')} it used when killed (rounded up)`
+            : ''),
       ...optional('detail', detail || undefined),
       commands: [memoryUpdateCommand(short, suggested)],
     });
   }
   return fixes;
+}
+
+/** The line that sets a killed JVM's heap, which its fixes speak of (-Xmx2g in Args, a JAVA_OPTS entry). */
+function heapEvidence(container: ContainerRecord | undefined, process: string | undefined, facts: Facts): Evidence[] {
+  if (!container || runtimeOf(process, container).kind !== 'jvm') return [];
+  const line = heapOptionLine(container, containerJvmOptions(container, cgroupVersionOf(facts.docker.info)).heap);
+  return line ? [toEvidence(line)] : [];
 }
 
 /**
@@ -162,7 +179,7 @@ export const containerOomKilledRule: Rule = {
         subject: id,
         title: `${who} in container ${containerLabel(id, container)} killed by the memory cgroup${figures}` + (kills.length > 1 ? ` (${kills.length} kills)` : ''),
         // the kernel's report, and the container's id and name from docker inspect/ps that the title names
-        evidence: [...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : [])],
+        evidence: [...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : []), ...heapEvidence(container, last.process, facts)],
         fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined, facts),
         seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: {
@@ -185,7 +202,7 @@ export const containerOomKilledRule: Rule = {
         subject: container.id,
         title: `container ${containerLabel(container.id, container)} was killed for running out of memory${limit}`,
         evidence: container.line
-          ? containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt')
+          ? [...containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt'), ...heapEvidence(container, undefined, facts)]
           : [{ spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` }],
         fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined, facts),
         seen: seenOf(facts.clock, container.finishedAt ? [container.finishedAt] : [], 1),

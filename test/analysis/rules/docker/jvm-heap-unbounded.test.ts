@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isContainerAware, jvmHeapUnboundedRule, parseJavaPath, parseJavaVersion } from '../../../../src/analysis/rules/docker/jvm-heap-unbounded.js';
+import { jvmHeapUnboundedRule } from '../../../../src/analysis/rules/docker/jvm-heap-unbounded.js';
+import { isContainerAware, parseJavaPath, parseJavaVersion } from '../../../../src/analysis/rules/docker/jvm.js';
 import { imageTag } from '../../../../src/analysis/rules/docker/docker-context.js';
 import { factsFrom, ID, inspectJson, run } from './rule-harness.js';
 

@@ -82,10 +82,72 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(commands(fixes).join(' ')).not.toContain('MaxRAMPercentage');
   });
 
-  it.each([['8u191'], ['11.0.2'], ['17.0.9']])('gives -XX:MaxRAMPercentage to a container-aware JVM (%s), never -Xmx', (version) => {
+  it.each([['8u191'], ['11.0.2'], ['17.0.9']])('tells a container-aware JVM (%s) killed with its default heap to look outside the heap, never to enlarge it', (version) => {
     const fixes = oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: [`JAVA_VERSION=${version}`], memory: 2 * 2 ** 30 }));
-    expect(commands(fixes)).toContain('JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0');
-    expect(commands(fixes).some((c) => c.includes('-Xmx'))).toBe(false);
+    // it reads the limit, so its heap is a quarter of it: a larger share would bring the kill sooner
+    expect(fixes[0]?.title).toBe('Look outside the heap: its default share of the 2 GiB limit keeps it to 512.0 MiB, 25 % of the limit');
+    expect(fixes[0]?.detail).toMatch(/NativeMemoryTracking=summary.*MaxMetaspaceSize/);
+    expect(commands(fixes).join(' ')).not.toMatch(/MaxRAMPercentage|-Xmx/);
+  });
+
+  it('lowers an -Xmx that fills the limit, where it is set, and sizes a larger limit from the heap', () => {
+    // on the command line (Path and Args): said where, nothing to set in a variable
+    const onCommand = oomFixes(inspect({ path: 'java', args: ['-Xmx2g', '-jar', 'app.jar'], env: ['JAVA_VERSION=8u111'], memory: 2 * 2 ** 30 }));
+    expect(onCommand[0]?.title).toBe('Lower the heap below the limit: -Xmx1536m in place of -Xmx2g');
+    expect(onCommand[0]?.detail).toMatch(/^-Xmx2g lets the heap alone grow to 2\.0 GiB, the whole 2 GiB limit\. The memory cgroup counts .* It is on the container's command line/);
+    expect(onCommand[0]?.container_env).toBeUndefined();
+    expect(onCommand.find((f) => f.title.includes('raise the memory limit'))?.title).toBe('If the process really needs more, raise the memory limit: 3072 MiB, half again the 2.0 GiB it used when killed (rounded up)');
+    // in JAVA_OPTS, which catalina.sh puts on java's command line: a later -Xmx there wins, and its value is never repeated
+    const inVariable = oomFixes(inspect({ path: 'catalina.sh', args: ['run'], env: ['JAVA_VERSION=8u111', 'JAVA_OPTS=-Dtoken=s3cret -Xmx4g'], memory: 2 * 2 ** 30 }));
+    expect(inVariable[0]?.title).toBe('Lower the heap below the limit: -Xmx1536m in place of -Xmx4g');
+    expect(inVariable[0]?.detail).toMatch(/grow to 4\.0 GiB, more than the whole 2 GiB limit\..* It is set in JAVA_OPTS; a later option there wins\.$/);
+    expect(inVariable[0]?.container_env).toEqual(['JAVA_OPTS=<what it holds now> -Xmx1536m']);
+    expect(JSON.stringify(inVariable)).not.toContain('s3cret');
+    // a larger limit must hold that heap and a quarter more, not only half again what it used when killed
+    expect(inVariable.find((f) => f.title.includes('raise the memory limit'))?.title).toBe('If the process really needs more, raise the memory limit: 5632 MiB, its 4.0 GiB heap and a quarter more for the rest (rounded up)');
+    // 95 % of the limit leaves too little too; 75 % is the heap's own business
+    expect(oomFixes(inspect({ path: 'java', args: ['-Xmx1946m', '-jar', 'app.jar'], env: ['JAVA_VERSION=8u111'], memory: 2 * 2 ** 30 }))[0]?.detail).toMatch(/95 % of the 2 GiB limit, leaving 102\.0 MiB for the rest/);
+    expect(oomFixes(inspect({ path: 'java', args: ['-Xmx1536m', '-jar', 'app.jar'], env: ['JAVA_VERSION=8u111'], memory: 2 * 2 ** 30 }))[0]?.title).toBe('Look outside the heap: -Xmx1536m keeps it to 1.5 GiB, 75 % of the limit');
+  });
+
+  it('takes the last heap option the JVM reads: JAVA_TOOL_OPTIONS first, the command line, _JAVA_OPTIONS last', () => {
+    const title = (args: string[], env: string[]) => oomFixes(inspect({ path: 'java', args, env: ['JAVA_VERSION=8u111', ...env], memory: 2 ** 30 }))[0]?.title;
+    expect(title(['-Xmx512m', '-jar', 'a.jar'], ['JAVA_TOOL_OPTIONS=-Xmx1g'])).toBe('Look outside the heap: -Xmx512m keeps it to 512.0 MiB, 50 % of the limit');
+    expect(title(['-Xmx512m', '-jar', 'a.jar'], ['_JAVA_OPTIONS=-Xmx1g'])).toBe('Lower the heap below the limit: -Xmx768m in place of -Xmx1g');
+    expect(title(['-Xmx1g', '-Xmx256m', '-jar', 'a.jar'], [])).toBe('Look outside the heap: -Xmx256m keeps it to 256.0 MiB, 25 % of the limit');
+    expect(title(['-XX:MaxHeapSize=1073741824', '-jar', 'a.jar'], [])).toBe('Lower the heap below the limit: -Xmx768m in place of -XX:MaxHeapSize=1073741824');
+  });
+
+  it('sizes a share of the limit as HotSpot does: MaxRAMPercentage, MaxRAMFraction, the experimental flag, and the minimum share of small memory', () => {
+    const fixes = (env: string[], memory: number, version = '17.0.9') => oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: [`JAVA_VERSION=${version}`, ...env], memory }));
+    // 100 % of the limit, from JAVA_TOOL_OPTIONS: an -Xmx there outranks the share
+    const all = fixes(['JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=100.0'], 2 ** 30);
+    expect(all[0]?.title).toBe('Lower the heap below the limit: -Xmx768m in place of -XX:MaxRAMPercentage=100.0 of the 1 GiB limit');
+    expect(all[0]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=<what it holds now> -Xmx768m']);
+    // the experimental flag of 8u131 to 8u190 with MaxRAMFraction=1: the whole limit
+    expect(fixes(['JAVA_OPTS=-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=1'], 2 ** 30, '8u151')[0]?.title).toBe(
+      'Lower the heap below the limit: -Xmx768m in place of -XX:MaxRAMFraction=1 of the 1 GiB limit',
+    );
+    // under about 250 MiB the JVM takes the minimum share, 50 % by default: MaxRAMPercentage=90 does not fill 200 MiB
+    expect(fixes(['JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=90'], 200 * 2 ** 20)[0]?.title).toBe(
+      'Look outside the heap: its minimum share (-XX:MinRAMPercentage, 50 by default) of the 200 MiB limit, which the JVM takes for small memory keeps it to 100.0 MiB, 50 % of the limit',
+    );
+    // a JVM blind to the limit with -XX:MaxRAM sized past it
+    expect(fixes(['JAVA_OPTS=-XX:MaxRAM=8g'], 2 * 2 ** 30, '8u111')[0]?.title).toBe('Lower the heap below the limit: -Xmx1536m in place of its default share of -XX:MaxRAM=8g');
+  });
+
+  it('offers a container-aware JVM with -Xmx the share that follows the limit instead', () => {
+    const fixes = oomFixes(inspect({ path: 'java', args: ['-Xmx1g', '-jar', 'app.jar'], env: ['JAVA_VERSION=17.0.9'], memory: 2 ** 30 }));
+    expect(fixes.map((f) => f.title).slice(0, 2)).toEqual(['Lower the heap below the limit: -Xmx768m in place of -Xmx1g', 'Or let the heap follow the limit: -XX:MaxRAMPercentage=75.0 in place of -Xmx1g']);
+  });
+
+  it('quotes the line that sets the heap beside the kill', () => {
+    const report = analyze(
+      bundleFromRecord({ docker_inspect: inspect({ path: 'java', args: ['-jar', 'app.jar'], env: ['JAVA_VERSION=8u111', 'JAVA_OPTS=-Xmx4g'], memory: 2 * 2 ** 30 }) }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }),
+      { now: NOW },
+    );
+    const oom = report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED');
+    expect(oom?.evidence.map((e) => e.text.trim())).toContain('"JAVA_OPTS=-Xmx4g"');
   });
 
   it('gives node --max-old-space-size from the limit, and no JVM flag', () => {
