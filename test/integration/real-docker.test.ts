@@ -68,7 +68,12 @@ const JAVA_MAJOR = /\/(?:java-|jdk-?)(?:1\.)?(\d+)/.exec(JAVA)?.[1];
 
 /** The heap a JVM in the container picks, in bytes, as -XX:+PrintFlagsFinal reports it. */
 function maxHeapIn(name: string, ...options: string[]): number {
-  const flags = docker.docker('exec', name, JAVA, ...options, '-XX:+PrintFlagsFinal', '-version');
+  return maxHeapWith(name, [], options);
+}
+
+/** The same, with variables the JVM reads its options from set for that java (`NAME=value`). */
+function maxHeapWith(name: string, env: readonly string[], options: readonly string[]): number {
+  const flags = docker.docker('exec', ...env.flatMap((e) => ['-e', e]), name, JAVA, ...options, '-XX:+PrintFlagsFinal', '-version');
   const m = /\bMaxHeapSize\s+=\s+(\d+)/.exec(flags);
   if (!m?.[1]) throw new Error(`no MaxHeapSize in -XX:+PrintFlagsFinal of ${name}`);
   return Number(m[1]);
@@ -234,12 +239,25 @@ describe('a real dockerd with real incidents', () => {
     // HotSpot rounds its heap up to its alignment, which is what the 2 % allows
     const [record] = parseDockerInspect(docker.docker('inspect', 'jvm'));
     if (!record) throw new Error('no inspect record of jvm');
-    const cases = [[], ['-XX:MaxRAMPercentage=100'], ['-XX:MaxRAMPercentage=90'], ['-XX:MinRAMPercentage=25'], ['-XX:MaxRAMFraction=1'], ['-Xmx200m'], ['-XX:MaxRAM=2g'], ['-XX:MaxRAMPercentage=60', '-XX:MaxHeapSize=100m']];
-    for (const options of cases) {
-      const container = { ...record, command: [JAVA, ...options, '/app/Idle.java'].join(' ') };
+    const cases: [env: string[], options: string[]][] = [
+      [[], []],
+      [[], ['-XX:MaxRAMPercentage=100']],
+      [[], ['-XX:MaxRAMPercentage=90']],
+      [[], ['-XX:MinRAMPercentage=25']],
+      [[], ['-XX:MaxRAMFraction=1']],
+      [[], ['-Xmx200m']],
+      [[], ['-XX:MaxRAM=2g']],
+      [[], ['-XX:MaxRAMPercentage=60', '-XX:MaxHeapSize=100m']],
+      // which -Xmx wins: the command line over JAVA_TOOL_OPTIONS, _JAVA_OPTIONS over both, any -Xmx over a share
+      [['JAVA_TOOL_OPTIONS=-Xmx192m'], ['-Xmx32m']],
+      [['_JAVA_OPTIONS=-Xmx192m'], ['-Xmx32m']],
+      [['JAVA_TOOL_OPTIONS=-Xmx192m'], ['-XX:MaxRAMPercentage=10']],
+    ];
+    for (const [env, options] of cases) {
+      const container = { ...record, env: [...(record.env ?? []), ...env], command: [JAVA, ...options, '/app/Idle.java'].join(' ') };
       const ours = heapSizeOf(container, undefined, jvmVersion(container), 1)?.bytes ?? 0;
-      const hotspot = maxHeapIn('jvm', ...options);
-      expect(Math.abs(ours - hotspot) / hotspot, `${options.join(' ') || 'no options'}: ours ${ours}, HotSpot ${hotspot}`).toBeLessThan(0.02);
+      const hotspot = maxHeapWith('jvm', env, options);
+      expect(Math.abs(ours - hotspot) / hotspot, `${[...env, ...options].join(' ') || 'no options'}: ours ${ours}, HotSpot ${hotspot}`).toBeLessThan(0.02);
     }
   });
 
@@ -347,7 +365,9 @@ describe('a real dockerd with real incidents', () => {
     const { report } = await diag('heap-oom', ['--playbook', 'container', '--param', `container=${ids.heapOom.slice(0, 12)}`]);
     const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.heapOom);
     expect(loop?.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/Z Exception in thread "main" java\.lang\.OutOfMemoryError: Java heap space$/));
-    expect(loop?.fixes[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space): give the heap more room, within the container's 256 MiB limit: -Xmx192m");
+    // its -Xmx32m is on its command line, which outranks JAVA_TOOL_OPTIONS: it is changed there
+    expect(loop?.fixes[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space): give the heap more room, within the container's 256 MiB limit: -Xmx192m in place of -Xmx32m");
+    expect(loop?.fixes[0]?.container_env).toBeUndefined();
     // the JVM stopped at its own bound: no memory-cgroup kill, and the kernel's log has none for it
     expect(about(report, 'CONTAINER_OOM_KILLED', ids.heapOom)).toBeUndefined();
   });

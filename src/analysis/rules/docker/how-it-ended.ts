@@ -83,7 +83,7 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
   const sentence = [said.sentence, refused, meaning?.sentence].filter((s) => s !== undefined).join(' ');
   return {
     evidence: [...ranOut.map((l) => toEvidence(l.line)), ...said.evidence],
-    fixes: [...(oome ? jvmOutOfMemoryFixes(oome, c, short) : []), ...(nodeOom ? nodeOutOfMemoryFixes(nodeOom, c, short) : [])],
+    fixes: [...(oome ? jvmOutOfMemoryFixes(oome, c, short, facts) : []), ...(nodeOom ? nodeOutOfMemoryFixes(nodeOom, c, short) : [])],
     ...(sentence ? { sentence } : {}),
     data: {
       ...(oome ? { jvm_out_of_memory: oome.kind } : {}),

@@ -1,9 +1,10 @@
 import type { Fix } from '../../../domain/index.js';
 import type { ContainerLogTail } from '../../facts/docker.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import type { ContainerRecord } from '../../facts/index.js';
+import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { envHolds, envSetting } from './docker-context.js';
-import { heapShareMiB } from './jvm.js';
+import { memoryUpdateCommand } from './memory-sizing.js';
+import { cgroupVersionOf, heapShareMiB, heapSizeOf, heapSizeText, javaMainProcess, jvmVersion, limitForHeapMiB, whereToChange } from './jvm.js';
 
 /** What a JVM ran out of, by the message of its java.lang.OutOfMemoryError. */
 export type JvmOutOfMemoryKind = 'heap' | 'metaspace' | 'threads' | 'direct' | 'other';
@@ -43,23 +44,14 @@ const AFTER_OOME = '-XX:+ExitOnOutOfMemoryError -XX:+HeapDumpOnOutOfMemoryError 
 
 /**
  * The fixes for a JVM's own OutOfMemoryError, by what it ran out of; the heap is sized from the
- * container's limit where it has one.
+ * container's limit where it has one, and changed where it is set.
  */
-export function jvmOutOfMemoryFixes(oome: JvmOutOfMemory, container: ContainerRecord | undefined, short: string): Fix[] {
-  const limit = container?.memoryLimitBytes;
+export function jvmOutOfMemoryFixes(oome: JvmOutOfMemory, container: ContainerRecord | undefined, short: string, facts: Facts): Fix[] {
   const told = envHolds(container, 'JAVA_TOOL_OPTIONS');
   const first = ((): Fix => {
     switch (oome.kind) {
       case 'heap':
-        return {
-          title:
-            `Its JVM ran out of heap (${oome.error}): give the heap more room` +
-            (limit ? `, within the container's ${formatBytes(limit, 'binary-whole')} limit: -Xmx${heapShareMiB(limit)}m` : ', or find what fills it'),
-          detail:
-            'The JVM stopped at its own heap bound (-Xmx, or its default share of the memory it sees), not at the memory cgroup: no OOM kill follows, and a larger memory limit alone changes nothing. ' +
-            'If the heap grows without bound at any size, it leaks: a heap dump on the next error shows what holds it.',
-          ...(limit ? { container_env: [envSetting('JAVA_TOOL_OPTIONS', `-Xmx${heapShareMiB(limit)}m`, told)] } : {}),
-        };
+        return moreHeapFix(oome, container, short, facts);
       case 'metaspace':
         return {
           title: `Its JVM ran out of class metadata space (${oome.error}): raise -XX:MaxMetaspaceSize, or find the class loaders that leak`,
@@ -90,7 +82,47 @@ export function jvmOutOfMemoryFixes(oome: JvmOutOfMemory, container: ContainerRe
         'After an OutOfMemoryError the JVM goes on in an undefined state (threads died mid-task); with ExitOnOutOfMemoryError (8u92+) it exits and its orchestrator starts a sound one. ' +
         'Put the dump path on a volume to keep it.',
       // added to what the fix above sets, not in its place
-      container_env: [envSetting('JAVA_TOOL_OPTIONS', AFTER_OOME, told || first.container_env !== undefined)],
+      container_env: [envSetting('JAVA_TOOL_OPTIONS', AFTER_OOME, told || first.container_env?.some((e) => e.startsWith('JAVA_TOOL_OPTIONS=')) === true)],
     },
   ];
+}
+
+const MIB = 2 ** 20;
+const STOPPED_AT_ITS_BOUND =
+  'The JVM stopped at its own heap bound, not at the memory cgroup: no OOM kill follows, and a larger memory limit alone changes nothing. ' +
+  'If the heap grows without bound at any size, it leaks: a heap dump on the next error shows what holds it.';
+
+/**
+ * More heap for a JVM that ran out of it, from the heap it has (heapSizeOf) and the limit: 3/4 of
+ * the limit, set where its bound is (an -Xmx on the command line outranks JAVA_TOOL_OPTIONS); a
+ * heap that has that much already needs a larger limit with it.
+ */
+function moreHeapFix(oome: JvmOutOfMemory, c: ContainerRecord | undefined, short: string, facts: Facts): Fix {
+  const ranOut = `Its JVM ran out of heap (${oome.error})`;
+  const limit = c?.memoryLimitBytes;
+  if (!c || !limit) return { title: `${ranOut}: give the heap more room, or find what fills it`, detail: STOPPED_AT_ITS_BOUND };
+  const javaMain = javaMainProcess(c, facts);
+  const heap = heapSizeOf(c, javaMain, jvmVersion(c, javaMain), cgroupVersionOf(facts.docker.info));
+  const limitText = formatBytes(limit, 'binary-whole');
+  const share = heapShareMiB(limit);
+  const has = heap ? `${heapSizeText(heap, limit)}, ${formatBytes(heap.bytes, 'binary')}` : undefined;
+  if (heap && has && heap.bytes >= share * MIB * 0.95) {
+    const larger = Math.ceil((heap.bytes * 1.5) / MIB);
+    const newLimit = limitForHeapMiB({ bytes: larger * MIB });
+    return {
+      title: `${ranOut} with ${has}, about all that the container's ${limitText} limit leaves it: if it needs more, raise both, to -Xmx${larger}m and a ${newLimit} MiB limit`,
+      detail: `${STOPPED_AT_ITS_BOUND} ${heap.option && !heap.shareOf ? whereToChange(heap) : ''}`.trim(),
+      commands: [memoryUpdateCommand(short, newLimit)],
+    };
+  }
+  const inPlaceOf = heap?.option && !heap.shareOf ? ` in place of ${heap.option}` : '';
+  // an -Xmx outranks the share options, so JAVA_TOOL_OPTIONS serves where no -Xmx is given; where one
+  // is, only its own variable does (a later one there wins), and one on the command line must be changed there
+  const variable = heap?.option && !heap.shareOf ? (heap.place?.kind === 'env' ? heap.place.name : undefined) : 'JAVA_TOOL_OPTIONS';
+  const setting = variable ? envSetting(variable, `-Xmx${share}m`, variable === 'JAVA_TOOL_OPTIONS' ? envHolds(c, variable) : true) : undefined;
+  return {
+    title: `${ranOut}: give the heap more room, within the container's ${limitText} limit: -Xmx${share}m${inPlaceOf}`,
+    detail: [has ? `Its heap is ${has}.` : undefined, STOPPED_AT_ITS_BOUND, inPlaceOf && heap ? whereToChange(heap) : undefined].filter((t) => t).join(' '),
+    ...(setting ? { container_env: [setting] } : {}),
+  };
 }

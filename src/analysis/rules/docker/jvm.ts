@@ -440,7 +440,7 @@ export function heapSizeOf(c: ContainerRecord, javaMain: ProcessInfo | undefined
  * "-Xmx4g", "-XX:MaxRAMPercentage=100.0 of the 2 GiB limit", "its default share of the 1 GiB limit",
  * "its minimum share (-XX:MinRAMPercentage, 50 by default) of the 200 MiB limit, small memory".
  */
-function heapSizeText(heap: HeapSize, limitBytes: number): string {
+export function heapSizeText(heap: HeapSize, limitBytes: number): string {
   if (!heap.shareOf) return heap.option ?? 'its -Xmx';
   const of = heap.shareOf.what === 'MaxRAM' ? `of ${heap.shareOf.option}` : `of the ${formatBytes(limitBytes, 'binary-whole')} limit`;
   // below about 250 MiB HotSpot takes the minimum share, and a MaxRAMPercentage given does nothing
@@ -449,7 +449,7 @@ function heapSizeText(heap: HeapSize, limitBytes: number): string {
 }
 
 /** A limit that holds this heap with a quarter of it for the rest, in MiB (rounded up as roundMiB does). */
-export function limitForHeapMiB(heap: HeapSize): number {
+export function limitForHeapMiB(heap: Pick<HeapSize, 'bytes'>): number {
   return roundMiB(heap.bytes / 0.75);
 }
 
@@ -462,7 +462,7 @@ function shareOfLimitText(bytes: number, limitBytes: number): string {
 }
 
 /** Where a fix changes an option: the variable that holds it (a later one there wins), or the definition the command comes from. */
-function whereToChange(heap: HeapSize): string {
+export function whereToChange(heap: HeapSize): string {
   switch (heap.place?.kind) {
     case 'env':
       return `It is set in ${heap.place.name}; a later option there wins.`;

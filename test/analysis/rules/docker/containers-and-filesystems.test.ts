@@ -183,6 +183,34 @@ describe('restart loops', () => {
     expect(t?.fixes[1]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=-XX:+ExitOnOutOfMemoryError -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=/tmp']);
   });
 
+  it("gives a JVM that ran out of heap more where its heap is set, and says when the limit leaves no more", () => {
+    const oomeTail = [`# container ${ID('2').slice(0, 12)}`, '2026-12-07T02:49:50.457355636Z Exception in thread "main" java.lang.OutOfMemoryError: Java heap space', ''].join('\n');
+    const loopOf = (opts: { args: string[]; env?: string[]; memory: number }) => {
+      const docker_inspect = JSON.stringify([inspectJson({ id: ID('2'), name: 'api', path: 'java', restartCount: 5, exitCode: 1, running: false, ...opts })]);
+      const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: oomeTail }));
+      return f?.fixes ?? [];
+    };
+    // -Xmx32m on the command line outranks JAVA_TOOL_OPTIONS: it is changed there, not overridden in vain
+    const onCommand = loopOf({ args: ['-Xmx32m', '-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9'], memory: 256 * 2 ** 20 });
+    expect(onCommand[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space): give the heap more room, within the container's 256 MiB limit: -Xmx192m in place of -Xmx32m");
+    expect(onCommand[0]?.detail).toMatch(/^Its heap is -Xmx32m, 32\.0 MiB\. The JVM stopped at its own heap bound.* It is on the container's command line: change it where the container is defined\.$/);
+    expect(onCommand[0]?.container_env).toBeUndefined();
+    // the exit flags are all that JAVA_TOOL_OPTIONS gets, set anew
+    expect(onCommand[1]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=-XX:+ExitOnOutOfMemoryError -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=/tmp']);
+    // in JAVA_OPTS (a script passes it on): a later -Xmx there wins
+    const inVariable = loopOf({ args: ['-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9', 'JAVA_OPTS=-Xmx512m'], memory: 2 ** 30 });
+    expect(inVariable[0]?.container_env).toEqual(['JAVA_OPTS=<what it holds now> -Xmx768m']);
+    // its default share of the limit (a JVM that reads it): an -Xmx in JAVA_TOOL_OPTIONS outranks the share
+    const share = loopOf({ args: ['-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9'], memory: 2 ** 30 });
+    expect(share[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space): give the heap more room, within the container's 1 GiB limit: -Xmx768m");
+    expect(share[0]?.detail).toMatch(/^Its heap is its default share of the 1 GiB limit, 256\.0 MiB\. /);
+    expect(share[0]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=-Xmx768m']);
+    // a heap with 3/4 of the limit already: more heap needs more limit
+    const full = loopOf({ args: ['-Xmx800m', '-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9'], memory: 2 ** 30 });
+    expect(full[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space) with -Xmx800m, 800.0 MiB, about all that the container's 1 GiB limit leaves it: if it needs more, raise both, to -Xmx1200m and a 1600 MiB limit");
+    expect(full[0]?.commands).toEqual([`docker update --memory 1600m --memory-swap 1600m ${ID('2').slice(0, 12)}`]);
+  });
+
   it("names node's own heap exhaustion among its last lines, above its native stack, and sizes the heap from the limit", () => {
     // blockcollider/bcnode#239: node 8's banner and native frames, from its docker image; a 512 MiB limit here
     const frames = [' 1: node::Abort() [node]', ' 2: 0x11e7fec [node]', ' 3: v8::Utils::ReportOOMFailure(char const*, bool) [node]', ' 4: v8::internal::V8::FatalProcessOutOfMemory(char const*, bool) [node]', ' 5: v8::internal::Factory::NewUninitializedFixedArray(int) [node]', ' 6: 0xdee3b3 [node]', ' 7: v8::internal::Runtime_GrowArrayElements(int, v8::internal::Object**, v8::internal::Isolate*) [node]', ' 8: 0x3b81445842fd'];
