@@ -181,6 +181,16 @@ export function seenText(seen: Seen | undefined): string | undefined {
 }
 
 /**
+ * "df_inodes, mountinfo (exit 1: lab: not in the recorded bundle); docker_info (timed out)": the
+ * steps a report could not see, those that failed alike said once, in the order they came.
+ */
+export function gapsText(gaps: readonly { spec: string; reason: string }[]): string {
+  const byReason = new Map<string, string[]>();
+  for (const gap of gaps) byReason.set(gap.reason, [...(byReason.get(gap.reason) ?? []), gap.spec]);
+  return [...byReason].map(([reason, specs]) => `${specs.join(', ')} (${reason})`).join('; ');
+}
+
+/**
  * Every finding of one code, current or earlier: what one Slack reply and one terminal block
  * show. The instances (containers, mounts, tasks) in report order; the fixes once, each title
  * kept once with the commands of every instance.

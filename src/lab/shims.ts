@@ -59,7 +59,7 @@ wait_as() {
   b=\${${LAB_BUNDLE_ENV}:?${LAB_BUNDLE_ENV} is not set: not a sickbay lab session}
   if [ ! -f "$b/$1.step" ]; then
     [ -z "\${${LAB_WAITS_ENV}:-}" ] || echo "wait 0 0" >> "$${LAB_WAITS_ENV}"
-    echo "lab: $1 was not collected in this bundle" >&2; exit "\${missing_exit:-1}"
+    echo "lab: not in the recorded bundle" >&2; exit "\${missing_exit:-1}"
   fi
   read -r code delay hang < "$b/$1.step"
   [ -z "\${${LAB_WAITS_ENV}:-}" ] || echo "wait $delay $hang" >> "$${LAB_WAITS_ENV}"

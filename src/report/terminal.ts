@@ -1,4 +1,4 @@
-import { clip, fixSettings, givenBefore, groupFindings, printableDeep, reportProblems, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
+import { clip, fixSettings, givenBefore, gapsText, groupFindings, printableDeep, reportProblems, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
 
 export interface TerminalOptions {
   /** ANSI colour; on when printing to a TTY. */
@@ -47,7 +47,7 @@ export function renderTerminal(hostReport: AnalysisReport, options: TerminalOpti
     for (const group of earlier) out.push('', ...renderGroup(group, maxEvidence, paint, dim));
   }
   if (report.gaps?.length) {
-    out.push('', dim(`Not seen: ${report.gaps.map((g) => `${g.spec} (${g.reason})`).join(', ')}`));
+    out.push('', dim(`Not seen: ${gapsText(report.gaps)}`));
   }
   return out.join('\n') + '\n';
 }

@@ -142,3 +142,23 @@ describe('one entry per finding code', () => {
     expect(JSON.stringify(blocks.reportBlocks(report))).toMatch(/Root cause:.*dockerd frozen.*Separate problem, its own cause:.*java killed/);
   });
 });
+
+describe('what a report could not see', () => {
+  it('says each reason once, with the steps that failed for it, in the order they came', () => {
+    const report = {
+      host: 'h',
+      findings: [],
+      root_cause: null,
+      gaps: [
+        { spec: 'df_inodes', reason: 'exit 1: lab: not in the recorded bundle' },
+        { spec: 'docker_info', reason: 'timed out' },
+        { spec: 'mountinfo', reason: 'exit 1: lab: not in the recorded bundle' },
+        { spec: 'docker_ps', reason: 'timed out' },
+        { spec: 'blocked_threads', reason: "exit 1: ps: invalid option -- 'L'" },
+      ],
+    };
+    const line = "Not seen: df_inodes, mountinfo (exit 1: lab: not in the recorded bundle); docker_info, docker_ps (timed out); blocked_threads (exit 1: ps: invalid option -- 'L')";
+    expect(renderTerminal(report, { colour: false }).trimEnd().split('\n').at(-1)).toBe(line);
+    expect(JSON.stringify(blocks.reportBlocks(report))).toContain(JSON.stringify(line));
+  });
+});

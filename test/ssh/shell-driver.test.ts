@@ -292,7 +292,11 @@ describe.each(SHELLS.map((shell) => [shell.join(' '), shell] as const))('the dri
       },
     );
     await run.exited;
-    expect(run.frames.map((f) => [f.id, f.exit])).toEqual([[1, 137]]);
+    const reported = run.frames.map((f) => [f.id, f.exit]);
+    expect(reported[0]).toEqual([1, 137]);
+    // on the way out the driver kills step 2 too; its emitter may still send that frame before its
+    // own TERM reaches it (seen on a loaded machine), to a client that has gone: killed, never done
+    expect(reported.slice(1)).toEqual(reported.length > 1 ? [[2, 137]] : []);
     expect(shmDirs()).toEqual([]);
     // busybox's timeout watcher notices its command is gone within a second; the issue's bound is 5 s
     await until(() => pgrep(`sleep ${marker}`).length === 0, `every process of the steps to be gone`, 5_000);

@@ -160,7 +160,7 @@ describe("the lab's shims for steps that read the host directly: a lab host's an
     it('fails the step, saying why, on a bundle that did not collect it (not "no container running")', async () => {
       const result = await stepOn(step, join(INCIDENTS_DIR, BUNDLE));
       expect(result).toMatchObject({ exit: 1, stdout: '' });
-      expect(result.stderr).toContain('lab: container_memory was not collected in this bundle');
+      expect(result.stderr).toContain('lab: not in the recorded bundle');
     });
   });
 

@@ -111,7 +111,7 @@ describe('the lab', () => {
     expect(sizes.exit).toBe(recordedExit(FAILING, 'docker_log_sizes'));
     expect(sizes.exit).not.toBe(0);
     expect(inodes.exit).toBe(1);
-    expect(inodes.stderr).toContain('df_inodes was not collected');
+    expect(inodes.stderr).toContain('lab: not in the recorded bundle');
   });
 
   it("runs the shipped docker_log_sizes step: the data root from the recorded daemon, dockerd's command line or the default, then the recorded sizes", async () => {
