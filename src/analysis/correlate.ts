@@ -111,7 +111,7 @@ const NARRATIVE: Partial<Record<FindingCode, string>> = {
   VETH_UNREGISTER_LEAK:
     'The kernel is stuck waiting for a veth device to be released (unregister_netdevice); network namespace teardown blocks, and dockerd hangs with it.',
   JVM_HEAP_UNBOUNDED:
-    'The JVM sizes its heap from the host\'s memory, not the container limit, so the heap grows past the cgroup limit and the kernel kills the process (exit 137); the orchestrator restarts it and the cycle repeats.',
+    'The JVM\'s heap may grow as large as the container\'s limit or beyond (sized from the host\'s memory, or bounded at the limit itself), so with what the JVM needs beside its heap it outgrows the cgroup limit and the kernel kills the process (exit 137); the orchestrator restarts it and the cycle repeats.',
   CONTAINER_OOM_KILLED: 'The container hit its memory limit and the kernel\'s memory cgroup killed its process (exit 137).',
   KERNEL_OOM_KILL: 'The host ran out of memory and the kernel OOM killer killed processes.',
   FS_IO_ERROR: 'The kernel reports I/O errors; filesystems remount read-only and writers hang.',

@@ -1,7 +1,7 @@
 import type { Finding, Fix } from '../../../domain/index.js';
-import type { ContainerRecord, ProcessInfo } from '../../facts/index.js';
+import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
 import { memoryOf, type MemoryReading } from '../../facts/docker.js';
-import { usageOfLimitText } from './memory-sizing.js';
+import { memoryUpdateCommand, usageOfLimitText } from './memory-sizing.js';
 import type { InspectKey } from '../../parsers/docker-inspect.js';
 import { toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
@@ -9,7 +9,11 @@ import type { Rule } from '../rule.js';
 import { shellArg } from '../../../domain/shell.js';
 import { containerEvidence, containerLabel } from './docker-context.js';
 import {
+  HEAP_FILLS_SHARE,
   cgroupVersionOf,
+  heapOptionLine,
+  heapSizeOf,
+  limitForHeapMiB,
   heapBlindness,
   heapShareMiB,
   isContainerAware,
@@ -23,10 +27,18 @@ import {
   programOf,
   runsJava,
   versionSourceText,
+  type CgroupVersion,
+  type HeapSize,
+  type JvmOptions,
   type JvmVersion,
 } from './jvm.js';
 
-/** JVM_HEAP_UNBOUNDED: java in a memory-limited container, with no heap bound, on a JVM that ignores the cgroup. */
+/**
+ * JVM_HEAP_UNBOUNDED: java in a memory-limited container whose heap is not bounded within the limit:
+ * no heap bound on a JVM that ignores the cgroup, or a bound that lets the heap alone take (nearly)
+ * all of the limit (-Xmx as large as it, MaxRAMPercentage=100, the experimental flag with
+ * MaxRAMFraction=1, a MaxRAM above it).
+ */
 export const jvmHeapUnboundedRule: Rule = {
   codes: ['JVM_HEAP_UNBOUNDED'],
   run(facts) {
@@ -44,6 +56,11 @@ export const jvmHeapUnboundedRule: Rule = {
       const jvm = jvmVersion(c, javaMain);
       const cgroup = cgroupVersionOf(facts.docker.info);
       const told = jvmOptionsOf(c, options);
+      const heap = heapSizeOf(c, javaMain, jvm, cgroup);
+      if (heap && heap.bytes >= HEAP_FILLS_SHARE * limit) {
+        findings.push(heapFillsLimitFinding(c, facts, { heap, limit, jvm, cgroup, told, javaMain }));
+        continue;
+      }
       if (told.heapBounded) continue;
       // a JVM that starts with -XX:MaxRAMPercentage knows it, so it is 8u191+ or 10+ and reads a v1 limit
       const aware = jvm ? isContainerAware(jvm, cgroup) : cgroup === 1 && told.ramShare?.startsWith('-XX:MaxRAMPercentage') === true;
@@ -83,6 +100,56 @@ export const jvmHeapUnboundedRule: Rule = {
     return findings;
   },
 };
+
+/** "the whole limit", "95 % of it", "more than the whole limit": how much of its limit a heap may take. */
+function takesText(heapBytes: number, limit: number): string {
+  if (heapBytes > limit) return 'more than the whole limit';
+  if (heapBytes === limit) return 'the whole limit';
+  return `${Math.round((heapBytes / limit) * 100)} % of it`;
+}
+
+/**
+ * A heap bound that lets the heap alone take (nearly) all of the limit: the JVM's metaspace,
+ * threads and code cache come on top, so the memory cgroup kills it before its heap is full.
+ */
+function heapFillsLimitFinding(
+  c: ContainerRecord,
+  facts: Facts,
+  { heap, limit, jvm, cgroup, told, javaMain }: { heap: HeapSize; limit: number; jvm: JvmVersion | undefined; cgroup: CgroupVersion; told: JvmOptions; javaMain: ProcessInfo | undefined },
+): Finding {
+  const short = c.id.slice(0, 12);
+  const reading = c.running ? memoryOf(facts.docker, c.id, c.name) : undefined;
+  const maxRam = heap.shareOf?.what === 'MaxRAM' ? heap.shareOf : undefined;
+  const bound = [maxRam?.option, heap.option ?? (maxRam ? undefined : 'its default share')].filter((t) => t !== undefined).join(' ');
+  const optionLines = [heapOptionLine(c, heap), maxRam ? heapOptionLine(c, { ...heap, option: maxRam.option }) : undefined].filter((l) => l !== undefined);
+  const forHeap = limitForHeapMiB(heap);
+  return {
+    code: 'JVM_HEAP_UNBOUNDED',
+    severity: 'warning',
+    title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${formatBytes(limit, 'binary-whole')} memory limit and ${bound}: its heap alone may take ${takesText(heap.bytes, limit)}`,
+    evidence: [
+      ...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'Path', ...(heap.shareOf?.what === 'limit' ? versionKeys(jvm) : [])),
+      ...[...new Set(optionLines)].map(toEvidence),
+      ...(javaMain ? [toEvidence(javaMain.line)] : []),
+    ],
+    fixes: withUsageNow(jvmHeapFixes(jvm, limit, cgroup, { ...told, heap }), reading, limit).concat({
+      title: `Or raise the limit to hold this heap: ${forHeap} MiB, its ${formatBytes(heap.bytes, 'binary')} and a quarter more for the rest (rounded up)`,
+      commands: [memoryUpdateCommand(short, forHeap)],
+    }),
+    subject: c.id,
+    data: {
+      container_id: c.id,
+      container_name: c.name ?? null,
+      limit_bytes: limit,
+      heap_bytes: heap.bytes,
+      heap_option: heap.option ?? null,
+      suggested_xmx_mb: heapShareMiB(limit),
+      java_version: jvm ? jvmVersionText(jvm) : null,
+      java_version_source: jvm ? versionSourceText(jvm.source) : null,
+      ...(reading ? { working_set_bytes: reading.workingSetBytes } : {}),
+    },
+  };
+}
 
 /** The first fix says what the running JVM uses of its limit now (container_memory): how close the kill is. */
 export function withUsageNow(fixes: Fix[], reading: MemoryReading | undefined, limit: number): Fix[] {

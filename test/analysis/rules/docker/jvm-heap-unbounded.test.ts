@@ -69,6 +69,37 @@ describe('JVM_HEAP_UNBOUNDED', () => {
     expect(run(jvmHeapUnboundedRule, facts)).toEqual([]);
   });
 
+  it('flags a heap bound that lets the heap alone take (nearly) all of the limit, quoting the option', () => {
+    const facts = factsFrom({
+      docker_inspect: inspect(
+        inspectJson({ id: ID('1'), name: 'xmx', path: 'java', args: ['-Xmx2g', '-jar', '/a.jar'], memory: 2 * GiB, env: ['JAVA_VERSION=8u111'] }),
+        inspectJson({ id: ID('2'), name: 'pct', path: 'java', args: ['-jar', '/a.jar'], memory: GiB, env: ['JAVA_VERSION=17.0.9', 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=100'] }),
+        inspectJson({ id: ID('3'), name: 'frac', path: 'catalina.sh', args: ['run'], memory: GiB, env: ['JAVA_VERSION=8u151', 'CATALINA_OPTS=-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=1'] }),
+        inspectJson({ id: ID('4'), name: 'maxram', path: 'java', args: ['-XX:MaxRAM=16g', '-jar', '/a.jar'], memory: 2 * GiB, env: ['JAVA_VERSION=8u111'] }),
+        inspectJson({ id: ID('5'), name: 'near', path: 'java', args: ['-Xmx1946m', '-jar', '/a.jar'], memory: 2 * GiB, env: ['JAVA_VERSION=11.0.16'] }),
+        // 3/4 of the limit is what the fixes give: left alone
+        inspectJson({ id: ID('6'), name: 'fine', path: 'java', args: ['-Xmx1536m', '-jar', '/a.jar'], memory: 2 * GiB, env: ['JAVA_VERSION=8u111'] }),
+      ),
+    });
+    const found = run(jvmHeapUnboundedRule, facts);
+    expect(found.map((f) => f.title)).toEqual([
+      `Container xmx (${ID('1').slice(0, 12)}) runs java with a 2 GiB memory limit and -Xmx2g: its heap alone may take the whole limit`,
+      `Container pct (${ID('2').slice(0, 12)}) runs java with a 1 GiB memory limit and -XX:MaxRAMPercentage=100: its heap alone may take the whole limit`,
+      `Container frac (${ID('3').slice(0, 12)}) runs java with a 1 GiB memory limit and -XX:MaxRAMFraction=1: its heap alone may take the whole limit`,
+      `Container maxram (${ID('4').slice(0, 12)}) runs java with a 2 GiB memory limit and -XX:MaxRAM=16g: its heap alone may take more than the whole limit`,
+      `Container near (${ID('5').slice(0, 12)}) runs java with a 2 GiB memory limit and -Xmx1946m: its heap alone may take 95 % of it`,
+    ]);
+    const [xmx, pct, frac] = found;
+    expect(xmx?.evidence.map((e) => e.text.trim())).toContain('"-Xmx2g",');
+    expect(xmx?.fixes.map((f) => f.title)).toEqual(['Lower the heap below the limit: -Xmx1536m in place of -Xmx2g', 'Or raise the limit to hold this heap: 2816 MiB, its 2.0 GiB and a quarter more for the rest (rounded up)']);
+    expect(xmx?.fixes[1]?.commands).toEqual([`docker update --memory 2816m --memory-swap 2816m ${ID('1').slice(0, 12)}`]);
+    expect(xmx?.data).toMatchObject({ heap_bytes: 2 * GiB, heap_option: '-Xmx2g', limit_bytes: 2 * GiB });
+    // the share is in JAVA_TOOL_OPTIONS: an -Xmx added there outranks it; the version that makes it a share of the limit is quoted
+    expect(pct?.fixes[0]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=<what it holds now> -Xmx768m']);
+    expect(pct?.evidence.map((e) => e.text.trim())).toEqual(expect.arrayContaining(['"JAVA_VERSION=17.0.9",', '"JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=100"']));
+    expect(frac?.evidence.map((e) => e.text.trim())).toContain('"CATALINA_OPTS=-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=1"');
+  });
+
   it('reads Java versions in their several spellings', () => {
     expect(parseJavaVersion('8u151-b12-1~deb9u1')).toEqual({ major: 8, update: 151 });
     expect(parseJavaVersion('1.8.0_181')).toEqual({ major: 8, update: 181 });
