@@ -387,10 +387,16 @@ describe('a real dockerd with real incidents', () => {
     expect(reached).toBeGreaterThan(8);
     expect(reached).toBeLessThanOrEqual(40);
     expect(loop?.fixes[0]?.title).toBe(
-      `Its node process ran out of heap at about ${reached} MiB (${/FATAL ERROR: .*JavaScript heap out of memory/.exec(quoted.join('\n'))?.[0]}): give the heap more room, within the container's 256 MiB limit: --max-old-space-size=192`,
+      `Its node process ran out of heap at about ${reached} MiB (${/FATAL ERROR: .*JavaScript heap out of memory/.exec(quoted.join('\n'))?.[0]}): give the heap more room, within the container's 256 MiB limit: --max-old-space-size=192 in place of --max-old-space-size=24 on its command line`,
     );
     expect(loop?.fixes[0]?.detail).toMatch(/^node stopped at the heap bound it was given \(--max-old-space-size=24\)/);
-    expect(loop?.fixes[0]?.container_env).toEqual(['NODE_OPTIONS=--max-old-space-size=192']);
+    // its bound is on its command line, which outranks NODE_OPTIONS: nothing is set there in vain
+    expect(loop?.fixes[0]?.detail).toContain("It is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined.");
+    expect(loop?.fixes[0]?.container_env).toBeUndefined();
+    const heapLimitMiB = (nodeOptions: string, ...args: string[]) =>
+      Number(execFileSync(process.execPath, [...args, '-p', 'Math.round(require("v8").getHeapStatistics().heap_size_limit / 2 ** 20)'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } }).trim());
+    // as this node itself does: NODE_OPTIONS=--max-old-space-size=192 under a command line's 24 keeps the small heap
+    expect(heapLimitMiB('--max-old-space-size=192', '--max-old-space-size=24')).toBeLessThan(heapLimitMiB('--max-old-space-size=192'));
     // whichever signal V8 ended it with (139 here, node 20 as pid 1), the fix says it was on purpose
     expect(loop?.fixes[0]?.detail).toMatch(/Its exit 1(?:3[234]|39) \(SIG[A-Z]+\) is V8 ending the process after that FATAL ERROR, on purpose/);
     // its last words are V8's, not the native frames printed under them

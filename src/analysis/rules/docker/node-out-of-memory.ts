@@ -66,12 +66,17 @@ export function nodeOutOfMemoryIn(lines: readonly TailLine[]): NodeOutOfMemory |
   return undefined;
 }
 
-/** The --max-old-space-size a container's node was given, in MiB: on its command line or in NODE_OPTIONS. */
-export function toldOldSpaceMiB(c: ContainerRecord | undefined): number | undefined {
+/** The --max-old-space-size a container's node was given, in MiB, and where: node reads NODE_OPTIONS first and its command line over it. */
+export function toldOldSpace(c: ContainerRecord | undefined): { mib: number; onCommandLine: boolean } | undefined {
   if (!c) return undefined;
-  const all = [...`${c.entrypoint ?? ''} ${c.command ?? ''} ${envValue(c, 'NODE_OPTIONS') ?? ''}`.matchAll(/--max[-_]old[-_]space[-_]size[= ](\d+)/g)];
-  const last = all.at(-1)?.[1];
-  return last !== undefined ? Number(last) : undefined;
+  const last = (text: string): number | undefined => {
+    const value = [...text.matchAll(/--max[-_]old[-_]space[-_]size[= ](\d+)/g)].at(-1)?.[1];
+    return value !== undefined ? Number(value) : undefined;
+  };
+  const onCommandLine = last(`${c.entrypoint ?? ''} ${c.command ?? ''}`);
+  if (onCommandLine !== undefined) return { mib: onCommandLine, onCommandLine: true };
+  const inOptions = last(envValue(c, 'NODE_OPTIONS') ?? '');
+  return inOptions !== undefined ? { mib: inOptions, onCommandLine: false } : undefined;
 }
 
 /** How to see what fills the heap, for the release in front of the reader. */
@@ -102,7 +107,8 @@ function limitAboveHeapMiB(heapMiB: number): number {
  */
 export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerRecord | undefined, short: string): Fix[] {
   const limit = container?.memoryLimitBytes;
-  const told = toldOldSpaceMiB(container);
+  const given = toldOldSpace(container);
+  const told = given?.mib;
   const reached = oom.heapMiB ?? told;
   const reachedText = reached !== undefined ? ` at about ${reached} MiB` : '';
   // a bound it was given stays where it is at any limit; its default is a share of what it sees
@@ -112,16 +118,19 @@ export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerR
       : 'node stopped at its default heap bound, not at the memory cgroup, so no OOM kill follows; that default is a share of the memory node sees, so set the bound rather than rely on it.';
   const snapshot = `${snapshotAdvice(nodeVersion(container))}${exitSentence(container?.exitCode)}`;
   const optionsSet = envHolds(container, 'NODE_OPTIONS');
-  const heapEnv = (mib: number) => [envSetting('NODE_OPTIONS', `--max-old-space-size=${mib}`, optionsSet)];
+  // a bound on node's command line outranks NODE_OPTIONS: it is changed there, where the container is defined
+  const inPlaceOf = given?.onCommandLine ? ` in place of --max-old-space-size=${given.mib} on its command line` : '';
+  const whereItIs = given?.onCommandLine ? " It is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined." : '';
+  const heapSetting = (mib: number): Pick<Fix, 'container_env'> => (given?.onCommandLine ? {} : { container_env: [envSetting('NODE_OPTIONS', `--max-old-space-size=${mib}`, optionsSet)] });
   if (limit) {
     const share = heapShareMiB(limit);
     const limitText = formatBytes(limit, 'binary-whole');
     if (reached === undefined || reached < share * 0.9) {
       return [
         {
-          title: `Its node process ran out of heap${reachedText} (${oom.error}): give the heap more room, within the container's ${limitText} limit: --max-old-space-size=${share}`,
-          detail: `${byItself} ${share} MiB is three quarters of the limit, leaving the rest for buffers, native memory and the code. ${snapshot}`,
-          container_env: heapEnv(share),
+          title: `Its node process ran out of heap${reachedText} (${oom.error}): give the heap more room, within the container's ${limitText} limit: --max-old-space-size=${share}${inPlaceOf}`,
+          detail: `${byItself} ${share} MiB is three quarters of the limit, leaving the rest for buffers, native memory and the code.${whereItIs} ${snapshot}`,
+          ...heapSetting(share),
         },
       ];
     }
@@ -131,9 +140,9 @@ export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerR
     return [
       {
         title: `Its node process ran out of heap${reachedText}, about all that the container's ${limitText} limit leaves it (${oom.error}): if it needs more, raise both, to --max-old-space-size=${heap} and a ${newLimit} MiB limit`,
-        detail: `${heap} MiB is half again the heap it reached, rounded up; the limit keeps a quarter beyond the heap for buffers and native memory. ${snapshot}`,
+        detail: `${heap} MiB is half again the heap it reached, rounded up; the limit keeps a quarter beyond the heap for buffers and native memory.${whereItIs} ${snapshot}`,
         commands: [memoryUpdateCommand(short, newLimit)],
-        container_env: heapEnv(heap),
+        ...heapSetting(heap),
       },
     ];
   }
@@ -141,8 +150,8 @@ export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerR
   return [
     {
       title: `Its node process ran out of heap${reachedText} (${oom.error}): ` + (heap !== undefined ? `if it needs more, give it --max-old-space-size=${heap}, and the container a limit above it` : 'give it a larger --max-old-space-size, or find what fills it'),
-      detail: `${byItself}${heap !== undefined ? ` ${heap} MiB is half again the heap it reached, rounded up; a memory limit of ${limitAboveHeapMiB(heap)} MiB keeps a quarter beyond it, so that a leak is stopped in its own cgroup.` : ''} ${snapshot}`,
-      ...(heap !== undefined ? { container_env: heapEnv(heap) } : {}),
+      detail: `${byItself}${heap !== undefined ? ` ${heap} MiB is half again the heap it reached, rounded up; a memory limit of ${limitAboveHeapMiB(heap)} MiB keeps a quarter beyond it, so that a leak is stopped in its own cgroup.${whereItIs}` : ''} ${snapshot}`,
+      ...(heap !== undefined ? heapSetting(heap) : {}),
     },
   ];
 }

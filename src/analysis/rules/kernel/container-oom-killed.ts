@@ -11,7 +11,7 @@ import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting } from '../docker/docker-context.js';
 import { headroomMiB, hostMemoryBytes, limitFromReading, memoryUpdateCommand, usageOfLimitText } from '../docker/memory-sizing.js';
 import { findContainer, quote } from './support.js';
-import { nodeVersion, type NodeVersion } from '../docker/node-out-of-memory.js';
+import { nodeVersion, toldOldSpace, type NodeVersion } from '../docker/node-out-of-memory.js';
 
 /** What runs in the container, as far as the kill report and docker inspect tell. */
 type Runtime = { kind: 'jvm'; version: JvmVersion | undefined } | { kind: 'node'; version: NodeVersion | undefined } | { kind: 'other' };
@@ -57,11 +57,27 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   if (runtime.kind === 'jvm') {
     fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup, told));
   } else if (runtime.kind === 'node') {
-    fixes.push({
-      title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}` : ''),
-      detail: nodeHeapReason(runtime.version, cgroup),
-      container_env: [envSetting('NODE_OPTIONS', `--max-old-space-size=${heapMiB ?? '<3/4 of the limit in MiB>'}`, envHolds(container, 'NODE_OPTIONS'))],
-    });
+    const given = toldOldSpace(container);
+    if (given && heapMiB && given.mib <= heapMiB) {
+      // its heap was bounded well inside the limit: what grew is outside it
+      fixes.push({
+        title: `Look outside the V8 heap: --max-old-space-size=${given.mib} keeps it to ${given.mib} MiB, ${Math.round(((given.mib * 2 ** 20) / (limitBytes ?? 1)) * 100)} % of the limit`,
+        detail:
+          "The memory cgroup counts all of the container's memory: node's Buffers and typed arrays, native addons and the code live outside the V8 heap, and so does every other process in it. " +
+          "process.memoryUsage() (rss against heapTotal, external, arrayBuffers) shows which part grew.",
+      });
+    } else {
+      // a bound on node's command line outranks NODE_OPTIONS: it is changed there
+      const inPlaceOf = given ? ` in place of --max-old-space-size=${given.mib}${given.onCommandLine ? ' on its command line' : ''}` : '';
+      fixes.push({
+        title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}${inPlaceOf}` : ''),
+        detail:
+          (given && limitBytes
+            ? `--max-old-space-size=${given.mib} lets the V8 heap take ${Math.round(((given.mib * 2 ** 20) / limitBytes) * 100)} % of the ${limitText} limit, leaving too little for Buffers, native memory and the code.`
+            : nodeHeapReason(runtime.version, cgroup)) + (given?.onCommandLine ? " Its bound is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined." : ''),
+        ...(given?.onCommandLine ? {} : { container_env: [envSetting('NODE_OPTIONS', `--max-old-space-size=${heapMiB ?? '<3/4 of the limit in MiB>'}`, envHolds(container, 'NODE_OPTIONS'))] }),
+      });
+    }
   } else {
     fixes.push({
       title: 'Find what grew in the container before raising its limit',

@@ -249,6 +249,12 @@ describe('restart loops', () => {
     expect(room?.fixes[0]?.title).toContain("at about 2036 MiB (FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory): give the heap more room, within the container's 8 GiB limit: --max-old-space-size=6144");
     expect(room?.fixes[0]?.detail).toMatch(/^node stopped at the heap bound it was given \(--max-old-space-size=2048\)/);
     expect(room?.fixes[0]?.container_env).toEqual(['NODE_OPTIONS=<what it holds now> --max-old-space-size=6144']);
+    // on node's command line the bound outranks NODE_OPTIONS: changed there, nothing set in vain
+    const onCommand = JSON.stringify([inspectJson({ id: ID('1'), name: 'web', path: 'node', args: ['--max-old-space-size=2048', 'server.js'], restartCount: 6, exitCode: 134, running: false, memory: 8 * 2 ** 30, env: ['NODE_OPTIONS=--max-old-space-size=4096'] })]);
+    const [cli] = run(containerRestartLoopRule, factsFrom({ docker_inspect: onCommand, container_log_tail: tail }));
+    expect(cli?.fixes[0]?.title).toMatch(/: --max-old-space-size=6144 in place of --max-old-space-size=2048 on its command line$/);
+    expect(cli?.fixes[0]?.detail).toMatch(/^node stopped at the heap bound it was given \(--max-old-space-size=2048\).* It is on the container's command line, which outranks NODE_OPTIONS/);
+    expect(cli?.fixes[0]?.container_env).toBeUndefined();
     // without a limit: a larger heap, and a limit above it
     const [none] = run(containerRestartLoopRule, factsFrom({ docker_inspect: limited(0), container_log_tail: tail }));
     expect(none?.fixes[0]?.title).toBe('Its node process ran out of heap at about 2036 MiB (FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory): if it needs more, give it --max-old-space-size=3072, and the container a limit above it');

@@ -163,6 +163,22 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(fixes.find((f) => f.title.startsWith('Cap the V8 heap'))?.detail).toMatch(/before 12 on cgroup v1, before 20 on cgroup v2.*close to the whole limit/);
   });
 
+  it("changes node's own heap bound where it is given, and looks outside a heap bounded well inside the limit", () => {
+    // on node's command line, which outranks NODE_OPTIONS: nothing set there in vain
+    const onCommand = oomFixes(inspect({ path: 'node', args: ['--max-old-space-size=4096', 'server.js'], memory: 2 ** 30 }));
+    expect(onCommand[0]?.title).toMatch(/^Cap the V8 heap below the container limit: --max-old-space-size=768 for 1\.0 GiB in place of --max-old-space-size=4096 on its command line$/);
+    expect(onCommand[0]?.detail).toBe(
+      "--max-old-space-size=4096 lets the V8 heap take 400 % of the 1.0 GiB limit, leaving too little for Buffers, native memory and the code. Its bound is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined.",
+    );
+    expect(onCommand[0]?.container_env).toBeUndefined();
+    // in NODE_OPTIONS: a later one there wins
+    expect(oomFixes(inspect({ path: 'node', args: ['server.js'], env: ['NODE_OPTIONS=--max-old-space-size=1024'], memory: 2 ** 30 }))[0]?.container_env).toEqual(['NODE_OPTIONS=<what it holds now> --max-old-space-size=768']);
+    // a quarter of the limit: the heap is not what grew
+    const inside = oomFixes(inspect({ path: 'node', args: ['server.js'], env: ['NODE_OPTIONS=--max-old-space-size=256'], memory: 2 ** 30 }));
+    expect(inside[0]?.title).toBe('Look outside the V8 heap: --max-old-space-size=256 keeps it to 256 MiB, 25 % of the limit');
+    expect(commands(inside).join(' ')).not.toContain('--max-old-space-size');
+  });
+
   it("says what node's own release does with the limit, from NODE_VERSION or the image tag", () => {
     const detail = (opts: { env?: string[]; image?: string }) => oomFixes(inspect({ path: 'docker-entrypoint.sh', args: ['node', 'server.js'], memory: 2 ** 30, ...opts })).find((f) => f.title.startsWith('Cap the V8 heap'))?.detail;
     // the official images set NODE_VERSION (https://github.com/nodejs/docker-node)
