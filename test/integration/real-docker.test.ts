@@ -252,10 +252,14 @@ describe('a real dockerd with real incidents', () => {
       [['JAVA_TOOL_OPTIONS=-Xmx192m'], ['-Xmx32m']],
       [['_JAVA_OPTIONS=-Xmx192m'], ['-Xmx32m']],
       [['JAVA_TOOL_OPTIONS=-Xmx192m'], ['-XX:MaxRAMPercentage=10']],
+      // told to ignore the limit, it takes its share of the host's memory (MemTotal)
+      [[], ['-XX:-UseContainerSupport']],
+      [[], ['-XX:-UseContainerSupport', '-XX:MaxRAMPercentage=5']],
     ];
+    const memTotal = Number(/^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) * 1024;
     for (const [env, options] of cases) {
       const container = { ...record, env: [...(record.env ?? []), ...env], command: [JAVA, ...options, '/app/Idle.java'].join(' ') };
-      const ours = heapSizeOf(container, undefined, jvmVersion(container), 1)?.bytes ?? 0;
+      const ours = heapSizeOf(container, undefined, jvmVersion(container), 1, memTotal)?.bytes ?? 0;
       const hotspot = maxHeapWith('jvm', env, options);
       expect(Math.abs(ours - hotspot) / hotspot, `${[...env, ...options].join(' ') || 'no options'}: ours ${ours}, HotSpot ${hotspot}`).toBeLessThan(0.02);
     }

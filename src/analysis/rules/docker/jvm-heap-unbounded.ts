@@ -1,7 +1,7 @@
 import type { Finding, Fix } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
 import { memoryOf, type MemoryReading } from '../../facts/docker.js';
-import { memoryUpdateCommand, usageOfLimitText } from './memory-sizing.js';
+import { hostMemoryBytes, memoryUpdateCommand, usageOfLimitText } from './memory-sizing.js';
 import type { InspectKey } from '../../parsers/docker-inspect.js';
 import { toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
@@ -13,6 +13,7 @@ import {
   cgroupVersionOf,
   heapOptionLine,
   heapSizeOf,
+  heapsOf,
   limitForHeapMiB,
   heapBlindness,
   heapShareMiB,
@@ -56,7 +57,7 @@ export const jvmHeapUnboundedRule: Rule = {
       const jvm = jvmVersion(c, javaMain);
       const cgroup = cgroupVersionOf(facts.docker.info);
       const told = jvmOptionsOf(c, options);
-      const heap = heapSizeOf(c, javaMain, jvm, cgroup);
+      const { heap, hostHeap } = heapsOf(heapSizeOf(c, javaMain, jvm, cgroup, hostMemoryBytes(facts)));
       if (heap && heap.bytes >= HEAP_FILLS_SHARE * limit) {
         findings.push(heapFillsLimitFinding(c, facts, { heap, limit, jvm, cgroup, told, javaMain }));
         continue;
@@ -83,7 +84,7 @@ export const jvmHeapUnboundedRule: Rule = {
           ...(javaMain ? [toEvidence(javaMain.line)] : []),
           ...(cgroupLine ? [toEvidence(cgroupLine)] : []),
         ],
-        fixes: withUsageNow(jvmHeapFixes(jvm, limit, cgroup, told), reading, limit).concat(check),
+        fixes: withUsageNow(jvmHeapFixes(jvm, limit, cgroup, { ...told, ...(hostHeap ? { hostHeap } : {}) }), reading, limit).concat(check),
         subject: c.id,
         data: {
           container_id: c.id,

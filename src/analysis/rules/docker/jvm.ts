@@ -78,6 +78,8 @@ export interface JvmOptions {
   heapBounded?: true;
   /** The heap these options and the limit give it, where they decide it (see heapSizeOf). */
   heap?: HeapSize;
+  /** Where the heap follows the host's memory instead: its share of it, where the host's memory is known. */
+  hostHeap?: HeapSize;
 }
 
 /** The JAVA_TOOL_OPTIONS a fix sets on the container. */
@@ -94,9 +96,14 @@ export function jvmOptionText(c: ContainerRecord, javaMain: ProcessInfo | undefi
 }
 
 /** What a container's command line and option variables tell its JVM, where ps does not show the process. */
-export function containerJvmOptions(c: ContainerRecord, cgroup: CgroupVersion): JvmOptions {
-  const heap = heapSizeOf(c, undefined, jvmVersion(c), cgroup);
-  return { ...jvmOptionsOf(c, jvmOptionText(c, undefined)), ...(heap ? { heap } : {}) };
+export function containerJvmOptions(c: ContainerRecord, cgroup: CgroupVersion, hostBytes?: number): JvmOptions {
+  return { ...jvmOptionsOf(c, jvmOptionText(c, undefined)), ...heapsOf(heapSizeOf(c, undefined, jvmVersion(c), cgroup, hostBytes)) };
+}
+
+/** A heap sized from the limit or the options (heap), or from the host's memory (hostHeap). */
+export function heapsOf(sized: HeapSize | undefined): Pick<JvmOptions, 'heap' | 'hostHeap'> {
+  if (!sized) return {};
+  return sized.shareOf?.what === 'host' ? { hostHeap: sized } : { heap: sized };
 }
 
 export function jvmOptionsOf(c: ContainerRecord, options: string): JvmOptions {
@@ -173,8 +180,7 @@ export function jvmHeapFixes(jvm: Omit<JvmVersion, 'source'> | undefined, limitB
   const bound: Fix = {
     title: `Bound the heap to about 3/4 of the limit${xmx}`,
     detail:
-      `${blind}: without -Xmx it sizes the heap from the host's memory, grows past the ` +
-      "container's limit and the kernel OOM-kills it (exit 137). Leave the last quarter for metaspace, threads and native " +
+      `${blind}: ${hostSizedText(told.hostHeap, limitBytes)}. Leave the last quarter for metaspace, threads and native ` +
       'memory.' +
       (told.ramShare ? ` ${told.ramShare} does not help: it is a share of the host's memory, not of the limit, for a JVM that does not read the limit.` : ''),
     container_env: [toolOptions(told, heap ? `-Xmx${heap}m` : '-Xmx<3/4 of the container limit>')],
@@ -209,6 +215,16 @@ export function jvmHeapFixes(jvm: Omit<JvmVersion, 'source'> | undefined, limitB
     detail: `Once upgraded, -XX:MaxRAMPercentage=75.0 sizes the heap from the limit${jvm && !isContainerAware(jvm, 1) ? `; ${version} does not know that flag and would not start with it` : ''}.`,
   });
   return fixes;
+}
+
+/** What a heap sized from the host's memory does under the limit, with its size here where the host's memory is known. */
+function hostSizedText(hostHeap: HeapSize | undefined, limitBytes: number | undefined): string {
+  const grows = "grows past the container's limit and the kernel OOM-kills it (exit 137)";
+  if (!hostHeap || !limitBytes) return `without -Xmx it sizes the heap from the host's memory, ${grows}`;
+  const here = `${heapSizeText(hostHeap, limitBytes)}, ${formatBytes(hostHeap.bytes, 'binary')}`;
+  return hostHeap.bytes >= HEAP_FILLS_SHARE * limitBytes
+    ? `without -Xmx it sizes the heap from the host's memory (here ${here}), ${grows}`
+    : `without -Xmx it sizes the heap from the host's memory (here ${here}, inside the limit), so on a host with more memory it ${grows}`;
 }
 
 /** UseCGroupMemoryLimitForHeap came with 8u131 and 9, was deprecated in 10 and removed in 11. */
@@ -337,8 +353,8 @@ export interface HeapSize {
   /** The option that decides it, as given ("-Xmx4g", "-XX:MaxRAMPercentage=100.0"); none: the JVM's default share. */
   option?: string;
   place?: OptionPlace;
-  /** What the heap is a share of, when it is one: the container's limit (a JVM that reads it) or -XX:MaxRAM. */
-  shareOf?: { what: 'limit' } | { what: 'MaxRAM'; option: string; bytes: number };
+  /** What the heap is a share of, when it is one: the container's limit (a JVM that reads it), -XX:MaxRAM, or the host's memory (one that does not). */
+  shareOf?: { what: 'limit' } | { what: 'MaxRAM'; option: string; bytes: number } | { what: 'host'; bytes: number };
   /** The memory is small, so the minimum share (MinRAMPercentage) is the heap, whatever the maximum share says. */
   small?: true;
 }
@@ -404,9 +420,10 @@ function placeOnProcess(c: ContainerRecord, option: string, place: OptionPlace):
  * that reads it (8u191+ and 10+, or the experimental cgroup flag of 8u131 to 8u190 and 9 on cgroup
  * v1). The share is MaxRAMPercentage (MaxRAMFraction), 25 % by default; where the minimum share
  * (MinRAMPercentage, 50 % by default) falls below HotSpot's default heap, the memory is small and
- * the minimum share is the heap. Undefined where the heap follows the host's memory.
+ * the minimum share is the heap. Where the heap follows the host's memory, its share of hostBytes
+ * when given, else undefined.
  */
-export function heapSizeOf(c: ContainerRecord, javaMain: ProcessInfo | undefined, jvm: Omit<JvmVersion, 'source'> | undefined, cgroup: CgroupVersion): HeapSize | undefined {
+export function heapSizeOf(c: ContainerRecord, javaMain: ProcessInfo | undefined, jvm: Omit<JvmVersion, 'source'> | undefined, cgroup: CgroupVersion, hostBytes?: number): HeapSize | undefined {
   const sources = optionSources(c, javaMain);
   const explicit = lastOption(sources, HEAP_SIZE_OPTION);
   if (explicit) {
@@ -419,9 +436,11 @@ export function heapSizeOf(c: ContainerRecord, javaMain: ProcessInfo | undefined
   const maxRam = lastOption(sources, MAX_RAM_OPTION);
   const maxRamBytes = maxRam ? jvmSizeBytes(maxRam.match[2] ?? '0', maxRam.match[3] ?? '') : undefined;
   const limit = c.memoryLimitBytes;
-  const memory = maxRamBytes ?? ((readsLimit || experimental) && limit ? limit : undefined);
+  const fromLimit = (readsLimit || experimental) && limit ? limit : undefined;
+  const memory = maxRamBytes ?? fromLimit ?? hostBytes;
   if (!memory) return undefined;
-  const shareOf: HeapSize['shareOf'] = maxRam && maxRamBytes ? { what: 'MaxRAM', option: maxRam.match[1] ?? '', bytes: maxRamBytes } : { what: 'limit' };
+  const shareOf: HeapSize['shareOf'] =
+    maxRam && maxRamBytes ? { what: 'MaxRAM', option: maxRam.match[1] ?? '', bytes: maxRamBytes } : fromLimit ? { what: 'limit' } : { what: 'host', bytes: memory };
   const share = (found: ReturnType<typeof lastOption>, fallback: number): number => {
     const value = Number(found?.match[3]);
     if (!found || !(value > 0)) return fallback;
@@ -437,15 +456,22 @@ export function heapSizeOf(c: ContainerRecord, javaMain: ProcessInfo | undefined
 }
 
 /**
- * "-Xmx4g", "-XX:MaxRAMPercentage=100.0 of the 2 GiB limit", "its default share of the 1 GiB limit",
+ * "-Xmx4g", "-XX:MaxRAMPercentage=100.0 of the 2 GiB limit", "a quarter of the 1 GiB limit",
  * "its minimum share (-XX:MinRAMPercentage, 50 by default) of the 200 MiB limit, small memory".
  */
 export function heapSizeText(heap: HeapSize, limitBytes: number): string {
   if (!heap.shareOf) return heap.option ?? 'its -Xmx';
-  const of = heap.shareOf.what === 'MaxRAM' ? `of ${heap.shareOf.option}` : `of the ${formatBytes(limitBytes, 'binary-whole')} limit`;
+  const of =
+    heap.shareOf.what === 'MaxRAM'
+      ? `of ${heap.shareOf.option}`
+      : heap.shareOf.what === 'host'
+        ? `of the host's ${formatBytes(heap.shareOf.bytes, 'binary')}`
+        : `of the ${formatBytes(limitBytes, 'binary-whole')} limit`;
   // below about 250 MiB HotSpot takes the minimum share, and a MaxRAMPercentage given does nothing
   if (heap.small) return `its minimum share (${heap.option ?? '-XX:MinRAMPercentage, 50 by default'}) ${of}, which the JVM takes for small memory`;
-  return `${heap.option ?? 'its default share'} ${of}`;
+  // the default share is a quarter, unless HotSpot's smallest default heap is more
+  const memory = heap.shareOf.what === 'limit' ? limitBytes : heap.shareOf.bytes;
+  return `${heap.option ?? (Math.abs(heap.bytes - memory / 4) < 1 ? 'a quarter' : 'its default share')} ${of}`;
 }
 
 /** A limit that holds this heap with a quarter of it for the rest, in MiB (rounded up as roundMiB does). */

@@ -6,7 +6,7 @@ import { toEvidence } from '../../parsers/log-line.js';
 import type { OomKill } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { HEAP_FILLS_SHARE, cgroupVersionOf, containerJvmOptions, heapOptionLine, limitForHeapMiB, heapFollowsHost, heapShareMiB, jvmHeapFixes, jvmName, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm.js';
+import { HEAP_FILLS_SHARE, cgroupVersionOf, containerJvmOptions, heapOptionLine, heapSizeText, limitForHeapMiB, type HeapSize, heapFollowsHost, heapShareMiB, jvmHeapFixes, jvmName, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm.js';
 import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting } from '../docker/docker-context.js';
 import { headroomMiB, hostMemoryBytes, limitFromReading, memoryUpdateCommand, usageOfLimitText } from '../docker/memory-sizing.js';
@@ -53,7 +53,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   const fixes: Finding['fixes'] = [];
   const heapMiB = limitBytes ? heapShareMiB(limitBytes) : undefined;
   const limitText = limitBytes ? formatBytes(limitBytes, 'binary') : undefined;
-  const told = container ? containerJvmOptions(container, cgroup) : {};
+  const told = container ? containerJvmOptions(container, cgroup, hostMemoryBytes(facts)) : {};
   if (runtime.kind === 'jvm') {
     fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup, told));
   } else if (runtime.kind === 'node') {
@@ -102,7 +102,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
     const forHeap = runtime.kind === 'jvm' && told.heap && limitBytes && told.heap.bytes >= HEAP_FILLS_SHARE * limitBytes ? limitForHeapMiB(told.heap) : undefined;
     const suggested = forHeap !== undefined && (fromUsage === undefined || forHeap > fromUsage) ? forHeap : fromUsage;
     const now = usageNow(memoryOf(facts.docker, id, container?.name), limitBytes);
-    const heap = runtime.kind === 'jvm' && heapFollowsHost(runtime.version, cgroup, told) ? largerLimitForJvm(runtime.version, suggested, hostMemoryBytes(facts)) : undefined;
+    const heap = runtime.kind === 'jvm' && heapFollowsHost(runtime.version, cgroup, told) ? largerLimitForJvm(runtime.version, suggested, told.hostHeap) : undefined;
     // a limit the heap outgrows all the same is no fix: the heap's own fixes above are
     if (heap?.helps === false) return fixes;
     const detail = [heap?.detail, now].filter((d) => d !== undefined).join(' ');
@@ -129,18 +129,18 @@ function heapEvidence(container: ContainerRecord | undefined, process: string | 
 }
 
 /**
- * Whether a larger limit helps a JVM whose heap follows the host's memory: its default heap is a
- * quarter of the host's (MaxRAMFraction 4); with a quarter of it more for everything beyond the
- * heap, that must fit under the new limit, or the kill comes again (then it is not offered).
+ * Whether a larger limit helps a JVM whose heap follows the host's memory: its heap is a share of
+ * the host's memory (a quarter by default, or what MaxRAMPercentage/MaxRAMFraction say; heapSizeOf);
+ * with a quarter of it more for everything beyond the heap, that must fit under the new limit, or
+ * the kill comes again (then it is not offered).
  */
-function largerLimitForJvm(jvm: JvmVersion | undefined, suggestedMiB: number | undefined, hostBytes: number | undefined): { helps: false } | { helps?: true; detail: string } {
+function largerLimitForJvm(jvm: JvmVersion | undefined, suggestedMiB: number | undefined, hostHeap: HeapSize | undefined): { helps: false } | { helps?: true; detail: string } {
   const who = jvm ? jvmName(jvm) : 'This JVM';
-  if (hostBytes === undefined || suggestedMiB === undefined) return { detail: `${who} sizes its heap from the host's memory, not the limit: a larger limit alone may not stop the kill. Bound the heap first.` };
-  const quarter = hostBytes / 4;
-  if (quarter * 1.25 > suggestedMiB * 2 ** 20) return { helps: false };
+  if (hostHeap?.shareOf?.what !== 'host' || suggestedMiB === undefined) return { detail: `${who} sizes its heap from the host's memory, not the limit: a larger limit alone may not stop the kill. Bound the heap first.` };
+  if (hostHeap.bytes * 1.25 > suggestedMiB * 2 ** 20) return { helps: false };
   return {
     helps: true,
-    detail: `${who} sizes its heap from the host's memory, not the limit: a quarter of ${formatBytes(hostBytes, 'binary')}, ${formatBytes(quarter, 'binary')}. That fits under ${suggestedMiB} MiB with room for the rest; bounding the heap still says what it may use.`,
+    detail: `${who} sizes its heap from the host's memory, not the limit: ${heapSizeText(hostHeap, suggestedMiB * 2 ** 20)}, ${formatBytes(hostHeap.bytes, 'binary')}. That fits under ${suggestedMiB} MiB with room for the rest; bounding the heap still says what it may use.`,
   };
 }
 

@@ -203,7 +203,7 @@ describe('restart loops', () => {
     // its default share of the limit (a JVM that reads it): an -Xmx in JAVA_TOOL_OPTIONS outranks the share
     const share = loopOf({ args: ['-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9'], memory: 2 ** 30 });
     expect(share[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space): give the heap more room, within the container's 1 GiB limit: -Xmx768m");
-    expect(share[0]?.detail).toMatch(/^Its heap is its default share of the 1 GiB limit, 256\.0 MiB\. /);
+    expect(share[0]?.detail).toMatch(/^Its heap is a quarter of the 1 GiB limit, 256\.0 MiB\. /);
     expect(share[0]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=-Xmx768m']);
     // a heap with 3/4 of the limit already: more heap needs more limit
     const full = loopOf({ args: ['-Xmx800m', '-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9'], memory: 2 ** 30 });

@@ -55,7 +55,16 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(withHost(64 * 2 ** 20).map((f) => f.title).join(' ')).not.toMatch(/raise the memory limit/);
     // on an 8 GiB host its 2 GiB heap fits under 6 GiB: the larger limit is offered, saying why
     const raise = withHost(8 * 2 ** 20).find((f) => f.title.includes('raise the memory limit'));
-    expect(raise?.detail).toBe("Java 8u111 sizes its heap from the host's memory, not the limit: a quarter of 8.0 GiB, 2.0 GiB. That fits under 6144 MiB with room for the rest; bounding the heap still says what it may use.");
+    expect(raise?.detail).toBe("Java 8u111 sizes its heap from the host's memory, not the limit: a quarter of the host's 8.0 GiB, 2.0 GiB. That fits under 6144 MiB with room for the rest; bounding the heap still says what it may use.");
+    // a share it was given of the host's memory counts, not the default quarter: 64 GiB / 16 fits under 6 GiB
+    const fractionOfHost = (() => {
+      const meminfo = `MemTotal:       ${64 * 2 ** 20} kB\nMemAvailable:    1000000 kB\n`;
+      const docker_inspect = inspect({ path: 'java', args: ['-XX:MaxRAMFraction=16', '-jar', 'app.jar'], env: ['JAVA_VERSION=8u111'], memory: 4 * 2 ** 30 });
+      return analyze(bundleFromRecord({ docker_inspect, meminfo }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW }).findings.find((f) => f.code === 'CONTAINER_OOM_KILLED')?.fixes ?? [];
+    })();
+    expect(fractionOfHost.find((f) => f.title.includes('raise the memory limit'))?.detail).toMatch(/^Java 8u111 sizes its heap from the host's memory, not the limit: -XX:MaxRAMFraction=16 of the host's 64\.0 GiB, 4\.0 GiB\. That fits under 6144 MiB/);
+    // and the heap fix says what the heap reaches on this host
+    expect(fractionOfHost[0]?.detail).toMatch(/without -Xmx it sizes the heap from the host's memory \(here -XX:MaxRAMFraction=16 of the host's 64\.0 GiB, 4\.0 GiB\), grows past the container's limit/);
     // a bounded heap (-Xmx) is the JVM's own business: the limit is the question, without a caveat
     const bounded = inspect({ path: 'java', args: ['-Xmx3g', '-jar', 'app.jar'], env: ['JAVA_VERSION=8u111'], memory: 4 * 2 ** 30 });
     expect(oomFixes(bounded).find((f) => f.title.includes('raise the memory limit'))?.detail).toBeUndefined();
@@ -85,7 +94,7 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
   it.each([['8u191'], ['11.0.2'], ['17.0.9']])('tells a container-aware JVM (%s) killed with its default heap to look outside the heap, never to enlarge it', (version) => {
     const fixes = oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: [`JAVA_VERSION=${version}`], memory: 2 * 2 ** 30 }));
     // it reads the limit, so its heap is a quarter of it: a larger share would bring the kill sooner
-    expect(fixes[0]?.title).toBe('Look outside the heap: its default share of the 2 GiB limit keeps it to 512.0 MiB, 25 % of the limit');
+    expect(fixes[0]?.title).toBe('Look outside the heap: a quarter of the 2 GiB limit keeps it to 512.0 MiB, 25 % of the limit');
     expect(fixes[0]?.detail).toMatch(/NativeMemoryTracking=summary.*MaxMetaspaceSize/);
     expect(commands(fixes).join(' ')).not.toMatch(/MaxRAMPercentage|-Xmx/);
   });
@@ -133,7 +142,7 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
       'Look outside the heap: its minimum share (-XX:MinRAMPercentage, 50 by default) of the 200 MiB limit, which the JVM takes for small memory keeps it to 100.0 MiB, 50 % of the limit',
     );
     // a JVM blind to the limit with -XX:MaxRAM sized past it
-    expect(fixes(['JAVA_OPTS=-XX:MaxRAM=8g'], 2 * 2 ** 30, '8u111')[0]?.title).toBe('Lower the heap below the limit: -Xmx1536m in place of its default share of -XX:MaxRAM=8g');
+    expect(fixes(['JAVA_OPTS=-XX:MaxRAM=8g'], 2 * 2 ** 30, '8u111')[0]?.title).toBe('Lower the heap below the limit: -Xmx1536m in place of a quarter of -XX:MaxRAM=8g');
   });
 
   it('offers a container-aware JVM with -Xmx the share that follows the limit instead', () => {
