@@ -73,21 +73,33 @@ printf '${DATA_ROOT_HEADER} %s (from %s)\\n' "$docker_root" "$docker_root_from"`
  * Each running container's memory cgroup, read from the kernel (answers while dockerd hangs):
  * usage, peak and limit, and the inactive page cache that docker stats leaves out of its figure.
  * Both cgroup versions and both of Docker's cgroup drivers (cgroupfs: `docker/<id>`, systemd:
- * `system.slice/docker-<id>.scope`); a custom --cgroup-parent is not found.
- * The paths are globs with an id prefix that a playbook validated (hex only); a glob that matches
- * nothing stays a path grep cannot open, which -s keeps quiet. Such a path always remains (the
- * other version's layout), so grep's "some file missing" status 2 is no failure here.
+ * `system.slice/docker-<id>.scope`), under any parent up to three levels down (a --cgroup-parent,
+ * the kubelet's pods). The paths are globs of a container id: the prefix given when it is hex,
+ * else any name that starts with 12 hex digits (what the parser then reads is a 64-digit id). A
+ * glob that matches nothing stays a path grep cannot open, which -s keeps quiet; such a path nearly
+ * always remains, so grep's "some file missing" status 2 is no failure here.
  */
 const MEMORY_CGROUPS = `# Each container's memory cgroup: "PATH:VALUE" lines. Usage: sickbay_memory_cgroups ID_PREFIX ('' for all).
+# Docker's own parent (docker/ID, system.slice/docker-ID.scope), a --cgroup-parent, and the kubelet's
+# kubepods/[QOS/]podUID/ID and kubepods*.slice/.../docker-ID.scope, up to three levels down; v1's memory
+# hierarchy where it is mounted (a v2 pattern would find its files twice), else the unified one.
 sickbay_memory_cgroups() {
-  sickbay_id=$1
+  case $1 in
+    ''|*[!0-9a-f]*) sickbay_p='[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]' ;;
+    *) sickbay_p=$1 ;;
+  esac
   set --
-  for sickbay_d in /sys/fs/cgroup/memory/docker/"$sickbay_id"*/ /sys/fs/cgroup/memory/system.slice/docker-"$sickbay_id"*.scope/; do
-    set -- "$@" "\${sickbay_d}memory.usage_in_bytes" "\${sickbay_d}memory.max_usage_in_bytes" "\${sickbay_d}memory.limit_in_bytes" "\${sickbay_d}memory.stat"
-  done
-  for sickbay_d in /sys/fs/cgroup/docker/"$sickbay_id"*/ /sys/fs/cgroup/system.slice/docker-"$sickbay_id"*.scope/; do
-    set -- "$@" "\${sickbay_d}memory.current" "\${sickbay_d}memory.peak" "\${sickbay_d}memory.max" "\${sickbay_d}memory.stat"
-  done
+  if [ -d /sys/fs/cgroup/memory ]; then
+    for sickbay_d in /sys/fs/cgroup/memory/*/$sickbay_p*/ /sys/fs/cgroup/memory/*/*/$sickbay_p*/ /sys/fs/cgroup/memory/*/*/*/$sickbay_p*/ \\
+      /sys/fs/cgroup/memory/*/docker-$sickbay_p*.scope/ /sys/fs/cgroup/memory/*/*/docker-$sickbay_p*.scope/ /sys/fs/cgroup/memory/*/*/*/docker-$sickbay_p*.scope/; do
+      set -- "$@" "\${sickbay_d}memory.usage_in_bytes" "\${sickbay_d}memory.max_usage_in_bytes" "\${sickbay_d}memory.limit_in_bytes" "\${sickbay_d}memory.stat"
+    done
+  else
+    for sickbay_d in /sys/fs/cgroup/*/$sickbay_p*/ /sys/fs/cgroup/*/*/$sickbay_p*/ /sys/fs/cgroup/*/*/*/$sickbay_p*/ \\
+      /sys/fs/cgroup/*/docker-$sickbay_p*.scope/ /sys/fs/cgroup/*/*/docker-$sickbay_p*.scope/ /sys/fs/cgroup/*/*/*/docker-$sickbay_p*.scope/; do
+      set -- "$@" "\${sickbay_d}memory.current" "\${sickbay_d}memory.peak" "\${sickbay_d}memory.max" "\${sickbay_d}memory.stat"
+    done
+  fi
   grep -s -H -E '^([0-9]+|max)$|^(total_)?inactive_file [0-9]+$' "$@"
   [ $? -le 2 ]
 }`;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,13 +54,40 @@ interface Inspect {
 }
 
 const SLOW_SHELL_SECONDS = 0.3;
+/** The root of the pod-like cgroup parent: this run's own, removed from every hierarchy at the end. */
+const POD_PARENT = `/sickbay-test-kubepods-${process.pid}`;
+
+/** The cgroup directories the pod-like parent left in each hierarchy (dockerd removes only the container's own). */
+function podParentDirs(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    found.push(dir);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(join(dir, entry.name));
+  };
+  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+    const root = join('/sys/fs/cgroup', hierarchy, POD_PARENT);
+    if (existsSync(root)) walk(root);
+  }
+  return found;
+}
+
+function removePodParent(): void {
+  // deepest first: a cgroup directory goes only once it is empty of others
+  for (const dir of podParentDirs().reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // still in use: the final test's check says so
+    }
+  }
+}
 const work = mkdtempSync(join(tmpdir(), 'sickbay-real-docker-test-'));
 let docker: RealDocker;
 let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '', migrate: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '', migrate: '', podWorker: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -187,6 +214,10 @@ beforeAll(async () => {
     // docker start says why and fails; the container stays created, with the status and the error
   }
 
+  // a container under a parent of the kubelet's cgroupfs layout (kubepods/<qos>/pod<uid>/<id>), as
+  // a --cgroup-parent puts it: its memory is read from there too
+  ids.podWorker = run('--name', 'pod-worker', '--cgroup-parent', `${POD_PARENT}/burstable/pod1f3b5c7e-2d4a-4b6c-8e9f-0a1b2c3d4e5f`, '--memory', '48m', BUSYBOX_IMAGE, 'sleep', '3600');
+
   // the data root's filesystem over 95 % full: a filler next to Docker's data root
   const now = statfsSync(docker.mount);
   const filler = now.bavail * now.bsize - Math.floor(fsBytes * 0.02);
@@ -202,6 +233,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sshd?.stop();
   await docker?.stop();
+  removePodParent();
   rmSync(work, { recursive: true, force: true });
 }, 120_000);
 
@@ -342,6 +374,8 @@ describe('a real dockerd with real incidents', () => {
     expect(meta.steps['container_memory']).toMatchObject({ timed_out: false, exit: 0 });
     const memory = buildFacts(await readBundle(bundleDir)).docker;
     expect(memoryOf(memory, ids.jvm)).toMatchObject({ source: 'cgroup', cgroupVersion: 1, limitBytes: 256 * 2 ** 20 });
+    // and the one under the pod-like parent, three levels down
+    expect(memoryOf(memory, ids.podWorker)).toMatchObject({ source: 'cgroup', cgroupVersion: 1, limitBytes: 48 * 2 ** 20 });
     expect(memoryOf(memory, ids.chatty)?.limitBytes).toBeUndefined();
     const statsSays = parseSize(docker.docker('stats', '--no-stream', '--format', '{{.MemUsage}}', 'chatty').split('/')[0]?.trim() ?? '');
     expect(statsSays).toBeGreaterThan(0);
@@ -556,7 +590,9 @@ describe('a real dockerd with real incidents', () => {
   it('takes down everything it started: no dockerd, mount, loop device or temp dir is left', async () => {
     await sshd.stop();
     await docker.stop();
+    removePodParent();
     expect(leftovers(docker.dir)).toEqual({ loops: [], mounts: [], processes: [] });
+    expect(podParentDirs()).toEqual([]);
     expect(existsSync(docker.dir)).toBe(false);
   });
 });

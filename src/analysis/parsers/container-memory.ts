@@ -26,8 +26,11 @@ export interface MemoryReading {
   line: LogLine;
 }
 
-/** A cgroup file of a container: cgroupfs `docker/<id>/`, systemd `docker-<id>.scope/`, either version. */
-const CGROUP_LINE = /^\/sys\/fs\/cgroup\/\S*?docker[-/]([0-9a-f]{64})(?:\.scope)?\/(memory\.[a-z_]+):(.*)$/;
+/**
+ * A cgroup file of a container, either version: cgroupfs `<parent>/<id>/` (docker, a --cgroup-parent,
+ * the kubelet's `kubepods/burstable/pod<uid>/`), systemd `<slice>/docker-<id>.scope/`.
+ */
+const CGROUP_LINE = /^\/sys\/fs\/cgroup\/\S*?(?<=\/|\/docker-)([0-9a-f]{64})(?:\.scope)?\/(memory\.[a-z_]+):(.*)$/;
 /** v1 reports "no limit" as the largest page-aligned counter (9223372036854771712); anything this large is none. */
 const NO_LIMIT_V1 = 2 ** 62;
 

@@ -64,6 +64,30 @@ describe('parseContainerMemory', () => {
     expect(r).toMatchObject({ container: id, cgroupVersion: 1, workingSetBytes: 200000000 });
   });
 
+  it("reads containers under any parent: a --cgroup-parent, and the kubelet's pods in both of its drivers' layouts", () => {
+    // the kubelet's cgroupfs layout as a /proc/PID/cgroup line of a public test shows it
+    // ("4:memory:/kubepods/burstable/pod8e9a7fc0-4e11-4497-a424-19b9713eff0e/8953402928cc..."), and its
+    // systemd layout (kubepods.slice/kubepods-<qos>.slice/kubepods-<qos>-pod<uid with _>.slice/docker-<id>.scope)
+    const k8s = '8953402928cc7fc95c7dc7bdb75b194139fe29e8fa196d7f90924deb29164366';
+    const pod = '/sys/fs/cgroup/memory/kubepods/burstable/pod8e9a7fc0-4e11-4497-a424-19b9713eff0e';
+    const scope = `/sys/fs/cgroup/memory/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0b4a2c1e_5d6f_4a7b_8c9d_0e1f2a3b4c5d.slice/docker-${'cc'.repeat(32)}.scope`;
+    const parent = `/sys/fs/cgroup/memory/batch/${'dd'.repeat(32)}`;
+    const text = [
+      // the pod's own cgroup holds all its containers: not one of them
+      `${pod}/memory.usage_in_bytes:999999999`,
+      `${pod}/${k8s}/memory.usage_in_bytes:104857600`,
+      `${pod}/${k8s}/memory.limit_in_bytes:178257920`,
+      `${scope}/memory.usage_in_bytes:20971520`,
+      `${parent}/memory.usage_in_bytes:10485760`,
+      `${parent}/memory.limit_in_bytes:67108864`,
+    ].join('\n');
+    expect(parseContainerMemory(text).map((r) => [r.container, r.workingSetBytes, r.limitBytes])).toEqual([
+      [k8s, 100 * MIB, 178257920],
+      ['cc'.repeat(32), 20 * MIB, undefined],
+      ['dd'.repeat(32), 10 * MIB, 64 * MIB],
+    ]);
+  });
+
   it("reads docker stats --no-stream in each release's layout", () => {
     // docs.docker.com/reference/cli/docker/container/stats (Docker 1.13+: CONTAINER ID and NAME)
     const current = [
