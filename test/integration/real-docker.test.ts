@@ -87,7 +87,7 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '', migrate: '', podWorker: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '', migrate: '', podWorker: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -179,6 +179,8 @@ beforeAll(async () => {
   // the same heap on a JVM that reads the limit, told it may have all of it (-Xmx256m): what the JVM
   // maps beside its heap takes the container over the limit first, and the memory cgroup kills it
   ids.jvmFullHeap = jvm('jvm-full-heap', '/app/Grow.java', '-Xmx256m');
+  // JAVA_OPTS set for a launcher that is not there: Docker runs java itself, and java never reads it
+  ids.jvmOptsIgnored = run(...limited('jvm-opts-ignored'), '-e', 'JAVA_OPTS=-Xmx64m', BUSYBOX_IMAGE, JAVA, '-XX:-UseContainerSupport', '/app/Idle.java');
   // the same heap growing under -Xmx32m: the JVM throws its own OutOfMemoryError and exits 1, well
   // under the limit, and Docker starts it again and again
   ids.heapOom = run('--restart', 'on-failure', ...limited('heap-oom'), BUSYBOX_IMAGE, JAVA, '-Xmx32m', '/app/Grow.java');
@@ -199,7 +201,7 @@ beforeAll(async () => {
   const logPath = inspect('chatty').LogPath;
   await waitFor("chatty's log to pass 12 % of its filesystem", () => existsSync(logPath) && statSync(logPath).size >= logBytes);
 
-  for (const name of ['jvm', 'jvm-blind']) await waitFor(`${name} to run Idle`, () => docker.docker('top', name).includes('/app/Idle.java') && inspect(name).State.Status === 'running');
+  for (const name of ['jvm', 'jvm-blind', 'jvm-opts-ignored']) await waitFor(`${name} to run Idle`, () => docker.docker('top', name).includes('/app/Idle.java') && inspect(name).State.Status === 'running');
   await waitFor('sleepers to start its six processes', () => docker.docker('top', 'sleepers').trim().split('\n').length >= 7);
   docker.docker('pause', 'sleepers');
 
@@ -319,6 +321,11 @@ describe('a real dockerd with real incidents', () => {
     expect(blind?.title).toBe(`Container jvm-blind (${ids.jvmBlind.slice(0, 12)}) runs java with a 256 MiB memory limit and no -Xmx; -XX:-UseContainerSupport tells Java ${JAVA_MAJOR} (PATH entry ${dirname(JAVA)}) to ignore the limit`);
     expect(blind?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringMatching(/\sjava -XX:-UseContainerSupport \/app\/Idle\.java$/), expect.stringContaining(`"PATH=${dirname(JAVA)}:/bin"`)]));
     expect(blind?.fixes.map((f) => f.title)).toEqual([`Remove -XX:-UseContainerSupport: Java ${JAVA_MAJOR} then sizes its heap from the 256 MiB limit`, 'Or bound the heap: -Xmx192m for a 256 MiB limit']);
+    // JAVA_OPTS=-Xmx64m on a java Docker runs itself: not on the command line ps shows, so no bound, and the fix says why
+    const ignored = about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmOptsIgnored);
+    expect(ignored?.title).toContain('runs java with a 256 MiB memory limit and no -Xmx; -XX:-UseContainerSupport tells');
+    expect(ignored?.fixes.map((f) => f.detail).join(' ')).toContain('JAVA_OPTS holds a heap option the JVM never sees');
+    expect(ignored?.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/^\s*"JAVA_OPTS=-Xmx64m",?$/));
     // the JVM the memory cgroup killed: the kill, with the advice of its own JVM, and the unbounded heap as its cause
     const killed = about(report, 'CONTAINER_OOM_KILLED', ids.jvmGrow);
     expect(killed?.title).toMatch(/^java \(pid \d+\) in container jvm-grow /);

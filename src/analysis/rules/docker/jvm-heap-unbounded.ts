@@ -14,6 +14,7 @@ import {
   heapOptionLine,
   heapSizeOf,
   heapsOf,
+  ignoredHeapVariables,
   limitForHeapMiB,
   heapBlindness,
   heapShareMiB,
@@ -67,6 +68,7 @@ export const jvmHeapUnboundedRule: Rule = {
       const aware = jvm ? isContainerAware(jvm, cgroup) : cgroup === 1 && told.ramShare?.startsWith('-XX:MaxRAMPercentage') === true;
       if (!told.containerSupportOff && aware) continue;
       const limitText = formatBytes(limit, 'binary-whole');
+      const ignored = ignoredHeapVariables(c, javaMain);
       const reading = c.running ? memoryOf(facts.docker, c.id, c.name) : undefined;
       const cgroupLine = cgroup === 2 ? facts.docker.info?.lines.get('Cgroup Version') : undefined;
       const why = told.containerSupportOff
@@ -83,8 +85,10 @@ export const jvmHeapUnboundedRule: Rule = {
           ...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'Path', ...versionKeys(jvm), ...(told.containerSupportOff ? (['ContainerSupportOff'] as const) : [])),
           ...(javaMain ? [toEvidence(javaMain.line)] : []),
           ...(cgroupLine ? [toEvidence(cgroupLine)] : []),
+          // the variable whose heap option the JVM never sees
+          ...(c.heapOptionLines ?? []).filter((l) => ignored.some((name) => l.text.includes(`"${name}=`))).map(toEvidence),
         ],
-        fixes: withUsageNow(jvmHeapFixes(jvm, limit, cgroup, { ...told, ...(hostHeap ? { hostHeap } : {}) }), reading, limit).concat(check),
+        fixes: withUsageNow(jvmHeapFixes(jvm, limit, cgroup, { ...told, ...(hostHeap ? { hostHeap } : {}), ...(ignored.length ? { ignoredVariables: ignored } : {}) }), reading, limit).concat(check),
         subject: c.id,
         data: {
           container_id: c.id,

@@ -80,6 +80,8 @@ export interface JvmOptions {
   heap?: HeapSize;
   /** Where the heap follows the host's memory instead: its share of it, where the host's memory is known. */
   hostHeap?: HeapSize;
+  /** JAVA_OPTS or CATALINA_OPTS hold a heap option that never reaches the JVM (see ignoredHeapVariables). */
+  ignoredVariables?: string[];
 }
 
 /** The JAVA_TOOL_OPTIONS a fix sets on the container. */
@@ -89,15 +91,40 @@ export function toolOptions(told: JvmOptions, options: string): string {
 
 /** The options a JVM runs with, as one line: its command line and the variables it or its scripts read. */
 export function jvmOptionText(c: ContainerRecord, javaMain: ProcessInfo | undefined): string {
-  // ps shows the command line after the scripts expanded JAVA_OPTS; the JVM still reads its own variables
-  const vars: readonly string[] = javaMain ? JVM_ENV_OPTIONS : OPTION_VARS;
+  // ps shows the command line after the scripts expanded JAVA_OPTS; the JVM still reads its own
+  // variables. Docker running java itself expands no JAVA_OPTS either.
+  const vars: readonly string[] = javaMain || runsJavaDirectly(c) ? JVM_ENV_OPTIONS : OPTION_VARS;
   const command = javaMain ? javaMain.command : `${c.entrypoint ?? ''} ${c.command ?? ''}`;
   return ` ${[command, ...vars.map((name) => envValue(c, name) ?? '')].join(' ')}`;
 }
 
+/**
+ * Whether Docker runs java itself (inspect's Path is java): no shell or launcher script is there
+ * to put JAVA_OPTS or CATALINA_OPTS on its command line, so the JVM never sees them.
+ */
+export function runsJavaDirectly(c: ContainerRecord): boolean {
+  return baseName(programOf(c.command ?? '')) === 'java';
+}
+
+/** Launcher variables the JVM never sees that hold a heap option: set for a script that is not there. */
+export function ignoredHeapVariables(c: ContainerRecord, javaMain: ProcessInfo | undefined): string[] {
+  const runs = javaMain?.command ?? (runsJavaDirectly(c) ? c.command : undefined);
+  if (runs === undefined) return [];
+  const words = new Set(runs.split(/\s+/));
+  return ['JAVA_OPTS', 'CATALINA_OPTS'].filter((name) => {
+    const options = (envValue(c, name) ?? '').split(/\s+/).filter((o) => HEAP_BOUND.test(` ${o}`) || RAM_SHARE.test(` ${o}`));
+    return options.length > 0 && options.every((o) => !words.has(o));
+  });
+}
+
 /** What a container's command line and option variables tell its JVM, where ps does not show the process. */
 export function containerJvmOptions(c: ContainerRecord, cgroup: CgroupVersion, hostBytes?: number): JvmOptions {
-  return { ...jvmOptionsOf(c, jvmOptionText(c, undefined)), ...heapsOf(heapSizeOf(c, undefined, jvmVersion(c), cgroup, hostBytes)) };
+  const ignored = ignoredHeapVariables(c, undefined);
+  return {
+    ...jvmOptionsOf(c, jvmOptionText(c, undefined)),
+    ...heapsOf(heapSizeOf(c, undefined, jvmVersion(c), cgroup, hostBytes)),
+    ...(ignored.length ? { ignoredVariables: ignored } : {}),
+  };
 }
 
 /** A heap sized from the limit or the options (heap), or from the host's memory (hostHeap). */
@@ -182,6 +209,9 @@ export function jvmHeapFixes(jvm: Omit<JvmVersion, 'source'> | undefined, limitB
     detail:
       `${blind}: ${hostSizedText(told.hostHeap, limitBytes)}. Leave the last quarter for metaspace, threads and native ` +
       'memory.' +
+      (told.ignoredVariables?.length
+        ? ` ${told.ignoredVariables.join(' and ')} ${told.ignoredVariables.length > 1 ? 'hold' : 'holds'} a heap option the JVM never sees: no shell or launcher script puts ${told.ignoredVariables.length > 1 ? 'them' : 'it'} on java's command line. JAVA_TOOL_OPTIONS is read by the JVM itself.`
+        : '') +
       (told.ramShare ? ` ${told.ramShare} does not help: it is a share of the host's memory, not of the limit, for a JVM that does not read the limit.` : ''),
     container_env: [toolOptions(told, heap ? `-Xmx${heap}m` : '-Xmx<3/4 of the container limit>')],
   };
@@ -382,9 +412,12 @@ interface OptionSource {
  */
 function optionSources(c: ContainerRecord, javaMain: ProcessInfo | undefined): OptionSource[] {
   const env = (name: string): OptionSource => ({ place: { kind: 'env', name }, text: envValue(c, name) ?? '' });
+  const command: OptionSource = { place: { kind: 'command' }, text: `${c.entrypoint ?? ''} ${c.command ?? ''}` };
   const launched: OptionSource[] = javaMain
     ? [{ place: { kind: 'process' }, text: javaMain.command }]
-    : [env('JAVA_OPTS'), env('CATALINA_OPTS'), { place: { kind: 'command' }, text: `${c.entrypoint ?? ''} ${c.command ?? ''}` }];
+    : runsJavaDirectly(c)
+      ? [command]
+      : [env('JAVA_OPTS'), env('CATALINA_OPTS'), command];
   return [env('JAVA_TOOL_OPTIONS'), env('JDK_JAVA_OPTIONS'), ...launched, env('_JAVA_OPTIONS')];
 }
 

@@ -185,7 +185,7 @@ describe('restart loops', () => {
 
   it("gives a JVM that ran out of heap more where its heap is set, and says when the limit leaves no more", () => {
     const oomeTail = [`# container ${ID('2').slice(0, 12)}`, '2026-12-07T02:49:50.457355636Z Exception in thread "main" java.lang.OutOfMemoryError: Java heap space', ''].join('\n');
-    const loopOf = (opts: { args: string[]; env?: string[]; memory: number }) => {
+    const loopOf = (opts: { path?: string; args: string[]; env?: string[]; memory: number }) => {
       const docker_inspect = JSON.stringify([inspectJson({ id: ID('2'), name: 'api', path: 'java', restartCount: 5, exitCode: 1, running: false, ...opts })]);
       const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: oomeTail }));
       return f?.fixes ?? [];
@@ -198,7 +198,7 @@ describe('restart loops', () => {
     // the exit flags are all that JAVA_TOOL_OPTIONS gets, set anew
     expect(onCommand[1]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=-XX:+ExitOnOutOfMemoryError -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=/tmp']);
     // in JAVA_OPTS (a script passes it on): a later -Xmx there wins
-    const inVariable = loopOf({ args: ['-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9', 'JAVA_OPTS=-Xmx512m'], memory: 2 ** 30 });
+    const inVariable = loopOf({ path: 'sh', args: ['-c', 'exec java $JAVA_OPTS -jar api.jar'], env: ['JAVA_VERSION=17.0.9', 'JAVA_OPTS=-Xmx512m'], memory: 2 ** 30 });
     expect(inVariable[0]?.container_env).toEqual(['JAVA_OPTS=<what it holds now> -Xmx768m']);
     // its default share of the limit (a JVM that reads it): an -Xmx in JAVA_TOOL_OPTIONS outranks the share
     const share = loopOf({ args: ['-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9'], memory: 2 ** 30 });

@@ -100,6 +100,21 @@ describe('JVM_HEAP_UNBOUNDED', () => {
     expect(frac?.evidence.map((e) => e.text.trim())).toContain('"CATALINA_OPTS=-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=1"');
   });
 
+  it('says a JAVA_OPTS that java never sees bounds nothing: Docker runs java itself, and no script puts it on the command line', () => {
+    const facts = factsFrom({
+      docker_inspect: inspect(
+        inspectJson({ id: ID('a'), name: 'direct', path: 'java', args: ['-jar', '/a.jar'], memory: 2 * GiB, env: ['JAVA_VERSION=8u111', 'JAVA_OPTS=-Xms1g -Xmx1g'] }),
+        // a shell expands it: bounded
+        inspectJson({ id: ID('b'), name: 'shell', path: 'sh', args: ['-c', 'exec java $JAVA_OPTS -jar /a.jar'], memory: 2 * GiB, env: ['JAVA_VERSION=8u111', 'JAVA_OPTS=-Xms1g -Xmx1g'] }),
+      ),
+    });
+    const found = run(jvmHeapUnboundedRule, facts);
+    expect(found.map((f) => f.subject)).toEqual([ID('a')]);
+    expect(found[0]?.title).toContain('runs java with a 2 GiB memory limit and no -Xmx; Java 8u111 (JAVA_VERSION=8u111)');
+    expect(found[0]?.fixes[0]?.detail).toContain("JAVA_OPTS holds a heap option the JVM never sees: no shell or launcher script puts it on java's command line. JAVA_TOOL_OPTIONS is read by the JVM itself.");
+    expect(found[0]?.evidence.map((e) => e.text.trim())).toContain('"JAVA_OPTS=-Xms1g -Xmx1g"');
+  });
+
   it('reads Java versions in their several spellings', () => {
     expect(parseJavaVersion('8u151-b12-1~deb9u1')).toEqual({ major: 8, update: 151 });
     expect(parseJavaVersion('1.8.0_181')).toEqual({ major: 8, update: 181 });

@@ -129,12 +129,14 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
 
   it('sizes a share of the limit as HotSpot does: MaxRAMPercentage, MaxRAMFraction, the experimental flag, and the minimum share of small memory', () => {
     const fixes = (env: string[], memory: number, version = '17.0.9') => oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: [`JAVA_VERSION=${version}`, ...env], memory }));
+    // JAVA_OPTS reaches java only through a shell or a launcher that puts it on the command line
+    const viaShell = (env: string[], memory: number, version: string) => oomFixes(inspect({ path: 'sh', args: ['-c', 'exec java $JAVA_OPTS -jar app.jar'], env: [`JAVA_VERSION=${version}`, ...env], memory }));
     // 100 % of the limit, from JAVA_TOOL_OPTIONS: an -Xmx there outranks the share
     const all = fixes(['JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=100.0'], 2 ** 30);
     expect(all[0]?.title).toBe('Lower the heap below the limit: -Xmx768m in place of -XX:MaxRAMPercentage=100.0 of the 1 GiB limit');
     expect(all[0]?.container_env).toEqual(['JAVA_TOOL_OPTIONS=<what it holds now> -Xmx768m']);
     // the experimental flag of 8u131 to 8u190 with MaxRAMFraction=1: the whole limit
-    expect(fixes(['JAVA_OPTS=-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=1'], 2 ** 30, '8u151')[0]?.title).toBe(
+    expect(viaShell(['JAVA_OPTS=-XX:+UnlockExperimentalVMOptions -XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=1'], 2 ** 30, '8u151')[0]?.title).toBe(
       'Lower the heap below the limit: -Xmx768m in place of -XX:MaxRAMFraction=1 of the 1 GiB limit',
     );
     // under about 250 MiB the JVM takes the minimum share, 50 % by default: MaxRAMPercentage=90 does not fill 200 MiB
@@ -142,7 +144,7 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
       'Look outside the heap: its minimum share (-XX:MinRAMPercentage, 50 by default) of the 200 MiB limit, which the JVM takes for small memory keeps it to 100.0 MiB, 50 % of the limit',
     );
     // a JVM blind to the limit with -XX:MaxRAM sized past it
-    expect(fixes(['JAVA_OPTS=-XX:MaxRAM=8g'], 2 * 2 ** 30, '8u111')[0]?.title).toBe('Lower the heap below the limit: -Xmx1536m in place of a quarter of -XX:MaxRAM=8g');
+    expect(viaShell(['JAVA_OPTS=-XX:MaxRAM=8g'], 2 * 2 ** 30, '8u111')[0]?.title).toBe('Lower the heap below the limit: -Xmx1536m in place of a quarter of -XX:MaxRAM=8g');
   });
 
   it('offers a container-aware JVM with -Xmx the share that follows the limit instead', () => {
@@ -152,7 +154,7 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
 
   it('quotes the line that sets the heap beside the kill', () => {
     const report = analyze(
-      bundleFromRecord({ docker_inspect: inspect({ path: 'java', args: ['-jar', 'app.jar'], env: ['JAVA_VERSION=8u111', 'JAVA_OPTS=-Xmx4g'], memory: 2 * 2 ** 30 }) }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }),
+      bundleFromRecord({ docker_inspect: inspect({ path: 'sh', args: ['-c', 'exec java $JAVA_OPTS -jar app.jar'], env: ['JAVA_VERSION=8u111', 'JAVA_OPTS=-Xmx4g'], memory: 2 * 2 ** 30 }) }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }),
       { now: NOW },
     );
     const oom = report.findings.find((f) => f.code === 'CONTAINER_OOM_KILLED');
