@@ -4,7 +4,7 @@ import { formatBytes } from '../../parsers/sizes.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { envHolds, envSetting } from './docker-context.js';
 import { memoryUpdateCommand } from './memory-sizing.js';
-import { cgroupVersionOf, heapShareMiB, heapSizeOf, heapSizeText, javaMainProcess, jvmVersion, limitForHeapMiB, whereToChange } from './jvm.js';
+import { cgroupVersionOf, heapShareMiB, heapSizeOf, heapSizeText, javaMainProcess, jvmVersion, limitForHeapMiB, whereToChange, xmxSetting } from './jvm.js';
 
 /** What a JVM ran out of, by the message of its java.lang.OutOfMemoryError. */
 export type JvmOutOfMemoryKind = 'heap' | 'metaspace' | 'threads' | 'direct' | 'other';
@@ -116,10 +116,7 @@ function moreHeapFix(oome: JvmOutOfMemory, c: ContainerRecord | undefined, short
     };
   }
   const inPlaceOf = heap?.option && !heap.shareOf ? ` in place of ${heap.option}` : '';
-  // an -Xmx outranks the share options, so JAVA_TOOL_OPTIONS serves where no -Xmx is given; where one
-  // is, only its own variable does (a later one there wins), and one on the command line must be changed there
-  const variable = heap?.option && !heap.shareOf ? (heap.place?.kind === 'env' ? heap.place.name : undefined) : 'JAVA_TOOL_OPTIONS';
-  const setting = variable ? envSetting(variable, `-Xmx${share}m`, variable === 'JAVA_TOOL_OPTIONS' ? envHolds(c, variable) : true) : undefined;
+  const setting = xmxSetting(heap, share, envHolds(c, 'JAVA_TOOL_OPTIONS'));
   return {
     title: `${ranOut}: give the heap more room, within the container's ${limitText} limit: -Xmx${share}m${inPlaceOf}`,
     detail: [has ? `Its heap is ${has}.` : undefined, STOPPED_AT_ITS_BOUND, inPlaceOf && heap ? whereToChange(heap) : undefined].filter((t) => t).join(' '),

@@ -12,10 +12,8 @@ import { formatBytes } from '../../parsers/sizes.js';
 import { roundMiB } from './memory-sizing.js';
 import { baseName, commandPrograms, envHolds, envSetting, envValue, imageTag } from './docker-context.js';
 
-/** Variables the JVM itself reads options from, whatever its command line; only their names are ever quoted. */
-const JVM_ENV_OPTIONS = ['JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'] as const;
-/** And those its launch scripts put on its command line. */
-const OPTION_VARS = [...JVM_ENV_OPTIONS, 'JAVA_OPTS', 'CATALINA_OPTS'] as const;
+/** Variables a shell or a launcher script (catalina.sh, jenkins.sh) puts on java's command line; the JVM does not read them. */
+const LAUNCHER_VARIABLES = ['JAVA_OPTS', 'CATALINA_OPTS'] as const;
 /**
  * Options that bound the heap whatever the JVM knows of containers: a heap size, a RAM size to
  * take its share of, the experimental flag that reads the cgroup limit.
@@ -91,11 +89,9 @@ export function toolOptions(told: JvmOptions, options: string): string {
 
 /** The options a JVM runs with, as one line: its command line and the variables it or its scripts read. */
 export function jvmOptionText(c: ContainerRecord, javaMain: ProcessInfo | undefined): string {
-  // ps shows the command line after the scripts expanded JAVA_OPTS; the JVM still reads its own
-  // variables. Docker running java itself expands no JAVA_OPTS either.
-  const vars: readonly string[] = javaMain || runsJavaDirectly(c) ? JVM_ENV_OPTIONS : OPTION_VARS;
-  const command = javaMain ? javaMain.command : `${c.entrypoint ?? ''} ${c.command ?? ''}`;
-  return ` ${[command, ...vars.map((name) => envValue(c, name) ?? '')].join(' ')}`;
+  return ` ${optionSources(c, javaMain)
+    .map((s) => s.text)
+    .join(' ')} `;
 }
 
 /**
@@ -111,7 +107,7 @@ export function ignoredHeapVariables(c: ContainerRecord, javaMain: ProcessInfo |
   const runs = javaMain?.command ?? (runsJavaDirectly(c) ? c.command : undefined);
   if (runs === undefined) return [];
   const words = new Set(runs.split(/\s+/));
-  return ['JAVA_OPTS', 'CATALINA_OPTS'].filter((name) => {
+  return LAUNCHER_VARIABLES.filter((name) => {
     const options = (envValue(c, name) ?? '').split(/\s+/).filter((o) => HEAP_BOUND.test(` ${o}`) || RAM_SHARE.test(` ${o}`));
     return options.length > 0 && options.every((o) => !words.has(o));
   });
@@ -406,9 +402,11 @@ interface OptionSource {
 }
 
 /**
- * Where the JVM's options come from, in the order it reads them (a later option wins):
- * JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, the command line (what the scripts put on it from JAVA_OPTS
- * and CATALINA_OPTS, where ps does not show it), _JAVA_OPTIONS last.
+ * Where the JVM's options come from, in the order it reads them (a later option wins): the
+ * variables it reads itself, JAVA_TOOL_OPTIONS and JDK_JAVA_OPTIONS, then its command line, then
+ * _JAVA_OPTIONS. ps shows the command line after the scripts expanded JAVA_OPTS; where it does not,
+ * JAVA_OPTS and CATALINA_OPTS stand for what a shell or launcher puts there, unless Docker runs java
+ * itself (nothing expands them then).
  */
 function optionSources(c: ContainerRecord, javaMain: ProcessInfo | undefined): OptionSource[] {
   const env = (name: string): OptionSource => ({ place: { kind: 'env', name }, text: envValue(c, name) ?? '' });
@@ -417,7 +415,7 @@ function optionSources(c: ContainerRecord, javaMain: ProcessInfo | undefined): O
     ? [{ place: { kind: 'process' }, text: javaMain.command }]
     : runsJavaDirectly(c)
       ? [command]
-      : [env('JAVA_OPTS'), env('CATALINA_OPTS'), command];
+      : [...LAUNCHER_VARIABLES.map(env), command];
   return [env('JAVA_TOOL_OPTIONS'), env('JDK_JAVA_OPTIONS'), ...launched, env('_JAVA_OPTIONS')];
 }
 
@@ -443,7 +441,7 @@ function placeOnProcess(c: ContainerRecord, option: string, place: OptionPlace):
   if (place.kind !== 'process') return place;
   const has = (text: string | undefined): boolean => (text ?? '').split(/\s+/).includes(option);
   if (has(c.command) || has(c.entrypoint)) return { kind: 'command' };
-  const variable = ['JAVA_OPTS', 'CATALINA_OPTS'].find((name) => has(envValue(c, name)));
+  const variable = LAUNCHER_VARIABLES.find((name) => has(envValue(c, name)));
   return variable ? { kind: 'env', name: variable } : place;
 }
 
@@ -542,10 +540,7 @@ export function whereToChange(heap: HeapSize): string {
 function heapFillsLimitFixes(jvm: Omit<JvmVersion, 'source'> | undefined, heap: HeapSize, limitBytes: number, cgroup: CgroupVersion, told: JvmOptions): Fix[] {
   const share = heapShareMiB(limitBytes);
   const sizeText = heapSizeText(heap, limitBytes);
-  const inVariable = heap.place?.kind === 'env' ? heap.place.name : undefined;
-  // an -Xmx anywhere outranks the share options, so where a share sizes the heap one in
-  // JAVA_TOOL_OPTIONS works whatever else holds them
-  const setting = inVariable ? envSetting(inVariable, `-Xmx${share}m`, true) : heap.shareOf ? toolOptions(told, `-Xmx${share}m`) : undefined;
+  const setting = xmxSetting(heap, share, told.toolOptionsSet === true);
   const fixes: Fix[] = [
     {
       title: `Lower the heap below the limit: -Xmx${share}m in place of ${sizeText}`,
@@ -564,6 +559,19 @@ function heapFillsLimitFixes(jvm: Omit<JvmVersion, 'source'> | undefined, heap: 
     });
   }
   return fixes;
+}
+
+/**
+ * Where a fix sets -Xmx so that it wins: in the variable that holds the option it replaces (a later
+ * option there wins); in JAVA_TOOL_OPTIONS where the heap is a share or has no bound (an -Xmx
+ * anywhere outranks a share); nowhere where an -Xmx is on the command line, which outranks
+ * JAVA_TOOL_OPTIONS: it is changed where the container is defined.
+ */
+export function xmxSetting(heap: HeapSize | undefined, mib: number, toolOptionsSet: boolean): string | undefined {
+  const xmx = `-Xmx${mib}m`;
+  if (heap?.place?.kind === 'env') return envSetting(heap.place.name, xmx, true);
+  if (heap?.option && !heap.shareOf) return undefined;
+  return envSetting('JAVA_TOOL_OPTIONS', xmx, toolOptionsSet);
 }
 
 /**
