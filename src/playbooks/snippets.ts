@@ -75,7 +75,7 @@ printf '${DATA_ROOT_HEADER} %s (from %s)\\n' "$docker_root" "$docker_root_from"`
  * Both cgroup versions and both of Docker's cgroup drivers (cgroupfs: `docker/<id>`, systemd:
  * `system.slice/docker-<id>.scope`), under any parent up to three levels down (a --cgroup-parent,
  * the kubelet's pods). The paths are globs of a container id: the prefix given when it is hex,
- * else any name that starts with 12 hex digits (what the parser then reads is a 64-digit id). A
+ * else a whole id of 64 hex digits, so that cgroups of other things named in hex are not read. A
  * glob that matches nothing stays a path grep cannot open, which -s keeps quiet; such a path nearly
  * always remains, so grep's "some file missing" status 2 is no failure here.
  */
@@ -84,19 +84,20 @@ const MEMORY_CGROUPS = `# Each container's memory cgroup: "PATH:VALUE" lines. Us
 # kubepods/[QOS/]podUID/ID and kubepods*.slice/.../docker-ID.scope, up to three levels down; v1's memory
 # hierarchy where it is mounted (a v2 pattern would find its files twice), else the unified one.
 sickbay_memory_cgroups() {
+  # an id prefix as given; else a whole id, 64 hex digits (cgroups of other things named in hex are not read)
   case $1 in
-    ''|*[!0-9a-f]*) sickbay_p='[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]' ;;
-    *) sickbay_p=$1 ;;
+    ''|*[!0-9a-f]*) sickbay_p='[0-9a-f]'; sickbay_p=$sickbay_p$sickbay_p$sickbay_p$sickbay_p; sickbay_p=$sickbay_p$sickbay_p$sickbay_p$sickbay_p; sickbay_p=$sickbay_p$sickbay_p$sickbay_p$sickbay_p ;;
+    *) sickbay_p="$1*" ;;
   esac
   set --
   if [ -d /sys/fs/cgroup/memory ]; then
-    for sickbay_d in /sys/fs/cgroup/memory/*/$sickbay_p*/ /sys/fs/cgroup/memory/*/*/$sickbay_p*/ /sys/fs/cgroup/memory/*/*/*/$sickbay_p*/ \\
-      /sys/fs/cgroup/memory/*/docker-$sickbay_p*.scope/ /sys/fs/cgroup/memory/*/*/docker-$sickbay_p*.scope/ /sys/fs/cgroup/memory/*/*/*/docker-$sickbay_p*.scope/; do
+    for sickbay_d in /sys/fs/cgroup/memory/*/$sickbay_p/ /sys/fs/cgroup/memory/*/*/$sickbay_p/ /sys/fs/cgroup/memory/*/*/*/$sickbay_p/ \\
+      /sys/fs/cgroup/memory/*/docker-$sickbay_p.scope/ /sys/fs/cgroup/memory/*/*/docker-$sickbay_p.scope/ /sys/fs/cgroup/memory/*/*/*/docker-$sickbay_p.scope/; do
       set -- "$@" "\${sickbay_d}memory.usage_in_bytes" "\${sickbay_d}memory.max_usage_in_bytes" "\${sickbay_d}memory.limit_in_bytes" "\${sickbay_d}memory.stat"
     done
   else
-    for sickbay_d in /sys/fs/cgroup/*/$sickbay_p*/ /sys/fs/cgroup/*/*/$sickbay_p*/ /sys/fs/cgroup/*/*/*/$sickbay_p*/ \\
-      /sys/fs/cgroup/*/docker-$sickbay_p*.scope/ /sys/fs/cgroup/*/*/docker-$sickbay_p*.scope/ /sys/fs/cgroup/*/*/*/docker-$sickbay_p*.scope/; do
+    for sickbay_d in /sys/fs/cgroup/*/$sickbay_p/ /sys/fs/cgroup/*/*/$sickbay_p/ /sys/fs/cgroup/*/*/*/$sickbay_p/ \\
+      /sys/fs/cgroup/*/docker-$sickbay_p.scope/ /sys/fs/cgroup/*/*/docker-$sickbay_p.scope/ /sys/fs/cgroup/*/*/*/docker-$sickbay_p.scope/; do
       set -- "$@" "\${sickbay_d}memory.current" "\${sickbay_d}memory.peak" "\${sickbay_d}memory.max" "\${sickbay_d}memory.stat"
     done
   fi
