@@ -2,7 +2,7 @@ import { clip, type Evidence, type Finding } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, LogLine } from '../../facts/index.js';
 import { logTailOf, type ContainerLogTail } from '../../facts/docker.js';
 import type { DataRootSource } from '../../parsers/docker-log-sizes.js';
-import { toEvidence } from '../../facts/index.js';
+import { distinctEvidence, toEvidence } from '../../facts/index.js';
 
 /** Where Docker keeps its data when nothing says otherwise. */
 export const DEFAULT_DOCKER_ROOT = '/var/lib/docker';
@@ -121,16 +121,7 @@ export function containerEvidence(c: ContainerRecord, ...keys: (keyof NonNullabl
   const picked = keys.map((k) => c.lines?.[k]).filter((l): l is LogLine => l !== undefined);
   // Its id and name (which titles name), the keys asked for, and its docker ps row (the status titles quote).
   const lines = picked.length > 0 ? [c.line, c.lines?.Name, ...picked, c.psLine] : [c.line, c.lines?.Name, c.psLine];
-  const seen = new Set<string>();
-  return lines
-    .filter((l): l is LogLine => l !== undefined)
-    .filter((l) => {
-      const key = `${l.spec}:${l.line}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    })
-    .map(toEvidence);
+  return distinctEvidence(lines.filter((l): l is LogLine => l !== undefined).map(toEvidence));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
 import { memoryOf, type MemoryReading } from '../../facts/docker.js';
 import { hostMemoryBytes, memoryUpdateCommand, usageOfLimitText } from './memory-sizing.js';
 import type { InspectKey } from '../../parsers/docker-inspect.js';
-import { toEvidence } from '../../parsers/log-line.js';
+import { distinctEvidence, toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { shellArg } from '../../../domain/shell.js';
@@ -81,13 +81,13 @@ export const jvmHeapUnboundedRule: Rule = {
         code: 'JVM_HEAP_UNBOUNDED',
         severity: 'warning',
         title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${limitText} memory limit and no -Xmx; ${why}`,
-        evidence: [
+        evidence: distinctEvidence([
           ...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'Path', ...versionKeys(jvm), ...(told.containerSupportOff ? (['ContainerSupportOff'] as const) : [])),
           ...(javaMain ? [toEvidence(javaMain.line)] : []),
           ...(cgroupLine ? [toEvidence(cgroupLine)] : []),
           // the variable whose heap option the JVM never sees
           ...(c.heapOptionLines ?? []).filter((l) => ignored.some((name) => l.text.includes(`"${name}=`))).map(toEvidence),
-        ],
+        ]),
         fixes: withUsageNow(jvmHeapFixes(jvm, limit, cgroup, { ...told, ...(hostHeap ? { hostHeap } : {}), ...(ignored.length ? { ignoredVariables: ignored } : {}) }), reading, limit).concat(check),
         subject: c.id,
         data: {
@@ -132,11 +132,11 @@ function heapFillsLimitFinding(
     code: 'JVM_HEAP_UNBOUNDED',
     severity: 'warning',
     title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${formatBytes(limit, 'binary-whole')} memory limit and ${bound}: its heap alone may take ${takesText(heap.bytes, limit)}`,
-    evidence: [
+    evidence: distinctEvidence([
       ...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'Path', ...(heap.shareOf?.what === 'limit' ? versionKeys(jvm) : [])),
-      ...[...new Set(optionLines)].map(toEvidence),
+      ...optionLines.map(toEvidence),
       ...(javaMain ? [toEvidence(javaMain.line)] : []),
-    ],
+    ]),
     fixes: withUsageNow(jvmHeapFixes(jvm, limit, cgroup, { ...told, heap }), reading, limit).concat({
       title: `Or raise the limit to hold this heap: ${forHeap} MiB, its ${formatBytes(heap.bytes, 'binary')} and a quarter more for the rest (rounded up)`,
       commands: [memoryUpdateCommand(short, forHeap)],

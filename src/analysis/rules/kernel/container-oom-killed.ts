@@ -2,11 +2,27 @@ import type { Evidence, Finding } from '../../../domain/index.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { memoryOf, type MemoryReading } from '../../facts/docker.js';
 import { optional } from '../../parsers/optional.js';
-import { toEvidence } from '../../parsers/log-line.js';
+import { distinctEvidence, toEvidence } from '../../parsers/log-line.js';
 import type { OomKill } from '../../facts/kernel.js';
 import { seenOf } from '../../facts/clock.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { HEAP_FILLS_SHARE, cgroupVersionOf, containerJvmOptions, heapOptionLine, heapSizeText, limitForHeapMiB, type HeapSize, heapFollowsHost, heapShareMiB, jvmHeapFixes, jvmName, jvmVersion, runsJava, type CgroupVersion, type JvmVersion } from '../docker/jvm.js';
+import {
+  HEAP_FILLS_SHARE,
+  cgroupVersionOf,
+  containerJvmOptions,
+  heapFollowsHost,
+  heapOptionLine,
+  heapShareMiB,
+  heapSizeText,
+  jvmHeapFixes,
+  jvmName,
+  jvmVersion,
+  limitForHeapMiB,
+  runsJava,
+  type CgroupVersion,
+  type HeapSize,
+  type JvmVersion,
+} from '../docker/jvm.js';
 import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting } from '../docker/docker-context.js';
 import { headroomMiB, hostMemoryBytes, limitFromReading, memoryUpdateCommand, usageOfLimitText } from '../docker/memory-sizing.js';
@@ -121,11 +137,14 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   return fixes;
 }
 
-/** The line that sets a killed JVM's heap, which its fixes speak of (-Xmx2g in Args, a JAVA_OPTS entry). */
-function heapEvidence(container: ContainerRecord | undefined, process: string | undefined, facts: Facts): Evidence[] {
-  if (!container || runtimeOf(process, container).kind !== 'jvm') return [];
+/**
+ * The evidence with the line that sets a killed JVM's heap, which its fixes speak of (-Xmx2g in
+ * Args, a JAVA_OPTS entry), unless it is quoted already (compact JSON holds a container on one line).
+ */
+function withHeapLine(evidence: Evidence[], container: ContainerRecord | undefined, process: string | undefined, facts: Facts): Evidence[] {
+  if (!container || runtimeOf(process, container).kind !== 'jvm') return evidence;
   const line = heapOptionLine(container, containerJvmOptions(container, cgroupVersionOf(facts.docker.info)).heap);
-  return line ? [toEvidence(line)] : [];
+  return line ? distinctEvidence([...evidence, toEvidence(line)]) : evidence;
 }
 
 /**
@@ -195,7 +214,7 @@ export const containerOomKilledRule: Rule = {
         subject: id,
         title: `${who} in container ${containerLabel(id, container)} killed by the memory cgroup${figures}` + (kills.length > 1 ? ` (${kills.length} kills)` : ''),
         // the kernel's report, and the container's id and name from docker inspect/ps that the title names
-        evidence: [...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : []), ...heapEvidence(container, last.process, facts)],
+        evidence: withHeapLine([...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : [])], container, last.process, facts),
         fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined, facts),
         seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: {
@@ -218,7 +237,7 @@ export const containerOomKilledRule: Rule = {
         subject: container.id,
         title: `container ${containerLabel(container.id, container)} was killed for running out of memory${limit}`,
         evidence: container.line
-          ? [...containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt'), ...heapEvidence(container, undefined, facts)]
+          ? withHeapLine(containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt'), container, undefined, facts)
           : [{ spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` }],
         fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined, facts),
         seen: seenOf(facts.clock, container.finishedAt ? [container.finishedAt] : [], 1),
