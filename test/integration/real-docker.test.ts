@@ -178,7 +178,8 @@ beforeAll(async () => {
   ids.jvmGrow = jvm('jvm-grow', '/app/Grow.java', '-XX:-UseContainerSupport');
   // the same heap on a JVM that reads the limit, told it may have all of it (-Xmx256m): what the JVM
   // maps beside its heap takes the container over the limit first, and the memory cgroup kills it
-  ids.jvmFullHeap = jvm('jvm-full-heap', '/app/Grow.java', '-Xmx256m');
+  // (labelled as Compose labels its services' containers: its limit lasts only in the Compose file)
+  ids.jvmFullHeap = run(...limited('jvm-full-heap'), '--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=reports', BUSYBOX_IMAGE, JAVA, '-Xmx256m', '/app/Grow.java');
   // JAVA_OPTS set for a launcher that is not there: Docker runs java itself, and java never reads it
   ids.jvmOptsIgnored = run(...limited('jvm-opts-ignored'), '-e', 'JAVA_OPTS=-Xmx64m', BUSYBOX_IMAGE, JAVA, '-XX:-UseContainerSupport', '/app/Idle.java');
   // the same heap growing under -Xmx32m: the JVM throws its own OutOfMemoryError and exits 1, well
@@ -341,6 +342,10 @@ describe('a real dockerd with real incidents', () => {
     expect(fullHeap?.fixes[0]?.detail).toMatch(/^-Xmx256m lets the heap alone grow to 256\.0 MiB, the whole 256 MiB limit\./);
     expect(fullHeap?.evidence.map((e) => e.text.trim())).toContain('"-Xmx256m",');
     // and its -Xmx as large as the limit is the cause: the heap alone may take the whole limit
+    // a larger limit goes where Compose takes it from: a docker update would be undone when Compose recreates it
+    const raise = fullHeap?.fixes.find((f) => f.title.includes('raise the memory limit'));
+    expect(raise?.commands).toEqual(['docker compose -p shop up -d reports']);
+    expect(raise?.detail).toContain('Compose recreates service reports from its file, so a docker update is undone then');
     expect(about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmFullHeap)?.title).toBe(`Container jvm-full-heap (${ids.jvmFullHeap.slice(0, 12)}) runs java with a 256 MiB memory limit and -Xmx256m: its heap alone may take the whole limit`);
     expect(problems.filter((p) => p.code === 'CONTAINER_OOM_KILLED').map((p) => p.title).join('\n')).not.toMatch(/jvm-full-heap|jvm-grow/);
 

@@ -1,7 +1,7 @@
 import type { Finding, Fix } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
 import { memoryOf, type MemoryReading } from '../../facts/docker.js';
-import { hostMemoryBytes, memoryUpdateCommand, usageOfLimitText } from './memory-sizing.js';
+import { hostMemoryBytes, limitChange, limitFix, usageOfLimitText } from './memory-sizing.js';
 import type { InspectKey } from '../../parsers/docker-inspect.js';
 import { distinctEvidence, toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
@@ -139,7 +139,7 @@ function heapFillsLimitFinding(
     ]),
     fixes: withUsageNow(jvmHeapFixes(jvm, limit, cgroup, { ...told, heap }), reading, limit).concat({
       title: `Or raise the limit to hold this heap: ${forHeap} MiB, its ${formatBytes(heap.bytes, 'binary')} and a quarter more for the rest (rounded up)`,
-      commands: [memoryUpdateCommand(short, forHeap)],
+      ...limitFix(limitChange(c, short, forHeap)),
     }),
     subject: c.id,
     data: {

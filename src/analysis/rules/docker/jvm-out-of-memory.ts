@@ -3,7 +3,7 @@ import type { ContainerLogTail } from '../../facts/docker.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { envHolds, envSetting } from './docker-context.js';
-import { memoryUpdateCommand } from './memory-sizing.js';
+import { limitChange, limitFix } from './memory-sizing.js';
 import { cgroupVersionOf, heapShareMiB, heapSizeOf, heapSizeText, javaMainProcess, jvmVersion, limitForHeapMiB, whereToChange, xmxSetting } from './jvm.js';
 
 /** What a JVM ran out of, by the message of its java.lang.OutOfMemoryError. */
@@ -111,8 +111,7 @@ function moreHeapFix(oome: JvmOutOfMemory, c: ContainerRecord | undefined, short
     const newLimit = limitForHeapMiB({ bytes: larger * MIB });
     return {
       title: `${ranOut} with ${has}, about all that the container's ${limitText} limit leaves it: if it needs more, raise both, to -Xmx${larger}m and a ${newLimit} MiB limit`,
-      detail: `${STOPPED_AT_ITS_BOUND} ${heap.option && !heap.shareOf ? whereToChange(heap) : ''}`.trim(),
-      commands: [memoryUpdateCommand(short, newLimit)],
+      ...limitFix(limitChange(c, short, newLimit), `${STOPPED_AT_ITS_BOUND} ${heap.option && !heap.shareOf ? whereToChange(heap) : ''}`.trim()),
     };
   }
   const inPlaceOf = heap?.option && !heap.shareOf ? ` in place of ${heap.option}` : '';

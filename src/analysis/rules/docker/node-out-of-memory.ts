@@ -5,7 +5,7 @@ import { formatBytes } from '../../parsers/sizes.js';
 import { envHolds, envSetting, envValue, imageTag } from './docker-context.js';
 import { heapShareMiB } from './jvm.js';
 import { exitMeaning } from './exit-status.js';
-import { headroomMiB, memoryUpdateCommand, roundMiB } from './memory-sizing.js';
+import { headroomMiB, limitChange, limitFix, roundMiB } from './memory-sizing.js';
 
 const MIB = 2 ** 20;
 
@@ -140,8 +140,7 @@ export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerR
     return [
       {
         title: `Its node process ran out of heap${reachedText}, about all that the container's ${limitText} limit leaves it (${oom.error}): if it needs more, raise both, to --max-old-space-size=${heap} and a ${newLimit} MiB limit`,
-        detail: `${heap} MiB is half again the heap it reached, rounded up; the limit keeps a quarter beyond the heap for buffers and native memory.${whereItIs} ${snapshot}`,
-        commands: [memoryUpdateCommand(short, newLimit)],
+        ...limitFix(limitChange(container, short, newLimit), `${heap} MiB is half again the heap it reached, rounded up; the limit keeps a quarter beyond the heap for buffers and native memory.${whereItIs} ${snapshot}`),
         ...heapSetting(heap),
       },
     ];

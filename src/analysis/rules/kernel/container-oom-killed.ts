@@ -25,7 +25,7 @@ import {
 } from '../docker/jvm.js';
 import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting } from '../docker/docker-context.js';
-import { headroomMiB, hostMemoryBytes, limitFromReading, memoryUpdateCommand, usageOfLimitText } from '../docker/memory-sizing.js';
+import { headroomMiB, hostMemoryBytes, limitChange, limitFromReading, usageOfLimitText } from '../docker/memory-sizing.js';
 import { findContainer, quote } from './support.js';
 import { nodeVersion, toldOldSpace, type NodeVersion } from '../docker/node-out-of-memory.js';
 
@@ -105,7 +105,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   }
   const noLimit = container?.source === 'inspect' && !container.memoryLimitBytes && !limitBytes;
   if (noLimit) {
-    const sized = limitFromReading(short, memoryOf(facts.docker, id, container?.name), hostMemoryBytes(facts));
+    const sized = limitFromReading(short, memoryOf(facts.docker, id, container?.name), hostMemoryBytes(facts), container);
     fixes.push({
       title: 'Set a memory limit on the container, so that it is killed in its own cgroup rather than the host running out' + (sized.mib ? `: ${sized.mib} MiB` : ''),
       ...optional('detail', sized.detail),
@@ -121,7 +121,8 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
     const heap = runtime.kind === 'jvm' && heapFollowsHost(runtime.version, cgroup, told) ? largerLimitForJvm(runtime.version, suggested, told.hostHeap) : undefined;
     // a limit the heap outgrows all the same is no fix: the heap's own fixes above are
     if (heap?.helps === false) return fixes;
-    const detail = [heap?.detail, now].filter((d) => d !== undefined).join(' ');
+    const change = limitChange(container, short, suggested);
+    const detail = [heap?.detail, now, change.where].filter((d) => d !== undefined).join(' ');
     fixes.push({
       title:
         'If the process really needs more, raise the memory limit' +
@@ -131,7 +132,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
             ? `: ${suggested} MiB, half again the ${formatBytes(observed, 'binary')} it used when killed (rounded up)`
             : ''),
       ...optional('detail', detail || undefined),
-      commands: [memoryUpdateCommand(short, suggested)],
+      commands: change.commands,
     });
   }
   return fixes;

@@ -47,7 +47,7 @@ function kernelOomFixes(facts: Facts, kills: readonly OomKill[]): Fix[] {
   const id = victim?.containerId;
   const container = id ? findContainer(facts.docker.containers, id) : undefined;
   const short = id?.slice(0, 12);
-  const sized = id && short && !container?.memoryLimitBytes ? limitFromReading(short, memoryOf(facts.docker, id, container?.name), hostBytes) : undefined;
+  const sized = id && short && !container?.memoryLimitBytes ? limitFromReading(short, memoryOf(facts.docker, id, container?.name), hostBytes, container) : undefined;
   const limit: Fix =
     id && container?.memoryLimitBytes
       ? {
@@ -87,7 +87,7 @@ function everyLimitFix(facts: Facts, grown: string, hostBytes: number | undefine
     .filter((c) => c.running && !c.memoryLimitBytes)
     .flatMap((c) => {
       const reading = memoryOf(facts.docker, c.id, c.name);
-      return reading ? [{ c, reading, limit: limitFromReading(c.id.slice(0, 12), reading, hostBytes) }] : [];
+      return reading ? [{ c, reading, limit: limitFromReading(c.id.slice(0, 12), reading, hostBytes, c) }] : [];
     })
     .sort((a, b) => b.reading.workingSetBytes - a.reading.workingSetBytes)
     .slice(0, 5);

@@ -9,7 +9,7 @@ const ID = '812c82c5a7a5ae054e6f242215bdc4415a2d9b690768962a7bcd8d4676b16f60';
  * `docker inspect` of an OOM-killed container, as Docker prints it (the keys the analysis reads;
  * https://docs.docker.com/reference/cli/docker/inspect/), with the runtime under test.
  */
-function inspect(opts: { path: string; args: string[]; env?: string[]; image?: string; memory: number }): string {
+function inspect(opts: { path: string; args: string[]; env?: string[]; image?: string; memory: number; labels?: Record<string, string> }): string {
   return JSON.stringify(
     [
       {
@@ -19,7 +19,7 @@ function inspect(opts: { path: string; args: string[]; env?: string[]; image?: s
         Args: opts.args,
         RestartCount: 0,
         State: { Status: 'exited', Running: false, OOMKilled: true, ExitCode: 137, FinishedAt: '2026-11-20T23:30:00Z' },
-        Config: { Image: opts.image ?? 'app:1', Env: opts.env ?? [] },
+        Config: { Image: opts.image ?? 'app:1', Env: opts.env ?? [], ...(opts.labels ? { Labels: opts.labels } : {}) },
         HostConfig: { Memory: opts.memory },
       },
     ],
@@ -188,6 +188,24 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     const inside = oomFixes(inspect({ path: 'node', args: ['server.js'], env: ['NODE_OPTIONS=--max-old-space-size=256'], memory: 2 ** 30 }));
     expect(inside[0]?.title).toBe('Look outside the V8 heap: --max-old-space-size=256 keeps it to 256 MiB, 25 % of the limit');
     expect(commands(inside).join(' ')).not.toContain('--max-old-space-size');
+  });
+
+  it('changes the limit where it lasts: in what its scheduler starts it from, not by a docker update it would undo', () => {
+    const raise = (more: { env?: string[]; labels?: Record<string, string> }) =>
+      oomFixes(inspect({ path: 'sh', args: ['-c', 'exec ./worker'], memory: 2 ** 30, ...more })).find((f) => f.title.includes('raise the memory limit'));
+    // nothing recreates it: docker update
+    expect(raise({})?.commands).toEqual([`docker update --memory 1536m --memory-swap 1536m ${ID.slice(0, 12)}`]);
+    // a Compose service: its file, then recreate it
+    const compose = raise({ labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'worker' } });
+    expect(compose?.commands).toEqual(['docker compose -p shop up -d worker']);
+    expect(compose?.detail).toContain('Compose recreates service worker from its file, so a docker update is undone then: set its limit there (mem_limit: 1536m');
+    // a Marathon task: the app's mem
+    const marathon = raise({ env: ['MARATHON_APP_ID=/business/worker'] });
+    expect(marathon?.commands).toEqual([`curl -X PUT -H 'Content-Type: application/json' "$MARATHON_URL"/v2/apps/business/worker -d '{"mem": 1536}'`]);
+    expect(marathon?.detail).toContain("Marathon gives app /business/worker's tasks its mem (MiB) as their limit");
+    // a Swarm service and a pod: the service, the pod's owner
+    expect(raise({ labels: { 'com.docker.swarm.service.name': 'web' } })?.commands).toEqual(['docker service update --limit-memory 1536m web']);
+    expect(raise({ labels: { 'io.kubernetes.pod.name': 'api-7d9f-x2k4q', 'io.kubernetes.pod.namespace': 'shop' } })?.detail).toContain("resources.limits.memory (1536Mi)");
   });
 
   it("says what node's own release does with the limit, from NODE_VERSION or the image tag", () => {
