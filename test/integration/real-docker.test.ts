@@ -421,6 +421,7 @@ describe('a real dockerd with real incidents', () => {
     // its -Xmx32m is on its command line, which outranks JAVA_TOOL_OPTIONS: it is changed there
     expect(loop?.fixes[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space): give the heap more room, within the container's 256 MiB limit: -Xmx192m in place of -Xmx32m");
     expect(loop?.fixes[0]?.container_env).toBeUndefined();
+    expect(loop?.evidence.map((e) => e.text.trim())).toContain('"-Xmx32m",');
     // the JVM stopped at its own bound: no memory-cgroup kill, and the kernel's log has none for it
     expect(about(report, 'CONTAINER_OOM_KILLED', ids.heapOom)).toBeUndefined();
   });

@@ -1,7 +1,8 @@
 import { clip, type Evidence, type Fix } from '../../../domain/index.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { logTailOf } from '../../facts/docker.js';
-import { toEvidence } from '../../parsers/log-line.js';
+import { distinctEvidence, toEvidence } from '../../parsers/log-line.js';
+import { heapOptionLine, runningJvmHeap } from './jvm.js';
 import { lastWordsOf } from './docker-context.js';
 import { listSome } from '../kernel/support.js';
 import { jvmOutOfMemoryFixes, jvmOutOfMemoryIn } from './jvm-out-of-memory.js';
@@ -81,8 +82,10 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
       : `One of its writes was refused for want of space${noSpace.time ? ` (${noSpace.time})` : ''}: "${clip(noSpace.text.trim(), 200)}". Free space where it writes before it runs again.`
     : undefined;
   const sentence = [said.sentence, refused, meaning?.sentence].filter((s) => s !== undefined).join(' ');
+  // the option that bounds the heap a JVM ran out of, which its fix changes
+  const heapLine = oome?.kind === 'heap' ? heapOptionLine(c, runningJvmHeap(c, facts)) : undefined;
   return {
-    evidence: [...ranOut.map((l) => toEvidence(l.line)), ...said.evidence],
+    evidence: distinctEvidence([...ranOut.map((l) => toEvidence(l.line)), ...said.evidence, ...(heapLine ? [toEvidence(heapLine)] : [])]),
     fixes: [...(oome ? jvmOutOfMemoryFixes(oome, c, short, facts) : []), ...(nodeOom ? nodeOutOfMemoryFixes(nodeOom, c, short) : [])],
     ...(sentence ? { sentence } : {}),
     data: {

@@ -589,6 +589,12 @@ function outsideHeapFix(heap: HeapSize, limitBytes: number): Fix {
   };
 }
 
+/** The heap of the JVM a container runs, from ps where it shows the process, else from inspect (see heapSizeOf). */
+export function runningJvmHeap(c: ContainerRecord, facts: Facts): HeapSize | undefined {
+  const javaMain = javaMainProcess(c, facts);
+  return heapSizeOf(c, javaMain, jvmVersion(c, javaMain), cgroupVersionOf(facts.docker.info));
+}
+
 /** The inspect line that gives the option sizing this heap (-Xmx4g in Args, a JAVA_OPTS entry), to quote beside advice about it. */
 export function heapOptionLine(c: ContainerRecord, heap: HeapSize | undefined): LogLine | undefined {
   const option = heap?.option;

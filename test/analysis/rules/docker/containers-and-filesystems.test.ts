@@ -185,11 +185,13 @@ describe('restart loops', () => {
 
   it("gives a JVM that ran out of heap more where its heap is set, and says when the limit leaves no more", () => {
     const oomeTail = [`# container ${ID('2').slice(0, 12)}`, '2026-12-07T02:49:50.457355636Z Exception in thread "main" java.lang.OutOfMemoryError: Java heap space', ''].join('\n');
-    const loopOf = (opts: { path?: string; args: string[]; env?: string[]; memory: number }) => {
-      const docker_inspect = JSON.stringify([inspectJson({ id: ID('2'), name: 'api', path: 'java', restartCount: 5, exitCode: 1, running: false, ...opts })]);
-      const [f] = run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: oomeTail }));
-      return f?.fixes ?? [];
+    const findingOf = (opts: { path?: string; args: string[]; env?: string[]; memory: number }) => {
+      const docker_inspect = JSON.stringify([inspectJson({ id: ID('2'), name: 'api', path: 'java', restartCount: 5, exitCode: 1, running: false, ...opts })], null, 4);
+      return run(containerRestartLoopRule, factsFrom({ docker_inspect, container_log_tail: oomeTail }))[0];
     };
+    const loopOf = (opts: Parameters<typeof findingOf>[0]) => findingOf(opts)?.fixes ?? [];
+    // the option the fix changes is quoted with the error
+    expect(findingOf({ args: ['-Xmx32m', '-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9'], memory: 256 * 2 ** 20 })?.evidence.map((e) => e.text.trim())).toContain('"-Xmx32m",');
     // -Xmx32m on the command line outranks JAVA_TOOL_OPTIONS: it is changed there, not overridden in vain
     const onCommand = loopOf({ args: ['-Xmx32m', '-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9'], memory: 256 * 2 ** 20 });
     expect(onCommand[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space): give the heap more room, within the container's 256 MiB limit: -Xmx192m in place of -Xmx32m");
