@@ -108,9 +108,11 @@ function moreHeapFix(oome: JvmOutOfMemory, c: ContainerRecord | undefined, short
   if (heap && has && heap.bytes >= share * MIB * 0.95) {
     const larger = Math.ceil((heap.bytes * 1.5) / MIB);
     const newLimit = limitForHeapMiB({ bytes: larger * MIB });
+    const largerSetting = xmxSetting(heap, larger, envHolds(c, 'JAVA_TOOL_OPTIONS'));
     return {
       title: `${ranOut} with ${has}, about all that the container's ${limitText} limit leaves it: if it needs more, raise both, to -Xmx${larger}m and a ${newLimit} MiB limit`,
       ...limitFix(limitChange(c, short, newLimit), `${STOPPED_AT_ITS_BOUND} ${heap.option && !heap.shareOf ? whereToChange(heap) : ''}`.trim()),
+      ...(largerSetting ? { container_env: [largerSetting] } : {}),
     };
   }
   const inPlaceOf = heap?.option && !heap.shareOf ? ` in place of ${heap.option}` : '';

@@ -211,6 +211,9 @@ describe('restart loops', () => {
     const full = loopOf({ args: ['-Xmx800m', '-jar', 'api.jar'], env: ['JAVA_VERSION=17.0.9'], memory: 2 ** 30 });
     expect(full[0]?.title).toBe("Its JVM ran out of heap (java.lang.OutOfMemoryError: Java heap space) with -Xmx800m, 800.0 MiB, about all that the container's 1 GiB limit leaves it: if it needs more, raise both, to -Xmx1200m and a 1600 MiB limit");
     expect(full[0]?.commands).toEqual([`docker update --memory 1600m --memory-swap 1600m ${ID('2').slice(0, 12)}`]);
+    // its -Xmx800m is on the command line: changed there, nothing set in a variable; in JAVA_OPTS, a later one there
+    expect(full[0]?.container_env).toBeUndefined();
+    expect(loopOf({ path: 'sh', args: ['-c', 'exec java $JAVA_OPTS -jar api.jar'], env: ['JAVA_VERSION=17.0.9', 'JAVA_OPTS=-Xmx800m'], memory: 2 ** 30 })[0]?.container_env).toEqual(['JAVA_OPTS=<what it holds now> -Xmx1200m']);
   });
 
   it("names node's own heap exhaustion among its last lines, above its native stack, and sizes the heap from the limit", () => {
