@@ -115,12 +115,11 @@ export async function prepareReplay(bundleDir: string, outDir: string, options: 
     const ps = stepLine(steps.docker_ps, options).split(' ');
     // docker ps -q, docker ps -q --filter status=restarting and the exited ones' statuses: docker
     // ps's exit and hang, no delay of their own
-    for (const [name, restarting] of [['docker_ps_ids', false], ['docker_ps_restarting_ids', true]] as const) {
-      await writeFile(join(outDir, name), psIds(inspected, rows, restarting).map((id) => `${id}\n`).join(''));
+    const listings = { docker_ps_ids: psIds(inspected, rows, false), docker_ps_restarting_ids: psIds(inspected, rows, true), docker_ps_exited_status: exitedStatuses(rows) };
+    for (const [name, lines] of Object.entries(listings)) {
+      await writeFile(join(outDir, name), lines.map((line) => `${line}\n`).join(''));
       await writeFile(join(outDir, `${name}.step`), `${ps[0]} 0 ${ps[2]}\n`);
     }
-    await writeFile(join(outDir, 'docker_ps_exited_status'), exitedStatuses(rows).map((row) => `${row}\n`).join(''));
-    await writeFile(join(outDir, 'docker_ps_exited_status.step'), `${ps[0]} 0 ${ps[2]}\n`);
   }
   const byId = inspectById(inspected);
   if (byId.size) {

@@ -36,7 +36,7 @@ export function exitMeaning(code: number): ExitMeaning | undefined {
     SIGKILL: 'it was killed outright: by the kernel out of memory, docker kill, or docker stop after its timeout',
   };
   return {
-    short: `${signal}`,
+    short: signal,
     signal,
     sentence: `Exit ${code} is 128 + ${code - 128}: the process died of ${signal}${why[signal] ? `, ${why[signal]}` : ''}.`,
   };

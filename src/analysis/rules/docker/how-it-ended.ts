@@ -83,7 +83,7 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
     : undefined;
   const sentence = [said.sentence, refused, meaning?.sentence].filter((s) => s !== undefined).join(' ');
   // the option that bounds the heap a JVM ran out of, which its fix changes
-  const heapLine = oome?.kind === 'heap' ? heapOptionLine(c, runningJvmHeap(c, facts)) : undefined;
+  const heapLine = oome?.kind === 'heap' ? heapOptionLine(c, runningJvmHeap(c, facts)?.option) : undefined;
   return {
     evidence: distinctEvidence([...ranOut.map((l) => toEvidence(l.line)), ...said.evidence, ...(heapLine ? [toEvidence(heapLine)] : [])]),
     fixes: [...(oome ? jvmOutOfMemoryFixes(oome, c, short, facts) : []), ...(nodeOom ? nodeOutOfMemoryFixes(nodeOom, c, short) : [])],

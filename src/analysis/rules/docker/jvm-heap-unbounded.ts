@@ -14,6 +14,7 @@ import {
   heapOptionLine,
   heapSizeOf,
   heapsOf,
+  shareOfLimitText,
   ignoredHeapVariables,
   limitForHeapMiB,
   heapBlindness,
@@ -106,13 +107,6 @@ export const jvmHeapUnboundedRule: Rule = {
   },
 };
 
-/** "the whole limit", "95 % of it", "more than the whole limit": how much of its limit a heap may take. */
-function takesText(heapBytes: number, limit: number): string {
-  if (heapBytes > limit) return 'more than the whole limit';
-  if (heapBytes === limit) return 'the whole limit';
-  return `${Math.round((heapBytes / limit) * 100)} % of it`;
-}
-
 /**
  * A heap bound that lets the heap alone take (nearly) all of the limit: the JVM's metaspace,
  * threads and code cache come on top, so the memory cgroup kills it before its heap is full.
@@ -126,12 +120,12 @@ function heapFillsLimitFinding(
   const reading = c.running ? memoryOf(facts.docker, c.id, c.name) : undefined;
   const maxRam = heap.shareOf?.what === 'MaxRAM' ? heap.shareOf : undefined;
   const bound = [maxRam?.option, heap.option ?? (maxRam ? undefined : 'its default share')].filter((t) => t !== undefined).join(' ');
-  const optionLines = [heapOptionLine(c, heap), maxRam ? heapOptionLine(c, { ...heap, option: maxRam.option }) : undefined].filter((l) => l !== undefined);
+  const optionLines = [heapOptionLine(c, heap.option), heapOptionLine(c, maxRam?.option)].filter((l) => l !== undefined);
   const forHeap = limitForHeapMiB(heap);
   return {
     code: 'JVM_HEAP_UNBOUNDED',
     severity: 'warning',
-    title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${formatBytes(limit, 'binary-whole')} memory limit and ${bound}: its heap alone may take ${takesText(heap.bytes, limit)}`,
+    title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${formatBytes(limit, 'binary-whole')} memory limit and ${bound}: its heap alone may take ${shareOfLimitText(heap.bytes, limit, true)}`,
     evidence: distinctEvidence([
       ...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'Path', ...(heap.shareOf?.what === 'limit' ? versionKeys(jvm) : [])),
       ...optionLines.map(toEvidence),

@@ -510,12 +510,17 @@ export function limitForHeapMiB(heap: Pick<HeapSize, 'bytes'>): number {
   return roundMiB(heap.bytes / 0.75);
 }
 
-/** "93 % of the 2 GiB limit, leaving 128.0 MiB", "more than the whole 2 GiB limit". */
-function shareOfLimitText(bytes: number, limitBytes: number): string {
-  const limitText = formatBytes(limitBytes, 'binary-whole');
-  if (bytes > limitBytes) return `more than the whole ${limitText} limit`;
-  if (bytes === limitBytes) return `the whole ${limitText} limit`;
-  return `${Math.round((bytes / limitBytes) * 100)} % of the ${limitText} limit, leaving ${formatBytes(limitBytes - bytes, 'binary')} for the rest`;
+/**
+ * How much of its limit a heap may take: "93 % of the 2 GiB limit, leaving 128.0 MiB for the rest",
+ * "more than the whole 2 GiB limit"; for a title that names the limit already, "95 % of it", "the
+ * whole limit".
+ */
+export function shareOfLimitText(bytes: number, limitBytes: number, limitNamed = false): string {
+  const limitText = limitNamed ? 'limit' : `${formatBytes(limitBytes, 'binary-whole')} limit`;
+  if (bytes > limitBytes) return `more than the whole ${limitText}`;
+  if (bytes === limitBytes) return `the whole ${limitText}`;
+  const share = `${Math.round((bytes / limitBytes) * 100)} %`;
+  return limitNamed ? `${share} of it` : `${share} of the ${limitText}, leaving ${formatBytes(limitBytes - bytes, 'binary')} for the rest`;
 }
 
 /** Where a fix changes an option: the variable that holds it (a later one there wins), or the definition the command comes from. */
@@ -595,8 +600,7 @@ export function runningJvmHeap(c: ContainerRecord, facts: Facts): HeapSize | und
   return heapSizeOf(c, javaMain, jvmVersion(c, javaMain), cgroupVersionOf(facts.docker.info));
 }
 
-/** The inspect line that gives the option sizing this heap (-Xmx4g in Args, a JAVA_OPTS entry), to quote beside advice about it. */
-export function heapOptionLine(c: ContainerRecord, heap: HeapSize | undefined): LogLine | undefined {
-  const option = heap?.option;
+/** The inspect line that gives a heap option (-Xmx4g in Args, a JAVA_OPTS entry), to quote beside advice about it. */
+export function heapOptionLine(c: ContainerRecord, option: string | undefined): LogLine | undefined {
   return option ? c.heapOptionLines?.find((l) => l.text.includes(option)) : undefined;
 }

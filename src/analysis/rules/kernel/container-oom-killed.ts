@@ -144,7 +144,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
  */
 function withHeapLine(evidence: Evidence[], container: ContainerRecord | undefined, process: string | undefined, facts: Facts): Evidence[] {
   if (!container || runtimeOf(process, container).kind !== 'jvm') return evidence;
-  const line = heapOptionLine(container, containerJvmOptions(container, cgroupVersionOf(facts.docker.info)).heap);
+  const line = heapOptionLine(container, containerJvmOptions(container, cgroupVersionOf(facts.docker.info)).heap?.option);
   return line ? distinctEvidence([...evidence, toEvidence(line)]) : evidence;
 }
 
