@@ -37,10 +37,15 @@ export function memoryUpdateCommand(container: string, mib: number | undefined):
  * (docker stats' figure), rounded up, 64 MiB at least. Its peak is page cache included, so it is a
  * reason to watch the container under load, not a size; and a limit the host cannot give is said.
  */
-export function limitFromReading(container: string, reading: MemoryReading | undefined, hostBytes: number | undefined, record?: ContainerRecord): { mib?: number; detail?: string; commands: string[] } {
+export function limitFromReading(
+  container: string,
+  reading: MemoryReading | undefined,
+  hostBytes: number | undefined,
+  record?: ContainerRecord,
+): { mib?: number; detail?: string; commands: string[]; where?: string } {
   if (!reading) {
     const change = limitChange(record, container, undefined);
-    return { commands: [`docker stats --no-stream ${container}`, ...change.commands], ...(change.where ? { detail: change.where } : {}) };
+    return { commands: [`docker stats --no-stream ${container}`, ...change.commands], ...(change.where ? { detail: change.where, where: change.where } : {}) };
   }
   const headroom = headroomMiB(reading.workingSetBytes);
   const mib = Math.max(SMALLEST_LIMIT_MIB, headroom);
@@ -56,6 +61,7 @@ export function limitFromReading(container: string, reading: MemoryReading | und
     mib,
     detail: `${basis}${peak}${host}${change.where ? ` ${change.where}` : ''}`,
     commands: change.commands,
+    ...(change.where ? { where: change.where } : {}),
   };
 }
 

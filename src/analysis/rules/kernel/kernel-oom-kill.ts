@@ -95,9 +95,11 @@ function everyLimitFix(facts: Facts, grown: string, hostBytes: number | undefine
     return { title, detail: `${grown}Size each limit from the container's normal usage (docker stats), with headroom.`, commands: ['docker stats --no-stream', memoryUpdateCommand('<container>', undefined)] };
   }
   const each = sized.map(({ c, reading, limit }) => `${containerLabel(c.id, c)} ${limit.mib ?? '?'} MiB (${formatBytes(reading.workingSetBytes, 'binary')} now)`);
+  // where a scheduler's container takes its limit from, which its command alone does not say
+  const where = [...new Set(sized.flatMap(({ limit }) => (limit.where ? [limit.where] : [])))];
   return {
     title,
-    detail: `${grown}Half again what each uses now (its working set, as docker stats counts it), 64 MiB at least: ${each.join(', ')}. Watch them under load before settling.`,
+    detail: `${grown}Half again what each uses now (its working set, as docker stats counts it), 64 MiB at least: ${each.join(', ')}. Watch them under load before settling.${where.map((w) => ` ${w}`).join('')}`,
     commands: sized.flatMap(({ limit }) => limit.commands),
   };
 }

@@ -374,6 +374,12 @@ describe('KERNEL_OOM_KILL fixes computed from the kill report', () => {
     // the one with a limit already is left out; the largest first
     expect(limit?.commands).toEqual([`docker update --memory 1216m --memory-swap 1216m ${DB.slice(0, 12)}`, `docker update --memory 64m --memory-swap 64m ${CACHE.slice(0, 12)}`]);
     expect(limit?.detail).toContain(`db ${DB.slice(0, 12)} 1216 MiB (800.0 MiB now), cache ${CACHE.slice(0, 12)} 64 MiB (20.0 MiB now)`);
+    // a Compose service's limit goes in its file: its command alone (compose up) would not say so
+    const composed = JSON.stringify([{ ...running(DB, 'db', 0), Config: { Image: 'db:1', Env: [], Labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'db' } } }]);
+    const withCompose = analyze(bundleFromRecord({ dmesg: oldKernel, meminfo, docker_inspect: composed, container_memory: memoryOf(DB, 800 * 2 ** 20, 0, 900 * 2 ** 20) }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW });
+    const [composeLimit] = withCompose.findings.find((f) => f.code === 'KERNEL_OOM_KILL')?.fixes ?? [];
+    expect(composeLimit?.commands).toEqual(['docker compose -p shop up -d db']);
+    expect(composeLimit?.detail).toContain('Compose recreates service db from its file, so a docker update is undone then: set its limit there (mem_limit: 1216m');
   });
 
   it('counts a 137 exit of the container the global kill names as that kill, not as a SIGKILL from outside', () => {
