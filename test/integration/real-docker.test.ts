@@ -7,6 +7,7 @@ import { analyze, buildFacts } from '../../src/analysis/index.js';
 import { memoryOf } from '../../src/analysis/facts/docker.js';
 import { parseSize } from '../../src/analysis/parsers/sizes.js';
 import { parseDockerInspect } from '../../src/analysis/parsers/docker-inspect.js';
+import { parsePs } from '../../src/analysis/parsers/ps.js';
 import { heapSizeOf, jvmVersion } from '../../src/analysis/rules/docker/jvm.js';
 import { readBundle } from '../../src/bundles/index.js';
 import { AnalysisReportSchema, FindingSchema, reportProblems, staticGroupResolver } from '../../src/domain/index.js';
@@ -35,7 +36,7 @@ interface JsonFinding {
   code: string;
   title: string;
   fixes: { title: string; detail?: string; commands?: string[]; container_env?: string[] }[];
-  evidence: { text: string }[];
+  evidence: { spec: string; text: string }[];
   subject?: string;
   data?: Record<string, unknown>;
   earlier?: string;
@@ -50,6 +51,7 @@ interface Inspect {
   Id: string;
   RestartCount: number;
   LogPath: string;
+  Path: string;
   State: { Status: string; ExitCode: number; OOMKilled: boolean; FinishedAt: string; Error?: string };
 }
 
@@ -87,7 +89,7 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '', migrate: '', podWorker: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '', migrate: '', podWorker: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -180,6 +182,10 @@ beforeAll(async () => {
   // maps beside its heap takes the container over the limit first, and the memory cgroup kills it
   // (labelled as Compose labels its services' containers: its limit lasts only in the Compose file)
   ids.jvmFullHeap = run(...limited('jvm-full-heap'), '--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=reports', BUSYBOX_IMAGE, JAVA, '-Xmx256m', '/app/Grow.java');
+  // java two levels below the container's first process (docker run --init, then a script that does
+  // not exec it): inspect shows only the script; ps, with parents, shows the JVM and the -Xmx the script gives it
+  writeFileSync(join(app, 'start.sh'), 'java -Xmx256m /app/Idle.java\necho "start.sh: java exited with $?"\n');
+  ids.jvmInit = run(...limited('jvm-init'), '--init', '-e', `PATH=${dirname(JAVA)}:/bin`, BUSYBOX_IMAGE, 'sh', '/app/start.sh');
   // JAVA_OPTS set for a launcher that is not there: Docker runs java itself, and java never reads it
   ids.jvmOptsIgnored = run(...limited('jvm-opts-ignored'), '-e', 'JAVA_OPTS=-Xmx64m', BUSYBOX_IMAGE, JAVA, '-XX:-UseContainerSupport', '/app/Idle.java');
   // the same heap growing under -Xmx32m: the JVM throws its own OutOfMemoryError and exits 1, well
@@ -202,7 +208,7 @@ beforeAll(async () => {
   const logPath = inspect('chatty').LogPath;
   await waitFor("chatty's log to pass 12 % of its filesystem", () => existsSync(logPath) && statSync(logPath).size >= logBytes);
 
-  for (const name of ['jvm', 'jvm-blind', 'jvm-opts-ignored']) await waitFor(`${name} to run Idle`, () => docker.docker('top', name).includes('/app/Idle.java') && inspect(name).State.Status === 'running');
+  for (const name of ['jvm', 'jvm-blind', 'jvm-opts-ignored', 'jvm-init']) await waitFor(`${name} to run Idle`, () => docker.docker('top', name).includes('/app/Idle.java') && inspect(name).State.Status === 'running');
   await waitFor('sleepers to start its six processes', () => docker.docker('top', 'sleepers').trim().split('\n').length >= 7);
   docker.docker('pause', 'sleepers');
 
@@ -300,6 +306,18 @@ describe('a real dockerd with real incidents', () => {
     }
   });
 
+  it("the ps step reads a BusyBox host's processes, with their parents, where procps is not there", async () => {
+    // BusyBox's ps refuses -e and ELAPSED/WCHAN: the step falls back on what it has, and the
+    // container's processes (busybox sh and ps, its own pid namespace) read with their parents
+    const step = findPlaybook(await loadPlaybooks(join(REPO, 'playbooks')), 'docker-host').steps.find((s) => s.id === 'ps');
+    const listed = docker.docker('exec', 'chatty', 'sh', '-c', step?.command ?? 'missing');
+    const processes = parsePs(listed);
+    expect(processes?.find((p) => p.pid === 1)).toMatchObject({ ppid: 0, command: 'sleep 3600' });
+    // BusyBox's own header: the fallback ran
+    expect(listed.split('\n')[0]?.trim().split(/\s+/)).toEqual(['PID', 'PPID', 'STAT', 'COMMAND']);
+    expect(processes?.filter((p) => p.ppid === undefined)).toEqual([]);
+  });
+
   it('sickbay diag names each incident, its container and the data root, asked of the daemon', async () => {
     const { report, shellStarts } = await diag('answering');
     answering = report;
@@ -327,6 +345,12 @@ describe('a real dockerd with real incidents', () => {
     expect(ignored?.title).toContain('runs java with a 256 MiB memory limit and no -Xmx; -XX:-UseContainerSupport tells');
     expect(ignored?.fixes.map((f) => f.detail).join(' ')).toContain('JAVA_OPTS holds a heap option the JVM never sees');
     expect(ignored?.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/^\s*"JAVA_OPTS=-Xmx64m",?$/));
+    // java below docker run --init and a script: only ps's parents show it, with the -Xmx the script gives it
+    const belowInit = about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmInit);
+    expect(inspect('jvm-init').Path).toBe('sh');
+    expect(belowInit?.title).toBe(`Container jvm-init (${ids.jvmInit.slice(0, 12)}) runs java with a 256 MiB memory limit and -Xmx256m: its heap alone may take the whole limit`);
+    expect(belowInit?.evidence.filter((e) => e.spec === 'ps').map((e) => e.text)).toEqual([expect.stringMatching(/\sjava -Xmx256m \/app\/Idle\.java$/)]);
+    expect(belowInit?.fixes[0]?.detail).toContain("A script puts it on java's command line");
     // the JVM the memory cgroup killed: the kill, with the advice of its own JVM, and the unbounded heap as its cause
     const killed = about(report, 'CONTAINER_OOM_KILLED', ids.jvmGrow);
     expect(killed?.title).toMatch(/^java \(pid \d+\) in container jvm-grow /);

@@ -8,6 +8,8 @@ import type { LogLine } from '../parsers/log-line.js';
 
 export interface ProcessInfo {
   pid: number;
+  /** The parent's pid, where ps listed it. */
+  ppid?: number;
   /** ps STAT column, e.g. "D", "Ss", "D<". */
   state: string;
   elapsedSeconds?: number;
@@ -92,6 +94,24 @@ export function workerThreadsInD(system: SystemFacts): ProcessInfo[] {
     }));
 }
 
+/**
+ * A process and the processes below it, a level at a time (the process itself, its children, their
+ * children...), down to `depth` levels below it. Only the process itself where ps gave no parents.
+ */
+export function processLevelsBelow(system: SystemFacts, pid: number, depth: number): ProcessInfo[][] {
+  const processes = system.processes ?? [];
+  const top = processes.find((p) => p.pid === pid);
+  if (!top) return [];
+  const levels: ProcessInfo[][] = [[top]];
+  for (let d = 0; d < depth; d++) {
+    const parents = new Set((levels.at(-1) ?? []).map((p) => p.pid));
+    const children = processes.filter((p) => p.ppid !== undefined && parents.has(p.ppid) && p.pid !== p.ppid);
+    if (children.length === 0) break;
+    levels.push(children);
+  }
+  return levels;
+}
+
 export function buildSystemFacts(bundle: Bundle): SystemFacts {
   const facts: SystemFacts = { processes: null };
   const uname = bundle.files.get('uname');
@@ -127,6 +147,7 @@ export function buildSystemFacts(bundle: Bundle): SystemFacts {
     if (processes) {
       facts.processes = processes.map((p) => ({
         pid: p.pid,
+        ...(p.ppid !== undefined ? { ppid: p.ppid } : {}),
         state: p.state,
         ...(p.elapsedSeconds !== undefined ? { elapsedSeconds: p.elapsedSeconds } : {}),
         ...(p.wchan !== undefined ? { wchan: p.wchan } : {}),

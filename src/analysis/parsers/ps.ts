@@ -1,6 +1,8 @@
-/** One process from `ps -eo pid,stat,etimes,wchan:32,args` or `ps aux`, or one thread from `ps -eLo pid,lwp,...`. */
+/** One process from `ps -eo pid,ppid,stat,etimes,wchan:32,args` or `ps aux`, or one thread from `ps -eLo pid,lwp,...`. */
 export interface PsProcess {
   pid: number;
+  /** The parent's pid, where ps has a PPID column: what tells a container's processes apart below its main one. */
+  ppid?: number;
   /** The thread's id, where ps lists threads (`-L`: LWP, TID or SPID column). */
   tid?: number;
   /** STAT column: "D", "Ss", "Dsl"... */
@@ -33,6 +35,7 @@ export function parsePs(text: string): PsProcess[] | null {
   if (commandAt === -1) return null;
   const index = (...names: string[]): number => columns.findIndex((c) => names.includes(c));
   const pidAt = index('PID');
+  const ppidAt = index('PPID');
   const tidAt = index('LWP', 'TID', 'SPID');
   const statAt = index('STAT', 'S');
   const elapsedAt = index('ELAPSED');
@@ -47,6 +50,8 @@ export function parsePs(text: string): PsProcess[] | null {
     const state = fields[statAt] ?? '';
     if (!Number.isInteger(pid) || pid < 0 || !/^[A-Za-z<>+|]+$/.test(state)) continue;
     const proc: PsProcess = { pid, state, command: (fields[commandAt] ?? '').replace(FOREST, ''), lineNumber: i + 1, text };
+    const ppid = ppidAt === -1 ? NaN : Number(fields[ppidAt]);
+    if (Number.isInteger(ppid) && ppid >= 0) proc.ppid = ppid;
     const tid = tidAt === -1 ? NaN : Number(fields[tidAt]);
     if (Number.isInteger(tid) && tid > 0) proc.tid = tid;
     if (elapsedAt !== -1) {

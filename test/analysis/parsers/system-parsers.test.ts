@@ -65,6 +65,21 @@ describe('parsePs', () => {
     ]);
   });
 
+  it('reads the parent of ps -eo pid,ppid,stat,etimes,wchan:32,args as procps 4 prints it, and none where ps has no PPID column', () => {
+    const text = [
+      '  PID  PPID STAT ELAPSED WCHAN                            COMMAND',
+      '    2     0 S       7403 kthreadd                         [kthreadd]',
+      '    3     2 S       7403 kthread_worker_fn                [pool_workqueue_release]',
+      ' 4810  4790 Ssl      120 futex_wait_queue                 java -Xmx1g -jar /app.jar',
+    ].join('\n');
+    expect(parsePs(text)?.map((p) => [p.pid, p.ppid, p.state, p.command])).toEqual([
+      [2, 0, 'S', '[kthreadd]'],
+      [3, 2, 'S', '[pool_workqueue_release]'],
+      [4810, 4790, 'Ssl', 'java -Xmx1g -jar /app.jar'],
+    ]);
+    expect(parsePs('  PID STAT COMMAND\n  811 Ssl dockerd\n')?.[0]?.ppid).toBeUndefined();
+  });
+
   it('reads ps aux as CentOS 6 prints it', () => {
     const text = [
       'USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND',

@@ -20,7 +20,7 @@ import {
   heapBlindness,
   heapShareMiB,
   isContainerAware,
-  javaMainProcess,
+  containerJvmProcess,
   jvmHeapFixes,
   jvmName,
   jvmOptionsOf,
@@ -51,17 +51,17 @@ export const jvmHeapUnboundedRule: Rule = {
       if (!limit) continue;
       // What the main process really runs, where ps shows it: an entrypoint script may exec java
       // (inspect shows only the script) or add -Xmx itself (inspect shows java without it).
-      const javaMain = javaMainProcess(c, facts);
-      if (!javaMain && !runsJava(c)) continue;
-      const options = jvmOptionText(c, javaMain);
+      const jvmProcess = containerJvmProcess(c, facts);
+      if (!jvmProcess && !runsJava(c)) continue;
+      const options = jvmOptionText(c, jvmProcess);
       // Containers stopped on purpose are history; running ones and the ones that were killed matter.
       if (!c.running && c.exitCode !== 137 && !c.oomKilled) continue;
-      const jvm = jvmVersion(c, javaMain);
+      const jvm = jvmVersion(c, jvmProcess);
       const cgroup = cgroupVersionOf(facts.docker.info);
       const told = jvmOptionsOf(c, options);
-      const { heap, hostHeap } = heapsOf(heapSizeOf(c, javaMain, jvm, cgroup, hostMemoryBytes(facts)));
+      const { heap, hostHeap } = heapsOf(heapSizeOf(c, jvmProcess, jvm, cgroup, hostMemoryBytes(facts)));
       if (heap && heap.bytes >= HEAP_FILLS_SHARE * limit) {
-        findings.push(heapFillsLimitFinding(c, facts, { heap, limit, jvm, cgroup, told, javaMain }));
+        findings.push(heapFillsLimitFinding(c, facts, { heap, limit, jvm, cgroup, told, jvmProcess }));
         continue;
       }
       if (told.heapBounded) continue;
@@ -69,7 +69,7 @@ export const jvmHeapUnboundedRule: Rule = {
       const aware = jvm ? isContainerAware(jvm, cgroup) : cgroup === 1 && told.ramShare?.startsWith('-XX:MaxRAMPercentage') === true;
       if (!told.containerSupportOff && aware) continue;
       const limitText = formatBytes(limit, 'binary-whole');
-      const ignored = ignoredHeapVariables(c, javaMain);
+      const ignored = ignoredHeapVariables(c, jvmProcess);
       const reading = c.running ? memoryOf(facts.docker, c.id, c.name) : undefined;
       const cgroupLine = cgroup === 2 ? facts.docker.info?.lines.get('Cgroup Version') : undefined;
       const why = told.containerSupportOff
@@ -77,14 +77,14 @@ export const jvmHeapUnboundedRule: Rule = {
         : jvm
           ? `${jvmName(jvm)} (${versionSourceText(jvm.source)}) ${heapBlindness(jvm, cgroup)}`
           : 'JVM version unknown, assumed not container-aware';
-      const check = (!jvm || jvm.orLater) && c.running ? [versionCheckFix(c, javaMain)] : [];
+      const check = (!jvm || jvm.orLater) && c.running ? [versionCheckFix(c, jvmProcess)] : [];
       findings.push({
         code: 'JVM_HEAP_UNBOUNDED',
         severity: 'warning',
         title: `Container ${containerLabel(c.id, c, 'parenthesised')} runs java with a ${limitText} memory limit and no -Xmx; ${why}`,
         evidence: distinctEvidence([
           ...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'Path', ...versionKeys(jvm), ...(told.containerSupportOff ? (['ContainerSupportOff'] as const) : [])),
-          ...(javaMain ? [toEvidence(javaMain.line)] : []),
+          ...(jvmProcess ? [toEvidence(jvmProcess.line)] : []),
           ...(cgroupLine ? [toEvidence(cgroupLine)] : []),
           // the variable whose heap option the JVM never sees
           ...(c.heapOptionLines ?? []).filter((l) => ignored.some((name) => l.text.includes(`"${name}=`))).map(toEvidence),
@@ -114,7 +114,7 @@ export const jvmHeapUnboundedRule: Rule = {
 function heapFillsLimitFinding(
   c: ContainerRecord,
   facts: Facts,
-  { heap, limit, jvm, cgroup, told, javaMain }: { heap: HeapSize; limit: number; jvm: JvmVersion | undefined; cgroup: CgroupVersion; told: JvmOptions; javaMain: ProcessInfo | undefined },
+  { heap, limit, jvm, cgroup, told, jvmProcess }: { heap: HeapSize; limit: number; jvm: JvmVersion | undefined; cgroup: CgroupVersion; told: JvmOptions; jvmProcess: ProcessInfo | undefined },
 ): Finding {
   const short = c.id.slice(0, 12);
   const reading = c.running ? memoryOf(facts.docker, c.id, c.name) : undefined;
@@ -129,7 +129,7 @@ function heapFillsLimitFinding(
     evidence: distinctEvidence([
       ...containerEvidence(c, 'Memory', 'ExitCode', 'OOMKilled', 'Path', ...(heap.shareOf?.what === 'limit' ? versionKeys(jvm) : [])),
       ...optionLines.map(toEvidence),
-      ...(javaMain ? [toEvidence(javaMain.line)] : []),
+      ...(jvmProcess ? [toEvidence(jvmProcess.line)] : []),
     ]),
     fixes: withUsageNow(jvmHeapFixes(jvm, limit, cgroup, { ...told, heap }), reading, limit).concat({
       title: `Or raise the limit to hold this heap: ${forHeap} MiB, its ${formatBytes(heap.bytes, 'binary')} and a quarter more for the rest (rounded up)`,
@@ -174,8 +174,8 @@ export function versionKeys(jvm: JvmVersion | undefined): InspectKey[] {
 }
 
 /** A running JVM of unknown version says which it is; the program ps shows, when it has a path. */
-function versionCheckFix(c: ContainerRecord, javaMain: ProcessInfo | undefined): Fix {
-  const program = javaMain ? programOf(javaMain.command) : '';
+function versionCheckFix(c: ContainerRecord, jvmProcess: ProcessInfo | undefined): Fix {
+  const program = jvmProcess ? programOf(jvmProcess.command) : '';
   const java = program.startsWith('/') ? program : 'java';
   return {
     title: 'Find out which JVM it is: 8u191+ and 10+ size the heap from a cgroup v1 limit, 8u372+, 11.0.16+ and 15+ from a v2 one',

@@ -5,6 +5,7 @@
  */
 import type { Fix } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
+import { processLevelsBelow } from '../../facts/system.js';
 import type { DockerInfo } from '../../parsers/docker-info.js';
 import { JAVA_VERSION_VARS, type JavaVersionVar } from '../../parsers/docker-inspect.js';
 import type { LogLine } from '../../parsers/log-line.js';
@@ -88,8 +89,8 @@ export function toolOptions(told: JvmOptions, options: string): string {
 }
 
 /** The options a JVM runs with, as one line: its command line and the variables it or its scripts read. */
-export function jvmOptionText(c: ContainerRecord, javaMain: ProcessInfo | undefined): string {
-  return ` ${optionSources(c, javaMain)
+export function jvmOptionText(c: ContainerRecord, jvmProcess: ProcessInfo | undefined): string {
+  return ` ${optionSources(c, jvmProcess)
     .map((s) => s.text)
     .join(' ')} `;
 }
@@ -103,8 +104,8 @@ export function runsJavaDirectly(c: ContainerRecord): boolean {
 }
 
 /** Launcher variables the JVM never sees that hold a heap option: set for a script that is not there. */
-export function ignoredHeapVariables(c: ContainerRecord, javaMain: ProcessInfo | undefined): string[] {
-  const runs = javaMain?.command ?? (runsJavaDirectly(c) ? c.command : undefined);
+export function ignoredHeapVariables(c: ContainerRecord, jvmProcess: ProcessInfo | undefined): string[] {
+  const runs = jvmProcess?.command ?? (runsJavaDirectly(c) ? c.command : undefined);
   if (runs === undefined) return [];
   const words = new Set(runs.split(/\s+/));
   return LAUNCHER_VARIABLES.filter((name) => {
@@ -262,12 +263,24 @@ export function runsJava(c: ContainerRecord): boolean {
   return commandPrograms(c).some((p) => JAVA_LAUNCHER.test(p));
 }
 
-/** The running container's main process (inspect's State.Pid) as ps listed it, when that process is java. */
-export function javaMainProcess(c: ContainerRecord, facts: Facts): ProcessInfo | undefined {
+/**
+ * The JVM a running container runs, as ps lists it: its main process (inspect's State.Pid) when that
+ * is java; else, where ps gives parents, the one java nearest below it: an init (tini, docker run
+ * --init) or a script that does not exec java starts it as a child. Two JVMs at the same depth: neither
+ * is taken for the container's.
+ */
+export function containerJvmProcess(c: ContainerRecord, facts: Facts): ProcessInfo | undefined {
   if (!c.running || !c.pid) return undefined;
-  const main = facts.system.processes?.find((p) => p.pid === c.pid);
-  return main && baseName(programOf(main.command)) === 'java' ? main : undefined;
+  const isJava = (p: ProcessInfo): boolean => baseName(programOf(p.command)) === 'java';
+  for (const level of processLevelsBelow(facts.system, c.pid, JVM_SEARCH_DEPTH)) {
+    const javas = level.filter(isJava);
+    if (javas.length > 0) return javas.length === 1 ? javas[0] : undefined;
+  }
+  return undefined;
 }
+
+/** How far below a container's main process its JVM is looked for: init, then a script or two. */
+const JVM_SEARCH_DEPTH = 3;
 
 /** The program a command line runs: its first word, as ps and inspect's Path + Args print it. */
 export function programOf(command: string): string {
@@ -281,7 +294,7 @@ export function programOf(command: string): string {
  * release differs, since it is what runs; JAVA_HOME; the image tag (openjdk:8u181-jre,
  * eclipse-temurin:17).
  */
-export function jvmVersion(c: ContainerRecord, javaMain?: ProcessInfo): JvmVersion | undefined {
+export function jvmVersion(c: ContainerRecord, jvmProcess?: ProcessInfo): JvmVersion | undefined {
   let fromEnv: JvmVersion | undefined;
   for (const name of JAVA_VERSION_VARS) {
     const value = envValue(c, name);
@@ -291,7 +304,7 @@ export function jvmVersion(c: ContainerRecord, javaMain?: ProcessInfo): JvmVersi
       break;
     }
   }
-  const program = programOf(javaMain?.command ?? c.command ?? '');
+  const program = programOf(jvmProcess?.command ?? c.command ?? '');
   const onPath = program.includes('/') ? parseJavaPath(program) : undefined;
   if (onPath && (!fromEnv || fromEnv.major !== onPath.major)) return { ...onPath, source: { kind: 'path', path: program } };
   if (fromEnv) return fromEnv;
@@ -408,11 +421,11 @@ interface OptionSource {
  * JAVA_OPTS and CATALINA_OPTS stand for what a shell or launcher puts there, unless Docker runs java
  * itself (nothing expands them then).
  */
-function optionSources(c: ContainerRecord, javaMain: ProcessInfo | undefined): OptionSource[] {
+function optionSources(c: ContainerRecord, jvmProcess: ProcessInfo | undefined): OptionSource[] {
   const env = (name: string): OptionSource => ({ place: { kind: 'env', name }, text: envValue(c, name) ?? '' });
   const command: OptionSource = { place: { kind: 'command' }, text: `${c.entrypoint ?? ''} ${c.command ?? ''}` };
-  const launched: OptionSource[] = javaMain
-    ? [{ place: { kind: 'process' }, text: javaMain.command }]
+  const launched: OptionSource[] = jvmProcess
+    ? [{ place: { kind: 'process' }, text: jvmProcess.command }]
     : runsJavaDirectly(c)
       ? [command]
       : [...LAUNCHER_VARIABLES.map(env), command];
@@ -454,8 +467,8 @@ function placeOnProcess(c: ContainerRecord, option: string, place: OptionPlace):
  * the minimum share is the heap. Where the heap follows the host's memory, its share of hostBytes
  * when given, else undefined.
  */
-export function heapSizeOf(c: ContainerRecord, javaMain: ProcessInfo | undefined, jvm: Omit<JvmVersion, 'source'> | undefined, cgroup: CgroupVersion, hostBytes?: number): HeapSize | undefined {
-  const sources = optionSources(c, javaMain);
+export function heapSizeOf(c: ContainerRecord, jvmProcess: ProcessInfo | undefined, jvm: Omit<JvmVersion, 'source'> | undefined, cgroup: CgroupVersion, hostBytes?: number): HeapSize | undefined {
+  const sources = optionSources(c, jvmProcess);
   const explicit = lastOption(sources, HEAP_SIZE_OPTION);
   if (explicit) {
     const option = explicit.match[1] ?? '';
@@ -596,8 +609,8 @@ function outsideHeapFix(heap: HeapSize, limitBytes: number): Fix {
 
 /** The heap of the JVM a container runs, from ps where it shows the process, else from inspect (see heapSizeOf). */
 export function runningJvmHeap(c: ContainerRecord, facts: Facts): HeapSize | undefined {
-  const javaMain = javaMainProcess(c, facts);
-  return heapSizeOf(c, javaMain, jvmVersion(c, javaMain), cgroupVersionOf(facts.docker.info));
+  const jvmProcess = containerJvmProcess(c, facts);
+  return heapSizeOf(c, jvmProcess, jvmVersion(c, jvmProcess), cgroupVersionOf(facts.docker.info));
 }
 
 /** The inspect line that gives a heap option (-Xmx4g in Args, a JAVA_OPTS entry), to quote beside advice about it. */

@@ -159,7 +159,8 @@ describe('JVM_HEAP_UNBOUNDED', () => {
   });
 
   describe('with the process list (ps), which shows what the main process really runs', () => {
-    // ps -eo pid,stat,etimes,wchan:32,args, as the docker-host playbook collects it; inspectJson's main process is pid 100
+    // ps without parents (ps -eo pid,stat,etimes,wchan:32,args, as earlier playbooks collected it): only
+    // the main process is read; inspectJson's main process is pid 100
     const ps = (args: string) => ['  PID STAT ELAPSED WCHAN                            COMMAND', `  100 Ssl     3600 futex_wait_queue                 ${args}`, ''].join('\n');
     const script = (args: string[], env: string[] = ['JAVA_VERSION=8u121']) => inspectJson({ id: ID('a'), name: 'svc', path: '/docker-entrypoint.sh', args, memory: GiB, env });
 
@@ -178,6 +179,40 @@ describe('JVM_HEAP_UNBOUNDED', () => {
     it('falls back to the command inspect shows when the main process is not java (tini, a shell that did not exec)', () => {
       expect(run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(script(['java', '-jar', '/app.jar'])), ps: ps('/bin/sh /docker-entrypoint.sh java -jar /app.jar') }))).toHaveLength(1);
       expect(run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(script(['start'])), ps: ps('/sbin/tini -- /docker-entrypoint.sh start') }))).toEqual([]);
+    });
+  });
+
+  describe('with parents in the process list (ps -eo pid,ppid,...), which shows the JVM below an init or a script', () => {
+    // rows of `ps -eo pid,ppid,stat,etimes,wchan:32,args`, as the playbooks collect it; inspectJson's main process is pid 100
+    const tree = (...rows: [pid: number, ppid: number, args: string][]) =>
+      ['  PID  PPID STAT ELAPSED WCHAN                            COMMAND', ...rows.map(([pid, ppid, args]) => `${String(pid).padStart(5)} ${String(ppid).padStart(5)} Ssl     3600 futex_wait_queue                 ${args}`), ''].join('\n');
+    const tini = (args: string[], env: string[] = ['JAVA_VERSION=8u121']) => inspectJson({ id: ID('a'), name: 'svc', path: '/sbin/tini', args: ['--', ...args], memory: GiB, env });
+    const findings = (container: object, ps: string) => run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(container), ps }));
+
+    it('finds the java an init started (inspect shows only tini and a script), and quotes its ps line', () => {
+      const ps = tree([1, 0, '/sbin/init'], [100, 90, '/sbin/tini -- /docker-entrypoint.sh start'], [120, 100, 'java -Dfile.encoding=UTF-8 -jar /opt/app/app.jar']);
+      const [f] = findings(tini(['/docker-entrypoint.sh', 'start']), ps);
+      expect(f?.title).toContain('runs java with a 1 GiB memory limit and no -Xmx; Java 8u121');
+      expect(f?.evidence.filter((e) => e.spec === 'ps').map((e) => e.line)).toEqual([4]);
+    });
+
+    it("reads the heap a script below the init gives java, and says the script sets it", () => {
+      const ps = tree([100, 90, '/sbin/tini -- /docker-entrypoint.sh start'], [110, 100, '/bin/sh /docker-entrypoint.sh start'], [130, 110, '/usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xmx1g -jar /app.jar']);
+      const [f] = findings(tini(['/docker-entrypoint.sh', 'start'], []), ps);
+      expect(f?.title).toContain('runs java with a 1 GiB memory limit and -Xmx1g: its heap alone may take the whole limit');
+      expect(f?.data?.java_version).toBe('17');
+      expect(f?.fixes[0]?.detail).toContain("A script puts it on java's command line");
+      expect(f?.evidence.filter((e) => e.spec === 'ps').map((e) => e.line)).toEqual([4]);
+    });
+
+    it("takes no other container's java, nor one of two JVMs side by side, for the container's", () => {
+      const elsewhere = tree([100, 90, '/sbin/tini -- /docker-entrypoint.sh start'], [300, 290, 'java -jar /other.jar']);
+      expect(findings(tini(['/docker-entrypoint.sh', 'start']), elsewhere)).toEqual([]);
+      const twoSideBySide = tree([100, 90, '/usr/bin/supervisord -n'], [120, 100, 'java -jar /a.jar'], [121, 100, 'java -jar /b.jar']);
+      expect(findings(inspectJson({ id: ID('a'), name: 'svc', path: '/usr/bin/supervisord', args: ['-n'], memory: GiB, env: ['JAVA_VERSION=8u121'] }), twoSideBySide)).toEqual([]);
+      // the nearest one wins: a JVM that starts another (a build it runs) is the container's
+      const parentAndChild = tree([100, 90, '/sbin/tini -- /docker-entrypoint.sh start'], [120, 100, 'java -jar /ci.jar'], [140, 120, 'java -Xmx64m -cp /build Task']);
+      expect(findings(tini(['/docker-entrypoint.sh', 'start']), parentAndChild)[0]?.evidence.filter((e) => e.spec === 'ps').map((e) => e.line)).toEqual([3]);
     });
   });
 });
