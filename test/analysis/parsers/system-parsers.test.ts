@@ -80,6 +80,27 @@ describe('parsePs', () => {
     expect(parsePs('  PID STAT COMMAND\n  811 Ssl dockerd\n')?.[0]?.ppid).toBeUndefined();
   });
 
+  it("reads the step's fallbacks: etime's [[dd-]hh:]mm:ss where procps has no etimes, and BusyBox's columns", () => {
+    const etime = [
+      '  PID  PPID STAT     ELAPSED WCHAN                            COMMAND',
+      '    2     0 S       02:15:49 kthreadd                         [kthreadd]',
+      ' 8562     1 Dl    3-04:05:06 xfs_ail_push_all_sync            /usr/bin/dockerd-current',
+      '   99    98 R          00:01 -                                ps -eo pid,ppid,stat,etime,wchan:32,args',
+    ].join('\n');
+    expect(parsePs(etime)?.map((p) => [p.pid, p.ppid, p.elapsedSeconds, p.wchan])).toEqual([
+      [2, 0, 2 * 3600 + 15 * 60 + 49, 'kthreadd'],
+      [8562, 1, 3 * 86400 + 4 * 3600 + 5 * 60 + 6, 'xfs_ail_push_all_sync'],
+      [99, 98, 1, undefined],
+    ]);
+    // BusyBox 1.35's ps -eo pid,ppid,stat,args
+    const busybox = ['PID   PPID  STAT COMMAND', '    1     0 S    sleep 3600', '    2     0 SW   [kthreadd]', '   10     0 R    {ps} sh -c ps -eo pid,ppid,stat,args'].join('\n');
+    expect(parsePs(busybox)?.map((p) => [p.pid, p.ppid, p.state, p.command])).toEqual([
+      [1, 0, 'S', 'sleep 3600'],
+      [2, 0, 'SW', '[kthreadd]'],
+      [10, 0, 'R', '{ps} sh -c ps -eo pid,ppid,stat,args'],
+    ]);
+  });
+
   it('reads ps aux as CentOS 6 prints it', () => {
     const text = [
       'USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND',

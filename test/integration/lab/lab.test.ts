@@ -89,7 +89,7 @@ describe('the lab', () => {
       uname: 'uname -a',
       meminfo: 'cat /proc/meminfo',
       df: 'df -PT',
-      ps: 'ps -eo pid,ppid,stat,etimes,wchan:32,args 2>/dev/null || ps -o pid,ppid,stat,args',
+      ps: 'ps -eo pid,ppid,stat,etimes,wchan:32,args 2>/dev/null || ps -eo pid,ppid,stat,etime,wchan:32,args 2>/dev/null || ps -eo pid,ppid,stat,args',
       messages: 'for f in /var/log/messages /var/log/syslog; do if [ -r "$f" ]; then tail -n 20000 "$f"; exit; fi; done; journalctl _TRANSPORT=kernel --no-pager -o short-iso -n 20000',
       journal_docker: 'journalctl -u docker --no-pager -n 5000',
       docker_ps: `docker ps -a --no-trunc --format '{{json .}}'`,
