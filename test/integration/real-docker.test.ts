@@ -307,14 +307,16 @@ describe('a real dockerd with real incidents', () => {
   });
 
   it("the ps step reads a BusyBox host's processes, with their parents, where procps is not there", async () => {
-    // BusyBox's ps refuses -e and ELAPSED/WCHAN: the step falls back on what it has, and the
-    // container's processes (busybox sh and ps, its own pid namespace) read with their parents
+    // BusyBox's ps has no ELAPSED or WCHAN: the step falls back on what it has. Run by a container
+    // of its own (its own pid namespace: busybox sh and ps, and a sleep it starts), not by exec into
+    // a container whose memory a later test reads.
     const step = findPlaybook(await loadPlaybooks(join(REPO, 'playbooks')), 'docker-host').steps.find((s) => s.id === 'ps');
-    const listed = docker.docker('exec', 'chatty', 'sh', '-c', step?.command ?? 'missing');
+    const listed = docker.docker('run', '--rm', BUSYBOX_IMAGE, 'sh', '-c', `sleep 60 & ${step?.command ?? 'missing'}; kill $!`);
     const processes = parsePs(listed);
-    expect(processes?.find((p) => p.pid === 1)).toMatchObject({ ppid: 0, command: 'sleep 3600' });
     // BusyBox's own header: the fallback ran
     expect(listed.split('\n')[0]?.trim().split(/\s+/)).toEqual(['PID', 'PPID', 'STAT', 'COMMAND']);
+    expect(processes?.find((p) => p.pid === 1)).toMatchObject({ ppid: 0 });
+    expect(processes?.find((p) => p.command === 'sleep 60')).toMatchObject({ ppid: 1 });
     expect(processes?.filter((p) => p.ppid === undefined)).toEqual([]);
   });
 
