@@ -2,7 +2,7 @@ import { clip, type Evidence, type Fix } from '../../../domain/index.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { logTailOf } from '../../facts/docker.js';
 import { distinctEvidence, toEvidence } from '../../parsers/log-line.js';
-import { heapOptionLine, runningJvmHeap } from './jvm.js';
+import { containerJvmOptions, jvmHeapOptionLine } from './jvm.js';
 import { lastWordsOf } from './docker-context.js';
 import { listSome } from '../kernel/support.js';
 import { jvmOutOfMemoryFixes, jvmOutOfMemoryIn } from './jvm-out-of-memory.js';
@@ -83,7 +83,7 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
     : undefined;
   const sentence = [said.sentence, refused, meaning?.sentence].filter((s) => s !== undefined).join(' ');
   // the option that bounds the heap a JVM ran out of, which its fix changes
-  const heapLine = oome?.kind === 'heap' ? heapOptionLine(c, runningJvmHeap(c, facts)?.option) : undefined;
+  const heapLine = oome?.kind === 'heap' ? jvmHeapOptionLine(c, facts, containerJvmOptions(c, facts).heap?.option) : undefined;
   return {
     evidence: distinctEvidence([...ranOut.map((l) => toEvidence(l.line)), ...said.evidence, ...(heapLine ? [toEvidence(heapLine)] : [])]),
     fixes: [...(oome ? jvmOutOfMemoryFixes(oome, c, short, facts) : []), ...(nodeOom ? nodeOutOfMemoryFixes(nodeOom, c, short) : [])],

@@ -4,7 +4,7 @@ import { formatBytes } from '../../parsers/sizes.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { envHolds, envSetting } from './docker-context.js';
 import { limitChange, limitFix } from './memory-sizing.js';
-import { heapShareMiB, heapSizeText, limitForHeapMiB, runningJvmHeap, whereToChange, xmxSetting } from './jvm.js';
+import { containerJvmOptions, heapShareMiB, heapSizeText, limitForHeapMiB, whereToChange, xmxSetting } from './jvm.js';
 
 /** What a JVM ran out of, by the message of its java.lang.OutOfMemoryError. */
 export type JvmOutOfMemoryKind = 'heap' | 'metaspace' | 'threads' | 'direct' | 'other';
@@ -101,7 +101,7 @@ function moreHeapFix(oome: JvmOutOfMemory, c: ContainerRecord | undefined, short
   const ranOut = `Its JVM ran out of heap (${oome.error})`;
   const limit = c?.memoryLimitBytes;
   if (!c || !limit) return { title: `${ranOut}: give the heap more room, or find what fills it`, detail: STOPPED_AT_ITS_BOUND };
-  const heap = runningJvmHeap(c, facts);
+  const heap = containerJvmOptions(c, facts).heap;
   const limitText = formatBytes(limit, 'binary-whole');
   const share = heapShareMiB(limit);
   const has = heap ? `${heapSizeText(heap, limit)}, ${formatBytes(heap.bytes, 'binary')}` : undefined;

@@ -10,7 +10,7 @@ import type { DockerInfo } from '../../parsers/docker-info.js';
 import { JAVA_VERSION_VARS, type JavaVersionVar } from '../../parsers/docker-inspect.js';
 import type { LogLine } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { roundMiB } from './memory-sizing.js';
+import { hostMemoryBytes, roundMiB } from './memory-sizing.js';
 import { baseName, commandPrograms, envHolds, envSetting, envValue, imageTag } from './docker-context.js';
 
 /** Variables a shell or a launcher script (catalina.sh, jenkins.sh) puts on java's command line; the JVM does not read them. */
@@ -114,12 +114,17 @@ export function ignoredHeapVariables(c: ContainerRecord, jvmProcess: ProcessInfo
   });
 }
 
-/** What a container's command line and option variables tell its JVM, where ps does not show the process. */
-export function containerJvmOptions(c: ContainerRecord, cgroup: CgroupVersion, hostBytes?: number): JvmOptions {
-  const ignored = ignoredHeapVariables(c, undefined);
+/**
+ * What a container's JVM is told: from the JVM ps shows (containerJvmProcess), else from the
+ * container's command line and option variables; the heap sized as heapSizeOf does, from the host's
+ * memory too where it follows it.
+ */
+export function containerJvmOptions(c: ContainerRecord, facts: Facts): JvmOptions {
+  const jvmProcess = containerJvmProcess(c, facts);
+  const ignored = ignoredHeapVariables(c, jvmProcess);
   return {
-    ...jvmOptionsOf(c, jvmOptionText(c, undefined)),
-    ...heapsOf(heapSizeOf(c, undefined, jvmVersion(c), cgroup, hostBytes)),
+    ...jvmOptionsOf(c, jvmOptionText(c, jvmProcess)),
+    ...heapsOf(heapSizeOf(c, jvmProcess, jvmVersion(c, jvmProcess), cgroupVersionOf(facts.docker.info), hostMemoryBytes(facts))),
     ...(ignored.length ? { ignoredVariables: ignored } : {}),
   };
 }
@@ -607,13 +612,15 @@ function outsideHeapFix(heap: HeapSize, limitBytes: number): Fix {
   };
 }
 
-/** The heap of the JVM a container runs, from ps where it shows the process, else from inspect (see heapSizeOf). */
-export function runningJvmHeap(c: ContainerRecord, facts: Facts): HeapSize | undefined {
-  const jvmProcess = containerJvmProcess(c, facts);
-  return heapSizeOf(c, jvmProcess, jvmVersion(c, jvmProcess), cgroupVersionOf(facts.docker.info));
-}
-
 /** The inspect line that gives a heap option (-Xmx4g in Args, a JAVA_OPTS entry), to quote beside advice about it. */
 export function heapOptionLine(c: ContainerRecord, option: string | undefined): LogLine | undefined {
   return option ? c.heapOptionLines?.find((l) => l.text.includes(option)) : undefined;
+}
+
+/** The line that shows a JVM's heap option: its inspect line, else the JVM's ps row, where a script put it on java's command line. */
+export function jvmHeapOptionLine(c: ContainerRecord, facts: Facts, option: string | undefined): LogLine | undefined {
+  const inInspect = heapOptionLine(c, option);
+  if (inInspect || option === undefined) return inInspect;
+  const jvmProcess = containerJvmProcess(c, facts);
+  return jvmProcess?.command.split(/\s+/).includes(option) ? jvmProcess.line : undefined;
 }

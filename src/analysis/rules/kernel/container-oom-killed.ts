@@ -11,7 +11,8 @@ import {
   cgroupVersionOf,
   containerJvmOptions,
   heapFollowsHost,
-  heapOptionLine,
+  jvmHeapOptionLine,
+  containerJvmProcess,
   heapShareMiB,
   heapSizeText,
   jvmHeapFixes,
@@ -48,9 +49,13 @@ function nodeHeapReason(version: NodeVersion | undefined, cgroup: CgroupVersion)
     : `node ${version.major} (${version.from}) reads the ${where} limit, but ${closeToLimit}.`;
 }
 
-function runtimeOf(process: string | undefined, container: ContainerRecord | undefined): Runtime {
-  if (process === 'java' || (container !== undefined && runsJava(container))) {
-    return { kind: 'jvm', version: container ? jvmVersion(container) : undefined };
+function runtimeOf(process: string | undefined, container: ContainerRecord | undefined, facts: Facts): Runtime {
+  // a JVM that ps shows (the container runs again after the kill) says which it is, from its path;
+  // the kernel naming node as the killed process outranks it
+  const jvmProcess = container ? containerJvmProcess(container, facts) : undefined;
+  const killedNode = process === 'node' || process === 'nodejs';
+  if (process === 'java' || (jvmProcess && !killedNode) || (container !== undefined && runsJava(container))) {
+    return { kind: 'jvm', version: container ? jvmVersion(container, jvmProcess) : undefined };
   }
   const programs = container ? commandPrograms(container) : [];
   if (process === 'node' || process === 'nodejs' || programs.some((p) => p === 'node' || p === 'nodejs')) return { kind: 'node', version: nodeVersion(container) };
@@ -65,11 +70,11 @@ function runtimeOf(process: string | undefined, container: ContainerRecord | und
 function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined, limitBytes: number | undefined, usageBytes: number | undefined, facts: Facts): Finding['fixes'] {
   const short = id.slice(0, 12);
   const cgroup = cgroupVersionOf(facts.docker.info);
-  const runtime = runtimeOf(process, container);
+  const runtime = runtimeOf(process, container, facts);
   const fixes: Finding['fixes'] = [];
   const heapMiB = limitBytes ? heapShareMiB(limitBytes) : undefined;
   const limitText = limitBytes ? formatBytes(limitBytes, 'binary') : undefined;
-  const told = container ? containerJvmOptions(container, cgroup, hostMemoryBytes(facts)) : {};
+  const told = container ? containerJvmOptions(container, facts) : {};
   if (runtime.kind === 'jvm') {
     fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup, told));
   } else if (runtime.kind === 'node') {
@@ -143,8 +148,8 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
  * Args, a JAVA_OPTS entry), unless it is quoted already (compact JSON holds a container on one line).
  */
 function withHeapLine(evidence: Evidence[], container: ContainerRecord | undefined, process: string | undefined, facts: Facts): Evidence[] {
-  if (!container || runtimeOf(process, container).kind !== 'jvm') return evidence;
-  const line = heapOptionLine(container, containerJvmOptions(container, cgroupVersionOf(facts.docker.info)).heap?.option);
+  if (!container || runtimeOf(process, container, facts).kind !== 'jvm') return evidence;
+  const line = jvmHeapOptionLine(container, facts, containerJvmOptions(container, facts).heap?.option);
   return line ? distinctEvidence([...evidence, toEvidence(line)]) : evidence;
 }
 

@@ -257,6 +257,37 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(raiseWith(20 * 2 ** 20)?.detail).toBe('It uses 20.0 MiB of its 32.0 MiB limit now (its working set, as docker stats counts it).');
   });
 
+  it('reads the JVM that runs again after the kill from ps, below its init, with the heap its script gives it', () => {
+    // the kernel's kill of java (kernel 6.x, cgroup v1); Docker started the container again, and
+    // inspect shows only tini and a script: ps, with parents, shows the JVM and its -Xmx1g
+    const dmesg = [
+      `[ 7259.991729] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=${ID},mems_allowed=0,oom_memcg=/docker/${ID},task_memcg=/docker/${ID},task=java,pid=3529,uid=0`,
+      '[ 7259.991746] Memory cgroup out of memory: Killed process 3529 (java) total-vm:3425600kB, anon-rss:1040000kB, file-rss:12960kB, shmem-rss:0kB, UID:0 pgtables:2100kB oom_score_adj:0',
+      '',
+    ].join('\n');
+    const docker_inspect = JSON.stringify(
+      [{ Id: ID, Name: '/app', Path: '/sbin/tini', Args: ['--', '/docker-entrypoint.sh'], RestartCount: 1, State: { Status: 'running', Running: true, Pid: 100, OOMKilled: false, ExitCode: 0 }, Config: { Image: 'app:1', Env: [] }, HostConfig: { Memory: 2 ** 30 } }],
+      null,
+      4,
+    );
+    const ps = [
+      '  PID  PPID STAT ELAPSED WCHAN                            COMMAND',
+      '  100    80 Ss       60 do_wait                          /sbin/tini -- /docker-entrypoint.sh',
+      '  110   100 S        60 do_wait                          /bin/sh /docker-entrypoint.sh',
+      '  130   110 Sl       59 futex_wait_queue                 /usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xmx1g -jar /app.jar',
+      '',
+    ].join('\n');
+    const kill = (files: Record<string, string>) =>
+      analyze(bundleFromRecord({ dmesg, docker_inspect, ...files }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW }).findings.find((f) => f.code === 'CONTAINER_OOM_KILLED');
+    const found = kill({ ps });
+    expect(found?.fixes[0]?.title).toBe('Lower the heap below the limit: -Xmx768m in place of -Xmx1g');
+    expect(found?.fixes[0]?.detail).toContain("A script puts it on java's command line");
+    expect(found?.fixes[0]?.container_env).toBeUndefined();
+    expect(found?.evidence.filter((e) => e.spec === 'ps').map((e) => e.line)).toEqual([4]);
+    // without ps, the JVM is known only from the kernel's word: its release and heap are not
+    expect(kill({})?.fixes[0]?.title).not.toContain('-Xmx1g');
+  });
+
   it('tells a container without a limit to set one, not to raise it', () => {
     const fixes = oomFixes(inspect({ path: 'sh', args: ['-c', 'x'], memory: 0 }));
     expect(fixes.map((f) => f.title).join(' ')).toMatch(/Set a memory limit/);
