@@ -183,9 +183,10 @@ beforeAll(async () => {
   // (labelled as Compose labels its services' containers: its limit lasts only in the Compose file)
   ids.jvmFullHeap = run(...limited('jvm-full-heap'), '--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=reports', BUSYBOX_IMAGE, JAVA, '-Xmx256m', '/app/Grow.java');
   // java two levels below the container's first process (docker run --init, then a script that does
-  // not exec it): inspect shows only the script; ps, with parents, shows the JVM and the -Xmx the script gives it
-  writeFileSync(join(app, 'start.sh'), 'java -Xmx256m /app/Idle.java\necho "start.sh: java exited with $?"\n');
-  ids.jvmInit = run(...limited('jvm-init'), '--init', '-e', `PATH=${dirname(JAVA)}:/bin`, BUSYBOX_IMAGE, 'sh', '/app/start.sh');
+  // not exec it): inspect shows only the script; ps, with parents, shows the JVM and the -Xmx the
+  // script gives it from a variable of the image's own (as Elasticsearch's gives ES_JAVA_OPTS)
+  writeFileSync(join(app, 'start.sh'), 'java $APP_JAVA_OPTS /app/Idle.java\necho "start.sh: java exited with $?"\n');
+  ids.jvmInit = run(...limited('jvm-init'), '--init', '-e', `PATH=${dirname(JAVA)}:/bin`, '-e', 'APP_JAVA_OPTS=-Xmx256m', BUSYBOX_IMAGE, 'sh', '/app/start.sh');
   // JAVA_OPTS set for a launcher that is not there: Docker runs java itself, and java never reads it
   ids.jvmOptsIgnored = run(...limited('jvm-opts-ignored'), '-e', 'JAVA_OPTS=-Xmx64m', BUSYBOX_IMAGE, JAVA, '-XX:-UseContainerSupport', '/app/Idle.java');
   // the same heap growing under -Xmx32m: the JVM throws its own OutOfMemoryError and exits 1, well
@@ -347,12 +348,14 @@ describe('a real dockerd with real incidents', () => {
     expect(ignored?.title).toContain('runs java with a 256 MiB memory limit and no -Xmx; -XX:-UseContainerSupport tells');
     expect(ignored?.fixes.map((f) => f.detail).join(' ')).toContain('JAVA_OPTS holds a heap option the JVM never sees');
     expect(ignored?.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/^\s*"JAVA_OPTS=-Xmx64m",?$/));
-    // java below docker run --init and a script: only ps's parents show it, with the -Xmx the script gives it
+    // java below docker run --init and a script: only ps's parents show it, with the -Xmx the script
+    // gives it, changed in the variable the script takes it from
     const belowInit = about(report, 'JVM_HEAP_UNBOUNDED', ids.jvmInit);
     expect(inspect('jvm-init').Path).toBe('sh');
     expect(belowInit?.title).toBe(`Container jvm-init (${ids.jvmInit.slice(0, 12)}) runs java with a 256 MiB memory limit and -Xmx256m: its heap alone may take the whole limit`);
     expect(belowInit?.evidence.filter((e) => e.spec === 'ps').map((e) => e.text)).toEqual([expect.stringMatching(/\sjava -Xmx256m \/app\/Idle\.java$/)]);
-    expect(belowInit?.fixes[0]?.detail).toContain("A script puts it on java's command line");
+    expect(belowInit?.fixes[0]?.detail).toContain('It is set in APP_JAVA_OPTS; a later option there wins.');
+    expect(belowInit?.fixes[0]?.container_env).toEqual(['APP_JAVA_OPTS=<what it holds now> -Xmx192m']);
     // the JVM the memory cgroup killed: the kill, with the advice of its own JVM, and the unbounded heap as its cause
     const killed = about(report, 'CONTAINER_OOM_KILLED', ids.jvmGrow);
     expect(killed?.title).toMatch(/^java \(pid \d+\) in container jvm-grow /);

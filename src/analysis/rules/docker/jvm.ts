@@ -15,6 +15,8 @@ import { baseName, commandPrograms, envHolds, envSetting, envValue, imageTag } f
 
 /** Variables a shell or a launcher script (catalina.sh, jenkins.sh) puts on java's command line; the JVM does not read them. */
 const LAUNCHER_VARIABLES = ['JAVA_OPTS', 'CATALINA_OPTS'] as const;
+/** The variables the JVM reads itself, in the order it reads them: what they hold never shows on its command line. */
+const JVM_OWN_VARIABLES: readonly string[] = ['JAVA_TOOL_OPTIONS', 'JDK_JAVA_OPTIONS', '_JAVA_OPTIONS'];
 /**
  * Options that bound the heap whatever the JVM knows of containers: a heap size, a RAM size to
  * take its share of, the experimental flag that reads the cgroup limit.
@@ -453,13 +455,15 @@ function jvmSizeBytes(digits: string, suffix: string): number {
 
 /**
  * Where ps shows an option that the container gives itself: its command line, or a variable its
- * scripts expand; else a script added it.
+ * scripts expand (JAVA_OPTS, CATALINA_OPTS, else whichever of its variables holds that option:
+ * ES_JAVA_OPTS, KAFKA_HEAP_OPTS, an image's own); else a script added it.
  */
 function placeOnProcess(c: ContainerRecord, option: string, place: OptionPlace): OptionPlace {
   if (place.kind !== 'process') return place;
   const has = (text: string | undefined): boolean => (text ?? '').split(/\s+/).includes(option);
   if (has(c.command) || has(c.entrypoint)) return { kind: 'command' };
-  const variable = LAUNCHER_VARIABLES.find((name) => has(envValue(c, name)));
+  const names = (c.env ?? []).map((entry) => entry.slice(0, Math.max(0, entry.indexOf('='))));
+  const variable = [...LAUNCHER_VARIABLES, ...names].find((name) => name !== '' && !JVM_OWN_VARIABLES.includes(name) && has(envValue(c, name)));
   return variable ? { kind: 'env', name: variable } : place;
 }
 

@@ -205,6 +205,20 @@ describe('JVM_HEAP_UNBOUNDED', () => {
       expect(f?.evidence.filter((e) => e.spec === 'ps').map((e) => e.line)).toEqual([4]);
     });
 
+    it("names the image's own variable that its script puts on java's command line (Elasticsearch's ES_JAVA_OPTS)", () => {
+      // as the Elasticsearch 7 image runs: tini, its entrypoint script, then java with ES_JAVA_OPTS among its options
+      const ps = tree([100, 90, '/bin/tini -- /usr/local/bin/docker-entrypoint.sh eswrapper'], [120, 100, '/usr/share/elasticsearch/jdk/bin/java -Xshare:auto -Des.networkaddress.cache.ttl=60 -Xms1g -Xmx1g -XX:+UseG1GC -cp /usr/share/elasticsearch/lib/* org.elasticsearch.bootstrap.Elasticsearch']);
+      const es = tini(['/usr/local/bin/docker-entrypoint.sh', 'eswrapper'], ['ES_JAVA_OPTS=-Xms1g -Xmx1g', 'JAVA_TOOL_OPTIONS=-Xss1m']);
+      const [f] = findings(es, ps);
+      expect(f?.title).toContain('runs java with a 1 GiB memory limit and -Xmx1g: its heap alone may take the whole limit');
+      expect(f?.fixes[0]?.detail).toContain('It is set in ES_JAVA_OPTS; a later option there wins.');
+      expect(f?.fixes[0]?.container_env).toEqual(['ES_JAVA_OPTS=<what it holds now> -Xmx768m']);
+      expect(f?.evidence.map((e) => e.text.trim())).toContain('"ES_JAVA_OPTS=-Xms1g -Xmx1g",');
+      // a variable the JVM reads itself never reaches its command line: an option ps shows there is not from it
+      const [own] = findings(tini(['/usr/local/bin/docker-entrypoint.sh', 'eswrapper'], ['JAVA_TOOL_OPTIONS=-Xmx1g']), tree([100, 90, '/bin/tini -- /usr/local/bin/docker-entrypoint.sh'], [120, 100, 'java -Xmx1g -jar /app.jar']));
+      expect(own?.fixes[0]?.detail).toContain("A script puts it on java's command line");
+    });
+
     it("takes no other container's java, nor one of two JVMs side by side, for the container's", () => {
       const elsewhere = tree([100, 90, '/sbin/tini -- /docker-entrypoint.sh start'], [300, 290, 'java -jar /other.jar']);
       expect(findings(tini(['/docker-entrypoint.sh', 'start']), elsewhere)).toEqual([]);
