@@ -89,7 +89,7 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', exporter: '', noCommand: '', migrate: '', podWorker: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -199,6 +199,14 @@ beforeAll(async () => {
   const nodeFiles = node.startsWith('/usr/') ? [] : ['-v', `${dirname(dirname(node))}:${dirname(dirname(node))}:ro`];
   const fill = 'const kept = []; for (;;) kept.push(new Array(1e5).fill(1.5));';
   ids.nodeHeap = run('--restart', 'on-failure', '--ulimit', 'core=0', ...limited('node-heap'), ...nodeFiles, BUSYBOX_IMAGE, node, '--max-old-space-size=24', '-e', fill);
+  // node run by a start script (as npm start runs one), told a heap larger than the limit: the first
+  // run fills it until the memory cgroup kills node, Docker starts the container again, and the
+  // second run idles, so that ps shows node below the script, with the bound the script gives it
+  writeFileSync(
+    join(app, 'start-node.sh'),
+    `if [ -e /tmp/killed-once ]; then ${node} --max-old-space-size=512 -e 'setInterval(() => {}, 1 << 30)'; else mkdir -p /tmp; touch /tmp/killed-once; ${node} --max-old-space-size=512 -e '${fill}'; fi\nexit $?\n`,
+  );
+  ids.nodeScript = run('--restart', 'on-failure', '--ulimit', 'core=0', ...limited('node-script'), ...nodeFiles, BUSYBOX_IMAGE, 'sh', '/app/start-node.sh');
 
   await waitFor('memhog to be killed', () => inspect('memhog').State.Status === 'exited');
   await waitFor('jvm-grow to be killed', () => inspect('jvm-grow').State.Status === 'exited');
@@ -206,6 +214,7 @@ beforeAll(async () => {
   await waitFor('flapper to restart 3 times', () => inspect('flapper').RestartCount >= 3);
   await waitFor('heap-oom to restart 3 times', () => inspect('heap-oom').RestartCount >= 3);
   await waitFor('node-heap to restart 3 times', () => inspect('node-heap').RestartCount >= 3);
+  await waitFor('node-script to run again after its kill', () => inspect('node-script').RestartCount >= 1 && docker.docker('top', 'node-script').includes('setInterval'));
   const logPath = inspect('chatty').LogPath;
   await waitFor("chatty's log to pass 12 % of its filesystem", () => existsSync(logPath) && statSync(logPath).size >= logBytes);
 
@@ -356,6 +365,14 @@ describe('a real dockerd with real incidents', () => {
     expect(belowInit?.evidence.filter((e) => e.spec === 'ps').map((e) => e.text)).toEqual([expect.stringMatching(/\sjava -Xmx256m \/app\/Idle\.java$/)]);
     expect(belowInit?.fixes[0]?.detail).toContain('It is set in APP_JAVA_OPTS; a later option there wins.');
     expect(belowInit?.fixes[0]?.container_env).toEqual(['APP_JAVA_OPTS=<what it holds now> -Xmx192m']);
+    // node killed by the memory cgroup and run again by its start script: ps shows it below the
+    // script, and the bound is changed in that script, not in a NODE_OPTIONS it outranks
+    const nodeKill = about(report, 'CONTAINER_OOM_KILLED', ids.nodeScript);
+    expect(nodeKill?.title).toMatch(/^node \(pid \d+\) in container node-script /);
+    expect(nodeKill?.fixes[0]?.title).toBe('Cap the V8 heap below the container limit: --max-old-space-size=192 for 256.0 MiB in place of --max-old-space-size=512 on its command line');
+    expect(nodeKill?.fixes[0]?.detail).toContain("A script puts it on node's command line");
+    expect(nodeKill?.fixes[0]?.container_env).toBeUndefined();
+    expect(nodeKill?.evidence.filter((e) => e.spec === 'ps').map((e) => e.text)).toEqual([expect.stringMatching(/\s--max-old-space-size=512 -e setInterval/)]);
     // the JVM the memory cgroup killed: the kill, with the advice of its own JVM, and the unbounded heap as its cause
     const killed = about(report, 'CONTAINER_OOM_KILLED', ids.jvmGrow);
     expect(killed?.title).toMatch(/^java \(pid \d+\) in container jvm-grow /);

@@ -2,7 +2,8 @@ import { clip, type Evidence, type Finding } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, LogLine } from '../../facts/index.js';
 import { logTailOf, type ContainerLogTail } from '../../facts/docker.js';
 import type { DataRootSource } from '../../parsers/docker-log-sizes.js';
-import { distinctEvidence, toEvidence } from '../../facts/index.js';
+import { distinctEvidence, toEvidence, type ProcessInfo } from '../../facts/index.js';
+import { processLevelsBelow } from '../../facts/system.js';
 
 /** Where Docker keeps its data when nothing says otherwise. */
 export const DEFAULT_DOCKER_ROOT = '/var/lib/docker';
@@ -234,4 +235,27 @@ export function lastWordsOf(facts: Facts, id: string): { evidence: Evidence[]; s
     sentence: earlier ? `${quote(earlier, 'Its last error line')} ${quote(last, 'Its last line')}` : quote(last, 'Its last line'),
     spoken: earlier ? [earlier, last] : [last],
   };
+}
+
+/** The program a command line runs: its first word, as ps and inspect's Path + Args print it. */
+export function programOf(command: string): string {
+  return command.trim().split(/\s+/, 1)[0] ?? '';
+}
+
+/** How far below a container's main process its runtime is looked for: an init, then a script or two. */
+const PROCESS_SEARCH_DEPTH = 3;
+
+/**
+ * The process of a running container whose command line `matches`, as ps lists it: its main process
+ * (inspect's State.Pid) when that matches; else, where ps gives parents, the one nearest below it:
+ * an init (tini, docker run --init) or a script that does not exec its program starts it as a child.
+ * Two at the same depth: neither is taken for the container's.
+ */
+export function containerProcess(c: ContainerRecord, facts: Facts, matches: (command: string) => boolean): ProcessInfo | undefined {
+  if (!c.running || !c.pid) return undefined;
+  for (const level of processLevelsBelow(facts.system, c.pid, PROCESS_SEARCH_DEPTH)) {
+    const found = level.filter((p) => matches(p.command));
+    if (found.length > 0) return found.length === 1 ? found[0] : undefined;
+  }
+  return undefined;
 }

@@ -86,7 +86,7 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
   const heapLine = oome?.kind === 'heap' ? jvmHeapOptionLine(c, facts, containerJvmOptions(c, facts).heap?.option) : undefined;
   return {
     evidence: distinctEvidence([...ranOut.map((l) => toEvidence(l.line)), ...said.evidence, ...(heapLine ? [toEvidence(heapLine)] : [])]),
-    fixes: [...(oome ? jvmOutOfMemoryFixes(oome, c, short, facts) : []), ...(nodeOom ? nodeOutOfMemoryFixes(nodeOom, c, short) : [])],
+    fixes: [...(oome ? jvmOutOfMemoryFixes(oome, c, short, facts) : []), ...(nodeOom ? nodeOutOfMemoryFixes(nodeOom, c, short, facts) : [])],
     ...(sentence ? { sentence } : {}),
     data: {
       ...(oome ? { jvm_out_of_memory: oome.kind } : {}),

@@ -7,7 +7,7 @@ import { distinctEvidence, toEvidence } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { shellArg } from '../../../domain/shell.js';
-import { containerEvidence, containerLabel } from './docker-context.js';
+import { containerEvidence, containerLabel, programOf } from './docker-context.js';
 import {
   HEAP_FILLS_SHARE,
   cgroupVersionOf,
@@ -27,7 +27,6 @@ import {
   jvmOptionText,
   jvmVersion,
   jvmVersionText,
-  programOf,
   runsJava,
   versionSourceText,
   type CgroupVersion,

@@ -5,13 +5,12 @@
  */
 import type { Fix } from '../../../domain/index.js';
 import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
-import { processLevelsBelow } from '../../facts/system.js';
 import type { DockerInfo } from '../../parsers/docker-info.js';
 import { JAVA_VERSION_VARS, type JavaVersionVar } from '../../parsers/docker-inspect.js';
 import type { LogLine } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import { hostMemoryBytes, roundMiB } from './memory-sizing.js';
-import { baseName, commandPrograms, envHolds, envSetting, envValue, imageTag } from './docker-context.js';
+import { baseName, commandPrograms, containerProcess, envHolds, envSetting, envValue, imageTag, programOf } from './docker-context.js';
 
 /** Variables a shell or a launcher script (catalina.sh, jenkins.sh) puts on java's command line; the JVM does not read them. */
 const LAUNCHER_VARIABLES = ['JAVA_OPTS', 'CATALINA_OPTS'] as const;
@@ -270,29 +269,11 @@ export function runsJava(c: ContainerRecord): boolean {
   return commandPrograms(c).some((p) => JAVA_LAUNCHER.test(p));
 }
 
-/**
- * The JVM a running container runs, as ps lists it: its main process (inspect's State.Pid) when that
- * is java; else, where ps gives parents, the one java nearest below it: an init (tini, docker run
- * --init) or a script that does not exec java starts it as a child. Two JVMs at the same depth: neither
- * is taken for the container's.
- */
+/** The JVM a running container runs, as ps lists it (see containerProcess). */
 export function containerJvmProcess(c: ContainerRecord, facts: Facts): ProcessInfo | undefined {
-  if (!c.running || !c.pid) return undefined;
-  const isJava = (p: ProcessInfo): boolean => baseName(programOf(p.command)) === 'java';
-  for (const level of processLevelsBelow(facts.system, c.pid, JVM_SEARCH_DEPTH)) {
-    const javas = level.filter(isJava);
-    if (javas.length > 0) return javas.length === 1 ? javas[0] : undefined;
-  }
-  return undefined;
+  return containerProcess(c, facts, (command) => baseName(programOf(command)) === 'java');
 }
 
-/** How far below a container's main process its JVM is looked for: init, then a script or two. */
-const JVM_SEARCH_DEPTH = 3;
-
-/** The program a command line runs: its first word, as ps and inspect's Path + Args print it. */
-export function programOf(command: string): string {
-  return command.trim().split(/\s+/, 1)[0] ?? '';
-}
 
 /**
  * Which JVM a container runs, from the most precise word there is: JAVA_VERSION (8u111, 1.8.0_181,

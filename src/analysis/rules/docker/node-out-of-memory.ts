@@ -1,8 +1,8 @@
 import type { Fix } from '../../../domain/index.js';
 import type { ContainerLogTail } from '../../facts/docker.js';
-import type { ContainerRecord } from '../../facts/index.js';
+import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { envHolds, envSetting, envValue, imageTag } from './docker-context.js';
+import { baseName, containerProcess, envHolds, envSetting, envValue, imageTag } from './docker-context.js';
 import { heapShareMiB } from './jvm.js';
 import { exitMeaning } from './exit-status.js';
 import { headroomMiB, limitChange, limitFix, roundMiB } from './memory-sizing.js';
@@ -66,17 +66,53 @@ export function nodeOutOfMemoryIn(lines: readonly TailLine[]): NodeOutOfMemory |
   return undefined;
 }
 
-/** The --max-old-space-size a container's node was given, in MiB, and where: node reads NODE_OPTIONS first and its command line over it. */
-export function toldOldSpace(c: ContainerRecord | undefined): { mib: number; onCommandLine: boolean } | undefined {
+/** Where node's --max-old-space-size comes from: the container's command, NODE_OPTIONS, or a script that put it on node's command line. */
+export type OldSpacePlace = 'command' | 'env' | 'script';
+
+/** Programs that run a node application's scripts: node running one of them is not the application. */
+const PACKAGE_MANAGER = /^(?:npm|npx|yarn|pnpm|npm-cli\.js|npx-cli\.js|yarn\.c?js|pnpm\.c?js)$/;
+
+/** The node a running container runs, as ps lists it (see containerProcess): not the npm or yarn that started it. */
+export function containerNodeProcess(c: ContainerRecord, facts: Facts): ProcessInfo | undefined {
+  return containerProcess(c, facts, (command) => {
+    const [program = '', script = ''] = command.trim().split(/\s+/);
+    return /^node(?:js)?$/.test(baseName(program)) && !PACKAGE_MANAGER.test(baseName(script));
+  });
+}
+
+/**
+ * The --max-old-space-size a container's node was given, in MiB, and where: node reads NODE_OPTIONS
+ * first and its command line over it. Where ps shows the node that runs (nodeProcess), its command
+ * line decides; a bound there that the container's command does not hold, a script put there.
+ */
+export function toldOldSpace(c: ContainerRecord | undefined, nodeProcess?: ProcessInfo): { mib: number; place: OldSpacePlace } | undefined {
   if (!c) return undefined;
   const last = (text: string): number | undefined => {
     const value = [...text.matchAll(/--max[-_]old[-_]space[-_]size[= ](\d+)/g)].at(-1)?.[1];
     return value !== undefined ? Number(value) : undefined;
   };
-  const onCommandLine = last(`${c.entrypoint ?? ''} ${c.command ?? ''}`);
-  if (onCommandLine !== undefined) return { mib: onCommandLine, onCommandLine: true };
+  const onCommand = last(`${c.entrypoint ?? ''} ${c.command ?? ''}`);
+  const onProcess = nodeProcess ? last(nodeProcess.command) : onCommand;
+  if (onProcess !== undefined) return { mib: onProcess, place: onProcess === onCommand ? 'command' : 'script' };
   const inOptions = last(envValue(c, 'NODE_OPTIONS') ?? '');
-  return inOptions !== undefined ? { mib: inOptions, onCommandLine: false } : undefined;
+  return inOptions !== undefined ? { mib: inOptions, place: 'env' } : undefined;
+}
+
+/** Whether node's bound is on its command line (which outranks NODE_OPTIONS), and the sentence that says where to change it. */
+export function oldSpaceWhere(given: { place: OldSpacePlace } | undefined): { onCommandLine: boolean; where: string } {
+  switch (given?.place) {
+    case 'command':
+      return { onCommandLine: true, where: " It is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined." };
+    case 'script':
+      return {
+        onCommandLine: true,
+        where:
+          " A script puts it on node's command line (ps shows it there; the container's command does not hold it), which outranks NODE_OPTIONS: " +
+          "change it in that script (for npm start, the start script in package.json).",
+      };
+    default:
+      return { onCommandLine: false, where: '' };
+  }
 }
 
 /** How to see what fills the heap, for the release in front of the reader. */
@@ -105,9 +141,10 @@ function limitAboveHeapMiB(heapMiB: number): number {
  * larger --max-old-space-size within it; where the heap already took its share of the limit, a
  * larger limit and heap, sized from the heap it reached; without a limit, a larger heap and a limit above it.
  */
-export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerRecord | undefined, short: string): Fix[] {
+export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerRecord | undefined, short: string, facts: Facts): Fix[] {
   const limit = container?.memoryLimitBytes;
-  const given = toldOldSpace(container);
+  const given = toldOldSpace(container, container ? containerNodeProcess(container, facts) : undefined);
+  const { onCommandLine, where: whereItIs } = oldSpaceWhere(given);
   const told = given?.mib;
   const reached = oom.heapMiB ?? told;
   const reachedText = reached !== undefined ? ` at about ${reached} MiB` : '';
@@ -119,9 +156,8 @@ export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerR
   const snapshot = `${snapshotAdvice(nodeVersion(container))}${exitSentence(container?.exitCode)}`;
   const optionsSet = envHolds(container, 'NODE_OPTIONS');
   // a bound on node's command line outranks NODE_OPTIONS: it is changed there, where the container is defined
-  const inPlaceOf = given?.onCommandLine ? ` in place of --max-old-space-size=${given.mib} on its command line` : '';
-  const whereItIs = given?.onCommandLine ? " It is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined." : '';
-  const heapSetting = (mib: number): Pick<Fix, 'container_env'> => (given?.onCommandLine ? {} : { container_env: [envSetting('NODE_OPTIONS', `--max-old-space-size=${mib}`, optionsSet)] });
+  const inPlaceOf = given && onCommandLine ? ` in place of --max-old-space-size=${given.mib} on its command line` : '';
+  const heapSetting = (mib: number): Pick<Fix, 'container_env'> => (onCommandLine ? {} : { container_env: [envSetting('NODE_OPTIONS', `--max-old-space-size=${mib}`, optionsSet)] });
   if (limit) {
     const share = heapShareMiB(limit);
     const limitText = formatBytes(limit, 'binary-whole');

@@ -28,7 +28,7 @@ import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting } from '../docker/docker-context.js';
 import { headroomMiB, hostMemoryBytes, limitChange, limitFromReading, usageOfLimitText } from '../docker/memory-sizing.js';
 import { findContainer, quote } from './support.js';
-import { nodeVersion, toldOldSpace, type NodeVersion } from '../docker/node-out-of-memory.js';
+import { containerNodeProcess, nodeVersion, oldSpaceWhere, toldOldSpace, type NodeVersion } from '../docker/node-out-of-memory.js';
 
 /** What runs in the container, as far as the kill report and docker inspect tell. */
 type Runtime = { kind: 'jvm'; version: JvmVersion | undefined } | { kind: 'node'; version: NodeVersion | undefined } | { kind: 'other' };
@@ -58,7 +58,9 @@ function runtimeOf(process: string | undefined, container: ContainerRecord | und
     return { kind: 'jvm', version: container ? jvmVersion(container, jvmProcess) : undefined };
   }
   const programs = container ? commandPrograms(container) : [];
-  if (process === 'node' || process === 'nodejs' || programs.some((p) => p === 'node' || p === 'nodejs')) return { kind: 'node', version: nodeVersion(container) };
+  // node that ps shows below npm, an init or a script, where inspect shows only those
+  const nodeProcess = container ? containerNodeProcess(container, facts) : undefined;
+  if (killedNode || nodeProcess || programs.some((p) => p === 'node' || p === 'nodejs')) return { kind: 'node', version: nodeVersion(container) };
   return { kind: 'other' };
 }
 
@@ -78,7 +80,8 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   if (runtime.kind === 'jvm') {
     fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup, told));
   } else if (runtime.kind === 'node') {
-    const given = toldOldSpace(container);
+    const given = toldOldSpace(container, container ? containerNodeProcess(container, facts) : undefined);
+    const { onCommandLine, where } = oldSpaceWhere(given);
     if (given && heapMiB && given.mib <= heapMiB) {
       // its heap was bounded well inside the limit: what grew is outside it
       fixes.push({
@@ -89,14 +92,14 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
       });
     } else {
       // a bound on node's command line outranks NODE_OPTIONS: it is changed there
-      const inPlaceOf = given ? ` in place of --max-old-space-size=${given.mib}${given.onCommandLine ? ' on its command line' : ''}` : '';
+      const inPlaceOf = given ? ` in place of --max-old-space-size=${given.mib}${onCommandLine ? ' on its command line' : ''}` : '';
       fixes.push({
         title: 'Cap the V8 heap below the container limit' + (heapMiB ? `: --max-old-space-size=${heapMiB} for ${limitText}${inPlaceOf}` : ''),
         detail:
           (given && limitBytes
             ? `--max-old-space-size=${given.mib} lets the V8 heap take ${Math.round(((given.mib * 2 ** 20) / limitBytes) * 100)} % of the ${limitText} limit, leaving too little for Buffers, native memory and the code.`
-            : nodeHeapReason(runtime.version, cgroup)) + (given?.onCommandLine ? " Its bound is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined." : ''),
-        ...(given?.onCommandLine ? {} : { container_env: [envSetting('NODE_OPTIONS', `--max-old-space-size=${heapMiB ?? '<3/4 of the limit in MiB>'}`, envHolds(container, 'NODE_OPTIONS'))] }),
+            : nodeHeapReason(runtime.version, cgroup)) + where,
+        ...(onCommandLine ? {} : { container_env: [envSetting('NODE_OPTIONS', `--max-old-space-size=${heapMiB ?? '<3/4 of the limit in MiB>'}`, envHolds(container, 'NODE_OPTIONS'))] }),
       });
     }
   } else {
@@ -144,12 +147,20 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
 }
 
 /**
- * The evidence with the line that sets a killed JVM's heap, which its fixes speak of (-Xmx2g in
- * Args, a JAVA_OPTS entry), unless it is quoted already (compact JSON holds a container on one line).
+ * The evidence with the line that sets a killed runtime's heap, which its fixes speak of (-Xmx2g in
+ * Args, a JAVA_OPTS entry; node's ps row where a script gave it --max-old-space-size), unless it is
+ * quoted already (compact JSON holds a container on one line).
  */
 function withHeapLine(evidence: Evidence[], container: ContainerRecord | undefined, process: string | undefined, facts: Facts): Evidence[] {
-  if (!container || runtimeOf(process, container, facts).kind !== 'jvm') return evidence;
-  const line = jvmHeapOptionLine(container, facts, containerJvmOptions(container, facts).heap?.option);
+  if (!container) return evidence;
+  const kind = runtimeOf(process, container, facts).kind;
+  const nodeProcess = kind === 'node' ? containerNodeProcess(container, facts) : undefined;
+  const line =
+    kind === 'jvm'
+      ? jvmHeapOptionLine(container, facts, containerJvmOptions(container, facts).heap?.option)
+      : nodeProcess && toldOldSpace(container, nodeProcess)?.place === 'script'
+        ? nodeProcess.line
+        : undefined;
   return line ? distinctEvidence([...evidence, toEvidence(line)]) : evidence;
 }
 

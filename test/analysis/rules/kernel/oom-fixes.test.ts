@@ -37,6 +37,24 @@ function oomFixes(docker_inspect: string): Finding['fixes'] {
 /** What a reader is told to run or to set: commands and the container's variables. */
 const commands = (fixes: Finding['fixes']) => fixes.flatMap((f) => [...(f.commands ?? []), ...(f.container_env ?? [])]);
 
+/**
+ * The CONTAINER_OOM_KILLED of a container Docker started again after the memory cgroup killed its
+ * `task` (kernel 6.x, cgroup v1): inspect shows it running (main process pid 100) with only what
+ * starts the runtime; ps, with parents, shows the runtime below it.
+ */
+function killOfRunningAgain(task: string, opts: { path: string; args: string[]; image: string; env: string[]; ps: string[] }, withPs = true): Finding | undefined {
+  const dmesg = [
+    `[ 7259.991729] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=${ID},mems_allowed=0,oom_memcg=/docker/${ID},task_memcg=/docker/${ID},task=${task},pid=3529,uid=0`,
+    `[ 7259.991746] Memory cgroup out of memory: Killed process 3529 (${task}) total-vm:3425600kB, anon-rss:1040000kB, file-rss:12960kB, shmem-rss:0kB, UID:0 pgtables:2100kB oom_score_adj:0`,
+    '',
+  ].join('\n');
+  const running = { Status: 'running', Running: true, Pid: 100, OOMKilled: false, ExitCode: 0 };
+  const docker_inspect = JSON.stringify([{ Id: ID, Name: '/app', Path: opts.path, Args: opts.args, RestartCount: 1, State: running, Config: { Image: opts.image, Env: opts.env }, HostConfig: { Memory: 2 ** 30 } }], null, 4);
+  const ps = ['  PID  PPID STAT ELAPSED WCHAN                            COMMAND', ...opts.ps, ''].join('\n');
+  const files: Record<string, string> = withPs ? { dmesg, docker_inspect, ps } : { dmesg, docker_inspect };
+  return analyze(bundleFromRecord(files, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW }).findings.find((f) => f.code === 'CONTAINER_OOM_KILLED');
+}
+
 describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
   it('gives -Xmx sized from the limit to a JVM that ignores the cgroup (8u111)', () => {
     const fixes = oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env: ['JAVA_VERSION=8u111'], memory: 2 * 2 ** 30 }));
@@ -179,7 +197,7 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     const onCommand = oomFixes(inspect({ path: 'node', args: ['--max-old-space-size=4096', 'server.js'], memory: 2 ** 30 }));
     expect(onCommand[0]?.title).toMatch(/^Cap the V8 heap below the container limit: --max-old-space-size=768 for 1\.0 GiB in place of --max-old-space-size=4096 on its command line$/);
     expect(onCommand[0]?.detail).toBe(
-      "--max-old-space-size=4096 lets the V8 heap take 400 % of the 1.0 GiB limit, leaving too little for Buffers, native memory and the code. Its bound is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined.",
+      "--max-old-space-size=4096 lets the V8 heap take 400 % of the 1.0 GiB limit, leaving too little for Buffers, native memory and the code. It is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined.",
     );
     expect(onCommand[0]?.container_env).toBeUndefined();
     // in NODE_OPTIONS: a later one there wins
@@ -188,6 +206,25 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     const inside = oomFixes(inspect({ path: 'node', args: ['server.js'], env: ['NODE_OPTIONS=--max-old-space-size=256'], memory: 2 ** 30 }));
     expect(inside[0]?.title).toBe('Look outside the V8 heap: --max-old-space-size=256 keeps it to 256 MiB, 25 % of the limit');
     expect(commands(inside).join(' ')).not.toContain('--max-old-space-size');
+  });
+
+  it('reads the node that runs again after the kill from ps, below npm start, with the bound its start script gives it', () => {
+    // npm's own node, then the shell of the start script, then the application's node with its bound
+    const kill = killOfRunningAgain('node', {
+      path: 'docker-entrypoint.sh',
+      args: ['npm', 'start'],
+      image: 'node:20',
+      env: ['NODE_VERSION=20.11.1'],
+      ps: [
+        '  100    80 Ssl      60 ep_poll                          node /usr/local/bin/npm start',
+        '  120   100 S        60 do_wait                          sh -c node --max-old-space-size=4096 dist/server.js',
+        '  121   120 Sl       59 ep_poll                          node --max-old-space-size=4096 dist/server.js',
+      ],
+    });
+    expect(kill?.fixes[0]?.title).toBe('Cap the V8 heap below the container limit: --max-old-space-size=768 for 1.0 GiB in place of --max-old-space-size=4096 on its command line');
+    expect(kill?.fixes[0]?.detail).toContain("A script puts it on node's command line (ps shows it there; the container's command does not hold it), which outranks NODE_OPTIONS");
+    expect(kill?.fixes[0]?.container_env).toBeUndefined();
+    expect(kill?.evidence.filter((e) => e.spec === 'ps').map((e) => e.line)).toEqual([4]);
   });
 
   it('changes the limit where it lasts: in what its scheduler starts it from, not by a docker update it would undo', () => {
@@ -258,34 +295,25 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
   });
 
   it('reads the JVM that runs again after the kill from ps, below its init, with the heap its script gives it', () => {
-    // the kernel's kill of java (kernel 6.x, cgroup v1); Docker started the container again, and
-    // inspect shows only tini and a script: ps, with parents, shows the JVM and its -Xmx1g
-    const dmesg = [
-      `[ 7259.991729] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=${ID},mems_allowed=0,oom_memcg=/docker/${ID},task_memcg=/docker/${ID},task=java,pid=3529,uid=0`,
-      '[ 7259.991746] Memory cgroup out of memory: Killed process 3529 (java) total-vm:3425600kB, anon-rss:1040000kB, file-rss:12960kB, shmem-rss:0kB, UID:0 pgtables:2100kB oom_score_adj:0',
-      '',
-    ].join('\n');
-    const docker_inspect = JSON.stringify(
-      [{ Id: ID, Name: '/app', Path: '/sbin/tini', Args: ['--', '/docker-entrypoint.sh'], RestartCount: 1, State: { Status: 'running', Running: true, Pid: 100, OOMKilled: false, ExitCode: 0 }, Config: { Image: 'app:1', Env: [] }, HostConfig: { Memory: 2 ** 30 } }],
-      null,
-      4,
-    );
-    const ps = [
-      '  PID  PPID STAT ELAPSED WCHAN                            COMMAND',
-      '  100    80 Ss       60 do_wait                          /sbin/tini -- /docker-entrypoint.sh',
-      '  110   100 S        60 do_wait                          /bin/sh /docker-entrypoint.sh',
-      '  130   110 Sl       59 futex_wait_queue                 /usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xmx1g -jar /app.jar',
-      '',
-    ].join('\n');
-    const kill = (files: Record<string, string>) =>
-      analyze(bundleFromRecord({ dmesg, docker_inspect, ...files }, { host: 'h', collected_at: '2026-11-21T00:00:00Z' }), { now: NOW }).findings.find((f) => f.code === 'CONTAINER_OOM_KILLED');
-    const found = kill({ ps });
+    // inspect shows only tini and a script: ps shows the JVM and its -Xmx1g
+    const jvm = {
+      path: '/sbin/tini',
+      args: ['--', '/docker-entrypoint.sh'],
+      image: 'app:1',
+      env: [],
+      ps: [
+        '  100    80 Ss       60 do_wait                          /sbin/tini -- /docker-entrypoint.sh',
+        '  110   100 S        60 do_wait                          /bin/sh /docker-entrypoint.sh',
+        '  130   110 Sl       59 futex_wait_queue                 /usr/lib/jvm/java-17-openjdk-amd64/bin/java -Xmx1g -jar /app.jar',
+      ],
+    };
+    const found = killOfRunningAgain('java', jvm);
     expect(found?.fixes[0]?.title).toBe('Lower the heap below the limit: -Xmx768m in place of -Xmx1g');
     expect(found?.fixes[0]?.detail).toContain("A script puts it on java's command line");
     expect(found?.fixes[0]?.container_env).toBeUndefined();
     expect(found?.evidence.filter((e) => e.spec === 'ps').map((e) => e.line)).toEqual([4]);
     // without ps, the JVM is known only from the kernel's word: its release and heap are not
-    expect(kill({})?.fixes[0]?.title).not.toContain('-Xmx1g');
+    expect(killOfRunningAgain('java', jvm, false)?.fixes[0]?.title).not.toContain('-Xmx1g');
   });
 
   it('tells a container without a limit to set one, not to raise it', () => {
