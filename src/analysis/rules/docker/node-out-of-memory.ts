@@ -2,7 +2,7 @@ import type { Fix } from '../../../domain/index.js';
 import type { ContainerLogTail } from '../../facts/docker.js';
 import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
-import { baseName, containerProcess, envHolds, envSetting, envValue, imageTag } from './docker-context.js';
+import { baseName, commandPrograms, containerProcess, envHolds, envSetting, envValue, imageTag } from './docker-context.js';
 import { heapShareMiB } from './jvm.js';
 import { exitMeaning } from './exit-status.js';
 import { headroomMiB, limitChange, limitFix, roundMiB } from './memory-sizing.js';
@@ -98,8 +98,13 @@ export function toldOldSpace(c: ContainerRecord | undefined, nodeProcess?: Proce
   return inOptions !== undefined ? { mib: inOptions, place: 'env' } : undefined;
 }
 
-/** Whether node's bound is on its command line (which outranks NODE_OPTIONS), and the sentence that says where to change it. */
-export function oldSpaceWhere(given: { place: OldSpacePlace } | undefined): { onCommandLine: boolean; where: string } {
+/**
+ * Whether node's bound is on its command line (which outranks NODE_OPTIONS), and the sentence that
+ * says where to change it. A container that starts node through npm or a script, where ps did not
+ * show that node's command line, may pass a bound there that NODE_OPTIONS cannot override: said so.
+ */
+export function oldSpaceWhere(given: { place: OldSpacePlace } | undefined, container: ContainerRecord | undefined): { onCommandLine: boolean; where: string } {
+  const throughScript = container !== undefined && !commandPrograms(container).some((p) => /^node(?:js)?$/.test(p));
   switch (given?.place) {
     case 'command':
       return { onCommandLine: true, where: " It is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined." };
@@ -111,7 +116,12 @@ export function oldSpaceWhere(given: { place: OldSpacePlace } | undefined): { on
           "change it in that script (for npm start, the start script in package.json).",
       };
     default:
-      return { onCommandLine: false, where: '' };
+      return {
+        onCommandLine: false,
+        where: throughScript
+          ? " It starts node through npm or a script, which may pass a --max-old-space-size on node's own command line that NODE_OPTIONS cannot override: if it does (for npm start, in the start script in package.json), change it there."
+          : '',
+      };
   }
 }
 
@@ -144,7 +154,7 @@ function limitAboveHeapMiB(heapMiB: number): number {
 export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerRecord | undefined, short: string, facts: Facts): Fix[] {
   const limit = container?.memoryLimitBytes;
   const given = toldOldSpace(container, container ? containerNodeProcess(container, facts) : undefined);
-  const { onCommandLine, where: whereItIs } = oldSpaceWhere(given);
+  const { onCommandLine, where: whereItIs } = oldSpaceWhere(given, container);
   const told = given?.mib;
   const reached = oom.heapMiB ?? told;
   const reachedText = reached !== undefined ? ` at about ${reached} MiB` : '';

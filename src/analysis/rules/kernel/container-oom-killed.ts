@@ -81,7 +81,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
     fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup, told));
   } else if (runtime.kind === 'node') {
     const given = toldOldSpace(container, container ? containerNodeProcess(container, facts) : undefined);
-    const { onCommandLine, where } = oldSpaceWhere(given);
+    const { onCommandLine, where } = oldSpaceWhere(given, container);
     if (given && heapMiB && given.mib <= heapMiB) {
       // its heap was bounded well inside the limit: what grew is outside it
       fixes.push({

@@ -254,6 +254,12 @@ describe('restart loops', () => {
     expect(room?.fixes[0]?.title).toContain("at about 2036 MiB (FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory): give the heap more room, within the container's 8 GiB limit: --max-old-space-size=6144");
     expect(room?.fixes[0]?.detail).toMatch(/^node stopped at the heap bound it was given \(--max-old-space-size=2048\)/);
     expect(room?.fixes[0]?.container_env).toEqual(['NODE_OPTIONS=<what it holds now> --max-old-space-size=6144']);
+    expect(room?.fixes[0]?.detail).not.toContain('through npm or a script');
+    // started by npm start: a bound its start script passes would outrank NODE_OPTIONS, and that is said
+    const viaNpm = JSON.stringify([inspectJson({ id: ID('1'), name: 'web', path: 'docker-entrypoint.sh', args: ['npm', 'start'], restartCount: 6, exitCode: 134, running: false, memory: 8 * 2 ** 30, env: [] })]);
+    const [npm] = run(containerRestartLoopRule, factsFrom({ docker_inspect: viaNpm, container_log_tail: tail }));
+    expect(npm?.fixes[0]?.container_env).toEqual(['NODE_OPTIONS=--max-old-space-size=6144']);
+    expect(npm?.fixes[0]?.detail).toContain("It starts node through npm or a script, which may pass a --max-old-space-size on node's own command line that NODE_OPTIONS cannot override");
     // on node's command line the bound outranks NODE_OPTIONS: changed there, nothing set in vain
     const onCommand = JSON.stringify([inspectJson({ id: ID('1'), name: 'web', path: 'node', args: ['--max-old-space-size=2048', 'server.js'], restartCount: 6, exitCode: 134, running: false, memory: 8 * 2 ** 30, env: ['NODE_OPTIONS=--max-old-space-size=4096'] })]);
     const [cli] = run(containerRestartLoopRule, factsFrom({ docker_inspect: onCommand, container_log_tail: tail }));
