@@ -4,6 +4,7 @@ import { buildFacts, type ContainerRecord, type Facts } from './facts/index.js';
 import { findContainer } from './rules/kernel/support.js';
 import { daemonAnswers, whileDaemonAnswers } from './rules/docker/docker-context.js';
 import { inRestartLoop } from './rules/docker/container-restart-loop.js';
+import { envWhere } from './rules/docker/scheduler.js';
 import type { Thresholds } from './thresholds.js';
 import { ALL_RULES, type Rule } from './rules/index.js';
 import { resolveThresholds, type ThresholdOverrides } from './thresholds.js';
@@ -37,7 +38,7 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
       const earlier = whyEarlier(found, facts, ctx.thresholds);
       const current = earlier?.startsWith(CONTAINER_GONE) ? forGoneContainer(found) : found;
       // the daemon's own findings are about getting it back; every other one is acted on as it can be now
-      const finding = withCommandsOnce(/^(?:DOCKERD|CONTAINERD)_/.test(found.code) ? current : whileDaemonAnswers(current, facts));
+      const finding = withEnvWhere(withCommandsOnce(/^(?:DOCKERD|CONTAINERD)_/.test(found.code) ? current : whileDaemonAnswers(current, facts)), facts);
       findings.push(earlier ? { ...finding, earlier } : finding);
     }
   }
@@ -73,6 +74,15 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
     ...(problems.length > 1 ? { problems } : {}),
     ...(gaps.length ? { gaps } : {}),
   };
+}
+
+/** A finding about a container whose scheduler starts it: the variables its fixes set go where that scheduler takes them from. */
+function withEnvWhere(finding: Finding, facts: Facts): Finding {
+  if (!finding.subject || !finding.fixes.some((f) => f.container_env?.length)) return finding;
+  const container = findContainer(facts.docker.containers, finding.subject);
+  const where = container ? envWhere(container) : undefined;
+  if (!where) return finding;
+  return { ...finding, fixes: finding.fixes.map((f) => (f.container_env?.length ? { ...f, env_where: where } : f)) };
 }
 
 /**

@@ -65,6 +65,11 @@ export const FixSchema = z.object({
    * `environment:`, an orchestrator's app env. The container must be recreated to get them.
    */
   container_env: z.array(z.string()).optional(),
+  /**
+   * Where container_env is set so that it lasts, for this fix's container: what its scheduler starts
+   * it from ("the env of Marathon app /shop/api"). Absent: the container's own, set where it is created.
+   */
+  env_where: z.string().optional(),
   /** Id of an approval-gated remediation in a playbook that carries this fix out. */
   remediation: z.string().optional(),
 });
@@ -249,7 +254,7 @@ export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
 
 /** `first` says all that `then` says: its detail, remediation, and every command, option and variable. */
 function covers(first: Fix, then: Fix): boolean {
-  if ((then.detail !== undefined && then.detail !== first.detail) || then.remediation !== first.remediation) return false;
+  if ((then.detail !== undefined && then.detail !== first.detail) || then.remediation !== first.remediation || then.env_where !== first.env_where) return false;
   return FIX_LISTS.every((list) => (then[list] ?? []).every((entry) => (first[list] ?? []).includes(entry)));
 }
 
@@ -263,13 +268,15 @@ export const FIX_LISTS = ['commands', 'daemon_options', 'container_env'] as cons
 
 /** Fixes with the same title once, their commands, options and variables joined without repeats. */
 export function mergeFixes(fixes: readonly Fix[]): Fix[] {
+  // the same fix for containers whose variables are set in different places stays one per place
   const byTitle = new Map<string, Fix>();
   for (const fix of fixes) {
-    const seen = byTitle.get(fix.title);
+    const key = `${fix.title}\u0000${fix.env_where ?? ''}`;
+    const seen = byTitle.get(key);
     if (!seen) {
       const copy: Fix = { ...fix };
       for (const list of FIX_LISTS) if (fix[list]) copy[list] = [...(fix[list] ?? [])];
-      byTitle.set(fix.title, copy);
+      byTitle.set(key, copy);
       continue;
     }
     for (const list of FIX_LISTS) {

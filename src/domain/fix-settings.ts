@@ -93,9 +93,12 @@ export interface FixSetting {
   text: string;
 }
 
-export function fixSettings(fix: { daemon_options?: readonly string[]; container_env?: readonly string[] }): FixSetting[] {
+/** Where a container's variables go when nothing recreates it but whoever runs it: a running container keeps the environment it started with. */
+export const CONTAINER_ENV_WHERE = "the container's environment, when it is created again (docker run -e)";
+
+export function fixSettings(fix: { daemon_options?: readonly string[]; container_env?: readonly string[]; env_where?: string }): FixSetting[] {
   return [
     ...(fix.daemon_options ?? []).map((option) => ({ where: DAEMON_JSON_PATH, text: daemonJsonText(option) })),
-    ...(fix.container_env ?? []).map((variable) => ({ where: "the container's environment", text: variable })),
+    ...(fix.container_env ?? []).map((variable) => ({ where: fix.env_where ?? CONTAINER_ENV_WHERE, text: variable })),
   ];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daemonJsonOf, daemonJsonText, UnknownDaemonOptionError } from '../../src/domain/index.js';
+import { CONTAINER_ENV_WHERE, daemonJsonOf, daemonJsonText, fixSettings, mergeFixes, UnknownDaemonOptionError, type Fix } from '../../src/domain/index.js';
 
 describe('dockerd options in their daemon.json form', () => {
   it('maps each option to its key and shape, in both of dockerd\'s spellings', () => {
@@ -25,5 +25,22 @@ describe('dockerd options in their daemon.json form', () => {
     expect(() => daemonJsonOf('docker system prune')).toThrow(/no daemon.json form .*docker system prune/);
     expect(() => daemonJsonOf('--log-opt max-size')).toThrow(UnknownDaemonOptionError);
     expect(() => daemonJsonOf('--storage-opt')).toThrow(UnknownDaemonOptionError);
+  });
+});
+
+describe("a container's variables, where they last", () => {
+  it('says where a fix sets them, and keeps one fix per place when fixes merge', () => {
+    const fix = (env: string, where?: string): Fix => ({ title: 'Bound the heap', container_env: [env], ...(where ? { env_where: where } : {}) });
+    expect(fixSettings(fix('JAVA_TOOL_OPTIONS=-Xmx3072m'))).toEqual([{ where: CONTAINER_ENV_WHERE, text: 'JAVA_TOOL_OPTIONS=-Xmx3072m' }]);
+    const marathonA = fix('JAVA_TOOL_OPTIONS=-Xmx3072m', 'the env of Marathon app /a');
+    expect(fixSettings(marathonA)).toEqual([{ where: 'the env of Marathon app /a', text: 'JAVA_TOOL_OPTIONS=-Xmx3072m' }]);
+    // two containers of one app: one fix; of two apps: one fix per app, each saying where
+    expect(mergeFixes([marathonA, fix('JAVA_TOOL_OPTIONS=-Xmx3072m', 'the env of Marathon app /a')])).toHaveLength(1);
+    const merged = mergeFixes([marathonA, fix('JAVA_TOOL_OPTIONS=-Xmx1536m', 'the env of Marathon app /b'), fix('JAVA_TOOL_OPTIONS=-Xmx768m')]);
+    expect(merged.map((f) => [f.env_where, f.container_env])).toEqual([
+      ['the env of Marathon app /a', ['JAVA_TOOL_OPTIONS=-Xmx3072m']],
+      ['the env of Marathon app /b', ['JAVA_TOOL_OPTIONS=-Xmx1536m']],
+      [undefined, ['JAVA_TOOL_OPTIONS=-Xmx768m']],
+    ]);
   });
 });

@@ -35,7 +35,7 @@ import { runDiagCli } from '../helpers/diag-cli.js';
 interface JsonFinding {
   code: string;
   title: string;
-  fixes: { title: string; detail?: string; commands?: string[]; container_env?: string[] }[];
+  fixes: { title: string; detail?: string; commands?: string[]; container_env?: string[]; env_where?: string }[];
   evidence: { spec: string; text: string }[];
   subject?: string;
   data?: Record<string, unknown>;
@@ -186,7 +186,8 @@ beforeAll(async () => {
   // not exec it): inspect shows only the script; ps, with parents, shows the JVM and the -Xmx the
   // script gives it from a variable of the image's own (as Elasticsearch's gives ES_JAVA_OPTS)
   writeFileSync(join(app, 'start.sh'), 'java $APP_JAVA_OPTS /app/Idle.java\necho "start.sh: java exited with $?"\n');
-  ids.jvmInit = run(...limited('jvm-init'), '--init', '-e', `PATH=${dirname(JAVA)}:/bin`, '-e', 'APP_JAVA_OPTS=-Xmx256m', BUSYBOX_IMAGE, 'sh', '/app/start.sh');
+  // (a Compose service's container: the variable lasts only in the Compose file)
+  ids.jvmInit = run(...limited('jvm-init'), '--init', '-e', `PATH=${dirname(JAVA)}:/bin`, '-e', 'APP_JAVA_OPTS=-Xmx256m', '--label', 'com.docker.compose.project=shop', '--label', 'com.docker.compose.service=batch', BUSYBOX_IMAGE, 'sh', '/app/start.sh');
   // JAVA_OPTS set for a launcher that is not there: Docker runs java itself, and java never reads it
   ids.jvmOptsIgnored = run(...limited('jvm-opts-ignored'), '-e', 'JAVA_OPTS=-Xmx64m', BUSYBOX_IMAGE, JAVA, '-XX:-UseContainerSupport', '/app/Idle.java');
   // the same heap growing under -Xmx32m: the JVM throws its own OutOfMemoryError and exits 1, well
@@ -365,6 +366,7 @@ describe('a real dockerd with real incidents', () => {
     expect(belowInit?.evidence.filter((e) => e.spec === 'ps').map((e) => e.text)).toEqual([expect.stringMatching(/\sjava -Xmx256m \/app\/Idle\.java$/)]);
     expect(belowInit?.fixes[0]?.detail).toContain('It is set in APP_JAVA_OPTS; a later option there wins.');
     expect(belowInit?.fixes[0]?.container_env).toEqual(['APP_JAVA_OPTS=<what it holds now> -Xmx192m']);
+    expect(belowInit?.fixes[0]?.env_where).toBe('the environment of Compose service batch in its file, then docker compose -p shop up -d batch');
     // node killed by the memory cgroup and run again by its start script: ps shows it below the
     // script, and the bound is changed in that script, not in a NODE_OPTIONS it outranks
     const nodeKill = about(report, 'CONTAINER_OOM_KILLED', ids.nodeScript);

@@ -40,11 +40,12 @@ describe('one entry per finding code', () => {
   it('shows settings where they go, not as commands to type: daemon.json for dockerd, the environment for a container', () => {
     const report = { host: 'h', findings: [oom('aaaaaaaaaaaa')], root_cause: null };
     const text = renderTerminal(report, { colour: false });
-    expect(text).toContain(`the container's environment: JAVA_TOOL_OPTIONS=-Xmx3072m`);
+    // a running container keeps the environment it started with: said where the variable goes
+    expect(text).toContain(`the container's environment, when it is created again (docker run -e): JAVA_TOOL_OPTIONS=-Xmx3072m`);
     expect(text).toContain('/etc/docker/daemon.json: { "log-opts": { "max-size": "100m", "max-file": "3" } }');
     expect(text).not.toMatch(/\$ (?:-|JAVA_TOOL_OPTIONS)/);
     const reply = JSON.stringify(blocks.findingMessage('h', oom('aaaaaaaaaaaa')));
-    expect(reply).toContain("In the container's environment:");
+    expect(reply).toContain("In the container's environment, when it is created again (docker run -e):");
     expect(reply).toContain('In /etc/docker/daemon.json:\\n```{ \\"log-opts\\": { \\"max-size\\": \\"100m\\", \\"max-file\\": \\"3\\" } }```');
   });
 

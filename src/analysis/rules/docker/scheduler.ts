@@ -48,6 +48,28 @@ export function schedulerOf(c: ContainerRecord): Scheduler | undefined {
 }
 
 /**
+ * Where a container's variables are set so that they last: in what its scheduler starts it from
+ * (a docker run -e would be lost when it starts the next one). Undefined: nothing does.
+ */
+export function envWhere(c: ContainerRecord): string | undefined {
+  const scheduler = schedulerOf(c);
+  switch (scheduler?.kind) {
+    case 'marathon':
+      return `the env of Marathon app ${scheduler.app} (Marathon starts each task from the app)`;
+    case 'compose':
+      return `the environment of Compose service ${scheduler.service} in its file, then docker compose -p ${scheduler.project} up -d ${scheduler.service}`;
+    case 'swarm':
+      return `Swarm service ${scheduler.service}'s env (docker service update --env-add)`;
+    case 'kubernetes':
+      return `the container env of the owner of pod ${scheduler.namespace}/${scheduler.pod} (its Deployment, StatefulSet or DaemonSet)`;
+    case 'nomad':
+      return `the env of ${scheduler.job ? `Nomad job ${scheduler.job}` : 'its Nomad job'}'s task`;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * How a container that ended gets started again once its cause is fixed: by whatever runs it (its
  * scheduler starts a new one by itself), or, with nothing, by hand.
  */

@@ -227,6 +227,15 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(kill?.evidence.filter((e) => e.spec === 'ps').map((e) => e.line)).toEqual([4]);
   });
 
+  it('sets a variable where it lasts: in what its scheduler starts the container from', () => {
+    const envFix = (more: { env?: string[]; labels?: Record<string, string> }) =>
+      oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], memory: 2 * 2 ** 30, ...more, env: ['JAVA_VERSION=8u111', ...(more.env ?? [])] })).find((f) => f.container_env?.length);
+    expect(envFix({})?.env_where).toBeUndefined();
+    expect(envFix({ env: ['MARATHON_APP_ID=/shop/api'] })?.env_where).toBe('the env of Marathon app /shop/api (Marathon starts each task from the app)');
+    expect(envFix({ labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'api' } })?.env_where).toBe('the environment of Compose service api in its file, then docker compose -p shop up -d api');
+    expect(envFix({ labels: { 'com.docker.swarm.service.name': 'shop_api' } })?.env_where).toBe("Swarm service shop_api's env (docker service update --env-add)");
+  });
+
   it('changes the limit where it lasts: in what its scheduler starts it from, not by a docker update it would undo', () => {
     const raise = (more: { env?: string[]; labels?: Record<string, string> }) =>
       oomFixes(inspect({ path: 'sh', args: ['-c', 'exec ./worker'], memory: 2 ** 30, ...more })).find((f) => f.title.includes('raise the memory limit'));
