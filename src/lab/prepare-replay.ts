@@ -55,9 +55,9 @@ function psIds(inspected: readonly unknown[] | undefined, rows: readonly PsConta
   return rows.filter((r) => !restarting || r.status === 'restarting').map((r) => r.id.slice(0, 12));
 }
 
-/** `docker ps -a --filter status=exited --format '{{.ID}} {{.Status}}'` from the recorded docker ps rows: the status as it was recorded. */
-function exitedStatuses(rows: readonly PsContainer[]): string[] {
-  return rows.filter((r) => r.status === 'exited' && r.statusText).map((r) => `${r.id.slice(0, 12)} ${r.statusText ?? ''}`);
+/** `docker ps -a --filter status=exited --format '{{.ID}} {{.Status}}'` (or status=running) from the recorded docker ps rows: the status as it was recorded. */
+function statusesOf(rows: readonly PsContainer[], status: 'exited' | 'running'): string[] {
+  return rows.filter((r) => r.status === status && r.statusText).map((r) => `${r.id.slice(0, 12)} ${r.statusText ?? ''}`);
 }
 
 /** docker inspect's objects by full id, so that `docker inspect ID` answers with that container alone (not JSON: the whole file is replayed). */
@@ -113,9 +113,14 @@ export async function prepareReplay(bundleDir: string, outDir: string, options: 
   if (specs.includes('docker_ps')) {
     const rows = parseDockerPs((await readOptional(join(dir, 'docker_ps'))) ?? '');
     const ps = stepLine(steps.docker_ps, options).split(' ');
-    // docker ps -q, docker ps -q --filter status=restarting and the exited ones' statuses: docker
-    // ps's exit and hang, no delay of their own
-    const listings = { docker_ps_ids: psIds(inspected, rows, false), docker_ps_restarting_ids: psIds(inspected, rows, true), docker_ps_exited_status: exitedStatuses(rows) };
+    // docker ps -q, docker ps -q --filter status=restarting and the exited and running ones'
+    // statuses: docker ps's exit and hang, no delay of their own
+    const listings = {
+      docker_ps_ids: psIds(inspected, rows, false),
+      docker_ps_restarting_ids: psIds(inspected, rows, true),
+      docker_ps_exited_status: statusesOf(rows, 'exited'),
+      docker_ps_running_status: statusesOf(rows, 'running'),
+    };
     for (const [name, lines] of Object.entries(listings)) {
       await writeFile(join(outDir, name), lines.map((line) => `${line}\n`).join(''));
       await writeFile(join(outDir, `${name}.step`), `${ps[0]} 0 ${ps[2]}\n`);

@@ -175,15 +175,16 @@ function bodies(): Record<string, string> {
     fi
     replay docker_inspect ;;
   ps)
-    only=; prev=; restarting=; exited=
+    only=; prev=; restarting=; exited=; running=
     for a in "$@"; do
-      case "$prev:$a" in --filter:id=*) only=\${a#id=} ;; *:--filter=id=*) only=\${a#--filter=id=} ;; --filter:status=restarting|*:--filter=status=restarting) restarting=1 ;; --filter:status=exited|*:--filter=status=exited) exited=1 ;; esac
+      case "$prev:$a" in --filter:id=*) only=\${a#id=} ;; *:--filter=id=*) only=\${a#--filter=id=} ;; --filter:status=restarting|*:--filter=status=restarting) restarting=1 ;; --filter:status=exited|*:--filter=status=exited) exited=1 ;; --filter:status=running|*:--filter=status=running) running=1 ;; esac
       prev=$a
     done
     case "$only" in *[!0-9a-f]*) only=NO-SUCH-ID ;; esac
     if [ -n "$restarting" ]; then replay docker_ps_restarting_ids "$(removed)" "$only"; fi
     # the exited ones as --format '{{.ID}} {{.Status}}' prints them (the restart-loop step's only use)
     if [ -n "$exited" ]; then replay docker_ps_exited_status "$(removed)" "$only"; fi
+    if [ -n "$running" ]; then replay docker_ps_running_status "$(removed)" "$only"; fi
     for a in "$@"; do case "$a" in --quiet|-q|-aq|-qa) replay docker_ps_ids "$(removed)" "$only" ;; esac; done
     replay docker_ps "$(removed)" "$only" ;;
   # The lines of the container asked for (the last argument): the recorded section under its

@@ -179,8 +179,10 @@ describe("the lab's shims for steps that read the host directly: a lab host's an
       const done = 'c89fb8dfc1b6'.padEnd(64, 'a4');
       const stopped = 'd05c16fc97aa'.padEnd(64, 'a5');
       const old = 'e6e4fb126586'.padEnd(64, 'a6');
+      const caught = 'a7e5c0ffee42'.padEnd(64, 'a7');
       const docker_ps = [
         `{"ID":"${looping}","Names":"flapper","Status":"Restarting (1) 2 seconds ago"}`,
+        `{"ID":"${caught}","Names":"worker","Status":"Up Less than a second"}`,
         `{"ID":"${steady}","Names":"chatty","Status":"Up 2 hours"}`,
         `{"ID":"${failed}","Names":"exporter","Status":"Exited (1) About an hour ago"}`,
         `{"ID":"${done}","Names":"migrate","Status":"Exited (0) 3 minutes ago"}`,
@@ -189,11 +191,12 @@ describe("the lab's shims for steps that read the host directly: a lab host's an
         '',
       ].join('\n');
       const tail = (id: string, text: string) => `# container ${id.slice(0, 12)}\n2026-12-04T16:58:03.0Z ${text}\n`;
-      const container_log_tail = `# container ${looping.slice(0, 12)}\n${LINE}\n${tail(steady, 'chatty: tick')}${tail(failed, 'export: giving up')}${tail(done, 'migrate: done')}${tail(stopped, 'web: bye')}${tail(old, 'report: failed')}`;
+      const container_log_tail = `# container ${looping.slice(0, 12)}\n${LINE}\n${tail(caught, 'worker: no queue')}${tail(steady, 'chatty: tick')}${tail(failed, 'export: giving up')}${tail(done, 'migrate: done')}${tail(stopped, 'web: bye')}${tail(old, 'report: failed')}`;
       const playbook = (await loadPlaybooks(PLAYBOOKS_DIR)).playbooks.get('docker-host')?.playbook;
       const step = renderTemplate(playbook?.steps.find((s) => s.id === 'container_log_tail')?.command ?? '', {});
-      // the restart loop, and the failure of an hour ago: not a clean exit, a stop, or one of days ago
-      expect(await stepOn(step, { docker_ps, container_log_tail })).toMatchObject({ exit: 0, stdout: `# container ${looping.slice(0, 12)}\n${LINE}\n${tail(failed, 'export: giving up')}` });
+      // the restart loop, another caught up for less than a second between two exits, and the
+      // failure of an hour ago: not one up for hours, a clean exit, a stop, or one of days ago
+      expect(await stepOn(step, { docker_ps, container_log_tail })).toMatchObject({ exit: 0, stdout: `# container ${looping.slice(0, 12)}\n${LINE}\n${tail(caught, 'worker: no queue')}${tail(failed, 'export: giving up')}` });
     });
   });
 });
