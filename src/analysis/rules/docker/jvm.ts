@@ -47,6 +47,8 @@ export interface JvmVersion {
   update?: number;
   /** Only the lowest release is known (an application needs it): this one or any later. */
   orLater?: true;
+  /** Eclipse OpenJ9 (IBM Semeru, AdoptOpenJDK's openj9 builds), not HotSpot: it sizes its default heap otherwise. */
+  openj9?: true;
   source: JvmVersionSource;
 }
 
@@ -172,7 +174,7 @@ export function heapFollowsHost(jvm: Omit<JvmVersion, 'source'> | undefined, cgr
 }
 
 export function jvmName(v: Omit<JvmVersion, 'source'>): string {
-  return `Java ${jvmVersionText(v)}`;
+  return `Java ${jvmVersionText(v)}${v.openj9 ? ' (OpenJ9)' : ''}`;
 }
 
 /** About 3/4 of a memory limit in whole MiB, for a runtime's heap: the last quarter is for everything else it maps. */
@@ -190,7 +192,7 @@ export function heapShareMiB(limitBytes: number): number {
 export function jvmHeapFixes(jvm: Omit<JvmVersion, 'source'> | undefined, limitBytes: number | undefined, cgroup: CgroupVersion, told: JvmOptions = {}): Fix[] {
   const version = jvm ? jvmName(jvm) : 'A JVM of unknown version';
   if (told.heap && limitBytes) {
-    return told.heap.bytes >= HEAP_FILLS_SHARE * limitBytes ? heapFillsLimitFixes(jvm, told.heap, limitBytes, cgroup, told) : [outsideHeapFix(told.heap, limitBytes)];
+    return told.heap.bytes >= HEAP_FILLS_SHARE * limitBytes ? heapFillsLimitFixes(jvm, told.heap, limitBytes, cgroup, told) : [outsideHeapFix(told.heap, limitBytes, jvm)];
   }
   if (!told.containerSupportOff && jvm && isContainerAware(jvm, cgroup)) {
     return [
@@ -283,6 +285,21 @@ export function containerJvmProcess(c: ContainerRecord, facts: Facts): ProcessIn
  * eclipse-temurin:17).
  */
 export function jvmVersion(c: ContainerRecord, jvmProcess?: ProcessInfo): JvmVersion | undefined {
+  const release = javaRelease(c, jvmProcess);
+  return release && runsOpenJ9(c, jvmProcess) ? { ...release, openj9: true } : release;
+}
+
+/**
+ * Whether the JVM is Eclipse OpenJ9, as its images say: AdoptOpenJDK's and IBM Semeru's
+ * JAVA_VERSION (jdk-11.0.11+9_openj9-0.26.0), the image's name (ibm-semeru-runtimes,
+ * adoptopenjdk/openjdk11-openj9), or the path of the java that runs.
+ */
+function runsOpenJ9(c: ContainerRecord, jvmProcess: ProcessInfo | undefined): boolean {
+  const named = /openj9|semeru/i;
+  return JAVA_VERSION_VARS.some((name) => named.test(envValue(c, name) ?? '')) || named.test(c.image ?? '') || named.test(programOf(jvmProcess?.command ?? c.command ?? ''));
+}
+
+function javaRelease(c: ContainerRecord, jvmProcess: ProcessInfo | undefined): JvmVersion | undefined {
   let fromEnv: JvmVersion | undefined;
   for (const name of JAVA_VERSION_VARS) {
     const value = envValue(c, name);
@@ -310,7 +327,9 @@ export function jvmVersion(c: ContainerRecord, jvmProcess?: ProcessInfo): JvmVer
   const image = c.image ?? '';
   const tag = imageTag(image);
   const repo = image.slice(0, image.length - tag.length);
-  const fromTag = /(?:jdk|jre)-?(\d+(?:u\d+)?)/i.exec(tag)?.[1] ?? (/(?:openjdk|java|temurin|corretto|zulu|adoptopenjdk|ibmjava)/i.test(repo) ? tag : undefined);
+  // IBM Semeru's tags lead with "open-": open-17.0.8.1_1-jre, open-jdk-11.0.20_8-jre
+  const fromTag =
+    /(?:jdk|jre)-?(\d+(?:u\d+)?)/i.exec(tag)?.[1] ?? /^open-(?:jdk-|jre-)?(\d+(?:\.\d+\.\d+)?)/i.exec(tag)?.[1] ?? (/(?:openjdk|java|temurin|corretto|zulu|adoptopenjdk|ibmjava)/i.test(repo) ? tag : undefined);
   const parsed = fromTag ? parseJavaVersion(fromTag) : undefined;
   if (parsed) return { ...parsed, source: { kind: 'image', tag } };
   const jenkins = envValue(c, 'JENKINS_VERSION');
@@ -384,6 +403,8 @@ export interface HeapSize {
   shareOf?: { what: 'limit' } | { what: 'MaxRAM'; option: string; bytes: number } | { what: 'host'; bytes: number };
   /** The memory is small, so the minimum share (MinRAMPercentage) is the heap, whatever the maximum share says. */
   small?: true;
+  /** OpenJ9's default for a container: how it sizes the heap from the limit ("the limit less 512 MiB"). */
+  openj9Default?: string;
 }
 
 /** A heap at this share of the limit or more leaves too little for what the JVM maps beside it. */
@@ -481,6 +502,7 @@ export function heapSizeOf(c: ContainerRecord, jvmProcess: ProcessInfo | undefin
     return found.match[2]?.endsWith('Fraction') ? 100 / value : value;
   };
   const maxShare = lastOption(sources, MAX_SHARE_OPTION);
+  if (jvm?.openj9 && fromLimit && !maxRam && !maxShare) return { ...openJ9ContainerHeap(fromLimit), shareOf };
   const minShare = lastOption(sources, MIN_SHARE_OPTION);
   const smallest = (memory * share(minShare, 50)) / 100;
   const small = smallest < DEFAULT_MAX_HEAP_BYTES;
@@ -489,12 +511,26 @@ export function heapSizeOf(c: ContainerRecord, jvmProcess: ProcessInfo | undefin
   return { bytes, ...(option && decided ? { option, place: placeOnProcess(c, option, decided.place) } : {}), shareOf, ...(small ? { small: true as const } : {}) };
 }
 
+const GIB = 2 ** 30;
+/** OpenJ9's default heap is capped at 25 GB, the most that 3-bit compressed references address. */
+const OPENJ9_HEAP_CAP_BYTES = 25 * GIB;
+
+/**
+ * OpenJ9's default heap under a container's limit (https://eclipse.dev/openj9/docs/xxusecontainersupport):
+ * half of a limit under 1 GB, the limit less 512 MB up to 2 GB, three quarters above; 25 GB at most.
+ */
+function openJ9ContainerHeap(limit: number): Pick<HeapSize, 'bytes' | 'openj9Default'> {
+  const [bytes, rule] = limit < GIB ? [limit / 2, 'half the limit'] : limit <= 2 * GIB ? [limit - 512 * 2 ** 20, 'the limit less 512 MiB'] : [(limit * 3) / 4, 'three quarters of the limit'];
+  return { bytes: Math.min(bytes, OPENJ9_HEAP_CAP_BYTES), openj9Default: rule };
+}
+
 /**
  * "-Xmx4g", "-XX:MaxRAMPercentage=100.0 of the 2 GiB limit", "a quarter of the 1 GiB limit",
  * "its minimum share (-XX:MinRAMPercentage, 50 by default) of the 200 MiB limit, small memory".
  */
 export function heapSizeText(heap: HeapSize, limitBytes: number): string {
   if (!heap.shareOf) return heap.option ?? 'its -Xmx';
+  if (heap.openj9Default) return `OpenJ9's default for the ${formatBytes(limitBytes, 'binary-whole')} limit (${heap.openj9Default})`;
   const of =
     heap.shareOf.what === 'MaxRAM'
       ? `of ${heap.shareOf.option}`
@@ -586,14 +622,18 @@ export function xmxSetting(heap: HeapSize | undefined, mib: number, toolOptionsS
  * A heap well inside the limit that was killed all the same: what grew is outside the heap, in the
  * JVM's native memory or in another process of the container.
  */
-function outsideHeapFix(heap: HeapSize, limitBytes: number): Fix {
+function outsideHeapFix(heap: HeapSize, limitBytes: number, jvm: Omit<JvmVersion, 'source'> | undefined): Fix {
+  const counted = "The memory cgroup counts all of the container's memory: ";
   return {
     title: `Look outside the heap: ${heapSizeText(heap, limitBytes)} keeps it to ${formatBytes(heap.bytes, 'binary')}, ${Math.round((heap.bytes / limitBytes) * 100)} % of the limit`,
-    detail:
-      "The memory cgroup counts all of the container's memory: the JVM's metaspace, thread stacks, code cache, direct buffers and native " +
-      "libraries, and every other process in it. A larger heap share would make the kill come sooner. Native memory tracking " +
-      '(-XX:NativeMemoryTracking=summary, then jcmd <pid> VM.native_memory summary) shows which part grew; -XX:MaxMetaspaceSize and ' +
-      '-XX:MaxDirectMemorySize bound the two that most often do.',
+    // OpenJ9 has no native memory tracking or metaspace: its javacore's NATIVEMEMINFO section says what it maps
+    detail: jvm?.openj9
+      ? `${counted}OpenJ9's class memory, JIT code cache, thread stacks, direct buffers and native libraries, and every other process in it. ` +
+        "A larger heap would make the kill come sooner. A javacore (jcmd <pid> Dump.java, or kill -3) lists the JVM's native memory by part in its NATIVEMEMINFO section; " +
+        '-XX:MaxDirectMemorySize bounds direct buffers.'
+      : `${counted}the JVM's metaspace, thread stacks, code cache, direct buffers and native libraries, and every other process in it. ` +
+        'A larger heap share would make the kill come sooner. Native memory tracking (-XX:NativeMemoryTracking=summary, then jcmd <pid> VM.native_memory summary) ' +
+        'shows which part grew; -XX:MaxMetaspaceSize and -XX:MaxDirectMemorySize bound the two that most often do.',
   };
 }
 

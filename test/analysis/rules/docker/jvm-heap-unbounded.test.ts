@@ -237,6 +237,12 @@ describe('JVM_HEAP_UNBOUNDED reads the JVM from what runs and how it was told', 
     inspectJson({ id: ID('a'), name: 'svc', path: over.path ?? '/entrypoint.sh', args: over.args ?? [], memory: GiB, env: over.env ?? [] });
   const findings = (container: object, args?: string) => run(jvmHeapUnboundedRule, factsFrom({ docker_inspect: inspect(container), ...(args ? { ps: ps(args) } : {}) }));
 
+  it('names an OpenJ9 JVM as such, from the JAVA_VERSION of its image', () => {
+    // AdoptOpenJDK's openj9 build of 8u181: OpenJ9 0.9 left container support off by default
+    const [f] = findings(svc({ path: 'java', args: ['-jar', '/app.jar'], env: ['JAVA_VERSION=jdk8u181-b13_openj9-0.9.0'] }));
+    expect(f?.title).toContain('no -Xmx; Java 8u181 (OpenJ9) (JAVA_VERSION=jdk8u181-b13_openj9-0.9.0) does not size its heap from the cgroup');
+  });
+
   it('reads the release from the path of the java that runs', () => {
     expect(parseJavaPath('/usr/lib/jvm/java-17-openjdk-amd64/bin/java')).toEqual({ major: 17 });
     expect(parseJavaPath('/usr/lib/jvm/java-1.8.0-openjdk-1.8.0.131-11.b12.el7.x86_64/jre/bin/java')).toEqual({ major: 8, update: 131 });

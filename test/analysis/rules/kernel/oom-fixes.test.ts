@@ -117,6 +117,29 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(commands(fixes).join(' ')).not.toMatch(/MaxRAMPercentage|-Xmx/);
   });
 
+  it("sizes an OpenJ9 JVM's default heap as OpenJ9 does, not as HotSpot's quarter", () => {
+    // https://eclipse.dev/openj9/docs/xxusecontainersupport: half of a limit under 1 GB, the limit
+    // less 512 MB up to 2 GB, three quarters above. AdoptOpenJDK's and Semeru's JAVA_VERSION name it.
+    const openj9 = (memory: number, env: string[] = ['JAVA_VERSION=jdk-11.0.11+9_openj9-0.26.0'], image?: string) =>
+      oomFixes(inspect({ path: 'java', args: ['-jar', 'app.jar'], env, memory, ...(image ? { image } : {}) }));
+    const twoGiB = openj9(2 * 2 ** 30);
+    expect(twoGiB[0]?.title).toBe("Look outside the heap: OpenJ9's default for the 2 GiB limit (the limit less 512 MiB) keeps it to 1.5 GiB, 75 % of the limit");
+    // OpenJ9 has neither native memory tracking nor a metaspace: its javacore says what it maps
+    expect(twoGiB[0]?.detail).toContain('NATIVEMEMINFO');
+    expect(twoGiB[0]?.detail).not.toMatch(/NativeMemoryTracking|MaxMetaspaceSize/);
+    expect(openj9(512 * 2 ** 20)[0]?.title).toBe("Look outside the heap: OpenJ9's default for the 512 MiB limit (half the limit) keeps it to 256.0 MiB, 50 % of the limit");
+    // IBM Semeru's image, named so
+    expect(openj9(4 * 2 ** 30, [], 'ibm-semeru-runtimes:open-17.0.8.1_1-jre')[0]?.title).toBe(
+      "Look outside the heap: OpenJ9's default for the 4 GiB limit (three quarters of the limit) keeps it to 3.0 GiB, 75 % of the limit",
+    );
+    // a share it is given is its own, as for HotSpot: all of the limit is lowered where it is set
+    expect(openj9(2 ** 30, ['JAVA_VERSION=jdk-11.0.11+9_openj9-0.26.0', 'JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=100'])[0]?.title).toBe(
+      'Lower the heap below the limit: -Xmx768m in place of -XX:MaxRAMPercentage=100 of the 1 GiB limit',
+    );
+    // the same JVM on HotSpot: a quarter
+    expect(openj9(2 * 2 ** 30, ['JAVA_VERSION=11.0.11'])[0]?.title).toBe('Look outside the heap: a quarter of the 2 GiB limit keeps it to 512.0 MiB, 25 % of the limit');
+  });
+
   it('lowers an -Xmx that fills the limit, where it is set, and sizes a larger limit from the heap', () => {
     // on the command line (Path and Args): said where, nothing to set in a variable
     const onCommand = oomFixes(inspect({ path: 'java', args: ['-Xmx2g', '-jar', 'app.jar'], env: ['JAVA_VERSION=8u111'], memory: 2 * 2 ** 30 }));
