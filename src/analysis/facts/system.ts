@@ -44,6 +44,8 @@ export interface SystemFacts {
   unameLine?: LogLine;
   /** null when ps was not collected. */
   processes: ProcessInfo[] | null;
+  /** Each process's children, by the parent's pid, where ps gives parents (built once: rules walk it per container). */
+  childrenOf?: ReadonlyMap<number, readonly ProcessInfo[]>;
   /**
    * Every thread in D state now, by thread id (`ps -eL`): the kernel reports hung tasks by thread,
    * which `ps -e` does not list. Undefined when that listing was not collected or not understood.
@@ -99,17 +101,27 @@ export function workerThreadsInD(system: SystemFacts): ProcessInfo[] {
  * children...), down to `depth` levels below it. Only the process itself where ps gave no parents.
  */
 export function processLevelsBelow(system: SystemFacts, pid: number, depth: number): ProcessInfo[][] {
-  const processes = system.processes ?? [];
-  const top = processes.find((p) => p.pid === pid);
+  const top = system.processes?.find((p) => p.pid === pid);
   if (!top) return [];
   const levels: ProcessInfo[][] = [[top]];
   for (let d = 0; d < depth; d++) {
-    const parents = new Set((levels.at(-1) ?? []).map((p) => p.pid));
-    const children = processes.filter((p) => p.ppid !== undefined && parents.has(p.ppid) && p.pid !== p.ppid);
+    const children = (levels.at(-1) ?? []).flatMap((p) => system.childrenOf?.get(p.pid) ?? []);
     if (children.length === 0) break;
     levels.push(children);
   }
   return levels;
+}
+
+/** The children of each process by its parent's pid; a process that names itself its parent (pid 0's) is no one's child. */
+function childrenByParent(processes: readonly ProcessInfo[]): Map<number, ProcessInfo[]> {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of processes) {
+    if (p.ppid === undefined || p.ppid === p.pid) continue;
+    const siblings = children.get(p.ppid);
+    if (siblings) siblings.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  return children;
 }
 
 export function buildSystemFacts(bundle: Bundle): SystemFacts {
@@ -154,6 +166,7 @@ export function buildSystemFacts(bundle: Bundle): SystemFacts {
         command: p.command,
         line: { spec: 'ps', line: p.lineNumber, text: p.text },
       }));
+      facts.childrenOf = childrenByParent(facts.processes);
     }
   }
   const blocked = blockedThreadsOf(bundle);
