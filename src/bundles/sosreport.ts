@@ -15,7 +15,9 @@ const SOS_SOURCES: ReadonlyArray<[SpecName, readonly string[]]> = [
   ['df_inodes', ['sos_commands/filesys/df_-ali_-x_autofs', 'sos_commands/filesys/df_-ali*']],
   // the filesys plugin copies the kernel's mount table; /proc/mounts has no device numbers, but the mounts
   ['mountinfo', ['proc/self/mountinfo', 'proc/1/mountinfo', 'proc/mounts']],
-  ['ps', ['sos_commands/process/ps_auxwww', 'sos_commands/process/ps_aux*', 'ps']],
+  // the process plugin's `ps alxwww` first: it has each process's parent (and its wait channel, cut
+  // to six characters), which `ps auxwww` has not
+  ['ps', ['sos_commands/process/ps_alxwww', 'sos_commands/process/ps_auxwww', 'sos_commands/process/ps_aux*', 'ps']],
   // the process plugin's `ps -elfL`: every thread, its S column and LWP, of which the ones in D are kept
   ['blocked_threads', ['sos_commands/process/ps_-elfL']],
   ['dmesg', ['sos_commands/kernel/dmesg', 'sos_commands/logs/journalctl_--no-pager_--catalog_--boot_-k*']],

@@ -9,6 +9,7 @@ import { analyze } from '../../src/analysis/index.js';
 import { BundleError } from '../../src/domain/index.js';
 import { parseLvs } from '../../src/analysis/parsers/lvs.js';
 import { parseContainerMemory } from '../../src/analysis/parsers/container-memory.js';
+import { parsePs } from '../../src/analysis/parsers/ps.js';
 
 const made: string[] = [];
 const servers: Server[] = [];
@@ -210,6 +211,26 @@ describe('reading a sosreport refuses the same', () => {
     const bundle = await readBundle(root);
     expect(bundle.files.get('container_memory')).toBe(stats);
     expect(parseContainerMemory(stats)).toMatchObject([{ container: '812c82c5a7a5', name: 'app', workingSetBytes: 1.2 * 2 ** 30 }]);
+  });
+
+  it("takes the processes from sos's ps alxwww, which gives parents, over ps auxwww", async () => {
+    const root = sosreport();
+    mkdirSync(join(root, 'sos_commands/process'), { recursive: true });
+    // procps 4's ps alxwww and ps auxwww, as sos names their files
+    const alx = [
+      'F   UID     PID    PPID PRI  NI    VSZ   RSS WCHAN  STAT TTY        TIME COMMAND',
+      '4     0    4790    4770  20   0   2388   760 do_wai Ss   ?          0:00 /sbin/docker-init -- /docker-entrypoint.sh',
+      '0     0    4810    4790  20   0 3425600 1040000 futex_ Sl  ?          1:02 java -jar /app.jar',
+      '',
+    ].join('\n');
+    writeFileSync(join(root, 'sos_commands/process/ps_alxwww'), alx);
+    writeFileSync(join(root, 'sos_commands/process/ps_auxwww'), 'USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\nroot 4810 0.0 1.0 3425600 1040000 ? Sl 10:00 1:02 java -jar /app.jar\n');
+    const bundle = await readBundle(root);
+    expect(bundle.files.get('ps')).toBe(alx);
+    expect(parsePs(alx)?.map((p) => [p.pid, p.ppid, p.state, p.wchan, p.command])).toEqual([
+      [4790, 4770, 'Ss', 'do_wai', '/sbin/docker-init -- /docker-entrypoint.sh'],
+      [4810, 4790, 'Sl', 'futex_', 'java -jar /app.jar'],
+    ]);
   });
 
   it('follows the links sos makes inside its own tree', async () => {
