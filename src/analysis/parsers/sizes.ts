@@ -4,6 +4,10 @@
  * (`3.702 GiB`); `df -h` and `du -h` print single letters that mean powers of 1024 (`50G`, `4.7G`).
  */
 
+/** A mebibyte and a gibibyte, in bytes. */
+export const MIB = 2 ** 20;
+export const GIB = 2 ** 30;
+
 const DECIMAL: Readonly<Record<string, number>> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, pb: 1e15, eb: 1e18 };
 const BINARY: Readonly<Record<string, number>> = {
   kib: 2 ** 10,

@@ -1,6 +1,6 @@
 import type { Fix } from '../../../domain/index.js';
 import type { ContainerLogTail } from '../../facts/docker.js';
-import { formatBytes } from '../../parsers/sizes.js';
+import { formatBytes, MIB } from '../../parsers/sizes.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { envHolds, envSetting } from './docker-context.js';
 import { limitChange, limitFix } from './memory-sizing.js';
@@ -87,7 +87,6 @@ export function jvmOutOfMemoryFixes(oome: JvmOutOfMemory, container: ContainerRe
   ];
 }
 
-const MIB = 2 ** 20;
 const STOPPED_AT_ITS_BOUND =
   'The JVM stopped at its own heap bound, not at the memory cgroup: no OOM kill follows, and a larger memory limit alone changes nothing. ' +
   'If the heap grows without bound at any size, it leaks: a heap dump on the next error shows what holds it.';

@@ -8,7 +8,7 @@ import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
 import type { DockerInfo } from '../../parsers/docker-info.js';
 import { JAVA_VERSION_VARS, type JavaVersionVar } from '../../parsers/docker-inspect.js';
 import type { LogLine } from '../../parsers/log-line.js';
-import { formatBytes } from '../../parsers/sizes.js';
+import { formatBytes, GIB, MIB } from '../../parsers/sizes.js';
 import { hostMemoryBytes, roundMiB } from './memory-sizing.js';
 import { baseName, commandPrograms, containerProcess, envHolds, envSetting, envValue, imageTag, programOf } from './docker-context.js';
 
@@ -179,7 +179,7 @@ export function jvmName(v: Omit<JvmVersion, 'source'>): string {
 
 /** About 3/4 of a memory limit in whole MiB, for a runtime's heap: the last quarter is for everything else it maps. */
 export function heapShareMiB(limitBytes: number): number {
-  return Math.floor((limitBytes / 2 ** 20) * 0.75);
+  return Math.floor((limitBytes / MIB) * 0.75);
 }
 
 /**
@@ -416,7 +416,7 @@ const MAX_RAM_OPTION = new RegExp(`(?:^|\\s)(-XX:MaxRAM=(\\d+)${SIZE_SUFFIX})`, 
 const MAX_SHARE_OPTION = /(?:^|\s)(-XX:(MaxRAMPercentage|MaxRAMFraction)=(\d+(?:\.\d+)?))(?=[\s"']|$)/g;
 const MIN_SHARE_OPTION = /(?:^|\s)(-XX:(MinRAMPercentage|MinRAMFraction)=(\d+(?:\.\d+)?))(?=[\s"']|$)/g;
 /** HotSpot's default MaxHeapSize on 64-bit (96 MiB scaled by 13/10): below it, the heap is the minimum share. */
-const DEFAULT_MAX_HEAP_BYTES = (96 * 2 ** 20 * 13) / 10;
+const DEFAULT_MAX_HEAP_BYTES = (96 * MIB * 13) / 10;
 
 interface OptionSource {
   place: OptionPlace;
@@ -511,7 +511,6 @@ export function heapSizeOf(c: ContainerRecord, jvmProcess: ProcessInfo | undefin
   return { bytes, ...(option && decided ? { option, place: placeOnProcess(c, option, decided.place) } : {}), shareOf, ...(small ? { small: true as const } : {}) };
 }
 
-const GIB = 2 ** 30;
 /** OpenJ9's default heap is capped at 25 GB, the most that 3-bit compressed references address. */
 const OPENJ9_HEAP_CAP_BYTES = 25 * GIB;
 
@@ -520,7 +519,7 @@ const OPENJ9_HEAP_CAP_BYTES = 25 * GIB;
  * half of a limit under 1 GB, the limit less 512 MB up to 2 GB, three quarters above; 25 GB at most.
  */
 function openJ9ContainerHeap(limit: number): Pick<HeapSize, 'bytes' | 'openj9Default'> {
-  const [bytes, rule] = limit < GIB ? [limit / 2, 'half the limit'] : limit <= 2 * GIB ? [limit - 512 * 2 ** 20, 'the limit less 512 MiB'] : [(limit * 3) / 4, 'three quarters of the limit'];
+  const [bytes, rule] = limit < GIB ? [limit / 2, 'half the limit'] : limit <= 2 * GIB ? [limit - 512 * MIB, 'the limit less 512 MiB'] : [(limit * 3) / 4, 'three quarters of the limit'];
   return { bytes: Math.min(bytes, OPENJ9_HEAP_CAP_BYTES), openj9Default: rule };
 }
 

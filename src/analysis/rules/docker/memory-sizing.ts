@@ -1,11 +1,10 @@
 import type { Facts } from '../../facts/index.js';
 import type { MemoryReading } from '../../facts/docker.js';
-import { formatBytes } from '../../parsers/sizes.js';
+import { formatBytes, MIB } from '../../parsers/sizes.js';
 import type { ContainerRecord } from '../../facts/index.js';
 import { shellArg } from '../../../domain/shell.js';
 import { schedulerOf } from './scheduler.js';
 
-const MIB = 2 ** 20;
 /** Below this a limit leaves no room for a shell or a log burst; Docker itself refuses under 6 MiB. */
 const SMALLEST_LIMIT_MIB = 64;
 

@@ -1,13 +1,12 @@
 import type { Fix } from '../../../domain/index.js';
 import type { ContainerLogTail } from '../../facts/docker.js';
 import type { ContainerRecord, Facts, ProcessInfo } from '../../facts/index.js';
-import { formatBytes } from '../../parsers/sizes.js';
+import { formatBytes, MIB } from '../../parsers/sizes.js';
 import { baseName, commandPrograms, containerProcess, envHolds, envSetting, envValue, imageTag } from './docker-context.js';
 import { heapShareMiB } from './jvm.js';
 import { exitMeaning } from './exit-status.js';
 import { headroomMiB, limitChange, limitFix, roundMiB } from './memory-sizing.js';
 
-const MIB = 2 ** 20;
 
 /** The node release of a container: the official images' NODE_VERSION, else the tag of a node image. */
 export interface NodeVersion {
@@ -69,6 +68,11 @@ export function nodeOutOfMemoryIn(lines: readonly TailLine[]): NodeOutOfMemory |
 /** Where node's --max-old-space-size comes from: the container's command, NODE_OPTIONS, or a script that put it on node's command line. */
 export type OldSpacePlace = 'command' | 'env' | 'script';
 
+/** Whether a program (a command's first word without its directory, or the kernel's task name) is node. */
+export function isNodeProgram(name: string | undefined): boolean {
+  return name === 'node' || name === 'nodejs';
+}
+
 /** Programs that run a node application's scripts: node running one of them is not the application. */
 const PACKAGE_MANAGER = /^(?:npm|npx|yarn|pnpm|npm-cli\.js|npx-cli\.js|yarn\.c?js|pnpm\.c?js)$/;
 
@@ -76,7 +80,7 @@ const PACKAGE_MANAGER = /^(?:npm|npx|yarn|pnpm|npm-cli\.js|npx-cli\.js|yarn\.c?j
 export function containerNodeProcess(c: ContainerRecord, facts: Facts): ProcessInfo | undefined {
   return containerProcess(c, facts, (command) => {
     const [program = '', script = ''] = command.trim().split(/\s+/);
-    return /^node(?:js)?$/.test(baseName(program)) && !PACKAGE_MANAGER.test(baseName(script));
+    return isNodeProgram(baseName(program)) && !PACKAGE_MANAGER.test(baseName(script));
   });
 }
 
@@ -104,7 +108,7 @@ export function toldOldSpace(c: ContainerRecord | undefined, nodeProcess?: Proce
  * show that node's command line, may pass a bound there that NODE_OPTIONS cannot override: said so.
  */
 export function oldSpaceWhere(given: { place: OldSpacePlace } | undefined, container: ContainerRecord | undefined): { onCommandLine: boolean; where: string } {
-  const throughScript = container !== undefined && !commandPrograms(container).some((p) => /^node(?:js)?$/.test(p));
+  const throughScript = container !== undefined && !commandPrograms(container).some(isNodeProgram);
   switch (given?.place) {
     case 'command':
       return { onCommandLine: true, where: " It is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined." };

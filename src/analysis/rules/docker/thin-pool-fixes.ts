@@ -1,12 +1,11 @@
 import { shellArg, type Fix } from '../../../domain/index.js';
 import { filesystemOf } from '../../facts/disks.js';
 import type { Facts, Filesystem } from '../../facts/index.js';
-import { formatBytes } from '../../parsers/sizes.js';
+import { formatBytes, GIB } from '../../parsers/sizes.js';
 import { dockerRootOf, dockerService } from './docker-context.js';
 import { listSome } from '../kernel/support.js';
 import { failedLogsNote } from './how-it-ended.js';
 
-const GIB = 2 ** 30;
 const LOOP_DEVICE = /^\/dev\/loop\d+$/;
 
 /** Docker 1.3's `Data file`: the sparse file's own path, not a device. */

@@ -28,7 +28,7 @@ import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting } from '../docker/docker-context.js';
 import { headroomMiB, hostMemoryBytes, limitChange, limitFromReading, usageOfLimitText } from '../docker/memory-sizing.js';
 import { findContainer, quote } from './support.js';
-import { containerNodeProcess, nodeVersion, oldSpaceWhere, toldOldSpace, type NodeVersion } from '../docker/node-out-of-memory.js';
+import { containerNodeProcess, isNodeProgram, nodeVersion, oldSpaceWhere, toldOldSpace, type NodeVersion } from '../docker/node-out-of-memory.js';
 
 /** What runs in the container, as far as the kill report and docker inspect tell. */
 type Runtime = { kind: 'jvm'; version: JvmVersion | undefined } | { kind: 'node'; version: NodeVersion | undefined } | { kind: 'other' };
@@ -53,14 +53,14 @@ function runtimeOf(process: string | undefined, container: ContainerRecord | und
   // a JVM that ps shows (the container runs again after the kill) says which it is, from its path;
   // the kernel naming node as the killed process outranks it
   const jvmProcess = container ? containerJvmProcess(container, facts) : undefined;
-  const killedNode = process === 'node' || process === 'nodejs';
+  const killedNode = isNodeProgram(process);
   if (process === 'java' || (jvmProcess && !killedNode) || (container !== undefined && runsJava(container))) {
     return { kind: 'jvm', version: container ? jvmVersion(container, jvmProcess) : undefined };
   }
   const programs = container ? commandPrograms(container) : [];
   // node that ps shows below npm, an init or a script, where inspect shows only those
   const nodeProcess = container ? containerNodeProcess(container, facts) : undefined;
-  if (killedNode || nodeProcess || programs.some((p) => p === 'node' || p === 'nodejs')) return { kind: 'node', version: nodeVersion(container) };
+  if (killedNode || nodeProcess || programs.some(isNodeProgram)) return { kind: 'node', version: nodeVersion(container) };
   return { kind: 'other' };
 }
 
