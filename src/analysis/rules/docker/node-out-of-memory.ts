@@ -89,7 +89,7 @@ export function containerNodeProcess(c: ContainerRecord, facts: Facts): ProcessI
  * first and its command line over it. Where ps shows the node that runs (nodeProcess), its command
  * line decides; a bound there that the container's command does not hold, a script put there.
  */
-export function toldOldSpace(c: ContainerRecord | undefined, nodeProcess?: ProcessInfo): { mib: number; place: OldSpacePlace } | undefined {
+function toldOldSpace(c: ContainerRecord | undefined, nodeProcess?: ProcessInfo): { mib: number; place: OldSpacePlace } | undefined {
   if (!c) return undefined;
   const last = (text: string): number | undefined => {
     const value = [...text.matchAll(/--max[-_]old[-_]space[-_]size[= ](\d+)/g)].at(-1)?.[1];
@@ -107,7 +107,7 @@ export function toldOldSpace(c: ContainerRecord | undefined, nodeProcess?: Proce
  * says where to change it. A container that starts node through npm or a script, where ps did not
  * show that node's command line, may pass a bound there that NODE_OPTIONS cannot override: said so.
  */
-export function oldSpaceWhere(given: { place: OldSpacePlace } | undefined, container: ContainerRecord | undefined): { onCommandLine: boolean; where: string } {
+function oldSpaceWhere(given: { place: OldSpacePlace } | undefined, container: ContainerRecord | undefined): { onCommandLine: boolean; where: string } {
   const throughScript = container !== undefined && !commandPrograms(container).some(isNodeProgram);
   switch (given?.place) {
     case 'command':
@@ -127,6 +127,23 @@ export function oldSpaceWhere(given: { place: OldSpacePlace } | undefined, conta
           : '',
       };
   }
+}
+
+/** What a container's node was told of its heap, where that is changed, and the node ps shows, where it does. */
+export interface NodeHeapBound {
+  given?: { mib: number; place: OldSpacePlace };
+  /** The bound is on node's command line, which NODE_OPTIONS cannot override. */
+  onCommandLine: boolean;
+  /** The sentence that says where to change it, with its leading space; empty when NODE_OPTIONS is the place. */
+  where: string;
+  process?: ProcessInfo;
+}
+
+/** Reads a container's node heap bound once, from the node ps shows (containerNodeProcess) and inspect, for every fix that speaks of it. */
+export function nodeHeapBound(container: ContainerRecord | undefined, facts: Facts): NodeHeapBound {
+  const process = container ? containerNodeProcess(container, facts) : undefined;
+  const given = toldOldSpace(container, process);
+  return { ...(given ? { given } : {}), ...oldSpaceWhere(given, container), ...(process ? { process } : {}) };
 }
 
 /** How to see what fills the heap, for the release in front of the reader. */
@@ -157,8 +174,7 @@ function limitAboveHeapMiB(heapMiB: number): number {
  */
 export function nodeOutOfMemoryFixes(oom: NodeOutOfMemory, container: ContainerRecord | undefined, short: string, facts: Facts): Fix[] {
   const limit = container?.memoryLimitBytes;
-  const given = toldOldSpace(container, container ? containerNodeProcess(container, facts) : undefined);
-  const { onCommandLine, where: whereItIs } = oldSpaceWhere(given, container);
+  const { given, onCommandLine, where: whereItIs } = nodeHeapBound(container, facts);
   const told = given?.mib;
   const reached = oom.heapMiB ?? told;
   const reachedText = reached !== undefined ? ` at about ${reached} MiB` : '';

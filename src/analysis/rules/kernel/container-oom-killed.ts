@@ -28,7 +28,7 @@ import type { Rule } from '../rule.js';
 import { commandPrograms, containerEvidence, containerLabel, envHolds, envSetting } from '../docker/docker-context.js';
 import { headroomMiB, hostMemoryBytes, limitChange, limitFromReading, usageOfLimitText } from '../docker/memory-sizing.js';
 import { findContainer, quote } from './support.js';
-import { containerNodeProcess, isNodeProgram, nodeVersion, oldSpaceWhere, toldOldSpace, type NodeVersion } from '../docker/node-out-of-memory.js';
+import { containerNodeProcess, isNodeProgram, nodeHeapBound, nodeVersion, type NodeVersion } from '../docker/node-out-of-memory.js';
 
 /** What runs in the container, as far as the kill report and docker inspect tell. */
 type Runtime = { kind: 'jvm'; version: JvmVersion | undefined } | { kind: 'node'; version: NodeVersion | undefined } | { kind: 'other' };
@@ -69,10 +69,9 @@ function runtimeOf(process: string | undefined, container: ContainerRecord | und
  * flag for its version, node's old-space size), a limit suggested from the usage at the kill, and
  * "set a limit" when the container has none.
  */
-function fixesFor(id: string, process: string | undefined, container: ContainerRecord | undefined, limitBytes: number | undefined, usageBytes: number | undefined, facts: Facts): Finding['fixes'] {
+function fixesFor(id: string, runtime: Runtime, container: ContainerRecord | undefined, limitBytes: number | undefined, usageBytes: number | undefined, facts: Facts): Finding['fixes'] {
   const short = id.slice(0, 12);
   const cgroup = cgroupVersionOf(facts.docker.info);
-  const runtime = runtimeOf(process, container, facts);
   const fixes: Finding['fixes'] = [];
   const heapMiB = limitBytes ? heapShareMiB(limitBytes) : undefined;
   const limitText = limitBytes ? formatBytes(limitBytes, 'binary') : undefined;
@@ -80,8 +79,7 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
   if (runtime.kind === 'jvm') {
     fixes.push(...jvmHeapFixes(runtime.version, limitBytes, cgroup, told));
   } else if (runtime.kind === 'node') {
-    const given = toldOldSpace(container, container ? containerNodeProcess(container, facts) : undefined);
-    const { onCommandLine, where } = oldSpaceWhere(given, container);
+    const { given, onCommandLine, where } = nodeHeapBound(container, facts);
     if (given && heapMiB && given.mib <= heapMiB) {
       // its heap was bounded well inside the limit: what grew is outside it
       fixes.push({
@@ -151,15 +149,14 @@ function fixesFor(id: string, process: string | undefined, container: ContainerR
  * Args, a JAVA_OPTS entry; node's ps row where a script gave it --max-old-space-size), unless it is
  * quoted already (compact JSON holds a container on one line).
  */
-function withHeapLine(evidence: Evidence[], container: ContainerRecord | undefined, process: string | undefined, facts: Facts): Evidence[] {
+function withHeapLine(evidence: Evidence[], container: ContainerRecord | undefined, { kind }: Runtime, facts: Facts): Evidence[] {
   if (!container) return evidence;
-  const kind = runtimeOf(process, container, facts).kind;
-  const nodeProcess = kind === 'node' ? containerNodeProcess(container, facts) : undefined;
+  const node = kind === 'node' ? nodeHeapBound(container, facts) : undefined;
   const line =
     kind === 'jvm'
       ? jvmHeapOptionLine(container, facts, containerJvmOptions(container, facts).heap?.option)
-      : nodeProcess && toldOldSpace(container, nodeProcess)?.place === 'script'
-        ? nodeProcess.line
+      : node?.given?.place === 'script'
+        ? node.process?.line
         : undefined;
   return line ? distinctEvidence([...evidence, toEvidence(line)]) : evidence;
 }
@@ -225,14 +222,15 @@ export const containerOomKilledRule: Rule = {
       const last = kills[kills.length - 1] as OomKill;
       const who = `${last.process ?? 'a process'}${last.pid !== undefined ? ` (pid ${last.pid})` : ''}`;
       const figures = last.limitKb !== undefined && last.usageKb !== undefined ? usageAtKill(last.usageKb * 1024, last.limitKb * 1024) : '';
+      const runtime = runtimeOf(last.process, container, facts);
       findings.push({
         code: 'CONTAINER_OOM_KILLED',
         severity: 'critical',
         subject: id,
         title: `${who} in container ${containerLabel(id, container)} killed by the memory cgroup${figures}` + (kills.length > 1 ? ` (${kills.length} kills)` : ''),
         // the kernel's report, and the container's id and name from docker inspect/ps that the title names
-        evidence: withHeapLine([...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : [])], container, last.process, facts),
-        fixes: fixesFor(id, last.process, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined, facts),
+        evidence: withHeapLine([...quote(kills.flatMap((k) => k.evidence), 8), ...(container?.name ? containerEvidence(container) : [])], container, runtime, facts),
+        fixes: fixesFor(id, runtime, container, last.limitKb !== undefined ? last.limitKb * 1024 : container?.memoryLimitBytes, last.usageKb !== undefined ? last.usageKb * 1024 : undefined, facts),
         seen: seenOf(facts.clock, kills.map((k) => k.evidence[0]).filter((l) => l !== undefined)),
         data: {
           container_id: id,
@@ -248,15 +246,16 @@ export const containerOomKilledRule: Rule = {
     for (const container of facts.docker.containers) {
       if (container.oomKilled !== true || [...byContainer.keys()].some((id) => findContainer([container], id))) continue;
       const limit = container.memoryLimitBytes ? ` (limit ${formatBytes(container.memoryLimitBytes, 'binary')})` : '';
+      const runtime = runtimeOf(undefined, container, facts);
       findings.push({
         code: 'CONTAINER_OOM_KILLED',
         severity: 'critical',
         subject: container.id,
         title: `container ${containerLabel(container.id, container)} was killed for running out of memory${limit}`,
         evidence: container.line
-          ? withHeapLine(containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt'), container, undefined, facts)
+          ? withHeapLine(containerEvidence(container, 'OOMKilled', 'ExitCode', 'Memory', 'FinishedAt'), container, runtime, facts)
           : [{ spec: 'docker_inspect', text: `"OOMKilled": true (container ${containerLabel(container.id, container)})` }],
-        fixes: fixesFor(container.id, undefined, container, container.memoryLimitBytes || undefined, undefined, facts),
+        fixes: fixesFor(container.id, runtime, container, container.memoryLimitBytes || undefined, undefined, facts),
         seen: seenOf(facts.clock, container.finishedAt ? [container.finishedAt] : [], 1),
         data: {
           container_id: container.id,
