@@ -107,8 +107,8 @@ function toldOldSpace(c: ContainerRecord | undefined, nodeProcess?: ProcessInfo)
  * says where to change it. A container that starts node through npm or a script, where ps did not
  * show that node's command line, may pass a bound there that NODE_OPTIONS cannot override: said so.
  */
-function oldSpaceWhere(given: { place: OldSpacePlace } | undefined, container: ContainerRecord | undefined): { onCommandLine: boolean; where: string } {
-  const throughScript = container !== undefined && !commandPrograms(container).some(isNodeProgram);
+function oldSpaceWhere(given: { place: OldSpacePlace } | undefined, container: ContainerRecord | undefined, shownByPs: boolean): { onCommandLine: boolean; where: string } {
+  const throughScript = !shownByPs && container !== undefined && !commandPrograms(container).some(isNodeProgram);
   switch (given?.place) {
     case 'command':
       return { onCommandLine: true, where: " It is on the container's command line, which outranks NODE_OPTIONS: change it where the container is defined." };
@@ -143,7 +143,7 @@ export interface NodeHeapBound {
 export function nodeHeapBound(container: ContainerRecord | undefined, facts: Facts): NodeHeapBound {
   const process = container ? containerNodeProcess(container, facts) : undefined;
   const given = toldOldSpace(container, process);
-  return { ...(given ? { given } : {}), ...oldSpaceWhere(given, container), ...(process ? { process } : {}) };
+  return { ...(given ? { given } : {}), ...oldSpaceWhere(given, container, process !== undefined), ...(process ? { process } : {}) };
 }
 
 /** How to see what fills the heap, for the release in front of the reader. */

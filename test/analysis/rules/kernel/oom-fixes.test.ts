@@ -248,6 +248,16 @@ describe('CONTAINER_OOM_KILLED fixes computed from the facts', () => {
     expect(kill?.fixes[0]?.detail).toContain("A script puts it on node's command line (ps shows it there; the container's command does not hold it), which outranks NODE_OPTIONS");
     expect(kill?.fixes[0]?.container_env).toBeUndefined();
     expect(kill?.evidence.filter((e) => e.spec === 'ps').map((e) => e.line)).toEqual([4]);
+    // ps shows that node, with no bound of its own: NODE_OPTIONS is where one goes, and no script's bound is to be looked for
+    const unbounded = killOfRunningAgain('node', {
+      path: 'docker-entrypoint.sh',
+      args: ['npm', 'start'],
+      image: 'node:20',
+      env: ['NODE_VERSION=20.11.1'],
+      ps: ['  100    80 Ssl      60 ep_poll                          node /usr/local/bin/npm start', '  121   100 Sl       59 ep_poll                          node dist/server.js'],
+    });
+    expect(unbounded?.fixes[0]?.container_env).toEqual(['NODE_OPTIONS=--max-old-space-size=768']);
+    expect(unbounded?.fixes[0]?.detail).not.toContain('through npm or a script');
   });
 
   it('sets a variable where it lasts: in what its scheduler starts the container from', () => {
