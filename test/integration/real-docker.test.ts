@@ -322,7 +322,9 @@ describe('a real dockerd with real incidents', () => {
     // of its own (its own pid namespace: busybox sh and ps, and a sleep it starts), not by exec into
     // a container whose memory a later test reads.
     const step = findPlaybook(await loadPlaybooks(join(REPO, 'playbooks')), 'docker-host').steps.find((s) => s.id === 'ps');
-    const listed = docker.docker('run', '--rm', BUSYBOX_IMAGE, 'sh', '-c', `sleep 60 & ${step?.command ?? 'missing'}; kill $!`);
+    // The background child is `sh` until it has exec'd sleep: wait (bounded) for ps to be able to see it.
+    const sleeping = `sleep 60 & n=0; until tr '\\0' ' ' </proc/$!/cmdline | grep -q '^sleep 60' || [ $n -ge 200 ]; do n=$((n+1)); sleep 0.05; done`;
+    const listed = docker.docker('run', '--rm', BUSYBOX_IMAGE, 'sh', '-c', `${sleeping}; ${step?.command ?? 'missing'}; kill $!`);
     const processes = parsePs(listed);
     // BusyBox's own header: the fallback ran
     expect(listed.split('\n')[0]?.trim().split(/\s+/)).toEqual(['PID', 'PPID', 'STAT', 'COMMAND']);
