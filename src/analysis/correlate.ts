@@ -92,6 +92,9 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'DOCKERD_UNRESPONSIVE', effects: ['CONTAINER_STOP_TIMEOUT'] },
   { cause: 'JVM_HEAP_UNBOUNDED', effects: ['CONTAINER_OOM_KILLED', 'CONTAINER_RESTART_LOOP'], applies: sameSubject },
   { cause: 'CONTAINER_OOM_KILLED', effects: ['CONTAINER_RESTART_LOOP'], applies: sameSubject },
+  // dockerd's own unit out of tasks cannot start what it runs; a container out of them dies of it
+  { cause: 'PIDS_LIMIT_REACHED', effects: ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'], applies: (cause) => typeof cause.data?.['unit'] === 'string' && cause.data['container_id'] === undefined },
+  { cause: 'PIDS_LIMIT_REACHED', effects: ['CONTAINER_RESTART_LOOP', 'CONTAINER_EXITED', 'CONTAINER_UNHEALTHY'], applies: (cause, effect) => typeof cause.data?.['container_id'] === 'string' && sameSubject(cause, effect) },
   { cause: 'KERNEL_OOM_KILL', effects: ['CONTAINER_KILLED_137', 'CONTAINER_RESTART_LOOP'] },
   ...(['FS_FULL', 'FS_INODES_FULL', 'DM_POOL_DATA_FULL', 'DM_POOL_METADATA_FULL'] as const).map((cause) => ({ cause, effects: ['CONTAINER_EXITED', 'CONTAINER_RESTART_LOOP'] as FindingCode[], applies: endedOutOfSpace })),
 ];
@@ -115,6 +118,8 @@ const NARRATIVE: Partial<Record<FindingCode, string>> = {
   CONTAINER_OOM_KILLED: 'The container hit its memory limit and the kernel\'s memory cgroup killed its process (exit 137).',
   KERNEL_OOM_KILL: 'The host ran out of memory and the kernel OOM killer killed processes.',
   FS_IO_ERROR: 'The kernel reports I/O errors; filesystems remount read-only and writers hang.',
+  PIDS_LIMIT_REACHED:
+    'A cgroup reached its pids limit, so the kernel refuses it new processes and threads: what runs there cannot start workers, and fails or stops answering.',
   DOCKERD_UNRESPONSIVE: 'dockerd accepts connections but does not answer; container operations hang.',
 };
 

@@ -89,7 +89,7 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -237,6 +237,26 @@ beforeAll(async () => {
   // a container under a parent of the kubelet's cgroupfs layout (kubepods/<qos>/pod<uid>/<id>), as
   // a --cgroup-parent puts it: its memory is read from there too
   ids.podWorker = run('--name', 'pod-worker', '--cgroup-parent', `${POD_PARENT}/burstable/pod1f3b5c7e-2d4a-4b6c-8e9f-0a1b2c3d4e5f`, '--memory', '48m', BUSYBOX_IMAGE, 'sleep', '3600');
+
+  // three services their own HEALTHCHECK calls unhealthy, each for another reason, checked every
+  // second: nothing listens where the check connects; the check runs curl, which BusyBox has not;
+  // the check does not finish within its timeout
+  const checked = (name: string, check: string, ...more: string[]) =>
+    run('--name', name, '--health-cmd', check, '--health-interval', '1s', '--health-retries', '2', '--health-timeout', '1s', ...more, BUSYBOX_IMAGE, 'sleep', '3600');
+  ids.checkRefused = checked('check-refused', 'wget -q -O- http://127.0.0.1:8080/health');
+  ids.checkMissing = checked('check-missing', 'curl -fsS http://localhost/health');
+  ids.checkSlow = checked('check-slow', 'sleep 5');
+  // a container at its pids limit whose PID 1 reaps nothing: a shell starts short-lived children
+  // until the kernel refuses it a fork (and says so), they are orphaned to PID 1, which by then is
+  // sleep, and each stays defunct, holding its pid
+  ids.forker = run('--name', 'forker', '--pids-limit', '12', BUSYBOX_IMAGE, 'sh', '-c', 'sh -c "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sleep 2 & done" 2>/dev/null; exec sleep 3600');
+  for (const name of ['check-refused', 'check-missing', 'check-slow']) {
+    await waitFor(`${name} to be unhealthy`, () => docker.docker('inspect', '-f', '{{.State.Health.Status}}', name).trim() === 'unhealthy');
+  }
+  await waitFor('the kernel to refuse forker a fork', () => execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 }).includes(`fork rejected by pids controller in /docker/${ids.forker}`));
+  // (docker top lists the cgroup's tasks, which a defunct process has left: ps of the host shows them)
+  const forkerPid = docker.docker('inspect', '-f', '{{.State.Pid}}', 'forker').trim();
+  await waitFor("forker's children to be defunct", () => execFileSync('ps', ['-o', 'stat=', '--ppid', forkerPid], { encoding: 'utf8' }).split('\n').filter((s) => s.startsWith('Z')).length >= 5);
 
   // the data root's filesystem over 95 % full: a filler next to Docker's data root
   const now = statfsSync(docker.mount);
@@ -453,6 +473,49 @@ describe('a real dockerd with real incidents', () => {
     expect(frozen?.data).toMatchObject({ io_class: 'freezer' });
     expect(frozen?.fixes.map((f) => f.title)).toContain('The tasks are frozen by the cgroup freezer: thaw their cgroup (paused container sleepers)');
     expect(frozen?.fixes.flatMap((f) => f.commands ?? [])).toContain(`docker unpause ${ids.sleepers.slice(0, 12)}`);
+  });
+
+  it('says why each unhealthy container fails its check, from the check\'s own output, and what to do for that cause', () => {
+    const report = answering;
+    expect(report, 'the diagnosis of the answering daemon ran first').toBeDefined();
+    if (!report) return;
+    const refused = about(report, 'CONTAINER_UNHEALTHY', ids.checkRefused);
+    expect(refused?.title).toMatch(new RegExp(`^Container check-refused \\(${ids.checkRefused.slice(0, 12)}\\) is unhealthy: its health check failed \\d+ times in a row \\(connection refused on port 8080\\)$`));
+    // the lines that prove it: the status, the streak, BusyBox wget's own words, and the check itself
+    expect(refused?.evidence.map((e) => e.text)).toEqual(
+      expect.arrayContaining([expect.stringContaining('"Status": "unhealthy"'), expect.stringMatching(/"FailingStreak": \d+/), expect.stringContaining('Connection refused'), expect.stringContaining('http://127.0.0.1:8080/health')]),
+    );
+    expect(refused?.fixes[0]?.title).toBe('Nothing listens where the check connects (port 8080): the service is down inside the container, or listens elsewhere');
+    expect(refused?.fixes.at(-1)?.commands).toEqual([`docker restart ${ids.checkRefused.slice(0, 12)}`]);
+
+    const missing = about(report, 'CONTAINER_UNHEALTHY', ids.checkMissing);
+    expect(missing?.title).toMatch(/\(curl is not in the image\)$/);
+    expect(missing?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringContaining('curl: not found')]));
+    // a check that can never pass: no restart is offered for it
+    expect(missing?.fixes.flatMap((f) => f.commands ?? []).filter((c) => c.startsWith('docker restart'))).toEqual([]);
+
+    const slow = about(report, 'CONTAINER_UNHEALTHY', ids.checkSlow);
+    expect(slow?.title).toMatch(/\(it timed out after 1s\)$/);
+    expect(slow?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringContaining('Health check exceeded timeout (1s)')]));
+    // when it happened: the failed checks' own times, seconds before collection
+    const seen = (slow as JsonFinding & { seen?: { count: number; last?: { ago_seconds?: number } } }).seen;
+    expect(seen?.count).toBeGreaterThanOrEqual(2);
+    expect(seen?.last?.ago_seconds).toBeLessThan(600);
+    // healthy and unchecked containers are not reported
+    expect(report.findings.filter((f) => f.code === 'CONTAINER_UNHEALTHY').map((f) => f.subject).sort()).toEqual([ids.checkRefused, ids.checkMissing, ids.checkSlow].sort());
+  });
+
+  it('names the container the kernel refused a fork at its pids limit, its limit, and the defunct processes that fill it', () => {
+    const report = answering;
+    if (!report) throw new Error('the diagnosis of the answering daemon ran first');
+    const forker = about(report, 'PIDS_LIMIT_REACHED', ids.forker);
+    expect(forker?.title).toBe(`Container forker (${ids.forker.slice(0, 12)}) hit its pids limit of 12: the kernel refused it a new process or thread`);
+    expect(forker?.evidence.map((e) => e.text)).toEqual(
+      expect.arrayContaining([expect.stringContaining(`fork rejected by pids controller in /docker/${ids.forker}`), expect.stringContaining('"PidsLimit": 12'), expect.stringMatching(/\sZ\s.*\[sleep\] <defunct>$/)]),
+    );
+    expect(forker?.fixes[0]?.title).toMatch(/^\d+ defunct processes in it: its PID 1 does not reap/);
+    expect(forker?.fixes.map((f) => f.commands?.[0])).toEqual(expect.arrayContaining([`docker update --pids-limit 24 ${ids.forker.slice(0, 12)}`]));
+    expect(forker?.earlier).toBeUndefined();
   });
 
   it('the container playbook reads what the restart loop printed last and quotes it as why it dies', async () => {

@@ -1,7 +1,7 @@
 import type { Bundle, SpecName } from '../../domain/index.js';
 import { keepLongestWait, parseKernelLog, type KernelLog } from '../parsers/kernel-log.js';
 
-export type { HungTask, IoError, NfsServerEvent, OomKill, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
+export type { HungTask, IoError, NfsServerEvent, OomKill, PidsLimitEvent, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
 
 /** Kernel events from dmesg and the kernel lines of messages (deduplicated across both). */
 export type KernelFacts = KernelLog;
@@ -20,7 +20,7 @@ export function buildKernelFacts(bundle: Bundle): KernelFacts {
 
 /** The same event in dmesg and messages counts once: the first log that reports it wins. */
 export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
-  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [], nfsServers: [] };
+  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], pidsLimits: [], thinPool: [], nfsServers: [] };
   const nfs = new Set<string>();
   const thin = new Set<string>();
   const hung = new Map<string, KernelFacts['hungTasks'][number]>();
@@ -28,6 +28,7 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
   const io = new Set<string>();
   const remounts = new Set<string>();
   const veths = new Map<string, KernelFacts['vethLeaks'][number]>();
+  const pids = new Map<string, KernelFacts['pidsLimits'][number]>();
   for (const log of logs) {
     for (const task of log.hungTasks) {
       const key = `${task.name}:${task.pid}`;
@@ -84,9 +85,15 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       if (!seen) veths.set(leak.device, leak);
       else seen.occurrences = Math.max(seen.occurrences, leak.occurrences);
     }
+    for (const event of log.pidsLimits) {
+      const seen = pids.get(event.cgroup);
+      if (!seen) pids.set(event.cgroup, event);
+      else seen.occurrences = Math.max(seen.occurrences, event.occurrences);
+    }
   }
   out.hungTasks = [...hung.values()];
   out.vethLeaks = [...veths.values()];
+  out.pidsLimits = [...pids.values()];
   return out;
 }
 

@@ -32,6 +32,10 @@ export interface InspectContainer {
   logPath?: string;
   /** How many mounts (binds, volumes, tmpfs) it has: with none, all it writes goes to its writable layer. */
   mounts?: number;
+  /** HostConfig.PidsLimit (1.11+) when it sets one: 0 and -1 mean none. */
+  pidsLimit?: number;
+  /** State.Health (Docker 1.12+) with Config.Healthcheck: what its HEALTHCHECK says of it. */
+  health?: ContainerHealth;
   /** The container's `"Id": ...` line. */
   line: LogLine;
   /** Lines of notable keys inside this container's object: RestartCount, OOMKilled, ExitCode, Memory. */
@@ -40,11 +44,41 @@ export interface InspectContainer {
   heapOptionLines?: LogLine[];
 }
 
+/** One run of a container's health check, as State.Health.Log keeps the last five. */
+export interface HealthProbe {
+  start?: string;
+  end?: string;
+  /** 0 passed, 1 failed, -1 Docker could not run it or stopped it (a timeout). */
+  exitCode?: number;
+  output: string;
+  /** The probe's `"Output"` line. */
+  line?: LogLine;
+}
+
+/** A container's health as Docker keeps it, and the check that decides it. */
+export interface ContainerHealth {
+  /** healthy, unhealthy, starting (none: no check). */
+  status: string;
+  failingStreak?: number;
+  /** Oldest first, as Docker appends them. */
+  probes: HealthProbe[];
+  /** Config.Healthcheck.Test: ["CMD-SHELL", "curl -f http://localhost/"] or ["CMD", "curl", ...]. */
+  test?: string[];
+  /** Config.Healthcheck's durations in seconds, where set (0 or absent: Docker's defaults). */
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  retries?: number;
+  /** The Health block's `"Status"` line, its `"FailingStreak"` line and the check's `"Test"` line. */
+  statusLine?: LogLine;
+  streakLine?: LogLine;
+  testLine?: LogLine;
+}
+
 /** The Env entries a JVM's release is read from, in the order they are trusted. */
 export const JAVA_VERSION_VARS = ['JAVA_VERSION', 'JAVA_DEBIAN_VERSION', 'JDK_VERSION'] as const;
 export type JavaVersionVar = (typeof JAVA_VERSION_VARS)[number];
-export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'Error' | 'Path' | 'Image' | JavaVersionVar | 'JAVA_HOME' | 'PATH' | 'JENKINS_VERSION' | 'ContainerSupportOff';
-const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'Error', 'Path', 'Image', ...JAVA_VERSION_VARS, 'JAVA_HOME', 'PATH', 'JENKINS_VERSION', 'ContainerSupportOff'];
+export type InspectKey = 'RestartCount' | 'OOMKilled' | 'ExitCode' | 'Memory' | 'Name' | 'FinishedAt' | 'Error' | 'Path' | 'Image' | JavaVersionVar | 'JAVA_HOME' | 'PATH' | 'JENKINS_VERSION' | 'ContainerSupportOff' | 'PidsLimit';
+const INSPECT_KEYS: readonly InspectKey[] = ['RestartCount', 'OOMKilled', 'ExitCode', 'Memory', 'Name', 'FinishedAt', 'Error', 'Path', 'Image', ...JAVA_VERSION_VARS, 'JAVA_HOME', 'PATH', 'JENKINS_VERSION', 'ContainerSupportOff', 'PidsLimit'];
 
 const strings = z.array(z.string()).nullish().catch(null);
 const num = z.number().nullish().catch(null);
@@ -72,12 +106,21 @@ const InspectSchema = z.object({
       StartedAt: str,
       FinishedAt: str,
       Error: str,
+      Health: z
+        .object({
+          Status: str,
+          FailingStreak: num,
+          Log: z.array(z.object({ Start: str, End: str, ExitCode: num, Output: str })).nullish().catch(null),
+        })
+        .nullish()
+        .catch(null),
     })
     .nullish()
     .catch(null),
   Config: z
     .object({
       Image: str,
+      Healthcheck: z.object({ Test: strings, Interval: num, Timeout: num, Retries: num }).nullish().catch(null),
       Env: strings,
       Entrypoint: z.union([z.array(z.string()), z.string()]).nullish().catch(null),
       Memory: num,
@@ -85,7 +128,7 @@ const InspectSchema = z.object({
     })
     .nullish()
     .catch(null),
-  HostConfig: z.object({ Memory: num }).nullish().catch(null),
+  HostConfig: z.object({ Memory: num, PidsLimit: num }).nullish().catch(null),
   /** 1.8+: every bind, volume and tmpfs mount. */
   Mounts: z.array(z.object({ Destination: str }).passthrough()).nullish().catch(null),
   /** Before 1.8: the volumes by their path in the container. */
@@ -178,6 +221,7 @@ const KEY_NEEDLES: Readonly<Record<Exclude<InspectKey, 'Image'>, string | RegExp
   JENKINS_VERSION: '"JENKINS_VERSION=',
   // The JVM option that makes it ignore the container's limit, in Args or in an option variable.
   ContainerSupportOff: '-XX:-UseContainerSupport',
+  PidsLimit: '"PidsLimit"',
 };
 
 /**
@@ -228,9 +272,59 @@ function toContainer(raw: RawInspect, text: string, start: number, end: number, 
     ...optional('pid', state?.Pid || undefined),
     ...optional('logPath', raw.LogPath || undefined),
     ...optional('mounts', raw.Mounts ? raw.Mounts.length : raw.Volumes ? Object.keys(raw.Volumes).length : undefined),
+    ...optional('pidsLimit', (raw.HostConfig?.PidsLimit ?? 0) > 0 ? raw.HostConfig?.PidsLimit : undefined),
+    ...optional('health', healthOf(raw, text, start, end, locate)),
     line: locate(idAt !== -1 && idAt < end ? idAt : start),
     lines,
     ...optional('heapOptionLines', heapOptionLines.length > 0 ? heapOptionLines : undefined),
+  };
+}
+
+/** A string as Go's encoding/json writes it: like JSON.stringify, with <, > and & escaped for HTML. */
+function goJson(value: string): string {
+  return JSON.stringify(value).replace(/[<>&]/g, (ch) => `\\u00${ch.charCodeAt(0).toString(16)}`);
+}
+
+/** Go's durations in inspect are nanoseconds; 0 means Docker's default. */
+const seconds = (ns: number | null | undefined): number | undefined => (ns ? ns / 1e9 : undefined);
+
+/**
+ * State.Health with its lines: the block's Status and FailingStreak, each probe's Output (one JSON
+ * string, so one line), and Config.Healthcheck's Test. Lines are searched from the Health block on,
+ * since Status is also State's own key.
+ */
+function healthOf(raw: RawInspect, text: string, start: number, end: number, locate: (offset: number) => LogLine): ContainerHealth | undefined {
+  const health = raw.State?.Health;
+  if (!health?.Status) return undefined;
+  const check = raw.Config?.Healthcheck;
+  const within = (at: number): LogLine | undefined => (at !== -1 && at < end ? locate(at) : undefined);
+  const blockAt = indexFrom(text, /"Health": ?\{/g, start);
+  const from = blockAt !== -1 && blockAt < end ? blockAt : start;
+  const outputs: LogLine[] = [];
+  for (let at = text.indexOf('"Output"', from); at !== -1 && at < end; at = text.indexOf('"Output"', at + 8)) outputs.push(locate(at));
+  // One Output per probe, in Log's order, when the text holds them all.
+  const probes = (health.Log ?? []).map((p, i) => ({
+    ...optional('start', p.Start || undefined),
+    ...optional('end', p.End || undefined),
+    ...optional('exitCode', p.ExitCode),
+    output: p.Output ?? '',
+    ...optional('line', outputs.length === (health.Log ?? []).length ? outputs[i] : undefined),
+  }));
+  const testAt = indexFrom(text, /"Test": ?\[/g, start);
+  // Indented JSON puts each word of the check on a line of its own: the line that proves it is its last word's.
+  const lastWord = check?.Test?.at(-1);
+  const wordAt = testAt === -1 || lastWord === undefined ? -1 : [JSON.stringify(lastWord), goJson(lastWord)].map((w) => text.indexOf(w, testAt)).find((at) => at !== -1) ?? -1;
+  return {
+    status: health.Status,
+    ...optional('failingStreak', health.FailingStreak),
+    probes,
+    ...optional('test', check?.Test ?? undefined),
+    ...optional('intervalSeconds', seconds(check?.Interval)),
+    ...optional('timeoutSeconds', seconds(check?.Timeout)),
+    ...optional('retries', check?.Retries || undefined),
+    ...optional('statusLine', within(blockAt === -1 ? -1 : text.indexOf('"Status"', blockAt))),
+    ...optional('streakLine', within(blockAt === -1 ? -1 : text.indexOf('"FailingStreak"', blockAt))),
+    ...optional('testLine', within(wordAt !== -1 ? wordAt : testAt)),
   };
 }
 

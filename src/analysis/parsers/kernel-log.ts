@@ -77,6 +77,20 @@ export interface VethLeak {
 }
 
 /**
+ * `cgroup: fork rejected by pids controller in /docker/ID`: a fork or a new thread refused because
+ * the cgroup (or one above it) is at its pids.max. The kernel says it once per cgroup (4.8+), so
+ * several lines for one path mean the cgroup was made again (a restarted unit).
+ */
+export interface PidsLimitEvent {
+  /** The cgroup of the task that was refused, as the kernel printed it. */
+  cgroup: string;
+  containerId?: string;
+  occurrences: number;
+  /** The first and the latest lines (at most three). */
+  lines: LogLine[];
+}
+
+/**
  * A thin pool out of (or filling up with) data or metadata: the kernel's dm-thin target saying it
  * ran out, or LVM's dmeventd warning how full it is (`Thin pool vg-pool data is now 92.42% full.`).
  */
@@ -98,6 +112,7 @@ export interface KernelLog {
   ioErrorLines: number;
   readOnlyRemounts: ReadOnlyRemount[];
   vethLeaks: VethLeak[];
+  pidsLimits: PidsLimitEvent[];
   thinPool: ThinPoolEvent[];
   /** `nfs: server X not responding, still trying` (and `... OK` when it came back), latest last. */
   nfsServers: NfsServerEvent[];
@@ -111,7 +126,7 @@ export interface NfsServerEvent {
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting|nfs: server /g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting|nfs: server |fork rejected by pids controller/g;
 
 const NFS_SERVER = /^nfs: server (\S+) (not responding|OK)\b/;
 const MAX_NFS_EVENTS = 50;
@@ -134,6 +149,8 @@ const THIN_METADATA_FULL = /^device-mapper: (?:space map metadata: unable to all
 /** LVM's dmeventd, which watches thin pools from 80 % on (its lines come from the lvm or dmeventd program, not the kernel). */
 const DMEVENTD_THIN = /^(?:WARNING: )?Thin pool (\S+) (data|metadata) is now (\d+(?:\.\d+)?)% full/;
 const DMEVENTD_PROGRAMS = new Set(['lvm', 'dmeventd']);
+// Not anchored: a syslog line quoted without its date keeps `kernel: [  743.772608] ` in the message.
+const PIDS_REJECTED = /cgroup: fork rejected by pids controller in (\S+)/;
 const VETH = /unregister_netdevice: waiting for (\S+) to become free\. Usage count = (-?\d+)/;
 const REMOUNT_RO = /(?:\(([^)\s]+)\))?:? Remounting filesystem read-only/;
 const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
@@ -188,11 +205,12 @@ interface PendingOom {
  * throws. Reads only the lines that match the prefilter (and a hung task's stack that follows).
  */
 export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLog {
-  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], thinPool: [], nfsServers: [] };
+  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], pidsLimits: [], thinPool: [], nfsServers: [] };
   const hung = new Map<string, HungTask>();
   const io = new Map<string, IoError>();
   const remounts = new Map<string, ReadOnlyRemount>();
   const veths = new Map<string, VethLeak>();
+  const pids = new Map<string, PidsLimitEvent>();
   let oom: PendingOom | null = null;
   const at = (line: TextLine): LogLine => ({ spec, line: line.number, text: line.text });
 
@@ -343,6 +361,20 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       return;
     }
 
+    if ((m = PIDS_REJECTED.exec(msg))) {
+      const cgroup = m[1] ?? '';
+      const event = pids.get(cgroup);
+      if (event) {
+        event.occurrences++;
+        if (event.lines.length < 3) event.lines.push(at(line));
+        else event.lines[2] = at(line);
+      } else {
+        const containerId = containerIdOfCgroup(cgroup);
+        pids.set(cgroup, { cgroup, ...(containerId ? { containerId } : {}), occurrences: 1, lines: [at(line)] });
+      }
+      return;
+    }
+
     if ((m = VETH.exec(msg))) {
       const device = m[1] ?? '';
       const leak = veths.get(device);
@@ -406,6 +438,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
   out.ioErrors = [...io.values()];
   out.readOnlyRemounts = [...remounts.values()];
   out.vethLeaks = [...veths.values()];
+  out.pidsLimits = [...pids.values()];
   return out;
 }
 

@@ -2,6 +2,7 @@ import type { Rule } from '../rule.js';
 import { containerExitedRule } from './container-exited.js';
 import { containerLogsHugeRule } from './container-logs-huge.js';
 import { containerRestartLoopRule } from './container-restart-loop.js';
+import { containerUnhealthyRule } from './container-unhealthy.js';
 import { dmLoopLvmRule } from './dm-loop-lvm.js';
 import { dmOvercommitRule } from './dm-overcommit.js';
 import { dmPoolSpaceRule } from './dm-pool-space.js';
@@ -22,6 +23,7 @@ export const dockerRules: readonly Rule[] = [
   containerLogsHugeRule,
   containerRestartLoopRule,
   containerExitedRule,
+  containerUnhealthyRule,
   jvmHeapUnboundedRule,
   dockerdAvailabilityRule,
   storageDriverRiskRule,

@@ -8,6 +8,7 @@ import { fsIoErrorRule, fsReadOnlyRemountRule } from './filesystem-errors.js';
 import { hungTaskRule } from './hung-task.js';
 import { kernelOomKillRule } from './kernel-oom-kill.js';
 import { loadExtremeRule } from './load-extreme.js';
+import { pidsLimitRule } from './pids-limit.js';
 import { vethUnregisterLeakRule } from './veth-unregister-leak.js';
 
 /** Rules over kernel, dockerd-log and process facts. */
@@ -16,6 +17,7 @@ export const kernelRules: readonly Rule[] = [
   loadExtremeRule,
   dStatePileupRule,
   vethUnregisterLeakRule,
+  pidsLimitRule,
   kernelOomKillRule,
   containerOomKilledRule,
   containerKilled137Rule,
