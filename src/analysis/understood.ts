@@ -53,3 +53,17 @@ export function containerPresence(bundle: Bundle, id: string): 'present' | 'abse
   }
   return understood ? 'absent' : 'unknown';
 }
+
+/**
+ * The health Docker gives a container in a bundle's docker inspect (healthy, unhealthy, starting),
+ * else what its docker ps status says ("(healthy)", "(health: starting)"), else undefined.
+ */
+export function containerHealth(bundle: Bundle, id: string): string | undefined {
+  const matches = (other: string) => other.startsWith(id) || id.startsWith(other);
+  const inspect = bundle.files.get('docker_inspect');
+  const inspected = inspect === undefined ? undefined : parseDockerInspect(inspect).find((c) => matches(c.id));
+  if (inspected?.health) return inspected.health.status;
+  const ps = bundle.files.get('docker_ps');
+  const row = ps === undefined ? undefined : parseDockerPs(ps).find((r) => matches(r.id));
+  return /\((healthy|unhealthy)\)|\(health: (starting)\)/.exec(row?.statusText ?? '')?.slice(1).find((s) => s !== undefined);
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { analyze, containerPresence, outputUnderstood } from '../analysis/index.js';
+import { analyze, containerHealth, containerPresence, outputUnderstood } from '../analysis/index.js';
 import { CONTAINER_ID, type AnalysisReport, type Bundle, type Clock, type CommandResult, type CommandRunner, type Finding, type FindingCode, type StepMeta } from '../domain/index.js';
 import type { RemediationPlan } from './plan.schema.js';
 
@@ -157,6 +157,11 @@ export async function verifyPlan(
   const subjectId = plan.verify.subject;
   if (subjectId !== undefined && CONTAINER_ID.pattern.test(subjectId) && (files['docker_ps'] !== undefined || files['docker_inspect'] !== undefined)) {
     if (containerPresence(bundle, subjectId) === 'unknown') problems.push(`neither docker ps nor docker inspect said whether container ${subjectId} is there`);
+  }
+  // An unhealthy container is fixed when its check passes again: "starting" after a restart proves nothing yet.
+  if (subjectId !== undefined && plan.verify.gone.includes('CONTAINER_UNHEALTHY')) {
+    const health = containerHealth(bundle, subjectId);
+    if (health !== 'healthy' && health !== 'unhealthy') problems.push(`container ${subjectId}'s health check has not passed since (${health ?? 'no health status'})`);
   }
   const report = (options.analyzer ?? defaultAnalyzer)(bundle, now);
   const gone = new Set<FindingCode>(plan.verify.gone);

@@ -25,7 +25,7 @@ export const CANONICAL_COMMANDS: Readonly<Record<string, string>> = {
   docker_inspect: 'docker inspect $(docker ps -aq)',
   docker_log_sizes: '{{@docker_data_root}}\ndu -sb "$docker_root"/containers/*/*-json.log',
   container_memory: "{{@memory_cgroups}}\nsickbay_memory_cgroups ''",
-  container_log_tail: `for c in $( { docker ps -q --filter status=restarting; docker ps --filter status=running --format '{{.ID}} {{.Status}}' | awk '$3 == "Less" || ($4 ~ /^seconds?$/ && $3 < 10) { print $1 }' | head -n 5; docker ps -a --filter status=exited --format '{{.ID}} {{.Status}}' | awk '$3 !~ /^[(](0|130|143)[)]$/ && / (seconds?|minutes?|hours?) ago$/ { print $1 }' | head -n 5; } ); do echo "# container $c"; docker logs --tail 50 --timestamps "$c" 2>&1; done`,
+  container_log_tail: `for c in $( { docker ps -q --filter status=restarting; docker ps --filter status=running --format '{{.ID}} {{.Status}}' | awk '($3 == "Less" || ($4 ~ /^seconds?$/ && $3 < 10)) && young++ < 5 { print $1; next } /[(]unhealthy[)]$/ && sick++ < 5 { print $1 }'; docker ps -a --filter status=exited --format '{{.ID}} {{.Status}}' | awk '$3 !~ /^[(](0|130|143)[)]$/ && / (seconds?|minutes?|hours?) ago$/ { print $1 }' | head -n 5; } ); do echo "# container $c"; docker logs --tail 50 --timestamps "$c" 2>&1; done`,
   dmsetup_status: 'dmsetup status --target thin-pool',
   lvs: "lvs --noheadings --nosuffix --units b --separator '|' -o lv_full_name,lv_attr,lv_size,data_percent,metadata_percent,lv_metadata_size",
 };

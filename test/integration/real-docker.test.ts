@@ -675,6 +675,42 @@ describe('a real dockerd with real incidents', () => {
     }
   });
 
+  it('restarts an unhealthy container once another person approves, and verifies it only when its check passes again', async () => {
+    // unhealthy on its first run (its check looks for a file it makes only on a later run), healthy
+    // after a restart; and one whose check can never pass, for which no restart is offered
+    const id = docker
+      .docker('run', '-d', '--name', 'wedged', '--stop-timeout', '1', '--health-cmd', 'test -e /tmp/ready', '--health-interval', '1s', '--health-retries', '2', '--health-timeout', '1s', BUSYBOX_IMAGE, 'sh', '-c', 'if [ -e /ran-once ]; then touch /tmp/ready; else touch /ran-once; fi; exec sleep 3600')
+      .trim();
+    await waitFor('wedged to be unhealthy', () => docker.docker('inspect', '-f', '{{.State.Health.Status}}', 'wedged').trim() === 'unhealthy');
+    const { report } = await diag('wedged', ['--playbook', 'container', '--param', `container=${id.slice(0, 12)}`]);
+    const finding = FindingSchema.parse(report.findings.find((f) => f.code === 'CONTAINER_UNHEALTHY' && f.subject === id));
+    expect(finding.title).toMatch(/^Container wedged \([0-9a-f]{12}\) is unhealthy: its health check failed \d+ times in a row \(exit 1\)$/);
+    const playbooks = await loadPlaybooks(join(REPO, 'playbooks'));
+    expect(remediationsFor(finding, playbooks).map((o) => o.remediation.id)).toEqual(['restart_unhealthy_container']);
+    const missing = FindingSchema.parse(answering?.findings.find((f) => f.code === 'CONTAINER_UNHEALTHY' && f.subject === ids.checkMissing));
+    expect(remediationsFor(missing, playbooks)).toEqual([]);
+
+    const world = await makeRemediationWorld();
+    const runner = await createSshRunner({ name: 'real-docker', address: '127.0.0.1', port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: knownHosts });
+    try {
+      const service = new RemediationService({ store: world.store, audit: world.audit, policy: POLICY, groups: staticGroupResolver({}), plans: new PlaybookPlanSource(join(REPO, 'playbooks')), clock: world.clock });
+      const plan = planFromPlaybook(findPlaybook(playbooks, 'container'), 'restart_unhealthy_container', { host: 'real-docker', params: { container: id.slice(0, 12) }, requestedBy: 'UREQ1', finding });
+      expect(plan.commands).toEqual([`docker restart '${id.slice(0, 12)}'`]);
+      const { request } = await service.request(plan);
+      expect((await service.approve(request!.id, 'UAPP1')).readyToRun).toBe(true);
+      const outcome = await service.execute(request!.id, runner);
+      expect(outcome.report?.commands.map((c) => c.exit)).toEqual([0]);
+      // after the 10 s settle the check has passed again: healthy, read from the container's own state
+      expect(inspect('wedged').State.Status).toBe('running');
+      expect(docker.docker('inspect', '-f', '{{.State.Health.Status}}', 'wedged').trim()).toBe('healthy');
+      expect(outcome.report?.verification).toMatchObject({ status: 'fixed', remaining: [], problems: [] });
+    } finally {
+      await runner.close();
+      await world.close();
+      docker.docker('rm', '-f', 'wedged');
+    }
+  });
+
   it('the container playbook reads why a one-off task exited: a write the full filesystem refused, and that filesystem as its cause', async () => {
     // a one-off task that writes to its own layer, on the full filesystem: its write is refused, it
     // says so and exits 1, and Docker leaves it exited. Its partial file fills the last of the

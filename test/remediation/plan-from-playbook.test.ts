@@ -46,6 +46,7 @@ describe('shipped remediations', () => {
     expect(Object.fromEntries(remediationIndex(shipped))).toEqual({
       remove_stuck_container: 'container',
       restart_container: 'container',
+      restart_unhealthy_container: 'container',
       truncate_container_log: 'container',
       restart_docker: 'docker-daemon-hung',
       recover_containerd: 'docker-host',
@@ -98,6 +99,9 @@ describe('shipped remediations', () => {
     expect(offered('CONTAINER_OOM_KILLED', about)).toEqual(['restart_container']);
     expect(offered('CONTAINER_KILLED_137', about)).toEqual(['restart_container']);
     expect(offered('CONTAINER_LOGS_HUGE', about)).toEqual(['truncate_container_log']);
+    expect(offered('CONTAINER_UNHEALTHY', about)).toEqual(['restart_unhealthy_container']);
+    // a check that can never pass: the finding says a restart will not help, and no button is offered
+    expect(offered('CONTAINER_UNHEALTHY', { ...about, will_not_help: ['docker restart'] })).toEqual([]);
     expect(offered('DOCKERD_UNRESPONSIVE')).toEqual(['restart_docker']);
     expect(offered('CONTAINERD_RESTORE_FAILED')).toEqual(['recover_containerd']);
     for (const code of ['DM_POOL_DATA_FULL', 'DM_POOL_DATA_HIGH', 'FS_FULL'] as const) expect(offered(code)).toEqual(['prune_docker']);
@@ -158,7 +162,7 @@ describe('planFromPlaybook refusals', () => {
     expect(() => planFromPlaybook(container, 'remove_stuck_container', base)).toThrow(/needs container/);
     expect(() => planFromPlaybook(container, 'rm -rf /', { ...base, params: { container: ID } })).toThrow(RemediationPlanError);
     expect(() => planFromPlaybook(container, 'rm -rf /', { ...base, params: { container: ID } })).toThrow(
-      'playbook container has no remediation "rm -rf /"; it has remove_stuck_container, restart_container, truncate_container_log',
+      'playbook container has no remediation "rm -rf /"; it has remove_stuck_container, restart_container, restart_unhealthy_container, truncate_container_log',
     );
     const wrong = { ...base, params: { container: ID }, finding: finding('CONTAINER_OOM_KILLED', { subject: ID }) };
     expect(() => planFromPlaybook(container, 'remove_stuck_container', wrong)).toThrow(/does not answer CONTAINER_OOM_KILLED/);

@@ -82,3 +82,25 @@ describe('verification', () => {
     expect(v.problems).toEqual([]);
   });
 });
+
+describe('verification of a restarted unhealthy container', () => {
+  const restart: RemediationPlan = {
+    ...plan,
+    id: 'restart_unhealthy_container',
+    title: 'Restart the unhealthy container',
+    commands: [`docker restart ${ID}`],
+    answers: ['CONTAINER_UNHEALTHY'],
+    verify: { steps: [{ id: 'docker_ps', spec: 'docker_ps', command: 'docker ps', timeoutMs: 1000 }], gone: ['CONTAINER_UNHEALTHY'], subject: ID },
+  };
+  const ps = (status: string) => `{"ID":"${ID}","Names":"web","Status":"${status}"}\n`;
+
+  it('is fixed only once its check has passed again, not while it is starting', async () => {
+    expect((await verifyPlan(restart, answering(ps('Up 40 seconds (healthy)')), { clock })).status).toBe('fixed');
+    const starting = await verifyPlan(restart, answering(ps('Up 5 seconds (health: starting)')), { clock });
+    expect(starting.status).toBe('unverified');
+    expect(starting.problems).toEqual([`container ${ID}'s health check has not passed since (starting)`]);
+    expect((await verifyPlan(restart, answering(ps('Up 40 seconds (unhealthy)')), { clock })).status).toBe('still_present');
+    // a container that has no check at all proves nothing about one
+    expect((await verifyPlan(restart, answering(ps('Up 40 seconds')), { clock })).status).toBe('unverified');
+  });
+});

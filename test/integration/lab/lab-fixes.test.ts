@@ -172,7 +172,7 @@ describe("the lab's shims for steps that read the host directly: a lab host's an
       expect(await stepOn(step, { container_log_tail: `# container f448235c7ef1\n${LINE}\n` })).toMatchObject({ exit: 0, stdout: `# container f448235c7ef1\n${LINE}\n` });
     });
 
-    it("lists docker-host's containers in a restart loop or failed within hours, and gives each its own recorded lines", async () => {
+    it("lists docker-host's containers in a restart loop, unhealthy or failed within hours, and gives each its own recorded lines", async () => {
       const looping = 'f448235c7ef1'.padEnd(64, 'a1');
       const steady = 'fd38ecd9413b'.padEnd(64, 'a2');
       const failed = 'b173b97bb0af'.padEnd(64, 'a3');
@@ -180,10 +180,14 @@ describe("the lab's shims for steps that read the host directly: a lab host's an
       const stopped = 'd05c16fc97aa'.padEnd(64, 'a5');
       const old = 'e6e4fb126586'.padEnd(64, 'a6');
       const caught = 'a7e5c0ffee42'.padEnd(64, 'a7');
+      const sick = 'b8f6d1aa0c53'.padEnd(64, 'a8');
+      const starting = 'c9a7e2bb1d64'.padEnd(64, 'a9');
       const docker_ps = [
         `{"ID":"${looping}","Names":"flapper","Status":"Restarting (1) 2 seconds ago"}`,
         `{"ID":"${caught}","Names":"worker","Status":"Up Less than a second"}`,
         `{"ID":"${steady}","Names":"chatty","Status":"Up 2 hours"}`,
+        `{"ID":"${sick}","Names":"api","Status":"Up 3 hours (unhealthy)"}`,
+        `{"ID":"${starting}","Names":"db","Status":"Up 40 seconds (health: starting)"}`,
         `{"ID":"${failed}","Names":"exporter","Status":"Exited (1) About an hour ago"}`,
         `{"ID":"${done}","Names":"migrate","Status":"Exited (0) 3 minutes ago"}`,
         `{"ID":"${stopped}","Names":"web","Status":"Exited (143) 5 seconds ago"}`,
@@ -191,12 +195,16 @@ describe("the lab's shims for steps that read the host directly: a lab host's an
         '',
       ].join('\n');
       const tail = (id: string, text: string) => `# container ${id.slice(0, 12)}\n2026-12-04T16:58:03.0Z ${text}\n`;
-      const container_log_tail = `# container ${looping.slice(0, 12)}\n${LINE}\n${tail(caught, 'worker: no queue')}${tail(steady, 'chatty: tick')}${tail(failed, 'export: giving up')}${tail(done, 'migrate: done')}${tail(stopped, 'web: bye')}${tail(old, 'report: failed')}`;
+      const container_log_tail = `# container ${looping.slice(0, 12)}\n${LINE}\n${tail(caught, 'worker: no queue')}${tail(steady, 'chatty: tick')}${tail(sick, 'api: pool exhausted')}${tail(failed, 'export: giving up')}${tail(done, 'migrate: done')}${tail(stopped, 'web: bye')}${tail(old, 'report: failed')}`;
       const playbook = (await loadPlaybooks(PLAYBOOKS_DIR)).playbooks.get('docker-host')?.playbook;
       const step = renderTemplate(playbook?.steps.find((s) => s.id === 'container_log_tail')?.command ?? '', {});
-      // the restart loop, another caught up for less than a second between two exits, and the
-      // failure of an hour ago: not one up for hours, a clean exit, a stop, or one of days ago
-      expect(await stepOn(step, { docker_ps, container_log_tail })).toMatchObject({ exit: 0, stdout: `# container ${looping.slice(0, 12)}\n${LINE}\n${tail(caught, 'worker: no queue')}${tail(failed, 'export: giving up')}` });
+      // the restart loop, another caught up for less than a second between two exits, the unhealthy
+      // one (its check still starting is not), and the failure of an hour ago: not one up for hours,
+      // a clean exit, a stop, or one of days ago
+      expect(await stepOn(step, { docker_ps, container_log_tail })).toMatchObject({
+        exit: 0,
+        stdout: `# container ${looping.slice(0, 12)}\n${LINE}\n${tail(caught, 'worker: no queue')}${tail(sick, 'api: pool exhausted')}${tail(failed, 'export: giving up')}`,
+      });
     });
   });
 });

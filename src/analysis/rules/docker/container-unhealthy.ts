@@ -5,7 +5,8 @@ import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { distinctEvidence, toEvidence } from '../../facts/index.js';
 import type { ContainerHealth, HealthProbe } from '../../parsers/docker-inspect.js';
 import type { Rule } from '../rule.js';
-import { baseName, containerEvidence, containerLabel } from './docker-context.js';
+import { baseName, containerEvidence, containerLabel, lastWordsOf } from './docker-context.js';
+import { howItEnded } from './how-it-ended.js';
 import { containerJvmProcess, runsJava } from './jvm.js';
 import { schedulerOf } from './scheduler.js';
 
@@ -240,6 +241,10 @@ export const containerUnhealthyRule: Rule = {
       const interval = health ? checkInterval(health) : undefined;
       const [first, ...rest] = causeFixes(c, failure, health, facts);
       const said = last ? firstWords(last.output) : '';
+      // where its log tail was read: its own last words, and a JVM's OutOfMemoryError or node's heap
+      // exhaustion that left it running but unable to answer
+      const words = lastWordsOf(facts, c.id);
+      const ended = howItEnded(facts, c);
       // how long, from the streak and the check's interval: said only from a minute on
       const failingFor = streak && interval && streak * interval >= 60 ? `, for about ${agoText(streak * interval)}` : '';
       const who = whoActsFix(c, failure);
@@ -248,12 +253,15 @@ export const containerUnhealthyRule: Rule = {
         severity: 'warning',
         subject: c.id,
         title: `Container ${containerLabel(c.id, c, 'parenthesised')} is unhealthy${streak ? `: its health check failed ${streak} times in a row${failingFor}` : ''}${last ? ` (${failureWords(failure)})` : c.statusText ? ` (${c.statusText})` : ''}`,
-        evidence: health ? healthEvidence(c, health, last) : containerEvidence(c),
+        evidence: distinctEvidence([...(health ? healthEvidence(c, health, last) : containerEvidence(c)), ...ended.evidence]),
         fixes: [
-          ...(first ? [{ ...first, detail: [said ? `The last check said: ${said}` : '', first.detail ?? ''].filter((t) => t !== '').join(' ') }] : []),
+          ...ended.fixes,
+          ...(first ? [{ ...first, detail: [said ? `The last check said: ${said}` : '', words.sentence ?? '', first.detail ?? ''].filter((t) => t !== '').join(' ') }] : []),
           ...rest,
           ...(who ? [who] : []),
         ],
+        // a check that can never pass is not fixed by a restart, and Swarm replaces its own tasks
+        ...(failure.kind === 'missing' || schedulerOf(c)?.kind === 'swarm' ? { will_not_help: ['docker restart'] } : {}),
         seen: seenOf(
           facts.clock,
           failed.map((p) => p.end ?? p.start ?? ''),

@@ -93,6 +93,7 @@ describe('CONTAINER_UNHEALTHY', () => {
     expect(missing?.title).toMatch(/\(curl is not in the image\)$/);
     expect(missing?.fixes.flatMap((f) => f.commands ?? []).filter((c) => c.startsWith('docker restart'))).toEqual([]);
     expect(missing?.fixes[0]?.detail).toMatch(/restarting the container will not help/);
+    expect(missing?.will_not_help).toEqual(['docker restart']);
 
     const [jvm] = run(containerUnhealthyRule, factsFrom({ docker_inspect: checked(['CMD-SHELL', 'curl -f http://localhost:8080/actuator/health'], five({ exitCode: -1, output: 'Health check exceeded timeout (3s)' }), { path: 'java', env: ['JAVA_VERSION=17.0.8'] }) }));
     expect(jvm?.title).toMatch(/\(it timed out after 3s\)$/);
@@ -130,4 +131,21 @@ describe('CONTAINER_UNHEALTHY', () => {
     expect(checkInterval(withoutCheck)).toBe(30);
     expect(checkInterval({ ...withoutCheck, probes: withoutCheck.probes.slice(0, 1) })).toBeUndefined();
   });
+
+  it("quotes its own last words where its log was read, and a JVM's OutOfMemoryError that left it unable to answer", () => {
+    const tail = [
+      `# container ${SHORT}`,
+      '2026-01-01T00:01:58.100000000Z 2026-01-01 00:01:58 ERROR [http-nio-8080-exec-7] o.a.c.c.C.[.[.[/].[dispatcherServlet] : Servlet.service() threw exception',
+      '2026-01-01T00:01:58.200000000Z java.lang.OutOfMemoryError: Java heap space',
+      '',
+    ].join('\n');
+    const inspect = checked(['CMD-SHELL', 'curl -f http://localhost:8080/actuator/health'], five({ exitCode: -1, output: 'Health check exceeded timeout (3s)' }), { path: 'java', env: ['JAVA_VERSION=17.0.8'] });
+    const [f] = run(containerUnhealthyRule, factsFrom({ docker_inspect: inspect, container_log_tail: tail }));
+    expect(f?.evidence.map((e) => e.text)).toContainEqual(expect.stringContaining('java.lang.OutOfMemoryError: Java heap space'));
+    // the heap it ran out of leads; the timeout's own fix quotes its last words
+    expect(f?.fixes[0]?.title).toMatch(/heap/i);
+    const timeout = f?.fixes.find((x) => x.title.startsWith('The service did not answer its check in time'));
+    expect(timeout?.detail).toContain('java.lang.OutOfMemoryError: Java heap space');
+  });
 });
+
