@@ -118,6 +118,8 @@ const NARRATIVE: Partial<Record<FindingCode, string>> = {
   CONTAINER_OOM_KILLED: 'The container hit its memory limit and the kernel\'s memory cgroup killed its process (exit 137).',
   KERNEL_OOM_KILL: 'The host ran out of memory and the kernel OOM killer killed processes.',
   FS_IO_ERROR: 'The kernel reports I/O errors; filesystems remount read-only and writers hang.',
+  CONNTRACK_TABLE_FULL:
+    "The kernel's connection-tracking table is full, so it drops the packets of new connections: clients see timeouts and resets that come and go.",
   PIDS_LIMIT_REACHED:
     'A cgroup reached its pids limit, so the kernel refuses it new processes and threads: what runs there cannot start workers, and fails or stops answering.',
   DOCKERD_UNRESPONSIVE: 'dockerd accepts connections but does not answer; container operations hang.',

@@ -10,6 +10,7 @@ export const SPEC_NAMES = [
   'df_inodes',
   'mountinfo',
   'fuse_connections',
+  'conntrack',
   'ps',
   'blocked_threads',
   'dmesg',

@@ -19,6 +19,7 @@ import { makeRemediationWorld, POLICY } from '../helpers/remediation-world.js';
 import { BUSYBOX_IMAGE, leftovers, startRealDocker, type RealDocker } from '../helpers/real-docker.js';
 import { startSshd, type SshdHandle } from '../helpers/sshd.js';
 import { runDiagCli } from '../helpers/diag-cli.js';
+import { conntrackOverflowUnavailable, overflowConntrack, type ConntrackOverflow } from '../helpers/conntrack-overflow.js';
 
 /**
  * `sickbay diag` over a real OpenSSH sshd against a REAL dockerd on this machine (the lab replays
@@ -89,6 +90,8 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
+/** The overflow of the connection-tracking table made in beforeAll. */
+let overflow: ConntrackOverflow | undefined;
 const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
@@ -257,6 +260,14 @@ beforeAll(async () => {
   // (docker top lists the cgroup's tasks, which a defunct process has left: ps of the host shows them)
   const forkerPid = docker.docker('inspect', '-f', '{{.State.Pid}}', 'forker').trim();
   await waitFor("forker's children to be defunct", () => execFileSync('ps', ['-o', 'stat=', '--ppid', forkerPid], { encoding: 'utf8' }).split('\n').filter((s) => s.startsWith('Z')).length >= 5);
+
+  // the kernel's connection-tracking table full, for real, in a network namespace of its own
+  const unavailable = conntrackOverflowUnavailable();
+  if (unavailable) throw new Error(`the real-Docker suite cannot overflow the conntrack table here: ${unavailable}`);
+  const conntrackLines = () => (execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 }).match(/conntrack: table full(?: in netns \d+)?, dropping packet/g) ?? []).length;
+  const before = conntrackLines();
+  overflow = overflowConntrack();
+  await waitFor('the kernel to say the conntrack table is full', () => conntrackLines() > before);
 
   // the data root's filesystem over 95 % full: a filler next to Docker's data root
   const now = statfsSync(docker.mount);
@@ -518,6 +529,22 @@ describe('a real dockerd with real incidents', () => {
     expect(forker?.earlier).toBeUndefined();
   });
 
+  it("reports the connection-tracking table that was full, when, and its maximum now with a raise sized from it", () => {
+    const report = answering;
+    if (!report || !overflow) throw new Error('the diagnosis of the answering daemon ran first');
+    const full = report.findings.find((f) => f.code === 'CONNTRACK_TABLE_FULL') as (JsonFinding & { seen?: { count: number; last?: { ago_seconds?: number } } }) | undefined;
+    // the table of the host's own namespace is nearly empty now: the overflow was another namespace's
+    expect(full?.title).toMatch(new RegExp(`^The kernel's connection-tracking table was full and it dropped packets(?: in network namespace \\d+)? \\(\\d+ kernel reports?, rate-limited\\); now \\d+ of ${overflow.max} entries \\(\\d+ %\\) in the host's own network namespace$`));
+    expect(full?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringMatching(/nf_conntrack: table full(?: in netns \d+)?, dropping packet$/), `/proc/sys/net/netfilter/nf_conntrack_max:${overflow.max}`]));
+    expect(full?.seen?.last?.ago_seconds).toBeLessThan(600);
+    // a kernel that names the namespace (6.x): the title names it too, and lsns is asked whose it is
+    const named = /table full in netns (\d+)/.exec(full?.evidence.map((e) => e.text).join('\n') ?? '')?.[1];
+    if (named) expect(full?.title).toContain(`in network namespace ${named} (`);
+    if (named) expect(full?.fixes.at(-1)?.commands).toEqual([`lsns -t net -o NS,PID,COMMAND | awk 'NR == 1 || $1 == ${named}'`]);
+    expect(full?.fixes[0]?.commands?.[0]).toMatch(/^sysctl -w net\.netfilter\.nf_conntrack_max=\d+$/);
+    expect(reportProblems(AnalysisReportSchema.parse(report)).map((p) => p.code)).toContain('CONNTRACK_TABLE_FULL');
+  });
+
   it('the container playbook reads what the restart loop printed last and quotes it as why it dies', async () => {
     const short = ids.flapper.slice(0, 12);
     const { report } = await diag('flapper', ['--playbook', 'container', '--param', `container=${short}`]);
@@ -749,12 +776,15 @@ describe('a real dockerd with real incidents', () => {
     expect(exited?.fixes[0]?.detail).toContain(`Docker's own error: "${state.Error ?? ''}"`);
   });
 
-  it('takes down everything it started: no dockerd, mount, loop device or temp dir is left', async () => {
+  it('takes down everything it started: no dockerd, mount, loop device, temp dir or network namespace is left, and the conntrack maximum is back', async () => {
     await sshd.stop();
     await docker.stop();
     removePodParent();
     expect(leftovers(docker.dir)).toEqual({ loops: [], mounts: [], processes: [] });
     expect(podParentDirs()).toEqual([]);
     expect(existsSync(docker.dir)).toBe(false);
+    // the conntrack overflow's namespace is gone, and the machine has its own maximum again
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(overflow?.namespace ?? 'sickbay-ct-');
+    expect(Number(readFileSync('/proc/sys/net/netfilter/nf_conntrack_max', 'utf8'))).toBe(overflow?.max);
   });
 });

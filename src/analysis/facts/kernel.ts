@@ -1,7 +1,7 @@
 import type { Bundle, SpecName } from '../../domain/index.js';
 import { keepLongestWait, parseKernelLog, type KernelLog } from '../parsers/kernel-log.js';
 
-export type { HungTask, IoError, NfsServerEvent, OomKill, PidsLimitEvent, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
+export type { ConntrackFull, HungTask, IoError, NfsServerEvent, OomKill, PidsLimitEvent, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
 
 /** Kernel events from dmesg and the kernel lines of messages (deduplicated across both). */
 export type KernelFacts = KernelLog;
@@ -85,6 +85,8 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       if (!seen) veths.set(leak.device, leak);
       else seen.occurrences = Math.max(seen.occurrences, leak.occurrences);
     }
+    // dmesg and messages hold the same reports: the log that holds more of them is the one to count
+    if (log.conntrackFull && log.conntrackFull.occurrences > (out.conntrackFull?.occurrences ?? 0)) out.conntrackFull = log.conntrackFull;
     for (const event of log.pidsLimits) {
       const seen = pids.get(event.cgroup);
       if (!seen) pids.set(event.cgroup, event);

@@ -1,4 +1,5 @@
 import { ranClean, type Bundle } from '../../domain/index.js';
+import { parseConntrack, type ConntrackTable } from '../parsers/conntrack.js';
 import { parseMeminfo } from '../parsers/meminfo.js';
 import { parseNproc } from '../parsers/nproc.js';
 import { parsePs } from '../parsers/ps.js';
@@ -53,6 +54,8 @@ export interface SystemFacts {
   blockedThreads?: BlockedThread[];
   /** What starts and stops services here, when the bundle says (see serviceManagerOf). */
   serviceManager?: ServiceManager;
+  /** The connection-tracking table now (conntrack spec): this network namespace's entries, and the maximum. */
+  conntrack?: ConntrackTable;
 }
 
 /** systemd, or SysV init / upstart (`service NAME start`), with what showed it. */
@@ -153,6 +156,9 @@ export function buildSystemFacts(bundle: Bundle): SystemFacts {
     const available = mem.get('MemAvailable');
     if (available !== undefined) facts.memAvailableKb = available;
   }
+  const conntrack = bundle.files.get('conntrack');
+  const table = conntrack === undefined ? undefined : parseConntrack(conntrack);
+  if (table) facts.conntrack = table;
   const ps = bundle.files.get('ps');
   if (ps !== undefined) {
     const processes = parsePs(ps);

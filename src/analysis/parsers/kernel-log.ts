@@ -91,6 +91,19 @@ export interface PidsLimitEvent {
 }
 
 /**
+ * `nf_conntrack: table full, dropping packet` (2.6's `ip_conntrack: table full, dropping packet.`):
+ * the kernel dropped a packet that would have made a new connection-tracking entry. Rate-limited by
+ * the kernel, so the lines are a floor of the drops.
+ */
+export interface ConntrackFull {
+  occurrences: number;
+  /** The network namespaces (inode numbers) the reports name: kernels from 6.x say `table full in netns N`. */
+  namespaces: string[];
+  /** The first and the latest lines (at most three). */
+  lines: LogLine[];
+}
+
+/**
  * A thin pool out of (or filling up with) data or metadata: the kernel's dm-thin target saying it
  * ran out, or LVM's dmeventd warning how full it is (`Thin pool vg-pool data is now 92.42% full.`).
  */
@@ -113,6 +126,7 @@ export interface KernelLog {
   readOnlyRemounts: ReadOnlyRemount[];
   vethLeaks: VethLeak[];
   pidsLimits: PidsLimitEvent[];
+  conntrackFull?: ConntrackFull;
   thinPool: ThinPoolEvent[];
   /** `nfs: server X not responding, still trying` (and `... OK` when it came back), latest last. */
   nfsServers: NfsServerEvent[];
@@ -126,7 +140,7 @@ export interface NfsServerEvent {
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting|nfs: server |fork rejected by pids controller/g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting|nfs: server |fork rejected by pids controller|conntrack: table full/g;
 
 const NFS_SERVER = /^nfs: server (\S+) (not responding|OK)\b/;
 const MAX_NFS_EVENTS = 50;
@@ -149,6 +163,7 @@ const THIN_METADATA_FULL = /^device-mapper: (?:space map metadata: unable to all
 /** LVM's dmeventd, which watches thin pools from 80 % on (its lines come from the lvm or dmeventd program, not the kernel). */
 const DMEVENTD_THIN = /^(?:WARNING: )?Thin pool (\S+) (data|metadata) is now (\d+(?:\.\d+)?)% full/;
 const DMEVENTD_PROGRAMS = new Set(['lvm', 'dmeventd']);
+const CONNTRACK_FULL = /(?:nf|ip)_conntrack: table full(?: in netns (\d+))?, dropping packet/;
 // Not anchored: a syslog line quoted without its date keeps `kernel: [  743.772608] ` in the message.
 const PIDS_REJECTED = /cgroup: fork rejected by pids controller in (\S+)/;
 const VETH = /unregister_netdevice: waiting for (\S+) to become free\. Usage count = (-?\d+)/;
@@ -358,6 +373,15 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
 
     if ((m = NFS_SERVER.exec(msg))) {
       if (out.nfsServers.length < MAX_NFS_EVENTS) out.nfsServers.push({ server: m[1] ?? '', responding: m[2] === 'OK', line: at(line) });
+      return;
+    }
+
+    if ((m = CONNTRACK_FULL.exec(msg))) {
+      const full = (out.conntrackFull ??= { occurrences: 0, namespaces: [], lines: [] });
+      full.occurrences++;
+      if (m[1] && !full.namespaces.includes(m[1]) && full.namespaces.length < 10) full.namespaces.push(m[1]);
+      if (full.lines.length < 3) full.lines.push(at(line));
+      else full.lines[2] = at(line);
       return;
     }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseContainerLogTails } from '../../../src/analysis/parsers/container-log-tail.js';
 import { parseContainerMemory } from '../../../src/analysis/parsers/container-memory.js';
 import { parseDf } from '../../../src/analysis/parsers/df.js';
+import { parseConntrack } from '../../../src/analysis/parsers/conntrack.js';
 import { parseFuseConnections } from '../../../src/analysis/parsers/fuse-connections.js';
 import { parseDfInodes } from '../../../src/analysis/parsers/df-inodes.js';
 import { parseDockerInfo } from '../../../src/analysis/parsers/docker-info.js';
@@ -30,6 +31,7 @@ const PARSERS: Record<string, (text: string) => unknown> = {
   journal_docker: (t) => parseDockerdStartup('journal_docker', t),
   container_memory: parseContainerMemory,
   fuse_connections: parseFuseConnections,
+  conntrack: parseConntrack,
   container_log_tail: parseContainerLogTails,
 };
 

@@ -2,6 +2,7 @@ import type { Rule } from '../rule.js';
 import { containerKilled137Rule } from './container-killed-137.js';
 import { containerOomKilledRule } from './container-oom-killed.js';
 import { containerStopTimeoutRule } from './container-stop-timeout.js';
+import { conntrackFullRule } from './conntrack-full.js';
 import { containerdRestoreFailedRule } from './containerd-restore-failed.js';
 import { dStatePileupRule } from './d-state-pileup.js';
 import { fsIoErrorRule, fsReadOnlyRemountRule } from './filesystem-errors.js';
@@ -18,6 +19,7 @@ export const kernelRules: readonly Rule[] = [
   dStatePileupRule,
   vethUnregisterLeakRule,
   pidsLimitRule,
+  conntrackFullRule,
   kernelOomKillRule,
   containerOomKilledRule,
   containerKilled137Rule,
