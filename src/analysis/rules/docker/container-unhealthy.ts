@@ -123,7 +123,6 @@ function causeFixes(c: ContainerRecord, failure: HealthFailure, health: Containe
   const check = checkLine(health?.test);
   const runByHand: Fix = {
     title: 'Run the check by hand inside the container and read what it says',
-    ...(check ? { detail: `Its check: ${check}` } : {}),
     commands: [check ? `docker exec ${short} sh -c ${shellArg(check)}; echo "exit $?"` : `docker inspect -f '{{json .State.Health}}' ${short}`],
   };
   switch (failure.kind) {
@@ -256,7 +255,7 @@ export const containerUnhealthyRule: Rule = {
         evidence: distinctEvidence([...(health ? healthEvidence(c, health, last) : containerEvidence(c)), ...ended.evidence]),
         fixes: [
           ...ended.fixes,
-          ...(first ? [{ ...first, detail: [said ? `The last check said: ${said}` : '', words.sentence ?? '', first.detail ?? ''].filter((t) => t !== '').join(' ') }] : []),
+          ...(first ? [{ ...first, detail: [said ? `The last check said: "${said}".` : '', words.sentence ?? '', first.detail ?? ''].filter((t) => t !== '').join(' ') }] : []),
           ...rest,
           ...(who ? [who] : []),
         ],

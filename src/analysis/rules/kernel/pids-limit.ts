@@ -74,6 +74,12 @@ function containerFixes(c: ContainerRecord | undefined, id: string, event: PidsL
       detail: "With the systemd cgroup driver, each container is a scope, and systemd gives scopes its DefaultTasksMax (512 on systemd 228 to 230, a share of kernel.pid_max later). Lift it for this container now, and for all of them in /etc/systemd/system.conf (DefaultTasksMax=infinity, then systemctl daemon-reexec), or set a --pids-limit of your own on each container.",
       commands: [`systemctl show -p TasksMax docker-${id}.scope`, `systemctl set-property --runtime docker-${id}.scope TasksMax=infinity`],
     });
+  } else if (c === undefined) {
+    // not in docker inspect (gone, or not read): where its limit came from is not known here
+    fixes.push({
+      title: "Its limit was its own --pids-limit, the daemon's default-pids-limit or a parent cgroup's: find which, where it is defined",
+      detail: `docker inspect -f '{{.HostConfig.PidsLimit}}' of the container (or of the one that replaced it) gives its own; a limit of none there means the daemon's default (daemon.json) or a cgroup above it. Threads count as well as processes.`,
+    });
   } else {
     fixes.push({
       title: 'No --pids-limit is set on it: the limit is the daemon\'s default-pids-limit or a parent cgroup\'s',

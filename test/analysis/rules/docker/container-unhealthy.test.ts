@@ -57,7 +57,7 @@ describe('CONTAINER_UNHEALTHY', () => {
     const [f] = run(containerUnhealthyRule, factsFrom({ docker_inspect: checked(['CMD-SHELL', 'curl -f http://localhost:8080/health || exit 1'], five({ exitCode: 7, output: 'curl: (7) Failed to connect to localhost port 8080: Connection refused\n' }), { streak: 41 }) }));
     expect(f?.title).toBe(`Container web (${SHORT}) is unhealthy: its health check failed 41 times in a row, for about 20 min (connection refused on port 8080)`);
     expect(f?.fixes[0]?.title).toBe('Nothing listens where the check connects (port 8080): the service is down inside the container, or listens elsewhere');
-    expect(f?.fixes[0]?.detail).toMatch(/^The last check said: curl: \(7\) Failed to connect to localhost port 8080: Connection refused /);
+    expect(f?.fixes[0]?.detail).toMatch(/^The last check said: "curl: \(7\) Failed to connect to localhost port 8080: Connection refused"\. /);
     // the check by hand, its line quoted for sh; and Docker does not restart it for anyone
     expect(f?.fixes[1]?.commands).toEqual([`docker exec ${SHORT} sh -c 'curl -f http://localhost:8080/health || exit 1'; echo "exit $?"`]);
     expect(f?.fixes.at(-1)).toMatchObject({ title: expect.stringMatching(/^Docker does not restart an unhealthy container by itself/), commands: [`docker restart ${SHORT}`] });

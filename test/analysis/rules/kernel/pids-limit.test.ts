@@ -67,6 +67,9 @@ describe('PIDS_LIMIT_REACHED', () => {
     expect(scope?.fixes[0]?.commands).toEqual([`systemctl show -p TasksMax docker-${ID_A}.scope`, `systemctl set-property --runtime docker-${ID_A}.scope TasksMax=infinity`]);
     const pod = run(pidsLimitRule, factsFrom({ dmesg: rejected(`/kubepods/burstable/pod22612ffb-4523-4958-b6dd-a80bd35fd325/${ID_A}`) }))[0];
     expect(pod?.fixes[0]?.title).toMatch(/^The pod's pids limit is the kubelet's podPidsLimit/);
+    // not in docker inspect: its limit is not known, and nothing is said of it that was not read
+    const unknown = run(pidsLimitRule, factsFrom({ dmesg: rejected(`/docker/${ID_A}`) }))[0];
+    expect(unknown?.fixes[0]?.title).toMatch(/^Its limit was its own --pids-limit, the daemon's default-pids-limit or a parent cgroup's/);
     const plain = run(pidsLimitRule, factsFrom({ dmesg: rejected(`/docker/${ID_A}`), docker_inspect: inspectWithLimit(0) }))[0];
     expect(plain?.fixes[0]?.title).toMatch(/default-pids-limit or a parent cgroup's$/);
     const unit = run(pidsLimitRule, factsFrom({ dmesg: rejected(`/system.slice/docker-${ID_A}.scope/system.slice/unifi-protect.service`) }))[0];
