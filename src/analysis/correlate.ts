@@ -58,7 +58,8 @@ const fullDiskStopsStart = (cause: Finding, effect: Finding): boolean =>
 const hungTaskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
   effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] === 'blocked' || /^(?:dockerd|docker|containerd)/.test(String(cause.data?.['task'] ?? ''));
 /**
- * A container whose last words are a write refused for want of space, and a full filesystem that
+ * A container whose last words are a write refused for want of space (one that ended, or one that
+ * runs but fails its check), and a full filesystem that
  * holds Docker's data root (its writable layer) or a full thin pool (devicemapper's layers): a
  * full volume elsewhere, which df may not even list, is not claimed.
  */
@@ -91,12 +92,14 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'VETH_UNREGISTER_LEAK', effects: ['HUNG_TASK'], applies: (_cause, effect) => effect.data?.['io_class'] === 'netdev' },
   { cause: 'DOCKERD_UNRESPONSIVE', effects: ['CONTAINER_STOP_TIMEOUT'] },
   { cause: 'JVM_HEAP_UNBOUNDED', effects: ['CONTAINER_OOM_KILLED', 'CONTAINER_RESTART_LOOP'], applies: sameSubject },
-  { cause: 'CONTAINER_OOM_KILLED', effects: ['CONTAINER_RESTART_LOOP'], applies: sameSubject },
+  // a process of a container that keeps running (a worker, a child of its server) killed by its
+  // memory cgroup: the container's own check fails from then on
+  { cause: 'CONTAINER_OOM_KILLED', effects: ['CONTAINER_RESTART_LOOP', 'CONTAINER_UNHEALTHY'], applies: sameSubject },
   // dockerd's own unit out of tasks cannot start what it runs; a container out of them dies of it
   { cause: 'PIDS_LIMIT_REACHED', effects: ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'], applies: (cause) => typeof cause.data?.['unit'] === 'string' && cause.data['container_id'] === undefined },
   { cause: 'PIDS_LIMIT_REACHED', effects: ['CONTAINER_RESTART_LOOP', 'CONTAINER_EXITED', 'CONTAINER_UNHEALTHY'], applies: (cause, effect) => typeof cause.data?.['container_id'] === 'string' && sameSubject(cause, effect) },
   { cause: 'KERNEL_OOM_KILL', effects: ['CONTAINER_KILLED_137', 'CONTAINER_RESTART_LOOP'] },
-  ...(['FS_FULL', 'FS_INODES_FULL', 'DM_POOL_DATA_FULL', 'DM_POOL_METADATA_FULL'] as const).map((cause) => ({ cause, effects: ['CONTAINER_EXITED', 'CONTAINER_RESTART_LOOP'] as FindingCode[], applies: endedOutOfSpace })),
+  ...(['FS_FULL', 'FS_INODES_FULL', 'DM_POOL_DATA_FULL', 'DM_POOL_METADATA_FULL'] as const).map((cause) => ({ cause, effects: ['CONTAINER_EXITED', 'CONTAINER_RESTART_LOOP', 'CONTAINER_UNHEALTHY'] as FindingCode[], applies: endedOutOfSpace })),
 ];
 
 /** How the cause leads to what was seen. */

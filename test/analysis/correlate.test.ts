@@ -60,6 +60,17 @@ describe('correlate', () => {
     expect(other?.explains).toEqual(['CONTAINER_OOM_KILLED']);
   });
 
+  it('ties an unhealthy container to the OOM kill of a process of its own, and to a full data root where its log says a write was refused', () => {
+    const [kill] = correlate([finding('CONTAINER_UNHEALTHY', 'warning', '812c82c5a7a5ae05'), finding('CONTAINER_OOM_KILLED', 'critical', '812c82c5a7a5')], facts);
+    expect(kill).toMatchObject({ code: 'CONTAINER_OOM_KILLED', explains: ['CONTAINER_OOM_KILLED', 'CONTAINER_UNHEALTHY'] });
+    const other = correlate([finding('CONTAINER_UNHEALTHY', 'warning', 'aaaaaaaaaaaa'), finding('CONTAINER_OOM_KILLED', 'critical', '812c82c5a7a5')], facts);
+    expect(other.map((p) => p.explains)).toEqual([['CONTAINER_OOM_KILLED']]);
+    const root = { ...finding('FS_FULL'), data: { docker_root: '/var/lib/docker' } };
+    const refused = { ...finding('CONTAINER_UNHEALTHY', 'warning', 'bbbbbbbbbbbb'), data: { out_of_space: true } };
+    expect(correlate([refused, root], facts)[0]).toMatchObject({ code: 'FS_FULL', explains: ['FS_FULL', 'CONTAINER_UNHEALTHY'] });
+    expect(correlate([finding('CONTAINER_UNHEALTHY', 'warning', 'bbbbbbbbbbbb'), root], facts)[0]?.explains).toEqual(['FS_FULL']);
+  });
+
   it('only blames a full filesystem for a full pool when the pool lives in a loop file on it', () => {
     const findings = [finding('FS_FULL'), finding('DM_POOL_DATA_FULL'), finding('FS_IO_ERROR')];
     const onLoop = buildFacts(bundleFromRecord({}, { host: 'h' }));

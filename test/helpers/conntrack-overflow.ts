@@ -11,6 +11,8 @@ export interface ConntrackOverflow {
   max: number;
   /** The network namespace the overflow ran in (removed by the time this is returned). */
   namespace: string;
+  /** Its inode number, which kernels that name the namespace print (`table full in netns N`). */
+  inode: string;
 }
 
 function run(...args: string[]): string {
@@ -29,7 +31,9 @@ export function overflowConntrack(): ConntrackOverflow {
   const max = Number(readFileSync(MAX, 'utf8').trim());
   const namespace = `sickbay-ct-${process.pid}`;
   run('ip', 'netns', 'add', namespace);
+  let inode = '';
   try {
+    inode = /net:\[(\d+)\]/.exec(run('ip', 'netns', 'exec', namespace, 'readlink', '/proc/self/ns/net'))?.[1] ?? '';
     run('ip', 'netns', 'exec', namespace, 'ip', 'link', 'set', 'lo', 'up');
     run('ip', 'netns', 'exec', namespace, 'iptables', '-A', 'OUTPUT', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'ACCEPT');
     writeFileSync(MAX, String(LOW_MAX));
@@ -42,7 +46,7 @@ export function overflowConntrack(): ConntrackOverflow {
   } finally {
     run('ip', 'netns', 'del', namespace);
   }
-  return { max, namespace };
+  return { max, namespace, inode };
 }
 
 /** Whether this machine can: root, conntrack in the kernel, ip and iptables. Said plainly when not. */

@@ -92,7 +92,7 @@ let knownHosts: string;
 let answering: JsonReport | undefined;
 /** The overflow of the connection-tracking table made in beforeAll. */
 let overflow: ConntrackOverflow | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '', halfKilled: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -253,7 +253,11 @@ beforeAll(async () => {
   // until the kernel refuses it a fork (and says so), they are orphaned to PID 1, which by then is
   // sleep, and each stays defunct, holding its pid
   ids.forker = run('--name', 'forker', '--pids-limit', '12', BUSYBOX_IMAGE, 'sh', '-c', 'sh -c "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sleep 2 & done" 2>/dev/null; exec sleep 3600');
-  for (const name of ['check-refused', 'check-missing', 'check-slow']) {
+  // a service whose worker its memory cgroup kills while the container runs on: its check looks for
+  // the worker, and fails from the kill on (the worker is orphaned to the init, which reaps it: a
+  // defunct one would still answer pidof)
+  ids.halfKilled = run('--name', 'half-killed', '--init', '--memory', '32m', '--memory-swap', '32m', '--health-cmd', 'pidof tail', '--health-interval', '1s', '--health-retries', '2', '--health-timeout', '1s', BUSYBOX_IMAGE, 'sh', '-c', '(cat /dev/zero | tail &); exec sleep 3600');
+  for (const name of ['check-refused', 'check-missing', 'check-slow', 'half-killed']) {
     await waitFor(`${name} to be unhealthy`, () => docker.docker('inspect', '-f', '{{.State.Health.Status}}', name).trim() === 'unhealthy');
   }
   await waitFor('the kernel to refuse forker a fork', () => execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 }).includes(`fork rejected by pids controller in /docker/${ids.forker}`));
@@ -513,7 +517,12 @@ describe('a real dockerd with real incidents', () => {
     expect(seen?.count).toBeGreaterThanOrEqual(2);
     expect(seen?.last?.ago_seconds).toBeLessThan(600);
     // healthy and unchecked containers are not reported
-    expect(report.findings.filter((f) => f.code === 'CONTAINER_UNHEALTHY').map((f) => f.subject).sort()).toEqual([ids.checkRefused, ids.checkMissing, ids.checkSlow].sort());
+    expect(report.findings.filter((f) => f.code === 'CONTAINER_UNHEALTHY').map((f) => f.subject).sort()).toEqual([ids.checkRefused, ids.checkMissing, ids.checkSlow, ids.halfKilled].sort());
+    // the worker its memory cgroup killed is why the one that runs on fails its check
+    expect(about(report, 'CONTAINER_OOM_KILLED', ids.halfKilled)?.title).toMatch(/^tail \(pid \d+\) in container half-killed/);
+    const problem = reportProblems(AnalysisReportSchema.parse(report)).find((p) => p.code === 'CONTAINER_OOM_KILLED');
+    expect(problem?.title).toContain('half-killed');
+    expect(problem?.explains).toEqual(['CONTAINER_OOM_KILLED', 'CONTAINER_UNHEALTHY']);
   });
 
   it('names the container the kernel refused a fork at its pids limit, its limit, and the defunct processes that fill it', () => {
@@ -532,9 +541,13 @@ describe('a real dockerd with real incidents', () => {
   it("reports the connection-tracking table that was full, when, and its maximum now with a raise sized from it", () => {
     const report = answering;
     if (!report || !overflow) throw new Error('the diagnosis of the answering daemon ran first');
-    const full = report.findings.find((f) => f.code === 'CONNTRACK_TABLE_FULL') as (JsonFinding & { seen?: { count: number; last?: { ago_seconds?: number } } }) | undefined;
+    // one finding per namespace the kernel names (earlier runs on this machine may have left others);
+    // a kernel that names none gives one for all
+    const full = report.findings.find((f) => f.code === 'CONNTRACK_TABLE_FULL' && (f.subject === overflow?.inode || f.subject === undefined)) as
+      | (JsonFinding & { seen?: { count: number; last?: { ago_seconds?: number } } })
+      | undefined;
     // the table of the host's own namespace is nearly empty now: the overflow was another namespace's
-    expect(full?.title).toMatch(new RegExp(`^The kernel's connection-tracking table was full and it dropped packets(?: in network namespace \\d+)? \\(\\d+ kernel reports?, rate-limited\\); now \\d+ of ${overflow.max} entries \\(\\d+ %\\) in the host's own network namespace$`));
+    expect(full?.title).toMatch(new RegExp(`^The kernel's connection-tracking table was full and it dropped packets(?: in network namespace ${overflow.inode})? \\(\\d+ kernel reports?, rate-limited\\); now \\d+ of ${overflow.max} entries \\(\\d+ %\\) in the host's own network namespace$`));
     expect(full?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringMatching(/nf_conntrack: table full(?: in netns \d+)?, dropping packet$/), `/proc/sys/net/netfilter/nf_conntrack_max:${overflow.max}`]));
     expect(full?.seen?.last?.ago_seconds).toBeLessThan(600);
     // a kernel that names the namespace (6.x): the title names it too, and lsns is asked whose it is

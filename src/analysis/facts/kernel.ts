@@ -20,7 +20,7 @@ export function buildKernelFacts(bundle: Bundle): KernelFacts {
 
 /** The same event in dmesg and messages counts once: the first log that reports it wins. */
 export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
-  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], pidsLimits: [], thinPool: [], nfsServers: [] };
+  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], pidsLimits: [], conntrackFull: [], thinPool: [], nfsServers: [] };
   const nfs = new Set<string>();
   const thin = new Set<string>();
   const hung = new Map<string, KernelFacts['hungTasks'][number]>();
@@ -85,8 +85,12 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       if (!seen) veths.set(leak.device, leak);
       else seen.occurrences = Math.max(seen.occurrences, leak.occurrences);
     }
-    // dmesg and messages hold the same reports: the log that holds more of them is the one to count
-    if (log.conntrackFull && log.conntrackFull.occurrences > (out.conntrackFull?.occurrences ?? 0)) out.conntrackFull = log.conntrackFull;
+    // dmesg and messages hold the same reports: for each namespace, the log that holds more of them is the one to count
+    for (const full of log.conntrackFull) {
+      const i = out.conntrackFull.findIndex((f) => f.namespace === full.namespace);
+      if (i === -1) out.conntrackFull.push(full);
+      else if (full.occurrences > (out.conntrackFull[i]?.occurrences ?? 0)) out.conntrackFull[i] = full;
+    }
     for (const event of log.pidsLimits) {
       const seen = pids.get(event.cgroup);
       if (!seen) pids.set(event.cgroup, event);

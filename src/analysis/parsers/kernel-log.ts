@@ -96,9 +96,9 @@ export interface PidsLimitEvent {
  * the kernel, so the lines are a floor of the drops.
  */
 export interface ConntrackFull {
+  /** The network namespace (its inode number) the reports name: kernels from 6.x say `table full in netns N`; older ones name none. */
+  namespace?: string;
   occurrences: number;
-  /** The network namespaces (inode numbers) the reports name: kernels from 6.x say `table full in netns N`. */
-  namespaces: string[];
   /** The first and the latest lines (at most three). */
   lines: LogLine[];
 }
@@ -126,7 +126,8 @@ export interface KernelLog {
   readOnlyRemounts: ReadOnlyRemount[];
   vethLeaks: VethLeak[];
   pidsLimits: PidsLimitEvent[];
-  conntrackFull?: ConntrackFull;
+  /** One per network namespace the reports name (one with none, from kernels that name none). */
+  conntrackFull: ConntrackFull[];
   thinPool: ThinPoolEvent[];
   /** `nfs: server X not responding, still trying` (and `... OK` when it came back), latest last. */
   nfsServers: NfsServerEvent[];
@@ -163,6 +164,8 @@ const THIN_METADATA_FULL = /^device-mapper: (?:space map metadata: unable to all
 /** LVM's dmeventd, which watches thin pools from 80 % on (its lines come from the lvm or dmeventd program, not the kernel). */
 const DMEVENTD_THIN = /^(?:WARNING: )?Thin pool (\S+) (data|metadata) is now (\d+(?:\.\d+)?)% full/;
 const DMEVENTD_PROGRAMS = new Set(['lvm', 'dmeventd']);
+/** Namespaces told apart: beyond these, a host with thousands of them is one story already. */
+const MAX_CONNTRACK_NAMESPACES = 20;
 const CONNTRACK_FULL = /(?:nf|ip)_conntrack: table full(?: in netns (\d+))?, dropping packet/;
 // Not anchored: a syslog line quoted without its date keeps `kernel: [  743.772608] ` in the message.
 const PIDS_REJECTED = /cgroup: fork rejected by pids controller in (\S+)/;
@@ -220,7 +223,7 @@ interface PendingOom {
  * throws. Reads only the lines that match the prefilter (and a hung task's stack that follows).
  */
 export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLog {
-  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], pidsLimits: [], thinPool: [], nfsServers: [] };
+  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], pidsLimits: [], conntrackFull: [], thinPool: [], nfsServers: [] };
   const hung = new Map<string, HungTask>();
   const io = new Map<string, IoError>();
   const remounts = new Map<string, ReadOnlyRemount>();
@@ -377,9 +380,14 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
     }
 
     if ((m = CONNTRACK_FULL.exec(msg))) {
-      const full = (out.conntrackFull ??= { occurrences: 0, namespaces: [], lines: [] });
+      const namespace = m[1];
+      let full = out.conntrackFull.find((f) => f.namespace === namespace);
+      if (!full && out.conntrackFull.length < MAX_CONNTRACK_NAMESPACES) {
+        full = { ...(namespace ? { namespace } : {}), occurrences: 0, lines: [] };
+        out.conntrackFull.push(full);
+      }
+      if (!full) return;
       full.occurrences++;
-      if (m[1] && !full.namespaces.includes(m[1]) && full.namespaces.length < 10) full.namespaces.push(m[1]);
       if (full.lines.length < 3) full.lines.push(at(line));
       else full.lines[2] = at(line);
       return;

@@ -273,6 +273,8 @@ export const containerUnhealthyRule: Rule = {
           ...(streak !== undefined ? { failing_streak: streak } : {}),
           ...(last?.exitCode !== undefined ? { last_exit_code: last.exitCode } : {}),
           ...(health?.test ? { check: checkLine(health.test) ?? null } : {}),
+          // what its log says it ran out of: a full filesystem or pool is then why it fails its check
+          ...ended.data,
         },
       });
     }

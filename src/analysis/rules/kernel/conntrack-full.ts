@@ -1,4 +1,4 @@
-import { plural, type Evidence, type Finding, type Fix } from '../../../domain/index.js';
+import { plural, type Finding, type Fix } from '../../../domain/index.js';
 import { seenOf } from '../../facts/clock.js';
 import { toEvidence } from '../../facts/index.js';
 import type { ConntrackTable } from '../../parsers/conntrack.js';
@@ -27,20 +27,14 @@ function tableWords(table: ConntrackTable | undefined): string {
     : `; now ${table.count} of ${table.max} entries (${formatPct(share * 100)}) in the host's own network namespace`;
 }
 
-/** Where the kernel says it dropped them: newer kernels name the network namespace. */
-function whereWords(namespaces: readonly string[]): string {
-  if (namespaces.length === 0) return '';
-  return namespaces.length === 1 ? ` in network namespace ${namespaces[0] as string}` : ` in ${namespaces.length} network namespaces`;
-}
-
 /** Whose namespace it is: a container's, the host's, or a namespace of another program. */
-function ownerFix(namespaces: readonly string[]): Fix[] {
-  if (namespaces.length === 0) return [];
+function ownerFix(namespace: string | undefined): Fix[] {
+  if (namespace === undefined) return [];
   return [
     {
-      title: `Find whose network namespace ${namespaces.length === 1 ? 'it is' : 'they are'}: a container's, or the host's own`,
+      title: `Find whose network namespace ${namespace} is: a container's, or the host's own`,
       detail: "lsns lists each network namespace by the number the kernel prints, with a process in it; that process's container is the one whose connections filled the table.",
-      commands: [`lsns -t net -o NS,PID,COMMAND | awk 'NR == 1 || ${namespaces.map((n) => `$1 == ${n}`).join(' || ')}'`],
+      commands: [`lsns -t net -o NS,PID,COMMAND | awk 'NR == 1 || $1 == ${namespace}'`],
     },
   ];
 }
@@ -69,29 +63,29 @@ function fixes(table: ConntrackTable | undefined, memTotalKb: number | undefined
 
 /**
  * CONNTRACK_TABLE_FULL: the kernel's connection-tracking table was full and it dropped packets
- * (`nf_conntrack: table full, dropping packet`), with the table's count and maximum now where the
+ * (`nf_conntrack: table full, dropping packet`), one finding per network namespace the kernel
+ * names (one in all where it names none), with the table's count and maximum now where the
  * conntrack step read them, and a maximum sized from them and from the host's memory.
  */
 export const conntrackFullRule: Rule = {
   codes: ['CONNTRACK_TABLE_FULL'],
   run(facts) {
-    const full = facts.kernel.conntrackFull;
-    if (!full) return [];
     const table = facts.system.conntrack;
-    const evidence: Evidence[] = [...quote(full.lines, 3), ...[table?.countLine, table?.maxLine].filter((l) => l !== undefined).map(toEvidence)];
-    const finding: Finding = {
+    const tableEvidence = [table?.countLine, table?.maxLine].filter((l) => l !== undefined).map(toEvidence);
+    return facts.kernel.conntrackFull.map((full): Finding => ({
       code: 'CONNTRACK_TABLE_FULL',
       severity: 'critical',
-      title: `The kernel's connection-tracking table was full and it dropped packets${whereWords(full.namespaces)} (${plural(full.occurrences, 'kernel report')}, rate-limited)${tableWords(table)}`,
-      evidence,
-      fixes: [...fixes(table, facts.system.memTotalKb), ...ownerFix(full.namespaces)],
+      ...(full.namespace ? { subject: full.namespace } : {}),
+      title: `The kernel's connection-tracking table was full and it dropped packets${full.namespace ? ` in network namespace ${full.namespace}` : ''} (${plural(full.occurrences, 'kernel report')}, rate-limited)${tableWords(table)}`,
+      evidence: [...quote(full.lines, 3), ...tableEvidence],
+      fixes: [...fixes(table, facts.system.memTotalKb), ...ownerFix(full.namespace)],
       seen: seenOf(facts.clock, full.lines, full.occurrences),
       data: {
         reports: full.occurrences,
+        ...(full.namespace ? { network_namespace: full.namespace } : {}),
         ...(table?.count !== undefined ? { entries: table.count } : {}),
         ...(table?.max !== undefined ? { max_entries: table.max } : {}),
       },
-    };
-    return [finding];
+    }));
   },
 };
