@@ -124,6 +124,18 @@ describe('debian12-docker20-paused-container (a container paused while its proce
     const problems = report.problems ?? [];
     expect(problems.flatMap((p) => p.explains).filter((c) => c === 'DOCKERD_UNRESPONSIVE')).toEqual([]);
   });
+
+  it('does not call frozen what the freezer cannot have frozen: commands caught in D beside the paused container, counted apart', async () => {
+    // the same host's ps, with three commands of a collection caught in D elsewhere (as one real run
+    // saw while this machine was loaded): their channels are not the interruptible sleeps of frozen tasks
+    const bundle = await load('debian12-docker20-paused-container');
+    const ps = bundle.files.get('ps') ?? '';
+    const caught = ['wc -l', 'wc -l', 'journalctl -u docker'].map((cmd, i) => `${String(90001 + i).padStart(5)} D          1 folio_wait_bit_common            ${cmd}`);
+    const files = new Map(bundle.files).set('ps', `${ps.trimEnd()}\n${caught.join('\n')}\n`);
+    const frozen = analyze({ ...bundle, files }, { now: NOW }).findings.find((f) => f.code === 'D_STATE_PILEUP');
+    expect(frozen?.title).toBe('9 processes in uninterruptible sleep (D): 6 frozen by the cgroup freezer (sleep ×6), 3 waiting on something else (wc ×2, journalctl)');
+    expect(frozen?.data).toMatchObject({ io_class: 'freezer', d_state_processes: 9 });
+  });
 });
 
 describe('debian12-docker20-sigstop-oom-container-gone (the OOM-killed container was removed, then dockerd stopped)', () => {

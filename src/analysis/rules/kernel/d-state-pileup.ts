@@ -1,6 +1,6 @@
 import { isStuckInD, workerThreadsInD } from '../../facts/system.js';
 import type { Rule } from '../rule.js';
-import { blockedIoFixes, classifyFrames, classifyWaitChannel, dominantClass, waitsOn } from './blocked-io.js';
+import { blockedIoFixes, classifyFrames, classifyWaitChannel, dominantClass, waitsOn, type BlockedIoClass } from './blocked-io.js';
 import { byNamedFirst, dStateListing, listSome, quote } from './support.js';
 
 /**
@@ -15,21 +15,16 @@ export const dStatePileupRule: Rule = {
     const threads = workerThreadsInD(facts.system);
     const stuck = [...processes, ...threads];
     if (stuck.length < ctx.thresholds.dStateMinProcesses) return [];
-    const counts = new Map<string, number>();
-    for (const p of stuck) {
-      const name = commandName(p.command);
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-    }
-    const top = [...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => (n > 1 ? `${name} ×${n}` : name));
+    const counted = countNames(stuck);
+    const top = namesOf(stuck);
     const wchans = [...new Set(stuck.map((p) => p.wchan).filter((w): w is string => !!w && w !== '-'))];
     // What they wait for: their wait channels, else the stacks of the hung tasks the kernel reported.
     // A kernel thread's name is its own wait channel: jbd2/dm-17-8 commits the ext4 journal, xfsaild pushes the XFS log.
-    const byWchan = dominantClass(
-      stuck.map((p) => {
-        const byChannel = classifyWaitChannel(p.wchan);
-        return byChannel !== 'unknown' ? byChannel : classifyFrames([commandName(p.command).split('/')[0] ?? '']);
-      }),
-    );
+    const classes = stuck.map((p) => {
+      const byChannel = classifyWaitChannel(p.wchan);
+      return byChannel !== 'unknown' ? byChannel : classifyFrames([commandName(p.command).split('/')[0] ?? '']);
+    });
+    const byWchan = dominantClass(classes);
     const cls = byWchan !== 'unknown' ? byWchan : dominantClass(facts.kernel.hungTasks.map((t) => classifyFrames(t.frames)));
     const pids = stuck.map((p) => String(p.pid));
     const waits = waitsOn(cls, facts);
@@ -37,9 +32,9 @@ export const dStatePileupRule: Rule = {
       {
         code: 'D_STATE_PILEUP',
         severity: 'warning',
-        title: `${tasksText(processes.length, threads.length)} in uninterruptible sleep (D)${cls === 'unknown' ? '' : `, ${waits.text}`}: ${listSome(top, 4)}`,
+        title: `${tasksText(processes.length, threads.length)} in uninterruptible sleep (D)${whatTheyWaitFor(stuck, classes, byWchan, cls === 'unknown' ? undefined : waits.text, top)}`,
         // a line for each name the title lists first, then the rest
-        evidence: quote(byNamedFirst(stuck, [...counts.keys()].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0)).slice(0, 4), (p) => commandName(p.command)).map((p) => p.line), 8).concat(waits.evidence),
+        evidence: quote(byNamedFirst(stuck, counted.slice(0, 4).map(([name]) => name), (p) => commandName(p.command)).map((p) => p.line), 8).concat(waits.evidence),
         // frozen tasks wait for nobody but whoever froze them: thawing is the whole fix
         fixes: [
           ...(cls === 'freezer' ? [] : [{
@@ -54,6 +49,34 @@ export const dStatePileupRule: Rule = {
     ];
   },
 };
+
+/** Each command name of the tasks with how many run it, the most common first. */
+function countNames(tasks: readonly { command: string }[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const p of tasks) counts.set(commandName(p.command), (counts.get(commandName(p.command)) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
+/** "sleep ×6, wc ×5": the names of tasks, the most common first. */
+function namesOf(tasks: readonly { command: string }[]): string[] {
+  return countNames(tasks).map(([name, n]) => (n > 1 ? `${name} ×${n}` : name));
+}
+
+/**
+ * What the title says they wait for. All of one class (or the class read from the kernel's hung-task
+ * stacks): that, then their names. Some of another, where each task's own wait channel tells: the
+ * class the wait channels give, only for the tasks it holds, and the rest apart: those of another
+ * known class, and beside frozen tasks any other (the collector's own commands caught in D beside a
+ * paused container are not frozen by it). A task whose channel says nothing may wait behind the same I/O.
+ */
+function whatTheyWaitFor(stuck: readonly { command: string }[], classes: readonly BlockedIoClass[], byWchan: BlockedIoClass, waits: string | undefined, top: readonly string[]): string {
+  // a task whose channel says nothing may wait behind the same I/O; a frozen one always shows where it slept
+  const apart = (cls: BlockedIoClass | undefined): boolean => cls !== byWchan && (byWchan === 'freezer' || cls !== 'unknown');
+  const rest = stuck.filter((_p, i) => apart(classes[i]));
+  if (waits === undefined || byWchan === 'unknown' || rest.length === 0) return `${waits === undefined ? '' : `, ${waits}`}: ${listSome(top, 4)}`;
+  const mine = stuck.filter((_p, i) => !apart(classes[i]));
+  return `: ${mine.length} ${waits} (${listSome(namesOf(mine), 4)}), ${rest.length} waiting on something else (${listSome(namesOf(rest), 3)})`;
+}
 
 /** "6 processes", "40 threads", "2 processes and 40 threads". */
 function tasksText(processes: number, threads: number): string {
