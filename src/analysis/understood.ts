@@ -2,7 +2,7 @@ import type { Bundle } from '../domain/index.js';
 import { parseDf } from './parsers/df.js';
 import { parseDockerInfo } from './parsers/docker-info.js';
 import { parseDockerInspect } from './parsers/docker-inspect.js';
-import { parseDockerPs } from './parsers/docker-ps.js';
+import { healthFromStatus, parseDockerPs } from './parsers/docker-ps.js';
 import { parseDockerVersion } from './parsers/docker-version.js';
 
 /**
@@ -38,8 +38,11 @@ export function outputUnderstood(spec: string, text: string): boolean {
  * Whether a container is positively listed (present), positively missing from a listing that was
  * understood (absent), or neither (unknown), by docker ps and docker inspect of a bundle.
  */
+/** A container id as listed matches another as asked for when one is a prefix of the other (12 or 64 hex). */
+const sameId = (id: string) => (other: string): boolean => other.startsWith(id) || id.startsWith(other);
+
 export function containerPresence(bundle: Bundle, id: string): 'present' | 'absent' | 'unknown' {
-  const matches = (other: string) => other.startsWith(id) || id.startsWith(other);
+  const matches = sameId(id);
   let understood = false;
   const ps = bundle.files.get('docker_ps');
   if (ps !== undefined && outputUnderstood('docker_ps', ps)) {
@@ -59,11 +62,11 @@ export function containerPresence(bundle: Bundle, id: string): 'present' | 'abse
  * else what its docker ps status says ("(healthy)", "(health: starting)"), else undefined.
  */
 export function containerHealth(bundle: Bundle, id: string): string | undefined {
-  const matches = (other: string) => other.startsWith(id) || id.startsWith(other);
+  const matches = sameId(id);
   const inspect = bundle.files.get('docker_inspect');
   const inspected = inspect === undefined ? undefined : parseDockerInspect(inspect).find((c) => matches(c.id));
   if (inspected?.health) return inspected.health.status;
   const ps = bundle.files.get('docker_ps');
   const row = ps === undefined ? undefined : parseDockerPs(ps).find((r) => matches(r.id));
-  return /\((healthy|unhealthy)\)|\(health: (starting)\)/.exec(row?.statusText ?? '')?.slice(1).find((s) => s !== undefined);
+  return healthFromStatus(row?.statusText);
 }

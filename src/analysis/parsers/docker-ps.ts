@@ -157,6 +157,12 @@ export function humanDurationSeconds(text: string): number | undefined {
   return unit === undefined ? undefined : (m?.[1] ? Number(m[1]) : 1) * unit;
 }
 
+/** The health a docker ps status shows: "Up 3 hours (unhealthy)", "(healthy)", "(health: starting)"; undefined without a check. */
+export function healthFromStatus(statusText: string | undefined): 'healthy' | 'unhealthy' | 'starting' | undefined {
+  const m = /\((healthy|unhealthy)\)|\(health: (starting)\)/.exec(statusText ?? '');
+  return (m?.[1] ?? m?.[2]) as 'healthy' | 'unhealthy' | 'starting' | undefined;
+}
+
 /** Derives state, exit code and (for an exit) how long ago from the status text docker prints. */
 export function statusFromText(statusText: string): { status?: string; running?: boolean; exitCode?: number; endedAtLeastSecondsAgo?: number } {
   const exited = /^Exited \((-?\d+)\)(?: (.+) ago)?/.exec(statusText);

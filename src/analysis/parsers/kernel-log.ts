@@ -116,6 +116,12 @@ export interface ThinPoolEvent {
   line: LogLine;
 }
 
+/** Keeps a repeated report's first lines and its latest, at most three: what its evidence quotes. */
+function keepFirstAndLatest(lines: LogLine[], line: LogLine): void {
+  if (lines.length < 3) lines.push(line);
+  else lines[2] = line;
+}
+
 /** Kernel events found in one log file. */
 export interface KernelLog {
   hungTasks: HungTask[];
@@ -388,8 +394,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       }
       if (!full) return;
       full.occurrences++;
-      if (full.lines.length < 3) full.lines.push(at(line));
-      else full.lines[2] = at(line);
+      keepFirstAndLatest(full.lines, at(line));
       return;
     }
 
@@ -398,8 +403,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const event = pids.get(cgroup);
       if (event) {
         event.occurrences++;
-        if (event.lines.length < 3) event.lines.push(at(line));
-        else event.lines[2] = at(line);
+        keepFirstAndLatest(event.lines, at(line));
       } else {
         const containerId = containerIdOfCgroup(cgroup);
         pids.set(cgroup, { cgroup, ...(containerId ? { containerId } : {}), occurrences: 1, lines: [at(line)] });
@@ -413,8 +417,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       if (leak) {
         leak.occurrences++;
         leak.usageCount = Number(m[2]);
-        if (leak.lines.length < 3) leak.lines.push(at(line));
-        else leak.lines[2] = at(line);
+        keepFirstAndLatest(leak.lines, at(line));
       } else {
         veths.set(device, { device, usageCount: Number(m[2]), occurrences: 1, lines: [at(line)] });
       }

@@ -4,11 +4,12 @@ import { seenOf } from '../../facts/clock.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { distinctEvidence, toEvidence } from '../../facts/index.js';
 import type { ContainerHealth, HealthProbe } from '../../parsers/docker-inspect.js';
+import { healthFromStatus } from '../../parsers/docker-ps.js';
 import type { Rule } from '../rule.js';
-import { baseName, containerEvidence, containerLabel, lastWordsOf } from './docker-context.js';
+import { baseName, containerEvidence, containerLabel } from './docker-context.js';
 import { howItEnded } from './how-it-ended.js';
 import { containerJvmProcess, runsJava } from './jvm.js';
-import { schedulerOf } from './scheduler.js';
+import { schedulerOf, type Scheduler } from './scheduler.js';
 
 /** Docker's HEALTHCHECK defaults (the Dockerfile reference): what applies where Config.Healthcheck leaves one at 0. */
 const DEFAULT_INTERVAL_SECONDS = 30;
@@ -56,10 +57,9 @@ export function healthFailureOf(probe: HealthProbe, test: readonly string[] | un
   return { kind: 'failed', ...(probe.exitCode !== undefined ? { exitCode: probe.exitCode } : {}) };
 }
 
-/** The program a check runs: CMD's first word, or CMD-SHELL's line's first word. */
+/** The program a check runs: the first word of its line. */
 function checkProgram(test: readonly string[] | undefined): { program?: string } {
-  const [form, ...rest] = test ?? [];
-  const first = form === 'CMD' ? rest[0] : form === 'CMD-SHELL' ? rest.join(' ').trim().split(/\s+/)[0] : undefined;
+  const first = checkLine(test)?.split(/\s+/)[0];
   return first ? { program: baseName(first) } : {};
 }
 
@@ -108,8 +108,7 @@ function failureWords(f: HealthFailure): string {
 }
 
 function isUnhealthy(c: ContainerRecord): boolean {
-  if (c.health) return c.health.status === 'unhealthy';
-  return /\(unhealthy\)/.test(c.statusText ?? '');
+  return (c.health?.status ?? healthFromStatus(c.statusText)) === 'unhealthy';
 }
 
 /** Running: an exited container's last health is history, and CONTAINER_EXITED says why it ended. */
@@ -199,9 +198,8 @@ function causeFixes(c: ContainerRecord, failure: HealthFailure, health: Containe
  * Who acts on unhealthy: only a Swarm service replaces an unhealthy task. Docker itself, Compose,
  * Marathon, Nomad and the kubelet (which use checks of their own) leave the container running.
  */
-function whoActsFix(c: ContainerRecord, failure: HealthFailure): Fix | undefined {
+function whoActsFix(c: ContainerRecord, failure: HealthFailure, scheduler: Scheduler | undefined): Fix | undefined {
   const short = c.id.slice(0, 12);
-  const scheduler = schedulerOf(c);
   if (scheduler?.kind === 'swarm') {
     return {
       title: `Swarm replaces unhealthy tasks of service ${scheduler.service} by itself: read why its tasks fail`,
@@ -217,9 +215,9 @@ function whoActsFix(c: ContainerRecord, failure: HealthFailure): Fix | undefined
 }
 
 /** The check's lines that prove the title: its status and streak, the last output, and the check itself. */
-function healthEvidence(c: ContainerRecord, health: ContainerHealth | undefined, last: HealthProbe | undefined): Evidence[] {
-  const lines = [health?.statusLine, health?.streakLine, last?.line, health?.testLine].filter((l) => l !== undefined);
-  return distinctEvidence([...containerEvidence(c, 'Name'), ...lines.map(toEvidence)]);
+function healthEvidence(c: ContainerRecord, health: ContainerHealth, last: HealthProbe | undefined): Evidence[] {
+  const lines = [health.statusLine, health.streakLine, last?.line, health.testLine].filter((l) => l !== undefined);
+  return [...containerEvidence(c, 'Name'), ...lines.map(toEvidence)];
 }
 
 /**
@@ -242,11 +240,11 @@ export const containerUnhealthyRule: Rule = {
       const said = last ? firstWords(last.output) : '';
       // where its log tail was read: its own last words, and a JVM's OutOfMemoryError or node's heap
       // exhaustion that left it running but unable to answer
-      const words = lastWordsOf(facts, c.id);
       const ended = howItEnded(facts, c);
       // how long, from the streak and the check's interval: said only from a minute on
       const failingFor = streak && interval && streak * interval >= 60 ? `, for about ${agoText(streak * interval)}` : '';
-      const who = whoActsFix(c, failure);
+      const scheduler = schedulerOf(c);
+      const who = whoActsFix(c, failure, scheduler);
       findings.push({
         code: 'CONTAINER_UNHEALTHY',
         severity: 'warning',
@@ -255,12 +253,12 @@ export const containerUnhealthyRule: Rule = {
         evidence: distinctEvidence([...(health ? healthEvidence(c, health, last) : containerEvidence(c)), ...ended.evidence]),
         fixes: [
           ...ended.fixes,
-          ...(first ? [{ ...first, detail: [said ? `The last check said: "${said}".` : '', words.sentence ?? '', first.detail ?? ''].filter((t) => t !== '').join(' ') }] : []),
+          ...(first ? [{ ...first, detail: [said ? `The last check said: "${said}".` : '', ended.lastWords ?? '', first.detail ?? ''].filter((t) => t !== '').join(' ') }] : []),
           ...rest,
           ...(who ? [who] : []),
         ],
         // a check that can never pass is not fixed by a restart, and Swarm replaces its own tasks
-        ...(failure.kind === 'missing' || schedulerOf(c)?.kind === 'swarm' ? { will_not_help: ['docker restart'] } : {}),
+        ...(failure.kind === 'missing' || scheduler?.kind === 'swarm' ? { will_not_help: ['docker restart'] } : {}),
         seen: seenOf(
           facts.clock,
           failed.map((p) => p.end ?? p.start ?? ''),

@@ -48,6 +48,8 @@ export interface HowItEnded {
   fixes: Fix[];
   /** Its last line, with Docker's time, and what its exit status says: the detail a fix leads with. */
   sentence?: string;
+  /** Its own last words alone (lastWordsOf's sentence), for a container that still runs. */
+  lastWords?: string;
   data: { jvm_out_of_memory?: string; node_heap_out_of_memory_mib?: number | null; out_of_space?: true };
 }
 
@@ -88,6 +90,7 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
     evidence: distinctEvidence([...ranOut.map((l) => toEvidence(l.line)), ...said.evidence, ...(heapLine ? [toEvidence(heapLine)] : [])]),
     fixes: [...(oome ? jvmOutOfMemoryFixes(oome, c, short, facts) : []), ...(nodeOom ? nodeOutOfMemoryFixes(nodeOom, c, short, facts) : [])],
     ...(sentence ? { sentence } : {}),
+    ...(said.sentence ? { lastWords: said.sentence } : {}),
     data: {
       ...(oome ? { jvm_out_of_memory: oome.kind } : {}),
       ...(nodeOom ? { node_heap_out_of_memory_mib: nodeOom.heapMiB ?? null } : {}),
