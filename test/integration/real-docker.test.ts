@@ -255,11 +255,14 @@ beforeAll(async () => {
   ids.forker = run('--name', 'forker', '--pids-limit', '12', BUSYBOX_IMAGE, 'sh', '-c', 'sh -c "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sleep 2 & done" 2>/dev/null; exec sleep 3600');
   // a service whose worker its memory cgroup kills while the container runs on: its check looks for
   // the worker, and fails from the kill on (the worker is orphaned to the init, which reaps it: a
-  // defunct one would still answer pidof)
-  ids.halfKilled = run('--name', 'half-killed', '--init', '--memory', '32m', '--memory-swap', '32m', '--health-cmd', 'pidof tail', '--health-interval', '1s', '--health-retries', '2', '--health-timeout', '1s', BUSYBOX_IMAGE, 'sh', '-c', '(cat /dev/zero | tail &); exec sleep 3600');
+  // defunct one would still answer pidof). The worker starts 5 s in: a kill the kernel logs in its
+  // seconds since boot is placed to a second or two, and one logged as the container started would
+  // read as a past run's)
+  ids.halfKilled = run('--name', 'half-killed', '--init', '--memory', '32m', '--memory-swap', '32m', '--health-cmd', 'pidof tail', '--health-interval', '1s', '--health-retries', '2', '--health-timeout', '1s', BUSYBOX_IMAGE, 'sh', '-c', '(sleep 5; cat /dev/zero | tail &); exec sleep 3600');
   for (const name of ['check-refused', 'check-missing', 'check-slow', 'half-killed']) {
     await waitFor(`${name} to be unhealthy`, () => docker.docker('inspect', '-f', '{{.State.Health.Status}}', name).trim() === 'unhealthy');
   }
+  await waitFor("the memory cgroup to kill half-killed's worker", () => execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 }).includes(`task_memcg=/docker/${ids.halfKilled},task=tail`));
   await waitFor('the kernel to refuse forker a fork', () => execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 }).includes(`fork rejected by pids controller in /docker/${ids.forker}`));
   // (docker top lists the cgroup's tasks, which a defunct process has left: ps of the host shows them)
   const forkerPid = docker.docker('inspect', '-f', '{{.State.Pid}}', 'forker').trim();
