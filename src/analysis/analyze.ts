@@ -1,6 +1,7 @@
 import { agoText, clip, FIX_LISTS, ranClean, SEVERITY_RANK, type AnalysisReport, type Bundle, type Finding, type Fix } from '../domain/index.js';
 import { correlate } from './correlate.js';
-import { buildFacts, type ContainerRecord, type Facts } from './facts/index.js';
+import { buildFacts, type ContainerRecord, type Facts, type HostClock } from './facts/index.js';
+import { clockErrorMs } from './facts/clock.js';
 import { findContainer } from './rules/kernel/support.js';
 import { daemonAnswers, whileDaemonAnswers } from './rules/docker/docker-context.js';
 import { inRestartLoop } from './rules/docker/container-restart-loop.js';
@@ -158,7 +159,7 @@ function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): str
   if (typeof container === 'string') {
     if (facts.docker.containersListed) {
       const record = findContainer(facts.docker.containers, container);
-      return record ? restartedSince(finding, record, thresholds) : CONTAINER_GONE;
+      return record ? restartedSince(finding, record, thresholds, facts.clock) : CONTAINER_GONE;
     }
     // The daemon did not list its containers (it hangs): the container directories under its data root still tell.
     if (dataRootListed(facts) && !facts.docker.logSizes.some((l) => sameId(l.containerId, container))) {
@@ -176,12 +177,24 @@ const ENDS_A_RUN: ReadonlySet<string> = new Set(['CONTAINER_OOM_KILLED', 'CONTAI
  * Docker keeps `OOMKilled: true` (and the kernel its report) after a restart. Not while it keeps
  * restarting: then the kill is what restarts it.
  */
-function restartedSince(finding: Finding, record: ContainerRecord, thresholds: Thresholds): string | undefined {
+function restartedSince(finding: Finding, record: ContainerRecord, thresholds: Thresholds, clock: HostClock): string | undefined {
   if (!ENDS_A_RUN.has(finding.code) || record.running !== true || inRestartLoop(record, thresholds)) return undefined;
   const started = record.startedAt ? Date.parse(record.startedAt) : NaN;
-  const killed = finding.seen?.last ? Date.parse(finding.seen.last.utc) : NaN;
-  if (!(started > killed)) return undefined;
-  return `the container was started again after it (${record.startedAt ?? ''}) and runs`;
+  const seen = finding.seen;
+  const killed = seen?.last ? Date.parse(seen.last.utc) : NaN;
+  if (!Number.isFinite(started) || !Number.isFinite(killed)) return undefined;
+  // A container that never finished has had one run, this one: every kill of it is this run's.
+  // (Docker writes 0001-01-01T00:00:00Z for "never".)
+  const finished = record.finishedAt === undefined ? NaN : Date.parse(record.finishedAt);
+  if (record.finishedAt !== undefined && !(finished > 0)) return undefined;
+  const error = clockErrorMs(seen?.clock, clock);
+  const again = `the container was started again after it (${record.startedAt ?? ''}) and runs`;
+  if (started - killed > error) return again;
+  if (killed - started > error) return undefined;
+  // Closer than the kill's clock tells apart (a restart policy starts it again within a second of a
+  // kill the kernel placed only so well): Docker's own, exact end of the last run decides. It ended
+  // at the kill and before this start, or the kill came in this run.
+  return finished <= started && finished >= killed - error ? again : undefined;
 }
 
 /**

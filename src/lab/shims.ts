@@ -204,7 +204,12 @@ ${fallThrough('dmsetup')}`,
     lvs: 'replay lvs',
     uname: 'replay uname',
     nproc: 'replay nproc',
-    uptime: 'replay uptime',
+    // A lab host's clock is the replay's, which the collection's start gives: the time a bundle
+    // recorded is another day's, and this machine's, read in a step, would differ from one replay
+    // of a bundle to the next. So the host's time read beside the uptime is left out.
+    uptime: `replay_through uptime ${sed} -E '/^[0-9]{9,11}([.]([0-9]+|%N))?$/d'`,
+    date: `for a in "$@"; do case "$a" in +%s*) exit 1 ;; esac; done
+${fallThrough('date')}`,
     // ps -eL (threads) is the blocked_threads listing
     ps: `case "\${1:-}" in -*L*) replay blocked_threads ;; esac
 replay ps`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analysis/index.js';
-import { buildClock, seenOf } from '../../src/analysis/facts/clock.js';
-import { parseLineTime, parseUptimeSeconds } from '../../src/analysis/parsers/log-time.js';
+import { buildClock, clockErrorMs, seenOf } from '../../src/analysis/facts/clock.js';
+import { parseHostEpoch, parseLineTime, parseUptimeReading, parseUptimeSeconds } from '../../src/analysis/parsers/log-time.js';
 import { bundleFromRecord, seenText } from '../../src/domain/index.js';
 
 const NOW = new Date('2026-11-21T00:00:00Z');
@@ -25,6 +25,15 @@ describe('line times', () => {
     expect(parseUptimeSeconds('5729465.12 11212.34\n')).toBe(5729465.12);
     expect(parseUptimeSeconds(' 18:40:12 up 66 days,  3:27,  1 user,  load average: 2.31, 2.12, 2.05')).toBe(66 * 86400 + 3 * 3600 + 27 * 60);
     expect(parseUptimeSeconds(' 10:01:02 up 5 min,  0 users,  load average: 0.1, 0.2, 0.3')).toBe(300);
+    expect(parseUptimeReading('5729465.12 11212.34\n 18:40:12 up 66 days,  7:31')).toEqual({ seconds: 5729465.12, resolutionMs: 10 });
+    expect(parseUptimeReading(' 10:01:02 up 5 min,  0 users,  load average: 0.1, 0.2, 0.3')).toEqual({ seconds: 300, resolutionMs: 60_000 });
+  });
+
+  it("reads the host's own time beside the uptime: GNU date's nanoseconds, BusyBox's seconds (its %N is printed as is)", () => {
+    expect(parseHostEpoch('93641.37 180000.12\n1503657614.250000000\n 18:40:14 up 1 day')).toEqual({ ms: 1503657614250, resolutionMs: 1 });
+    expect(parseHostEpoch('93641.37 180000.12\n1503657614.%N\n')).toEqual({ ms: 1503657614000, resolutionMs: 1000 });
+    // neither /proc/uptime's two numbers nor uptime's line is a time
+    expect(parseHostEpoch('93641.37 180000.12\n 18:40:14 up 1 day,  2:00,  1 user')).toBeUndefined();
   });
 });
 
@@ -71,6 +80,33 @@ describe('the host clock', () => {
     // an OOM kill 5 s before the collection: 5 s ago, where the minute-wide boot time would put it 36 s in the future
     const seen = seenOf(exact, [{ spec: 'dmesg', line: 1, text: '[93636.37] Memory cgroup out of memory: Killed process 1 (java)' }]);
     expect(seen.last?.ago_seconds).toBe(5);
+  });
+
+  it("places boot by the host's own time read beside the uptime, not by the collection's start, and says how far it may be off", () => {
+    const proc = '93641.37 180000.12\n';
+    const line = ' 18:40:14 up 1 day,  2:00,  1 user,  load average: 0.1, 0.1, 0.1\n';
+    const at = { host: 'h', collected_at: '2017-08-25T10:40:12Z' };
+    // the step ran 2.25 s after the collection began (a slow login): the host's time says so
+    const hosted = buildClock(bundleFromRecord({ uptime: `${proc}1503657614.250000000\n${line}` }, at));
+    expect(hosted.bootAt?.toISOString()).toBe('2017-08-24T08:39:32.880Z');
+    // /proc/uptime's hundredth, date's nanosecond, and 100 ppm of a day's uptime for printk's clock
+    expect(hosted.bootErrorMs).toBe(10 + 1 + 9364);
+    expect(clockErrorMs('dmesg-uptime', hosted)).toBe(9375);
+    expect(clockErrorMs('dmesg-T', hosted)).toBe(1000 + 9364);
+    expect(clockErrorMs('docker', hosted)).toBe(0);
+    expect(clockErrorMs('journal', hosted)).toBe(1000);
+    // BusyBox's date: to the second
+    expect(buildClock(bundleFromRecord({ uptime: `${proc}1503657614.%N\n${line}` }, at)).bootErrorMs).toBe(10 + 1000 + 9364);
+    // without the host's time: the collection's start, off by the wait and any skew between the clocks
+    const untimed = buildClock(bundleFromRecord({ uptime: `${proc}${line}` }, at));
+    expect(untimed.bootAt?.toISOString()).toBe('2017-08-24T08:39:30.630Z');
+    expect(untimed.bootErrorMs).toBe(10 + 5000 + 9364);
+    // uptime alone: to the minute
+    expect(buildClock(bundleFromRecord({ uptime: line }, at)).bootErrorMs).toBe(60_000 + 5000 + 9360);
+    // a host up for minutes is trusted to half a second, the least a kill's report is placed to
+    expect(buildClock(bundleFromRecord({ uptime: `300.00 500.00\n1503657614.250000000\n` }, at)).bootErrorMs).toBe(500);
+    // no uptime: no kernel time is placed at all
+    expect(clockErrorMs('dmesg-uptime', buildClock(bundleFromRecord({}, at)))).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('places dmesg seconds, syslog and dmesg -T lines on one UTC axis, with ago and the last hour', () => {
@@ -137,5 +173,36 @@ describe('earlier on this host', () => {
     expect(earlierOf({ running: true, status: 'running', restarts: 0, started: '2017-08-22T09:00:00Z' })).toEqual([undefined]);
     expect(earlierOf({ running: true, status: 'restarting', restarts: 1, started: '2017-08-22T10:05:00Z' })).toEqual([undefined]);
     expect(earlierOf({ running: true, status: 'running', restarts: 5, started: '2017-08-22T10:05:00Z' })).toEqual([undefined]);
+  });
+
+  it("tells a kill that ended the last run from one in this run when they are closer than the kernel's clock tells, by Docker's end of the last run", () => {
+    // booted 1000 s before the host's own time at collection (2017-08-22T10:10:00Z): [400.3] is 10:00:00.3,
+    // trusted to half a second
+    const uptime = '1000.00 1900.00\n1503396600.000000000\n 10:10:00 up 16 min,  0 users,  load average: 0.1, 0.1, 0.1\n';
+    const kernelOom = (at: string) =>
+      [
+        `[${at}] Task in /docker/${id} killed as a result of limit of /docker/${id}`,
+        `[${at}] memory: usage 32768kB, limit 32768kB, failcnt 5`,
+        `[${at}] Memory cgroup out of memory: Kill process 4242 (tail) score 1000 or sacrifice child`,
+      ].join('\n');
+    const inspect = (started: string, finished: string, restarts: number) =>
+      JSON.stringify([{ Id: id, Name: '/worker', RestartCount: restarts, State: { Status: 'running', Running: true, OOMKilled: true, ExitCode: 0, StartedAt: started, FinishedAt: finished }, HostConfig: { Memory: 33554432 } }]);
+    const earlierOf = (killAt: string, started: string, finished: string, restarts = 1) =>
+      analyze(bundleFromRecord({ uptime, dmesg: kernelOom(killAt), docker_inspect: inspect(started, finished, restarts) }, { host: 'h', collected_at: '2017-08-22T10:09:59Z' }), { now: NOW })
+        .findings.filter((f) => f.code === 'CONTAINER_OOM_KILLED')
+        .map((f) => f.earlier);
+    const again = [expect.stringMatching(/^the container was started again after it \(2017-08-22T10:00:00\.15Z\) and runs$/)];
+    // a restart policy started it again 0.15 s after its main process was killed, and the kernel's
+    // time of the kill reads 0.15 s after that start: Docker ended the last run at the kill
+    expect(earlierOf('400.300000', '2017-08-22T10:00:00.15Z', '2017-08-22T10:00:00.04Z')).toEqual(again);
+    // a worker killed 0.35 s into the only run the container has had (it never finished), read
+    // 0.15 s before its start: this run's kill
+    expect(earlierOf('399.850000', '2017-08-22T10:00:00.15Z', '0001-01-01T00:00:00Z', 0)).toEqual([undefined]);
+    // as close, but the last run ended a day before: the kill came in this run
+    expect(earlierOf('399.850000', '2017-08-22T10:00:00.15Z', '2017-08-21T10:00:00Z')).toEqual([undefined]);
+    // started well after the kill, beyond what the clock can be off: a past run's, whatever Docker says of it
+    expect(earlierOf('394.000000', '2017-08-22T10:00:00.15Z', '2017-08-21T10:00:00Z')).toEqual(again);
+    // killed well after the start: this run's
+    expect(earlierOf('401.000000', '2017-08-22T10:00:00.15Z', '2017-08-22T10:00:00.04Z')).toEqual([undefined]);
   });
 });

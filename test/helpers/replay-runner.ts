@@ -8,7 +8,7 @@ import { renderTemplate } from '../../src/playbooks/index.js';
 export const CANONICAL_COMMANDS: Readonly<Record<string, string>> = {
   uname: 'uname -a',
   nproc: 'nproc',
-  uptime: 'cat /proc/uptime 2>/dev/null; uptime',
+  uptime: 'cat /proc/uptime 2>/dev/null; date -u +%s.%N; uptime',
   meminfo: 'cat /proc/meminfo',
   df: 'df -PT',
   df_inodes: 'df -PTi',

@@ -53,7 +53,7 @@ interface Inspect {
   RestartCount: number;
   LogPath: string;
   Path: string;
-  State: { Status: string; ExitCode: number; OOMKilled: boolean; FinishedAt: string; Error?: string };
+  State: { Status: string; ExitCode: number; OOMKilled: boolean; StartedAt: string; FinishedAt: string; Error?: string };
 }
 
 const SLOW_SHELL_SECONDS = 0.3;
@@ -92,7 +92,7 @@ let knownHosts: string;
 let answering: JsonReport | undefined;
 /** The overflow of the connection-tracking table made in beforeAll. */
 let overflow: ConntrackOverflow | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '', halfKilled: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '', halfKilled: '', oomRestarted: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -255,13 +255,17 @@ beforeAll(async () => {
   ids.forker = run('--name', 'forker', '--pids-limit', '12', BUSYBOX_IMAGE, 'sh', '-c', 'sh -c "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sleep 2 & done" 2>/dev/null; exec sleep 3600');
   // a service whose worker its memory cgroup kills while the container runs on: its check looks for
   // the worker, and fails from the kill on (the worker is orphaned to the init, which reaps it: a
-  // defunct one would still answer pidof). The worker starts 5 s in: a kill the kernel logs in its
-  // seconds since boot is placed to a second or two, and one logged as the container started would
-  // read as a past run's)
-  ids.halfKilled = run('--name', 'half-killed', '--init', '--memory', '32m', '--memory-swap', '32m', '--health-cmd', 'pidof tail', '--health-interval', '1s', '--health-retries', '2', '--health-timeout', '1s', BUSYBOX_IMAGE, 'sh', '-c', '(sleep 5; cat /dev/zero | tail &); exec sleep 3600');
+  // defunct one would still answer pidof). The worker starts at once: killed within a second of the
+  // start, which the kernel's time alone cannot place on either side of it
+  ids.halfKilled = run('--name', 'half-killed', '--init', '--memory', '32m', '--memory-swap', '32m', '--health-cmd', 'pidof tail', '--health-interval', '1s', '--health-retries', '2', '--health-timeout', '1s', BUSYBOX_IMAGE, 'sh', '-c', '(cat /dev/zero | tail &); exec sleep 3600');
+  // a service whose main process its memory cgroup kills once, started again by its restart policy
+  // a fraction of a second later (the second run finds the mark the first left, and sleeps): the
+  // kill is the last run's
+  ids.oomRestarted = run('--name', 'oom-restarted', '--restart', 'on-failure', '--memory', '32m', '--memory-swap', '32m', BUSYBOX_IMAGE, 'sh', '-c', 'if [ -e /killed-once ]; then exec sleep 3600; fi; touch /killed-once; exec tail /dev/zero');
   for (const name of ['check-refused', 'check-missing', 'check-slow', 'half-killed']) {
     await waitFor(`${name} to be unhealthy`, () => docker.docker('inspect', '-f', '{{.State.Health.Status}}', name).trim() === 'unhealthy');
   }
+  await waitFor('oom-restarted to run again after its kill', () => inspect('oom-restarted').RestartCount >= 1 && inspect('oom-restarted').State.Status === 'running');
   await waitFor("the memory cgroup to kill half-killed's worker", () => execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 }).includes(`task_memcg=/docker/${ids.halfKilled},task=tail`));
   await waitFor('the kernel to refuse forker a fork', () => execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 }).includes(`fork rejected by pids controller in /docker/${ids.forker}`));
   // (docker top lists the cgroup's tasks, which a defunct process has left: ps of the host shows them)
@@ -526,6 +530,12 @@ describe('a real dockerd with real incidents', () => {
     const problem = reportProblems(AnalysisReportSchema.parse(report)).find((p) => p.code === 'CONTAINER_OOM_KILLED');
     expect(problem?.title).toContain('half-killed');
     expect(problem?.explains).toEqual(['CONTAINER_OOM_KILLED', 'CONTAINER_UNHEALTHY']);
+    // killed within a second of its start, in the only run it has had: this run's kill, not history
+    expect(about(report, 'CONTAINER_OOM_KILLED', ids.halfKilled)?.earlier).toBeUndefined();
+    // killed, and started again by its restart policy a fraction of a second later: the last run's
+    const restarted = inspect('oom-restarted').State;
+    expect(Date.parse(restarted.StartedAt) - Date.parse(restarted.FinishedAt)).toBeLessThan(2000);
+    expect(about(report, 'CONTAINER_OOM_KILLED', ids.oomRestarted)?.earlier).toBe(`the container was started again after it (${restarted.StartedAt}) and runs`);
   });
 
   it('names the container the kernel refused a fork at its pids limit, its limit, and the defunct processes that fill it', () => {

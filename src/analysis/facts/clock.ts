@@ -1,6 +1,6 @@
 import { HOST_OFFSET_UNKNOWN, type Bundle, type Moment, type Seen } from '../../domain/index.js';
 import type { LogLine } from '../parsers/log-line.js';
-import { parseLineTime, parseUptimeClock, parseUptimeSeconds, type LineTime } from '../parsers/log-time.js';
+import { parseHostEpoch, parseLineTime, parseUptimeClock, parseUptimeReading, type LineTime } from '../parsers/log-time.js';
 
 /**
  * The host's clock as the bundle shows it: when it was collected (meta.json), the host's UTC offset
@@ -12,7 +12,23 @@ export interface HostClock {
   /** Minutes east of UTC; undefined when nothing in the bundle tells (times are then read as UTC). */
   offsetMinutes?: number;
   bootAt?: Date;
+  /**
+   * How far bootAt, and so every time placed from the kernel's seconds since boot, may be off: the
+   * reading's resolution, the drift of the kernel's clock (NTP steers the wall clock, not it), and,
+   * where the host did not say its own time beside the uptime, the wait between the collection's
+   * start and the step plus any skew between the worker's clock and the host's.
+   */
+  bootErrorMs?: number;
+  /** The drift part alone: what `dmesg -T`, which places lines from the same clock, is off by beyond its second. */
+  driftMs?: number;
 }
+
+/** How far printk's clock may drift from the wall clock, per second of uptime: 100 ppm, a generous crystal's. */
+const KERNEL_CLOCK_DRIFT = 1e-4;
+/** The collection's start to the uptime step, and the worker's clock to the host's, where the host gave no time of its own. */
+const UNTIMED_READING_ERROR_MS = 5000;
+/** The least a kernel time is trusted to: the time it takes a killed task's exit to reach anyone. */
+const KERNEL_TIME_FLOOR_MS = 500;
 
 const LOG_SPECS = ['journal_docker', 'messages', 'dmesg'] as const;
 /** How many of a log's first lines are searched for the host's time zone. */
@@ -25,9 +41,35 @@ export function buildClock(bundle: Bundle): HostClock {
   const uptime = bundle.files.get('uptime');
   const offset = zoneOfLogs(bundle) ?? (uptime && clock.collectedAt ? offsetFromUptime(uptime, clock.collectedAt) : undefined);
   if (offset !== undefined) clock.offsetMinutes = offset;
-  const up = uptime === undefined ? undefined : parseUptimeSeconds(uptime);
-  if (up !== undefined && clock.collectedAt) clock.bootAt = new Date(clock.collectedAt.getTime() - up * 1000);
+  const up = uptime === undefined ? undefined : parseUptimeReading(uptime);
+  if (up === undefined || uptime === undefined) return clock;
+  // The host's own time, read with the uptime, places boot in the host's clock (the one Docker's
+  // times are in) without the wait before the step; the collection's start is the fallback.
+  const hostNow = parseHostEpoch(uptime);
+  const now = hostNow?.ms ?? clock.collectedAt?.getTime();
+  if (now === undefined) return clock;
+  clock.bootAt = new Date(now - up.seconds * 1000);
+  clock.driftMs = Math.round(up.seconds * 1000 * KERNEL_CLOCK_DRIFT);
+  clock.bootErrorMs = Math.max(KERNEL_TIME_FLOOR_MS, up.resolutionMs + (hostNow ? hostNow.resolutionMs : UNTIMED_READING_ERROR_MS) + clock.driftMs);
   return clock;
+}
+
+/**
+ * How far a time read off a clock of this kind may be from the true instant, in ms: Docker's RFC
+ * 3339 times are exact; journal and syslog lines, and `dmesg -T`, are to the second; a kernel line's
+ * seconds since boot is as good as the boot time it is added to.
+ */
+export function clockErrorMs(kind: ClockKind | undefined, clock: HostClock): number {
+  switch (kind) {
+    case 'docker':
+      return 0;
+    case 'dmesg-uptime':
+      return clock.bootErrorMs ?? Number.POSITIVE_INFINITY;
+    case 'dmesg-T':
+      return 1000 + (clock.driftMs ?? 0);
+    default:
+      return 1000;
+  }
 }
 
 /** The first ISO 8601 zone in the host's own logs (journalctl -o short-iso, rsyslog's RFC 3339). */

@@ -79,9 +79,32 @@ function instant(text: string, format: 'iso' | 'docker'): LineTime | undefined {
   return { kind: 'instant', ms, offsetMinutes: zoneMinutes(zone), format };
 }
 
+/**
+ * How long the host has been up, and how precisely: `/proc/uptime` to the hundredth of a second,
+ * `uptime` alone only to the minute.
+ */
+export function parseUptimeReading(text: string): { seconds: number; resolutionMs: number } | undefined {
+  const seconds = parseUptimeSeconds(text);
+  if (seconds === undefined) return undefined;
+  return { seconds, resolutionMs: PROC_UPTIME.test(text) ? 10 : 60_000 };
+}
+
+/**
+ * The host's own clock as the uptime step read it (`date -u +%s.%N`, beside /proc/uptime): Unix
+ * seconds, to the nanosecond, or to the second where date knows no %N (BusyBox prints it as is).
+ */
+export function parseHostEpoch(text: string): { ms: number; resolutionMs: number } | undefined {
+  const m = /^\s*(\d{9,11})(?:\.(\d{1,9})|\.%N)?\s*$/m.exec(text);
+  if (!m) return undefined;
+  const fraction = m[2];
+  return { ms: Number(m[1]) * 1000 + (fraction ? Math.floor(Number(`0.${fraction}`) * 1000) : 0), resolutionMs: fraction ? 1 : 1000 };
+}
+
+const PROC_UPTIME = /^\s*(\d+(?:\.\d+)?)\s+\d+(?:\.\d+)?\s*$/m;
+
 /** Seconds since boot from `/proc/uptime` ("5729465.12 11212.34") or `uptime` ("up 66 days,  3:27", "up 5 min"). */
 export function parseUptimeSeconds(text: string): number | undefined {
-  const proc = /^\s*(\d+(?:\.\d+)?)\s+\d+(?:\.\d+)?\s*$/m.exec(text);
+  const proc = PROC_UPTIME.exec(text);
   if (proc) return Number(proc[1]);
   const up = /\bup\s+(.*?),\s+\d+\s+users?\b|\bup\s+(.*?),\s+load averages?:/.exec(text);
   const span = up?.[1] ?? up?.[2];
