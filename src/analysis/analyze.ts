@@ -146,6 +146,9 @@ function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): str
   if (finding.code === 'HUNG_TASK' && finding.data?.['blocked_now'] === false) {
     return facts.system.blockedThreads ? 'no longer blocked: none of its threads is in D state now' : 'no longer blocked: ps lists its pids in another state';
   }
+  if (finding.code === 'FS_READ_ONLY_REMOUNT' && finding.data?.['read_only_now'] === false) {
+    return 'no longer read-only: the kernel\'s table of mounts shows it mounted read-write again, or not mounted';
+  }
   const ago = finding.seen?.last?.ago_seconds;
   if (ago !== undefined && ago > thresholds.eventWindowHours * 3600 && !stillStuck(finding, facts)) {
     return `last seen ${agoText(ago)} before collection, outside the ${thresholds.eventWindowHours} h window`;

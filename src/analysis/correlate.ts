@@ -2,6 +2,8 @@ import { SEVERITY_RANK, type Finding, type FindingCode, type RootCause } from '.
 import { filesystemOf } from './facts/disks.js';
 import type { Facts } from './facts/index.js';
 import { HUNG_TASK_NARRATIVE, type BlockedIoClass } from './rules/kernel/blocked-io.js';
+import { backingMounts, remountedMountPoints } from './rules/kernel/filesystem-errors.js';
+import { findContainer } from './rules/kernel/support.js';
 
 /**
  * A causal edge: when both findings are present (and `applies` holds), the cause explains the effect.
@@ -47,6 +49,20 @@ const logFillsFilesystem = (cause: Finding, effect: Finding, facts: Facts): bool
  */
 const fullDiskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
   effect.code !== 'DOCKERD_UNRESPONSIVE' || typeof cause.data?.['docker_root'] === 'string';
+/** Waits that no disk, full or failing, explains: a network filesystem's server, a FUSE daemon, network devices, the freezer. */
+const NOT_STORAGE: ReadonlySet<BlockedIoClass> = new Set(['nfs', 'fuse', 'netdev', 'freezer']);
+/** Storage that fails or fills explains tasks hung on local I/O (or on what their stacks do not tell), not the rest. */
+const blockedOnStorage = (effect: Finding): boolean => effect.code !== 'HUNG_TASK' || !NOT_STORAGE.has(ioClassOf(effect));
+
+/**
+ * A full filesystem explains the I/O errors and read-only remounts of a loop device only where the
+ * file behind it is, and only for want of space (a sparse file needs blocks, not inodes).
+ */
+const fullUnderLoopDevice = (cause: Finding, effect: Finding, facts: Facts): boolean => {
+  if (effect.code !== 'FS_IO_ERROR' && effect.code !== 'FS_READ_ONLY_REMOUNT') return true;
+  const mounts = backingMounts(facts, String(effect.data?.['devices'] ?? '').split(','));
+  return mounts.length === 0 || (cause.code === 'FS_FULL' && mounts.includes(String(cause.subject)));
+};
 /** A full data root filesystem (space or inodes) keeps dockerd from starting when its start failed for want of space. */
 const fullDiskStopsStart = (cause: Finding, effect: Finding): boolean =>
   typeof cause.data?.['docker_root'] === 'string' && /no space left on device/i.test(String(effect.data?.['start_error'] ?? ''));
@@ -65,6 +81,23 @@ const hungTaskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
  */
 const endedOutOfSpace = (cause: Finding, effect: Finding): boolean =>
   effect.data?.['out_of_space'] === true && (cause.code.startsWith('DM_') || (typeof cause.data?.['docker_root'] === 'string' && cause.data['docker_root'] !== ''));
+/**
+ * A container whose last words are a write a read-only filesystem refused, and a filesystem the
+ * kernel made read-only that still is: where both its binds and volumes and the remounted
+ * filesystem's mount are known, one of them must be there (its writable layer, a thin device of
+ * devicemapper's, is not listed by path).
+ */
+const endedReadOnly = (cause: Finding, effect: Finding, facts: Facts): boolean => {
+  if (effect.data?.['read_only_fs'] !== true || cause.data?.['read_only_now'] === false) return false;
+  const id = effect.data?.['container_id'];
+  const sources = typeof id === 'string' ? findContainer(facts.docker.containers, id)?.mountSources : undefined;
+  const remounted = new Set(remountedMountPoints(facts));
+  if (!sources?.length || remounted.size === 0) return true;
+  return sources.some((s) => {
+    const holder = filesystemOf(s, facts.disks.mounts);
+    return holder !== undefined && remounted.has(holder.mount);
+  });
+};
 const daemonNotStopped = (effect: Finding): boolean => effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] !== 'stopped';
 
 const WRITE_FAILURE_EFFECTS: readonly FindingCode[] = [
@@ -78,13 +111,13 @@ const WRITE_FAILURE_EFFECTS: readonly FindingCode[] = [
 export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'CONTAINER_LOGS_HUGE', effects: ['FS_FULL', 'FS_HIGH'], applies: logFillsFilesystem },
   { cause: 'FS_FULL', effects: ['DM_POOL_DATA_FULL', 'DM_POOL_METADATA_FULL'], applies: poolOnLoopFile },
-  { cause: 'FS_FULL', effects: WRITE_FAILURE_EFFECTS, applies: fullDiskHangsDaemon },
-  { cause: 'FS_INODES_FULL', effects: WRITE_FAILURE_EFFECTS },
+  { cause: 'FS_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (cause, effect, facts) => fullDiskHangsDaemon(cause, effect) && fullUnderLoopDevice(cause, effect, facts) && blockedOnStorage(effect) },
+  { cause: 'FS_INODES_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (cause, effect, facts) => fullUnderLoopDevice(cause, effect, facts) && blockedOnStorage(effect) },
   { cause: 'FS_FULL', effects: ['DOCKERD_DOWN'], applies: fullDiskStopsStart },
   { cause: 'FS_INODES_FULL', effects: ['DOCKERD_DOWN'], applies: fullDiskStopsStart },
-  { cause: 'DM_POOL_DATA_FULL', effects: WRITE_FAILURE_EFFECTS },
-  { cause: 'DM_POOL_METADATA_FULL', effects: WRITE_FAILURE_EFFECTS },
-  { cause: 'FS_IO_ERROR', effects: ['FS_READ_ONLY_REMOUNT', 'HUNG_TASK'] },
+  { cause: 'DM_POOL_DATA_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (_cause, effect) => blockedOnStorage(effect) },
+  { cause: 'DM_POOL_METADATA_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (_cause, effect) => blockedOnStorage(effect) },
+  { cause: 'FS_IO_ERROR', effects: ['FS_READ_ONLY_REMOUNT', 'HUNG_TASK'], applies: (_cause, effect) => blockedOnStorage(effect) },
   { cause: 'HUNG_TASK', effects: ['D_STATE_PILEUP', 'LOAD_EXTREME', 'DOCKERD_UNRESPONSIVE'], applies: hungTaskHangsDaemon },
   { cause: 'D_STATE_PILEUP', effects: ['LOAD_EXTREME'] },
   { cause: 'CONTAINERD_RESTORE_FAILED', effects: ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'] },
@@ -99,6 +132,7 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'PIDS_LIMIT_REACHED', effects: ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'], applies: (cause) => typeof cause.data?.['unit'] === 'string' && cause.data['container_id'] === undefined },
   { cause: 'PIDS_LIMIT_REACHED', effects: ['CONTAINER_RESTART_LOOP', 'CONTAINER_EXITED', 'CONTAINER_UNHEALTHY'], applies: (cause, effect) => typeof cause.data?.['container_id'] === 'string' && sameSubject(cause, effect) },
   { cause: 'KERNEL_OOM_KILL', effects: ['CONTAINER_KILLED_137', 'CONTAINER_RESTART_LOOP'] },
+  { cause: 'FS_READ_ONLY_REMOUNT', effects: ['CONTAINER_EXITED', 'CONTAINER_RESTART_LOOP', 'CONTAINER_UNHEALTHY'], applies: endedReadOnly },
   ...(['FS_FULL', 'FS_INODES_FULL', 'DM_POOL_DATA_FULL', 'DM_POOL_METADATA_FULL'] as const).map((cause) => ({ cause, effects: ['CONTAINER_EXITED', 'CONTAINER_RESTART_LOOP', 'CONTAINER_UNHEALTHY'] as FindingCode[], applies: endedOutOfSpace })),
 ];
 

@@ -11,6 +11,7 @@ export const SPEC_NAMES = [
   'mountinfo',
   'fuse_connections',
   'conntrack',
+  'loop_devices',
   'ps',
   'blocked_threads',
   'dmesg',

@@ -208,7 +208,7 @@ ${fallThrough('dmsetup')}`,
     // recorded is another day's, and this machine's, read in a step, would differ from one replay
     // of a bundle to the next. So the host's time read beside the uptime is left out.
     uptime: `replay_through uptime ${sed} -E '/^[0-9]{9,11}([.]([0-9]+|%N))?$/d'`,
-    date: `for a in "$@"; do case "$a" in +%s*) exit 1 ;; esac; done
+    date: `for a in "$@"; do case "$a" in +%s.%N) exit 1 ;; esac; done
 ${fallThrough('date')}`,
     // ps -eL (threads) is the blocked_threads listing
     ps: `case "\${1:-}" in -*L*) replay blocked_threads ;; esac
@@ -228,11 +228,11 @@ ${fallThrough('journalctl')}`,
     // Under any data root: the snippet prints its own data-root header, so a recorded one is left out.
     du: `for a in "$@"; do case "$a" in */containers/*-json.log) replay_through docker_log_sizes ${sed} '/^# data-root /d' ;; esac; done
 ${fallThrough('du')}`,
-    // The containers' memory cgroups, the FUSE connections and the conntrack table are the bundle's:
+    // The containers' memory cgroups, the FUSE connections, the conntrack table and the loop devices are the bundle's:
     // this machine's own (a real dockerd's or FUSE mount's, in a test) must not leak into a replay. Those steps take grep's 1
     // and 2 for "nothing" and "some path absent", so a bundle without them says so by 127, as a
     // command that is not there.
-    grep: `for a in "$@"; do case "$a" in /sys/fs/cgroup/*) missing_exit=127; replay container_memory ;; /sys/fs/fuse/*) missing_exit=127; replay fuse_connections ;; /proc/sys/net/*) missing_exit=127; replay conntrack ;; esac; done
+    grep: `for a in "$@"; do case "$a" in /sys/fs/cgroup/*) missing_exit=127; replay container_memory ;; /sys/fs/fuse/*) missing_exit=127; replay fuse_connections ;; /proc/sys/net/*) missing_exit=127; replay conntrack ;; /sys/block/*) missing_exit=127; replay loop_devices ;; esac; done
 exec ${grep} "$@"`,
     // A lab host has no daemon.json or /proc/uptime of its own: the machine's must not leak into a
     // replay (a bundle's seconds since boot, when it has them, are in its uptime spec)

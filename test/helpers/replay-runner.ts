@@ -15,6 +15,7 @@ export const CANONICAL_COMMANDS: Readonly<Record<string, string>> = {
   mountinfo: 'cat /proc/self/mountinfo',
   fuse_connections: 'grep -s -H . /sys/fs/fuse/connections/*/waiting; [ $? -le 2 ]',
   conntrack: 'grep -s -H . /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max /proc/sys/net/ipv4/netfilter/ip_conntrack_count /proc/sys/net/ipv4/netfilter/ip_conntrack_max; [ $? -le 2 ]',
+  loop_devices: 'grep -s -H . /sys/block/loop*/loop/backing_file; [ $? -le 2 ]',
   ps: 'ps -eo pid,ppid,stat,etimes,wchan:32,args 2>/dev/null || ps -eo pid,ppid,stat,etime,wchan:32,args 2>/dev/null || ps -eo pid,ppid,stat,args',
   blocked_threads: "ps -eLo pid,lwp,stat,wchan:32,comm | awk 'NR == 1 || $3 ~ /^D/; END { exit NR == 0 }'",
   dmesg: 'dmesg',

@@ -20,6 +20,7 @@ import { BUSYBOX_IMAGE, leftovers, startRealDocker, type RealDocker } from '../h
 import { startSshd, type SshdHandle } from '../helpers/sshd.js';
 import { runDiagCli } from '../helpers/diag-cli.js';
 import { conntrackOverflowUnavailable, overflowConntrack, type ConntrackOverflow } from '../helpers/conntrack-overflow.js';
+import { loopVolumeLeftovers, makeLoopVolume, type LoopVolume } from '../helpers/loop-volume.js';
 
 /**
  * `sickbay diag` over a real OpenSSH sshd against a REAL dockerd on this machine (the lab replays
@@ -90,9 +91,11 @@ let sshd: SshdHandle;
 let knownHosts: string;
 /** The report of the diagnosis asked while the daemon answered: the fix test acts on its findings. */
 let answering: JsonReport | undefined;
+/** The volume on an image file whose filesystem fills up, made in beforeAll. */
+let volume: LoopVolume | undefined;
 /** The overflow of the connection-tracking table made in beforeAll. */
 let overflow: ConntrackOverflow | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '', halfKilled: '', oomRestarted: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '', halfKilled: '', oomRestarted: '', cacheWriter: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -272,6 +275,19 @@ beforeAll(async () => {
   const forkerPid = docker.docker('inspect', '-f', '{{.State.Pid}}', 'forker').trim();
   await waitFor("forker's children to be defunct", () => execFileSync('ps', ['-o', 'stat=', '--ppid', forkerPid], { encoding: 'utf8' }).split('\n').filter((s) => s.startsWith('Z')).length >= 5);
 
+  // a volume on an image file whose filesystem fills up: the loop device's writes fail, ext4 goes
+  // read-only, and the service writing there dies of it
+  volume = makeLoopVolume();
+  // (its data writes fail at once; ext4 gives up only when its journal cannot be written, which the
+  // small files and syncs that follow bring about within a few rounds)
+  ids.cacheWriter = run(
+    '--name', 'cache-writer', '-v', `${volume.mount}:/cache`, BUSYBOX_IMAGE, 'sh', '-c',
+    'dd if=/dev/urandom of=/cache/blob bs=1M count=20 conv=fsync 2>/dev/null; i=0; while [ $i -lt 100 ] && echo $i 2>/dev/null > /cache/part.$i; do sync; i=$((i+1)); sleep 0.1; done; echo "cache-writer: saving state"; echo saved > /cache/state',
+  );
+  const loopName = volume.loop.replace('/dev/', '');
+  await waitFor('cache-writer to exit', () => inspect('cache-writer').State.Status === 'exited');
+  await waitFor(`the kernel to make ${loopName} read-only`, () => readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.startsWith(`${volume?.loop} `) && /[ ,](?:ro|emergency_ro)[ ,]/.test(` ${l.split(' ')[3] ?? ''} `)));
+
   // the kernel's connection-tracking table full, for real, in a network namespace of its own
   const unavailable = conntrackOverflowUnavailable();
   if (unavailable) throw new Error(`the real-Docker suite cannot overflow the conntrack table here: ${unavailable}`);
@@ -295,6 +311,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sshd?.stop();
   await docker?.stop();
+  volume?.remove();
   removePodParent();
   rmSync(work, { recursive: true, force: true });
 }, 120_000);
@@ -450,7 +467,8 @@ describe('a real dockerd with real incidents', () => {
     // it is a Compose service's: Compose starts it again, once the cause is fixed
     expect(migrate?.fixes.at(-1)?.commands).toEqual(['docker compose -p shop up -d migrate']);
     // what is not a failure is left alone: the paused, the running, the OOM kill with its own code
-    expect(report.findings.filter((f) => f.code === 'CONTAINER_EXITED').map((f) => f.subject).sort()).toEqual([ids.migrate, ids.noCommand].sort());
+    // (cache-writer is one: its volume went read-only under it)
+    expect(report.findings.filter((f) => f.code === 'CONTAINER_EXITED').map((f) => f.subject).sort()).toEqual([ids.migrate, ids.noCommand, ids.cacheWriter].sort());
 
     const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.flapper);
     expect(loop?.title).toContain('flapper');
@@ -536,6 +554,29 @@ describe('a real dockerd with real incidents', () => {
     const restarted = inspect('oom-restarted').State;
     expect(Date.parse(restarted.StartedAt) - Date.parse(restarted.FinishedAt)).toBeLessThan(2000);
     expect(about(report, 'CONTAINER_OOM_KILLED', ids.oomRestarted)?.earlier).toBe(`the container was started again after it (${restarted.StartedAt}) and runs`);
+  });
+
+  it("follows a volume's I/O errors to the full filesystem under its image file, and the service that died of the read-only remount to both", () => {
+    const report = answering;
+    if (!report || !volume) throw new Error('the diagnosis of the answering daemon ran first');
+    const loopName = volume.loop.replace('/dev/', '');
+    const io = report.findings.find((f) => f.code === 'FS_IO_ERROR');
+    // (this machine's kernel log may hold other runs' errors on other loop devices: they are named too)
+    expect(io?.title).toContain(`${loopName} is the file ${volume.image}, on ${volume.backing} (100 % used, 0 B free)`);
+    expect(io?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([`/sys/block/${loopName}/loop/backing_file:${volume.image}`, expect.stringMatching(new RegExp(`100% ${volume.backing}$`))]));
+    expect(io?.fixes[0]?.title).toBe(`Free space on ${volume.backing}: ${loopName}'s file cannot grow there, so every write to ${loopName} that needs new space fails`);
+    expect(io?.fixes.flatMap((f) => f.commands ?? []).filter((c) => c.startsWith('smartctl'))).toEqual([]);
+    const remount = report.findings.find((f) => f.code === 'FS_READ_ONLY_REMOUNT');
+    expect(remount?.title).toContain(`${loopName} on ${volume.mount}, still read-only`);
+    expect(remount?.earlier).toBeUndefined();
+    // the service's own last words: the write the read-only filesystem refused
+    const writer = about(report, 'CONTAINER_EXITED', ids.cacheWriter);
+    expect(writer?.fixes[0]?.detail).toMatch(/Read-only file system/);
+    // one story: the full tmpfs under the image explains the errors, the remount and the service's end
+    const problem = reportProblems(AnalysisReportSchema.parse(report)).find((p) => p.explains.includes('FS_IO_ERROR'));
+    expect(problem?.code).toBe('FS_FULL');
+    expect(problem?.title).toContain(volume.backing);
+    expect(problem?.explains).toEqual(expect.arrayContaining(['FS_FULL', 'FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT', 'CONTAINER_EXITED']));
   });
 
   it('names the container the kernel refused a fork at its pids limit, its limit, and the defunct processes that fill it', () => {
@@ -802,11 +843,13 @@ describe('a real dockerd with real incidents', () => {
     expect(exited?.fixes[0]?.detail).toContain(`Docker's own error: "${state.Error ?? ''}"`);
   });
 
-  it('takes down everything it started: no dockerd, mount, loop device, temp dir or network namespace is left, and the conntrack maximum is back', async () => {
+  it('takes down everything it started: no dockerd, mount, loop device, tmpfs, temp dir or network namespace is left, and the conntrack maximum is back', async () => {
     await sshd.stop();
     await docker.stop();
     removePodParent();
     expect(leftovers(docker.dir)).toEqual({ loops: [], mounts: [], processes: [] });
+    volume?.remove();
+    expect(loopVolumeLeftovers(volume?.dir ?? '/nonexistent')).toEqual({ mounts: [], loops: [], dir: false });
     expect(podParentDirs()).toEqual([]);
     expect(existsSync(docker.dir)).toBe(false);
     // the conntrack overflow's namespace is gone, and the machine has its own maximum again

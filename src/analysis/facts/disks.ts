@@ -6,8 +6,9 @@ import type { LogLine } from '../parsers/log-line.js';
 import { parseLvs } from '../parsers/lvs.js';
 import { parseMounts, type Mount } from '../parsers/mountinfo.js';
 import { parseFuseConnections, type FuseWaiting } from '../parsers/fuse-connections.js';
+import { parseLoopDevices, type LoopDevice } from '../parsers/loop-devices.js';
 
-export type { Filesystem, InodeUsage, FuseWaiting, Mount, ThinPoolBytes };
+export type { Filesystem, InodeUsage, FuseWaiting, LoopDevice, Mount, ThinPoolBytes };
 
 /** A device-mapper thin pool as the kernel (dmsetup status) or LVM (lvs) reports it. */
 export interface ThinPoolUsage extends ThinPoolBytes {
@@ -35,6 +36,8 @@ export interface DiskFacts {
    * mountinfo shows the fusectl filesystem mounted: otherwise an empty listing would say nothing.
    */
   fuseWaiting?: FuseWaiting[];
+  /** Attached loop devices and the files behind them (loop_devices). */
+  loopDevices: LoopDevice[];
 }
 
 export function buildDiskFacts(bundle: Bundle): DiskFacts {
@@ -49,6 +52,7 @@ export function buildDiskFacts(bundle: Bundle): DiskFacts {
     inodes: dfi ? parseDfInodes(dfi) : [],
     mounts,
     thinPools: thinPoolsOf(bundle),
+    loopDevices: parseLoopDevices(bundle.files.get('loop_devices') ?? ''),
     ...(fuseKnown ? { fuseWaiting: parseFuseConnections(fuse) } : {}),
   };
 }

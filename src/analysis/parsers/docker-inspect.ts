@@ -32,6 +32,8 @@ export interface InspectContainer {
   logPath?: string;
   /** How many mounts (binds, volumes, tmpfs) it has: with none, all it writes goes to its writable layer. */
   mounts?: number;
+  /** The host paths of its binds and volumes (Mounts' Source; before 1.8, Volumes' values). */
+  mountSources?: string[];
   /** HostConfig.PidsLimit (1.11+) when it sets one: 0 and -1 mean none. */
   pidsLimit?: number;
   /** State.Health (Docker 1.12+) with Config.Healthcheck: what its HEALTHCHECK says of it. */
@@ -130,11 +132,17 @@ const InspectSchema = z.object({
     .catch(null),
   HostConfig: z.object({ Memory: num, PidsLimit: num }).nullish().catch(null),
   /** 1.8+: every bind, volume and tmpfs mount. */
-  Mounts: z.array(z.object({ Destination: str }).passthrough()).nullish().catch(null),
+  Mounts: z.array(z.object({ Destination: str, Source: str }).passthrough()).nullish().catch(null),
   /** Before 1.8: the volumes by their path in the container. */
   Volumes: z.record(z.string(), z.unknown()).nullish().catch(null),
 });
 type RawInspect = z.infer<typeof InspectSchema>;
+
+function mountSourcesOf(raw: RawInspect): string[] | undefined {
+  const sources = raw.Mounts ? raw.Mounts.map((m) => m.Source) : raw.Volumes ? Object.values(raw.Volumes) : [];
+  const paths = sources.filter((s): s is string => typeof s === 'string' && s.startsWith('/'));
+  return paths.length ? paths : undefined;
+}
 
 /**
  * Parses `docker inspect` output: a JSON array of containers (1.3's sorted keys or newer), several
@@ -272,6 +280,7 @@ function toContainer(raw: RawInspect, text: string, start: number, end: number, 
     ...optional('pid', state?.Pid || undefined),
     ...optional('logPath', raw.LogPath || undefined),
     ...optional('mounts', raw.Mounts ? raw.Mounts.length : raw.Volumes ? Object.keys(raw.Volumes).length : undefined),
+    ...optional('mountSources', mountSourcesOf(raw)),
     ...optional('pidsLimit', (raw.HostConfig?.PidsLimit ?? 0) > 0 ? raw.HostConfig?.PidsLimit : undefined),
     ...optional('health', healthOf(raw, text, start, end, locate)),
     line: locate(idAt !== -1 && idAt < end ? idAt : start),

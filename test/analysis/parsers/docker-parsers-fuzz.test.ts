@@ -3,6 +3,7 @@ import { parseContainerLogTails } from '../../../src/analysis/parsers/container-
 import { parseContainerMemory } from '../../../src/analysis/parsers/container-memory.js';
 import { parseDf } from '../../../src/analysis/parsers/df.js';
 import { parseConntrack } from '../../../src/analysis/parsers/conntrack.js';
+import { parseLoopDevices } from '../../../src/analysis/parsers/loop-devices.js';
 import { parseFuseConnections } from '../../../src/analysis/parsers/fuse-connections.js';
 import { parseDfInodes } from '../../../src/analysis/parsers/df-inodes.js';
 import { parseDockerInfo } from '../../../src/analysis/parsers/docker-info.js';
@@ -32,6 +33,7 @@ const PARSERS: Record<string, (text: string) => unknown> = {
   container_memory: parseContainerMemory,
   fuse_connections: parseFuseConnections,
   conntrack: parseConntrack,
+  loop_devices: parseLoopDevices,
   container_log_tail: parseContainerLogTails,
 };
 

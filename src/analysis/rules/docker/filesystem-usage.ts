@@ -60,6 +60,17 @@ function usageFinding(facts: Facts, fs: Filesystem, full: boolean, root: DockerR
       daemon_options: ['--storage-opt dm.thinpooldev=/dev/mapper/docker-thinpool'],
     });
   }
+  // loop devices whose files are here: what is mounted from them fails its writes once this is full
+  const images = facts.disks.loopDevices.filter((l) => filesystemOf(l.backingFile, facts.disks.filesystems) === fs);
+  if (images.length) {
+    const names = images.map((l) => l.device);
+    const mountedFrom = images.flatMap((l) => facts.disks.mounts.filter((m) => m.source === `/dev/${l.device}`).map((m) => m.mount));
+    fixes.push({
+      title: `${names.length === 1 ? `${names[0]}'s file lives` : `The files of ${names.join(', ')} live`} here (${images.map((l) => l.backingFile).slice(0, 3).join(', ')}): ${full ? 'writes to' : 'once this is full, writes to'} ${mountedFrom.length ? mountedFrom.slice(0, 3).join(', ') : names.join(', ')} fail${full ? '' : ' too'}`,
+      detail: 'A sparse image file grows as what is mounted from it is written: give it room here, or move it to a filesystem that has it.',
+      commands: images.slice(0, 3).map((l) => `ls -ls ${shellArg(l.backingFile)}`),
+    });
+  }
   return {
     code: full ? 'FS_FULL' : 'FS_HIGH',
     severity: full ? 'critical' : 'warning',

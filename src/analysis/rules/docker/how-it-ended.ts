@@ -39,6 +39,8 @@ export function failedLogsNote(facts: Facts): string {
 
 /** ENOSPC as C libraries, Go, Java and node word it. */
 const OUT_OF_SPACE = /No space left on device|\bENOSPC\b/;
+/** EROFS: a write to a filesystem mounted read-only (or one the kernel made so after errors). */
+const READ_ONLY = /Read-only file system|\bEROFS\b/;
 
 /** How a container's main process ended, from what it printed last and its exit status. */
 export interface HowItEnded {
@@ -50,7 +52,7 @@ export interface HowItEnded {
   sentence?: string;
   /** Its own last words alone (lastWordsOf's sentence), for a container that still runs. */
   lastWords?: string;
-  data: { jvm_out_of_memory?: string; node_heap_out_of_memory_mib?: number | null; out_of_space?: true };
+  data: { jvm_out_of_memory?: string; node_heap_out_of_memory_mib?: number | null; out_of_space?: true; read_only_fs?: true };
 }
 
 /**
@@ -66,7 +68,8 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
   const nodeOom = nodeOutOfMemoryIn(tail);
   const quoted = new Set(said.evidence.map((e) => e.line));
   const noSpace = [...tail].reverse().find((l) => OUT_OF_SPACE.test(l.text));
-  const ranOut = [noSpace, oome?.printed, nodeOom?.gcLine, nodeOom?.printed].filter((l): l is NonNullable<typeof l> => l !== undefined && !quoted.has(l.line.line));
+  const readOnly = noSpace ? undefined : [...tail].reverse().find((l) => READ_ONLY.test(l.text));
+  const ranOut = [noSpace ?? readOnly, oome?.printed, nodeOom?.gcLine, nodeOom?.printed].filter((l): l is NonNullable<typeof l> => l !== undefined && !quoted.has(l.line.line));
   const short = c.id.slice(0, 12);
   const code = exitCodeOf(c);
   // node's own fix says what its crash signal was; a JVM's exit after an OutOfMemoryError is its own;
@@ -83,7 +86,12 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
       ? 'That is a write refused for want of space: free space where it writes before it runs again.'
       : `One of its writes was refused for want of space${noSpace.time ? ` (${noSpace.time})` : ''}: "${clip(noSpace.text.trim(), 200)}". Free space where it writes before it runs again.`
     : undefined;
-  const sentence = [said.sentence, refused, meaning?.sentence].filter((s) => s !== undefined).join(' ');
+  const refusedReadOnly = readOnly
+    ? said.spoken.includes(readOnly)
+      ? 'That is a write to a filesystem mounted read-only: find which, and whether the kernel made it so after errors.'
+      : `One of its writes was refused by a read-only filesystem${readOnly.time ? ` (${readOnly.time})` : ''}: "${clip(readOnly.text.trim(), 200)}". Find which, and whether the kernel made it so after errors.`
+    : undefined;
+  const sentence = [said.sentence, refused ?? refusedReadOnly, meaning?.sentence].filter((s) => s !== undefined).join(' ');
   // the option that bounds the heap a JVM ran out of, which its fix changes
   const heapLine = oome?.kind === 'heap' ? jvmHeapOptionLine(c, facts, containerJvmOptions(c, facts).heap?.option) : undefined;
   return {
@@ -96,6 +104,8 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
       ...(nodeOom ? { node_heap_out_of_memory_mib: nodeOom.heapMiB ?? null } : {}),
       // a write that failed for want of space: a full filesystem or pool is what ended it
       ...(noSpace ? { out_of_space: true as const } : {}),
+      // a write a read-only filesystem refused: a filesystem the kernel remounted read-only is what ended it
+      ...(readOnly ? { read_only_fs: true as const } : {}),
     },
   };
 }

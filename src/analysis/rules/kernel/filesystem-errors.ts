@@ -1,13 +1,82 @@
 import { seenOf } from '../../facts/clock.js';
+import { filesystemOf, type Filesystem, type LoopDevice, type Mount } from '../../facts/disks.js';
 import type { Facts } from '../../facts/index.js';
+import { toEvidence } from '../../parsers/log-line.js';
+import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { storageDriverOf } from '../docker/docker-context.js';
-import { plural, shellArg, type Fix } from '../../../domain/index.js';
+import { plural, shellArg, type Evidence, type Fix } from '../../../domain/index.js';
 import { byNamedFirst, listSome, quote, smartDiskOf } from './support.js';
 
 const UNKNOWN_DEVICE = 'unknown device';
 /** A device-mapper device: a container's thin device on a devicemapper host. */
 const isThinDevice = (device: string): boolean => /^dm-\d+$/.test(device);
+const isLoopDevice = (device: string): boolean => /^loop\d+$/.test(device);
+
+/** A loop device the errors name, the file behind it, and the filesystem that holds the file (df's, else the kernel's mount). */
+interface LoopBacking {
+  loop: LoopDevice;
+  filesystem?: Filesystem;
+  mount?: Mount;
+  /** Its writes were refused for want of space (the block layer's ENOSPC), or df shows the filesystem under it with nothing free. */
+  outOfSpace: boolean;
+}
+
+export function loopBackings(facts: Facts, devices: readonly string[]): LoopBacking[] {
+  return devices.filter(isLoopDevice).flatMap((device) => {
+    const loop = facts.disks.loopDevices.find((l) => l.device === device);
+    if (!loop) return [];
+    const filesystem = filesystemOf(loop.backingFile, facts.disks.filesystems);
+    const mount = filesystemOf(loop.backingFile, facts.disks.mounts);
+    const refused = facts.kernel.ioErrors.some((e) => e.device === device && e.reason === 'no-space');
+    return [{ loop, ...(filesystem ? { filesystem } : {}), ...(mount ? { mount } : {}), outOfSpace: refused || filesystem?.availableBytes === 0 }];
+  });
+}
+
+/** The filesystems that hold the files behind these loop devices. */
+export function backingMounts(facts: Facts, devices: readonly string[]): string[] {
+  return [...new Set(loopBackings(facts, devices).flatMap((b) => b.filesystem?.mount ?? b.mount?.mount ?? []))];
+}
+
+/** Where a loop device's file is: "loop0 is the file /srv/disk.img, on /srv (100 % full)". */
+function backingText(b: LoopBacking): string {
+  const where = b.filesystem?.mount ?? b.mount?.mount;
+  const file = `${b.loop.device} is the file ${b.loop.backingFile}${b.loop.deleted ? ' (deleted)' : ''}`;
+  if (!where) return file;
+  const usage = b.filesystem ? ` (${b.filesystem.usePct} % used, ${formatBytes(b.filesystem.availableBytes)} free)` : '';
+  return `${file}, on ${where}${usage}`;
+}
+
+/** The lines that say which file is behind the device and how full its filesystem is. */
+function backingEvidence(b: LoopBacking): Evidence[] {
+  return [toEvidence(b.loop.line), ...(b.filesystem ? [toEvidence(b.filesystem.line)] : b.mount ? [toEvidence(b.mount.line)] : [])];
+}
+
+/**
+ * A loop device's errors come from the file behind it: a filesystem with no room for the file to
+ * grow into (a sparse image fills as it is written) refuses its writes, and the filesystem on the
+ * loop device takes that as failing storage. Its disk is the one under that filesystem.
+ */
+function loopFixes(backings: readonly LoopBacking[]): Fix[] {
+  return backings.map((b) => {
+    const where = b.filesystem?.mount ?? b.mount?.mount;
+    const file = shellArg(b.loop.backingFile);
+    if (b.outOfSpace) {
+      return {
+        title: `Free space on ${where ?? `the filesystem that holds ${b.loop.backingFile}`}: ${b.loop.device}'s file cannot grow there, so every write to ${b.loop.device} that needs new space fails`,
+        detail:
+          `The filesystem on ${b.loop.device} sees failing storage, not a full disk: it logs I/O errors and goes read-only. ` +
+          'Free space there (or move the file to a filesystem with room), then check and mount the filesystem on it again. A file that cannot grow, preallocated with fallocate, keeps this from coming back.',
+        commands: [...(where ? [`df -h ${shellArg(where)}`, `du -xh --max-depth=2 ${shellArg(where)} | sort -h | tail -20`] : []), `ls -ls ${file}`, 'losetup -a'],
+      };
+    }
+    return {
+      title: `${b.loop.device} is a file (${b.loop.backingFile})${where ? ` on ${where}` : ''}: its errors are that filesystem's, and the disk under it`,
+      detail: `Look for errors of the filesystem and device that hold the file${b.filesystem ? ` (${b.filesystem.source})` : ''}: a loop device has no disk of its own.`,
+      commands: [`ls -ls ${file}`, 'losetup -a', 'dmesg | grep -iE "I/O error|medium error"'],
+    };
+  });
+}
 
 const THIN_POOL_WHAT_TO_DO = "Check `docker info` Data Space Available; remove unused images and containers, grow the pool, or move to overlay2.";
 const THIN_POOL_COMMANDS = ['docker info | grep -i "space"', 'docker system prune'];
@@ -133,23 +202,67 @@ export const fsIoErrorRule: Rule = {
     // aborting its journal) follows from it. A medium error, a device that is not a thin one, or
     // dm-N devices of a host not known to run devicemapper still send the reader to the disk.
     const pool = sign === 'out-of-space' || sign === 'devicemapper';
-    const diskAtFault = !pool || errors.some((e) => e.reason === 'medium') || devices.some((d) => !isThinDevice(d));
+    const backings = loopBackings(facts, devices);
+    // the loop devices whose file is known are no disk of their own: their fixes say where to look
+    const disks = devices.filter((d) => !backings.some((b) => b.loop.device === d));
+    const diskAtFault = disks.length > 0 && (!pool || errors.some((e) => e.reason === 'medium') || disks.some((d) => !isThinDevice(d)));
+    const shown = backings.slice(0, 2);
     return [
       {
         code: 'FS_IO_ERROR',
         severity: 'critical',
         title:
           `kernel I/O errors${devices.length ? ` on ${plural(devices.length, 'device')} (${listSome(devices, 4)})` : ''}` +
-          `${fs.length ? ` [${fs.join(', ')}]` : ''}: ${plural(lines, 'error line')}`,
-        // a line for each device the title names first, then the rest
-        evidence: quote(byNamedFirst(byNamedFirst(errors, devices.slice(0, 4), (e) => e.device), fs, (e) => e.filesystem).map((e) => e.line), 6),
-        fixes: [...thinPoolFixes(sign), ...(diskAtFault ? [diskHealthFix(devices)] : [])],
+          `${fs.length ? ` [${fs.join(', ')}]` : ''}: ${plural(lines, 'error line')}` +
+          (shown.length ? `; ${shown.map(backingText).join('; ')}` : ''),
+        // a line for each device the title names first, then the rest, then what is behind each loop device
+        evidence: [...quote(byNamedFirst(byNamedFirst(errors, devices.slice(0, 4), (e) => e.device), fs, (e) => e.filesystem).map((e) => e.line), 6), ...shown.flatMap(backingEvidence)],
+        fixes: [...loopFixes(backings), ...thinPoolFixes(sign), ...(diskAtFault ? [diskHealthFix(disks)] : [])],
         seen: seenOf(facts.clock, errors.flatMap((e) => [e.line, ...(e.lastLine ? [e.lastLine] : [])]), lines),
-        data: { devices: devices.join(','), error_lines: lines, ...(sign === 'out-of-space' ? { no_space: true } : {}) },
+        data: {
+          devices: devices.join(','),
+          error_lines: lines,
+          ...(sign === 'out-of-space' ? { no_space: true } : {}),
+          ...(backings.length ? { loop_backed: true } : {}),
+        },
       },
     ];
   },
 };
+
+/** Where a remounted filesystem is now, by its device's mounts in the kernel's table. */
+type MountedNow = { state: 'read-only' | 'read-write'; mounts: Mount[] } | { state: 'unmounted' } | undefined;
+
+/**
+ * Whether a filesystem the kernel made read-only still is: its device's mounts read-only (the
+ * mount's or the filesystem's `ro`, or the `emergency_ro` ext4 shows from kernel 6.x on while its
+ * flags still say rw), mounted read-write again, or mounted nowhere. Unknown without mountinfo, or
+ * for a device the table may name otherwise (a dm-N device is listed as /dev/mapper/NAME, the root
+ * filesystem's disk at times as /dev/root).
+ */
+function mountedNow(facts: Facts, device: string | undefined): MountedNow {
+  if (!device || facts.disks.mounts.length === 0 || isThinDevice(device)) return undefined;
+  const mounts = facts.disks.mounts.filter((m) => m.source === `/dev/${device}`);
+  // a disk's filesystem may be listed under another name (/dev/root); a loop device's is not
+  if (mounts.length === 0) return isLoopDevice(device) ? { state: 'unmounted' } : undefined;
+  const readOnly = mounts.some((m) => m.options.includes('ro') || m.options.includes('emergency_ro'));
+  return { state: readOnly ? 'read-only' : 'read-write', mounts };
+}
+
+/** Where the filesystems the kernel made read-only are mounted now, as far as the table tells. */
+export function remountedMountPoints(facts: Facts): string[] {
+  return facts.kernel.readOnlyRemounts.flatMap((r) => {
+    const now = mountedNow(facts, r.device);
+    return now && now.state !== 'unmounted' ? now.mounts.map((m) => m.mount) : [];
+  });
+}
+
+function remountText(device: string, now: MountedNow): string {
+  if (!now) return device;
+  if (now.state === 'unmounted') return `${device} (not mounted now)`;
+  const where = listSome(now.mounts.map((m) => m.mount), 2);
+  return `${device} on ${where}, ${now.state === 'read-only' ? 'still read-only' : 'read-write again'}`;
+}
 
 /** FS_READ_ONLY_REMOUNT: the kernel remounted filesystems read-only after errors. */
 export const fsReadOnlyRemountRule: Rule = {
@@ -158,15 +271,20 @@ export const fsReadOnlyRemountRule: Rule = {
     const remounts = facts.kernel.readOnlyRemounts;
     if (remounts.length === 0) return [];
     const devices = remounts.map((r) => r.device ?? UNKNOWN_DEVICE);
+    const now = remounts.map((r) => mountedNow(facts, r.device));
+    const named = devices.slice(0, 5);
+    // over when every one is known to be mounted read-write again or mounted nowhere
+    const over = now.every((n) => n !== undefined && n.state !== 'read-only');
     return [
       {
         code: 'FS_READ_ONLY_REMOUNT',
         severity: 'critical',
-        title: `${plural(remounts.length, 'filesystem')} remounted read-only by the kernel: ${listSome(devices, 5)}`,
-        evidence: quote(remounts.map((r) => r.line), 6),
+        title: `${plural(remounts.length, 'filesystem')} remounted read-only by the kernel: ${listSome(named.map((d, i) => remountText(d, now[i])), 5)}`,
+        // the kernel's remounts, then each named one's mount as the kernel's table shows it now
+        evidence: [...quote(remounts.map((r) => r.line), 6), ...now.slice(0, 5).flatMap((n) => (n && n.state !== 'unmounted' ? n.mounts.slice(0, 2).map((m) => toEvidence(m.line)) : []))],
         fixes: [...thinPoolFixes(thinPoolSign(facts, devices)), ...recoverFixes(facts, devices)],
         seen: seenOf(facts.clock, remounts.flatMap((r) => [r.line, ...(r.lastLine ? [r.lastLine] : [])]), remounts.reduce((n, r) => n + r.occurrences, 0)),
-        data: { devices: devices.join(',') },
+        data: { devices: devices.join(','), ...(over ? { read_only_now: false } : now.some((n) => n?.state === 'read-only') ? { read_only_now: true } : {}) },
       },
     ];
   },

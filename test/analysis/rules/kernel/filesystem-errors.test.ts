@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fsIoErrorRule, fsReadOnlyRemountRule } from '../../../../src/analysis/rules/kernel/filesystem-errors.js';
 import { smartDiskOf } from '../../../../src/analysis/rules/kernel/support.js';
-import type { Finding } from '../../../../src/domain/index.js';
+import { bundleFromRecord, reportProblems, type Finding } from '../../../../src/domain/index.js';
+import { analyze } from '../../../../src/analysis/index.js';
+import { parseLoopDevices } from '../../../../src/analysis/parsers/loop-devices.js';
 import { factsFrom, run } from '../docker/rule-harness.js';
 
 const titles = (f: Finding | undefined) => f?.fixes.map((x) => x.title) ?? [];
@@ -89,5 +91,165 @@ describe('filesystem error fixes follow the devices the kernel named', () => {
     // a medium error under the pool is the disk's, whatever the driver
     const medium = `${eio}[2161743.1] blk_update_request: critical medium error, dev sda, sector 81920\n`;
     expect(commands(run(fsIoErrorRule, factsFrom({ dmesg: medium, docker_info }))[0])).toContain('smartctl -a /dev/sda');
+  });
+});
+
+// What kernel 6.18 logged here when the tmpfs that holds a sparse 64 MiB image filled up under an
+// ext4 mounted from it with errors=remount-ro (loop device, 8 MiB tmpfs, 20 MiB written)
+const LOOP_FULL = [
+  '[  864.465816] critical space allocation error, dev loop0, sector 55810 op 0x1:(WRITE) flags 0x800 phys_seg 12 prio class 2',
+  '[  864.468537] EXT4-fs warning (device loop0): ext4_end_bio:368: I/O error 3 writing to inode 12 starting block 27905)',
+  '[  864.483008] EXT4-fs (loop0): failed to convert unwritten extents to written extents -- potential data loss!  (inode 12, error -5)',
+  '[  864.486173] Buffer I/O error on device loop0, logical block 22529',
+  '[  865.024552] Aborting journal on device loop0-8.',
+  '[  865.872909] EXT4-fs error (device loop0): ext4_journal_check_start:87: comm ext4lazyinit: Detected aborted journal',
+  '[  865.875731] EXT4-fs (loop0): Remounting filesystem read-only',
+  '',
+].join('\n');
+// ext4 of kernel 6.x marks the filesystem emergency_ro and leaves its flags rw
+const LOOP_MOUNTINFO = [
+  '25 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw,errors=remount-ro',
+  '30 25 0:40 / /var/lib/images rw,relatime shared:12 - tmpfs tmpfs rw,size=8192k',
+  '46 25 7:0 / /srv/cache rw,relatime shared:30 - ext4 /dev/loop0 rw,errors=remount-ro,emergency_ro',
+  '',
+].join('\n');
+const LOOP_DF = [
+  'Filesystem     Type 1024-blocks     Used Available Capacity Mounted on',
+  '/dev/nvme0n1p2 ext4    102626232 40123456  57243220      42% /',
+  'tmpfs          tmpfs        8192     8192         0     100% /var/lib/images',
+  '/dev/loop0     ext4        56037    20495     30956      40% /srv/cache',
+  '',
+].join('\n');
+const LOOPS = '/sys/block/loop0/loop/backing_file:/var/lib/images/cache.img\n';
+const LOOP_HOST = { dmesg: LOOP_FULL, mountinfo: LOOP_MOUNTINFO, df: LOOP_DF, loop_devices: LOOPS };
+
+describe('errors of a loop device come from the file behind it', () => {
+  it('reads the backing file of each loop device from sysfs, losetup -a and losetup -l, and marks a removed one', () => {
+    expect(parseLoopDevices('/sys/block/loop0/loop/backing_file:/var/lib/images/cache.img\n/sys/block/loop3/loop/backing_file:/tmp/x.img (deleted)\n').map(({ device, backingFile, deleted }) => ({ device, backingFile, deleted }))).toEqual([
+      { device: 'loop0', backingFile: '/var/lib/images/cache.img', deleted: false },
+      { device: 'loop3', backingFile: '/tmp/x.img', deleted: true },
+    ]);
+    // losetup -a, as sosreport keeps it: the devicemapper loop-lvm pair
+    expect(parseLoopDevices('/dev/loop0: [64769]:1311202 (/var/lib/docker/devicemapper/devicemapper/data)\n/dev/loop1: [64769]:1311203 (/var/lib/docker/devicemapper/devicemapper/metadata)\n').map((l) => `${l.device}=${l.backingFile}`)).toEqual([
+      'loop0=/var/lib/docker/devicemapper/devicemapper/data',
+      'loop1=/var/lib/docker/devicemapper/devicemapper/metadata',
+    ]);
+    expect(parseLoopDevices('NAME       SIZELIMIT OFFSET AUTOCLEAR RO BACK-FILE                  DIO LOG-SEC\n/dev/loop0         0      0         0  0 /var/lib/images/cache.img   0     512\n').map((l) => `${l.device}=${l.backingFile}`)).toEqual(['loop0=/var/lib/images/cache.img']);
+    expect(parseLoopDevices('')).toEqual([]);
+  });
+
+  it('names the file and how full its filesystem is, sends the reader there and not to smartctl', () => {
+    const [f] = run(fsIoErrorRule, factsFrom(LOOP_HOST));
+    expect(f?.title).toMatch(/^kernel I\/O errors on 1 device \(loop0\) \[ext4\]: \d+ error lines; loop0 is the file \/var\/lib\/images\/cache\.img, on \/var\/lib\/images \(100 % used, 0 B free\)$/);
+    const quoted = f?.evidence.map((e) => e.text) ?? [];
+    expect(quoted).toEqual(expect.arrayContaining([LOOPS.trim(), expect.stringMatching(/^tmpfs\s+tmpfs\s+8192\s+8192\s+0\s+100% \/var\/lib\/images$/), expect.stringContaining('critical space allocation error, dev loop0')]));
+    expect(titles(f)[0]).toBe("Free space on /var/lib/images: loop0's file cannot grow there, so every write to loop0 that needs new space fails");
+    expect(commands(f)).toEqual(['df -h /var/lib/images', 'du -xh --max-depth=2 /var/lib/images | sort -h | tail -20', 'ls -ls /var/lib/images/cache.img', 'losetup -a']);
+    expect(commands(f).some((c) => c.startsWith('smartctl'))).toBe(false);
+  });
+
+  it('without the file behind it, a loop device still gets the general checks', () => {
+    const [f] = run(fsIoErrorRule, factsFrom({ dmesg: LOOP_FULL }));
+    expect(f?.title).toMatch(/^kernel I\/O errors on 1 device \(loop0\) \[ext4\]: \d+ error lines$/);
+  });
+
+  it("says where the remounted filesystem is and whether it is still read-only, ext4's emergency_ro included", () => {
+    const titleWith = (mountinfo: string, loops = LOOPS) => run(fsReadOnlyRemountRule, factsFrom({ ...LOOP_HOST, mountinfo, loop_devices: loops }))[0];
+    const still = titleWith(LOOP_MOUNTINFO);
+    expect(still?.title).toBe('1 filesystem remounted read-only by the kernel: loop0 on /srv/cache, still read-only');
+    expect(still?.evidence.map((e) => e.text)).toContain('46 25 7:0 / /srv/cache rw,relatime shared:30 - ext4 /dev/loop0 rw,errors=remount-ro,emergency_ro');
+    expect(still?.data?.['read_only_now']).toBe(true);
+    // older kernels: the filesystem's own options say ro
+    expect(titleWith(LOOP_MOUNTINFO.replace('rw,errors=remount-ro,emergency_ro', 'ro,errors=remount-ro'))?.title).toBe('1 filesystem remounted read-only by the kernel: loop0 on /srv/cache, still read-only');
+    const again = titleWith(LOOP_MOUNTINFO.replace('rw,errors=remount-ro,emergency_ro', 'rw,errors=remount-ro'));
+    expect(again?.title).toBe('1 filesystem remounted read-only by the kernel: loop0 on /srv/cache, read-write again');
+    expect(again?.data?.['read_only_now']).toBe(false);
+    const gone = titleWith(LOOP_MOUNTINFO.split('\n').filter((l) => !l.includes('/dev/loop0')).join('\n'), '');
+    expect(gone?.title).toBe('1 filesystem remounted read-only by the kernel: loop0 (not mounted now)');
+    // a disk's filesystem missing from the table may be listed as /dev/root: not known to be gone
+    const disk = run(fsReadOnlyRemountRule, factsFrom({ dmesg: '[ 8812.331210] EXT4-fs (sda1): Remounting filesystem read-only\n', mountinfo: '25 1 8:1 / / rw,relatime - ext4 /dev/root rw\n' }))[0];
+    expect(disk?.title).toBe('1 filesystem remounted read-only by the kernel: sda1');
+    expect(disk?.data?.['read_only_now']).toBeUndefined();
+  });
+
+  it('files the file filling its filesystem as the cause of the errors and the read-only remount, a full filesystem elsewhere as a problem of its own', () => {
+    const report = analyze(bundleFromRecord(LOOP_HOST, { host: 'h' }), { now: new Date('2026-01-01T00:00:00Z') });
+    const problems = reportProblems(report);
+    expect(problems[0]).toMatchObject({ code: 'FS_FULL', explains: ['FS_FULL', 'FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT'] });
+    expect(problems[0]?.title).toContain('/var/lib/images');
+    // the full filesystem says whose file fills it, and where that is mounted
+    expect(report.findings.find((f) => f.code === 'FS_FULL')?.fixes.map((f) => f.title)).toContain("loop0's file lives here (/var/lib/images/cache.img): writes to /srv/cache fail");
+    // the same errors with the image on the root filesystem, and a full /boot beside it: /boot explains nothing
+    const elsewhere = {
+      ...LOOP_HOST,
+      loop_devices: '/sys/block/loop0/loop/backing_file:/srv/images/cache.img\n',
+      df: LOOP_DF.replace('/var/lib/images', '/boot'),
+    };
+    const other = reportProblems(analyze(bundleFromRecord(elsewhere, { host: 'h' }), { now: new Date('2026-01-01T00:00:00Z') }));
+    expect(other.find((p) => p.code === 'FS_FULL')?.explains).toEqual(['FS_FULL']);
+    expect(other.find((p) => p.code === 'FS_IO_ERROR')?.explains).toEqual(['FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT']);
+  });
+
+  it('puts a read-only remount that is over under earlier', () => {
+    const mountinfo = LOOP_MOUNTINFO.replace('rw,errors=remount-ro,emergency_ro', 'rw,errors=remount-ro');
+    const report = analyze(bundleFromRecord({ ...LOOP_HOST, mountinfo }, { host: 'h' }), { now: new Date('2026-01-01T00:00:00Z') });
+    expect(report.findings.find((f) => f.code === 'FS_READ_ONLY_REMOUNT')?.earlier).toMatch(/^no longer read-only/);
+  });
+});
+
+describe('what I/O errors and full disks explain', () => {
+  // a task hung on an NFS server that does not answer, on the same host as the loop device's errors
+  const NFS_HUNG = [
+    '[  900.120001] INFO: task df:4242 blocked for more than 120 seconds.',
+    '[  900.120002]       Not tainted 6.18.0 #1',
+    '[  900.120003] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
+    '[  900.120004] task:df              state:D stack:0     pid:4242  tgid:4242  ppid:4100   flags:0x00004002',
+    '[  900.120005] Call Trace:',
+    '[  900.120006]  <TASK>',
+    '[  900.120007]  __schedule+0x3f6/0xc50',
+    '[  900.120008]  schedule+0x27/0xf0',
+    '[  900.120009]  rpc_wait_bit_killable+0x11/0x70 [sunrpc]',
+    '[  900.120010]  __rpc_execute+0x114/0x3e0 [sunrpc]',
+    '[  900.120011]  rpc_run_task+0x14a/0x190 [sunrpc]',
+    '[  900.120012]  nfs4_proc_getattr+0x8d/0xf0 [nfsv4]',
+    '[  900.120013]  </TASK>',
+    '',
+  ].join('\n');
+
+  it('leaves a task hung on an NFS server out of the I/O errors of a disk and of a full filesystem', () => {
+    const report = analyze(bundleFromRecord({ ...LOOP_HOST, dmesg: `${LOOP_FULL}${NFS_HUNG}` }, { host: 'h' }), { now: new Date('2026-01-01T00:00:00Z') });
+    expect(report.findings.find((f) => f.code === 'HUNG_TASK')?.data?.['io_class']).toBe('nfs');
+    const problems = reportProblems(report);
+    expect(problems.find((p) => p.code === 'FS_FULL')?.explains).toEqual(['FS_FULL', 'FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT']);
+    expect(problems.find((p) => p.code === 'HUNG_TASK')?.explains[0]).toBe('HUNG_TASK');
+  });
+});
+
+describe('a service that died writing to a read-only filesystem', () => {
+  const id = 'c'.repeat(64);
+  const inspect = (source: string) =>
+    JSON.stringify([
+      {
+        Id: id,
+        Name: '/cache-writer',
+        Path: 'sh',
+        Args: [],
+        RestartCount: 0,
+        State: { Status: 'exited', Running: false, OOMKilled: false, ExitCode: 1, StartedAt: '2025-12-31T23:59:00Z', FinishedAt: '2025-12-31T23:59:30Z' },
+        HostConfig: { Memory: 0 },
+        Mounts: [{ Type: 'bind', Source: source, Destination: '/cache', Mode: '', RW: true }],
+        Config: { Image: 'busybox', Env: [] },
+      },
+    ]);
+  const tail = `# container ${id.slice(0, 12)}\n2025-12-31T23:59:30.000000000Z sh: can't create /cache/state: Read-only file system\n`;
+  const problemsWith = (source: string) =>
+    reportProblems(analyze(bundleFromRecord({ ...LOOP_HOST, docker_inspect: inspect(source), container_log_tail: tail }, { host: 'h', collected_at: '2026-01-01T00:00:00Z' }), { now: new Date('2026-01-01T00:00:00Z') }));
+
+  it('is explained by the read-only remount when its volume is on the remounted filesystem, and only then', () => {
+    expect(problemsWith('/srv/cache/state').find((p) => p.code === 'FS_FULL')?.explains).toEqual(['FS_FULL', 'FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT', 'CONTAINER_EXITED']);
+    // its volume is on the root filesystem, which nothing made read-only: the remount explains nothing of it
+    const apart = problemsWith('/var/lib/app/state');
+    expect(apart.find((p) => p.code === 'FS_FULL')?.explains).toEqual(['FS_FULL', 'FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT']);
+    expect(apart.flatMap((p) => p.explains)).not.toContain('CONTAINER_EXITED');
   });
 });
