@@ -74,29 +74,47 @@ const fullDiskStopsStart = (cause: Finding, effect: Finding): boolean =>
 const hungTaskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
   effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] === 'blocked' || /^(?:dockerd|docker|containerd)/.test(String(cause.data?.['task'] ?? ''));
 /**
- * A container whose last words are a write refused for want of space (one that ended, or one that
- * runs but fails its check), and a full filesystem that
- * holds Docker's data root (its writable layer) or a full thin pool (devicemapper's layers): a
- * full volume elsewhere, which df may not even list, is not claimed.
+ * Where a container's refused write went: the filesystem of the bind or volume the path it names
+ * is in, or its own writable layer (a path in none of them; Docker's data root, or a thin pool's
+ * device). Undefined where its last words name no path, or its mounts are not known.
  */
-const endedOutOfSpace = (cause: Finding, effect: Finding): boolean =>
-  effect.data?.['out_of_space'] === true && (cause.code.startsWith('DM_') || (typeof cause.data?.['docker_root'] === 'string' && cause.data['docker_root'] !== ''));
+function refusedWriteWent(effect: Finding, facts: Facts): { filesystem: string | undefined } | 'writable-layer' | undefined {
+  const path = effect.data?.['refused_path'];
+  const id = effect.data?.['container_id'];
+  const binds = typeof id === 'string' ? findContainer(facts.docker.containers, id)?.binds : undefined;
+  if (typeof path !== 'string' || !binds) return undefined;
+  const bind = binds.filter((b) => path === b.destination || path.startsWith(b.destination.endsWith('/') ? b.destination : `${b.destination}/`)).sort((a, b) => b.destination.length - a.destination.length)[0];
+  return bind ? { filesystem: (filesystemOf(bind.source, facts.disks.filesystems) ?? filesystemOf(bind.source, facts.disks.mounts))?.mount } : 'writable-layer';
+}
+
+const holdsLayers = (cause: Finding): boolean => cause.code.startsWith('DM_') || (typeof cause.data?.['docker_root'] === 'string' && cause.data['docker_root'] !== '');
+
+/**
+ * A container whose last words are a write refused for want of space (one that ended, or one that
+ * runs but fails its check), and the full filesystem or thin pool that write went to: the
+ * filesystem of the volume the path it names is on; its writable layer's (Docker's data root, or
+ * devicemapper's pool) for a path outside its volumes; without a path, either.
+ */
+const endedOutOfSpace = (cause: Finding, effect: Finding, facts: Facts): boolean => {
+  if (effect.data?.['out_of_space'] !== true) return false;
+  const went = refusedWriteWent(effect, facts);
+  if (went === 'writable-layer') return holdsLayers(cause);
+  if (went) return went.filesystem === cause.subject;
+  const id = effect.data?.['container_id'];
+  const binds = typeof id === 'string' ? (findContainer(facts.docker.containers, id)?.binds ?? []) : [];
+  return holdsLayers(cause) || binds.some((b) => filesystemOf(b.source, facts.disks.filesystems)?.mount === cause.subject);
+};
+
 /**
  * A container whose last words are a write a read-only filesystem refused, and a filesystem the
- * kernel made read-only that still is: where both its binds and volumes and the remounted
- * filesystem's mount are known, one of them must be there (its writable layer, a thin device of
- * devicemapper's, is not listed by path).
+ * kernel made read-only that still is: the one its write went to, where the path and its mounts
+ * tell (its writable layer, a thin device of devicemapper's, is not listed by path).
  */
 const endedReadOnly = (cause: Finding, effect: Finding, facts: Facts): boolean => {
   if (effect.data?.['read_only_fs'] !== true || cause.data?.['read_only_now'] === false) return false;
-  const id = effect.data?.['container_id'];
-  const sources = typeof id === 'string' ? findContainer(facts.docker.containers, id)?.mountSources : undefined;
-  const remounted = new Set(remountedMountPoints(facts));
-  if (!sources?.length || remounted.size === 0) return true;
-  return sources.some((s) => {
-    const holder = filesystemOf(s, facts.disks.mounts);
-    return holder !== undefined && remounted.has(holder.mount);
-  });
+  const went = refusedWriteWent(effect, facts);
+  if (went === undefined || went === 'writable-layer') return true;
+  return went.filesystem !== undefined && remountedMountPoints(facts).includes(went.filesystem);
 };
 const daemonNotStopped = (effect: Finding): boolean => effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] !== 'stopped';
 

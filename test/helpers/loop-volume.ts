@@ -8,7 +8,7 @@ const PREFIX = 'sickbay-loop-volume-';
 const OWNER_FILE = 'owner';
 
 /**
- * An ext4 volume on a loop device whose file is a sparse image larger than the small tmpfs that
+ * An ext4 volume on a loop device whose file is a sparse image, by default larger than the small tmpfs that
  * holds it: writing to the volume fills the tmpfs, the loop device's writes then fail for want of
  * space, and ext4 (mounted errors=remount-ro) aborts its journal and goes read-only, as a volume on
  * an image file does when the filesystem under the file fills up.
@@ -102,7 +102,11 @@ function sweepAbandoned(): void {
   }
 }
 
-export function makeLoopVolume({ backingMiB = 8, imageMiB = 64 }: { backingMiB?: number; imageMiB?: number } = {}): LoopVolume {
+/**
+ * By default the image (64 MiB) outgrows its tmpfs (8 MiB); with a tmpfs larger than the image and
+ * `mkfs` options (`-N 64`), a volume that runs out of something else.
+ */
+export function makeLoopVolume({ backingMiB = 8, imageMiB = 64, mkfs = [] }: { backingMiB?: number; imageMiB?: number; mkfs?: readonly string[] } = {}): LoopVolume {
   sweepAbandoned();
   const dir = mkdtempSync(join(tmpdir(), PREFIX));
   writeFileSync(join(dir, OWNER_FILE), String(process.pid));
@@ -116,7 +120,7 @@ export function makeLoopVolume({ backingMiB = 8, imageMiB = 64 }: { backingMiB?:
     run('mount', ['-t', 'tmpfs', '-o', `size=${backingMiB}m`, 'tmpfs', backing]);
     run('truncate', ['-s', `${imageMiB}M`, image]);
     loop = run('losetup', ['-f', '--show', image]).trim();
-    run('mkfs.ext4', ['-q', '-F', loop]);
+    run('mkfs.ext4', ['-q', '-F', ...mkfs, loop]);
     run('mount', ['-o', 'errors=remount-ro', loop, mount]);
   } catch (err) {
     removeVolume(dir, loop);

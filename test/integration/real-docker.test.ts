@@ -93,9 +93,11 @@ let knownHosts: string;
 let answering: JsonReport | undefined;
 /** The volume on an image file whose filesystem fills up, made in beforeAll. */
 let volume: LoopVolume | undefined;
+/** The volume out of inodes, made in beforeAll. */
+let spoolVolume: LoopVolume | undefined;
 /** The overflow of the connection-tracking table made in beforeAll. */
 let overflow: ConntrackOverflow | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '', halfKilled: '', oomRestarted: '', cacheWriter: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '', halfKilled: '', oomRestarted: '', cacheWriter: '', spooler: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -288,6 +290,11 @@ beforeAll(async () => {
   await waitFor('cache-writer to exit', () => inspect('cache-writer').State.Status === 'exited');
   await waitFor(`the kernel to make ${loopName} read-only`, () => readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.startsWith(`${volume?.loop} `) && /[ ,](?:ro|emergency_ro)[ ,]/.test(` ${l.split(' ')[3] ?? ''} `)));
 
+  // a volume out of inodes with most of its space free: a spooler that writes small files dies of it
+  spoolVolume = makeLoopVolume({ backingMiB: 32, imageMiB: 16, mkfs: ['-N', '64'] });
+  ids.spooler = run('--name', 'spooler', '-v', `${spoolVolume.mount}:/spool`, BUSYBOX_IMAGE, 'sh', '-c', 'i=0; while touch /spool/batch-$i 2>/dev/null; do i=$((i+1)); done; echo "spooler: $i batches queued"; touch /spool/batch-$i');
+  await waitFor('spooler to exit', () => inspect('spooler').State.Status === 'exited');
+
   // the kernel's connection-tracking table full, for real, in a network namespace of its own
   const unavailable = conntrackOverflowUnavailable();
   if (unavailable) throw new Error(`the real-Docker suite cannot overflow the conntrack table here: ${unavailable}`);
@@ -312,6 +319,7 @@ afterAll(async () => {
   await sshd?.stop();
   await docker?.stop();
   volume?.remove();
+  spoolVolume?.remove();
   removePodParent();
   rmSync(work, { recursive: true, force: true });
 }, 120_000);
@@ -467,8 +475,8 @@ describe('a real dockerd with real incidents', () => {
     // it is a Compose service's: Compose starts it again, once the cause is fixed
     expect(migrate?.fixes.at(-1)?.commands).toEqual(['docker compose -p shop up -d migrate']);
     // what is not a failure is left alone: the paused, the running, the OOM kill with its own code
-    // (cache-writer is one: its volume went read-only under it)
-    expect(report.findings.filter((f) => f.code === 'CONTAINER_EXITED').map((f) => f.subject).sort()).toEqual([ids.migrate, ids.noCommand, ids.cacheWriter].sort());
+    // (cache-writer and spooler are: a volume went read-only under one, the other's ran out of inodes)
+    expect(report.findings.filter((f) => f.code === 'CONTAINER_EXITED').map((f) => f.subject).sort()).toEqual([ids.migrate, ids.noCommand, ids.cacheWriter, ids.spooler].sort());
 
     const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.flapper);
     expect(loop?.title).toContain('flapper');
@@ -577,6 +585,19 @@ describe('a real dockerd with real incidents', () => {
     expect(problem?.code).toBe('FS_FULL');
     expect(problem?.title).toContain(volume.backing);
     expect(problem?.explains).toEqual(expect.arrayContaining(['FS_FULL', 'FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT', 'CONTAINER_EXITED']));
+  });
+
+  it('explains a service that died for want of inodes by the volume it writes to, though that volume has space', () => {
+    const report = answering;
+    if (!report || !spoolVolume) throw new Error('the diagnosis of the answering daemon ran first');
+    const inodes = report.findings.find((f) => f.code === 'FS_INODES_FULL' && f.subject === spoolVolume?.mount);
+    expect(inodes?.title).toContain(spoolVolume.mount);
+    const spooler = about(report, 'CONTAINER_EXITED', ids.spooler);
+    expect(spooler?.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/touch: \/spool\/batch-\d+: No space left on device$/));
+    const problem = reportProblems(AnalysisReportSchema.parse(report)).find((p) => p.code === 'FS_INODES_FULL');
+    expect(problem?.explains).toEqual(['FS_INODES_FULL', 'CONTAINER_EXITED']);
+    // the write went to its volume (the path it names): not the full data root's doing, where its writable layer is
+    expect(spooler?.data?.['refused_path']).toMatch(/^\/spool\/batch-\d+$/);
   });
 
   it('names the container the kernel refused a fork at its pids limit, its limit, and the defunct processes that fill it', () => {
@@ -848,8 +869,10 @@ describe('a real dockerd with real incidents', () => {
     await docker.stop();
     removePodParent();
     expect(leftovers(docker.dir)).toEqual({ loops: [], mounts: [], processes: [] });
-    volume?.remove();
-    expect(loopVolumeLeftovers(volume?.dir ?? '/nonexistent')).toEqual({ mounts: [], loops: [], dir: false });
+    for (const v of [volume, spoolVolume]) {
+      v?.remove();
+      expect(loopVolumeLeftovers(v?.dir ?? '/nonexistent')).toEqual({ mounts: [], loops: [], dir: false });
+    }
     expect(podParentDirs()).toEqual([]);
     expect(existsSync(docker.dir)).toBe(false);
     // the conntrack overflow's namespace is gone, and the machine has its own maximum again

@@ -20,7 +20,7 @@ export function buildKernelFacts(bundle: Bundle): KernelFacts {
 
 /** The same event in dmesg and messages counts once: the first log that reports it wins. */
 export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
-  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], pidsLimits: [], conntrackFull: [], thinPool: [], nfsServers: [] };
+  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], journalAborts: [], vethLeaks: [], pidsLimits: [], conntrackFull: [], thinPool: [], nfsServers: [] };
   const nfs = new Set<string>();
   const thin = new Set<string>();
   const hung = new Map<string, KernelFacts['hungTasks'][number]>();
@@ -68,6 +68,8 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       remounts.add(key);
       out.readOnlyRemounts.push(r);
     }
+    // one per device, from the log read first (dmesg, then messages: the same events)
+    for (const abort of log.journalAborts) if (!out.journalAborts.some((a) => a.device === abort.device)) out.journalAborts.push(abort);
     for (const event of log.thinPool) {
       const key = messageKey(event.line.text);
       if (thin.has(key)) continue;

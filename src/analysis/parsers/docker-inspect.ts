@@ -32,8 +32,8 @@ export interface InspectContainer {
   logPath?: string;
   /** How many mounts (binds, volumes, tmpfs) it has: with none, all it writes goes to its writable layer. */
   mounts?: number;
-  /** The host paths of its binds and volumes (Mounts' Source; before 1.8, Volumes' values). */
-  mountSources?: string[];
+  /** Its binds and volumes: the host path and where the container sees it (Mounts; before 1.8, Volumes). */
+  binds?: { source: string; destination: string }[];
   /** HostConfig.PidsLimit (1.11+) when it sets one: 0 and -1 mean none. */
   pidsLimit?: number;
   /** State.Health (Docker 1.12+) with Config.Healthcheck: what its HEALTHCHECK says of it. */
@@ -138,10 +138,10 @@ const InspectSchema = z.object({
 });
 type RawInspect = z.infer<typeof InspectSchema>;
 
-function mountSourcesOf(raw: RawInspect): string[] | undefined {
-  const sources = raw.Mounts ? raw.Mounts.map((m) => m.Source) : raw.Volumes ? Object.values(raw.Volumes) : [];
-  const paths = sources.filter((s): s is string => typeof s === 'string' && s.startsWith('/'));
-  return paths.length ? paths : undefined;
+function bindsOf(raw: RawInspect): { source: string; destination: string }[] | undefined {
+  const pairs = raw.Mounts ? raw.Mounts.map((m) => [m.Source, m.Destination] as const) : raw.Volumes ? Object.entries(raw.Volumes).map(([destination, source]) => [source, destination] as const) : [];
+  const binds = pairs.flatMap(([source, destination]) => (typeof source === 'string' && source.startsWith('/') && typeof destination === 'string' && destination.startsWith('/') ? [{ source, destination }] : []));
+  return binds.length ? binds : undefined;
 }
 
 /**
@@ -280,7 +280,7 @@ function toContainer(raw: RawInspect, text: string, start: number, end: number, 
     ...optional('pid', state?.Pid || undefined),
     ...optional('logPath', raw.LogPath || undefined),
     ...optional('mounts', raw.Mounts ? raw.Mounts.length : raw.Volumes ? Object.keys(raw.Volumes).length : undefined),
-    ...optional('mountSources', mountSourcesOf(raw)),
+    ...optional('binds', bindsOf(raw)),
     ...optional('pidsLimit', (raw.HostConfig?.PidsLimit ?? 0) > 0 ? raw.HostConfig?.PidsLimit : undefined),
     ...optional('health', healthOf(raw, text, start, end, locate)),
     line: locate(idAt !== -1 && idAt < end ? idAt : start),

@@ -68,6 +68,12 @@ export interface ReadOnlyRemount {
   lastLine?: LogLine;
 }
 
+export interface JournalAbort {
+  /** The filesystem's device, without jbd2's journal suffix (`loop0` of `loop0-8`). */
+  device: string;
+  line: LogLine;
+}
+
 export interface VethLeak {
   device: string;
   usageCount: number;
@@ -130,6 +136,8 @@ export interface KernelLog {
   /** Every I/O error line, including those beyond the distinct ones kept in ioErrors. */
   ioErrorLines: number;
   readOnlyRemounts: ReadOnlyRemount[];
+  /** jbd2 gave up a journal it could not write (`Aborting journal on device loop0-8.`): its filesystem goes read-only, logged or not. The latest per device. */
+  journalAborts: JournalAbort[];
   vethLeaks: VethLeak[];
   pidsLimits: PidsLimitEvent[];
   /** One per network namespace the reports name (one with none, from kernels that name none). */
@@ -147,7 +155,7 @@ export interface NfsServerEvent {
 
 /** One combined prefilter: only lines holding one of these are ever looked at closely. */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|unregister_netdevice: waiting|nfs: server |fork rejected by pids controller|conntrack: table full/g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|Aborting journal on device|unregister_netdevice: waiting|nfs: server |fork rejected by pids controller|conntrack: table full/g;
 
 const NFS_SERVER = /^nfs: server (\S+) (not responding|OK)\b/;
 const MAX_NFS_EVENTS = 50;
@@ -177,6 +185,7 @@ const CONNTRACK_FULL = /(?:nf|ip)_conntrack: table full(?: in netns (\d+))?, dro
 const PIDS_REJECTED = /cgroup: fork rejected by pids controller in (\S+)/;
 const VETH = /unregister_netdevice: waiting for (\S+) to become free\. Usage count = (-?\d+)/;
 const REMOUNT_RO = /(?:\(([^)\s]+)\))?:? Remounting filesystem read-only/;
+const JOURNAL_ABORT = /^Aborting journal on device ([\w.:-]+?)(?:-\d+)?\.?$/;
 const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
   { re: /Buffer I\/O error on (?:device|dev) ([^\s,]+)/ },
   { re: /lost page write due to I\/O error on ([^\s,]+)/ },
@@ -229,7 +238,7 @@ interface PendingOom {
  * throws. Reads only the lines that match the prefilter (and a hung task's stack that follows).
  */
 export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLog {
-  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], vethLeaks: [], pidsLimits: [], conntrackFull: [], thinPool: [], nfsServers: [] };
+  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], journalAborts: [], vethLeaks: [], pidsLimits: [], conntrackFull: [], thinPool: [], nfsServers: [] };
   const hung = new Map<string, HungTask>();
   const io = new Map<string, IoError>();
   const remounts = new Map<string, ReadOnlyRemount>();
@@ -432,6 +441,14 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
         seen.occurrences++;
         seen.lastLine = at(line);
       } else remounts.set(key, { ...(device ? { device } : {}), line: at(line), occurrences: 1 });
+      return;
+    }
+
+    if ((m = JOURNAL_ABORT.exec(msg))) {
+      const device = m[1] as string;
+      const i = out.journalAborts.findIndex((a) => a.device === device);
+      if (i !== -1) out.journalAborts.splice(i, 1);
+      out.journalAborts.push({ device, line: at(line) });
       return;
     }
 

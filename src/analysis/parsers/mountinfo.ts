@@ -13,6 +13,8 @@ export interface Mount {
   source: string;
   /** The mount's own options and its filesystem's (mountinfo gives both, /proc/mounts one merged list). */
   options: string[];
+  /** mountinfo only: the filesystem's own options (its superblock's), apart from the mount's. */
+  superOptions?: string[];
   line: LogLine;
 }
 
@@ -43,6 +45,7 @@ export function parseMounts(text: string): Mount[] {
         type,
         source: unescapeOctal(source),
         options: [...(fields[5] as string).split(','), ...(superOptions ? superOptions.split(',') : [])],
+        superOptions: superOptions ? superOptions.split(',') : [],
         line,
       });
     } else if (fields.length === 6 && /^\d+$/.test(fields[4] as string) && /^\d+$/.test(fields[5] as string) && (fields[1] as string).startsWith('/')) {

@@ -15,9 +15,9 @@ describe('parseMounts', () => {
       ].join('\n'),
     );
     expect(mounts.map(({ line: _, ...m }) => m)).toEqual([
-      { device: { major: 98, minor: 0 }, mount: '/mnt2', type: 'ext3', source: '/dev/root', options: ['rw', 'noatime', 'rw', 'errors=continue'] },
-      { device: { major: 254, minor: 0 }, mount: '/', type: 'ext4', source: '/dev/vda', options: ['rw', 'relatime', 'rw', 'discard'] },
-      { device: { major: 0, minor: 52 }, mount: '/mnt/remote copy', type: 'fuse.sshfs', source: 'me@files.example.org:/srv', options: ['rw', 'nosuid', 'nodev', 'relatime', 'rw', 'user_id=0', 'group_id=0'] },
+      { device: { major: 98, minor: 0 }, mount: '/mnt2', type: 'ext3', source: '/dev/root', options: ['rw', 'noatime', 'rw', 'errors=continue'], superOptions: ['rw', 'errors=continue'] },
+      { device: { major: 254, minor: 0 }, mount: '/', type: 'ext4', source: '/dev/vda', options: ['rw', 'relatime', 'rw', 'discard'], superOptions: ['rw', 'discard'] },
+      { device: { major: 0, minor: 52 }, mount: '/mnt/remote copy', type: 'fuse.sshfs', source: 'me@files.example.org:/srv', options: ['rw', 'nosuid', 'nodev', 'relatime', 'rw', 'user_id=0', 'group_id=0'], superOptions: ['rw', 'user_id=0', 'group_id=0'] },
     ]);
     expect(mounts[2]?.line).toMatchObject({ spec: 'mountinfo', line: 3 });
   });

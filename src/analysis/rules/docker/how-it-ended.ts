@@ -9,6 +9,7 @@ import { jvmOutOfMemoryFixes, jvmOutOfMemoryIn } from './jvm-out-of-memory.js';
 import { nodeOutOfMemoryFixes, nodeOutOfMemoryIn } from './node-out-of-memory.js';
 import { endedInFailure, exitMeaning } from './exit-status.js';
 import { statusFromText } from '../../parsers/docker-ps.js';
+import { optional } from '../../parsers/optional.js';
 
 /** The exit status a container ended with: inspect's, or the one in docker ps's "Exited (137) 5 hours ago". */
 export function exitCodeOf(c: ContainerRecord): number | undefined {
@@ -42,6 +43,11 @@ const OUT_OF_SPACE = /No space left on device|\bENOSPC\b/;
 /** EROFS: a write to a filesystem mounted read-only (or one the kernel made so after errors). */
 const READ_ONLY = /Read-only file system|\bEROFS\b/;
 
+/** The first absolute path a refused write's line names ("touch: /spool/batch-7: No space left on device"). */
+function refusedPathOf(line: { text: string } | undefined): string | undefined {
+  return line ? /(?:^|[\s'"`(])(\/[^\s:'"`),]+)/.exec(line.text)?.[1] : undefined;
+}
+
 /** How a container's main process ended, from what it printed last and its exit status. */
 export interface HowItEnded {
   /** What it ran out of (space, its runtime's memory), where not among its last words; then its last words. */
@@ -52,7 +58,7 @@ export interface HowItEnded {
   sentence?: string;
   /** Its own last words alone (lastWordsOf's sentence), for a container that still runs. */
   lastWords?: string;
-  data: { jvm_out_of_memory?: string; node_heap_out_of_memory_mib?: number | null; out_of_space?: true; read_only_fs?: true };
+  data: { jvm_out_of_memory?: string; node_heap_out_of_memory_mib?: number | null; out_of_space?: true; read_only_fs?: true; refused_path?: string };
 }
 
 /**
@@ -106,6 +112,8 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
       ...(noSpace ? { out_of_space: true as const } : {}),
       // a write a read-only filesystem refused: a filesystem the kernel remounted read-only is what ended it
       ...(readOnly ? { read_only_fs: true as const } : {}),
+      // the path the refused write names, as the container sees it: which of its mounts, or its own layer
+      ...optional('refused_path', refusedPathOf(noSpace ?? readOnly)),
     },
   };
 }

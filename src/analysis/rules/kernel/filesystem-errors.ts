@@ -1,7 +1,7 @@
 import { seenOf } from '../../facts/clock.js';
 import { filesystemOf, type Filesystem, type LoopDevice, type Mount } from '../../facts/disks.js';
 import type { Facts } from '../../facts/index.js';
-import { toEvidence } from '../../parsers/log-line.js';
+import { distinctEvidence, toEvidence, type LogLine } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
 import { storageDriverOf } from '../docker/docker-context.js';
@@ -251,10 +251,7 @@ function mountedNow(facts: Facts, device: string | undefined): MountedNow {
 
 /** Where the filesystems the kernel made read-only are mounted now, as far as the table tells. */
 export function remountedMountPoints(facts: Facts): string[] {
-  return facts.kernel.readOnlyRemounts.flatMap((r) => {
-    const now = mountedNow(facts, r.device);
-    return now && now.state !== 'unmounted' ? now.mounts.map((m) => m.mount) : [];
-  });
+  return readOnlyFilesystems(facts).flatMap((r) => (r.now && r.now.state !== 'unmounted' ? r.now.mounts.map((m) => m.mount) : []));
 }
 
 function remountText(device: string, now: MountedNow): string {
@@ -264,26 +261,70 @@ function remountText(device: string, now: MountedNow): string {
   return `${device} on ${where}, ${now.state === 'read-only' ? 'still read-only' : 'read-write again'}`;
 }
 
+/**
+ * A filesystem the kernel made read-only after errors, as the table of mounts shows it: ext4's
+ * emergency_ro (kernel 6.x, where its flags still say rw), or an ext filesystem whose superblock is
+ * read-only under a read-write mount (a remount by hand makes both read-only).
+ */
+function madeReadOnlyByErrors(m: Mount): boolean {
+  const own = m.options.slice(0, m.options.length - (m.superOptions?.length ?? 0));
+  return m.superOptions?.includes('emergency_ro') === true || (/^ext[234]$/.test(m.type) && own.includes('rw') && m.superOptions?.includes('ro') === true);
+}
+
+/** One filesystem the kernel made read-only: from its log line, or from the table of mounts alone. */
+interface ReadOnlyFilesystem {
+  device: string;
+  /** The kernel's lines that date it: its remount line, else the device's errors. */
+  lines: LogLine[];
+  occurrences: number;
+  now: MountedNow;
+}
+
+/**
+ * The filesystems the kernel made read-only: those its log says it remounted, then those the table
+ * of mounts shows read-only after errors though the log (kernel 6.x's ext4 after a journal abort,
+ * or a log that has wrapped) has no remount line for them.
+ */
+function readOnlyFilesystems(facts: Facts): ReadOnlyFilesystem[] {
+  const logged: ReadOnlyFilesystem[] = facts.kernel.readOnlyRemounts.map((r) => ({
+    device: r.device ?? UNKNOWN_DEVICE,
+    lines: [r.line, ...(r.lastLine ? [r.lastLine] : [])],
+    occurrences: r.occurrences,
+    now: mountedNow(facts, r.device),
+  }));
+  const known = new Set(logged.map((r) => r.device));
+  for (const m of facts.disks.mounts) {
+    const device = m.source.startsWith('/dev/') ? m.source.slice('/dev/'.length) : undefined;
+    if (!device || known.has(device) || !madeReadOnlyByErrors(m)) continue;
+    known.add(device);
+    // dated by the journal's abort where the log has it, else by the device's latest error
+    const abort = facts.kernel.journalAborts.find((a) => a.device === device)?.line;
+    const errors = facts.kernel.ioErrors.filter((e) => e.device === device).flatMap((e) => [e.line, ...(e.lastLine ? [e.lastLine] : [])]);
+    const when = abort ?? errors[errors.length - 1];
+    logged.push({ device, lines: when ? [when] : [], occurrences: 1, now: mountedNow(facts, device) });
+  }
+  return logged;
+}
+
 /** FS_READ_ONLY_REMOUNT: the kernel remounted filesystems read-only after errors. */
 export const fsReadOnlyRemountRule: Rule = {
   codes: ['FS_READ_ONLY_REMOUNT'],
   run(facts) {
-    const remounts = facts.kernel.readOnlyRemounts;
+    const remounts = readOnlyFilesystems(facts);
     if (remounts.length === 0) return [];
-    const devices = remounts.map((r) => r.device ?? UNKNOWN_DEVICE);
-    const now = remounts.map((r) => mountedNow(facts, r.device));
-    const named = devices.slice(0, 5);
+    const devices = remounts.map((r) => r.device);
+    const now = remounts.map((r) => r.now);
     // over when every one is known to be mounted read-write again or mounted nowhere
     const over = now.every((n) => n !== undefined && n.state !== 'read-only');
     return [
       {
         code: 'FS_READ_ONLY_REMOUNT',
         severity: 'critical',
-        title: `${plural(remounts.length, 'filesystem')} remounted read-only by the kernel: ${listSome(named.map((d, i) => remountText(d, now[i])), 5)}`,
+        title: `${plural(remounts.length, 'filesystem')} remounted read-only by the kernel: ${listSome(remounts.slice(0, 5).map((r) => remountText(r.device, r.now)), 5)}`,
         // the kernel's remounts, then each named one's mount as the kernel's table shows it now
-        evidence: [...quote(remounts.map((r) => r.line), 6), ...now.slice(0, 5).flatMap((n) => (n && n.state !== 'unmounted' ? n.mounts.slice(0, 2).map((m) => toEvidence(m.line)) : []))],
+        evidence: distinctEvidence([...quote(remounts.flatMap((r) => r.lines.slice(0, 1)), 6), ...now.slice(0, 5).flatMap((n) => (n && n.state !== 'unmounted' ? n.mounts.slice(0, 2).map((m) => toEvidence(m.line)) : []))]),
         fixes: [...thinPoolFixes(thinPoolSign(facts, devices)), ...recoverFixes(facts, devices)],
-        seen: seenOf(facts.clock, remounts.flatMap((r) => [r.line, ...(r.lastLine ? [r.lastLine] : [])]), remounts.reduce((n, r) => n + r.occurrences, 0)),
+        seen: seenOf(facts.clock, remounts.flatMap((r) => r.lines), remounts.reduce((n, r) => n + r.occurrences, 0)),
         data: { devices: devices.join(','), ...(over ? { read_only_now: false } : now.some((n) => n?.state === 'read-only') ? { read_only_now: true } : {}) },
       },
     ];

@@ -172,6 +172,26 @@ describe('errors of a loop device come from the file behind it', () => {
     expect(disk?.data?.['read_only_now']).toBeUndefined();
   });
 
+  it("finds a filesystem the kernel made read-only where its log has no remount line: kernel 6.x's ext4 after a journal abort", () => {
+    // what kernel 6.18 logged here when the journal could not be written: no "Remounting" line follows
+    const aborted = [
+      '[ 2890.696420] Buffer I/O error on dev loop0, logical block 8451, lost async page write',
+      '[ 2890.805951] Aborting journal on device loop0-8.',
+      '[ 2890.807270] EXT4-fs error (device loop0) in __ext4_new_inode:1181: IO failure',
+      '',
+    ].join('\n');
+    const [f] = run(fsReadOnlyRemountRule, factsFrom({ ...LOOP_HOST, dmesg: aborted, uptime: '3000.00 100.00\n' }, { collected_at: '2026-01-01T00:00:00Z' }));
+    expect(f?.title).toBe('1 filesystem remounted read-only by the kernel: loop0 on /srv/cache, still read-only');
+    expect(f?.evidence.map((e) => e.text)).toEqual(['[ 2890.805951] Aborting journal on device loop0-8.', expect.stringMatching(/ - ext4 \/dev\/loop0 rw,errors=remount-ro,emergency_ro$/)]);
+    // dated by the journal's abort
+    expect(f?.seen?.last?.ago_seconds).toBe(109);
+    // older kernels: the superblock read-only under a read-write mount, with no log at all
+    const sbOnly = run(fsReadOnlyRemountRule, factsFrom({ mountinfo: '46 25 8:33 / /srv/data rw,relatime shared:30 - ext4 /dev/sdc1 ro,errors=remount-ro\n' }))[0];
+    expect(sbOnly?.title).toBe('1 filesystem remounted read-only by the kernel: sdc1 on /srv/data, still read-only');
+    // mounted read-only on purpose: both read-only, nothing to report
+    expect(run(fsReadOnlyRemountRule, factsFrom({ mountinfo: '46 25 8:33 / /srv/data ro,relatime shared:30 - ext4 /dev/sdc1 ro\n' }))).toEqual([]);
+  });
+
   it('files the file filling its filesystem as the cause of the errors and the read-only remount, a full filesystem elsewhere as a problem of its own', () => {
     const report = analyze(bundleFromRecord(LOOP_HOST, { host: 'h' }), { now: new Date('2026-01-01T00:00:00Z') });
     const problems = reportProblems(report);
@@ -225,22 +245,26 @@ describe('what I/O errors and full disks explain', () => {
   });
 });
 
+/** docker inspect of a container that exited 1, with one bind or volume. */
+function exitedWithVolume(id: string, name: string, mount: Record<string, string>): string {
+  return JSON.stringify([
+    {
+      Id: id,
+      Name: `/${name}`,
+      Path: 'sh',
+      Args: [],
+      RestartCount: 0,
+      State: { Status: 'exited', Running: false, OOMKilled: false, ExitCode: 1, StartedAt: '2025-12-31T23:59:00Z', FinishedAt: '2025-12-31T23:59:30Z' },
+      HostConfig: { Memory: 0 },
+      Mounts: [{ ...mount, RW: true }],
+      Config: { Image: 'busybox', Env: [] },
+    },
+  ]);
+}
+
 describe('a service that died writing to a read-only filesystem', () => {
   const id = 'c'.repeat(64);
-  const inspect = (source: string) =>
-    JSON.stringify([
-      {
-        Id: id,
-        Name: '/cache-writer',
-        Path: 'sh',
-        Args: [],
-        RestartCount: 0,
-        State: { Status: 'exited', Running: false, OOMKilled: false, ExitCode: 1, StartedAt: '2025-12-31T23:59:00Z', FinishedAt: '2025-12-31T23:59:30Z' },
-        HostConfig: { Memory: 0 },
-        Mounts: [{ Type: 'bind', Source: source, Destination: '/cache', Mode: '', RW: true }],
-        Config: { Image: 'busybox', Env: [] },
-      },
-    ]);
+  const inspect = (source: string) => exitedWithVolume(id, 'cache-writer', { Type: 'bind', Source: source, Destination: '/cache' });
   const tail = `# container ${id.slice(0, 12)}\n2025-12-31T23:59:30.000000000Z sh: can't create /cache/state: Read-only file system\n`;
   const problemsWith = (source: string) =>
     reportProblems(analyze(bundleFromRecord({ ...LOOP_HOST, docker_inspect: inspect(source), container_log_tail: tail }, { host: 'h', collected_at: '2026-01-01T00:00:00Z' }), { now: new Date('2026-01-01T00:00:00Z') }));
@@ -251,5 +275,40 @@ describe('a service that died writing to a read-only filesystem', () => {
     const apart = problemsWith('/var/lib/app/state');
     expect(apart.find((p) => p.code === 'FS_FULL')?.explains).toEqual(['FS_FULL', 'FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT']);
     expect(apart.flatMap((p) => p.explains)).not.toContain('CONTAINER_EXITED');
+  });
+});
+
+describe('a service that died writing to a full volume', () => {
+  const id = 'd'.repeat(64);
+  const inspect = (source: string) => exitedWithVolume(id, 'ingest', { Type: 'volume', Name: 'spool', Source: source, Destination: '/spool' });
+  const tail = `# container ${id.slice(0, 12)}\n2025-12-31T23:59:30.000000000Z touch: /spool/batch-0420: No space left on device\n`;
+  const df = [
+    'Filesystem     Type 1024-blocks     Used Available Capacity Mounted on',
+    '/dev/nvme0n1p2 ext4    102626232 40123456  57243220      42% /',
+    '/dev/sdb1      ext4     51474912 51474912         0     100% /data',
+    '',
+  ].join('\n');
+  const dfi = ['Filesystem     Type    Inodes  IUsed   IFree IUse% Mounted on', '/dev/nvme0n1p2 ext4   6553600 312345 6241255    5% /', '/dev/sdb1      ext4      3276800 3276800  0  100% /data', ''].join('\n');
+  const problemsWith = (files: Record<string, string>, source: string) =>
+    reportProblems(analyze(bundleFromRecord({ ...files, docker_inspect: inspect(source), container_log_tail: tail }, { host: 'h', collected_at: '2026-01-01T00:00:00Z' }), { now: new Date('2026-01-01T00:00:00Z') }));
+
+  it('is explained by the full filesystem its volume is on, of space or of inodes, and not by another', () => {
+    expect(problemsWith({ df }, '/data/docker/volumes/spool/_data').find((p) => p.code === 'FS_FULL')?.explains).toEqual(['FS_FULL', 'CONTAINER_EXITED']);
+    expect(problemsWith({ df: df.replace('51474912         0     100%', '31474912  20000000      62%'), df_inodes: dfi }, '/data/docker/volumes/spool/_data').find((p) => p.code === 'FS_INODES_FULL')?.explains).toEqual(['FS_INODES_FULL', 'CONTAINER_EXITED']);
+    // its volume is on the root filesystem, which has room: the full /data explains nothing of it
+    expect(problemsWith({ df }, '/var/lib/docker/volumes/spool/_data').find((p) => p.code === 'FS_FULL')?.explains).toEqual(['FS_FULL']);
+  });
+
+  it("puts a write outside its volumes on its writable layer: the full data root's filesystem, not its volume's", () => {
+    // the root filesystem, which holds Docker's default data root, is full; /data, its volume's, is not
+    const rootFull = df.replace('102626232 40123456  57243220      42% /', '102626232 102626232        0     100% /').replace('51474912 51474912         0     100% /data', '51474912 31474912  20000000      62% /data');
+    const withPath = (path: string) =>
+      reportProblems(
+        analyze(bundleFromRecord({ df: rootFull, docker_inspect: inspect('/data/docker/volumes/spool/_data'), container_log_tail: `# container ${id.slice(0, 12)}\n2025-12-31T23:59:30.000000000Z touch: ${path}: No space left on device\n` }, { host: 'h', collected_at: '2026-01-01T00:00:00Z' }), {
+          now: new Date('2026-01-01T00:00:00Z'),
+        }),
+      ).find((p) => p.code === 'FS_FULL')?.explains;
+    expect(withPath('/spool/batch-0420')).toEqual(['FS_FULL']);
+    expect(withPath('/tmp/batch-0420')).toEqual(['FS_FULL', 'CONTAINER_EXITED']);
   });
 });
