@@ -15,6 +15,8 @@ const SOS_SOURCES: ReadonlyArray<[SpecName, readonly string[]]> = [
   ['df_inodes', ['sos_commands/filesys/df_-ali_-x_autofs', 'sos_commands/filesys/df_-ali*']],
   // the filesys plugin copies the kernel's mount table; /proc/mounts has no device numbers, but the mounts
   ['mountinfo', ['proc/self/mountinfo', 'proc/1/mountinfo', 'proc/mounts']],
+  // the block plugin's `losetup -a`: the file behind each loop device
+  ['loop_devices', ['sos_commands/block/losetup_-a']],
   // the process plugin's `ps alxwww` first: it has each process's parent (and its wait channel, cut
   // to six characters), which `ps auxwww` has not
   ['ps', ['sos_commands/process/ps_alxwww', 'sos_commands/process/ps_auxwww', 'sos_commands/process/ps_aux*', 'ps']],

@@ -10,6 +10,7 @@ import { BundleError } from '../../src/domain/index.js';
 import { parseLvs } from '../../src/analysis/parsers/lvs.js';
 import { parseContainerMemory } from '../../src/analysis/parsers/container-memory.js';
 import { parsePs } from '../../src/analysis/parsers/ps.js';
+import { parseLoopDevices } from '../../src/analysis/parsers/loop-devices.js';
 
 const made: string[] = [];
 const servers: Server[] = [];
@@ -211,6 +212,19 @@ describe('reading a sosreport refuses the same', () => {
     const bundle = await readBundle(root);
     expect(bundle.files.get('container_memory')).toBe(stats);
     expect(parseContainerMemory(stats)).toMatchObject([{ container: '812c82c5a7a5', name: 'app', workingSetBytes: 1.2 * 2 ** 30 }]);
+  });
+
+  it("takes the loop devices' files from sos's block plugin (losetup -a)", async () => {
+    const root = sosreport();
+    mkdirSync(join(root, 'sos_commands/block'), { recursive: true });
+    // devicemapper's loop-lvm pair, as losetup -a prints it (/dev/loopN: [device]:inode (file))
+    const losetup = '/dev/loop0: [64769]:1311202 (/var/lib/docker/devicemapper/devicemapper/data)\n/dev/loop1: [64769]:1311203 (/var/lib/docker/devicemapper/devicemapper/metadata)\n';
+    writeFileSync(join(root, 'sos_commands/block/losetup_-a'), losetup);
+    const bundle = await readBundle(root);
+    expect(parseLoopDevices(bundle.files.get('loop_devices') ?? '').map((l) => [l.device, l.backingFile])).toEqual([
+      ['loop0', '/var/lib/docker/devicemapper/devicemapper/data'],
+      ['loop1', '/var/lib/docker/devicemapper/devicemapper/metadata'],
+    ]);
   });
 
   it("takes the processes from sos's ps alxwww, which gives parents, over ps auxwww", async () => {
