@@ -73,18 +73,29 @@ const fullDiskStopsStart = (cause: Finding, effect: Finding): boolean =>
  */
 const hungTaskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
   effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] === 'blocked' || /^(?:dockerd|docker|containerd)/.test(String(cause.data?.['task'] ?? ''));
+/** The binds and volumes of the container a finding is about, as docker inspect listed them. */
+function bindsOfEffect(effect: Finding, facts: Facts): { source: string; destination: string }[] | undefined {
+  const id = effect.data?.['container_id'];
+  return typeof id === 'string' ? findContainer(facts.docker.containers, id)?.binds : undefined;
+}
+
+/** The mount point of the filesystem that holds a host path: df's, else the kernel's table of mounts. */
+function filesystemHolding(path: string, facts: Facts): string | undefined {
+  return (filesystemOf(path, facts.disks.filesystems) ?? filesystemOf(path, facts.disks.mounts))?.mount;
+}
+
 /**
  * Where a container's refused write went: the filesystem of the bind or volume the path it names
- * is in, or its own writable layer (a path in none of them; Docker's data root, or a thin pool's
- * device). Undefined where its last words name no path, or its mounts are not known.
+ * is in (the deepest one that holds it), or its own writable layer (a path in none of them;
+ * Docker's data root, or a thin pool's device). Undefined where its last words name no path, or its
+ * mounts are not known.
  */
 function refusedWriteWent(effect: Finding, facts: Facts): { filesystem: string | undefined } | 'writable-layer' | undefined {
   const path = effect.data?.['refused_path'];
-  const id = effect.data?.['container_id'];
-  const binds = typeof id === 'string' ? findContainer(facts.docker.containers, id)?.binds : undefined;
+  const binds = bindsOfEffect(effect, facts);
   if (typeof path !== 'string' || !binds) return undefined;
-  const bind = binds.filter((b) => path === b.destination || path.startsWith(b.destination.endsWith('/') ? b.destination : `${b.destination}/`)).sort((a, b) => b.destination.length - a.destination.length)[0];
-  return bind ? { filesystem: (filesystemOf(bind.source, facts.disks.filesystems) ?? filesystemOf(bind.source, facts.disks.mounts))?.mount } : 'writable-layer';
+  const bind = filesystemOf(path, binds.map((b) => ({ mount: b.destination, source: b.source })));
+  return bind ? { filesystem: filesystemHolding(bind.source, facts) } : 'writable-layer';
 }
 
 const holdsLayers = (cause: Finding): boolean => cause.code.startsWith('DM_') || (typeof cause.data?.['docker_root'] === 'string' && cause.data['docker_root'] !== '');
@@ -100,9 +111,7 @@ const endedOutOfSpace = (cause: Finding, effect: Finding, facts: Facts): boolean
   const went = refusedWriteWent(effect, facts);
   if (went === 'writable-layer') return holdsLayers(cause);
   if (went) return went.filesystem === cause.subject;
-  const id = effect.data?.['container_id'];
-  const binds = typeof id === 'string' ? (findContainer(facts.docker.containers, id)?.binds ?? []) : [];
-  return holdsLayers(cause) || binds.some((b) => filesystemOf(b.source, facts.disks.filesystems)?.mount === cause.subject);
+  return holdsLayers(cause) || (bindsOfEffect(effect, facts) ?? []).some((b) => filesystemHolding(b.source, facts) === cause.subject);
 };
 
 /**

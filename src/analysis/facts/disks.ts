@@ -110,6 +110,11 @@ function thinPoolsOf(bundle: Bundle): ThinPoolUsage[] {
   return pools;
 }
 
+/** The mounts of a device the kernel names (`loop0`, `sdb1`): those whose source is /dev/NAME. */
+export function mountsOfDevice(mounts: readonly Mount[], device: string): Mount[] {
+  return mounts.filter((m) => m.source === `/dev/${device}`);
+}
+
 /** The filesystem that holds `path`: the longest mount point that is a prefix of it. */
 export function filesystemOf<T extends { mount: string }>(path: string, filesystems: readonly T[]): T | undefined {
   let best: T | undefined;

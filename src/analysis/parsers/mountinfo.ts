@@ -37,15 +37,16 @@ export function parseMounts(text: string): Mount[] {
     const dash = fields.indexOf('-');
     const device = DEVICE.exec(fields[2] ?? '');
     if (dash >= 6 && device && /^\d+$/.test(fields[0] ?? '')) {
-      const [type, source, superOptions] = fields.slice(dash + 1);
+      const [type, source, superField] = fields.slice(dash + 1);
       if (!type || source === undefined) continue;
+      const superOptions = superField ? superField.split(',') : [];
       mounts.push({
         device: { major: Number(device[1]), minor: Number(device[2]) },
         mount: unescapeOctal(fields[4] as string),
         type,
         source: unescapeOctal(source),
-        options: [...(fields[5] as string).split(','), ...(superOptions ? superOptions.split(',') : [])],
-        superOptions: superOptions ? superOptions.split(',') : [],
+        options: [...(fields[5] as string).split(','), ...superOptions],
+        superOptions,
         line,
       });
     } else if (fields.length === 6 && /^\d+$/.test(fields[4] as string) && /^\d+$/.test(fields[5] as string) && (fields[1] as string).startsWith('/')) {

@@ -1,5 +1,5 @@
 import { shellArg, type Finding } from '../../../domain/index.js';
-import { filesystemOf } from '../../facts/disks.js';
+import { filesystemOf, mountsOfDevice } from '../../facts/disks.js';
 import { toEvidence, type Filesystem, type Facts } from '../../facts/index.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
@@ -64,7 +64,7 @@ function usageFinding(facts: Facts, fs: Filesystem, full: boolean, root: DockerR
   const images = facts.disks.loopDevices.filter((l) => filesystemOf(l.backingFile, facts.disks.filesystems) === fs);
   if (images.length) {
     const names = images.map((l) => l.device);
-    const mountedFrom = images.flatMap((l) => facts.disks.mounts.filter((m) => m.source === `/dev/${l.device}`).map((m) => m.mount));
+    const mountedFrom = images.flatMap((l) => mountsOfDevice(facts.disks.mounts, l.device).map((m) => m.mount));
     fixes.push({
       title: `${names.length === 1 ? `${names[0]}'s file lives` : `The files of ${names.join(', ')} live`} here (${images.map((l) => l.backingFile).slice(0, 3).join(', ')}): ${full ? 'writes to' : 'once this is full, writes to'} ${mountedFrom.length ? mountedFrom.slice(0, 3).join(', ') : names.join(', ')} fail${full ? '' : ' too'}`,
       detail: 'A sparse image file grows as what is mounted from it is written: give it room here, or move it to a filesystem that has it.',

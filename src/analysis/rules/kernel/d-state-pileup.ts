@@ -16,7 +16,7 @@ export const dStatePileupRule: Rule = {
     const stuck = [...processes, ...threads];
     if (stuck.length < ctx.thresholds.dStateMinProcesses) return [];
     const counted = countNames(stuck);
-    const top = namesOf(stuck);
+    const top = nameList(counted);
     const wchans = [...new Set(stuck.map((p) => p.wchan).filter((w): w is string => !!w && w !== '-'))];
     // What they wait for: their wait channels, else the stacks of the hung tasks the kernel reported.
     // A kernel thread's name is its own wait channel: jbd2/dm-17-8 commits the ext4 journal, xfsaild pushes the XFS log.
@@ -53,13 +53,20 @@ export const dStatePileupRule: Rule = {
 /** Each command name of the tasks with how many run it, the most common first. */
 function countNames(tasks: readonly { command: string }[]): [string, number][] {
   const counts = new Map<string, number>();
-  for (const p of tasks) counts.set(commandName(p.command), (counts.get(commandName(p.command)) ?? 0) + 1);
+  for (const p of tasks) {
+    const name = commandName(p.command);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
   return [...counts].sort((a, b) => b[1] - a[1]);
 }
 
 /** "sleep ×6, wc ×5": the names of tasks, the most common first. */
 function namesOf(tasks: readonly { command: string }[]): string[] {
-  return countNames(tasks).map(([name, n]) => (n > 1 ? `${name} ×${n}` : name));
+  return nameList(countNames(tasks));
+}
+
+function nameList(counted: readonly [string, number][]): string[] {
+  return counted.map(([name, n]) => (n > 1 ? `${name} ×${n}` : name));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { seenOf } from '../../facts/clock.js';
-import { filesystemOf, type Filesystem, type LoopDevice, type Mount } from '../../facts/disks.js';
+import { filesystemOf, mountsOfDevice, type Filesystem, type LoopDevice, type Mount } from '../../facts/disks.js';
 import type { Facts } from '../../facts/index.js';
 import { distinctEvidence, toEvidence, type LogLine } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
@@ -145,7 +145,7 @@ function recoverFixes(facts: Facts, devices: readonly string[]): Fix[] {
       commands: ["docker ps --format '{{.ID}} {{.Names}} {{.Status}}'", 'docker restart <container>'],
     });
   }
-  const mounts = named.slice(0, 3).map((d) => ({ device: `/dev/${d}`, mount: facts.disks.mounts.find((m) => m.source === `/dev/${d}`)?.mount }));
+  const mounts = named.slice(0, 3).map((d) => ({ device: `/dev/${d}`, mount: mountsOfDevice(facts.disks.mounts, d)[0]?.mount }));
   const root = mounts.filter((m) => m.mount === '/');
   const others = mounts.filter((m) => m.mount !== '/');
   if (others.length) {
@@ -242,7 +242,7 @@ type MountedNow = { state: 'read-only' | 'read-write'; mounts: Mount[] } | { sta
  */
 function mountedNow(facts: Facts, device: string | undefined): MountedNow {
   if (!device || facts.disks.mounts.length === 0 || isThinDevice(device)) return undefined;
-  const mounts = facts.disks.mounts.filter((m) => m.source === `/dev/${device}`);
+  const mounts = mountsOfDevice(facts.disks.mounts, device);
   // a disk's filesystem may be listed under another name (/dev/root); a loop device's is not
   if (mounts.length === 0) return isLoopDevice(device) ? { state: 'unmounted' } : undefined;
   const readOnly = mounts.some((m) => m.options.includes('ro') || m.options.includes('emergency_ro'));
