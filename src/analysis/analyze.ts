@@ -149,6 +149,9 @@ function whyEarlier(finding: Finding, facts: Facts, thresholds: Thresholds): str
   if (finding.code === 'FS_READ_ONLY_REMOUNT' && finding.data?.['read_only_now'] === false) {
     return 'no longer read-only: the kernel\'s table of mounts shows it mounted read-write again, or not mounted';
   }
+  if (finding.code === 'FS_SHUTDOWN' && finding.data?.['shut_down_now'] === false) {
+    return 'no longer shut down: XFS has unmounted it since, or it is not mounted now';
+  }
   const ago = finding.seen?.last?.ago_seconds;
   if (ago !== undefined && ago > thresholds.eventWindowHours * 3600 && !stillStuck(finding, facts)) {
     return `last seen ${agoText(ago)} before collection, outside the ${thresholds.eventWindowHours} h window`;

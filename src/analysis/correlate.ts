@@ -2,8 +2,9 @@ import { SEVERITY_RANK, type Finding, type FindingCode, type RootCause } from '.
 import { filesystemOf } from './facts/disks.js';
 import type { Facts } from './facts/index.js';
 import { HUNG_TASK_NARRATIVE, type BlockedIoClass } from './rules/kernel/blocked-io.js';
-import { backingMounts, remountedMountPoints } from './rules/kernel/filesystem-errors.js';
+import { backingMounts, remountedMountPoints, shutDownMountPoints } from './rules/kernel/filesystem-errors.js';
 import { findContainer } from './rules/kernel/support.js';
+import { dockerRootOf } from './rules/docker/docker-context.js';
 
 /**
  * A causal edge: when both findings are present (and `applies` holds), the cause explains the effect.
@@ -59,10 +60,23 @@ const blockedOnStorage = (effect: Finding): boolean => effect.code !== 'HUNG_TAS
  * file behind it is, and only for want of space (a sparse file needs blocks, not inodes).
  */
 const fullUnderLoopDevice = (cause: Finding, effect: Finding, facts: Facts): boolean => {
+  if (effect.code === 'FS_SHUTDOWN') return cause.code === 'FS_FULL' && shutDownForSpace(effect) && backingMounts(facts, devicesOf(effect)).includes(String(cause.subject));
   if (effect.code !== 'FS_IO_ERROR' && effect.code !== 'FS_READ_ONLY_REMOUNT') return true;
   const mounts = backingMounts(facts, String(effect.data?.['devices'] ?? '').split(','));
   return mounts.length === 0 || (cause.code === 'FS_FULL' && mounts.includes(String(cause.subject)));
 };
+const devicesOf = (finding: Finding): string[] => String(finding.data?.['devices'] ?? '').split(',').filter((d) => d !== '');
+const reasonsOf = (finding: Finding): string[] => String(finding.data?.['reasons'] ?? '').split(',');
+/** XFS shut a filesystem down for want of space under it: a full pool, or a full filesystem under its loop device. */
+const shutDownForSpace = (effect: Finding): boolean => effect.code !== 'FS_SHUTDOWN' || reasonsOf(effect).includes('no-space');
+/**
+ * I/O errors explain XFS shutting down the devices they name, for what fails beneath it (an I/O
+ * error, its log's write, its device going away); a shutdown for corruption explains its own
+ * errors instead.
+ */
+const ioErrorsShutDown = (cause: Finding, effect: Finding): boolean =>
+  effect.code !== 'FS_SHUTDOWN' || (!reasonsOf(effect).includes('corruption') && !reasonsOf(effect).every((r) => r === 'user') && devicesOf(effect).some((d) => devicesOf(cause).includes(d)));
+const corruptionErrors = (cause: Finding, effect: Finding): boolean => reasonsOf(cause).includes('corruption') && devicesOf(effect).some((d) => devicesOf(cause).includes(d));
 /** A full data root filesystem (space or inodes) keeps dockerd from starting when its start failed for want of space. */
 const fullDiskStopsStart = (cause: Finding, effect: Finding): boolean =>
   typeof cause.data?.['docker_root'] === 'string' && /no space left on device/i.test(String(effect.data?.['start_error'] ?? ''));
@@ -125,11 +139,25 @@ const endedReadOnly = (cause: Finding, effect: Finding, facts: Facts): boolean =
   if (went === undefined || went === 'writable-layer') return true;
   return went.filesystem !== undefined && remountedMountPoints(facts).includes(went.filesystem);
 };
+/**
+ * A container whose last words are an I/O error, and a filesystem XFS shut down that is still
+ * mounted: the one its access went to, where the path and its mounts tell (its writable layer when
+ * Docker's data root is there).
+ */
+const endedOnShutDown = (cause: Finding, effect: Finding, facts: Facts): boolean => {
+  if (effect.data?.['io_error'] !== true || cause.data?.['shut_down_now'] === false) return false;
+  const went = refusedWriteWent(effect, facts);
+  if (went === undefined) return true;
+  const down = shutDownMountPoints(facts);
+  if (went === 'writable-layer') return down.length === 0 || down.includes(filesystemHolding(dockerRootOf(facts).path, facts) ?? '');
+  return went.filesystem !== undefined && down.includes(went.filesystem);
+};
 const daemonNotStopped = (effect: Finding): boolean => effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] !== 'stopped';
 
 const WRITE_FAILURE_EFFECTS: readonly FindingCode[] = [
   'FS_IO_ERROR',
   'FS_READ_ONLY_REMOUNT',
+  'FS_SHUTDOWN',
   'HUNG_TASK',
   'DOCKERD_UNRESPONSIVE',
   'CONTAINER_STOP_TIMEOUT',
@@ -142,9 +170,10 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'FS_INODES_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (cause, effect, facts) => fullUnderLoopDevice(cause, effect, facts) && blockedOnStorage(effect) },
   { cause: 'FS_FULL', effects: ['DOCKERD_DOWN'], applies: fullDiskStopsStart },
   { cause: 'FS_INODES_FULL', effects: ['DOCKERD_DOWN'], applies: fullDiskStopsStart },
-  { cause: 'DM_POOL_DATA_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (_cause, effect) => blockedOnStorage(effect) },
-  { cause: 'DM_POOL_METADATA_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (_cause, effect) => blockedOnStorage(effect) },
-  { cause: 'FS_IO_ERROR', effects: ['FS_READ_ONLY_REMOUNT', 'HUNG_TASK'], applies: (_cause, effect) => blockedOnStorage(effect) },
+  { cause: 'DM_POOL_DATA_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (_cause, effect) => blockedOnStorage(effect) && shutDownForSpace(effect) },
+  { cause: 'DM_POOL_METADATA_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (_cause, effect) => blockedOnStorage(effect) && shutDownForSpace(effect) },
+  { cause: 'FS_IO_ERROR', effects: ['FS_READ_ONLY_REMOUNT', 'FS_SHUTDOWN', 'HUNG_TASK'], applies: (cause, effect) => blockedOnStorage(effect) && ioErrorsShutDown(cause, effect) },
+  { cause: 'FS_SHUTDOWN', effects: ['FS_IO_ERROR'], applies: corruptionErrors },
   { cause: 'HUNG_TASK', effects: ['D_STATE_PILEUP', 'LOAD_EXTREME', 'DOCKERD_UNRESPONSIVE'], applies: hungTaskHangsDaemon },
   { cause: 'D_STATE_PILEUP', effects: ['LOAD_EXTREME'] },
   { cause: 'CONTAINERD_RESTORE_FAILED', effects: ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'] },
@@ -160,6 +189,7 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'PIDS_LIMIT_REACHED', effects: ['CONTAINER_RESTART_LOOP', 'CONTAINER_EXITED', 'CONTAINER_UNHEALTHY'], applies: (cause, effect) => typeof cause.data?.['container_id'] === 'string' && sameSubject(cause, effect) },
   { cause: 'KERNEL_OOM_KILL', effects: ['CONTAINER_KILLED_137', 'CONTAINER_RESTART_LOOP'] },
   { cause: 'FS_READ_ONLY_REMOUNT', effects: ['CONTAINER_EXITED', 'CONTAINER_RESTART_LOOP', 'CONTAINER_UNHEALTHY'], applies: endedReadOnly },
+  { cause: 'FS_SHUTDOWN', effects: ['CONTAINER_EXITED', 'CONTAINER_RESTART_LOOP', 'CONTAINER_UNHEALTHY'], applies: endedOnShutDown },
   ...(['FS_FULL', 'FS_INODES_FULL', 'DM_POOL_DATA_FULL', 'DM_POOL_METADATA_FULL'] as const).map((cause) => ({ cause, effects: ['CONTAINER_EXITED', 'CONTAINER_RESTART_LOOP', 'CONTAINER_UNHEALTHY'] as FindingCode[], applies: endedOutOfSpace })),
 ];
 
@@ -182,6 +212,8 @@ const NARRATIVE: Partial<Record<FindingCode, string>> = {
   CONTAINER_OOM_KILLED: 'The container hit its memory limit and the kernel\'s memory cgroup killed its process (exit 137).',
   KERNEL_OOM_KILL: 'The host ran out of memory and the kernel OOM killer killed processes.',
   FS_IO_ERROR: 'The kernel reports I/O errors; filesystems remount read-only and writers hang.',
+  FS_SHUTDOWN:
+    'XFS shut a filesystem down after an error it could not recover from: every read and write there fails with an I/O error until it is unmounted and repaired, so whatever runs from it fails.',
   CONNTRACK_TABLE_FULL:
     "The kernel's connection-tracking table is full, so it drops the packets of new connections: clients see timeouts and resets that come and go.",
   PIDS_LIMIT_REACHED:
@@ -249,9 +281,15 @@ export function correlate(findings: readonly Finding[], facts: Facts): RootCause
   const take = (finding: Finding, chain: readonly Finding[]): void => {
     const fresh = chain.filter((f) => f === finding || !covered.has(f));
     for (const f of chain) covered.add(f);
-    // Two instances of one code (two containers OOM-killed) are one problem, not two.
-    if (problems.some((p) => p.code === finding.code)) return;
-    problems.push(problemOf(finding, fresh));
+    // Two instances of one code (two containers OOM-killed, two full filesystems) are one problem,
+    // not two: what the second explains joins the first's chain.
+    const same = problems.findIndex((p) => p.code === finding.code);
+    if (same === -1) problems.push(problemOf(finding, fresh));
+    else {
+      const first = problems[same] as RootCause;
+      const added = fresh.map((f) => f.code).filter((c) => !first.explains.includes(c));
+      if (added.length) problems[same] = { ...first, explains: [...first.explains, ...new Set(added)] };
+    }
   };
   for (const c of roots) {
     if (!covered.has(c.finding) && (c.chain.length === 1 || c.chain.some((f) => f !== c.finding && !covered.has(f)))) take(c.finding, c.chain);

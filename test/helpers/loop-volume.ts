@@ -102,11 +102,31 @@ function sweepAbandoned(): void {
   }
 }
 
+/** XFS's retries of a failed metadata write (per error, per device) and how often its log worker pushes metadata out, in /sys and /proc. */
+const XFS_SYNC_INTERVAL = '/proc/sys/fs/xfs/xfssyncd_centisecs';
+
+/**
+ * How often XFS's log worker pushes metadata to disk (centiseconds, 3000 by default): a test that
+ * needs a failed metadata write sooner lowers it, and puts back what it read.
+ */
+export function setXfsSyncInterval(centisecs: number): () => void {
+  const before = readFileSync(XFS_SYNC_INTERVAL, 'utf8').trim();
+  writeFileSync(XFS_SYNC_INTERVAL, String(centisecs));
+  return () => writeFileSync(XFS_SYNC_INTERVAL, before);
+}
+
+export function xfsSyncInterval(): number {
+  return Number(readFileSync(XFS_SYNC_INTERVAL, 'utf8'));
+}
+
 /**
  * By default the image (64 MiB) outgrows its tmpfs (8 MiB); with a tmpfs larger than the image and
- * `mkfs` options (`-N 64`), a volume that runs out of something else.
+ * `mkfs` options (`-N 64`), a volume that runs out of something else. With `fs: 'xfs'`, an XFS (at
+ * least 300 MiB, with a log of 64 MiB that mkfs writes out) that gives up on a metadata write it
+ * cannot make for want of space at once (max_retries 0 for ENOSPC, as Docker's
+ * dm.xfs_nospace_max_retries=0 sets it for its pool) instead of retrying for ever: it shuts down.
  */
-export function makeLoopVolume({ backingMiB = 8, imageMiB = 64, mkfs = [] }: { backingMiB?: number; imageMiB?: number; mkfs?: readonly string[] } = {}): LoopVolume {
+export function makeLoopVolume({ backingMiB = 8, imageMiB = 64, mkfs = [], fs = 'ext4' }: { backingMiB?: number; imageMiB?: number; mkfs?: readonly string[]; fs?: 'ext4' | 'xfs' } = {}): LoopVolume {
   sweepAbandoned();
   const dir = mkdtempSync(join(tmpdir(), PREFIX));
   writeFileSync(join(dir, OWNER_FILE), String(process.pid));
@@ -120,8 +140,15 @@ export function makeLoopVolume({ backingMiB = 8, imageMiB = 64, mkfs = [] }: { b
     run('mount', ['-t', 'tmpfs', '-o', `size=${backingMiB}m`, 'tmpfs', backing]);
     run('truncate', ['-s', `${imageMiB}M`, image]);
     loop = run('losetup', ['-f', '--show', image]).trim();
-    run('mkfs.ext4', ['-q', '-F', ...mkfs, loop]);
-    run('mount', ['-o', 'errors=remount-ro', loop, mount]);
+    if (fs === 'xfs') {
+      // -K: no discard of the sparse file's blocks
+      run('mkfs.xfs', ['-q', '-f', '-K', ...mkfs, loop]);
+      run('mount', [loop, mount]);
+      writeFileSync(`/sys/fs/xfs/${loop.replace('/dev/', '')}/error/metadata/ENOSPC/max_retries`, '0');
+    } else {
+      run('mkfs.ext4', ['-q', '-F', ...mkfs, loop]);
+      run('mount', ['-o', 'errors=remount-ro', loop, mount]);
+    }
   } catch (err) {
     removeVolume(dir, loop);
     throw err;

@@ -20,7 +20,7 @@ import { BUSYBOX_IMAGE, leftovers, startRealDocker, type RealDocker } from '../h
 import { startSshd, type SshdHandle } from '../helpers/sshd.js';
 import { runDiagCli } from '../helpers/diag-cli.js';
 import { conntrackOverflowUnavailable, overflowConntrack, type ConntrackOverflow } from '../helpers/conntrack-overflow.js';
-import { loopVolumeLeftovers, makeLoopVolume, type LoopVolume } from '../helpers/loop-volume.js';
+import { loopVolumeLeftovers, makeLoopVolume, setXfsSyncInterval, xfsSyncInterval, type LoopVolume } from '../helpers/loop-volume.js';
 
 /**
  * `sickbay diag` over a real OpenSSH sshd against a REAL dockerd on this machine (the lab replays
@@ -95,9 +95,14 @@ let answering: JsonReport | undefined;
 let volume: LoopVolume | undefined;
 /** The volume out of inodes, made in beforeAll. */
 let spoolVolume: LoopVolume | undefined;
+/** The XFS volume whose filesystem XFS shuts down, made in beforeAll. */
+let xfsVolume: LoopVolume | undefined;
+/** XFS's log worker interval as this machine had it, and what puts it back. */
+const xfsSyncBefore = xfsSyncInterval();
+let restoreXfsSync: (() => void) | undefined;
 /** The overflow of the connection-tracking table made in beforeAll. */
 let overflow: ConntrackOverflow | undefined;
-const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '', halfKilled: '', oomRestarted: '', cacheWriter: '', spooler: '' };
+const ids = { memhog: '', flapper: '', chatty: '', sleepers: '', jvm: '', jvmBlind: '', jvmGrow: '', jvmFullHeap: '', jvmOptsIgnored: '', jvmInit: '', heapOom: '', nodeHeap: '', nodeScript: '', exporter: '', noCommand: '', migrate: '', podWorker: '', checkRefused: '', checkMissing: '', checkSlow: '', forker: '', halfKilled: '', oomRestarted: '', cacheWriter: '', spooler: '', xfsWriter: '' };
 /** This machine's java, as packages install it (/usr/lib/jvm/java-17-openjdk-amd64/bin/java); .ci/run installs one. */
 const JAVA = realpathSync(execFileSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' }).trim());
 /** The major release in that path, which the rule reads: a JDK directory named by its release. */
@@ -295,6 +300,21 @@ beforeAll(async () => {
   ids.spooler = run('--name', 'spooler', '-v', `${spoolVolume.mount}:/spool`, BUSYBOX_IMAGE, 'sh', '-c', 'i=0; while touch /spool/batch-$i 2>/dev/null; do i=$((i+1)); done; echo "spooler: $i batches queued"; touch /spool/batch-$i');
   await waitFor('spooler to exit', () => inspect('spooler').State.Status === 'exited');
 
+  // an XFS volume on an image file whose filesystem fills up: XFS cannot write its metadata back and
+  // shuts the filesystem down (at once: no retries for ENOSPC), and the service writing there dies of
+  // the I/O errors. Its log worker pushes metadata every second instead of every 30 s meanwhile.
+  restoreXfsSync = setXfsSyncInterval(100);
+  xfsVolume = makeLoopVolume({ fs: 'xfs', backingMiB: 100, imageMiB: 300 });
+  const xfsLoop = xfsVolume.loop.replace('/dev/', '');
+  const shutdownLines = () => (execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 64 << 20 }).match(new RegExp(`XFS \\(${xfsLoop}\\): .*Shutting down filesystem`, 'g')) ?? []).length;
+  const shutdownsBefore = shutdownLines();
+  ids.xfsWriter = run(
+    '--name', 'xfs-writer', '-v', `${xfsVolume.mount}:/data`, BUSYBOX_IMAGE, 'sh', '-c',
+    'dd if=/dev/zero of=/data/blob bs=1M count=150 2>/dev/null; i=0; while [ $i -lt 50000 ] && echo $i 2>/dev/null > /data/part.$i; do i=$((i+1)); [ $((i % 200)) -eq 0 ] && sleep 0.2; done; echo "xfs-writer: $i parts written"; echo done > /data/state',
+  );
+  await waitFor(`XFS to shut ${xfsLoop} down`, () => shutdownLines() > shutdownsBefore);
+  await waitFor('xfs-writer to exit', () => inspect('xfs-writer').State.Status === 'exited');
+
   // the kernel's connection-tracking table full, for real, in a network namespace of its own
   const unavailable = conntrackOverflowUnavailable();
   if (unavailable) throw new Error(`the real-Docker suite cannot overflow the conntrack table here: ${unavailable}`);
@@ -320,6 +340,8 @@ afterAll(async () => {
   await docker?.stop();
   volume?.remove();
   spoolVolume?.remove();
+  xfsVolume?.remove();
+  restoreXfsSync?.();
   removePodParent();
   rmSync(work, { recursive: true, force: true });
 }, 120_000);
@@ -476,7 +498,7 @@ describe('a real dockerd with real incidents', () => {
     expect(migrate?.fixes.at(-1)?.commands).toEqual(['docker compose -p shop up -d migrate']);
     // what is not a failure is left alone: the paused, the running, the OOM kill with its own code
     // (cache-writer and spooler are: a volume went read-only under one, the other's ran out of inodes)
-    expect(report.findings.filter((f) => f.code === 'CONTAINER_EXITED').map((f) => f.subject).sort()).toEqual([ids.migrate, ids.noCommand, ids.cacheWriter, ids.spooler].sort());
+    expect(report.findings.filter((f) => f.code === 'CONTAINER_EXITED').map((f) => f.subject).sort()).toEqual([ids.migrate, ids.noCommand, ids.cacheWriter, ids.spooler, ids.xfsWriter].sort());
 
     const loop = about(report, 'CONTAINER_RESTART_LOOP', ids.flapper);
     expect(loop?.title).toContain('flapper');
@@ -516,7 +538,8 @@ describe('a real dockerd with real incidents', () => {
     const frozen = report.findings.find((f) => f.code === 'D_STATE_PILEUP');
     // the six frozen sleeps; whatever else this machine has in D at that instant (a shell of the
     // collection caught in a vfork, a kworker of a loop device, a thread of its init) may be listed with them
-    expect(frozen?.title).toMatch(/^\d+ processes(?: and \d+ threads?)? in uninterruptible sleep \(D\), frozen by the cgroup freezer: sleep ×6/);
+    // (a process stuck in D for good, as one waiting on a filesystem frozen for ever, is told apart: "6 frozen by the cgroup freezer (sleep ×6), 1 waiting on something else")
+    expect(frozen?.title).toMatch(/^\d+ processes(?: and \d+ threads?)? in uninterruptible sleep \(D\)(?:, frozen by the cgroup freezer: sleep ×6|: 6 frozen by the cgroup freezer \(sleep ×6\))/);
     expect(Number(frozen?.data?.['d_state_processes'])).toBeGreaterThanOrEqual(6);
     expect(frozen?.data).toMatchObject({ io_class: 'freezer' });
     expect(frozen?.fixes.map((f) => f.title)).toContain('The tasks are frozen by the cgroup freezer: thaw their cgroup (paused container sleepers)');
@@ -572,7 +595,7 @@ describe('a real dockerd with real incidents', () => {
     // (this machine's kernel log may hold other runs' errors on other loop devices: they are named too)
     expect(io?.title).toContain(`${loopName} is the file ${volume.image}, on ${volume.backing} (100 % used, 0 B free)`);
     expect(io?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([`/sys/block/${loopName}/loop/backing_file:${volume.image}`, expect.stringMatching(new RegExp(`100% ${volume.backing}$`))]));
-    expect(io?.fixes[0]?.title).toBe(`Free space on ${volume.backing}: ${loopName}'s file cannot grow there, so every write to ${loopName} that needs new space fails`);
+    expect(io?.fixes.map((f) => f.title)).toContain(`Free space on ${volume.backing}: ${loopName}'s file cannot grow there, so every write to ${loopName} that needs new space fails`);
     expect(io?.fixes.flatMap((f) => f.commands ?? []).filter((c) => c.startsWith('smartctl'))).toEqual([]);
     const remount = report.findings.find((f) => f.code === 'FS_READ_ONLY_REMOUNT');
     expect(remount?.title).toContain(`${loopName} on ${volume.mount}, still read-only`);
@@ -583,8 +606,33 @@ describe('a real dockerd with real incidents', () => {
     // one story: the full tmpfs under the image explains the errors, the remount and the service's end
     const problem = reportProblems(AnalysisReportSchema.parse(report)).find((p) => p.explains.includes('FS_IO_ERROR'));
     expect(problem?.code).toBe('FS_FULL');
-    expect(problem?.title).toContain(volume.backing);
+    // (the XFS volume's tmpfs is full too, and the I/O errors are one finding: its full filesystem may lead the one problem)
+    expect([volume.backing, xfsVolume?.backing].some((b) => b !== undefined && problem?.title.includes(b))).toBe(true);
+    expect(report.findings.filter((f) => f.code === 'FS_FULL').map((f) => f.subject)).toContain(volume.backing);
     expect(problem?.explains).toEqual(expect.arrayContaining(['FS_FULL', 'FS_IO_ERROR', 'FS_READ_ONLY_REMOUNT', 'CONTAINER_EXITED']));
+  });
+
+  it('finds the XFS volume that XFS shut down for want of space under its file, says it is still mounted and down, and explains the service that died of it', () => {
+    const report = answering;
+    if (!report || !xfsVolume) throw new Error('the diagnosis of the answering daemon ran first');
+    const loopName = xfsVolume.loop.replace('/dev/', '');
+    const shutdown = report.findings.find((f) => f.code === 'FS_SHUTDOWN');
+    // (this machine's kernel log may hold other runs' shutdowns of other loop devices: they are named too)
+    expect(shutdown?.title).toContain(`${loopName} on ${xfsVolume.mount} after its device refused a write for want of space, still mounted: every read and write there fails`);
+    expect(shutdown?.earlier).toBeUndefined();
+    expect(shutdown?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`XFS \\(${loopName}\\): .*Shutting down filesystem`)), expect.stringContaining(` ${xfsVolume.mount} `)]));
+    const fix = shutdown?.fixes.find((f) => f.commands?.includes(`xfs_repair ${xfsVolume?.loop}`));
+    expect(fix?.commands).toEqual([`umount ${xfsVolume.mount}`, `xfs_repair ${xfsVolume.loop}`, `mount ${xfsVolume.loop} ${xfsVolume.mount}`]);
+    // the mount still says rw: only the kernel's log tells
+    expect(readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.startsWith(`${xfsVolume?.loop} `))).toMatch(/ xfs rw,/);
+    const writer = about(report, 'CONTAINER_EXITED', ids.xfsWriter);
+    expect(writer?.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/can't create \/data\/state: Input\/output error$/));
+    expect(writer?.data).toMatchObject({ io_error: true, refused_path: '/data/state' });
+    // one story: the full tmpfs under the image, the errors, the shutdown, and the service's end
+    const problem = reportProblems(AnalysisReportSchema.parse(report)).find((p) => p.explains.includes('FS_SHUTDOWN'));
+    expect(problem?.code).toBe('FS_FULL');
+    expect(report.findings.filter((f) => f.code === 'FS_FULL').map((f) => f.subject)).toContain(xfsVolume.backing);
+    expect(problem?.explains).toEqual(expect.arrayContaining(['FS_FULL', 'FS_IO_ERROR', 'FS_SHUTDOWN', 'CONTAINER_EXITED']));
   });
 
   it('explains a service that died for want of inodes by the volume it writes to, though that volume has space', () => {
@@ -864,12 +912,12 @@ describe('a real dockerd with real incidents', () => {
     expect(exited?.fixes[0]?.detail).toContain(`Docker's own error: "${state.Error ?? ''}"`);
   });
 
-  it('takes down everything it started: no dockerd, mount, loop device, tmpfs, temp dir or network namespace is left, and the conntrack maximum is back', async () => {
+  it('takes down everything it started: no dockerd, mount, loop device, tmpfs, temp dir or network namespace is left, and the conntrack maximum and XFS log interval are back', async () => {
     await sshd.stop();
     await docker.stop();
     removePodParent();
     expect(leftovers(docker.dir)).toEqual({ loops: [], mounts: [], processes: [] });
-    for (const v of [volume, spoolVolume]) {
+    for (const v of [volume, spoolVolume, xfsVolume]) {
       v?.remove();
       expect(loopVolumeLeftovers(v?.dir ?? '/nonexistent')).toEqual({ mounts: [], loops: [], dir: false });
     }
@@ -878,5 +926,7 @@ describe('a real dockerd with real incidents', () => {
     // the conntrack overflow's namespace is gone, and the machine has its own maximum again
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(overflow?.namespace ?? 'sickbay-ct-');
     expect(Number(readFileSync('/proc/sys/net/netfilter/nf_conntrack_max', 'utf8'))).toBe(overflow?.max);
+    restoreXfsSync?.();
+    expect(xfsSyncInterval()).toBe(xfsSyncBefore);
   });
 });

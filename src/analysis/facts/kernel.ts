@@ -1,7 +1,7 @@
 import type { Bundle, SpecName } from '../../domain/index.js';
 import { keepLongestWait, parseKernelLog, type KernelLog } from '../parsers/kernel-log.js';
 
-export type { ConntrackFull, HungTask, IoError, NfsServerEvent, OomKill, PidsLimitEvent, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
+export type { ConntrackFull, FsShutdown, FsShutdownReason, HungTask, IoError, NfsServerEvent, OomKill, PidsLimitEvent, ReadOnlyRemount, ThinPoolEvent, VethLeak } from '../parsers/kernel-log.js';
 
 /** Kernel events from dmesg and the kernel lines of messages (deduplicated across both). */
 export type KernelFacts = KernelLog;
@@ -20,7 +20,7 @@ export function buildKernelFacts(bundle: Bundle): KernelFacts {
 
 /** The same event in dmesg and messages counts once: the first log that reports it wins. */
 export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
-  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], journalAborts: [], vethLeaks: [], pidsLimits: [], conntrackFull: [], thinPool: [], nfsServers: [] };
+  const out: KernelFacts = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], fsShutdowns: [], journalAborts: [], vethLeaks: [], pidsLimits: [], conntrackFull: [], thinPool: [], nfsServers: [] };
   const nfs = new Set<string>();
   const thin = new Set<string>();
   const hung = new Map<string, KernelFacts['hungTasks'][number]>();
@@ -69,6 +69,7 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       out.readOnlyRemounts.push(r);
     }
     // one per device, from the log read first (dmesg, then messages: the same events)
+    for (const shutdown of log.fsShutdowns) if (!out.fsShutdowns.some((s) => s.device === shutdown.device)) out.fsShutdowns.push(shutdown);
     for (const abort of log.journalAborts) if (!out.journalAborts.some((a) => a.device === abort.device)) out.journalAborts.push(abort);
     for (const event of log.thinPool) {
       const key = messageKey(event.line.text);

@@ -51,7 +51,8 @@ export interface IoError {
   /**
    * What the message says failed, where it says: `no-space` (ENOSPC, errno 28, or the block layer's
    * "critical space allocation error": a thin pool out of data space), `medium` (the disk could not
-   * read or write its own sectors), `io` (EIO, errno 5: the cause is elsewhere).
+   * read or write its own sectors), `io` (EIO, errno 5: the cause is elsewhere), `corruption`
+   * (errno 117: the filesystem found its own metadata bad).
    */
   reason?: IoErrorReason;
   line: LogLine;
@@ -72,6 +73,26 @@ export interface JournalAbort {
   /** The filesystem's device, without jbd2's journal suffix (`loop0` of `loop0-8`). */
   device: string;
   line: LogLine;
+}
+
+/** Why XFS shut a filesystem down, from its own words and the errors on the device before it. */
+export type FsShutdownReason = 'no-space' | 'corruption' | 'log-io' | 'io' | 'device-lost' | 'user';
+
+/**
+ * XFS shut a filesystem down after an error it could not recover from (`XFS (sdb1): Log I/O Error
+ * (0x2) detected at ... Shutting down filesystem.`, `I/O Error Detected. Shutting down filesystem`):
+ * every read and write there fails with EIO until it is unmounted, though the table of mounts still
+ * says rw. The latest per device.
+ */
+export interface FsShutdown {
+  device: string;
+  filesystem: 'xfs';
+  reason: FsShutdownReason;
+  line: LogLine;
+  /** The error before it that says why (ENOSPC, corruption), on the same device. */
+  causeLine?: LogLine;
+  /** XFS unmounted or mounted the device after it: this shutdown is over. */
+  endedBy?: LogLine;
 }
 
 export interface VethLeak {
@@ -136,6 +157,8 @@ export interface KernelLog {
   /** Every I/O error line, including those beyond the distinct ones kept in ioErrors. */
   ioErrorLines: number;
   readOnlyRemounts: ReadOnlyRemount[];
+  /** XFS shut a filesystem down: the latest per device, with whether it was unmounted or mounted again since. */
+  fsShutdowns: FsShutdown[];
   /** jbd2 gave up a journal it could not write (`Aborting journal on device loop0-8.`): its filesystem goes read-only, logged or not. The latest per device. */
   journalAborts: JournalAbort[];
   vethLeaks: VethLeak[];
@@ -159,7 +182,7 @@ export interface NfsServerEvent {
  * slows the filtered read of a big log by a quarter: "journal on device" lets the same lines by.)
  */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|journal on device|unregister_netdevice: waiting|nfs: server |fork rejected by pids controller|conntrack: table full/g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|journal on device|hutting down filesystem|orruption detected|nmounting Filesystem|unregister_netdevice: waiting|nfs: server |fork rejected by pids controller|conntrack: table full/g;
 
 const NFS_SERVER = /^nfs: server (\S+) (not responding|OK)\b/;
 const MAX_NFS_EVENTS = 50;
@@ -189,6 +212,16 @@ const CONNTRACK_FULL = /(?:nf|ip)_conntrack: table full(?: in netns (\d+))?, dro
 const PIDS_REJECTED = /cgroup: fork rejected by pids controller in (\S+)/;
 const VETH = /unregister_netdevice: waiting for (\S+) to become free\. Usage count = (-?\d+)/;
 const REMOUNT_RO = /(?:\(([^)\s]+)\))?:? Remounting filesystem read-only/;
+/**
+ * XFS's shutdown: 5.15+ `XFS (dev): Log I/O Error (0x2) detected at FN (file:line).  Shutting down
+ * filesystem.`; before, `XFS (dev): I/O Error Detected. Shutting down filesystem`; 2.6's
+ * `Filesystem "dev": ... Shutting down filesystem: dev`. The words before "detected" say why.
+ */
+const XFS_SHUTDOWN = /^(?:XFS \(([^)\s]+)\)|Filesystem "([^"\s]+)"):\s*(.*?)\s*(?:\(0x[0-9a-f]+\)\s*)?(?:[Dd]etected\b.*)?\.?\s+Shutting down filesystem/;
+/** XFS unmounting a device (it cannot be mounted again before): a shutdown before it is over. */
+const XFS_UNMOUNT = /^XFS \(([^)\s]+)\): Unmounting Filesystem/;
+/** XFS's word that it found metadata corrupt on a device (the shutdown that follows says only "I/O Error"). */
+const XFS_CORRUPTION = /^XFS \(([^)\s]+)\):.*(?:[Cc]orruption detected|error -?117\b)/;
 const JOURNAL_ABORT = /^Aborting journal on device ([\w.:-]+?)(?:-\d+)?\.?$/;
 const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
   { re: /Buffer I\/O error on (?:device|dev) ([^\s,]+)/ },
@@ -196,20 +229,30 @@ const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
   { re: /^(EXT[234])-fs (?:warning|error) \(device ([^)\s]+)\):.*I\/O error/, fs: 'ext' },
   // XFS says "Log I/O Error Detected. Shutting down filesystem" (capital E) as well as "log I/O error -5".
   { re: /^XFS \(([^)\s]+)\):.*(?:xfs_log_force: error|I\/O [Ee]rror)/, fs: 'xfs' },
+  // 2.6's XFS: `I/O error in filesystem ("dm-1") meta-data dev dm-1 block ...`
+  { re: /^I\/O error in filesystem \("([^"\s]+)"\)/, fs: 'xfs' },
   // the block layer's own words: "critical space allocation error" is a thin pool out of data space
   { re: /(?:blk_update_request|end_request|print_req_error|I\/O error|critical (?:medium|space allocation|target) error), dev ([\w-]+)/ },
   { re: /I\/O [Ee]rror/ },
 ];
-export type IoErrorReason = 'no-space' | 'medium' | 'io';
+export type IoErrorReason = 'no-space' | 'medium' | 'io' | 'corruption';
 /** ext4's "I/O error -28 writing", XFS's "error 28 numblks 64" and "xfs_log_force: error -5 returned". */
 const IO_ERRNO = /\b(?:I\/O )?error (-?\d+)\b/;
 const MEDIUM = /medium error|Unrecovered read error|UNC\b/i;
+
+function shutdownReason(why: string): FsShutdownReason {
+  if (/corrupt/i.test(why)) return 'corruption';
+  if (/user|umount|unmount/i.test(why)) return 'user';
+  if (/device|paths? lost|removal/i.test(why)) return 'device-lost';
+  return /log/i.test(why) ? 'log-io' : 'io';
+}
 
 function ioErrorReason(msg: string): IoErrorReason | undefined {
   if (/space allocation error/.test(msg)) return 'no-space';
   if (MEDIUM.test(msg)) return 'medium';
   const errno = Math.abs(Number(IO_ERRNO.exec(msg)?.[1] ?? NaN));
-  return errno === 28 ? 'no-space' : errno === 5 ? 'io' : undefined;
+  // 117 is EFSCORRUPTED (EUCLEAN): the filesystem found its own metadata bad, not its device failing
+  return errno === 28 ? 'no-space' : errno === 5 ? 'io' : errno === 117 ? 'corruption' : undefined;
 }
 /** A frame of a kernel call trace: ` [<ffffffff8118476e>] ? oom_kill_process+0x24e/0x3c0 [mod]`. */
 const FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?(\?\s*)?([A-Za-z_][\w.]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
@@ -242,10 +285,13 @@ interface PendingOom {
  * throws. Reads only the lines that match the prefilter (and a hung task's stack that follows).
  */
 export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLog {
-  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], journalAborts: [], vethLeaks: [], pidsLimits: [], conntrackFull: [], thinPool: [], nfsServers: [] };
+  const out: KernelLog = { hungTasks: [], oomKills: [], ioErrors: [], ioErrorLines: 0, readOnlyRemounts: [], fsShutdowns: [], journalAborts: [], vethLeaks: [], pidsLimits: [], conntrackFull: [], thinPool: [], nfsServers: [] };
   const hung = new Map<string, HungTask>();
   const io = new Map<string, IoError>();
   const remounts = new Map<string, ReadOnlyRemount>();
+  const shutdowns = new Map<string, FsShutdown>();
+  /** The latest line per device that says why XFS may shut it down: ENOSPC on it, or corruption. */
+  const xfsTrouble = new Map<string, { line: LogLine; reason: 'no-space' | 'corruption' }>();
   const veths = new Map<string, VethLeak>();
   const pids = new Map<string, PidsLimitEvent>();
   let oom: PendingOom | null = null;
@@ -448,6 +494,23 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       return;
     }
 
+    if ((m = XFS_UNMOUNT.exec(msg))) {
+      const device = m[1] as string;
+      const shutdown = shutdowns.get(device);
+      if (shutdown && !shutdown.endedBy) shutdown.endedBy = at(line);
+      xfsTrouble.delete(device);
+      return;
+    }
+    if ((m = XFS_SHUTDOWN.exec(msg))) {
+      const device = (m[1] ?? m[2]) as string;
+      const trouble = xfsTrouble.get(device);
+      // the latest shutdown of a device; its I/O error words count as an I/O error too (below)
+      shutdowns.delete(device);
+      shutdowns.set(device, { device, filesystem: 'xfs', reason: trouble?.reason ?? shutdownReason(m[3] ?? ''), line: at(line), ...(trouble ? { causeLine: trouble.line } : {}) });
+    } else if ((m = XFS_CORRUPTION.exec(msg))) {
+      xfsTrouble.set(m[1] as string, { line: at(line), reason: 'corruption' });
+    }
+
     if ((m = JOURNAL_ABORT.exec(msg))) {
       const device = m[1] as string;
       const i = out.journalAborts.findIndex((a) => a.device === device);
@@ -469,6 +532,8 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       if (!hit) continue;
       if (kind.fs !== 'ext' && NO_DATA_DEVICE.test(hit[1] ?? '')) return;
       out.ioErrorLines++;
+      // why XFS may shut the device down next: read on every such line, a repeat of an earlier mount's too
+      if (kind.fs === 'xfs' && hit[1] && !xfsTrouble.has(hit[1]) && ioErrorReason(msg) === 'no-space') xfsTrouble.set(hit[1], { line: at(line), reason: 'no-space' });
       const seen = io.get(msg);
       if (seen) {
         seen.occurrences++;
@@ -493,6 +558,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
   out.hungTasks = [...hung.values()];
   out.ioErrors = [...io.values()];
   out.readOnlyRemounts = [...remounts.values()];
+  out.fsShutdowns = [...shutdowns.values()];
   out.vethLeaks = [...veths.values()];
   out.pidsLimits = [...pids.values()];
   return out;

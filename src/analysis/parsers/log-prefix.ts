@@ -4,7 +4,7 @@
  * locale), `dmesg -H` `[  +0.031818] msg`, `dmesg -x` `kern  :err   : ` levels, the `[T1234]` caller
  * id of kernels built with CONFIG_PRINTK_CALLER, syslog `Aug 25 18:21:35 host prog[pid]: msg` (with
  * or without the host, and with an optional `[123.4]` after `kernel:`), ISO 8601 / journalctl
- * `2017-08-25T18:21:35+0800 host prog: msg`, and an IRC nick `<caiqian> ` in front of any of them.
+ * `2017-08-25T18:21:35+0800 host prog: msg`, a `kernel: msg` quoted without date or host, and an IRC nick `<caiqian> ` in front of any of them.
  * Total: any string in, a message out.
  */
 export interface LogPrefix {
@@ -24,6 +24,8 @@ const NICK = /^<?[\w.\-|`^{}[\]]{1,32}> /;
 // never ends with a colon, so `kernel: device-mapper: ...` is not read as host "kernel:".
 const SYSLOG =
   /^(?:[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (?:(\S*[^\s:]) )?([^\s:[]+)(?:\[(\d+)\])?: ?/;
+/** A syslog line quoted without its date and host, as reports cut them: `kernel: XFS (dm-4): ...`. */
+const DATELESS_KERNEL = /^kernel: /;
 /** `dmesg -x`: facility and level in front of everything else. */
 const FACILITY_LEVEL = /^[a-z]+[0-7]?\s*:\s*(?:emerg|alert|crit|err|warn|notice|info|debug)\s*: ?/;
 /** The caller id that CONFIG_PRINTK_CALLER kernels print after the time: `[T88977]`, `[   T36]`, `[C3]`. */
@@ -46,6 +48,9 @@ export function splitLogPrefix(line: string): LogPrefix {
     result = { syslog: true, program: sys[2] ?? '', message: '' };
     if (sys[1] !== undefined) result.host = sys[1];
     if (sys[3] !== undefined) result.pid = Number(sys[3]);
+  } else if (DATELESS_KERNEL.test(rest)) {
+    rest = rest.slice('kernel: '.length);
+    result = { syslog: true, program: 'kernel', message: '' };
   }
   const level = FACILITY_LEVEL.exec(rest);
   if (level) rest = rest.slice(level[0].length);

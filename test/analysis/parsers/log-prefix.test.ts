@@ -28,4 +28,10 @@ describe('splitLogPrefix', () => {
       pid: 18416,
     });
   });
+
+  it('reads a kernel line quoted without its date and host as the kernel\'s, and nothing else that way', () => {
+    expect(splitLogPrefix('kernel: XFS (dm-4): I/O Error Detected. Shutting down filesystem')).toEqual({ syslog: true, program: 'kernel', message: 'XFS (dm-4): I/O Error Detected. Shutting down filesystem' });
+    expect(splitLogPrefix('kernel:XFS (dm-4): x')).toEqual({ syslog: false, message: 'kernel:XFS (dm-4): x' });
+    expect(splitLogPrefix('dockerd: level=info')).toEqual({ syslog: false, message: 'dockerd: level=info' });
+  });
 });

@@ -43,6 +43,9 @@ const OUT_OF_SPACE = /No space left on device|\bENOSPC\b/;
 /** EROFS: a write to a filesystem mounted read-only (or one the kernel made so after errors). */
 const READ_ONLY = /Read-only file system|\bEROFS\b/;
 
+/** EIO: a read or write the filesystem failed (a failing disk, or an XFS shut down after errors). */
+const IO_ERROR = /Input\/output error|\bEIO\b/;
+
 /** The first absolute path a refused write's line names ("touch: /spool/batch-7: No space left on device"). */
 function refusedPathOf(line: { text: string } | undefined): string | undefined {
   return line ? /(?:^|[\s'"`(])(\/[^\s:'"`),]+)/.exec(line.text)?.[1] : undefined;
@@ -58,7 +61,7 @@ export interface HowItEnded {
   sentence?: string;
   /** Its own last words alone (lastWordsOf's sentence), for a container that still runs. */
   lastWords?: string;
-  data: { jvm_out_of_memory?: string; node_heap_out_of_memory_mib?: number | null; out_of_space?: true; read_only_fs?: true; refused_path?: string };
+  data: { jvm_out_of_memory?: string; node_heap_out_of_memory_mib?: number | null; out_of_space?: true; read_only_fs?: true; io_error?: true; refused_path?: string };
 }
 
 /**
@@ -75,7 +78,8 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
   const quoted = new Set(said.evidence.map((e) => e.line));
   const noSpace = [...tail].reverse().find((l) => OUT_OF_SPACE.test(l.text));
   const readOnly = noSpace ? undefined : [...tail].reverse().find((l) => READ_ONLY.test(l.text));
-  const ranOut = [noSpace ?? readOnly, oome?.printed, nodeOom?.gcLine, nodeOom?.printed].filter((l): l is NonNullable<typeof l> => l !== undefined && !quoted.has(l.line.line));
+  const ioError = noSpace ?? readOnly ? undefined : [...tail].reverse().find((l) => IO_ERROR.test(l.text));
+  const ranOut = [noSpace ?? readOnly ?? ioError, oome?.printed, nodeOom?.gcLine, nodeOom?.printed].filter((l): l is NonNullable<typeof l> => l !== undefined && !quoted.has(l.line.line));
   const short = c.id.slice(0, 12);
   const code = exitCodeOf(c);
   // node's own fix says what its crash signal was; a JVM's exit after an OutOfMemoryError is its own;
@@ -97,7 +101,12 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
       ? 'That is a write to a filesystem mounted read-only: find which, and whether the kernel made it so after errors.'
       : `One of its writes was refused by a read-only filesystem${readOnly.time ? ` (${readOnly.time})` : ''}: "${clip(readOnly.text.trim(), 200)}". Find which, and whether the kernel made it so after errors.`
     : undefined;
-  const sentence = [said.sentence, refused ?? refusedReadOnly, meaning?.sentence].filter((s) => s !== undefined).join(' ');
+  const failedIo = ioError
+    ? said.spoken.includes(ioError)
+      ? 'That is an I/O error from the filesystem it used: find which, and whether its disk failed or the kernel shut it down.'
+      : `One of its reads or writes failed with an I/O error${ioError.time ? ` (${ioError.time})` : ''}: "${clip(ioError.text.trim(), 200)}". Find which filesystem, and whether its disk failed or the kernel shut it down.`
+    : undefined;
+  const sentence = [said.sentence, refused ?? refusedReadOnly ?? failedIo, meaning?.sentence].filter((s) => s !== undefined).join(' ');
   // the option that bounds the heap a JVM ran out of, which its fix changes
   const heapLine = oome?.kind === 'heap' ? jvmHeapOptionLine(c, facts, containerJvmOptions(c, facts).heap?.option) : undefined;
   return {
@@ -112,8 +121,10 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
       ...(noSpace ? { out_of_space: true as const } : {}),
       // a write a read-only filesystem refused: a filesystem the kernel remounted read-only is what ended it
       ...(readOnly ? { read_only_fs: true as const } : {}),
+      // a read or write that failed with EIO: a filesystem shut down after errors is what ended it
+      ...(ioError ? { io_error: true as const } : {}),
       // the path the refused write names, as the container sees it: which of its mounts, or its own layer
-      ...optional('refused_path', refusedPathOf(noSpace ?? readOnly)),
+      ...optional('refused_path', refusedPathOf(noSpace ?? readOnly ?? ioError)),
     },
   };
 }

@@ -4,7 +4,8 @@ import type { Facts } from '../../facts/index.js';
 import { distinctEvidence, toEvidence, type LogLine } from '../../parsers/log-line.js';
 import { formatBytes } from '../../parsers/sizes.js';
 import type { Rule } from '../rule.js';
-import { storageDriverOf } from '../docker/docker-context.js';
+import { dockerRootOf, dockerService, storageDriverOf } from '../docker/docker-context.js';
+import type { FsShutdown, FsShutdownReason } from '../../facts/kernel.js';
 import { plural, shellArg, type Evidence, type Fix } from '../../../domain/index.js';
 import { byNamedFirst, listSome, quote, smartDiskOf } from './support.js';
 
@@ -93,6 +94,8 @@ function thinPoolSign(facts: Facts, devices: readonly string[]): ThinPoolSign | 
   const thin = devices.some(isThinDevice);
   if (thin && facts.kernel.ioErrors.some((e) => e.reason === 'no-space' && e.device !== undefined && isThinDevice(e.device))) return 'out-of-space';
   if (thin && storageDriverOf(facts)?.driver === 'devicemapper') return 'devicemapper';
+  // a filesystem that found its own metadata corrupt (and no write refused for space) says nothing of a pool's space
+  if (facts.kernel.ioErrors.some((e) => e.reason === 'corruption') || facts.kernel.fsShutdowns.some((s) => s.reason === 'corruption')) return undefined;
   return devices.length === 0 || thin || devices.includes(UNKNOWN_DEVICE) ? 'maybe' : undefined;
 }
 
@@ -145,14 +148,17 @@ function recoverFixes(facts: Facts, devices: readonly string[]): Fix[] {
       commands: ["docker ps --format '{{.ID}} {{.Names}} {{.Status}}'", 'docker restart <container>'],
     });
   }
-  const mounts = named.slice(0, 3).map((d) => ({ device: `/dev/${d}`, mount: mountsOfDevice(facts.disks.mounts, d)[0]?.mount }));
+  const mounts = named.slice(0, 3).map((d) => {
+    const mount = mountsOfDevice(facts.disks.mounts, d)[0];
+    return { device: `/dev/${d}`, mount: mount?.mount, type: mount?.type };
+  });
   const root = mounts.filter((m) => m.mount === '/');
   const others = mounts.filter((m) => m.mount !== '/');
   if (others.length) {
     fixes.push({
       title: `Check ${listSome(others.map((m) => m.device), 3)} unmounted, then mount ${others.length === 1 ? 'it' : 'them'} again`,
       detail: `${detail} Stop what writes there first (containers with volumes on it too); fsck on a mounted filesystem damages it.`,
-      commands: others.flatMap((m) => [...(m.mount ? [`umount ${shellArg(m.mount)}`] : []), `fsck -y ${shellArg(m.device)}`, ...(m.mount ? [`mount ${shellArg(m.mount)}`] : [])]),
+      commands: others.flatMap((m) => [...(m.mount ? [`umount ${shellArg(m.mount)}`] : []), repairCommand(m.type, m.device), ...(m.mount ? [`mount ${shellArg(m.mount)}`] : [])]),
     });
   }
   if (root.length) {
@@ -167,6 +173,16 @@ function recoverFixes(facts: Facts, devices: readonly string[]): Fix[] {
     });
   }
   return fixes;
+}
+
+/**
+ * The check that repairs a filesystem of this type, unmounted: fsck does nothing for XFS (its
+ * fsck.xfs is a stub that exits 0), which has xfs_repair; btrfs has its own check.
+ */
+function repairCommand(type: string | undefined, device: string): string {
+  if (type === 'xfs') return `xfs_repair ${shellArg(device)}`;
+  if (type === 'btrfs') return `btrfs check ${shellArg(device)}`;
+  return `fsck -y ${shellArg(device)}`;
 }
 
 /** SMART for the physical disks the errors name (sda for sda1); a virtual disk's health is its hypervisor's to tell. */
@@ -326,6 +342,124 @@ export const fsReadOnlyRemountRule: Rule = {
         fixes: [...thinPoolFixes(thinPoolSign(facts, devices)), ...recoverFixes(facts, devices)],
         seen: seenOf(facts.clock, remounts.flatMap((r) => r.lines), remounts.reduce((n, r) => n + r.occurrences, 0)),
         data: { devices: devices.join(','), ...(over ? { read_only_now: false } : now.some((n) => n?.state === 'read-only') ? { read_only_now: true } : {}) },
+      },
+    ];
+  },
+};
+
+/** Where a filesystem XFS shut down is now: still mounted (so still down), unmounted since, or mounted nowhere. */
+type ShutdownNow = { state: 'down'; mounts: Mount[] } | { state: 'unmounted'; line?: LogLine } | undefined;
+
+/**
+ * A shut-down XFS stays down until it is unmounted, though its mount still says rw: XFS's own
+ * unmount line after the shutdown ends it; otherwise its device still mounted means still down,
+ * and a loop device's mounted nowhere means unmounted. Unknown without mountinfo, or for a device
+ * the table may name otherwise (dm-N, /dev/root).
+ */
+function shutdownNow(facts: Facts, s: FsShutdown): ShutdownNow {
+  if (s.endedBy) return { state: 'unmounted', line: s.endedBy };
+  if (facts.disks.mounts.length === 0 || isThinDevice(s.device)) return undefined;
+  const mounts = mountsOfDevice(facts.disks.mounts, s.device);
+  if (mounts.length === 0) return isLoopDevice(s.device) ? { state: 'unmounted' } : undefined;
+  return { state: 'down', mounts };
+}
+
+const SHUTDOWN_WHY: Readonly<Record<FsShutdownReason, string>> = {
+  'no-space': 'after its device refused a write for want of space',
+  corruption: 'after it found its metadata corrupt',
+  'log-io': 'after a write to its log failed',
+  io: 'after an I/O error',
+  'device-lost': 'after its device went away',
+  user: 'on request (xfs_io shutdown, or a forced unmount)',
+};
+
+function shutdownText(s: FsShutdown, now: ShutdownNow): string {
+  const where = now?.state === 'down' ? ` on ${listSome(now.mounts.map((m) => m.mount), 2)}` : '';
+  const state = now === undefined ? '' : now.state === 'down' ? ', still mounted: every read and write there fails' : now.line ? ', unmounted since' : ', not mounted now';
+  return `${s.device}${where} ${SHUTDOWN_WHY[s.reason]}${state}`;
+}
+
+/** The filesystems XFS shut down that are still mounted, by mount point. */
+export function shutDownMountPoints(facts: Facts): string[] {
+  return facts.kernel.fsShutdowns.flatMap((s) => {
+    const now = shutdownNow(facts, s);
+    return now?.state === 'down' ? now.mounts.map((m) => m.mount) : [];
+  });
+}
+
+/**
+ * Getting a shut-down XFS back: stop what uses it (containers with volumes there, Docker itself when
+ * its data root is there), unmount (which ends the shutdown), repair unless it was shut down on
+ * request, mount again. The root filesystem cannot be unmounted: a reboot, and xfs_repair from
+ * rescue media if its mount then fails.
+ */
+function shutdownRepairFix(facts: Facts, s: FsShutdown, mount: Mount | undefined): Fix {
+  const device = `/dev/${s.device}`;
+  // a container's thin device on a devicemapper host: Docker unmounts it when the container stops, and mounts it afresh at its start
+  if (isThinDevice(s.device) && storageDriverOf(facts)?.driver === 'devicemapper') {
+    return {
+      title: `${s.device} is a container's thin device: once the pool has room again, restart the containers whose filesystem fails`,
+      detail:
+        "Docker unmounts a container's thin device when it stops and mounts it afresh when it starts, which ends the shutdown; the log is replayed at that mount. Until then the container's every read and write fails with an I/O error.",
+      commands: ["docker ps --format '{{.ID}} {{.Names}} {{.Status}}'", 'docker restart <container>'],
+    };
+  }
+  const repair = s.reason !== 'user';
+  const log =
+    'Mounting it again replays its log. xfs_repair refuses a filesystem whose log is dirty: mount and unmount it once first; `xfs_repair -L` throws the log away with its latest changes, and is the last resort.';
+  const why = s.reason === 'corruption' ? ' It found its metadata corrupt: xfs_repair is what mends that (xfs_repair -n shows what it would change).' : '';
+  if (mount?.mount === '/') {
+    return {
+      title: `${device} is the root filesystem: reboot the host (drain it first); if the root will not mount, run xfs_repair on it from rescue media`,
+      detail: `A shut-down XFS stays down until it is unmounted, and the root cannot be while the host runs.${why} fsck at boot does nothing for XFS. ${log}`,
+    };
+  }
+  const where = mount?.mount;
+  const users = where
+    ? facts.docker.containers.filter((c) => c.running && (c.binds ?? []).some((b) => filesystemOf(b.source, [mount])?.mount === where)).map((c) => c.name ?? c.id.slice(0, 12))
+    : [];
+  const root = dockerRootOf(facts).path;
+  const dockerHere = where !== undefined && filesystemOf(root, [mount as Mount]) !== undefined;
+  const stop = [...(dockerHere ? [dockerService(facts).stop] : users.length ? [`docker stop ${users.slice(0, 5).map(shellArg).join(' ')}`] : [])];
+  const uses = dockerHere ? ` Docker's data root (${root}) is there: stop Docker first.` : users.length ? ` Stop the containers with volumes there first (${listSome(users, 5)}).` : '';
+  return {
+    title: `${repair ? 'Unmount, repair with xfs_repair and mount again' : 'Unmount and mount again'} ${where ?? device}: a shut-down XFS stays down until it is unmounted`,
+    detail: `Until then every read and write there fails with an I/O error, though its mount still says rw.${uses}${why} ${repair ? log : 'It was shut down on purpose: it needs no repair.'}`,
+    commands: [...stop, ...(where ? [`umount ${shellArg(where)}`] : []), ...(repair ? [repairCommand('xfs', device)] : []), ...(where ? [`mount ${shellArg(device)} ${shellArg(where)}`] : [])],
+  };
+}
+
+/** FS_SHUTDOWN: XFS shut filesystems down after errors; each stays down (every access fails) until unmounted. */
+export const fsShutdownRule: Rule = {
+  codes: ['FS_SHUTDOWN'],
+  run(facts) {
+    const shutdowns = facts.kernel.fsShutdowns;
+    if (shutdowns.length === 0) return [];
+    const now = shutdowns.map((s) => shutdownNow(facts, s));
+    const current = shutdowns.filter((_, i) => now[i]?.state !== 'unmounted');
+    const title =
+      shutdowns.length === 1
+        ? `XFS shut down ${shutdownText(shutdowns[0] as FsShutdown, now[0])}`
+        : `${plural(shutdowns.length, 'filesystem')} shut down by XFS: ${listSome(shutdowns.slice(0, 4).map((s, i) => shutdownText(s, now[i])), 4)}`;
+    const lines = shutdowns.flatMap((s) => [...(s.causeLine ? [s.causeLine] : []), s.line, ...(s.endedBy ? [s.endedBy] : [])]);
+    return [
+      {
+        code: 'FS_SHUTDOWN',
+        severity: 'critical',
+        title,
+        // why, the shutdown, and where each is mounted now (or its unmount since)
+        evidence: distinctEvidence([...quote(lines, 6), ...now.slice(0, 4).flatMap((n) => (n?.state === 'down' ? n.mounts.slice(0, 2).map((m) => toEvidence(m.line)) : []))]),
+        fixes: current.slice(0, 3).map((s) => {
+          const n = now[shutdowns.indexOf(s)];
+          return shutdownRepairFix(facts, s, n?.state === 'down' ? n.mounts[0] : undefined);
+        }),
+        seen: seenOf(facts.clock, shutdowns.map((s) => s.line), shutdowns.length),
+        data: {
+          devices: shutdowns.map((s) => s.device).join(','),
+          reasons: [...new Set(shutdowns.map((s) => s.reason))].join(','),
+          // over when every one is known to be unmounted since or mounted nowhere
+          ...(current.length === 0 ? { shut_down_now: false } : now.some((n) => n?.state === 'down') ? { shut_down_now: true } : {}),
+        },
       },
     ];
   },

@@ -5,7 +5,7 @@ import { containerStopTimeoutRule } from './container-stop-timeout.js';
 import { conntrackFullRule } from './conntrack-full.js';
 import { containerdRestoreFailedRule } from './containerd-restore-failed.js';
 import { dStatePileupRule } from './d-state-pileup.js';
-import { fsIoErrorRule, fsReadOnlyRemountRule } from './filesystem-errors.js';
+import { fsIoErrorRule, fsReadOnlyRemountRule, fsShutdownRule } from './filesystem-errors.js';
 import { hungTaskRule } from './hung-task.js';
 import { kernelOomKillRule } from './kernel-oom-kill.js';
 import { loadExtremeRule } from './load-extreme.js';
@@ -26,5 +26,6 @@ export const kernelRules: readonly Rule[] = [
   containerStopTimeoutRule,
   fsIoErrorRule,
   fsReadOnlyRemountRule,
+  fsShutdownRule,
   containerdRestoreFailedRule,
 ];

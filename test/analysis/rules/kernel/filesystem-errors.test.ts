@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fsIoErrorRule, fsReadOnlyRemountRule } from '../../../../src/analysis/rules/kernel/filesystem-errors.js';
+import { fsIoErrorRule, fsReadOnlyRemountRule, fsShutdownRule } from '../../../../src/analysis/rules/kernel/filesystem-errors.js';
+import { parseKernelLog } from '../../../../src/analysis/parsers/kernel-log.js';
 import { smartDiskOf } from '../../../../src/analysis/rules/kernel/support.js';
 import { bundleFromRecord, reportProblems, type Finding } from '../../../../src/domain/index.js';
 import { analyze } from '../../../../src/analysis/index.js';
@@ -310,5 +311,97 @@ describe('a service that died writing to a full volume', () => {
       ).find((p) => p.code === 'FS_FULL')?.explains;
     expect(withPath('/spool/batch-0420')).toEqual(['FS_FULL']);
     expect(withPath('/tmp/batch-0420')).toEqual(['FS_FULL', 'CONTAINER_EXITED']);
+  });
+});
+
+// What kernel 6.18 logged here when an XFS on a loop device could not write its metadata: the file
+// behind loop0 sits on a full tmpfs, and XFS (max_retries 0 for ENOSPC) shut the filesystem down.
+const XFS_LOOP = [
+  '[  213.190889] critical space allocation error, dev loop0, sector 227920 op 0x1:(WRITE) flags 0x4800 phys_seg 20 prio class 2',
+  '[  213.212909] loop0: writeback error on inode 131, offset 0, sector 153680',
+  '[  753.566187] XFS (loop0): metadata I/O error in "__xfs_buf_ioend+0x1e0/0x590" at daddr 0x1980 len 32 error 28',
+  '[  753.569664] XFS (loop0): Metadata I/O Error (0x1) detected at __xfs_buf_ioend+0x523/0x590 (fs/xfs/xfs_buf.c:1134).  Shutting down filesystem.',
+  '[  753.572186] XFS (loop0): Please unmount the filesystem and rectify the problem(s)',
+  '',
+].join('\n');
+const XFS_UNMOUNTED = `${XFS_LOOP}[  749.967037] XFS (loop0): Unmounting Filesystem dbc72c57-7c06-491d-831e-009a168be1aa\n`.replace('[  749.', '[  799.');
+const XFS_MOUNTINFO = [
+  '25 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw,errors=remount-ro',
+  '30 25 0:40 / /var/lib/images rw,relatime shared:12 - tmpfs tmpfs rw,size=102400k',
+  '46 25 7:0 / /srv/scratch rw,relatime shared:30 - xfs /dev/loop0 rw,inode64,logbufs=8,logbsize=32k,noquota',
+  '',
+].join('\n');
+const XFS_HOST = { dmesg: XFS_LOOP, mountinfo: XFS_MOUNTINFO, df: LOOP_DF.replace('8192     8192         0     100% /var/lib/images', '102400   102400         0     100% /var/lib/images').replace('/dev/loop0     ext4        56037    20495     30956      40% /srv/cache', '/dev/loop0     xfs        241664   179984     61680      75% /srv/scratch'), loop_devices: '/sys/block/loop0/loop/backing_file:/var/lib/images/scratch.img\n' };
+const NOW = new Date('2026-01-01T00:00:00Z');
+
+describe('a filesystem XFS shut down', () => {
+  it("reads XFS's shutdown in each kernel's words, why it happened, and its unmount after", () => {
+    const shutdowns = (text: string) => parseKernelLog(text).fsShutdowns.map(({ device, reason, endedBy, causeLine }) => ({ device, reason, ended: endedBy !== undefined, cause: causeLine?.line }));
+    expect(shutdowns(XFS_LOOP)).toEqual([{ device: 'loop0', reason: 'no-space', ended: false, cause: 3 }]);
+    expect(shutdowns(XFS_UNMOUNTED)).toEqual([{ device: 'loop0', reason: 'no-space', ended: true, cause: 3 }]);
+    // 4.x: the words before "Detected" say why
+    expect(shutdowns('[ 1.0] XFS (xvdb): Log I/O Error Detected.  Shutting down filesystem\n')).toEqual([{ device: 'xvdb', reason: 'log-io', ended: false, cause: undefined }]);
+    expect(shutdowns('[ 1.0] XFS (sdc): Corruption of in-memory data detected.  Shutting down filesystem\n')[0]?.reason).toBe('corruption');
+    expect(shutdowns('[ 1.0] XFS (sdc): User initiated shutdown received.\n[ 1.1] XFS (sdc): Log I/O Error (0x6) detected at xfs_fs_goingdown+0x4e/0x90 (fs/xfs/xfs_fsops.c:484).  Shutting down filesystem.\n')[0]?.reason).toBe('log-io');
+    // "I/O Error Detected" after the filesystem found its metadata corrupt is a shutdown for corruption
+    expect(shutdowns('kernel: XFS (dm-4): Corruption detected. Unmount and run xfs_repair\nkernel: XFS (dm-4): I/O Error Detected. Shutting down filesystem\n')).toEqual([{ device: 'dm-4', reason: 'corruption', ended: false, cause: 1 }]);
+    // 2.6: the device is named in quotes
+    expect(shutdowns('kernel: Filesystem "dm-1": I/O Error Detected.  Shutting down filesystem: dm-1\n')).toEqual([{ device: 'dm-1', reason: 'io', ended: false, cause: undefined }]);
+    // the same device mounted again and failing the same write (the same words: a repeat of a line seen before) says why again
+    const again = `${XFS_UNMOUNTED}[  850.000001] XFS (loop0): metadata I/O error in "__xfs_buf_ioend+0x1e0/0x590" at daddr 0x1980 len 32 error 28\n[  850.000002] XFS (loop0): Metadata I/O Error (0x1) detected at __xfs_buf_ioend+0x523/0x590 (fs/xfs/xfs_buf.c:1134).  Shutting down filesystem.\n`;
+    expect(shutdowns(again)).toEqual([{ device: 'loop0', reason: 'no-space', ended: false, cause: 7 }]);
+    // a device mounted again after its unmount and shut down once more: the latest shutdown counts
+    expect(shutdowns(`${XFS_UNMOUNTED}[  900.000001] XFS (loop0): Log I/O Error (0x2) detected at xlog_ioend_work+0x6e/0x70 [xfs] (fs/xfs/xfs_log.c:1378). Shutting down filesystem.\n`)).toEqual([{ device: 'loop0', reason: 'log-io', ended: false, cause: undefined }]);
+  });
+
+  it('says where it is mounted, that it is still down, why, and how to get it back', () => {
+    const [f] = run(fsShutdownRule, factsFrom(XFS_HOST));
+    expect(f?.title).toBe('XFS shut down loop0 on /srv/scratch after its device refused a write for want of space, still mounted: every read and write there fails');
+    expect(f?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringContaining('error 28'), expect.stringContaining('Shutting down filesystem.'), XFS_MOUNTINFO.split('\n')[2]]));
+    expect(f?.data).toMatchObject({ devices: 'loop0', reasons: 'no-space', shut_down_now: true });
+    expect(titles(f)).toEqual(['Unmount, repair with xfs_repair and mount again /srv/scratch: a shut-down XFS stays down until it is unmounted']);
+    expect(commands(f)).toEqual(['umount /srv/scratch', 'xfs_repair /dev/loop0', 'mount /dev/loop0 /srv/scratch']);
+  });
+
+  it('puts one that XFS has unmounted since, or whose loop device is mounted nowhere, under earlier', () => {
+    const unmounted = analyze(bundleFromRecord({ ...XFS_HOST, dmesg: XFS_UNMOUNTED }, { host: 'h' }), { now: NOW }).findings.find((f) => f.code === 'FS_SHUTDOWN');
+    expect(unmounted?.title).toBe('XFS shut down loop0 after its device refused a write for want of space, unmounted since');
+    expect(unmounted?.earlier).toMatch(/^no longer shut down/);
+    expect(unmounted?.fixes).toEqual([]);
+    const gone = analyze(bundleFromRecord({ ...XFS_HOST, mountinfo: XFS_MOUNTINFO.split('\n').filter((l) => !l.includes('loop0')).join('\n') }, { host: 'h' }), { now: NOW }).findings.find((f) => f.code === 'FS_SHUTDOWN');
+    expect(gone?.title).toBe('XFS shut down loop0 after its device refused a write for want of space, not mounted now');
+    expect(gone?.earlier).toMatch(/^no longer shut down/);
+  });
+
+  it("stops Docker first when its data root is there, restarts containers on a devicemapper thin device, reboots for the root, and repairs nothing shut down on request", () => {
+    const dataRoot = run(fsShutdownRule, factsFrom({ dmesg: '[ 5.0] XFS (xvdb): Log I/O Error Detected.  Shutting down filesystem\n', mountinfo: '123 98 202:16 / /var/lib/docker rw,relatime shared:74 - xfs /dev/xvdb rw,seclabel,attr2,inode64,noquota\n' }))[0];
+    expect(commands(dataRoot)).toEqual(['systemctl stop docker', 'umount /var/lib/docker', 'xfs_repair /dev/xvdb', 'mount /dev/xvdb /var/lib/docker']);
+    expect(dataRoot?.fixes[0]?.detail).toContain("Docker's data root (/var/lib/docker) is there: stop Docker first.");
+    const thin = run(fsShutdownRule, factsFrom({ dmesg: '[ 5.0] XFS (dm-4): Log I/O Error Detected.  Shutting down filesystem\n', docker_info: 'Storage Driver: devicemapper\n' }))[0];
+    expect(titles(thin)).toEqual(["dm-4 is a container's thin device: once the pool has room again, restart the containers whose filesystem fails"]);
+    expect(commands(thin).some((c) => c.startsWith('xfs_repair'))).toBe(false);
+    const root = run(fsShutdownRule, factsFrom({ dmesg: '[ 5.0] XFS (sda2): Log I/O Error Detected.  Shutting down filesystem\n', mountinfo: '25 1 8:2 / / rw,relatime shared:1 - xfs /dev/sda2 rw,attr2,inode64\n' }))[0];
+    expect(titles(root)).toEqual(['/dev/sda2 is the root filesystem: reboot the host (drain it first); if the root will not mount, run xfs_repair on it from rescue media']);
+    const asked = run(fsShutdownRule, factsFrom({ dmesg: '[ 5.0] XFS (sdc): User initiated shutdown (0x4) detected at xfs_fs_goingdown+0x4e/0x90 (fs/xfs/xfs_fsops.c:484).  Shutting down filesystem.\n', mountinfo: '46 25 8:32 / /srv/x rw,relatime - xfs /dev/sdc rw\n' }))[0];
+    expect(commands(asked)).toEqual(['umount /srv/x', 'mount /dev/sdc /srv/x']);
+  });
+
+  it('follows the full filesystem under its file to the errors and the shutdown; a shutdown for corruption explains its own errors and blames no pool', () => {
+    const problems = reportProblems(analyze(bundleFromRecord(XFS_HOST, { host: 'h' }), { now: NOW }));
+    expect(problems[0]).toMatchObject({ code: 'FS_FULL', explains: ['FS_FULL', 'FS_IO_ERROR', 'FS_SHUTDOWN'] });
+    const corrupt = analyze(bundleFromRecord({ dmesg: '[ 5.0] XFS (dm-8): metadata I/O error: block 0x5e070348 ("xfs_trans_read_buf_map") error 117 numblks 8\n[ 5.1] XFS (dm-8): I/O Error Detected. Shutting down filesystem\n' }, { host: 'h' }), { now: NOW });
+    expect(reportProblems(corrupt)[0]).toMatchObject({ code: 'FS_SHUTDOWN', explains: ['FS_SHUTDOWN', 'FS_IO_ERROR'] });
+    expect(corrupt.findings.find((f) => f.code === 'FS_IO_ERROR')?.fixes.map((f) => f.title).some((t) => /thin (?:pool|devices)/.test(t))).toBe(false);
+  });
+
+  it('explains a service that died of an I/O error on its volume there, and only there', () => {
+    const id = 'e'.repeat(64);
+    const tail = `# container ${id.slice(0, 12)}\n2025-12-31T23:59:30.000000000Z sh: can't create /data/state: Input/output error\n`;
+    const problemsWith = (source: string) =>
+      reportProblems(
+        analyze(bundleFromRecord({ ...XFS_HOST, docker_inspect: exitedWithVolume(id, 'xfs-writer', { Type: 'bind', Source: source, Destination: '/data' }), container_log_tail: tail }, { host: 'h', collected_at: '2026-01-01T00:00:00Z' }), { now: NOW }),
+      );
+    expect(problemsWith('/srv/scratch/app')[0]?.explains).toEqual(['FS_FULL', 'FS_IO_ERROR', 'FS_SHUTDOWN', 'CONTAINER_EXITED']);
+    expect(problemsWith('/var/lib/app')[0]?.explains).toEqual(['FS_FULL', 'FS_IO_ERROR', 'FS_SHUTDOWN']);
   });
 });
