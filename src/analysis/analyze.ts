@@ -73,6 +73,7 @@ export function analyze(bundle: Bundle, options: AnalyzeOptions): AnalysisReport
     findings,
     root_cause: rootCause,
     ...(problems.length > 1 ? { problems } : {}),
+    ...(facts.clock.skewMs !== undefined ? { host_clock_skew_seconds: Math.round(facts.clock.skewMs / 1000) } : {}),
     ...(gaps.length ? { gaps } : {}),
   };
 }

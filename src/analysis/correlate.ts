@@ -50,8 +50,8 @@ const logFillsFilesystem = (cause: Finding, effect: Finding, facts: Facts): bool
  */
 const fullDiskHangsDaemon = (cause: Finding, effect: Finding): boolean =>
   effect.code !== 'DOCKERD_UNRESPONSIVE' || typeof cause.data?.['docker_root'] === 'string';
-/** Waits that no disk, full or failing, explains: a network filesystem's server, a FUSE daemon, network devices, the freezer. */
-const NOT_STORAGE: ReadonlySet<BlockedIoClass> = new Set(['nfs', 'fuse', 'netdev', 'freezer']);
+/** Waits that no disk, full or failing, explains: a network filesystem's server, a FUSE daemon, network devices, the freezer, a frozen filesystem. */
+const NOT_STORAGE: ReadonlySet<BlockedIoClass> = new Set(['nfs', 'fuse', 'netdev', 'freezer', 'fs-frozen']);
 /** Storage that fails or fills explains tasks hung on local I/O (or on what their stacks do not tell), not the rest. */
 const blockedOnStorage = (effect: Finding): boolean => effect.code !== 'HUNG_TASK' || !NOT_STORAGE.has(ioClassOf(effect));
 

@@ -155,6 +155,11 @@ export const AnalysisReportSchema = z.object({
    * first is `root_cause`. Findings on no causal edge between them are separate problems.
    */
   problems: z.array(RootCauseSchema).optional(),
+  /**
+   * The host's clock less the worker's at collection, in seconds, where the host said its own time and
+   * they differ by a minute or more: its events' times are its clock's, and "ago" is counted on it.
+   */
+  host_clock_skew_seconds: z.number().int().optional(),
   /** Specs that were not collected, failed or timed out: what the analysis could not see. */
   gaps: z.array(z.object({ spec: z.string(), reason: z.string() })).optional(),
 });
@@ -193,6 +198,11 @@ export function seenText(seen: Seen | undefined): string | undefined {
  * "df_inodes, mountinfo (exit 1: lab: not in the recorded bundle); docker_info (timed out)": the
  * steps a report could not see, those that failed alike said once, in the order they came.
  */
+/** "the host's clock is 7 min ahead of the worker's: ...": what a report says of a host whose clock is off. */
+export function clockSkewText(seconds: number): string {
+  return `the host's clock is ${agoText(Math.abs(seconds))} ${seconds > 0 ? 'ahead of' : 'behind'} the worker's: times here are the host's, and "ago" is counted on its clock`;
+}
+
 export function gapsText(gaps: readonly { spec: string; reason: string }[]): string {
   const byReason = new Map<string, string[]>();
   for (const gap of gaps) byReason.set(gap.reason, [...(byReason.get(gap.reason) ?? []), gap.spec]);

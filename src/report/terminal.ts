@@ -1,4 +1,4 @@
-import { clip, fixSettings, givenBefore, gapsText, groupFindings, printableDeep, reportProblems, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
+import { clip, clockSkewText, fixSettings, givenBefore, gapsText, groupFindings, printableDeep, reportProblems, seenText, type AnalysisReport, type Finding, type FindingGroup, type Severity } from '../domain/index.js';
 
 export interface TerminalOptions {
   /** ANSI colour; on when printing to a TTY. */
@@ -32,6 +32,7 @@ export function renderTerminal(hostReport: AnalysisReport, options: TerminalOpti
   const current = report.findings.filter((f) => f.earlier === undefined);
   const counts = countBySeverity(current);
   out.push(bold(`== ${report.host}`) + dim(`  ${counts}${report.collected_at ? ` · collected ${report.collected_at}` : ''}`));
+  if (report.host_clock_skew_seconds !== undefined) out.push(dim(`Note: ${clockSkewText(report.host_clock_skew_seconds)}`));
   const problems = reportProblems(report);
   for (const [i, problem] of problems.entries()) {
     out.push(`${bold(i === 0 ? 'Root cause:' : 'Separate problem, its own cause:')} ${problem.title}`);

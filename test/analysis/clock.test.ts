@@ -109,6 +109,29 @@ describe('the host clock', () => {
     expect(clockErrorMs('dmesg-uptime', buildClock(bundleFromRecord({}, at)))).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it("counts ago on the host's clock where it is off from the worker's by a minute or more, and says by how much", () => {
+    // the host's clock is 12 minutes ahead: its uptime's wall-clock time and its date agree with each other, not with the worker
+    const at = { host: 'h', collected_at: '2017-08-25T10:40:12Z' };
+    const ahead = bundleFromRecord({ uptime: '93641.37 180000.12\n1503658334.250000000\n 18:52:14 up 1 day,  2:00,  1 user,  load average: 0.1, 0.1, 0.1\n' }, at);
+    const skewed = buildClock(ahead);
+    expect(skewed.skewMs).toBe(722_250);
+    // the offset comes from the host's own time: +08:00, not an offset 12 minutes off that no zone has
+    expect(skewed.offsetMinutes).toBe(480);
+    // a kill the host logged 5 minutes before its own now is 5 minutes ago, not 7 minutes in the future
+    const seen = seenOf(skewed, [{ spec: 'messages', line: 1, text: 'Aug 25 18:47:14 h kernel: Memory cgroup out of memory: Kill process 2 (java)' }]);
+    expect(seen.last).toMatchObject({ utc: '2017-08-25T10:47:14Z', ago_seconds: 300 });
+    expect(seen.last_hour).toBe(1);
+    const report = analyze(bundleFromRecord({ uptime: ahead.files.get('uptime') ?? '' }, at), { now: new Date('2017-08-25T10:40:12Z') });
+    expect(report.host_clock_skew_seconds).toBe(722);
+    expect(seenText(seen)).toContain('5 min ago');
+    // half a minute apart (a slow login shell before the step, or a little drift) is no skew worth a word
+    const close = buildClock(bundleFromRecord({ uptime: '93641.37 180000.12\n1503657642.000000000\n' }, at));
+    expect(close.skewMs).toBeUndefined();
+    expect(analyze(bundleFromRecord({ uptime: '93641.37 180000.12\n1503657642.000000000\n' }, at), { now: new Date('2017-08-25T10:40:12Z') }).host_clock_skew_seconds).toBeUndefined();
+    // behind: the worker's clock is the later one
+    expect(buildClock(bundleFromRecord({ uptime: '93641.37 180000.12\n1503650000.000000000\n' }, at)).skewMs).toBe(-7_612_000);
+  });
+
   it('places dmesg seconds, syslog and dmesg -T lines on one UTC axis, with ago and the last hour', () => {
     const seen = seenOf(clock, [
       { spec: 'dmesg', line: 1, text: '[3600.5] Memory cgroup out of memory: Kill process 1 (java)' },

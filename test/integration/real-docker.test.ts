@@ -418,7 +418,7 @@ describe('a real dockerd with real incidents', () => {
     // BusyBox's own header: the fallback ran
     expect(listed.split('\n')[0]?.trim().split(/\s+/)).toEqual(['PID', 'PPID', 'STAT', 'COMMAND']);
     expect(processes?.find((p) => p.pid === 1)).toMatchObject({ ppid: 0 });
-    expect(processes?.find((p) => p.command === 'sleep 60')).toMatchObject({ ppid: 1 });
+    expect(processes?.find((p) => p.command === 'sleep 60'), `the step listed:\n${listed}`).toMatchObject({ ppid: 1 });
     expect(processes?.filter((p) => p.ppid === undefined)).toEqual([]);
   });
 

@@ -163,3 +163,16 @@ describe('what a report could not see', () => {
     expect(JSON.stringify(blocks.reportBlocks(report))).toContain(JSON.stringify(line));
   });
 });
+
+describe("a host whose clock is off from the worker's", () => {
+  it('says by how much and which way, under the counts in the terminal and as a note in Slack; nothing when it is not', () => {
+    const report = { host: 'h', collected_at: '2017-08-25T10:40:12Z', findings: [], root_cause: null, host_clock_skew_seconds: 722 };
+    const note = 'Note: the host\'s clock is 12 min ahead of the worker\'s: times here are the host\'s, and "ago" is counted on its clock';
+    expect(renderTerminal(report, { colour: false }).split('\n')[1]).toBe(note);
+    expect(JSON.stringify(blocks.reportBlocks(report))).toContain("Note: the host's clock is 12 min ahead of the worker's: times here are the host's");
+    expect(JSON.stringify(blocks.reportBlocks({ ...report, host_clock_skew_seconds: -7612 }))).toContain('2 h behind the worker');
+    const { host_clock_skew_seconds: _skew, ...agreeing } = report;
+    expect(renderTerminal(agreeing, { colour: false })).not.toContain('clock');
+    expect(JSON.stringify(blocks.reportBlocks({ host: 'h', findings: [], root_cause: null }))).not.toContain('clock');
+  });
+});

@@ -21,7 +21,15 @@ export interface HostClock {
   bootErrorMs?: number;
   /** The drift part alone: what `dmesg -T`, which places lines from the same clock, is off by beyond its second. */
   driftMs?: number;
+  /**
+   * The host's clock less the worker's, where the host said its own time (beside its uptime) and the
+   * two differ by a minute or more: the host's events are in its own clock, so "ago" is counted on it.
+   */
+  skewMs?: number;
 }
+
+/** Below this, a host's clock and the worker's agree as far as "ago" in minutes can tell (the reading waits on the login shell too). */
+const SKEW_SHOWN_MS = 60_000;
 
 /** How far printk's clock may drift from the wall clock, per second of uptime: 100 ppm, a generous crystal's. */
 const KERNEL_CLOCK_DRIFT = 1e-4;
@@ -39,13 +47,15 @@ export function buildClock(bundle: Bundle): HostClock {
   const collected = bundle.meta.collected_at ? Date.parse(bundle.meta.collected_at) : NaN;
   if (Number.isFinite(collected)) clock.collectedAt = new Date(collected);
   const uptime = bundle.files.get('uptime');
-  const offset = zoneOfLogs(bundle) ?? (uptime && clock.collectedAt ? offsetFromUptime(uptime, clock.collectedAt) : undefined);
+  // The host's own time, read with the uptime: its clock, which its logs and Docker's times are in.
+  const hostNow = uptime === undefined ? undefined : parseHostEpoch(uptime);
+  if (hostNow && clock.collectedAt && Math.abs(hostNow.ms - clock.collectedAt.getTime()) >= SKEW_SHOWN_MS) clock.skewMs = hostNow.ms - clock.collectedAt.getTime();
+  const hostTime = hostNow ? new Date(hostNow.ms) : clock.collectedAt;
+  const offset = zoneOfLogs(bundle) ?? (uptime && hostTime ? offsetFromUptime(uptime, hostTime) : undefined);
   if (offset !== undefined) clock.offsetMinutes = offset;
   const up = uptime === undefined ? undefined : parseUptimeReading(uptime);
   if (up === undefined || uptime === undefined) return clock;
-  // The host's own time, read with the uptime, places boot in the host's clock (the one Docker's
-  // times are in) without the wait before the step; the collection's start is the fallback.
-  const hostNow = parseHostEpoch(uptime);
+  // boot in the host's clock, without the wait before the step; the collection's start is the fallback
   const now = hostNow?.ms ?? clock.collectedAt?.getTime();
   if (now === undefined) return clock;
   clock.bootAt = new Date(now - up.seconds * 1000);
@@ -86,14 +96,15 @@ function zoneOfLogs(bundle: Bundle): number | undefined {
 }
 
 /**
- * `uptime` ran as the bundle was collected: its wall-clock time less the UTC time, taken as the
+ * `uptime` ran as the bundle was collected: its wall-clock time less the UTC time (the host's own,
+ * where it said it, else the collection's), taken as the
  * UTC offset in use within 7.5 minutes of it. A difference near no zone's offset (+06:15) is a
  * host clock that is off, or an uptime that did not run now: the offset is then unknown, not guessed.
  */
-function offsetFromUptime(text: string, collectedAt: Date): number | undefined {
+function offsetFromUptime(text: string, at: Date): number | undefined {
   const local = parseUptimeClock(text);
   if (local === undefined) return undefined;
-  const utc = collectedAt.getUTCHours() * 3600 + collectedAt.getUTCMinutes() * 60 + collectedAt.getUTCSeconds();
+  const utc = at.getUTCHours() * 3600 + at.getUTCMinutes() * 60 + at.getUTCSeconds();
   let diff = local - utc;
   if (diff > 14 * 3600) diff -= 86_400;
   if (diff < -12 * 3600) diff += 86_400;
@@ -143,19 +154,26 @@ function instantOf(t: LineTime, clock: HostClock): number | undefined {
   const at = (year: number): number => Date.UTC(year, t.month - 1, t.day, t.hour, t.minute, t.second) - offset;
   if (t.year !== undefined) return at(t.year);
   // syslog writes no year: the collection's year, or the one before for a December line read in January.
-  if (!clock.collectedAt) return undefined;
-  const year = new Date(clock.collectedAt.getTime() + offset).getUTCFullYear();
+  const now = hostNowMs(clock);
+  if (now === undefined) return undefined;
+  const year = new Date(now + offset).getUTCFullYear();
   const guess = at(year);
-  return guess > clock.collectedAt.getTime() + 2 * 86_400_000 ? at(year - 1) : guess;
+  return guess > now + 2 * 86_400_000 ? at(year - 1) : guess;
 }
 
-/** A moment in UTC and in the host's time; `ago` against the collection time when it is known. */
+/** The collection's time on the host's clock: the worker's, moved by the skew where the host's is off. */
+export function hostNowMs(clock: HostClock): number | undefined {
+  return clock.collectedAt ? clock.collectedAt.getTime() + (clock.skewMs ?? 0) : undefined;
+}
+
+/** A moment in UTC and in the host's time; `ago` against the collection time on the host's clock, when it is known. */
 export function momentOf(ms: number, clock: HostClock): Moment {
   const utc = new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
   const offset = clock.offsetMinutes;
   const local = new Date(ms + (offset ?? 0) * 60_000).toISOString().slice(0, 19).replace('T', ' ');
   const host = offset === undefined ? `${local} ${HOST_OFFSET_UNKNOWN}` : `${local} ${offsetText(offset)}`;
-  return { utc, host, ...(clock.collectedAt ? { ago_seconds: Math.round((clock.collectedAt.getTime() - ms) / 1000) } : {}) };
+  const now = hostNowMs(clock);
+  return { utc, host, ...(now !== undefined ? { ago_seconds: Math.round((now - ms) / 1000) } : {}) };
 }
 
 function offsetText(minutes: number): string {
@@ -187,8 +205,8 @@ export function seenOf(clock: HostClock, events: readonly (LogLine | string)[], 
   seen.first = momentOf(first.ms, clock);
   seen.last = momentOf(last.ms, clock);
   seen.clock = last.clock;
-  if (clock.collectedAt) {
-    const end = clock.collectedAt.getTime();
+  const end = hostNowMs(clock);
+  if (end !== undefined) {
     seen.last_hour = sorted.filter((t) => t.ms <= end && end - t.ms <= 3_600_000).length;
   }
   return seen;

@@ -1,4 +1,4 @@
-import { agoText, gapsText, groupFindings, reportProblems, SEVERITY_RANK, type AnalysisReport, type DiagnosisView, type Finding, type FindingGroup, type Severity } from '../../domain/index.js';
+import { agoText, clockSkewText, gapsText, groupFindings, reportProblems, SEVERITY_RANK, type AnalysisReport, type DiagnosisView, type Finding, type FindingGroup, type Severity } from '../../domain/index.js';
 import { formatDuration } from '../../shared/index.js';
 import { context, escapeMrkdwn, mention, message, section, sectionsOf, SEVERITY_ICON } from './common.js';
 import type { Block, SlackMessage } from './types.js';
@@ -40,6 +40,7 @@ export function reportBlocks(report: AnalysisReport): Block[] {
   }
   const earlier = groups.filter((g) => g.earlier);
   if (earlier.length) blocks.push(...sectionsOf(['*Earlier on this host* (history, not a current problem)', ...earlier.map(groupLine)]));
+  if (report.host_clock_skew_seconds !== undefined) blocks.push(context(escapeMrkdwn(`Note: ${clockSkewText(report.host_clock_skew_seconds)}`)));
   if (report.gaps?.length) blocks.push(context(`Not seen: ${gapsText(report.gaps)}`));
   return blocks;
 }

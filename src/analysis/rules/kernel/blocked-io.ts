@@ -12,14 +12,17 @@ const FUSECTL_MOUNT = 'mountpoint -q /sys/fs/fuse/connections || mount -t fusect
 /**
  * What blocked I/O waits for, read from the kernel stack of a hung task (or the wait channel of a
  * D-state process): an NFS server (sunrpc), a FUSE filesystem's daemon, the ext4 journal (jbd2), the XFS log, a devicemapper
- * thin pool, ZFS, btrfs, a plain block device or multipath path, the cgroup freezer, the kernel's teardown of
+ * thin pool, ZFS, btrfs, a plain block device or multipath path, the cgroup freezer, a frozen filesystem (fsfreeze), the kernel's teardown of
  * network devices (not I/O, but it leaves tasks in D state the same way), or nothing the stack says.
  */
-export type BlockedIoClass = 'nfs' | 'fuse' | 'netdev' | 'zfs' | 'btrfs' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'unknown';
+export type BlockedIoClass = 'nfs' | 'fuse' | 'netdev' | 'zfs' | 'btrfs' | 'jbd2' | 'xfs' | 'dm-thin' | 'block' | 'freezer' | 'fs-frozen' | 'unknown';
 
 /** Most telling first: an NFS wait under ext4 code is still NFS; a freezer wait is never I/O. */
 const CLASS_FRAMES: readonly [BlockedIoClass, RegExp][] = [
   ['freezer', /^(?:__refrigerator|refrigerator|freezer_\w+|do_freezer_trap|try_to_freeze\w*)$/],
+  // a write waiting for the filesystem's write lock, which only a freeze holds (fsfreeze -f, a snapshot
+  // or backup agent): sb_start_write, inlined into mnt_want_write and file_start_write on many kernels
+  ['fs-frozen', /^(?:__sb_start_write\w*|sb_start_(?:write|pagefault|intwrite)\w*|mnt_want_write\w*|file_start_write\w*|sb_wait_write)$/],
   ['nfs', /^(?:rpc_\w+|__rpc_\w+|nfs_\w+|nfs[34]_\w+|nfs[34]?_?file_\w+|xprt_\w+|call_\w*transmit\w*)$/],
   // a request to a FUSE filesystem's daemon (sshfs, lxcfs, s3fs, fuse-overlayfs) that it read and never answered
   ['fuse', /^(?:request_wait_answer|__fuse_\w+|fuse_\w+)$/],
@@ -77,6 +80,7 @@ export const CLASS_LABEL: Readonly<Record<BlockedIoClass, string>> = {
   btrfs: 'waiting on btrfs (a transaction commit)',
   block: 'waiting on a block device',
   freezer: 'frozen by the cgroup freezer',
+  'fs-frozen': 'waiting for a frozen filesystem to be thawed (fsfreeze)',
   unknown: 'waiting on something the kernel stack does not name',
 };
 
@@ -112,6 +116,7 @@ export const HUNG_TASK_NARRATIVE: Readonly<Record<BlockedIoClass, string>> = {
   btrfs: BLOCKED_ON_IO,
   block: BLOCKED_ON_IO,
   freezer: 'Tasks are frozen by the cgroup freezer and stay in D state until their cgroup is thawed.',
+  'fs-frozen': 'A filesystem is frozen (fsfreeze -f, or a snapshot or backup agent that froze it and never thawed it): every write to it waits in D state until it is thawed.',
   unknown: 'Kernel tasks have been blocked for minutes; processes pile up in D state and load climbs.',
 };
 
@@ -284,6 +289,18 @@ export function blockedIoFixes(cls: BlockedIoClass, facts: Facts, pids: readonly
         },
       ];
     }
+    case 'fs-frozen':
+      return [
+        {
+          title: 'Thaw the frozen filesystem (fsfreeze -u), and find what froze it: a backup or snapshot job, or the hypervisor\'s guest agent',
+          detail:
+            'The tasks wait for the write lock of a filesystem that is frozen: only a freeze holds it, and writes there wait, unkillable, until it is thawed. ' +
+            'The table of mounts does not say which is frozen; fsfreeze -u on a mount that is not says "Invalid argument" and does no harm. ' +
+            "qemu-guest-agent freezes every filesystem for a snapshot (guest-fsfreeze-freeze) and thaws them after: a snapshot that failed half-way leaves them frozen. " +
+            'A frozen filesystem that has also been shut down (XFS after errors) cannot be opened to thaw it: only a reboot frees those tasks. Restarting dockerd will not help.',
+          commands: [stack, "findmnt -rn -o TARGET -t xfs,ext4,ext3,btrfs", 'fsfreeze -u <mount>'],
+        },
+      ];
     case 'netdev':
       return [
         {

@@ -3,7 +3,7 @@ import { analyze } from '../../../../src/analysis/index.js';
 import { classifyFrames, classifyWaitChannel } from '../../../../src/analysis/rules/kernel/blocked-io.js';
 import { remediationsFor } from '../../../../src/remediation/plan-from-playbook.js';
 import { loadPlaybooks } from '../../../../src/playbooks/index.js';
-import { bundleFromRecord } from '../../../../src/domain/index.js';
+import { bundleFromRecord, reportProblems } from '../../../../src/domain/index.js';
 
 const NOW = new Date('2026-11-21T00:00:00Z');
 
@@ -33,6 +33,12 @@ describe('blocked I/O by its kernel stack', () => {
     // sshfs, made real in test/integration/real-fuse-hang.test.ts) and 3.10 (lxc/lxcfs#185)
     [['request_wait_answer', '__fuse_simple_request', 'fuse_lookup_name', 'fuse_lookup', '__lookup_slow'], 'fuse'],
     [['__fuse_request_send', 'fuse_request_send', 'fuse_flush', 'filp_close'], 'fuse'],
+    // a write waiting for the lock only a freeze holds: kernel 6.18 here (touch on an XFS left
+    // frozen by fsfreeze -f), and sb_start_write where it is not inlined; a percpu rwsem alone is
+    // not a freeze (cgroup migration waits on one too)
+    [['percpu_rwsem_wait', '__percpu_down_read', 'mnt_want_write', 'path_openat', 'do_filp_open'], 'fs-frozen'],
+    [['percpu_rwsem_wait', '__percpu_down_read', '__sb_start_write', 'xfs_file_buffered_write', 'xfs_file_write_iter'], 'fs-frozen'],
+    [['percpu_rwsem_wait', '__percpu_down_read', 'cgroup_procs_write_start'], 'unknown'],
     [[], 'unknown'],
   ])('%j is %s', (frames, cls) => {
     expect(classifyFrames(frames)).toBe(cls);
@@ -259,5 +265,42 @@ describe('a task waiting on a FUSE daemon', () => {
     expect(hung?.title).toContain('waiting on the user-space daemon of a FUSE filesystem');
     expect(JSON.stringify(hung)).not.toContain('/mnt/remote copy (sshfs');
     expect(hung?.fixes.flatMap((f) => f.commands ?? [])).not.toContain('echo 1 > /sys/fs/fuse/connections/52/abort');
+  });
+});
+
+describe('a task waiting on a frozen filesystem', () => {
+  // kernel 6.18 here: touch on an XFS frozen with fsfreeze -f, which the kernel then reported for 20 minutes
+  const FROZEN = [
+    '[ 1934.561982] INFO: task touch:15963 blocked for more than 1087 seconds.',
+    '[ 1934.563420]       Not tainted 6.18.44-fc-v1300 #1',
+    '[ 1934.564408] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
+    '[ 1934.566030] task:touch           state:D stack:0     pid:15963 tgid:15963 ppid:15927  task_flags:0x400000 flags:0x00080003',
+    '[ 1934.566035] Call Trace:',
+    '[ 1934.566037]  <TASK>',
+    '[ 1934.566057]  __schedule+0x3dc/0xf60',
+    '[ 1934.566270]  schedule+0x23/0xa0',
+    '[ 1934.566273]  percpu_rwsem_wait+0x15f/0x1d0',
+    '[ 1934.566281]  ? __pfx_percpu_rwsem_wake_function+0x10/0x10',
+    '[ 1934.566284]  __percpu_down_read+0x88/0x150',
+    '[ 1934.566288]  mnt_want_write+0x96/0xc0',
+    '[ 1934.566423]  path_openat+0x4cc/0x1320',
+    '[ 1934.566431]  do_filp_open+0x106/0x1c0',
+    '[ 1934.566505]  </TASK>',
+    '',
+  ].join('\n');
+  // and an ext4 on a loop device that failed its writes a little before
+  const IO = '[ 1900.000001] Buffer I/O error on dev loop1, logical block 8451, lost async page write\n';
+
+  it('says it waits for a thaw, tells how to thaw and what froze it, and is not put down to failing storage', () => {
+    const report = analyze(bundleFromRecord({ dmesg: `${IO}${FROZEN}`, uptime: '2000.00 100.00\n' }, { host: 'h', collected_at: '2026-01-01T00:00:00Z' }), { now: new Date('2026-01-01T00:00:00Z') });
+    const hung = report.findings.find((f) => f.code === 'HUNG_TASK');
+    expect(hung?.title).toBe('touch (pid 15963) blocked for more than 1087 s in percpu_rwsem_wait < __percpu_down_read < mnt_want_write, waiting for a frozen filesystem to be thawed (fsfreeze)');
+    expect(hung?.data?.['io_class']).toBe('fs-frozen');
+    expect(hung?.fixes[0]?.title).toBe("Thaw the frozen filesystem (fsfreeze -u), and find what froze it: a backup or snapshot job, or the hypervisor's guest agent");
+    expect(hung?.fixes[0]?.commands).toContain('fsfreeze -u <mount>');
+    // the loop device's errors explain nothing of it: two problems
+    const problems = reportProblems(report);
+    expect(problems.map((p) => p.code).sort()).toEqual(['FS_IO_ERROR', 'HUNG_TASK']);
+    expect(problems.find((p) => p.code === 'FS_IO_ERROR')?.explains).toEqual(['FS_IO_ERROR']);
   });
 });
