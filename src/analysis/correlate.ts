@@ -77,6 +77,15 @@ const shutDownForSpace = (effect: Finding): boolean => effect.code !== 'FS_SHUTD
 const ioErrorsShutDown = (cause: Finding, effect: Finding): boolean =>
   effect.code !== 'FS_SHUTDOWN' || (!reasonsOf(effect).includes('corruption') && !reasonsOf(effect).every((r) => r === 'user') && devicesOf(effect).some((d) => devicesOf(cause).includes(d)));
 const corruptionErrors = (cause: Finding, effect: Finding): boolean => reasonsOf(cause).includes('corruption') && devicesOf(effect).some((d) => devicesOf(cause).includes(d));
+/**
+ * A filesystem XFS shut down keeps dockerd from starting when its start failed with an I/O error
+ * and its data root is there (or the mounts are not known).
+ */
+const shutDownStopsStart = (_cause: Finding, effect: Finding, facts: Facts): boolean => {
+  if (!/input\/output error/i.test(String(effect.data?.['start_error'] ?? ''))) return false;
+  const down = shutDownMountPoints(facts);
+  return down.length === 0 || down.includes(filesystemHolding(dockerRootOf(facts).path, facts) ?? '');
+};
 /** A full data root filesystem (space or inodes) keeps dockerd from starting when its start failed for want of space. */
 const fullDiskStopsStart = (cause: Finding, effect: Finding): boolean =>
   typeof cause.data?.['docker_root'] === 'string' && /no space left on device/i.test(String(effect.data?.['start_error'] ?? ''));
@@ -170,6 +179,7 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'FS_INODES_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (cause, effect, facts) => fullUnderLoopDevice(cause, effect, facts) && blockedOnStorage(effect) },
   { cause: 'FS_FULL', effects: ['DOCKERD_DOWN'], applies: fullDiskStopsStart },
   { cause: 'FS_INODES_FULL', effects: ['DOCKERD_DOWN'], applies: fullDiskStopsStart },
+  { cause: 'FS_SHUTDOWN', effects: ['DOCKERD_DOWN'], applies: (cause, effect, facts) => cause.data?.['shut_down_now'] !== false && shutDownStopsStart(cause, effect, facts) },
   { cause: 'DM_POOL_DATA_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (_cause, effect) => blockedOnStorage(effect) && shutDownForSpace(effect) },
   { cause: 'DM_POOL_METADATA_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (_cause, effect) => blockedOnStorage(effect) && shutDownForSpace(effect) },
   { cause: 'FS_IO_ERROR', effects: ['FS_READ_ONLY_REMOUNT', 'FS_SHUTDOWN', 'HUNG_TASK'], applies: (cause, effect) => blockedOnStorage(effect) && ioErrorsShutDown(cause, effect) },

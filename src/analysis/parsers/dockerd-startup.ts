@@ -24,16 +24,17 @@ const LOOP_WARNING = /Usage of loopback devices is strongly discouraged/;
 /**
  * A failed start: "Error starting daemon: …" (to 17.x, bare or as a fatal's msg), "failed to start
  * daemon: …" (18.x on), or a configuration dockerd refused ("unable to configure the Docker daemon
- * with file …: …", which is the reason itself).
+ * with file …: …", which is the reason itself), or a data root it cannot reach, printed bare ("Unable
+ * to get the full path to root (/var/lib/docker): … input/output error" on a shut-down filesystem).
  */
-const START_FAILED = /(?:Error starting daemon|failed to start daemon):\s*(.+?)"?\s*$|(unable to configure the Docker daemon with file .+?)"?\s*$/;
+const START_FAILED = /(?:Error starting daemon|failed to start daemon):\s*(.+?)"?\s*$|(unable to configure the Docker daemon with file .+?|Unable to get the full path to root .+?)"?\s*$/;
 const START_LIMIT = /docker\.service: Start request repeated too quickly|start request repeated too quickly for docker\.service|docker\.service: Failed with result 'start-limit(?:-hit)?'/;
 /** dockerd up: the "Docker daemon" line above, or these. */
 const STARTED = /Daemon has completed initialization|API listen on /;
 
 /** The only lines worth a closer look; messages can be 100 MB, so nothing else is cut into lines. */
 export const STARTUP_EVENTS =
-  /msg="Docker daemon"|using prior storage driver|Usage of loopback devices|Error starting daemon|failed to start daemon|unable to configure the Docker daemon|[Ss]tart request repeated too quickly|start-limit|Daemon has completed initialization|API listen on /g;
+  /msg="Docker daemon"|using prior storage driver|Usage of loopback devices|Error starting daemon|failed to start daemon|unable to configure the Docker daemon|Unable to get the full path to root|[Ss]tart request repeated too quickly|start-limit|Daemon has completed initialization|API listen on /g;
 
 /** Scans dockerd's log (journal_docker, or dockerd lines in messages); the latest start wins. */
 export function parseDockerdStartup(spec: SpecName, text: string): DockerdStartup {

@@ -219,7 +219,7 @@ const REMOUNT_RO = /(?:\(([^)\s]+)\))?:? Remounting filesystem read-only/;
  * filesystem.`; before, `XFS (dev): I/O Error Detected. Shutting down filesystem`; 2.6's
  * `Filesystem "dev": ... Shutting down filesystem: dev`. The words before "detected" say why.
  */
-const XFS_SHUTDOWN = /^(?:XFS \(([^)\s]+)\)|Filesystem "([^"\s]+)"):\s*(.*?)\s*(?:\(0x[0-9a-f]+\)\s*)?(?:[Dd]etected\b.*)?\.?\s+Shutting down filesystem/;
+const XFS_SHUTDOWN = /^(?:XFS \(([^)\s]+)\)|Filesystem "([^"\s]+)"):\s*(.*?)\s*(?:\(0x([0-9a-f]+)\)\s*)?(?:[Dd]etected\b.*)?\.?\s+Shutting down filesystem/;
 /** XFS unmounting a device (it cannot be mounted again before): a shutdown before it is over. */
 const XFS_UNMOUNT = /^XFS \(([^)\s]+)\): Unmounting Filesystem/;
 /** XFS's word that it found metadata corrupt on a device (the shutdown that follows says only "I/O Error"). */
@@ -242,7 +242,16 @@ export type IoErrorReason = 'no-space' | 'medium' | 'io' | 'corruption';
 const IO_ERRNO = /\b(?:I\/O )?error (-?\d+)\b/;
 const MEDIUM = /medium error|Unrecovered read error|UNC\b/i;
 
-function shutdownReason(why: string): FsShutdownReason {
+/**
+ * Why, from 5.15+'s flags where the line has them (its words name only one: a shutdown asked for
+ * with xfs_io or a forced unmount is 0x6, "Log I/O Error"), else from its words.
+ */
+function shutdownReason(why: string, flags: number | undefined): FsShutdownReason {
+  if (flags !== undefined) {
+    if (flags & 0x4) return 'user';
+    if (flags & 0x18) return 'corruption';
+    if (flags & 0x20) return 'device-lost';
+  }
   if (/corrupt/i.test(why)) return 'corruption';
   if (/user|umount|unmount/i.test(why)) return 'user';
   if (/device|paths? lost|removal/i.test(why)) return 'device-lost';
@@ -508,7 +517,10 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       const trouble = xfsTrouble.get(device);
       // the latest shutdown of a device; its I/O error words count as an I/O error too (below)
       shutdowns.delete(device);
-      shutdowns.set(device, { device, filesystem: 'xfs', reason: trouble?.reason ?? shutdownReason(m[3] ?? ''), line: at(line), ...(trouble ? { causeLine: trouble.line } : {}) });
+      const said = shutdownReason(m[3] ?? '', m[4] === undefined ? undefined : parseInt(m[4], 16));
+      // asked for is asked for, whatever failed before; otherwise what failed before says more than "I/O Error"
+      const reason = said === 'user' ? said : (trouble?.reason ?? said);
+      shutdowns.set(device, { device, filesystem: 'xfs', reason, line: at(line), ...(trouble && reason === trouble.reason ? { causeLine: trouble.line } : {}) });
     } else if ((m = XFS_CORRUPTION.exec(msg))) {
       xfsTrouble.set(m[1] as string, { line: at(line), reason: 'corruption' });
     }

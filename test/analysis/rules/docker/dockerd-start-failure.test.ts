@@ -21,6 +21,8 @@ const FATAL_LOGFMT = 'Jun 03 10:38:24 web-1 dockerd[812]: time="2017-06-03T10:38
 const FAILED_20 = 'Mar 02 11:04:12 web-1 dockerd[1302]: failed to start daemon: error initializing graphdriver: driver not supported';
 const CONFIG =
   'Mar 02 11:05:40 web-1 dockerd[1377]: unable to configure the Docker daemon with file /etc/docker/daemon.json: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [tcp://0.0.0.0:2375])';
+// dockerd 20.10 here, its data root on an XFS that xfs_io had shut down: printed bare, before any start
+const ROOT_EIO = 'Dec 07 19:46:18 web-1 dockerd[4242]: Unable to get the full path to root (/var/lib/docker): failed to canonicalise path for /var/lib/docker: lstat /var/lib/docker: input/output error';
 const LIMIT_NEW = 'Mar 02 11:05:42 web-1 systemd[1]: docker.service: Start request repeated too quickly.';
 const LIMIT_219 = 'Mar 02 11:05:42 web-1 systemd[1]: start request repeated too quickly for docker.service';
 const STARTED = 'Mar 02 11:20:00 web-1 dockerd[1500]: time="2026-03-02T11:20:00.100000000Z" level=info msg="API listen on /run/docker.sock"';
@@ -36,6 +38,7 @@ describe("dockerd's failed starts in its log", () => {
     [FATAL_LOGFMT, 'Error initializing network controller: list bridge addresses failed: no available network'],
     [FAILED_20, 'error initializing graphdriver: driver not supported'],
     [CONFIG, CONFIG.slice(CONFIG.indexOf('unable to configure'))],
+    [ROOT_EIO, ROOT_EIO.slice(ROOT_EIO.indexOf('Unable to get'))],
   ])('reads the reason of %s', (line, reason) => {
     expect(parseDockerdStartup('journal_docker', journal(line)).startFailure?.reason).toBe(reason);
   });
@@ -72,6 +75,15 @@ describe('DOCKERD_DOWN says why its last start failed', () => {
       reportProblems(analyze(bundleFromRecord({ docker_info: CANNOT_CONNECT, journal_docker: journalText, df_inodes }, { host: 'web-1' }), { now: NOW })).map((p) => [p.code, ...p.explains.slice(1)]);
     expect(problems(journal(ENOSPC_17))).toEqual([['FS_INODES_FULL', 'DOCKERD_DOWN']]);
     expect(problems(journal(FAILED_20))).toEqual([['DOCKERD_DOWN'], ['FS_INODES_FULL']]);
+  });
+
+  it('makes an XFS shut down under the data root the cause of a daemon that could not start with an I/O error there, and not of one elsewhere', () => {
+    const dmesg = '[ 3411.872088] XFS (xvdb): Log I/O Error (0x2) detected at xlog_ioend_work+0x6e/0x70 [xfs] (fs/xfs/xfs_log.c:1378). Shutting down filesystem.\n';
+    const problems = (mountPoint: string) =>
+      reportProblems(analyze(bundleFromRecord({ docker_info: CANNOT_CONNECT, journal_docker: journal(ROOT_EIO), dmesg, mountinfo: `25 1 259:2 / / rw,relatime - ext4 /dev/nvme0n1p2 rw\n123 25 202:16 / ${mountPoint} rw,relatime - xfs /dev/xvdb rw,attr2,inode64\n` }, { host: 'web-1' }), { now: NOW })).map((p) => [p.code, ...p.explains.slice(1)]);
+    expect(problems('/var/lib/docker')).toEqual([['FS_IO_ERROR', 'FS_SHUTDOWN', 'DOCKERD_DOWN']]);
+    // the shut-down XFS holds /srv/data, not the data root: the I/O error is another filesystem's
+    expect(problems('/srv/data')).toEqual([['DOCKERD_DOWN'], ['FS_IO_ERROR', 'FS_SHUTDOWN']]);
   });
 
   it('leaves docker cleanup commands out of the fixes of a full data root while the daemon is down', () => {

@@ -342,7 +342,9 @@ describe('a filesystem XFS shut down', () => {
     // 4.x: the words before "Detected" say why
     expect(shutdowns('[ 1.0] XFS (xvdb): Log I/O Error Detected.  Shutting down filesystem\n')).toEqual([{ device: 'xvdb', reason: 'log-io', ended: false, cause: undefined }]);
     expect(shutdowns('[ 1.0] XFS (sdc): Corruption of in-memory data detected.  Shutting down filesystem\n')[0]?.reason).toBe('corruption');
-    expect(shutdowns('[ 1.0] XFS (sdc): User initiated shutdown received.\n[ 1.1] XFS (sdc): Log I/O Error (0x6) detected at xfs_fs_goingdown+0x4e/0x90 (fs/xfs/xfs_fsops.c:484).  Shutting down filesystem.\n')[0]?.reason).toBe('log-io');
+    // xfs_io's shutdown on kernel 6.18 here: the words say "Log I/O Error", the flags (0x6: forced unmount and log) say it was asked for
+    expect(shutdowns('[ 3411.870897] XFS (loop1): User initiated shutdown received.\n[ 3411.872088] XFS (loop1): Log I/O Error (0x6) detected at xfs_fs_goingdown+0x63/0xb0 (fs/xfs/xfs_fsops.c:475).  Shutting down filesystem.\n')[0]?.reason).toBe('user');
+    expect(shutdowns('[ 1.1] XFS (sdc): Corruption of on-disk metadata (0x10) detected at xfs_btree_check_block+0x1/0x2 (fs/xfs/libxfs/xfs_btree.c:1).  Shutting down filesystem.\n')[0]?.reason).toBe('corruption');
     // "I/O Error Detected" after the filesystem found its metadata corrupt is a shutdown for corruption
     expect(shutdowns('kernel: XFS (dm-4): Corruption detected. Unmount and run xfs_repair\nkernel: XFS (dm-4): I/O Error Detected. Shutting down filesystem\n')).toEqual([{ device: 'dm-4', reason: 'corruption', ended: false, cause: 1 }]);
     // 2.6: the device is named in quotes
