@@ -55,6 +55,8 @@ const NOT_STORAGE: ReadonlySet<BlockedIoClass> = new Set(['nfs', 'fuse', 'netdev
 /** Storage that fails or fills explains tasks hung on local I/O (or on what their stacks do not tell), not the rest. */
 const blockedOnStorage = (effect: Finding): boolean => effect.code !== 'HUNG_TASK' || !NOT_STORAGE.has(ioClassOf(effect));
 
+/** The kernel device names a filesystem finding is about (data.devices). */
+const devicesOf = (finding: Finding): string[] => String(finding.data?.['devices'] ?? '').split(',').filter((d) => d !== '');
 /**
  * A full filesystem explains the I/O errors and read-only remounts of a loop device only where the
  * file behind it is, and only for want of space (a sparse file needs blocks, not inodes).
@@ -62,10 +64,10 @@ const blockedOnStorage = (effect: Finding): boolean => effect.code !== 'HUNG_TAS
 const fullUnderLoopDevice = (cause: Finding, effect: Finding, facts: Facts): boolean => {
   if (effect.code === 'FS_SHUTDOWN') return cause.code === 'FS_FULL' && shutDownForSpace(effect) && backingMounts(facts, devicesOf(effect)).includes(String(cause.subject));
   if (effect.code !== 'FS_IO_ERROR' && effect.code !== 'FS_READ_ONLY_REMOUNT') return true;
-  const mounts = backingMounts(facts, String(effect.data?.['devices'] ?? '').split(','));
+  const mounts = backingMounts(facts, devicesOf(effect));
   return mounts.length === 0 || (cause.code === 'FS_FULL' && mounts.includes(String(cause.subject)));
 };
-const devicesOf = (finding: Finding): string[] => String(finding.data?.['devices'] ?? '').split(',').filter((d) => d !== '');
+/** Why XFS shut the filesystems of an FS_SHUTDOWN down (data.reasons). */
 const reasonsOf = (finding: Finding): string[] => String(finding.data?.['reasons'] ?? '').split(',');
 /** XFS shut a filesystem down for want of space under it: a full pool, or a full filesystem under its loop device. */
 const shutDownForSpace = (effect: Finding): boolean => effect.code !== 'FS_SHUTDOWN' || reasonsOf(effect).includes('no-space');
