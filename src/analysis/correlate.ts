@@ -3,7 +3,7 @@ import { filesystemOf } from './facts/disks.js';
 import type { Facts } from './facts/index.js';
 import { HUNG_TASK_NARRATIVE, type BlockedIoClass } from './rules/kernel/blocked-io.js';
 import { backingMounts, remountedMountPoints, shutDownMountPoints } from './rules/kernel/filesystem-errors.js';
-import { findContainer } from './rules/kernel/support.js';
+import { findContainer, listSome } from './rules/kernel/support.js';
 import { dockerRootOf } from './rules/docker/docker-context.js';
 
 /**
@@ -290,17 +290,22 @@ export function correlate(findings: readonly Finding[], facts: Facts): RootCause
 
   const covered = new Set<Finding>();
   const problems: RootCause[] = [];
+  /** The findings each problem stands for, its lead first. */
+  const causes: Finding[][] = [];
   const take = (finding: Finding, chain: readonly Finding[]): void => {
     const fresh = chain.filter((f) => f === finding || !covered.has(f));
     for (const f of chain) covered.add(f);
     // Two instances of one code (two containers OOM-killed, two full filesystems) are one problem,
-    // not two: what the second explains joins the first's chain.
+    // not two: what the second explains joins the first's chain, and its title names the others.
     const same = problems.findIndex((p) => p.code === finding.code);
-    if (same === -1) problems.push(problemOf(finding, fresh));
-    else {
+    if (same === -1) {
+      problems.push(problemOf(finding, fresh));
+      causes.push([finding]);
+    } else {
       const first = problems[same] as RootCause;
       const added = fresh.map((f) => f.code).filter((c) => !first.explains.includes(c));
       if (added.length) problems[same] = { ...first, explains: [...first.explains, ...new Set(added)] };
+      causes[same]?.push(finding);
     }
   };
   for (const c of roots) {
@@ -309,7 +314,15 @@ export function correlate(findings: readonly Finding[], facts: Facts): RootCause
   // Lone critical findings: the rest of the host (a full disk) before single containers.
   const lone = findings.filter((f) => f.severity === 'critical' && !covered.has(f) && !explainedBy.has(f));
   for (const f of [...lone].sort((a, b) => scopeRank(a) - scopeRank(b))) take(f, [f]);
-  return problems;
+  return problems.map((p, i) => withOtherInstances(p, causes[i] ?? []));
+}
+
+/** A problem that stands for several findings of its code: the first's title, then what the others are about. */
+function withOtherInstances(problem: RootCause, causes: readonly Finding[]): RootCause {
+  const others = causes.slice(1);
+  if (others.length === 0) return problem;
+  const subjects = others.map((f) => f.subject).filter((s): s is string => s !== undefined);
+  return { ...problem, title: `${problem.title}; and ${others.length} more${subjects.length === others.length ? `: ${listSome(subjects, 3)}` : ''}` };
 }
 
 const DAEMON_WIDE: readonly FindingCode[] = ['DOCKERD_UNRESPONSIVE', 'DOCKERD_DOWN'];

@@ -127,6 +127,24 @@ describe('correlate: separate problems', () => {
     ]);
   });
 
+  it('makes several findings of one code one problem: what each explains joins the chain, and the title names the others', () => {
+    // a hung task on a frozen filesystem explains the pile-up; one on NFS and one nothing else explains go with it
+    const hung = (task: string, io_class: string): Finding => ({ ...finding('HUNG_TASK', 'critical', task), title: `${task} blocked`, data: { task, io_class } });
+    const problems = correlate([hung('touch', 'fs-frozen'), finding('D_STATE_PILEUP', 'warning'), hung('df', 'nfs'), hung('rsync', 'unknown'), finding('VETH_UNREGISTER_LEAK')], facts);
+    expect(problems.map((p) => ({ code: p.code, title: p.title, explains: p.explains }))).toEqual([
+      { code: 'HUNG_TASK', title: 'touch blocked; and 2 more: df, rsync', explains: ['HUNG_TASK', 'D_STATE_PILEUP'] },
+      { code: 'VETH_UNREGISTER_LEAK', title: 'VETH_UNREGISTER_LEAK title', explains: ['VETH_UNREGISTER_LEAK'] },
+    ]);
+    // two full filesystems, each the cause of a container's end: one problem with both chains
+    const full = (mount: string, container: string): Finding[] => [
+      { ...finding('FS_FULL', 'critical', mount), title: `Filesystem full: ${mount}`, data: { docker_root: '/var/lib/docker' } },
+      { ...finding('CONTAINER_EXITED', 'warning', container), data: { container_id: container, out_of_space: true } },
+    ];
+    const [disk] = correlate([...full('/var', 'a'.repeat(64)), ...full('/srv', 'b'.repeat(64)), finding('FS_IO_ERROR')], facts);
+    expect(disk?.title).toBe('Filesystem full: /var; and 1 more: /srv');
+    expect(disk?.explains).toEqual(['FS_FULL', 'FS_IO_ERROR', 'CONTAINER_EXITED']);
+  });
+
   it('makes a lone critical finding its own problem beside a chain', () => {
     const problems = correlate([finding('HUNG_TASK'), finding('LOAD_EXTREME'), finding('VETH_UNREGISTER_LEAK')], facts);
     expect(problems.map((p) => p.code)).toEqual(['HUNG_TASK', 'VETH_UNREGISTER_LEAK']);

@@ -289,10 +289,11 @@ describe('a real FUSE hang on this kernel', () => {
     expect(hung?.fixes[0]?.title).toContain(ours);
     expect(hung?.fixes[1]?.title).toBe("Abort the mount's FUSE connection: the blocked tasks get an error and can exit; then unmount it and mount it again");
     // a problem of its own, whatever else this host (no Docker daemon here) shows
-    // (the hung tasks explain the pile-up of tasks in D, and nothing else)
+    // (the hung tasks explain the pile-up of tasks in D, and the load where a busy machine's load
+    // average, which counts tasks in D, is over the line: nothing else)
     const hungProblems = reportProblems(report).filter((p) => p.code === 'HUNG_TASK');
     expect(hungProblems.length).toBeGreaterThan(0);
-    for (const p of hungProblems) expect(p.explains.filter((c) => c !== 'HUNG_TASK' && c !== 'D_STATE_PILEUP')).toEqual([]);
+    for (const p of hungProblems) expect(p.explains.filter((c) => c !== 'HUNG_TASK' && c !== 'D_STATE_PILEUP' && c !== 'LOAD_EXTREME')).toEqual([]);
     expect(hungProblems.flatMap((p) => p.explains)).toContain('D_STATE_PILEUP');
     // df stats every mount and hangs on this one where kill -9 cannot reach it: the step timed out
     // and the diagnosis went on
