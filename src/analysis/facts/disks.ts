@@ -110,9 +110,15 @@ function thinPoolsOf(bundle: Bundle): ThinPoolUsage[] {
   return pools;
 }
 
-/** The mounts of a device the kernel names (`loop0`, `sdb1`): those whose source is /dev/NAME. */
+/**
+ * The mounts of a device the kernel names (`loop0`, `sdb1`): those whose source is /dev/NAME. A
+ * device-mapper device (`dm-8`) is mounted by its /dev/mapper name (an LVM volume, a LUKS mapping,
+ * a container's thin device): where mountinfo gives device numbers, the one whose minor is N.
+ */
 export function mountsOfDevice(mounts: readonly Mount[], device: string): Mount[] {
-  return mounts.filter((m) => m.source === `/dev/${device}`);
+  const dm = /^dm-(\d+)$/.exec(device);
+  const minor = dm ? Number(dm[1]) : undefined;
+  return mounts.filter((m) => m.source === `/dev/${device}` || (minor !== undefined && m.source.startsWith('/dev/mapper/') && m.device?.minor === minor));
 }
 
 /** The filesystem that holds `path`: the longest mount point that is a prefix of it. */

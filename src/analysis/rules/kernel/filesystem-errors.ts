@@ -253,11 +253,11 @@ type MountedNow = { state: 'read-only' | 'read-write'; mounts: Mount[] } | { sta
  * Whether a filesystem the kernel made read-only still is: its device's mounts read-only (the
  * mount's or the filesystem's `ro`, or the `emergency_ro` ext4 shows from kernel 6.x on while its
  * flags still say rw), mounted read-write again, or mounted nowhere. Unknown without mountinfo, or
- * for a device the table may name otherwise (a dm-N device is listed as /dev/mapper/NAME, the root
- * filesystem's disk at times as /dev/root).
+ * for a device the table does not show by name or number (the root filesystem's disk at times as
+ * /dev/root; a dm-N device without mountinfo's device numbers).
  */
 function mountedNow(facts: Facts, device: string | undefined): MountedNow {
-  if (!device || facts.disks.mounts.length === 0 || isThinDevice(device)) return undefined;
+  if (!device || facts.disks.mounts.length === 0) return undefined;
   const mounts = mountsOfDevice(facts.disks.mounts, device);
   // a disk's filesystem may be listed under another name (/dev/root); a loop device's is not
   if (mounts.length === 0) return isLoopDevice(device) ? { state: 'unmounted' } : undefined;
@@ -309,9 +309,11 @@ function readOnlyFilesystems(facts: Facts): ReadOnlyFilesystem[] {
     now: mountedNow(facts, r.device),
   }));
   const known = new Set(logged.map((r) => r.device));
+  // a logged device's mounts, found by name or, for dm-N, by number under /dev/mapper
+  const seen = new Set(logged.flatMap((r) => (r.now && r.now.state !== 'unmounted' ? r.now.mounts : [])));
   for (const m of facts.disks.mounts) {
     const device = m.source.startsWith('/dev/') ? m.source.slice('/dev/'.length) : undefined;
-    if (!device || known.has(device) || !madeReadOnlyByErrors(m)) continue;
+    if (!device || known.has(device) || seen.has(m) || !madeReadOnlyByErrors(m)) continue;
     known.add(device);
     // dated by the journal's abort where the log has it, else by the device's latest error
     const abort = facts.kernel.journalAborts.find((a) => a.device === device)?.line;
@@ -354,11 +356,11 @@ type ShutdownNow = { state: 'down'; mounts: Mount[] } | { state: 'unmounted'; li
  * A shut-down XFS stays down until it is unmounted, though its mount still says rw: XFS's own
  * unmount line after the shutdown ends it; otherwise its device still mounted means still down,
  * and a loop device's mounted nowhere means unmounted. Unknown without mountinfo, or for a device
- * the table may name otherwise (dm-N, /dev/root).
+ * the table does not show by name or number (/dev/root).
  */
 function shutdownNow(facts: Facts, s: FsShutdown): ShutdownNow {
   if (s.endedBy) return { state: 'unmounted', line: s.endedBy };
-  if (facts.disks.mounts.length === 0 || isThinDevice(s.device)) return undefined;
+  if (facts.disks.mounts.length === 0) return undefined;
   const mounts = mountsOfDevice(facts.disks.mounts, s.device);
   if (mounts.length === 0) return isLoopDevice(s.device) ? { state: 'unmounted' } : undefined;
   return { state: 'down', mounts };
@@ -394,7 +396,8 @@ export function shutDownMountPoints(facts: Facts): string[] {
  * rescue media if its mount then fails.
  */
 function shutdownRepairFix(facts: Facts, s: FsShutdown, mount: Mount | undefined): Fix {
-  const device = `/dev/${s.device}`;
+  // the name it is mounted by (/dev/mapper/vg-data for dm-8), where the table says
+  const device = mount?.source.startsWith('/dev/') ? mount.source : `/dev/${s.device}`;
   // a container's thin device on a devicemapper host: Docker unmounts it when the container stops, and mounts it afresh at its start
   if (isThinDevice(s.device) && storageDriverOf(facts)?.driver === 'devicemapper') {
     return {

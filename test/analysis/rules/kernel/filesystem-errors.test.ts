@@ -407,3 +407,31 @@ describe('a filesystem XFS shut down', () => {
     expect(problemsWith('/var/lib/app')[0]?.explains).toEqual(['FS_FULL', 'FS_IO_ERROR', 'FS_SHUTDOWN']);
   });
 });
+
+describe('a device-mapper device the kernel names dm-N', () => {
+  // RHEL: an XFS on an LVM volume, which the kernel names dm-8 and the table /dev/mapper/rhel-pulp (253:8)
+  const RHEL_MOUNTINFO = [
+    '64 1 253:0 / / rw,relatime shared:1 - xfs /dev/mapper/rhel-root rw,seclabel,attr2,inode64,noquota',
+    '98 64 253:8 / /var/lib/pulp rw,relatime shared:50 - xfs /dev/mapper/rhel-pulp rw,seclabel,attr2,inode64,noquota',
+    '',
+  ].join('\n');
+  const CORRUPT = '[ 5.0] XFS (dm-8): Metadata corruption detected at xfs_dir3_data_read_verify+0x5e/0x110 [xfs], xfs_dir3_data block 0x5e070348\n[ 5.1] XFS (dm-8): I/O Error Detected. Shutting down filesystem\n';
+
+  it('is found in the table by its minor number under /dev/mapper, and its fix names it so', () => {
+    const [f] = run(fsShutdownRule, factsFrom({ dmesg: CORRUPT, mountinfo: RHEL_MOUNTINFO }));
+    expect(f?.title).toBe('XFS shut down dm-8 on /var/lib/pulp after it found its metadata corrupt, still mounted: every read and write there fails');
+    expect(f?.evidence.map((e) => e.text)).toContain(RHEL_MOUNTINFO.split('\n')[1]);
+    expect(commands(f)).toEqual(['umount /var/lib/pulp', 'xfs_repair /dev/mapper/rhel-pulp', 'mount /dev/mapper/rhel-pulp /var/lib/pulp']);
+    // /proc/mounts has no device numbers: where it is mounted is then not known
+    const mounts = run(fsShutdownRule, factsFrom({ dmesg: CORRUPT, mountinfo: '/dev/mapper/rhel-pulp /var/lib/pulp xfs rw,seclabel,attr2,inode64,noquota 0 0\n' }))[0];
+    expect(mounts?.title).toBe('XFS shut down dm-8 after it found its metadata corrupt');
+  });
+
+  it("says whether a container's thin device the kernel made read-only still is", () => {
+    const thin = '[ 1001.000001] Buffer I/O error on device dm-6, logical block 2121102\n[ 1001.000002] EXT4-fs (dm-6): Remounting filesystem read-only\n';
+    const mountinfo = '312 26 253:6 / /var/lib/docker/devicemapper/mnt/9f1c2a rw,relatime shared:150 - ext4 /dev/mapper/docker-202:1-263183-9f1c2a ro,stripe=16,data=ordered\n';
+    const [f] = run(fsReadOnlyRemountRule, factsFrom({ dmesg: thin, mountinfo }));
+    expect(f?.title).toBe('1 filesystem remounted read-only by the kernel: dm-6 on /var/lib/docker/devicemapper/mnt/9f1c2a, still read-only');
+    expect(f?.data?.['read_only_now']).toBe(true);
+  });
+});
