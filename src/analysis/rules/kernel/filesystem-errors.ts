@@ -96,6 +96,9 @@ function thinPoolSign(facts: Facts, devices: readonly string[]): ThinPoolSign | 
   if (thin && storageDriverOf(facts)?.driver === 'devicemapper') return 'devicemapper';
   // a filesystem that found its own metadata corrupt (and no write refused for space) says nothing of a pool's space
   if (facts.kernel.ioErrors.some((e) => e.reason === 'corruption') || facts.kernel.fsShutdowns.some((s) => s.reason === 'corruption')) return undefined;
+  // dm-N devices the table shows mounted from an LVM volume or a LUKS mapping, none from Docker's pool
+  const mapped = devices.filter(isThinDevice).map((d) => mountsOfDevice(facts.disks.mounts, d));
+  if (thin && mapped.every((mounts) => mounts.length > 0 && mounts.every((m) => !m.source.startsWith('/dev/mapper/docker-')))) return undefined;
   return devices.length === 0 || thin || devices.includes(UNKNOWN_DEVICE) ? 'maybe' : undefined;
 }
 

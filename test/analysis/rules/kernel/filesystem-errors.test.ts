@@ -427,6 +427,15 @@ describe('a device-mapper device the kernel names dm-N', () => {
     expect(mounts?.title).toBe('XFS shut down dm-8 after it found its metadata corrupt');
   });
 
+  it("does not send I/O errors of an LVM volume to Docker's thin pool; those of a container's thin device still are", () => {
+    const eio = '[ 5.0] Buffer I/O error on dev dm-8, logical block 2121102, lost async page write\n';
+    const [lvm] = run(fsIoErrorRule, factsFrom({ dmesg: eio, mountinfo: RHEL_MOUNTINFO }));
+    expect(titles(lvm).some((t) => /thin (?:pool|devices)/.test(t))).toBe(false);
+    expect(titles(lvm)).toContain('On a physical disk, check its health before anything else and plan to replace it');
+    const [docker] = run(fsIoErrorRule, factsFrom({ dmesg: eio, mountinfo: '312 26 253:8 / /var/lib/docker/devicemapper/mnt/9f1c2a rw,relatime - xfs /dev/mapper/docker-202:1-263183-9f1c2a rw\n' }));
+    expect(titles(docker)[0]).toBe('If these are devicemapper thin devices (dm-N), the pool is probably full: free or grow it');
+  });
+
   it("says whether a container's thin device the kernel made read-only still is", () => {
     const thin = '[ 1001.000001] Buffer I/O error on device dm-6, logical block 2121102\n[ 1001.000002] EXT4-fs (dm-6): Remounting filesystem read-only\n';
     const mountinfo = '312 26 253:6 / /var/lib/docker/devicemapper/mnt/9f1c2a rw,relatime shared:150 - ext4 /dev/mapper/docker-202:1-263183-9f1c2a ro,stripe=16,data=ordered\n';
