@@ -421,11 +421,11 @@ function shutdownRepairFix(facts: Facts, s: FsShutdown, mount: Mount | undefined
     };
   }
   const where = mount?.mount;
-  const users = where
-    ? facts.docker.containers.filter((c) => c.running && (c.binds ?? []).some((b) => filesystemOf(b.source, [mount])?.mount === where)).map((c) => c.name ?? c.id.slice(0, 12))
-    : [];
+  // what is on this filesystem, not on one mounted deeper inside it
+  const onIt = (path: string): boolean => where !== undefined && filesystemOf(path, facts.disks.mounts)?.mount === where;
+  const users = facts.docker.containers.filter((c) => c.running && (c.binds ?? []).some((b) => onIt(b.source))).map((c) => c.name ?? c.id.slice(0, 12));
   const root = dockerRootOf(facts).path;
-  const dockerHere = where !== undefined && filesystemOf(root, [mount as Mount]) !== undefined;
+  const dockerHere = onIt(root);
   const stop = [...(dockerHere ? [dockerService(facts).stop] : users.length ? [`docker stop ${users.slice(0, 5).map(shellArg).join(' ')}`] : [])];
   const uses = dockerHere ? ` Docker's data root (${root}) is there: stop Docker first.` : users.length ? ` Stop the containers with volumes there first (${listSome(users, 5)}).` : '';
   return {

@@ -379,6 +379,9 @@ describe('a filesystem XFS shut down', () => {
     const dataRoot = run(fsShutdownRule, factsFrom({ dmesg: '[ 5.0] XFS (xvdb): Log I/O Error Detected.  Shutting down filesystem\n', mountinfo: '123 98 202:16 / /var/lib/docker rw,relatime shared:74 - xfs /dev/xvdb rw,seclabel,attr2,inode64,noquota\n' }))[0];
     expect(commands(dataRoot)).toEqual(['systemctl stop docker', 'umount /var/lib/docker', 'xfs_repair /dev/xvdb', 'mount /dev/xvdb /var/lib/docker']);
     expect(dataRoot?.fixes[0]?.detail).toContain("Docker's data root (/var/lib/docker) is there: stop Docker first.");
+    // /var shut down, but the data root is a filesystem of its own mounted inside it: Docker is not stopped for it
+    const deeper = run(fsShutdownRule, factsFrom({ dmesg: '[ 5.0] XFS (xvdb): Log I/O Error Detected.  Shutting down filesystem\n', mountinfo: '123 98 202:16 / /var rw,relatime - xfs /dev/xvdb rw\n124 123 202:32 / /var/lib/docker rw,relatime - xfs /dev/xvdc rw\n' }))[0];
+    expect(commands(deeper)).toEqual(['umount /var', 'xfs_repair /dev/xvdb', 'mount /dev/xvdb /var']);
     const thin = run(fsShutdownRule, factsFrom({ dmesg: '[ 5.0] XFS (dm-4): Log I/O Error Detected.  Shutting down filesystem\n', docker_info: 'Storage Driver: devicemapper\n' }))[0];
     expect(titles(thin)).toEqual(["dm-4 is a container's thin device: once the pool has room again, restart the containers whose filesystem fails"]);
     expect(commands(thin).some((c) => c.startsWith('xfs_repair'))).toBe(false);
