@@ -180,11 +180,12 @@ export interface NfsServerEvent {
  * One combined prefilter: only lines holding one of these are ever looked at closely. How each
  * alternative is spelled is measured, not guessed (`npm run bench`, analysis): V8's scan for the
  * whole alternation slows by a quarter over a big log for some spellings of the same words
- * ("Aborting journal", "hutting down filesystem", "nmounting Filesystem") and not for others
- * ("journal on device", "Shutting down filesystem", "Unmounting Filesystem"), which let the same lines by.
+ * ("Aborting journal", "hutting down filesystem", "nmounting Filesystem", ": errno=-", which
+ * doubled it) and not for others ("journal on device", "Shutting down filesystem", "Unmounting
+ * Filesystem", "errno=-"), which let the same lines by.
  */
 export const KERNEL_EVENTS =
-  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|journal on device|Shutting down filesystem|orruption detected|Unmounting Filesystem|unregister_netdevice: waiting|nfs: server |fork rejected by pids controller|conntrack: table full/g;
+  /blocked for more than \d|invoked oom-killer|oom-kill:|Task in \/|memory: usage|Memory cgroup stats for \/|ut of memory|Killed process|I\/O [Ee]rror|critical (?:medium|space allocation|target) error|xfs_log_force: error|device-mapper: (?:thin|space map metadata): |Thin pool \S+ (?:data|metadata) is now|Remounting filesystem read-only|journal on device|Shutting down filesystem|orruption detected|Unmounting Filesystem|forced readonly|errno=-|errs: wr |unregister_netdevice: waiting|nfs: server |fork rejected by pids controller|conntrack: table full/g;
 
 const NFS_SERVER = /^nfs: server (\S+) (not responding|OK)\b/;
 const MAX_NFS_EVENTS = 50;
@@ -215,6 +216,11 @@ const PIDS_REJECTED = /cgroup: fork rejected by pids controller in (\S+)/;
 const VETH = /unregister_netdevice: waiting for (\S+) to become free\. Usage count = (-?\d+)/;
 const REMOUNT_RO = /(?:\(([^)\s]+)\))?:? Remounting filesystem read-only/;
 /**
+ * btrfs after an error it cannot go on from (an aborted transaction, a failed write): `BTRFS info
+ * (device sdb state EA): forced readonly` (4.x on; `state` from 6.x), 3.x's `btrfs is forced readonly`.
+ */
+const BTRFS_FORCED_RO = /^BTRFS(?: \w+)? \(device ([^)\s]+)(?: state \w+)?\): forced readonly|^[Bb]trfs is forced readonly/;
+/**
  * XFS's shutdown: 5.15+ `XFS (dev): Log I/O Error (0x2) detected at FN (file:line).  Shutting down
  * filesystem.`; before, `XFS (dev): I/O Error Detected. Shutting down filesystem`; 2.6's
  * `Filesystem "dev": ... Shutting down filesystem: dev`. The words before "detected" say why.
@@ -231,6 +237,9 @@ const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
   { re: /^(EXT[234])-fs (?:warning|error) \(device ([^)\s]+)\):.*I\/O error/, fs: 'ext' },
   // XFS says "Log I/O Error Detected. Shutting down filesystem" (capital E) as well as "log I/O error -5".
   { re: /^XFS \(([^)\s]+)\):.*(?:xfs_log_force: error|I\/O [Ee]rror)/, fs: 'xfs' },
+  // btrfs: the error that aborts its transaction (`BTRFS: error (device loop0 state A) in
+  // btrfs_finish_ordered_io:3117: errno=-28 No space left`), and a device's failed writes
+  { re: /^BTRFS:? error \(device ([^)\s]+)(?: state \w+)?\)(?: in \S+:\d+: errno=-?\d+|: bdev \S+ errs: wr [1-9])/, fs: 'btrfs' },
   // 2.6's XFS: `I/O error in filesystem ("dm-1") meta-data dev dm-1 block ...`
   { re: /^I\/O error in filesystem \("([^"\s]+)"\)/, fs: 'xfs' },
   // the block layer's own words: "critical space allocation error" is a thin pool out of data space
@@ -239,7 +248,7 @@ const IO_ERROR_KINDS: readonly { re: RegExp; fs?: string }[] = [
 ];
 export type IoErrorReason = 'no-space' | 'medium' | 'io' | 'corruption';
 /** ext4's "I/O error -28 writing", XFS's "error 28 numblks 64" and "xfs_log_force: error -5 returned". */
-const IO_ERRNO = /\b(?:I\/O )?error (-?\d+)\b/;
+const IO_ERRNO = /\b(?:(?:I\/O )?error |errno=)(-?\d+)\b/;
 const MEDIUM = /medium error|Unrecovered read error|UNC\b/i;
 
 /**
@@ -494,7 +503,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
       return;
     }
 
-    if ((m = REMOUNT_RO.exec(msg))) {
+    if ((m = REMOUNT_RO.exec(msg) ?? BTRFS_FORCED_RO.exec(msg))) {
       const device = m[1];
       const key = device ?? msg;
       const seen = remounts.get(key);

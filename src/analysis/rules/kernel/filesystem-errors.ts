@@ -184,7 +184,8 @@ function recoverFixes(facts: Facts, devices: readonly string[]): Fix[] {
  */
 function repairCommand(type: string | undefined, device: string): string {
   if (type === 'xfs') return `xfs_repair ${shellArg(device)}`;
-  if (type === 'btrfs') return `btrfs check ${shellArg(device)}`;
+  // read-only: btrfs check --repair is for when its developers say so
+  if (type === 'btrfs') return `btrfs check --readonly ${shellArg(device)}`;
   return `fsck -y ${shellArg(device)}`;
 }
 
@@ -283,11 +284,11 @@ function remountText(device: string, now: MountedNow): string {
 /**
  * A filesystem the kernel made read-only after errors, as the table of mounts shows it: ext4's
  * emergency_ro (kernel 6.x, where its flags still say rw), or an ext filesystem whose superblock is
- * read-only under a read-write mount (a remount by hand makes both read-only).
+ * read-only under a read-write mount (a remount by hand makes both read-only), and btrfs forced read-only likewise.
  */
 function madeReadOnlyByErrors(m: Mount): boolean {
   const own = m.options.slice(0, m.options.length - (m.superOptions?.length ?? 0));
-  return m.superOptions?.includes('emergency_ro') === true || (/^ext[234]$/.test(m.type) && own.includes('rw') && m.superOptions?.includes('ro') === true);
+  return m.superOptions?.includes('emergency_ro') === true || (/^(?:ext[234]|btrfs)$/.test(m.type) && own.includes('rw') && m.superOptions?.includes('ro') === true);
 }
 
 /** One filesystem the kernel made read-only: from its log line, or from the table of mounts alone. */

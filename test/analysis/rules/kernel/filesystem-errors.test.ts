@@ -447,3 +447,36 @@ describe('a device-mapper device the kernel names dm-N', () => {
     expect(f?.data?.['read_only_now']).toBe(true);
   });
 });
+
+// What kernel 6.18 logged here for a btrfs on a loop device whose file sits on a full tmpfs: the
+// block layer refused the writes, btrfs aborted its transaction and forced itself read-only
+const BTRFS_LOOP = [
+  '[ 5886.289831] critical space allocation error, dev loop1, sector 346112 op 0x1:(WRITE) flags 0x4000 phys_seg 128 prio class 2',
+  '[ 5886.298752] BTRFS error (device loop1 state A): Transaction aborted (error -5)',
+  '[ 5886.300054] BTRFS: error (device loop1 state A) in __btrfs_free_extent:3233: errno=-5 IO failure',
+  '[ 5886.301562] BTRFS info (device loop1 state EA): forced readonly',
+  '[ 5886.301565] BTRFS error (device loop1 state EA): failed to run delayed ref for logical 22036480 num_bytes 16384 type 176 action 2 ref_mod 1: -5',
+  '[ 5886.303874] BTRFS: error (device loop1 state EA) in btrfs_run_delayed_refs:2162: errno=-5 IO failure',
+  '',
+].join('\n');
+// its mount still rw, its superblock read-only
+const BTRFS_MOUNTINFO = [
+  '25 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw,errors=remount-ro',
+  '47 25 0:41 / /srv/images rw,relatime - tmpfs tmpfs rw,size=65536k',
+  '49 25 0:42 / /srv/vol rw,relatime - btrfs /dev/loop1 ro,ssd,discard=async,space_cache=v2,subvolid=5,subvol=/',
+  '',
+].join('\n');
+
+describe('a btrfs forced read-only', () => {
+  it("reads btrfs's forced readonly as the kernel making it read-only, with the mount, and its errors as I/O errors", () => {
+    const [ro] = run(fsReadOnlyRemountRule, factsFrom({ dmesg: BTRFS_LOOP, mountinfo: BTRFS_MOUNTINFO }));
+    expect(ro?.title).toBe('1 filesystem remounted read-only by the kernel: loop1 on /srv/vol, still read-only');
+    expect(ro?.evidence.map((e) => e.text)).toEqual(expect.arrayContaining([expect.stringContaining('forced readonly'), BTRFS_MOUNTINFO.split('\n')[2]]));
+    expect(commands(ro)).toEqual(['umount /srv/vol', 'btrfs check --readonly /dev/loop1', 'mount /srv/vol']);
+    const [io] = run(fsIoErrorRule, factsFrom({ dmesg: BTRFS_LOOP, mountinfo: BTRFS_MOUNTINFO }));
+    expect(io?.title).toMatch(/^kernel I\/O errors on 1 device \(loop1\) \[btrfs\]: \d+ error lines$/);
+    // 3.x's words, and the superblock alone read-only in the table
+    expect(parseKernelLog('[ 100.0] btrfs is forced readonly\n').readOnlyRemounts).toHaveLength(1);
+    expect(run(fsReadOnlyRemountRule, factsFrom({ mountinfo: BTRFS_MOUNTINFO }))[0]?.title).toBe('1 filesystem remounted read-only by the kernel: loop1 on /srv/vol, still read-only');
+  });
+});
