@@ -77,17 +77,21 @@ const shutDownForSpace = (effect: Finding): boolean => effect.code !== 'FS_SHUTD
  * errors instead.
  */
 const ioErrorsShutDown = (cause: Finding, effect: Finding): boolean =>
-  effect.code !== 'FS_SHUTDOWN' || (!reasonsOf(effect).includes('corruption') && !reasonsOf(effect).every((r) => r === 'user') && devicesOf(effect).some((d) => devicesOf(cause).includes(d)));
-const corruptionErrors = (cause: Finding, effect: Finding): boolean => reasonsOf(cause).includes('corruption') && devicesOf(effect).some((d) => devicesOf(cause).includes(d));
-/**
- * A filesystem XFS shut down keeps dockerd from starting when its start failed with an I/O error
- * and its data root is there (or the mounts are not known).
- */
-const shutDownStopsStart = (_cause: Finding, effect: Finding, facts: Facts): boolean => {
-  if (!/input\/output error/i.test(String(effect.data?.['start_error'] ?? ''))) return false;
+  effect.code !== 'FS_SHUTDOWN' || (!reasonsOf(effect).includes('corruption') && !reasonsOf(effect).every((r) => r === 'user') && shareDevices(cause, effect));
+const corruptionErrors = (cause: Finding, effect: Finding): boolean => reasonsOf(cause).includes('corruption') && shareDevices(cause, effect);
+/** Two filesystem findings about a device in common. */
+const shareDevices = (a: Finding, b: Finding): boolean => devicesOf(b).some((d) => devicesOf(a).includes(d));
+/** Docker's data root is on a filesystem XFS shut down that is still mounted, or the mounts do not tell which is down. */
+const dataRootShutDown = (facts: Facts): boolean => {
   const down = shutDownMountPoints(facts);
   return down.length === 0 || down.includes(filesystemHolding(dockerRootOf(facts).path, facts) ?? '');
 };
+/**
+ * A filesystem XFS shut down, still down, keeps dockerd from starting when its start failed with an
+ * I/O error and its data root is there (or the mounts are not known).
+ */
+const shutDownStopsStart = (cause: Finding, effect: Finding, facts: Facts): boolean =>
+  cause.data?.['shut_down_now'] !== false && /input\/output error/i.test(String(effect.data?.['start_error'] ?? '')) && dataRootShutDown(facts);
 /** A full data root filesystem (space or inodes) keeps dockerd from starting when its start failed for want of space. */
 const fullDiskStopsStart = (cause: Finding, effect: Finding): boolean =>
   typeof cause.data?.['docker_root'] === 'string' && /no space left on device/i.test(String(effect.data?.['start_error'] ?? ''));
@@ -159,9 +163,8 @@ const endedOnShutDown = (cause: Finding, effect: Finding, facts: Facts): boolean
   if (effect.data?.['io_error'] !== true || cause.data?.['shut_down_now'] === false) return false;
   const went = refusedWriteWent(effect, facts);
   if (went === undefined) return true;
-  const down = shutDownMountPoints(facts);
-  if (went === 'writable-layer') return down.length === 0 || down.includes(filesystemHolding(dockerRootOf(facts).path, facts) ?? '');
-  return went.filesystem !== undefined && down.includes(went.filesystem);
+  if (went === 'writable-layer') return dataRootShutDown(facts);
+  return went.filesystem !== undefined && shutDownMountPoints(facts).includes(went.filesystem);
 };
 const daemonNotStopped = (effect: Finding): boolean => effect.code !== 'DOCKERD_UNRESPONSIVE' || effect.data?.['dockerd_state'] !== 'stopped';
 
@@ -181,7 +184,7 @@ export const CAUSAL_EDGES: readonly CausalEdge[] = [
   { cause: 'FS_INODES_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (cause, effect, facts) => fullUnderLoopDevice(cause, effect, facts) && blockedOnStorage(effect) },
   { cause: 'FS_FULL', effects: ['DOCKERD_DOWN'], applies: fullDiskStopsStart },
   { cause: 'FS_INODES_FULL', effects: ['DOCKERD_DOWN'], applies: fullDiskStopsStart },
-  { cause: 'FS_SHUTDOWN', effects: ['DOCKERD_DOWN'], applies: (cause, effect, facts) => cause.data?.['shut_down_now'] !== false && shutDownStopsStart(cause, effect, facts) },
+  { cause: 'FS_SHUTDOWN', effects: ['DOCKERD_DOWN'], applies: shutDownStopsStart },
   { cause: 'DM_POOL_DATA_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (_cause, effect) => blockedOnStorage(effect) && shutDownForSpace(effect) },
   { cause: 'DM_POOL_METADATA_FULL', effects: WRITE_FAILURE_EFFECTS, applies: (_cause, effect) => blockedOnStorage(effect) && shutDownForSpace(effect) },
   { cause: 'FS_IO_ERROR', effects: ['FS_READ_ONLY_REMOUNT', 'FS_SHUTDOWN', 'HUNG_TASK'], applies: (cause, effect) => blockedOnStorage(effect) && ioErrorsShutDown(cause, effect) },

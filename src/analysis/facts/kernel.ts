@@ -69,8 +69,8 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
       out.readOnlyRemounts.push(r);
     }
     // one per device, from the log read first (dmesg, then messages: the same events)
-    for (const shutdown of log.fsShutdowns) if (!out.fsShutdowns.some((s) => s.device === shutdown.device)) out.fsShutdowns.push(shutdown);
-    for (const abort of log.journalAborts) if (!out.journalAborts.some((a) => a.device === abort.device)) out.journalAborts.push(abort);
+    addNewDevices(out.fsShutdowns, log.fsShutdowns);
+    addNewDevices(out.journalAborts, log.journalAborts);
     for (const event of log.thinPool) {
       const key = messageKey(event.line.text);
       if (thin.has(key)) continue;
@@ -104,6 +104,11 @@ export function mergeKernelLogs(logs: readonly KernelLog[]): KernelFacts {
   out.vethLeaks = [...veths.values()];
   out.pidsLimits = [...pids.values()];
   return out;
+}
+
+/** Adds the events about devices `into` has none for yet. */
+function addNewDevices<T extends { device: string }>(into: T[], events: readonly T[]): void {
+  for (const e of events) if (!into.some((i) => i.device === e.device)) into.push(e);
 }
 
 /** The message of a kernel line without its time/host prefix, for matching dmesg against syslog. */

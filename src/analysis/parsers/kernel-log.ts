@@ -91,7 +91,7 @@ export interface FsShutdown {
   line: LogLine;
   /** The error before it that says why (ENOSPC, corruption), on the same device. */
   causeLine?: LogLine;
-  /** XFS unmounted or mounted the device after it: this shutdown is over. */
+  /** XFS unmounted the device after it: this shutdown is over. */
   endedBy?: LogLine;
 }
 
@@ -157,7 +157,7 @@ export interface KernelLog {
   /** Every I/O error line, including those beyond the distinct ones kept in ioErrors. */
   ioErrorLines: number;
   readOnlyRemounts: ReadOnlyRemount[];
-  /** XFS shut a filesystem down: the latest per device, with whether it was unmounted or mounted again since. */
+  /** XFS shut a filesystem down: the latest per device, with whether XFS has unmounted it since. */
   fsShutdowns: FsShutdown[];
   /** jbd2 gave up a journal it could not write (`Aborting journal on device loop0-8.`): its filesystem goes read-only, logged or not. The latest per device. */
   journalAborts: JournalAbort[];
@@ -310,6 +310,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
   const io = new Map<string, IoError>();
   const remounts = new Map<string, ReadOnlyRemount>();
   const shutdowns = new Map<string, FsShutdown>();
+  const aborts = new Map<string, JournalAbort>();
   /** The latest line per device that says why XFS may shut it down: ENOSPC on it, or corruption. */
   const xfsTrouble = new Map<string, { line: LogLine; reason: 'no-space' | 'corruption' }>();
   const veths = new Map<string, VethLeak>();
@@ -536,9 +537,9 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
 
     if ((m = JOURNAL_ABORT.exec(msg))) {
       const device = m[1] as string;
-      const i = out.journalAborts.findIndex((a) => a.device === device);
-      if (i !== -1) out.journalAborts.splice(i, 1);
-      out.journalAborts.push({ device, line: at(line) });
+      // the latest per device, in the order of the latest
+      aborts.delete(device);
+      aborts.set(device, { device, line: at(line) });
       return;
     }
 
@@ -582,6 +583,7 @@ export function parseKernelLog(text: string, spec: SpecName = 'dmesg'): KernelLo
   out.ioErrors = [...io.values()];
   out.readOnlyRemounts = [...remounts.values()];
   out.fsShutdowns = [...shutdowns.values()];
+  out.journalAborts = [...aborts.values()];
   out.vethLeaks = [...veths.values()];
   out.pidsLimits = [...pids.values()];
   return out;

@@ -1,6 +1,7 @@
 import { clip, type Evidence, type Fix } from '../../../domain/index.js';
 import type { ContainerRecord, Facts } from '../../facts/index.js';
 import { logTailOf } from '../../facts/docker.js';
+import type { ContainerLogTail } from '../../parsers/container-log-tail.js';
 import { distinctEvidence, toEvidence } from '../../parsers/log-line.js';
 import { containerJvmOptions, jvmHeapOptionLine } from './jvm.js';
 import { lastWordsOf } from './docker-context.js';
@@ -46,6 +47,47 @@ const READ_ONLY = /Read-only file system|\bEROFS\b/;
 /** EIO: a read or write the filesystem failed (a failing disk, or an XFS shut down after errors). */
 const IO_ERROR = /Input\/output error|\bEIO\b/;
 
+/**
+ * What a filesystem refused a container, by the words its last lines use, in the order that
+ * decides: a write refused for want of space, one a read-only filesystem refused, a read or write
+ * that failed with EIO. With the sentence a fix leads with, where its last words already quote the
+ * line, and where they do not.
+ */
+const FILESYSTEM_REFUSALS = [
+  {
+    flag: 'out_of_space',
+    re: OUT_OF_SPACE,
+    quoted: 'That is a write refused for want of space: free space where it writes before it runs again.',
+    what: 'One of its writes was refused for want of space',
+    advice: 'Free space where it writes before it runs again.',
+  },
+  {
+    flag: 'read_only_fs',
+    re: READ_ONLY,
+    quoted: 'That is a write to a filesystem mounted read-only: find which, and whether the kernel made it so after errors.',
+    what: 'One of its writes was refused by a read-only filesystem',
+    advice: 'Find which, and whether the kernel made it so after errors.',
+  },
+  {
+    flag: 'io_error',
+    re: IO_ERROR,
+    quoted: 'That is an I/O error from the filesystem it used: find which, and whether its disk failed or the kernel shut it down.',
+    what: 'One of its reads or writes failed with an I/O error',
+    advice: 'Find which filesystem, and whether its disk failed or the kernel shut it down.',
+  },
+] as const;
+
+type TailLine = ContainerLogTail['lines'][number];
+
+/** The first kind of refusal its log tail shows, with the latest line that shows it. */
+function refusalIn(tail: readonly TailLine[]): { kind: (typeof FILESYSTEM_REFUSALS)[number]; line: TailLine } | undefined {
+  for (const kind of FILESYSTEM_REFUSALS) {
+    const line = tail.findLast((l) => kind.re.test(l.text));
+    if (line) return { kind, line };
+  }
+  return undefined;
+}
+
 /** The first absolute path a refused write's line names ("touch: /spool/batch-7: No space left on device"). */
 function refusedPathOf(line: { text: string } | undefined): string | undefined {
   return line ? /(?:^|[\s'"`(])(\/[^\s:'"`),]+)/.exec(line.text)?.[1] : undefined;
@@ -76,10 +118,8 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
   const oome = jvmOutOfMemoryIn(tail);
   const nodeOom = nodeOutOfMemoryIn(tail);
   const quoted = new Set(said.evidence.map((e) => e.line));
-  const noSpace = [...tail].reverse().find((l) => OUT_OF_SPACE.test(l.text));
-  const readOnly = noSpace ? undefined : [...tail].reverse().find((l) => READ_ONLY.test(l.text));
-  const ioError = noSpace ?? readOnly ? undefined : [...tail].reverse().find((l) => IO_ERROR.test(l.text));
-  const ranOut = [noSpace ?? readOnly ?? ioError, oome?.printed, nodeOom?.gcLine, nodeOom?.printed].filter((l): l is NonNullable<typeof l> => l !== undefined && !quoted.has(l.line.line));
+  const refusal = refusalIn(tail);
+  const ranOut = [refusal?.line, oome?.printed, nodeOom?.gcLine, nodeOom?.printed].filter((l): l is NonNullable<typeof l> => l !== undefined && !quoted.has(l.line.line));
   const short = c.id.slice(0, 12);
   const code = exitCodeOf(c);
   // node's own fix says what its crash signal was; a JVM's exit after an OutOfMemoryError is its own;
@@ -91,22 +131,12 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
       ? exitMeaning(code)
       : undefined;
   // the refused write, unless its last words quote it already
-  const refused = noSpace
-    ? said.spoken.includes(noSpace)
-      ? 'That is a write refused for want of space: free space where it writes before it runs again.'
-      : `One of its writes was refused for want of space${noSpace.time ? ` (${noSpace.time})` : ''}: "${clip(noSpace.text.trim(), 200)}". Free space where it writes before it runs again.`
+  const refused = refusal
+    ? said.spoken.includes(refusal.line)
+      ? refusal.kind.quoted
+      : `${refusal.kind.what}${refusal.line.time ? ` (${refusal.line.time})` : ''}: "${clip(refusal.line.text.trim(), 200)}". ${refusal.kind.advice}`
     : undefined;
-  const refusedReadOnly = readOnly
-    ? said.spoken.includes(readOnly)
-      ? 'That is a write to a filesystem mounted read-only: find which, and whether the kernel made it so after errors.'
-      : `One of its writes was refused by a read-only filesystem${readOnly.time ? ` (${readOnly.time})` : ''}: "${clip(readOnly.text.trim(), 200)}". Find which, and whether the kernel made it so after errors.`
-    : undefined;
-  const failedIo = ioError
-    ? said.spoken.includes(ioError)
-      ? 'That is an I/O error from the filesystem it used: find which, and whether its disk failed or the kernel shut it down.'
-      : `One of its reads or writes failed with an I/O error${ioError.time ? ` (${ioError.time})` : ''}: "${clip(ioError.text.trim(), 200)}". Find which filesystem, and whether its disk failed or the kernel shut it down.`
-    : undefined;
-  const sentence = [said.sentence, refused ?? refusedReadOnly ?? failedIo, meaning?.sentence].filter((s) => s !== undefined).join(' ');
+  const sentence = [said.sentence, refused, meaning?.sentence].filter((s) => s !== undefined).join(' ');
   // the option that bounds the heap a JVM ran out of, which its fix changes
   const heapLine = oome?.kind === 'heap' ? jvmHeapOptionLine(c, facts, containerJvmOptions(c, facts).heap?.option) : undefined;
   return {
@@ -118,13 +148,13 @@ export function howItEnded(facts: Facts, c: ContainerRecord): HowItEnded {
       ...(oome ? { jvm_out_of_memory: oome.kind } : {}),
       ...(nodeOom ? { node_heap_out_of_memory_mib: nodeOom.heapMiB ?? null } : {}),
       // a write that failed for want of space: a full filesystem or pool is what ended it
-      ...(noSpace ? { out_of_space: true as const } : {}),
+      ...(refusal?.kind.flag === 'out_of_space' ? { out_of_space: true as const } : {}),
       // a write a read-only filesystem refused: a filesystem the kernel remounted read-only is what ended it
-      ...(readOnly ? { read_only_fs: true as const } : {}),
+      ...(refusal?.kind.flag === 'read_only_fs' ? { read_only_fs: true as const } : {}),
       // a read or write that failed with EIO: a filesystem shut down after errors is what ended it
-      ...(ioError ? { io_error: true as const } : {}),
+      ...(refusal?.kind.flag === 'io_error' ? { io_error: true as const } : {}),
       // the path the refused write names, as the container sees it: which of its mounts, or its own layer
-      ...optional('refused_path', refusedPathOf(noSpace ?? readOnly ?? ioError)),
+      ...optional('refused_path', refusedPathOf(refusal?.line)),
     },
   };
 }

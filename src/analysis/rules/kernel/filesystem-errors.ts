@@ -250,6 +250,17 @@ export const fsIoErrorRule: Rule = {
   },
 };
 
+/**
+ * A device's mounts in the kernel's table now; a loop device's filesystem mounted nowhere is
+ * unmounted (a disk's may be listed under another name, /dev/root: not known). Unknown without the table.
+ */
+function mountsNow(facts: Facts, device: string): Mount[] | 'unmounted' | undefined {
+  if (facts.disks.mounts.length === 0) return undefined;
+  const mounts = mountsOfDevice(facts.disks.mounts, device);
+  if (mounts.length > 0) return mounts;
+  return isLoopDevice(device) ? 'unmounted' : undefined;
+}
+
 /** Where a remounted filesystem is now, by its device's mounts in the kernel's table. */
 type MountedNow = { state: 'read-only' | 'read-write'; mounts: Mount[] } | { state: 'unmounted' } | undefined;
 
@@ -261,10 +272,9 @@ type MountedNow = { state: 'read-only' | 'read-write'; mounts: Mount[] } | { sta
  * /dev/root; a dm-N device without mountinfo's device numbers).
  */
 function mountedNow(facts: Facts, device: string | undefined): MountedNow {
-  if (!device || facts.disks.mounts.length === 0) return undefined;
-  const mounts = mountsOfDevice(facts.disks.mounts, device);
-  // a disk's filesystem may be listed under another name (/dev/root); a loop device's is not
-  if (mounts.length === 0) return isLoopDevice(device) ? { state: 'unmounted' } : undefined;
+  const mounts = device === undefined ? undefined : mountsNow(facts, device);
+  if (mounts === undefined) return undefined;
+  if (mounts === 'unmounted') return { state: 'unmounted' };
   const readOnly = mounts.some((m) => m.options.includes('ro') || m.options.includes('emergency_ro'));
   return { state: readOnly ? 'read-only' : 'read-write', mounts };
 }
@@ -364,9 +374,9 @@ type ShutdownNow = { state: 'down'; mounts: Mount[] } | { state: 'unmounted'; li
  */
 function shutdownNow(facts: Facts, s: FsShutdown): ShutdownNow {
   if (s.endedBy) return { state: 'unmounted', line: s.endedBy };
-  if (facts.disks.mounts.length === 0) return undefined;
-  const mounts = mountsOfDevice(facts.disks.mounts, s.device);
-  if (mounts.length === 0) return isLoopDevice(s.device) ? { state: 'unmounted' } : undefined;
+  const mounts = mountsNow(facts, s.device);
+  if (mounts === undefined) return undefined;
+  if (mounts === 'unmounted') return { state: 'unmounted' };
   return { state: 'down', mounts };
 }
 
